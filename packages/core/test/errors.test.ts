@@ -1,0 +1,13 @@
+import { describe, expect, it } from "vitest";
+import { EwsVaultError, isEwsVaultError } from "@ewsvault/core";
+
+describe("EwsVaultError", () => {
+  it("carries a stable code and cause", () => {
+    const cause = new Error("inner");
+    const error = new EwsVaultError("REPO_CORRUPT", "pack damaged", { cause, details: { name: "p" } });
+    expect(isEwsVaultError(error, "REPO_CORRUPT")).toBe(true);
+    expect(isEwsVaultError(error, "OTHER")).toBe(false);
+    expect(error.cause).toBe(cause);
+    expect(error.details).toEqual({ name: "p" });
+  });
+});

@@ -1,0 +1,2 @@
+// Placeholder: the conformance suite lands here.
+export {};

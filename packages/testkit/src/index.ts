@@ -1,0 +1,78 @@
+// @ewsvault/testkit — helpers for tests only: loopback ports, temporary directories and
+// installing Debian packages on demand (CI has no Docker; tests start their own servers).
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A free TCP port on 127.0.0.1 (the port is released before returning, so race-prone but fine for tests). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      if (address === null || typeof address === "string") return reject(new Error("no port"));
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on host:port, or rejects after timeoutMs. */
+export async function waitForPort(port: number, host = "127.0.0.1", timeoutMs = 30_000): Promise<void> {
+  const { connect } = await import("node:net");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A fresh temporary directory and a function that removes it. */
+export async function tempDir(
+  prefix = "ewsvault-test-",
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+function hasCommand(command: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}
+
+let aptUpdated = false;
+
+/**
+ * Makes sure `command` is on PATH, installing Debian `aptPackage` when it is not.
+ * Throws (never skips) when it cannot: a test that needs a server must fail without it.
+ */
+export function ensureCommand(command: string, aptPackage: string): string {
+  if (hasCommand(command))
+    return execFileSync("sh", ["-c", `command -v ${command}`])
+      .toString()
+      .trim();
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (!aptUpdated) {
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env, timeout: 300_000 });
+    aptUpdated = true;
+  }
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", aptPackage], {
+    stdio: "ignore",
+    env,
+    timeout: 600_000,
+  });
+  if (!hasCommand(command)) throw new Error(`${command} still missing after apt-get install ${aptPackage}`);
+  return execFileSync("sh", ["-c", `command -v ${command}`])
+    .toString()
+    .trim();
+}

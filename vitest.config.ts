@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// One root config for every package: tests import workspace packages through the
+// "source" export condition, so no build step sits between an edit and a test run.
+export default defineConfig({
+  resolve: { conditions: ["source"] },
+  ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "examples/test/**/*.test.ts", "benchmarks/test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    pool: "forks",
+    reporters: ["default"],
+  },
+});
