@@ -1,0 +1,139 @@
+// The item and folder model shared by the generator (which invents mailboxes) and the server
+// (which stores and serves them). Plain data only: the server turns it into EWS XML and into
+// the ExportItems property stream.
+
+export type MockItemClass =
+  | "IPM.Note"
+  | "IPM.Appointment"
+  | "IPM.Contact"
+  | "IPM.Task"
+  | "IPM.StickyNote"
+  | "IPM.Post";
+
+export type MockFolderClass =
+  | "IPF.Note"
+  | "IPF.Appointment"
+  | "IPF.Contact"
+  | "IPF.Task"
+  | "IPF.StickyNote"
+  | "IPF.Post";
+
+export interface MockMailAddress {
+  readonly name: string;
+  readonly email: string;
+}
+
+export interface MockAttachment {
+  readonly name: string;
+  readonly contentType: string;
+  readonly contentId?: string;
+  readonly isInline: boolean;
+  /** True for a contact's photo (EWS IsContactPhoto). */
+  readonly isContactPhoto?: boolean;
+  /** ISO 8601. */
+  readonly lastModifiedTime: string;
+  readonly content: Uint8Array;
+}
+
+export interface MockRecurrence {
+  readonly pattern: "Daily" | "Weekly" | "AbsoluteMonthly" | "AbsoluteYearly";
+  readonly interval: number;
+  /** For Weekly: e.g. ["Monday", "Wednesday"]. */
+  readonly daysOfWeek?: readonly string[];
+  /** For AbsoluteMonthly / AbsoluteYearly. */
+  readonly dayOfMonth?: number;
+  readonly month?: string;
+  /** yyyy-mm-dd. */
+  readonly startDate: string;
+  /** Either a count or an end date; neither means no end. */
+  readonly numberOfOccurrences?: number;
+  readonly endDate?: string;
+}
+
+export interface MockCalendarFields {
+  readonly start: string;
+  readonly end: string;
+  readonly isAllDayEvent: boolean;
+  readonly location: string;
+  readonly organizer: MockMailAddress;
+  readonly requiredAttendees: readonly MockMailAddress[];
+  readonly optionalAttendees: readonly MockMailAddress[];
+  readonly recurrence?: MockRecurrence;
+  readonly legacyFreeBusyStatus: "Free" | "Tentative" | "Busy" | "OOF";
+}
+
+export interface MockContactFields {
+  readonly givenName: string;
+  readonly surname: string;
+  readonly companyName: string;
+  readonly jobTitle: string;
+  readonly emailAddresses: readonly string[];
+  readonly businessPhone?: string;
+  readonly mobilePhone?: string;
+}
+
+export interface MockTaskFields {
+  readonly status: "NotStarted" | "InProgress" | "Completed" | "WaitingOnOthers" | "Deferred";
+  readonly percentComplete: number;
+  readonly startDate?: string;
+  readonly dueDate?: string;
+}
+
+/** Everything the server needs to serve one item; generated deterministically or set through the API. */
+export interface MockItemData {
+  readonly itemClass: MockItemClass;
+  readonly subject: string;
+  readonly body: { readonly bodyType: "Text" | "HTML"; readonly content: string };
+  readonly from?: MockMailAddress;
+  readonly toRecipients: readonly MockMailAddress[];
+  readonly ccRecipients: readonly MockMailAddress[];
+  readonly bccRecipients: readonly MockMailAddress[];
+  /** ISO 8601 (UTC, "Z"). */
+  readonly dateTimeReceived: string;
+  readonly dateTimeSent: string;
+  readonly dateTimeCreated: string;
+  readonly importance: "Low" | "Normal" | "High";
+  readonly sensitivity: "Normal" | "Personal" | "Private" | "Confidential";
+  readonly categories: readonly string[];
+  readonly isRead: boolean;
+  readonly flagStatus: "NotFlagged" | "Flagged" | "Complete";
+  /** Mail and posts: "<...@...>". */
+  readonly internetMessageId?: string;
+  readonly attachments: readonly MockAttachment[];
+  readonly calendar?: MockCalendarFields;
+  readonly contact?: MockContactFields;
+  readonly task?: MockTaskFields;
+}
+
+export interface MockFolderSpec {
+  /** Display-name path below the mailbox's msgfolderroot (or below publicfoldersroot for public folders). */
+  readonly path: readonly string[];
+  readonly folderClass: MockFolderClass;
+  /** Set for a distinguished folder (inbox, calendar, ...), whose path is its usual English name. */
+  readonly distinguishedName?: string;
+}
+
+export interface MockMailboxSpec {
+  readonly smtpAddress: string;
+  readonly displayName: string;
+  readonly hasArchive: boolean;
+}
+
+/**
+ * A deterministic, lazy source of mailboxes. Same options, same output, byte for byte; nothing
+ * is materialised until asked for, so 50 mailboxes x 10,000 items cost no memory up front.
+ */
+export interface MailboxGenerator {
+  readonly seed: number;
+  mailboxes(): readonly MockMailboxSpec[];
+  /** Folders of one mailbox, parents before children (distinguished folders included). */
+  folders(mailboxIndex: number): readonly MockFolderSpec[];
+  /** Number of items generated into folders(mailboxIndex)[folderIndex]. */
+  itemCount(mailboxIndex: number, folderIndex: number): number;
+  /** One item, recomputed on every call (callers cache if they want to). */
+  item(mailboxIndex: number, folderIndex: number, itemIndex: number): MockItemData;
+  /** The public folder tree shared by every mailbox, and its items. */
+  publicFolders(): readonly MockFolderSpec[];
+  publicItemCount(folderIndex: number): number;
+  publicItem(folderIndex: number, itemIndex: number): MockItemData;
+}
