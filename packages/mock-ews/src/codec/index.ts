@@ -1,0 +1,6 @@
+// Item codecs of the mock EWS server: the ExportItems/UploadItems property stream (a private,
+// deterministic, locality-preserving format the backup engine deduplicates) and RFC 5322 MIME
+// for MimeContent. Both are pure functions of MockItemData.
+export { decodeExportStream, encodeExportStream } from "./export-stream.js";
+export { ExportStreamError, MimeParseError } from "./errors.js";
+export { itemToMime, mimeToItem } from "./mime.js";
