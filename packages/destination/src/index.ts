@@ -1,5 +1,6 @@
 // @ewsvault/destination — where repository objects are stored: the Destination interface,
-// its error codes and an in-memory implementation. Implementations live in destination-* packages.
+// its error codes and an in-memory implementation. Implementations live in destination-* packages;
+// the conformance suite they all run is exported as "@ewsvault/destination/testing".
 export type {
   Destination,
   DestinationCapabilities,
@@ -10,3 +11,17 @@ export type {
 export { DestinationError, DestinationErrorCodes, isDestinationError } from "./errors.js";
 export type { DestinationErrorCode } from "./errors.js";
 export { validateObjectName, validateObjectPrefix } from "./object-name.js";
+export { resolveLoadRange, validateLoadOptions } from "./range.js";
+export type { ByteRange } from "./range.js";
+export {
+  createMemoryDestination,
+  defaultMemoryCapabilities,
+  MemoryDestination,
+} from "./memory-destination.js";
+export type {
+  MemoryDestinationFaults,
+  MemoryDestinationOptions,
+  MemoryDestinationStats,
+  MemoryFaultRule,
+  MemoryOperation,
+} from "./memory-destination.js";

@@ -1,0 +1,17 @@
+import { createMemoryDestination } from "@ewsvault/destination";
+import { describeDestinationConformance } from "@ewsvault/destination/testing";
+
+describeDestinationConformance("memory", { create: async () => createMemoryDestination() });
+
+// The suite adapts to capabilities instead of skipping: run it once with the weakest ones.
+describeDestinationConformance("memory, weakest capabilities", {
+  create: async () =>
+    createMemoryDestination({
+      capabilities: {
+        maxConnections: 1,
+        atomicReplace: false,
+        rangedReads: false,
+        listAfterWriteConsistent: false,
+      },
+    }),
+});
