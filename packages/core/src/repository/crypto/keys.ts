@@ -1,0 +1,59 @@
+// Key derivation from the repository master key, and keyed blob ids. One master key, several
+// purpose-bound subkeys (HKDF-SHA256 with distinct info strings), so no key is ever used for
+// two jobs and the chunker's gear table cannot leak anything about the encryption key.
+
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { KEY_BYTES } from "./aead.js";
+
+export interface RepositoryKeys {
+  /** AES-256-GCM key for every blob, pack header, index file and snapshot. */
+  readonly dataKey: Uint8Array;
+  /** HMAC-SHA256 key for content ids (keyedBlobId). */
+  readonly idKey: Uint8Array;
+  /** Seeds the chunker's gear table (createChunker's chunkerKey). */
+  readonly chunkerKey: Uint8Array;
+}
+
+/** HKDF "info" strings; part of the on-disk format (docs/repository-crypto.md), never change them. */
+export const HKDF_INFO = {
+  dataKey: "ewsvault/v1/data-key",
+  idKey: "ewsvault/v1/id-key",
+  chunkerKey: "ewsvault/v1/chunker-key",
+} as const;
+
+/** HKDF salt for subkey derivation: fixed, because the master key is already uniformly random. */
+export const HKDF_SALT = "ewsvault/v1/repository-keys";
+
+function hkdf(ikm: Uint8Array, salt: string | Uint8Array, info: string, length = KEY_BYTES): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+}
+
+export function randomKey(): Uint8Array {
+  return new Uint8Array(randomBytes(KEY_BYTES));
+}
+
+/** MUST be given a 32-byte master key (TypeError otherwise); deterministic for a given key. */
+export function deriveRepositoryKeys(masterKey: Uint8Array): RepositoryKeys {
+  if (!(masterKey instanceof Uint8Array) || masterKey.length !== KEY_BYTES) {
+    throw new TypeError(`master key must be a Uint8Array of ${KEY_BYTES} bytes`);
+  }
+  return {
+    dataKey: hkdf(masterKey, HKDF_SALT, HKDF_INFO.dataKey),
+    idKey: hkdf(masterKey, HKDF_SALT, HKDF_INFO.idKey),
+    chunkerKey: hkdf(masterKey, HKDF_SALT, HKDF_INFO.chunkerKey),
+  };
+}
+
+/**
+ * Content id of a plaintext blob: HMAC-SHA256(idKey, data) as 64 lowercase hex characters.
+ * Keyed so that someone holding the repository but not the key cannot confirm that a known
+ * file (a well-known attachment) is stored in it.
+ */
+export function keyedBlobId(idKey: Uint8Array, data: Uint8Array): string {
+  if (!(idKey instanceof Uint8Array) || idKey.length !== KEY_BYTES) {
+    throw new TypeError(`id key must be a Uint8Array of ${KEY_BYTES} bytes`);
+  }
+  return createHmac("sha256", idKey).update(data).digest("hex");
+}
+
+export { hkdf as hkdfSha256 };
