@@ -26,6 +26,8 @@ export interface IndexedItem extends ItemSummary {
   readonly blobIds: readonly string[];
   /** Length of the export stream in bytes. */
   readonly dataSize: number;
+  /** Blob ids of the RFC 822 MIME, when captured for .eml export. */
+  readonly mimeBlobIds?: readonly string[];
 }
 
 export interface MailboxIndexMeta {

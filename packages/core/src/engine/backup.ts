@@ -1,0 +1,715 @@
+// backup(): many mailboxes at once (mailboxConcurrency), and within each mailbox every EWS
+// request (hierarchy sync, item sync, export) through one limiter of itemConcurrency, so folder
+// syncs overlap exports and the connection budget stays exactly mailboxes x items.
+//
+// Durability rule: the index (item versions and sync states) is committed only after
+// writer.checkpoint() made the data it describes durable; a killed run therefore redoes at most
+// the work since the last checkpoint and never records a sync state past unsaved items.
+import { hostname } from "node:os";
+import pLimit, { type LimitFunction } from "p-limit";
+import { EwsVaultError, isEwsVaultError } from "../errors.js";
+import {
+  destroyMailboxIndex,
+  type HierarchyRootName,
+  type IndexedFolder,
+  type IndexedItem,
+  MailboxIndex,
+  type MailboxIndexBatch,
+} from "../index/index.js";
+import type {
+  DistinguishedFolderName,
+  FolderInfo,
+  HierarchyChange,
+  ItemSummary,
+  MailboxInfo,
+  MailboxSource,
+} from "../mailbox/types.js";
+import { ByteBudget } from "../scheduler/index.js";
+import { mailboxIndexDirectory } from "./index-location.js";
+import type { EngineRepository, EngineWriter } from "./repository-port.js";
+import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";
+import { loadSnapshotItems, toSnapshotItem, walkSnapshotFolders, writeMailboxTree } from "./snapshot-tree.js";
+import type {
+  BackupEvent,
+  BackupOptions,
+  BackupReport,
+  ItemFailure,
+  MailboxBackupReport,
+  MailboxProgress,
+} from "./types.js";
+
+const ROOT_FOLDERS: Record<HierarchyRootName, DistinguishedFolderName> = {
+  mailbox: "msgfolderroot",
+  archive: "archivemsgfolderroot",
+  recoverable: "recoverableitemsroot",
+  public: "publicfoldersroot",
+};
+
+const MiB = 1024 * 1024;
+
+/** Backs up every mailbox of options.mailboxes; never throws for one mailbox's failure. */
+export async function backup(options: BackupOptions): Promise<BackupReport> {
+  const started = Date.now();
+  const mailboxLimit = pLimit(options.mailboxConcurrency ?? 4);
+  const budget = new ByteBudget(options.inFlightBytes ?? 256 * MiB);
+  const reports = await Promise.all(
+    options.mailboxes.map((mailbox) => mailboxLimit(() => new MailboxBackup(options, mailbox, budget).run())),
+  );
+  return { mailboxes: reports, durationMs: Date.now() - started };
+}
+
+interface ExportCandidate {
+  readonly summary: ItemSummary;
+  readonly folder: IndexedFolder;
+}
+
+class MailboxBackup {
+  readonly #options: BackupOptions;
+  readonly #mailbox: string;
+  readonly #source: MailboxSource;
+  readonly #repository: EngineRepository;
+  readonly #budget: ByteBudget;
+  readonly #limit: LimitFunction;
+  readonly #signal: AbortSignal | undefined;
+  readonly #folderFilter: (folder: FolderRef) => boolean;
+  readonly #itemFilter: (item: ItemSummary) => boolean;
+  readonly #started = Date.now();
+
+  #index!: MailboxIndex;
+  #writer!: EngineWriter;
+  #pending!: MailboxIndexBatch;
+  #pendingKeys: Array<[string, IndexedItem | null]> = [];
+  /** Item changes not yet committed to the index (null = deleted), so lookups see them. */
+  readonly #overlay = new Map<string, IndexedItem | null>();
+  readonly #folders = new Map<string, IndexedFolder>();
+  #checkpointing: Promise<void> = Promise.resolve();
+  #lastCheckpoint = Date.now();
+  #bytesSinceCheckpoint = 0;
+  #indexRebuilt = false;
+  #retry: ExportCandidate[] = [];
+  readonly #failures: ItemFailure[] = [];
+  #lastProgress = 0;
+  readonly #stats = {
+    foldersDone: 0,
+    foldersTotal: 0,
+    itemsDone: 0,
+    itemsTotal: 0,
+    itemsUnchanged: 0,
+    itemsDeleted: 0,
+    foldersResynced: 0,
+    bytesRead: 0,
+    bytesNew: 0,
+    bytesStored: 0,
+  };
+
+  constructor(options: BackupOptions, mailbox: string, budget: ByteBudget) {
+    this.#options = options;
+    this.#mailbox = mailbox;
+    this.#source = options.source;
+    this.#repository = options.repository;
+    this.#budget = budget;
+    this.#limit = pLimit(options.itemConcurrency ?? 4);
+    this.#signal = options.signal;
+    this.#folderFilter = createFolderFilter(options.selection);
+    this.#itemFilter = createItemFilter(options.selection);
+  }
+
+  #emit(event: BackupEvent): void {
+    try {
+      this.#options.onEvent?.(event);
+    } catch {
+      // A listener's bug must not fail a backup.
+    }
+  }
+
+  async run(): Promise<MailboxBackupReport> {
+    this.#emit({ type: "mailbox-start", mailbox: this.#mailbox });
+    let lock: Awaited<ReturnType<EngineRepository["lockMailbox"]>>;
+    try {
+      lock = await this.#repository.lockMailbox(this.#mailbox);
+    } catch (error) {
+      const status = isEwsVaultError(error, "REPO_MAILBOX_LOCKED") ? "skipped-locked" : "failed";
+      return this.#finish(status, error);
+    }
+    let indexOpen = false;
+    let writerOpen = false;
+    try {
+      const info = await this.#source.getMailboxInfo(this.#mailbox, this.#signal);
+      await this.#openIndex();
+      indexOpen = true;
+      this.#writer = this.#repository.startWriter({
+        ...(this.#options.checkpointBytes === undefined
+          ? {}
+          : { checkpointBytes: this.#options.checkpointBytes }),
+        ...(this.#options.checkpointSeconds === undefined
+          ? {}
+          : { checkpointSeconds: this.#options.checkpointSeconds }),
+      });
+      writerOpen = true;
+      this.#pending = this.#index.batch();
+      for (const folder of await this.#index.listFolders()) this.#folders.set(folder.folder.folderId, folder);
+
+      const roots = this.#options.selection?.roots ?? ["mailbox"];
+      await Promise.all(roots.map((root) => this.#syncHierarchy(root, info)));
+      const selected = [...this.#folders.values()].filter(
+        (f) => roots.includes(f.root) && this.#isSelected(f),
+      );
+      this.#stats.foldersTotal = selected.length;
+      await Promise.all(selected.map((folder) => this.#syncFolder(folder)));
+      await this.#retryDeferred();
+      await this.#checkpoint();
+      const snapshotId = await this.#writeSnapshot(roots);
+      return this.#finish(
+        this.#failures.length > 0 ? "completed-with-warnings" : "completed",
+        undefined,
+        snapshotId,
+      );
+    } catch (error) {
+      // Keep what is already exported: make it durable and indexed so the next run resumes.
+      if (writerOpen) await this.#checkpoint().catch(() => {});
+      return this.#finish("failed", error);
+    } finally {
+      if (writerOpen) await this.#writer.close().catch(() => {});
+      if (indexOpen) await this.#index.close().catch(() => {});
+      await lock.release().catch(() => {});
+    }
+  }
+
+  #finish(status: MailboxBackupReport["status"], error?: unknown, snapshotId?: string): MailboxBackupReport {
+    const s = this.#stats;
+    const report: MailboxBackupReport = {
+      mailbox: this.#mailbox,
+      status,
+      ...(error === undefined ? {} : { error: describeError(error) }),
+      ...(snapshotId === undefined ? {} : { snapshotId }),
+      folders: s.foldersTotal,
+      items: s.itemsDone + s.itemsUnchanged,
+      itemsExported: s.itemsDone,
+      itemsUnchanged: s.itemsUnchanged,
+      itemsDeleted: s.itemsDeleted,
+      failedItems: this.#failures,
+      bytesRead: s.bytesRead,
+      bytesNew: s.bytesNew,
+      bytesStored: s.bytesStored,
+      durationMs: Date.now() - this.#started,
+      foldersResynced: s.foldersResynced,
+      indexRebuilt: this.#indexRebuilt,
+    };
+    this.#emitProgress(true);
+    this.#emit({ type: "mailbox-done", report });
+    return report;
+  }
+
+  #emitProgress(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.#lastProgress < 250) return;
+    this.#lastProgress = now;
+    const s = this.#stats;
+    const elapsed = (now - this.#started) / 1000;
+    const rate = s.itemsDone / Math.max(elapsed, 0.001);
+    const left = Math.max(0, s.itemsTotal - s.itemsDone);
+    const progress: MailboxProgress = {
+      mailbox: this.#mailbox,
+      foldersDone: s.foldersDone,
+      foldersTotal: s.foldersTotal,
+      itemsDone: s.itemsDone,
+      itemsTotal: s.itemsTotal,
+      itemsUnchanged: s.itemsUnchanged,
+      bytesRead: s.bytesRead,
+      bytesNew: s.bytesNew,
+      bytesDeduplicated: Math.max(0, s.bytesRead - s.bytesNew),
+      errors: this.#failures.length,
+      ...(rate > 0 && s.foldersDone < s.foldersTotal ? { etaSeconds: Math.round(left / rate) } : {}),
+    };
+    this.#emit({ type: "progress", progress });
+  }
+
+  // ---- index -------------------------------------------------------------------------------
+
+  async #openIndex(): Promise<void> {
+    const directory = mailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox);
+    try {
+      this.#index = await MailboxIndex.open(directory, this.#mailbox);
+    } catch (error) {
+      if (!isEwsVaultError(error, "INDEX_CORRUPT") && !isEwsVaultError(error, "INDEX_VERSION")) throw error;
+      await destroyMailboxIndex(directory);
+      this.#index = await MailboxIndex.open(directory, this.#mailbox);
+    }
+    if (this.#index.meta.lastSnapshotId === undefined) {
+      const latest = await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest" });
+      if (latest !== undefined) await this.#rebuildIndex(latest.tree, latest.id);
+    }
+  }
+
+  /** Refills an empty index from a snapshot: folders without sync states, items as they were. */
+  async #rebuildIndex(rootTreeId: string, snapshotId: string): Promise<void> {
+    const directory = mailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox);
+    await this.#index.close();
+    await destroyMailboxIndex(directory);
+    this.#index = await MailboxIndex.open(directory, this.#mailbox);
+    const batch = this.#index.batch();
+    for await (const { tree, parentFolderId } of walkSnapshotFolders(this.#repository, rootTreeId)) {
+      const folder: FolderInfo = {
+        folderId: tree.folderId,
+        changeKey: "",
+        parentFolderId: parentFolderId ?? "",
+        displayName: tree.displayName,
+        ...(tree.folderClass === undefined ? {} : { folderClass: tree.folderClass }),
+        ...(tree.distinguishedName === undefined ? {} : { distinguishedName: tree.distinguishedName }),
+      };
+      batch.putFolder({ folder, root: tree.root });
+      for (const item of await loadSnapshotItems(this.#repository, tree)) {
+        batch.putItem({ ...item, folderId: tree.folderId });
+      }
+    }
+    await batch.setLastSnapshot(snapshotId).commit();
+    this.#indexRebuilt = true;
+  }
+
+  async #getItem(folderId: string, itemId: string): Promise<IndexedItem | undefined> {
+    const pending = this.#overlay.get(overlayKey(folderId, itemId));
+    if (pending !== undefined) return pending ?? undefined;
+    return this.#index.getItem(folderId, itemId);
+  }
+
+  #putItem(item: IndexedItem): void {
+    this.#overlay.set(overlayKey(item.folderId, item.itemId), item);
+    this.#pendingKeys.push([overlayKey(item.folderId, item.itemId), item]);
+    this.#pending.putItem(item);
+  }
+
+  #deleteItem(folderId: string, itemId: string): void {
+    this.#overlay.set(overlayKey(folderId, itemId), null);
+    this.#pendingKeys.push([overlayKey(folderId, itemId), null]);
+    this.#pending.deleteItem(folderId, itemId);
+  }
+
+  /** Makes saved data durable, then commits the index changes that describe it. Serialised. */
+  #checkpoint(): Promise<void> {
+    const run = async () => {
+      const batch = this.#pending;
+      const keys = this.#pendingKeys;
+      this.#pending = this.#index.batch();
+      this.#pendingKeys = [];
+      this.#bytesSinceCheckpoint = 0;
+      this.#lastCheckpoint = Date.now();
+      await this.#writer.checkpoint();
+      await batch.commit();
+      for (const [key, value] of keys) if (this.#overlay.get(key) === value) this.#overlay.delete(key);
+      this.#emit({ type: "checkpoint", mailbox: this.#mailbox });
+    };
+    this.#checkpointing = this.#checkpointing.then(run, run);
+    return this.#checkpointing;
+  }
+
+  async #maybeCheckpoint(): Promise<void> {
+    const seconds = this.#options.checkpointSeconds ?? 30;
+    const bytes = this.#options.checkpointBytes ?? 64 * MiB;
+    if (Date.now() - this.#lastCheckpoint >= seconds * 1000 || this.#bytesSinceCheckpoint >= bytes) {
+      await this.#checkpoint();
+    }
+  }
+
+  // ---- folders -----------------------------------------------------------------------------
+
+  #folderRef(folder: IndexedFolder): FolderRef {
+    const path: string[] = [];
+    const distinguishedNames: string[] = [];
+    let current: IndexedFolder | undefined = folder;
+    const seen = new Set<string>();
+    while (current !== undefined && !seen.has(current.folder.folderId)) {
+      seen.add(current.folder.folderId);
+      path.unshift(current.folder.displayName);
+      if (current.folder.distinguishedName !== undefined)
+        distinguishedNames.push(current.folder.distinguishedName);
+      current = this.#folders.get(current.folder.parentFolderId);
+    }
+    return { path, distinguishedNames };
+  }
+
+  #isSelected(folder: IndexedFolder): boolean {
+    return this.#folderFilter(this.#folderRef(folder));
+  }
+
+  #folderPath(folder: IndexedFolder): string {
+    return this.#folderRef(folder).path.join("/");
+  }
+
+  async #syncHierarchy(root: HierarchyRootName, info: MailboxInfo): Promise<void> {
+    const rootFolderId = info.distinguishedFolders[ROOT_FOLDERS[root]];
+    if (rootFolderId === undefined) {
+      if (root === "mailbox") {
+        throw new EwsVaultError("EWS_MALFORMED_RESPONSE", `${this.#mailbox} has no msgfolderroot`);
+      }
+      return; // no archive / no public folders: nothing to back up there
+    }
+    if (root === "public") {
+      const folders = await this.#limit(() =>
+        this.#source.findFolders(this.#mailbox, rootFolderId, this.#signal),
+      );
+      this.#reconcileFolders(root, folders);
+      return;
+    }
+    let state = this.#index.meta.hierarchyStates[root];
+    let full = state === undefined;
+    let seen = new Set<string>();
+    for (;;) {
+      this.#signal?.throwIfAborted();
+      let page: Awaited<ReturnType<MailboxSource["syncFolderHierarchy"]>>;
+      try {
+        page = await this.#limit(() =>
+          this.#source.syncFolderHierarchy(this.#mailbox, {
+            rootFolderId,
+            ...(state === undefined ? {} : { syncState: state }),
+            ...(this.#signal === undefined ? {} : { signal: this.#signal }),
+          }),
+        );
+      } catch (error) {
+        if (!full && isEwsVaultError(error, "EWS_INVALID_SYNC_STATE")) {
+          state = undefined;
+          full = true;
+          seen = new Set();
+          continue;
+        }
+        throw error;
+      }
+      for (const change of page.changes) this.#applyHierarchyChange(root, change, seen);
+      state = page.syncState;
+      if (page.includesLastFolderInRange) break;
+    }
+    if (full) {
+      for (const folder of [...this.#folders.values()]) {
+        if (folder.root === root && !seen.has(folder.folder.folderId))
+          this.#removeFolder(folder.folder.folderId);
+      }
+    }
+    this.#pending.setHierarchyState(root, state);
+  }
+
+  #applyHierarchyChange(root: HierarchyRootName, change: HierarchyChange, seen: Set<string>): void {
+    if (change.kind === "delete") {
+      this.#removeFolder(change.folderId);
+      return;
+    }
+    const existing = this.#folders.get(change.folder.folderId);
+    const entry: IndexedFolder = {
+      folder: change.folder,
+      root,
+      ...(existing?.syncState === undefined ? {} : { syncState: existing.syncState }),
+    };
+    seen.add(change.folder.folderId);
+    this.#folders.set(change.folder.folderId, entry);
+    this.#pending.putFolder(entry);
+  }
+
+  #reconcileFolders(root: HierarchyRootName, folders: readonly FolderInfo[]): void {
+    const seen = new Set<string>();
+    for (const folder of folders) this.#applyHierarchyChange(root, { kind: "create", folder }, seen);
+    for (const folder of [...this.#folders.values()]) {
+      if (folder.root === root && !seen.has(folder.folder.folderId))
+        this.#removeFolder(folder.folder.folderId);
+    }
+  }
+
+  #removeFolder(folderId: string): void {
+    if (!this.#folders.delete(folderId)) return;
+    this.#pending.deleteFolder(folderId);
+    for (const key of [...this.#overlay.keys()])
+      if (key.startsWith(`${folderId}\u0000`)) this.#overlay.delete(key);
+  }
+
+  // ---- items -------------------------------------------------------------------------------
+
+  async #syncFolder(folder: IndexedFolder): Promise<void> {
+    if (folder.root === "public") await this.#syncPublicFolder(folder);
+    else await this.#syncFolderItems(folder);
+    this.#stats.foldersDone++;
+    this.#emitProgress();
+  }
+
+  async #syncFolderItems(initial: IndexedFolder): Promise<void> {
+    const folderId = initial.folder.folderId;
+    let state = initial.syncState;
+    let seen: Set<string> | undefined = state === undefined ? new Set() : undefined;
+    for (;;) {
+      this.#signal?.throwIfAborted();
+      let page: Awaited<ReturnType<MailboxSource["syncFolderItems"]>>;
+      try {
+        page = await this.#limit(() =>
+          this.#source.syncFolderItems(this.#mailbox, folderId, {
+            ...(state === undefined ? {} : { syncState: state }),
+            ...(this.#signal === undefined ? {} : { signal: this.#signal }),
+          }),
+        );
+      } catch (error) {
+        if (seen === undefined && isEwsVaultError(error, "EWS_INVALID_SYNC_STATE")) {
+          // Start over for this folder; unchanged items keep their change keys, so nothing is re-exported.
+          this.#stats.foldersResynced++;
+          state = undefined;
+          seen = new Set();
+          continue;
+        }
+        throw error;
+      }
+      const folder = this.#folders.get(folderId) ?? initial;
+      const candidates: ExportCandidate[] = [];
+      for (const change of page.changes) {
+        if (change.kind === "delete") {
+          if (await this.#getItem(folderId, change.itemId)) {
+            this.#deleteItem(folderId, change.itemId);
+            this.#stats.itemsDeleted++;
+          }
+          continue;
+        }
+        if (change.kind === "readFlag") {
+          const existing = await this.#getItem(folderId, change.itemId);
+          if (existing !== undefined && existing.isRead !== change.isRead) {
+            this.#putItem({ ...existing, isRead: change.isRead });
+          }
+          continue;
+        }
+        seen?.add(change.item.itemId);
+        await this.#considerItem(folder, change.item, candidates);
+      }
+      await this.#exportCandidates(candidates);
+      state = page.syncState;
+      const latest = this.#folders.get(folderId);
+      if (latest === undefined) return; // deleted while we were syncing it
+      const updated: IndexedFolder = { ...latest, syncState: state };
+      this.#folders.set(folderId, updated);
+      this.#pending.putFolder(updated);
+      await this.#maybeCheckpoint();
+      if (page.includesLastItemInRange) break;
+    }
+    if (seen !== undefined) await this.#deleteUnseen(folderId, seen);
+  }
+
+  async #syncPublicFolder(folder: IndexedFolder): Promise<void> {
+    const folderId = folder.folder.folderId;
+    const items = await this.#limit(() => this.#source.findItems(this.#mailbox, folderId, this.#signal));
+    const seen = new Set<string>();
+    const candidates: ExportCandidate[] = [];
+    for (const item of items) {
+      seen.add(item.itemId);
+      await this.#considerItem(folder, item, candidates);
+    }
+    await this.#exportCandidates(candidates);
+    await this.#deleteUnseen(folderId, seen);
+    await this.#maybeCheckpoint();
+  }
+
+  async #considerItem(
+    folder: IndexedFolder,
+    summary: ItemSummary,
+    candidates: ExportCandidate[],
+  ): Promise<void> {
+    const folderId = folder.folder.folderId;
+    const existing = await this.#getItem(folderId, summary.itemId);
+    if (!this.#itemFilter(summary)) {
+      if (existing !== undefined) this.#deleteItem(folderId, summary.itemId);
+      return;
+    }
+    if (existing !== undefined && existing.changeKey === summary.changeKey) {
+      this.#stats.itemsUnchanged++;
+      if (existing.isRead !== summary.isRead && summary.isRead !== undefined) {
+        this.#putItem({ ...existing, isRead: summary.isRead });
+      }
+      return;
+    }
+    this.#stats.itemsTotal++;
+    candidates.push({ summary, folder });
+  }
+
+  async #deleteUnseen(folderId: string, seen: ReadonlySet<string>): Promise<void> {
+    const stale = new Set<string>();
+    for await (const item of this.#index.items(folderId)) if (!seen.has(item.itemId)) stale.add(item.itemId);
+    for (const value of this.#overlay.values()) {
+      if (value !== null && value.folderId === folderId && !seen.has(value.itemId)) stale.add(value.itemId);
+    }
+    for (const itemId of stale) {
+      if (await this.#getItem(folderId, itemId)) {
+        this.#deleteItem(folderId, itemId);
+        this.#stats.itemsDeleted++;
+      }
+    }
+  }
+
+  #batches(candidates: readonly ExportCandidate[]): ExportCandidate[][] {
+    const maxItems = this.#options.exportBatchItems ?? 16;
+    const maxBytes = this.#source.capabilities.maxExportBatchBytes;
+    const batches: ExportCandidate[][] = [];
+    let current: ExportCandidate[] = [];
+    let bytes = 0;
+    for (const candidate of candidates) {
+      const size = candidate.summary.size ?? maxBytes;
+      if (current.length > 0 && (current.length >= maxItems || bytes + size > maxBytes)) {
+        batches.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(candidate);
+      bytes += size;
+    }
+    if (current.length > 0) batches.push(current);
+    return batches;
+  }
+
+  async #exportCandidates(candidates: readonly ExportCandidate[], isRetry = false): Promise<void> {
+    if (candidates.length === 0) return;
+    await Promise.all(this.#batches(candidates).map((batch) => this.#exportBatch(batch, isRetry)));
+  }
+
+  async #exportBatch(batch: readonly ExportCandidate[], isRetry: boolean): Promise<void> {
+    const estimate = batch.reduce((sum, c) => sum + (c.summary.size ?? 64 * 1024), 0);
+    const release = await this.#budget.acquire(estimate, this.#signal);
+    try {
+      const byId = new Map(batch.map((c) => [c.summary.itemId, c]));
+      const results = await this.#limit(async () => {
+        const collected = [];
+        for await (const result of this.#source.exportItems(
+          this.#mailbox,
+          batch.map((c) => ({
+            itemId: c.summary.itemId,
+            ...(c.summary.size === undefined ? {} : { size: c.summary.size }),
+          })),
+          this.#signal,
+        )) {
+          collected.push(result);
+        }
+        return collected;
+      });
+      for (const result of results) {
+        const candidate = byId.get(result.itemId);
+        if (candidate === undefined) continue;
+        if (result.ok) {
+          await this.#storeItem(candidate, result.data);
+          continue;
+        }
+        const { error } = result;
+        if (error.disposition === "fatal") {
+          throw new EwsVaultError(error.code, error.message, { details: { itemId: result.itemId } });
+        }
+        if (error.disposition === "retry" && !isRetry) {
+          this.#retry.push(candidate);
+          continue;
+        }
+        this.#recordFailure(candidate, error.code, error.message);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async #storeItem(candidate: ExportCandidate, data: Uint8Array): Promise<void> {
+    const { summary, folder } = candidate;
+    const saved = await this.#writer.saveData(data);
+    let mimeBlobIds: readonly string[] | undefined;
+    if (this.#options.captureMime && (summary.itemClass ?? "").toLowerCase().startsWith("ipm.note")) {
+      try {
+        const mime = await this.#limit(() =>
+          this.#source.getMimeContent(this.#mailbox, summary.itemId, this.#signal),
+        );
+        const savedMime = await this.#writer.saveData(mime);
+        mimeBlobIds = savedMime.blobIds;
+        this.#account(savedMime.size, savedMime.newBytes, savedMime.storedBytes);
+      } catch (error) {
+        if (isEwsVaultError(error) && error.code === "EWS_AUTH_FAILED") throw error;
+        this.#recordFailure(
+          candidate,
+          describeError(error).code,
+          `MIME not captured: ${describeError(error).message}`,
+        );
+      }
+    }
+    const { parentFolderId: _parent, ...rest } = summary;
+    this.#putItem({
+      ...rest,
+      folderId: folder.folder.folderId,
+      blobIds: saved.blobIds,
+      dataSize: saved.size,
+      ...(mimeBlobIds === undefined ? {} : { mimeBlobIds }),
+    } as IndexedItem);
+    this.#account(saved.size, saved.newBytes, saved.storedBytes);
+    this.#stats.itemsDone++;
+    this.#emitProgress();
+  }
+
+  #account(read: number, fresh: number, stored: number): void {
+    this.#stats.bytesRead += read;
+    this.#stats.bytesNew += fresh;
+    this.#stats.bytesStored += stored;
+    this.#bytesSinceCheckpoint += stored;
+  }
+
+  #recordFailure(candidate: ExportCandidate, code: string, reason: string): void {
+    const failure: ItemFailure = {
+      itemId: candidate.summary.itemId,
+      folderPath: this.#folderPath(candidate.folder),
+      ...(candidate.summary.subject === undefined ? {} : { subject: candidate.summary.subject }),
+      code,
+      reason,
+    };
+    this.#failures.push(failure);
+    this.#emit({ type: "item-failed", mailbox: this.#mailbox, failure });
+  }
+
+  async #retryDeferred(): Promise<void> {
+    if (this.#retry.length === 0) return;
+    const deferred = this.#retry;
+    this.#retry = [];
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await this.#exportCandidates(deferred, true);
+  }
+
+  // ---- snapshot ----------------------------------------------------------------------------
+
+  async #writeSnapshot(roots: readonly HierarchyRootName[]): Promise<string> {
+    const folders = [...this.#folders.values()].filter((f) => roots.includes(f.root));
+    const index = this.#index;
+    const tree = await writeMailboxTree(
+      this.#writer,
+      this.#mailbox,
+      folders,
+      (folder) => this.#isSelected(folder),
+      async function* (folderId) {
+        for await (const item of index.items(folderId)) yield toSnapshotItem(item);
+      },
+    );
+    await this.#writer.checkpoint();
+    const parent = this.#index.meta.lastSnapshotId;
+    const snapshotId = await this.#repository.saveSnapshot({
+      mailbox: this.#mailbox,
+      time: new Date().toISOString(),
+      host: this.#options.host ?? hostname(),
+      tags: [...(this.#options.tags ?? [])],
+      tree: tree.rootTreeId,
+      ...(parent === undefined ? {} : { parent }),
+      summary: {
+        folders: tree.folders,
+        items: tree.items,
+        itemBytes: tree.itemBytes,
+        itemsExported: this.#stats.itemsDone,
+        itemsUnchanged: this.#stats.itemsUnchanged,
+        itemsDeleted: this.#stats.itemsDeleted,
+        itemsFailed: this.#failures.length,
+        bytesNew: this.#stats.bytesNew,
+        bytesStored: this.#stats.bytesStored,
+      },
+    });
+    await this.#index.batch().setLastSnapshot(snapshotId).commit();
+    return snapshotId;
+  }
+}
+
+function overlayKey(folderId: string, itemId: string): string {
+  return `${folderId}\u0000${itemId}`;
+}
+
+export function describeError(error: unknown): { code: string; message: string } {
+  if (isEwsVaultError(error)) return { code: error.code, message: error.message };
+  if (error instanceof Error && error.name === "AbortError") return { code: "ABORTED", message: "cancelled" };
+  if (error && typeof error === "object" && "code" in error && typeof error.code === "string") {
+    return { code: error.code, message: error instanceof Error ? error.message : String(error) };
+  }
+  return { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) };
+}

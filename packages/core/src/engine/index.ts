@@ -1,0 +1,22 @@
+// The engine: backup() and restore() orchestration over a MailboxSource/MailboxTarget and a
+// repository, with progress events, run reports and the snapshot tree format.
+export { backup, describeError } from "./backup.js";
+export { mailboxIndexDirectory } from "./index-location.js";
+export type {
+  EngineLock,
+  EngineRepository,
+  EngineSnapshot,
+  EngineSnapshotManifest,
+  EngineWriter,
+  SavedData,
+} from "./repository-port.js";
+export { planRestore, resolveSnapshot, restore } from "./restore.js";
+export type { RestorePlan } from "./restore.js";
+export { createFolderFilter, createItemFilter } from "./selection.js";
+export {
+  loadSnapshotItems,
+  SNAPSHOT_TREE_VERSION,
+  walkSnapshotFolders,
+} from "./snapshot-tree.js";
+export type { FolderTree, MailboxTree, SnapshotFolder, SnapshotItem } from "./snapshot-tree.js";
+export type * from "./types.js";

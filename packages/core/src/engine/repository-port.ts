@@ -1,0 +1,50 @@
+// The part of the repository the engine uses. Keeping it as a narrow interface lets the engine
+// be read (and tested) without the repository's internals, and documents exactly what a backup
+// and a restore need from storage.
+
+export interface SavedData {
+  /** Blob ids whose concatenation is the saved bytes. */
+  readonly blobIds: readonly string[];
+  readonly size: number;
+  /** Bytes of chunks the repository did not have before (before compression). */
+  readonly newBytes: number;
+  /** Bytes actually added to the destination for them (after compression and encryption). */
+  readonly storedBytes: number;
+}
+
+export interface EngineWriter {
+  saveData(data: Uint8Array): Promise<SavedData>;
+  saveTree(value: unknown): Promise<string>;
+  /** Resolves once everything saved so far is durable in the destination (packs, then index). */
+  checkpoint(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EngineSnapshotManifest {
+  readonly mailbox: string;
+  readonly time: string;
+  readonly host: string;
+  readonly tags: readonly string[];
+  readonly tree: string;
+  readonly parent?: string;
+  readonly summary: Readonly<Record<string, number>>;
+}
+
+export interface EngineSnapshot extends EngineSnapshotManifest {
+  readonly id: string;
+}
+
+export interface EngineLock {
+  release(): Promise<void>;
+}
+
+export interface EngineRepository {
+  startWriter(options?: { checkpointBytes?: number; checkpointSeconds?: number }): EngineWriter;
+  loadData(blobIds: readonly string[]): Promise<Uint8Array>;
+  loadTree(id: string): Promise<unknown>;
+  saveSnapshot(manifest: EngineSnapshotManifest): Promise<string>;
+  findSnapshot(query: { mailbox: string; at?: Date | "latest" }): Promise<EngineSnapshot | undefined>;
+  loadSnapshot(id: string): Promise<EngineSnapshot>;
+  /** MUST reject with REPO_MAILBOX_LOCKED when another backup of the mailbox holds the lock. */
+  lockMailbox(mailbox: string): Promise<EngineLock>;
+}

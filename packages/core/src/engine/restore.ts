@@ -1,0 +1,351 @@
+// restore(): one snapshot of one mailbox (or a selection of it) into a mailbox — the original
+// one, another one, or one on another server (the target is just another MailboxTarget).
+// Folders are matched by distinguished name first (so "Inbox" lands in a localised inbox), then
+// by display name, and created when missing. Items already present are recognised by
+// PR_SEARCH_KEY, which Exchange keeps across copy, export and upload — never by subject.
+import pLimit from "p-limit";
+import { EwsVaultError } from "../errors.js";
+import type { FolderInfo, MailboxInfo, MailboxTarget, UploadRequest } from "../mailbox/types.js";
+import { describeError } from "./backup.js";
+import type { EngineRepository, EngineSnapshot } from "./repository-port.js";
+import { createFolderFilter } from "./selection.js";
+import {
+  loadSnapshotItems,
+  type SnapshotFolder,
+  type SnapshotItem,
+  walkSnapshotFolders,
+} from "./snapshot-tree.js";
+import type { ItemSearch, RestoredItem, RestoreOptions, RestoreReport } from "./types.js";
+
+const ROOT_LABELS = {
+  archive: "Archive",
+  recoverable: "Recoverable Items",
+  public: "Public Folders",
+} as const;
+
+export async function resolveSnapshot(
+  repository: EngineRepository,
+  mailbox: string,
+  snapshot: string | Date | undefined,
+): Promise<EngineSnapshot> {
+  let found: EngineSnapshot | undefined;
+  if (snapshot instanceof Date) found = await repository.findSnapshot({ mailbox, at: snapshot });
+  else if (snapshot === undefined || snapshot === "latest")
+    found = await repository.findSnapshot({ mailbox, at: "latest" });
+  else found = await repository.loadSnapshot(snapshot);
+  if (found === undefined) {
+    throw new EwsVaultError(
+      "SNAPSHOT_NOT_FOUND",
+      `no snapshot of ${mailbox} matches ${String(snapshot ?? "latest")}`,
+      {
+        details: { mailbox },
+      },
+    );
+  }
+  return found;
+}
+
+function matchesSearch(item: SnapshotItem, search: ItemSearch | undefined): boolean {
+  if (search === undefined) return true;
+  if (
+    search.subject !== undefined &&
+    !(item.subject ?? "").toLowerCase().includes(search.subject.toLowerCase())
+  ) {
+    return false;
+  }
+  if (search.from !== undefined && !(item.from ?? "").toLowerCase().includes(search.from.toLowerCase()))
+    return false;
+  if (search.itemClass !== undefined) {
+    const wanted = search.itemClass.toLowerCase();
+    const actual = (item.itemClass ?? "").toLowerCase();
+    if (actual !== wanted && !actual.startsWith(`${wanted}.`)) return false;
+  }
+  if (search.receivedAfter !== undefined || search.receivedBefore !== undefined) {
+    const received = item.receivedAt === undefined ? Number.NaN : Date.parse(item.receivedAt);
+    if (Number.isNaN(received)) return false;
+    if (search.receivedAfter !== undefined && received < search.receivedAfter.getTime()) return false;
+    if (search.receivedBefore !== undefined && received >= search.receivedBefore.getTime()) return false;
+  }
+  return true;
+}
+
+interface PlannedFolder {
+  readonly folder: SnapshotFolder;
+  readonly items: readonly SnapshotItem[];
+}
+
+export interface RestorePlan {
+  readonly folders: readonly PlannedFolder[];
+  /** Every folder of the snapshot by '/'-joined path (parents of selected folders included). */
+  readonly allFolders: ReadonlyMap<string, SnapshotFolder>;
+  readonly items: number;
+}
+
+/** Lists what a restore with these options would restore, without touching the target. */
+export async function planRestore(
+  repository: EngineRepository,
+  snapshot: EngineSnapshot,
+  options: Pick<RestoreOptions, "folders" | "itemIds" | "search">,
+): Promise<RestorePlan> {
+  const folderFilter = createFolderFilter(
+    options.folders?.length ? { includeFolders: options.folders } : undefined,
+  );
+  const wantedIds = options.itemIds?.length ? new Set(options.itemIds) : undefined;
+  const planned: PlannedFolder[] = [];
+  const allFolders = new Map<string, SnapshotFolder>();
+  const distinguishedByPath = new Map<string, string[]>();
+  for await (const folder of walkSnapshotFolders(repository, snapshot.tree)) {
+    const parentNames = distinguishedByPath.get(folder.path.slice(0, -1).join("/")) ?? [];
+    const names = folder.tree.distinguishedName
+      ? [...parentNames, folder.tree.distinguishedName]
+      : parentNames;
+    distinguishedByPath.set(folder.path.join("/"), names);
+    allFolders.set(folder.path.join("/"), folder);
+    if (!folder.tree.selected || !folderFilter({ path: folder.path, distinguishedNames: names })) continue;
+    const items = (await loadSnapshotItems(repository, folder.tree)).filter(
+      (item) =>
+        (wantedIds === undefined || wantedIds.has(item.itemId)) && matchesSearch(item, options.search),
+    );
+    if (items.length > 0 || (wantedIds === undefined && options.search === undefined))
+      planned.push({ folder, items });
+  }
+  return { folders: planned, allFolders, items: planned.reduce((sum, p) => sum + p.items.length, 0) };
+}
+
+/** Finds or creates target folders by path; one instance per restore. */
+class FolderResolver {
+  readonly #target: MailboxTarget;
+  readonly #mailbox: string;
+  readonly #info: MailboxInfo;
+  readonly #children = new Map<string, Map<string, string>>();
+  readonly #resolved = new Map<string, Promise<string>>();
+  readonly #signal: AbortSignal | undefined;
+  created = 0;
+
+  constructor(
+    target: MailboxTarget,
+    mailbox: string,
+    info: MailboxInfo,
+    existing: readonly FolderInfo[],
+    signal?: AbortSignal,
+  ) {
+    this.#target = target;
+    this.#mailbox = mailbox;
+    this.#info = info;
+    this.#signal = signal;
+    for (const folder of existing) this.#remember(folder.parentFolderId, folder.displayName, folder.folderId);
+  }
+
+  #remember(parentId: string, name: string, folderId: string): void {
+    const children = this.#children.get(parentId) ?? new Map<string, string>();
+    if (!children.has(name.toLowerCase())) children.set(name.toLowerCase(), folderId);
+    this.#children.set(parentId, children);
+  }
+
+  /** Child `name` of `parentId`, created when missing. Calls for one key share one creation. */
+  child(parentId: string, name: string, folderClass: string | undefined): Promise<string> {
+    const key = `${parentId}\u0000${name.toLowerCase()}`;
+    let pending = this.#resolved.get(key);
+    if (pending === undefined) {
+      pending = (async () => {
+        const known = this.#children.get(parentId)?.get(name.toLowerCase());
+        if (known !== undefined) return known;
+        const folder = await this.#target.createFolder(
+          this.#mailbox,
+          parentId,
+          name,
+          folderClass,
+          this.#signal,
+        );
+        this.created++;
+        this.#remember(parentId, name, folder.folderId);
+        return folder.folderId;
+      })();
+      this.#resolved.set(key, pending);
+    }
+    return pending;
+  }
+
+  distinguished(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined;
+    return (this.#info.distinguishedFolders as Record<string, string | undefined>)[name];
+  }
+}
+
+export async function restore(options: RestoreOptions): Promise<RestoreReport> {
+  const started = Date.now();
+  const { repository, target } = options;
+  const snapshot = await resolveSnapshot(repository, options.mailbox, options.snapshot);
+  const toMailbox = options.toMailbox ?? options.mailbox;
+  const info = await target.getMailboxInfo(toMailbox, options.signal);
+  const rootId = info.distinguishedFolders.msgfolderroot;
+  if (rootId === undefined)
+    throw new EwsVaultError("EWS_MALFORMED_RESPONSE", `${toMailbox} has no msgfolderroot`);
+  const plan = await planRestore(repository, snapshot, options);
+  const total = plan.items;
+  options.onEvent?.({ type: "restore-start", snapshotId: snapshot.id, items: total });
+
+  const resolver = new FolderResolver(
+    target,
+    toMailbox,
+    info,
+    await target.findFolders(toMailbox, rootId, options.signal),
+    options.signal,
+  );
+  const base =
+    options.intoFolder === undefined ? rootId : await resolver.child(rootId, options.intoFolder, "IPF.Note");
+
+  // Target folder of every planned folder, resolved parent first (paths are unique per snapshot walk).
+  const folderIds = new Map<string, Promise<string>>();
+  const resolveFolder = (folder: SnapshotFolder): Promise<string> => {
+    const key = folder.path.join("/");
+    let pending = folderIds.get(key);
+    if (pending !== undefined) return pending;
+    pending = (async () => {
+      const tree = folder.tree;
+      let parentId: string;
+      if (folder.path.length === 1) {
+        if (
+          tree.root === "mailbox" ||
+          (tree.root === "archive" && resolver.distinguished("archivemsgfolderroot"))
+        ) {
+          if (options.intoFolder === undefined) {
+            const distinguished = resolver.distinguished(tree.distinguishedName);
+            if (distinguished !== undefined) return distinguished;
+          }
+          parentId =
+            tree.root === "archive" && options.intoFolder === undefined
+              ? resolver.distinguished("archivemsgfolderroot")!
+              : base;
+        } else {
+          parentId = await resolver.child(
+            base,
+            ROOT_LABELS[tree.root as keyof typeof ROOT_LABELS],
+            "IPF.Note",
+          );
+        }
+      } else {
+        const parent = plan.allFolders.get(folder.path.slice(0, -1).join("/"));
+        if (parent === undefined)
+          throw new EwsVaultError("SNAPSHOT_TREE_INVALID", `no parent folder for ${key}`);
+        parentId = await resolveFolder(parent);
+      }
+      return resolver.child(parentId, tree.displayName, tree.folderClass);
+    })();
+    folderIds.set(key, pending);
+    return pending;
+  };
+
+  const limit = pLimit(options.concurrency ?? 4);
+  const conflict = options.conflict ?? "skip";
+  const results: RestoredItem[] = [];
+  let done = 0;
+  const record = (item: RestoredItem) => {
+    results.push(item);
+    done++;
+    options.onEvent?.({ type: "item", item, done, total });
+  };
+
+  await Promise.all(
+    plan.folders.map(async ({ folder, items }) => {
+      const folderPath = folder.path.join("/");
+      let folderId: string;
+      try {
+        folderId = await resolveFolder(folder);
+      } catch (error) {
+        for (const item of items) {
+          record({
+            sourceItemId: item.itemId,
+            folderPath,
+            ...subjectOf(item),
+            status: "failed",
+            error: describeError(error),
+          });
+        }
+        return;
+      }
+      if (items.length === 0) return;
+      const existing = new Map<string, string>();
+      if (conflict !== "duplicate") {
+        for (const present of await limit(() => target.findItems(toMailbox, folderId, options.signal))) {
+          if (present.searchKey !== undefined) existing.set(present.searchKey, present.itemId);
+        }
+      }
+      await Promise.all(
+        items.map((item) =>
+          limit(async () => {
+            const already = item.searchKey === undefined ? undefined : existing.get(item.searchKey);
+            if (already !== undefined && conflict === "skip") {
+              record({
+                sourceItemId: item.itemId,
+                folderPath,
+                ...subjectOf(item),
+                status: "skipped-existing",
+                targetItemId: already,
+              });
+              return;
+            }
+            try {
+              const data = await repository.loadData(item.blobIds);
+              const request: UploadRequest =
+                already !== undefined && conflict === "overwrite"
+                  ? { parentFolderId: folderId, data, mode: "Update", itemId: already }
+                  : { parentFolderId: folderId, data, mode: "CreateNew" };
+              const [result] = await target.uploadItems(
+                toMailbox,
+                [{ ...request, ...(item.isAssociated ? { isAssociated: true } : {}) }],
+                options.signal,
+              );
+              if (result?.ok) {
+                record({
+                  sourceItemId: item.itemId,
+                  folderPath,
+                  ...subjectOf(item),
+                  status: request.mode === "Update" ? "overwritten" : "restored",
+                  targetItemId: result.itemId,
+                });
+              } else {
+                const error =
+                  result?.ok === false
+                    ? result.error
+                    : { code: "EWS_MALFORMED_RESPONSE", message: "no result" };
+                record({
+                  sourceItemId: item.itemId,
+                  folderPath,
+                  ...subjectOf(item),
+                  status: "failed",
+                  error: { code: error.code, message: error.message },
+                });
+              }
+            } catch (error) {
+              if (options.signal?.aborted) throw error;
+              record({
+                sourceItemId: item.itemId,
+                folderPath,
+                ...subjectOf(item),
+                status: "failed",
+                error: describeError(error),
+              });
+            }
+          }),
+        ),
+      );
+    }),
+  );
+
+  return {
+    snapshotId: snapshot.id,
+    mailbox: options.mailbox,
+    toMailbox,
+    foldersCreated: resolver.created,
+    items: results,
+    restored: results.filter((r) => r.status === "restored" || r.status === "overwritten").length,
+    skipped: results.filter((r) => r.status === "skipped-existing").length,
+    failed: results.filter((r) => r.status === "failed").length,
+    durationMs: Date.now() - started,
+  };
+}
+
+function subjectOf(item: SnapshotItem): { subject?: string } {
+  return item.subject === undefined ? {} : { subject: item.subject };
+}

@@ -1,0 +1,173 @@
+// Options, events and reports of backup() and restore(): the engine's public contract with
+// the CLI and with products that embed it.
+import type { HierarchyRootName } from "../index/index.js";
+import type { MailboxSource, MailboxTarget } from "../mailbox/types.js";
+import type { EngineRepository } from "./repository-port.js";
+
+/** What to back up of each mailbox. Globs use picomatch syntax on '/'-joined folder paths. */
+export interface Selection {
+  /** Hierarchies to include; default ["mailbox"]. "public" = public folders (shared by all mailboxes). */
+  readonly roots?: readonly HierarchyRootName[];
+  /** Folder paths or distinguished names ("inbox", "Inbox/Projects/**"); default: all. */
+  readonly includeFolders?: readonly string[];
+  readonly excludeFolders?: readonly string[];
+  /** Item classes by prefix ("IPM.Note" matches "IPM.Note.SMIME"); default: all. */
+  readonly includeItemClasses?: readonly string[];
+  readonly excludeItemClasses?: readonly string[];
+  /** Only items received (or created) in [after, before). */
+  readonly receivedAfter?: Date;
+  readonly receivedBefore?: Date;
+}
+
+export interface BackupOptions {
+  readonly repository: EngineRepository;
+  readonly source: MailboxSource;
+  readonly mailboxes: readonly string[];
+  /** Directory holding one LevelDB index per mailbox. */
+  readonly indexDirectory: string;
+  /** Mailboxes backed up at once; default 4. */
+  readonly mailboxConcurrency?: number;
+  /** EWS requests in flight per mailbox (sync and export); default 4. */
+  readonly itemConcurrency?: number;
+  /** Items per ExportItems request; default 16 (the source splits further by bytes). */
+  readonly exportBatchItems?: number;
+  /** Item data in flight across the whole run; default 256 MiB. */
+  readonly inFlightBytes?: number;
+  /** Make data durable and commit the index at least this often; default 30 s / 64 MiB. */
+  readonly checkpointSeconds?: number;
+  readonly checkpointBytes?: number;
+  readonly selection?: Selection;
+  /** Also store RFC 822 MIME of mail items, for export to .eml; default false. */
+  readonly captureMime?: boolean;
+  readonly tags?: readonly string[];
+  readonly host?: string;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: BackupEvent) => void;
+}
+
+export interface MailboxProgress {
+  readonly mailbox: string;
+  readonly foldersDone: number;
+  readonly foldersTotal: number;
+  readonly itemsDone: number;
+  /** Items known to need work so far (grows while folders are being synced). */
+  readonly itemsTotal: number;
+  readonly itemsUnchanged: number;
+  readonly bytesRead: number;
+  readonly bytesNew: number;
+  readonly bytesDeduplicated: number;
+  readonly errors: number;
+  /** Seconds left at the current rate, when it can be estimated. */
+  readonly etaSeconds?: number;
+}
+
+export type BackupEvent =
+  | { readonly type: "mailbox-start"; readonly mailbox: string }
+  | { readonly type: "progress"; readonly progress: MailboxProgress }
+  | { readonly type: "item-failed"; readonly mailbox: string; readonly failure: ItemFailure }
+  | { readonly type: "checkpoint"; readonly mailbox: string }
+  | { readonly type: "mailbox-done"; readonly report: MailboxBackupReport };
+
+export interface ItemFailure {
+  readonly itemId: string;
+  readonly folderPath: string;
+  readonly subject?: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
+export type MailboxBackupStatus = "completed" | "completed-with-warnings" | "failed" | "skipped-locked";
+
+export interface MailboxBackupReport {
+  readonly mailbox: string;
+  readonly status: MailboxBackupStatus;
+  /** Failure reason for "failed" / "skipped-locked". */
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly snapshotId?: string;
+  readonly folders: number;
+  readonly items: number;
+  readonly itemsExported: number;
+  readonly itemsUnchanged: number;
+  readonly itemsDeleted: number;
+  readonly failedItems: readonly ItemFailure[];
+  readonly bytesRead: number;
+  readonly bytesNew: number;
+  readonly bytesStored: number;
+  readonly durationMs: number;
+  /** Folders resynced from scratch because the server refused their sync state. */
+  readonly foldersResynced: number;
+  /** True when the index was missing or corrupt and rebuilt from the latest snapshot. */
+  readonly indexRebuilt: boolean;
+}
+
+export interface BackupReport {
+  readonly mailboxes: readonly MailboxBackupReport[];
+  readonly durationMs: number;
+}
+
+export type ConflictPolicy = "skip" | "overwrite" | "duplicate";
+
+export interface ItemSearch {
+  /** Case-insensitive substring of the subject. */
+  readonly subject?: string;
+  /** Case-insensitive substring of the sender. */
+  readonly from?: string;
+  readonly receivedAfter?: Date;
+  readonly receivedBefore?: Date;
+  /** Item class prefix. */
+  readonly itemClass?: string;
+}
+
+export interface RestoreOptions {
+  readonly repository: EngineRepository;
+  readonly target: MailboxTarget;
+  /** Mailbox whose snapshot is restored. */
+  readonly mailbox: string;
+  /** Snapshot id, "latest" (default), or the latest snapshot at or before a time. */
+  readonly snapshot?: string | Date;
+  /** Mailbox restored into; default the original one. */
+  readonly toMailbox?: string;
+  /**
+   * Restore below a new top-level folder of this name instead of into the original folders
+   * (e.g. "Restored 2026-11-21 10:00"); default: original folders.
+   */
+  readonly intoFolder?: string;
+  /** Folder paths or globs to restore; default all. */
+  readonly folders?: readonly string[];
+  /** Item ids (as backed up) to restore; default all. */
+  readonly itemIds?: readonly string[];
+  readonly search?: ItemSearch;
+  /** What to do with an item already present in the target folder; default "skip". */
+  readonly conflict?: ConflictPolicy;
+  /** UploadItems requests in flight; default 4. */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: RestoreEvent) => void;
+}
+
+export type RestoreItemStatus = "restored" | "overwritten" | "skipped-existing" | "failed";
+
+export interface RestoredItem {
+  readonly sourceItemId: string;
+  readonly folderPath: string;
+  readonly subject?: string;
+  readonly status: RestoreItemStatus;
+  readonly targetItemId?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export type RestoreEvent =
+  | { readonly type: "restore-start"; readonly snapshotId: string; readonly items: number }
+  | { readonly type: "item"; readonly item: RestoredItem; readonly done: number; readonly total: number };
+
+export interface RestoreReport {
+  readonly snapshotId: string;
+  readonly mailbox: string;
+  readonly toMailbox: string;
+  readonly foldersCreated: number;
+  readonly items: readonly RestoredItem[];
+  readonly restored: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly durationMs: number;
+}
