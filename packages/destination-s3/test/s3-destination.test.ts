@@ -1,0 +1,145 @@
+// S3-specific behaviour against a real S3-compatible server (moto on loopback): multipart
+// uploads, ranges, create-only writes, the key prefix and storage class as the server records
+// them. The generic contract is covered by the shared conformance suite.
+import { randomBytes } from "node:crypto";
+import {
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { isDestinationError } from "@ewsvault/destination";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type S3DestinationOptions, createS3Destination } from "../src/index.js";
+import {
+  MOTO_ACCESS_KEY,
+  MOTO_SECRET_KEY,
+  type MotoServer,
+  adminClient,
+  createBucket,
+  startMotoServer,
+} from "./support/moto-server.js";
+
+const BUCKET = "ewsvault-s3-behaviour";
+let server: MotoServer;
+let admin: S3Client;
+let counter = 0;
+
+function destination(extra: Partial<S3DestinationOptions> = {}) {
+  counter += 1;
+  return createS3Destination({
+    bucket: BUCKET,
+    prefix: `behaviour-${counter}`,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    region: "us-east-1",
+    credentials: { accessKeyId: MOTO_ACCESS_KEY, secretAccessKey: MOTO_SECRET_KEY },
+    ...extra,
+  });
+}
+
+beforeAll(async () => {
+  server = await startMotoServer();
+  admin = adminClient(server.endpoint);
+  await createBucket(server.endpoint, BUCKET);
+});
+
+afterAll(async () => {
+  admin?.destroy();
+  await server?.stop();
+});
+
+describe("S3Destination against moto", () => {
+  it("uploads a large object as a multipart upload, leaves no upload behind, and reads it back", async () => {
+    const dest = destination({ multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
+    const data = randomBytes(12 * 1024 * 1024 + 123);
+    await dest.save("packs/aa/big", data);
+    const head = await admin.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: `behaviour-${counter}/packs/aa/big` }),
+    );
+    expect(head.ContentLength).toBe(data.length);
+    // A multipart object's ETag is "<md5 of part md5s>-<part count>".
+    expect(head.ETag).toMatch(/-3"$/);
+    const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    expect(uploads.Uploads ?? []).toHaveLength(0);
+    expect(Buffer.from(await dest.load("packs/aa/big")).equals(data)).toBe(true);
+    const middle = await dest.load("packs/aa/big", { offset: 5 * 1024 * 1024 - 10, length: 20 });
+    expect(Buffer.from(middle).equals(data.subarray(5 * 1024 * 1024 - 10, 5 * 1024 * 1024 + 10))).toBe(true);
+    await dest.close();
+  });
+
+  it("refuses an exclusive multipart save over an existing object and keeps the old content", async () => {
+    const dest = destination({ multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
+    await dest.save("locks/big", new Uint8Array([1, 2, 3]));
+    const error = await dest.save("locks/big", randomBytes(6 * 1024 * 1024), { exclusive: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isDestinationError(error, "DEST_ALREADY_EXISTS")).toBe(true);
+    expect([...(await dest.load("locks/big"))]).toEqual([1, 2, 3]);
+    const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    expect(uploads.Uploads ?? []).toHaveLength(0);
+    await dest.close();
+  });
+
+  it("maps 416 to DEST_RANGE_NOT_SATISFIABLE and an offset at the end to empty bytes", async () => {
+    const dest = destination();
+    await dest.save("r", new Uint8Array([1, 2, 3, 4]));
+    expect([...(await dest.load("r", { offset: 4 }))]).toEqual([]);
+    expect([...(await dest.load("r", { offset: 2, length: 100 }))]).toEqual([3, 4]);
+    const error = await dest.load("r", { offset: 5 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isDestinationError(error, "DEST_RANGE_NOT_SATISFIABLE")).toBe(true);
+    await dest.close();
+  });
+
+  it("keeps every key under its prefix and writes the configured storage class", async () => {
+    const dest = destination({ storageClass: "STANDARD_IA" });
+    await dest.save("index/one", new Uint8Array([9]));
+    const key = `behaviour-${counter}/index/one`;
+    const listed = await admin.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `behaviour-${counter}/` }),
+    );
+    expect((listed.Contents ?? []).map((entry) => entry.Key)).toEqual([key]);
+    const head = await admin.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(head.StorageClass).toBe("STANDARD_IA");
+    await dest.close();
+  });
+
+  it("falls back to check-then-put for exclusive saves when told to", async () => {
+    const dest = destination({ exclusiveCreate: "check-then-put" });
+    await dest.save("lock", new Uint8Array([1]), { exclusive: true });
+    const error = await dest.save("lock", new Uint8Array([2]), { exclusive: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isDestinationError(error, "DEST_ALREADY_EXISTS")).toBe(true);
+    expect([...(await dest.load("lock"))]).toEqual([1]);
+    await dest.close();
+  });
+
+  it("pages through several ListObjectsV2 pages", async () => {
+    const client = adminClient(server.endpoint);
+    let listCalls = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "ListObjectsV2Command") listCalls += 1;
+        return next(args);
+      },
+      { step: "initialize", name: "countListCalls" },
+    );
+    const dest = destination({ listPageSize: 100, client });
+    const names = Array.from({ length: 345 }, (_, i) => `snap/${String(i).padStart(5, "0")}`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((name) => dest.save(name, new Uint8Array([1]))));
+    }
+    const seen: string[] = [];
+    for await (const info of dest.list("snap/")) seen.push(info.name);
+    expect(seen.sort()).toEqual(names);
+    expect(listCalls).toBe(4);
+    await dest.close();
+    client.destroy();
+  });
+});
