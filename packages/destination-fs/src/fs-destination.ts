@@ -1,0 +1,330 @@
+// A Destination on a local or mounted file system. Objects are plain files under `root`, one
+// directory level per name segment. Every write goes to a temp file that is fsynced and then
+// renamed (or hard-linked, for exclusive saves) over the final name, so a crash or a full disk
+// leaves either the old object or the new one — never a torn file under an object's name.
+
+import { randomBytes } from "node:crypto";
+import * as nodeFs from "node:fs/promises";
+import type { Dir } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import {
+  type Destination,
+  type DestinationCapabilities,
+  DestinationError,
+  type LoadOptions,
+  type ObjectInfo,
+  resolveLoadRange,
+  type SaveOptions,
+  validateLoadOptions,
+  validateObjectName,
+  validateObjectPrefix,
+} from "@ewsvault/destination";
+import { errnoCode, toDestinationError } from "./errors.js";
+import { Limiter } from "./limiter.js";
+
+/** The parts of node:fs/promises the destination uses; tests inject failures through it. */
+export type FsLayer = Pick<
+  typeof nodeFs,
+  "open" | "mkdir" | "rename" | "link" | "unlink" | "stat" | "opendir"
+>;
+
+export interface FsDestinationOptions {
+  /** Directory holding the objects; created on the first save. Relative paths resolve against the cwd. */
+  readonly root: string;
+  /** fsync each directory whose entries a save changed, so the new name survives a power loss; default true. */
+  readonly fsyncDirectories?: boolean;
+  /** Concurrent file operations (and capabilities.maxConnections); default 16. */
+  readonly maxConnections?: number;
+  /** File-system implementation; default node:fs/promises. Meant for tests that inject failures. */
+  readonly fs?: FsLayer;
+}
+
+// Object-name segments never contain '~' (see validateObjectName), so a temp file can never be
+// mistaken for, or collide with, an object — and list() hides it by the same rule.
+const TEMP_PREFIX = "~tmp-";
+const VALID_SEGMENT = /^[A-Za-z0-9._@+=-]+$/;
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+// Enough parallel stat() calls to keep the thread pool busy while listing, few enough to stay cheap.
+const LIST_STAT_BATCH = 64;
+
+export class FsDestination implements Destination {
+  readonly description: string;
+  readonly capabilities: DestinationCapabilities;
+  readonly root: string;
+
+  readonly #fs: FsLayer;
+  readonly #fsyncDirectories: boolean;
+  readonly #limiter: Limiter;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(options: FsDestinationOptions) {
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    if (typeof options.root !== "string" || options.root.length === 0) {
+      throw new TypeError("options.root must be a non-empty path");
+    }
+    const maxConnections = options.maxConnections ?? 16;
+    if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) {
+      throw new TypeError("options.maxConnections must be an integer >= 1");
+    }
+    this.root = resolve(options.root);
+    this.#fs = options.fs ?? nodeFs;
+    this.#fsyncDirectories = options.fsyncDirectories ?? true;
+    this.#limiter = new Limiter(maxConnections);
+    this.description = `fs:${this.root}`;
+    this.capabilities = Object.freeze({
+      maxConnections,
+      atomicReplace: true,
+      rangedReads: true,
+      listAfterWriteConsistent: true,
+    });
+  }
+
+  async save(name: string, data: Uint8Array, options?: SaveOptions): Promise<void> {
+    validateObjectName(name);
+    if (!(data instanceof Uint8Array)) throw new TypeError("save data must be a Uint8Array");
+    await this.#run("save", name, options?.signal, () => this.#save(name, data, options));
+  }
+
+  async load(name: string, options?: LoadOptions): Promise<Uint8Array> {
+    validateObjectName(name);
+    validateLoadOptions(options);
+    return this.#run("load", name, options?.signal, () => this.#load(name, options));
+  }
+
+  async stat(name: string): Promise<ObjectInfo> {
+    validateObjectName(name);
+    return this.#run("stat", name, undefined, async () => {
+      const stats = await this.#fs.stat(this.#path(name));
+      if (!stats.isFile()) throw notFound(name);
+      return { name, size: stats.size, modifiedAt: stats.mtime };
+    });
+  }
+
+  async remove(name: string): Promise<void> {
+    validateObjectName(name);
+    await this.#run("remove", name, undefined, async () => {
+      try {
+        await this.#fs.unlink(this.#path(name));
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code === "ENOENT" || code === "ENOTDIR") return;
+        // A directory is not an object, so there is nothing to remove (Linux says EISDIR, BSDs EPERM).
+        if ((code === "EISDIR" || code === "EPERM") && (await this.#isDirectory(this.#path(name)))) return;
+        throw error;
+      }
+    });
+  }
+
+  async *list(prefix = ""): AsyncIterable<ObjectInfo> {
+    validateObjectPrefix(prefix);
+    this.#assertOpen();
+    try {
+      yield* this.#walk(prefix);
+    } catch (error) {
+      throw toDestinationError(error, "list", prefix);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    // Let running saves finish or clean up their temp files before the caller moves on.
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #path(name: string): string {
+    return join(this.root, ...name.split("/"));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new DestinationError("DEST_CLOSED", `${this.description} is closed`);
+  }
+
+  async #run<T>(
+    operation: string,
+    name: string,
+    signal: AbortSignal | undefined,
+    body: () => Promise<T>,
+  ): Promise<T> {
+    this.#assertOpen();
+    signal?.throwIfAborted();
+    const task = this.#limiter.run(async () => {
+      this.#assertOpen();
+      try {
+        return await body();
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw toDestinationError(error, operation, name);
+      }
+    });
+    this.#inFlight.add(task);
+    try {
+      return await task;
+    } finally {
+      this.#inFlight.delete(task);
+    }
+  }
+
+  async #save(name: string, data: Uint8Array, options: SaveOptions | undefined): Promise<void> {
+    const path = this.#path(name);
+    const directory = dirname(path);
+    const created = await this.#fs.mkdir(directory, { recursive: true, mode: DIR_MODE });
+    const temp = join(directory, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
+    let tempExists = false;
+    try {
+      const handle = await this.#fs.open(temp, "wx", FILE_MODE);
+      tempExists = true;
+      try {
+        await handle.writeFile(data);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      options?.signal?.throwIfAborted();
+      if (options?.exclusive === true) {
+        // link() fails with EEXIST instead of replacing, and the name appears complete or not at all.
+        try {
+          await this.#fs.link(temp, path);
+        } catch (error) {
+          if (errnoCode(error) === "EEXIST") {
+            throw new DestinationError("DEST_ALREADY_EXISTS", `${JSON.stringify(name)} already exists`, {
+              cause: error,
+            });
+          }
+          throw error;
+        }
+        await this.#fs.unlink(temp);
+        tempExists = false;
+      } else {
+        await this.#fs.rename(temp, path);
+        tempExists = false;
+      }
+    } finally {
+      if (tempExists) await this.#fs.unlink(temp).catch(() => undefined);
+    }
+    if (this.#fsyncDirectories) {
+      // New directories are durable only once their parents are synced too.
+      const directories = created === undefined ? [directory] : this.#createdChain(created, directory);
+      for (const dir of directories) await this.#syncDirectory(dir);
+    }
+  }
+
+  /** Every directory whose entries changed when mkdir created `first` .. `last`, parents first. */
+  #createdChain(first: string, last: string): string[] {
+    const chain = [last];
+    let current = last;
+    while (current !== first && current.length > first.length) {
+      current = dirname(current);
+      chain.push(current);
+    }
+    chain.push(dirname(first));
+    return chain.reverse();
+  }
+
+  async #syncDirectory(directory: string): Promise<void> {
+    const handle = await this.#fs.open(directory, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #load(name: string, options: LoadOptions | undefined): Promise<Uint8Array> {
+    const handle = await this.#fs.open(this.#path(name), "r");
+    try {
+      // Reading through one descriptor pins the inode: a concurrent rename cannot mix two versions.
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw notFound(name);
+      const { start, end } = resolveLoadRange(stats.size, options, name);
+      const out = new Uint8Array(end - start);
+      let filled = 0;
+      while (filled < out.length) {
+        options?.signal?.throwIfAborted();
+        const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);
+        // Files are replaced by rename, never truncated in place, so a short read is a real fault.
+        if (bytesRead === 0) throw new DestinationError("DEST_IO", `${JSON.stringify(name)} ended early`);
+        filled += bytesRead;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #isDirectory(path: string): Promise<boolean> {
+    try {
+      return (await this.#fs.stat(path)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Depth-first walk from the deepest directory the prefix names, streaming entries with
+   * opendir() so 100k-file trees never sit in memory as one array. Directories are entered only
+   * when they can hold names starting with the prefix; temp and foreign files are never shown.
+   */
+  async *#walk(prefix: string): AsyncGenerator<ObjectInfo> {
+    const cut = prefix.lastIndexOf("/");
+    const startRelative = cut === -1 ? "" : prefix.slice(0, cut);
+    const pending: string[] = [startRelative];
+    while (pending.length > 0) {
+      const relativeDir = pending.pop() as string;
+      const absoluteDir = relativeDir === "" ? this.root : this.#path(relativeDir);
+      let directory: Dir;
+      try {
+        directory = await this.#limiter.run(() => this.#fs.opendir(absoluteDir, { bufferSize: 256 }));
+      } catch (error) {
+        const code = errnoCode(error);
+        // A prefix whose directory does not exist (or is a file) simply has no objects under it.
+        if (code === "ENOENT" || code === "ENOTDIR") continue;
+        throw error;
+      }
+      let batch: string[] = [];
+      // for-await closes the Dir when the loop ends, throws, or the consumer stops early.
+      for await (const entry of directory) {
+        this.#assertOpen();
+        if (!VALID_SEGMENT.test(entry.name) || entry.name === "." || entry.name === "..") continue;
+        const name = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
+        if (entry.isDirectory()) {
+          const asPrefix = `${name}/`;
+          if (asPrefix.startsWith(prefix) || prefix.startsWith(asPrefix)) pending.push(name);
+        } else if (entry.isFile() && name.startsWith(prefix)) {
+          batch.push(name);
+          if (batch.length >= LIST_STAT_BATCH) {
+            yield* await this.#statBatch(batch);
+            batch = [];
+          }
+        }
+      }
+      if (batch.length > 0) yield* await this.#statBatch(batch);
+    }
+  }
+
+  async #statBatch(names: readonly string[]): Promise<ObjectInfo[]> {
+    const infos = await Promise.all(
+      names.map(async (name): Promise<ObjectInfo | undefined> => {
+        try {
+          const stats = await this.#limiter.run(() => this.#fs.stat(this.#path(name)));
+          return stats.isFile() ? { name, size: stats.size, modifiedAt: stats.mtime } : undefined;
+        } catch (error) {
+          // Removed between readdir and stat: it is simply no longer there.
+          if (errnoCode(error) === "ENOENT") return undefined;
+          throw error;
+        }
+      }),
+    );
+    return infos.filter((info): info is ObjectInfo => info !== undefined);
+  }
+}
+
+function notFound(name: string): DestinationError {
+  return new DestinationError("DEST_NOT_FOUND", `${JSON.stringify(name)} not found`);
+}
+
+/** A Destination storing objects as files under options.root. */
+export function createFsDestination(options: FsDestinationOptions): FsDestination {
+  return new FsDestination(options);
+}
