@@ -28,7 +28,13 @@ import { ByteBudget } from "../scheduler/index.js";
 import { mailboxIndexDirectory } from "./index-location.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";
-import { loadSnapshotItems, toSnapshotItem, walkSnapshotFolders, writeMailboxTree } from "./snapshot-tree.js";
+import {
+  fromSnapshotItem,
+  loadSnapshotItems,
+  toSnapshotItem,
+  walkSnapshotFolders,
+  writeMailboxTree,
+} from "./snapshot-tree.js";
 import type {
   BackupEvent,
   BackupOptions,
@@ -86,6 +92,8 @@ class MailboxBackup {
   #lastCheckpoint = Date.now();
   #bytesSinceCheckpoint = 0;
   #indexRebuilt = false;
+  /** Items in the snapshot written (the whole mailbox as selected), once written. */
+  #snapshotItems: number | undefined;
   #retry: ExportCandidate[] = [];
   readonly #failures: ItemFailure[] = [];
   #lastProgress = 0;
@@ -137,7 +145,7 @@ class MailboxBackup {
       const info = await this.#source.getMailboxInfo(this.#mailbox, this.#signal);
       await this.#openIndex();
       indexOpen = true;
-      this.#writer = this.#repository.startWriter({
+      this.#writer = await this.#repository.startWriter({
         ...(this.#options.checkpointBytes === undefined
           ? {}
           : { checkpointBytes: this.#options.checkpointBytes }),
@@ -183,7 +191,7 @@ class MailboxBackup {
       ...(error === undefined ? {} : { error: describeError(error) }),
       ...(snapshotId === undefined ? {} : { snapshotId }),
       folders: s.foldersTotal,
-      items: s.itemsDone + s.itemsUnchanged,
+      items: this.#snapshotItems ?? s.itemsDone + s.itemsUnchanged,
       itemsExported: s.itemsDone,
       itemsUnchanged: s.itemsUnchanged,
       itemsDeleted: s.itemsDeleted,
@@ -259,7 +267,7 @@ class MailboxBackup {
       };
       batch.putFolder({ folder, root: tree.root });
       for (const item of await loadSnapshotItems(this.#repository, tree)) {
-        batch.putItem({ ...item, folderId: tree.folderId });
+        batch.putItem(fromSnapshotItem(item, tree.folderId));
       }
     }
     await batch.setLastSnapshot(snapshotId).commit();
@@ -676,25 +684,27 @@ class MailboxBackup {
       },
     );
     await this.#writer.checkpoint();
+    // Incremental syncs report only changes, so "unchanged" is everything the snapshot holds
+    // that this run did not export.
+    this.#snapshotItems = tree.items;
+    this.#stats.itemsUnchanged = Math.max(0, tree.items - this.#stats.itemsDone);
     const parent = this.#index.meta.lastSnapshotId;
-    const snapshotId = await this.#repository.saveSnapshot({
+    const { id: snapshotId } = await this.#repository.saveSnapshot({
       mailbox: this.#mailbox,
-      time: new Date().toISOString(),
-      host: this.#options.host ?? hostname(),
+      time: new Date(this.#started),
+      hostname: this.#options.host ?? hostname(),
       tags: [...(this.#options.tags ?? [])],
       tree: tree.rootTreeId,
       ...(parent === undefined ? {} : { parent }),
-      summary: {
+      counts: {
         folders: tree.folders,
         items: tree.items,
-        itemBytes: tree.itemBytes,
         itemsExported: this.#stats.itemsDone,
         itemsUnchanged: this.#stats.itemsUnchanged,
         itemsDeleted: this.#stats.itemsDeleted,
         itemsFailed: this.#failures.length,
-        bytesNew: this.#stats.bytesNew,
-        bytesStored: this.#stats.bytesStored,
       },
+      sizes: { items: tree.itemBytes, new: this.#stats.bytesNew, stored: this.#stats.bytesStored },
     });
     await this.#index.batch().setLastSnapshot(snapshotId).commit();
     return snapshotId;

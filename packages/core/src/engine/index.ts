@@ -14,9 +14,18 @@ export { planRestore, resolveSnapshot, restore } from "./restore.js";
 export type { RestorePlan } from "./restore.js";
 export { createFolderFilter, createItemFilter } from "./selection.js";
 export {
+  fromSnapshotItem,
   loadSnapshotItems,
+  toSnapshotItem,
   SNAPSHOT_TREE_VERSION,
   walkSnapshotFolders,
 } from "./snapshot-tree.js";
-export type { FolderTree, MailboxTree, SnapshotFolder, SnapshotItem } from "./snapshot-tree.js";
+export type {
+  FolderTree,
+  ItemPageTree,
+  MailboxTree,
+  SnapshotFolder,
+  SnapshotItem,
+  TreeRef,
+} from "./snapshot-tree.js";
 export type * from "./types.js";

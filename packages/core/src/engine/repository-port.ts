@@ -22,16 +22,19 @@ export interface EngineWriter {
 
 export interface EngineSnapshotManifest {
   readonly mailbox: string;
-  readonly time: string;
-  readonly host: string;
-  readonly tags: readonly string[];
+  readonly time: Date;
   readonly tree: string;
+  readonly hostname?: string;
+  readonly tags?: readonly string[];
   readonly parent?: string;
-  readonly summary: Readonly<Record<string, number>>;
+  readonly counts?: Readonly<Record<string, number>>;
+  readonly sizes?: Readonly<Record<string, number>>;
 }
 
 export interface EngineSnapshot extends EngineSnapshotManifest {
   readonly id: string;
+  readonly hostname: string;
+  readonly tags: readonly string[];
 }
 
 export interface EngineLock {
@@ -39,10 +42,10 @@ export interface EngineLock {
 }
 
 export interface EngineRepository {
-  startWriter(options?: { checkpointBytes?: number; checkpointSeconds?: number }): EngineWriter;
+  startWriter(options?: { checkpointBytes?: number; checkpointSeconds?: number }): Promise<EngineWriter>;
   loadData(blobIds: readonly string[]): Promise<Uint8Array>;
   loadTree(id: string): Promise<unknown>;
-  saveSnapshot(manifest: EngineSnapshotManifest): Promise<string>;
+  saveSnapshot(manifest: EngineSnapshotManifest): Promise<EngineSnapshot>;
   findSnapshot(query: { mailbox: string; at?: Date | "latest" }): Promise<EngineSnapshot | undefined>;
   loadSnapshot(id: string): Promise<EngineSnapshot>;
   /** MUST reject with REPO_MAILBOX_LOCKED when another backup of the mailbox holds the lock. */

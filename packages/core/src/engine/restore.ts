@@ -286,7 +286,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
               return;
             }
             try {
-              const data = await repository.loadData(item.blobIds);
+              const data = await repository.loadData(item.content);
               const request: UploadRequest =
                 already !== undefined && conflict === "overwrite"
                   ? { parentFolderId: folderId, data, mode: "Update", itemId: already }

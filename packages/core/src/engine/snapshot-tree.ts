@@ -1,16 +1,22 @@
 // How a mailbox is laid out inside a snapshot (engine tree format v1; see docs/snapshot-tree.md).
 //
 // The snapshot's root tree lists the mailbox's top folders; each folder tree carries its
-// metadata, the ids of its child folder trees, and its item list as a data blob (JSON lines,
-// sorted by item id, content-defined-chunked like any data). An unchanged folder therefore
-// serialises to the same bytes, gets the same tree id and costs nothing new; a folder with one
-// changed item rewrites only the chunk of its item list around that item.
+// metadata, its child folder trees and its items in pages (tree blobs too). References use the
+// repository's two reserved keys — `subtree` for a tree id and `content` for data blob ids — so
+// verify and prune can follow them without knowing this schema. Items are sorted by id and a page
+// ends after an item whose id hashes to 0 mod PAGE_DIVISOR: page boundaries depend on content,
+// not position, so inserting one item rewrites one page, and an unchanged folder serialises to
+// the same bytes, gets the same tree id and costs nothing new.
+import { createHash } from "node:crypto";
 import { EwsVaultError } from "../errors.js";
 import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../index/index.js";
 import type { DistinguishedFolderName } from "../mailbox/types.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
-
 export const SNAPSHOT_TREE_VERSION = 1;
+/** Average items per page of a folder's item list. */
+const PAGE_DIVISOR = 64;
+/** Hard cap so a run of unlucky ids cannot make one huge page. */
+const MAX_PAGE_ITEMS = 1024;
 
 /** One item as recorded in a snapshot's item list. */
 export interface SnapshotItem {
@@ -27,9 +33,21 @@ export interface SnapshotItem {
   readonly isAssociated?: boolean;
   readonly internetMessageId?: string;
   readonly searchKey?: string;
-  readonly blobIds: readonly string[];
+  /** Data blob ids whose concatenation is the item's export stream. */
+  readonly content: readonly string[];
   readonly dataSize: number;
-  readonly mimeBlobIds?: readonly string[];
+  /** RFC 822 MIME when captured at backup. */
+  readonly mime?: { readonly content: readonly string[] };
+}
+
+export interface ItemPageTree {
+  readonly kind: "items";
+  readonly v: number;
+  readonly items: readonly SnapshotItem[];
+}
+
+export interface TreeRef {
+  readonly subtree: string;
 }
 
 export interface FolderTree {
@@ -44,31 +62,51 @@ export interface FolderTree {
   readonly selected: boolean;
   readonly itemCount: number;
   readonly itemBytes: number;
-  /** Blob ids of the item list (JSON lines of SnapshotItem); empty when there are no items. */
-  readonly items: readonly string[];
-  readonly children: readonly string[];
+  /** Pages of the item list (ItemPageTree), in item id order. */
+  readonly itemPages: readonly TreeRef[];
+  readonly children: readonly TreeRef[];
 }
 
 export interface MailboxTree {
   readonly kind: "mailbox";
   readonly v: number;
   readonly mailbox: string;
-  readonly folders: readonly string[];
+  readonly folders: readonly TreeRef[];
 }
 
 export function toSnapshotItem(item: IndexedItem): SnapshotItem {
   const {
     folderId: _folderId,
     parentFolderId: _parent,
+    blobIds,
+    mimeBlobIds,
     ...rest
   } = item as IndexedItem & { parentFolderId?: string };
+  const full: Record<string, unknown> = {
+    ...rest,
+    content: blobIds,
+    ...(mimeBlobIds === undefined ? {} : { mime: { content: mimeBlobIds } }),
+  };
   // Fixed key order keeps the serialisation, and so the tree id, stable across runs.
   const ordered: Record<string, unknown> = {};
-  for (const key of Object.keys(rest).sort()) {
-    const value = (rest as Record<string, unknown>)[key];
-    if (value !== undefined) ordered[key] = value;
-  }
+  for (const key of Object.keys(full).sort()) if (full[key] !== undefined) ordered[key] = full[key];
   return ordered as unknown as SnapshotItem;
+}
+
+/** The index record for a snapshot item (inverse of toSnapshotItem). */
+export function fromSnapshotItem(item: SnapshotItem, folderId: string): IndexedItem {
+  const { content, mime, ...rest } = item;
+  return {
+    ...rest,
+    folderId,
+    blobIds: content,
+    ...(mime === undefined ? {} : { mimeBlobIds: mime.content }),
+  };
+}
+
+function endsPage(itemId: string, pageLength: number): boolean {
+  if (pageLength >= MAX_PAGE_ITEMS) return true;
+  return createHash("sha256").update(itemId).digest().readUInt32BE(0) % PAGE_DIVISOR === 0;
 }
 
 export interface TreeBuildResult {
@@ -108,24 +146,28 @@ export async function writeMailboxTree(
   let totalBytes = 0;
 
   const writeFolder = async (folder: IndexedFolder): Promise<string> => {
-    const childIds: string[] = [];
+    const childIds: TreeRef[] = [];
     for (const child of (children.get(folder.folder.folderId) ?? []).sort(order)) {
-      childIds.push(await writeFolder(child));
+      childIds.push({ subtree: await writeFolder(child) });
     }
     const selected = isSelected(folder);
     let itemCount = 0;
     let itemBytes = 0;
-    let itemBlobIds: readonly string[] = [];
+    const itemPages: TreeRef[] = [];
     if (selected) {
-      const lines: string[] = [];
+      let page: SnapshotItem[] = [];
+      const flush = async () => {
+        const tree: ItemPageTree = { kind: "items", v: SNAPSHOT_TREE_VERSION, items: page };
+        itemPages.push({ subtree: await writer.saveTree(tree) });
+        page = [];
+      };
       for await (const item of itemsOf(folder.folder.folderId)) {
-        lines.push(JSON.stringify(item));
+        page.push(item);
         itemCount++;
         itemBytes += item.dataSize;
+        if (endsPage(item.itemId, page.length)) await flush();
       }
-      if (lines.length > 0) {
-        itemBlobIds = (await writer.saveData(new TextEncoder().encode(`${lines.join("\n")}\n`))).blobIds;
-      }
+      if (page.length > 0) await flush();
     }
     totalItems += itemCount;
     totalBytes += itemBytes;
@@ -142,14 +184,14 @@ export async function writeMailboxTree(
       selected,
       itemCount,
       itemBytes,
-      items: itemBlobIds,
+      itemPages,
       children: childIds,
     };
     return writer.saveTree(tree);
   };
 
-  const topIds: string[] = [];
-  for (const top of tops.sort(order)) topIds.push(await writeFolder(top));
+  const topIds: TreeRef[] = [];
+  for (const top of tops.sort(order)) topIds.push({ subtree: await writeFolder(top) });
   const root: MailboxTree = { kind: "mailbox", v: SNAPSHOT_TREE_VERSION, mailbox, folders: topIds };
   return {
     rootTreeId: await writer.saveTree(root),
@@ -189,8 +231,8 @@ export async function* walkSnapshotFolders(
 ): AsyncIterable<SnapshotFolder> {
   const root = await loadMailboxTree(repository, rootTreeId);
   const queue: Array<{ id: string; path: readonly string[]; parentFolderId?: string }> = root.folders.map(
-    (id) => ({
-      id,
+    (ref) => ({
+      id: ref.subtree,
       path: [],
     }),
   );
@@ -204,7 +246,7 @@ export async function* walkSnapshotFolders(
       path,
       ...(next.parentFolderId === undefined ? {} : { parentFolderId: next.parentFolderId }),
     };
-    for (const child of tree.children) queue.push({ id: child, path, parentFolderId: tree.folderId });
+    for (const child of tree.children) queue.push({ id: child.subtree, path, parentFolderId: tree.folderId });
   }
 }
 
@@ -212,16 +254,11 @@ export async function loadSnapshotItems(
   repository: EngineRepository,
   tree: FolderTree,
 ): Promise<SnapshotItem[]> {
-  if (tree.items.length === 0) return [];
-  const text = new TextDecoder().decode(await repository.loadData(tree.items));
   const items: SnapshotItem[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    try {
-      items.push(JSON.parse(line) as SnapshotItem);
-    } catch (cause) {
-      throw new EwsVaultError("SNAPSHOT_TREE_INVALID", "snapshot item list is malformed", { cause });
-    }
+  for (const ref of tree.itemPages) {
+    const page = (await repository.loadTree(ref.subtree)) as ItemPageTree;
+    if (page?.kind !== "items" || !Array.isArray(page.items)) throw corrupt("item page");
+    items.push(...page.items);
   }
   return items;
 }
