@@ -33,6 +33,8 @@ export interface FolderInfo {
   /** Set when the folder is a distinguished folder. */
   readonly distinguishedName?: DistinguishedFolderName;
   readonly totalCount?: number;
+  /** True for search folders: views over other folders, whose items the engine must not back up twice. */
+  readonly isSearchFolder?: boolean;
 }
 
 export type HierarchyChange =
@@ -117,6 +119,11 @@ export interface SyncOptions {
   readonly syncState?: string;
   /** 1-512; default 512. */
   readonly maxChanges?: number;
+  /**
+   * syncFolderItems only: also report folder-associated items (views, rules, forms). Keep it
+   * the same for every call with one sync state; default false.
+   */
+  readonly includeAssociated?: boolean;
   readonly signal?: AbortSignal;
 }
 

@@ -1,0 +1,190 @@
+// resolveEwsUrl(): finds a mailbox's EWS endpoint with POX Autodiscover (the
+// autodiscover.xml protocol every Exchange 2013..SE and Exchange Online serves). Used by the
+// CLI's check command; the backup path takes the URL from configuration.
+import { Agent, request } from "undici";
+import { type EwsAuth, authorizationHeader } from "./auth.js";
+import { ewsError } from "./errors.js";
+import type { EwsLogger } from "./transport.js";
+import { document, el } from "./xml-writer.js";
+import { type XmlElement, child, childText, childrenNamed, parseXml } from "./xml-parser.js";
+
+const REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006";
+const RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a";
+
+export type AutodiscoverAnswer =
+  | { readonly kind: "settings"; readonly ewsUrl: string }
+  | { readonly kind: "redirectAddr"; readonly address: string }
+  | { readonly kind: "redirectUrl"; readonly url: string };
+
+export function autodiscoverRequestBody(email: string): string {
+  return document(
+    el(
+      "Autodiscover",
+      { xmlns: REQUEST_NS },
+      el(
+        "Request",
+        undefined,
+        el("EMailAddress", undefined, email),
+        el("AcceptableResponseSchema", undefined, RESPONSE_NS),
+      ),
+    ),
+  );
+}
+
+/** Interprets a POX Autodiscover response body. Throws EWS_MALFORMED_RESPONSE or EWS_SERVER_ERROR. */
+export function parseAutodiscoverResponse(body: Buffer | string): AutodiscoverAnswer {
+  const root = parseXml(body);
+  if (root.name !== "Autodiscover") throw ewsError("EWS_MALFORMED_RESPONSE", "not an Autodiscover response");
+  const response = child(root, "Response");
+  const error = child(response, "Error") ?? child(root, "Error");
+  if (error !== undefined) {
+    throw ewsError(
+      "EWS_SERVER_ERROR",
+      `Autodiscover error ${childText(error, "ErrorCode") ?? ""}: ${childText(error, "Message") ?? ""}`,
+      {
+        details: { autodiscoverError: childText(error, "ErrorCode") },
+      },
+    );
+  }
+  const account = child(response, "Account");
+  const action = childText(account, "Action")?.trim();
+  if (action === "redirectAddr") {
+    const address = childText(account, "RedirectAddr")?.trim();
+    if (address) return { kind: "redirectAddr", address };
+  }
+  if (action === "redirectUrl") {
+    const url = childText(account, "RedirectUrl")?.trim();
+    if (url) return { kind: "redirectUrl", url };
+  }
+  const protocols: XmlElement[] = childrenNamed(account, "Protocol");
+  // EXPR is the external endpoint, EXCH the internal one, WEB the last resort.
+  for (const type of ["EXPR", "EXCH", "WEB"]) {
+    for (const protocol of protocols) {
+      if (childText(protocol, "Type")?.trim() !== type) continue;
+      const ewsUrl = childText(protocol, "EwsUrl")?.trim() ?? childText(protocol, "ASUrl")?.trim();
+      if (ewsUrl) return { kind: "settings", ewsUrl };
+    }
+  }
+  throw ewsError("EWS_MALFORMED_RESPONSE", "Autodiscover response names no EWS URL");
+}
+
+export interface ResolveEwsUrlOptions {
+  readonly auth?: EwsAuth;
+  /** Autodiscover URLs to try instead of https://<domain>/... and https://autodiscover.<domain>/... */
+  readonly candidates?: readonly string[];
+  readonly allowInsecureTls?: boolean;
+  readonly timeoutMs?: number;
+  readonly logger?: EwsLogger;
+  readonly signal?: AbortSignal;
+}
+
+/** Resolves the EWS endpoint URL for `email` (follows redirectAddr/redirectUrl and HTTP redirects, https only). */
+export async function resolveEwsUrl(email: string, options: ResolveEwsUrlOptions = {}): Promise<string> {
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))
+    throw new TypeError("email must be an address");
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const dispatcher = new Agent({
+    connect: { rejectUnauthorized: options.allowInsecureTls !== true, timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  if (options.allowInsecureTls === true) {
+    options.logger?.warn?.("TLS certificate verification is DISABLED for Autodiscover (allowInsecureTls)");
+  }
+  const explicit = options.candidates !== undefined;
+  try {
+    let address = email;
+    let lastError: unknown;
+    for (let hop = 0; hop < 5; hop++) {
+      const domain = address.split("@")[1] as string;
+      const queue = [
+        ...(options.candidates ?? [
+          `https://${domain}/autodiscover/autodiscover.xml`,
+          `https://autodiscover.${domain}/autodiscover/autodiscover.xml`,
+        ]),
+      ];
+      let redirectedAddress: string | undefined;
+      for (let i = 0; i < queue.length && i < 10; i++) {
+        const candidate = queue[i] as string;
+        try {
+          const answer = await postAutodiscover(candidate, address, dispatcher, options, explicit);
+          if (answer.kind === "settings") return answer.ewsUrl;
+          if (answer.kind === "redirectUrl") {
+            queue.splice(i + 1, 0, answer.url);
+            continue;
+          }
+          redirectedAddress = answer.address;
+          break;
+        } catch (error) {
+          lastError = error;
+          options.logger?.debug?.("autodiscover candidate failed", {
+            candidate,
+            code: (error as { code?: string }).code,
+          });
+          if ((error as { code?: string }).code === "EWS_AUTH_FAILED") throw error;
+        }
+      }
+      if (redirectedAddress === undefined) break;
+      address = redirectedAddress;
+    }
+    if (lastError instanceof Error && "code" in lastError) throw lastError;
+    throw ewsError("EWS_UNREACHABLE", `Autodiscover found no EWS URL for ${email}`, { cause: lastError });
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function postAutodiscover(
+  candidate: string,
+  email: string,
+  dispatcher: Agent,
+  options: ResolveEwsUrlOptions,
+  allowHttp: boolean,
+): Promise<AutodiscoverAnswer> {
+  let url = new URL(candidate);
+  for (let redirects = 0; redirects < 5; redirects++) {
+    if (url.protocol !== "https:" && !(allowHttp && url.protocol === "http:")) {
+      throw ewsError("EWS_UNREACHABLE", `refusing non-https Autodiscover URL ${url.origin}`);
+    }
+    const headers: Record<string, string> = { "content-type": "text/xml; charset=utf-8" };
+    if (options.auth !== undefined) headers.authorization = await authorizationHeader(options.auth);
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        method: "POST",
+        dispatcher,
+        headers,
+        body: autodiscoverRequestBody(email),
+        signal: options.signal,
+      });
+    } catch (cause) {
+      const code =
+        (cause as { code?: string; cause?: { code?: string } }).cause?.code ??
+        (cause as { code?: string }).code;
+      const tls = typeof code === "string" && /CERT|TLS|SSL/.test(code);
+      throw ewsError(
+        tls ? "EWS_TLS" : "EWS_UNREACHABLE",
+        `Autodiscover at ${url.origin} failed (${code ?? "error"})`,
+      );
+    }
+    const body = Buffer.from(await response.body.arrayBuffer());
+    const status = response.statusCode;
+    if ([301, 302, 303, 307, 308].includes(status)) {
+      const location = response.headers.location;
+      const target = Array.isArray(location) ? location[0] : location;
+      if (target === undefined) throw ewsError("EWS_MALFORMED_RESPONSE", "redirect without Location");
+      url = new URL(target, url);
+      continue;
+    }
+    if (status === 401 || status === 403) {
+      throw ewsError(
+        "EWS_AUTH_FAILED",
+        `Autodiscover at ${url.origin} refused the credentials (HTTP ${status})`,
+      );
+    }
+    if (status !== 200)
+      throw ewsError("EWS_SERVER_ERROR", `Autodiscover at ${url.origin} answered HTTP ${status}`);
+    return parseAutodiscoverResponse(body);
+  }
+  throw ewsError("EWS_UNREACHABLE", "too many Autodiscover redirects");
+}

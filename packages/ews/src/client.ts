@@ -1,0 +1,938 @@
+// createEwsClient(): the MailboxSource + MailboxTarget over our own SOAP layer. Batching of
+// ExportItems/UploadItems under a byte cap, the in-flight byte budget and the per-item error
+// classification live here; HTTP, retries and throttling live in the transport.
+import type {
+  DistinguishedFolderName,
+  ExportRequest,
+  ExportResult,
+  FolderInfo,
+  HierarchySyncPage,
+  ItemError,
+  ItemSummary,
+  ItemSyncPage,
+  MailboxInfo,
+  MailboxSource,
+  MailboxTarget,
+  SourceCapabilities,
+  SyncOptions,
+  UploadRequest,
+  UploadResult,
+} from "@ewsvault/core";
+import { EwsVaultError } from "@ewsvault/core";
+import type { EwsAuth } from "./auth.js";
+import { ByteBudget } from "./byte-budget.js";
+import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
+import {
+  errorCodeForResponseCode,
+  ewsError,
+  isMailboxFatalResponseCode,
+  isTransientResponseCode,
+  itemErrorFor,
+} from "./errors.js";
+import {
+  DISTINGUISHED_FOLDER_NAMES,
+  createFolderRequest,
+  exportItemsRequest,
+  findFolderRequest,
+  findItemRequest,
+  getFolderRequest,
+  getMimeContentRequest,
+  isDistinguishedFolderName,
+  syncFolderHierarchyRequest,
+  syncFolderItemsRequest,
+  uploadItemsRequest,
+} from "./requests.js";
+import {
+  type FindPage,
+  folderElements,
+  parseFindPage,
+  parseFolder,
+  parseHierarchyChanges,
+  parseItem,
+  parseItemChanges,
+} from "./responses.js";
+import { type RetryOptions, resolveRetryOptions, retryDelay, sleep } from "./retry.js";
+import { type ResponseMessage, isSuccess, responseMessages } from "./soap.js";
+import { type CallContext, type EwsLogger, EwsTransport, type TransportStats } from "./transport.js";
+import { child, childText } from "./xml-parser.js";
+
+export interface EwsClientOptions {
+  /** EWS endpoint, e.g. https://mail.example.com/EWS/Exchange.asmx */
+  readonly url: string | URL;
+  readonly auth: EwsAuth;
+  /**
+   * Use ExchangeImpersonation for mailboxes other than the authenticated user's. Default: true
+   * when the mailbox differs from the user (always for bearer auth without `username`); false
+   * means delegate access (the mailbox is named in DistinguishedFolderId instead).
+   */
+  readonly impersonation?: boolean;
+  /** Concurrent requests to the endpoint (and HTTP connections); default 8. */
+  readonly maxConcurrency?: number;
+  /** Accept any TLS certificate. Off unless given explicitly; logs a warning once. */
+  readonly allowInsecureTls?: boolean;
+  /** Whole-request deadline per attempt; default 120 000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** TCP+TLS connect deadline; default 10 000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Default "ewsvault/0.1". */
+  readonly userAgent?: string;
+  /** Largest ExportItems/UploadItems payload per request (base64 bytes); default 16 MiB. */
+  readonly maxExportBatchBytes?: number;
+  /** Budget on item data held in flight (bytes or a shared ByteBudget); default 256 MiB. */
+  readonly inFlightBytes?: number | ByteBudget;
+  readonly retry?: RetryOptions;
+  readonly logger?: EwsLogger;
+  /** RequestServerVersion; default Exchange2013_SP1. */
+  readonly serverVersion?: string;
+  /** Page size of FindItem/FindFolder; default 500. */
+  readonly pageSize?: number;
+  /** Share a gate between clients of the same endpoint (default: one per client). */
+  readonly gate?: AdaptiveConcurrencyGate;
+}
+
+export interface EwsClientStats extends TransportStats {
+  readonly exportRequests: number;
+  readonly exportSplits: number;
+  readonly uploadRequests: number;
+}
+
+export interface EwsClient extends MailboxSource, MailboxTarget {
+  readonly capabilities: SourceCapabilities;
+  /** The endpoint's adaptive concurrency gate (observe limit/inFlight/throttleEvents). */
+  readonly gate: AdaptiveConcurrencyGate;
+  /** The in-flight item-data budget. */
+  readonly byteBudget: ByteBudget;
+  stats(): EwsClientStats;
+  /** Real folder id of a distinguished folder (cached per mailbox). */
+  resolveFolderId(mailbox: string, folderId: string, signal?: AbortSignal): Promise<string>;
+}
+
+/** Items per ExportItems/UploadItems request regardless of size (keeps requests reasonable). */
+export const MAX_ITEMS_PER_BATCH = 100;
+const MIB = 1024 * 1024;
+/** Per-item envelope overhead in a response (ids, tags), and the response envelope itself. */
+const PER_ITEM_OVERHEAD = 1024;
+const ENVELOPE_OVERHEAD = 4096;
+/** The export stream is a little larger than the Size the server reports (property framing). */
+const STREAM_GROWTH = 1.1;
+
+/** Expected bytes of an item's base64 Data in an ExportItems response. */
+export function estimatedExportBytes(size: number): number {
+  return Math.ceil((size * STREAM_GROWTH) / 3) * 4 + PER_ITEM_OVERHEAD;
+}
+
+/**
+ * Groups export requests so that no batch's estimated response exceeds `capBytes`. Items of
+ * unknown size, or too large to share a response, go alone.
+ */
+export function planExportBatches(items: readonly ExportRequest[], capBytes: number): ExportRequest[][] {
+  const batches: ExportRequest[][] = [];
+  let current: ExportRequest[] = [];
+  let currentBytes = ENVELOPE_OVERHEAD;
+  for (const item of items) {
+    if (item.size === undefined || !Number.isFinite(item.size)) {
+      batches.push([item]);
+      continue;
+    }
+    const bytes = estimatedExportBytes(item.size);
+    if (bytes + ENVELOPE_OVERHEAD > capBytes) {
+      batches.push([item]);
+      continue;
+    }
+    if (current.length >= MAX_ITEMS_PER_BATCH || currentBytes + bytes > capBytes) {
+      batches.push(current);
+      current = [];
+      currentBytes = ENVELOPE_OVERHEAD;
+    }
+    current.push(item);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches.filter((b) => b.length > 0);
+}
+
+function batchEstimate(batch: readonly ExportRequest[]): number {
+  return batch.reduce((sum, item) => sum + estimatedExportBytes(item.size ?? 0), ENVELOPE_OVERHEAD);
+}
+
+function requireMailbox(mailbox: string): void {
+  if (typeof mailbox !== "string" || mailbox.trim() === "")
+    throw new TypeError("mailbox must be a non-empty string");
+}
+
+/** An async hand-off between batch workers and the consumer of exportItems(). */
+class Channel<T> {
+  private readonly buffer: T[] = [];
+  private waiter: (() => void) | undefined;
+  private done = false;
+  private failure: { error: unknown } | undefined;
+  closed = false;
+
+  push(value: T): boolean {
+    if (this.closed) return false;
+    this.buffer.push(value);
+    this.wake();
+    return true;
+  }
+  end(): void {
+    this.done = true;
+    this.wake();
+  }
+  fail(error: unknown): void {
+    this.failure ??= { error };
+    this.wake();
+  }
+  /** Stops accepting values and returns what was never taken. */
+  close(): T[] {
+    this.closed = true;
+    return this.buffer.splice(0);
+  }
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+  async next(): Promise<{ value: T } | undefined> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure.error;
+      if (this.buffer.length > 0) return { value: this.buffer.shift() as T };
+      if (this.done) return undefined;
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+}
+
+class EwsClientImpl implements EwsClient {
+  readonly capabilities: SourceCapabilities;
+  readonly gate: AdaptiveConcurrencyGate;
+  readonly byteBudget: ByteBudget;
+  private readonly transport: EwsTransport;
+  private readonly options: EwsClientOptions;
+  private readonly maxBatchBytes: number;
+  private readonly pageSize: number;
+  private readonly retry: ReturnType<typeof resolveRetryOptions>;
+  private readonly folderCache = new Map<string, Promise<MailboxInfo>>();
+  private readonly counters = { exportRequests: 0, exportSplits: 0, uploadRequests: 0 };
+
+  constructor(options: EwsClientOptions) {
+    this.options = options;
+    const url = new URL(options.url);
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new TypeError("url must be http(s)");
+    if (url.username !== "" || url.password !== "")
+      throw new TypeError("put credentials in auth, not in the url");
+    const auth = options.auth as EwsAuth | undefined;
+    if (auth?.kind === "basic") {
+      if (typeof auth.username !== "string" || typeof auth.password !== "string") {
+        throw new TypeError("basic auth needs username and password");
+      }
+    } else if (auth?.kind === "bearer") {
+      if (typeof auth.getToken !== "function") throw new TypeError("bearer auth needs getToken()");
+    } else {
+      throw new TypeError('auth.kind must be "basic" or "bearer" (NTLM is not supported)');
+    }
+    const maxConcurrency = options.maxConcurrency ?? 8;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
+      throw new TypeError("maxConcurrency must be >= 1");
+    this.maxBatchBytes = options.maxExportBatchBytes ?? 16 * MIB;
+    if (!Number.isFinite(this.maxBatchBytes) || this.maxBatchBytes < 1024) {
+      throw new TypeError("maxExportBatchBytes must be >= 1024");
+    }
+    this.pageSize = options.pageSize ?? 500;
+    this.retry = resolveRetryOptions(options.retry);
+    this.byteBudget =
+      options.inFlightBytes instanceof ByteBudget
+        ? options.inFlightBytes
+        : new ByteBudget(options.inFlightBytes ?? 256 * MIB);
+    this.gate = options.gate ?? new AdaptiveConcurrencyGate({ max: maxConcurrency });
+    this.transport = new EwsTransport({
+      url,
+      auth: options.auth,
+      maxConcurrency,
+      allowInsecureTls: options.allowInsecureTls === true,
+      requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      userAgent: options.userAgent ?? "ewsvault/0.1",
+      serverVersion: options.serverVersion ?? "Exchange2013_SP1",
+      retry: this.retry,
+      logger: options.logger,
+      gate: this.gate,
+    });
+    this.capabilities = { maxConcurrencyPerMailbox: maxConcurrency, maxExportBatchBytes: this.maxBatchBytes };
+  }
+
+  stats(): EwsClientStats {
+    return { ...this.transport.getStats(), ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  // ---- access mode ------------------------------------------------------------------------
+
+  private isOwnMailbox(mailbox: string): boolean {
+    const auth = this.options.auth;
+    const user = auth.kind === "basic" ? auth.username : auth.username;
+    return user !== undefined && user.toLowerCase() === mailbox.toLowerCase();
+  }
+
+  private context(
+    mailbox: string,
+    signal?: AbortSignal,
+    payloadElement?: string,
+  ): CallContext & { delegate?: string } {
+    const own = this.isOwnMailbox(mailbox);
+    const impersonate = this.options.impersonation ?? !own;
+    return {
+      mailbox,
+      impersonate,
+      signal,
+      payloadElement,
+      delegate: !impersonate && !own ? mailbox : undefined,
+    };
+  }
+
+  /** The single ResponseMessage of a one-object request, or the mapped error. */
+  private single(messages: ResponseMessage[], operationName: string, mailbox: string): ResponseMessage {
+    const message = messages[0];
+    if (message === undefined)
+      throw ewsError("EWS_MALFORMED_RESPONSE", `${operationName} response has no message`);
+    if (!isSuccess(message)) throw this.messageError(message, operationName, mailbox);
+    return message;
+  }
+
+  private messageError(message: ResponseMessage, operationName: string, mailbox: string): EwsVaultError {
+    return ewsError(
+      errorCodeForResponseCode(message.responseCode),
+      `EWS ${operationName} failed for ${mailbox}: ${message.responseCode}${message.messageText ? ` (${message.messageText})` : ""}`,
+      { details: { responseCode: message.responseCode, mailbox, operation: operationName } },
+    );
+  }
+
+  // ---- MailboxSource / MailboxTarget ------------------------------------------------------
+
+  getMailboxInfo(mailbox: string, signal?: AbortSignal): Promise<MailboxInfo> {
+    requireMailbox(mailbox);
+    const key = mailbox.toLowerCase();
+    let cached = this.folderCache.get(key);
+    if (cached === undefined) {
+      cached = this.fetchMailboxInfo(mailbox, signal);
+      this.folderCache.set(key, cached);
+      cached.catch(() => this.folderCache.delete(key));
+    }
+    return cached;
+  }
+
+  private async fetchMailboxInfo(mailbox: string, signal?: AbortSignal): Promise<MailboxInfo> {
+    const context = this.context(mailbox, signal);
+    const names = DISTINGUISHED_FOLDER_NAMES;
+    const { soap } = await this.transport.call(
+      "GetFolder",
+      getFolderRequest(names, context.delegate),
+      context,
+    );
+    const messages = responseMessages(soap.body);
+    if (messages.length !== names.length) {
+      throw ewsError(
+        "EWS_MALFORMED_RESPONSE",
+        `GetFolder answered ${messages.length} of ${names.length} folders`,
+      );
+    }
+    const folders: Partial<Record<DistinguishedFolderName, string>> = {};
+    messages.forEach((message, index) => {
+      const name = names[index] as DistinguishedFolderName;
+      if (isSuccess(message)) {
+        const folder = folderElements(child(message.element, "Folders"))[0];
+        const id = child(folder, "FolderId")?.attributes.Id;
+        if (id !== undefined) folders[name] = id;
+        return;
+      }
+      if (isMailboxFatalResponseCode(message.responseCode))
+        throw this.messageError(message, "GetFolder", mailbox);
+      if (name === "msgfolderroot") throw this.messageError(message, "GetFolder", mailbox);
+      // Optional folders (archive, public folders, recoverable items) may simply not exist.
+    });
+    return { smtpAddress: mailbox, distinguishedFolders: folders };
+  }
+
+  private async distinguishedIds(mailbox: string): Promise<Map<string, DistinguishedFolderName>> {
+    const map = new Map<string, DistinguishedFolderName>();
+    const key = mailbox.toLowerCase();
+    const cached = this.folderCache.get(key);
+    if (cached === undefined) return map;
+    try {
+      const info = await cached;
+      for (const [name, id] of Object.entries(info.distinguishedFolders)) {
+        if (id !== undefined) map.set(id, name as DistinguishedFolderName);
+      }
+    } catch {
+      // no cache, no names
+    }
+    return map;
+  }
+
+  async resolveFolderId(mailbox: string, folderId: string, signal?: AbortSignal): Promise<string> {
+    if (!isDistinguishedFolderName(folderId)) return folderId;
+    const info = await this.getMailboxInfo(mailbox, signal);
+    const id = info.distinguishedFolders[folderId];
+    if (id === undefined) {
+      throw ewsError("EWS_FOLDER_NOT_FOUND", `${mailbox} has no ${folderId} folder`, {
+        details: { mailbox, folderId },
+      });
+    }
+    return id;
+  }
+
+  async syncFolderHierarchy(
+    mailbox: string,
+    options?: SyncOptions & { readonly rootFolderId?: string },
+  ): Promise<HierarchySyncPage> {
+    requireMailbox(mailbox);
+    const context = this.context(mailbox, options?.signal);
+    const request = syncFolderHierarchyRequest(
+      options?.rootFolderId ?? "msgfolderroot",
+      options?.syncState,
+      context.delegate,
+    );
+    const { soap } = await this.transport.call("SyncFolderHierarchy", request, context);
+    const message = this.single(responseMessages(soap.body), "SyncFolderHierarchy", mailbox);
+    const syncState = childText(message.element, "SyncState");
+    if (syncState === undefined)
+      throw ewsError("EWS_MALFORMED_RESPONSE", "SyncFolderHierarchy response lacks SyncState");
+    return {
+      changes: parseHierarchyChanges(child(message.element, "Changes"), await this.distinguishedIds(mailbox)),
+      syncState,
+      includesLastFolderInRange: childText(message.element, "IncludesLastFolderInRange")?.trim() !== "false",
+    };
+  }
+
+  async syncFolderItems(mailbox: string, folderId: string, options?: SyncOptions): Promise<ItemSyncPage> {
+    requireMailbox(mailbox);
+    const context = this.context(mailbox, options?.signal);
+    const request = syncFolderItemsRequest({
+      folderId,
+      syncState: options?.syncState,
+      maxChanges: options?.maxChanges ?? 512,
+      includeAssociated: options?.includeAssociated,
+      delegateMailbox: context.delegate,
+    });
+    const { soap } = await this.transport.call("SyncFolderItems", request, context);
+    const message = this.single(responseMessages(soap.body), "SyncFolderItems", mailbox);
+    const syncState = childText(message.element, "SyncState");
+    if (syncState === undefined)
+      throw ewsError("EWS_MALFORMED_RESPONSE", "SyncFolderItems response lacks SyncState");
+    return {
+      changes: parseItemChanges(child(message.element, "Changes")),
+      syncState,
+      includesLastItemInRange: childText(message.element, "IncludesLastItemInRange")?.trim() !== "false",
+    };
+  }
+
+  private async pages<T>(
+    mailbox: string,
+    operationName: "FindItem" | "FindFolder",
+    build: (offset: number) => ReturnType<typeof findItemRequest>,
+    parse: (message: ResponseMessage) => FindPage<T>,
+    signal?: AbortSignal,
+  ): Promise<T[]> {
+    const context = this.context(mailbox, signal);
+    const all: T[] = [];
+    let offset = 0;
+    for (;;) {
+      const { soap } = await this.transport.call(operationName, build(offset), context);
+      const page = parse(this.single(responseMessages(soap.body), operationName, mailbox));
+      all.push(...page.entries);
+      if (page.includesLast || page.entries.length === 0) return all;
+      const next = page.nextOffset ?? offset + page.entries.length;
+      // A server that does not advance would loop forever; trust our own count instead.
+      offset = next > offset ? next : offset + page.entries.length;
+    }
+  }
+
+  findItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]> {
+    requireMailbox(mailbox);
+    const delegate = this.context(mailbox).delegate;
+    return this.pages(
+      mailbox,
+      "FindItem",
+      (offset) => findItemRequest({ folderId, offset, pageSize: this.pageSize, delegateMailbox: delegate }),
+      (message) => parseFindPage(message.element, "Items", parseItem),
+      signal,
+    );
+  }
+
+  async findFolders(mailbox: string, rootFolderId: string, signal?: AbortSignal): Promise<FolderInfo[]> {
+    requireMailbox(mailbox);
+    const delegate = this.context(mailbox).delegate;
+    const names = await this.distinguishedIds(mailbox);
+    const find = (folderId: string, deep: boolean) =>
+      this.pages(
+        mailbox,
+        "FindFolder",
+        (offset) =>
+          findFolderRequest({ folderId, offset, pageSize: this.pageSize, deep, delegateMailbox: delegate }),
+        (message) => parseFindPage(message.element, "Folders", (e) => parseFolder(e, names)),
+        signal,
+      );
+    if (rootFolderId !== "publicfoldersroot") {
+      try {
+        return await find(rootFolderId, true);
+      } catch (error) {
+        // Public folder trees refuse Deep traversal; walk them level by level instead.
+        const code = error instanceof EwsVaultError ? error.details.responseCode : undefined;
+        if (code !== "ErrorInvalidOperation" && code !== "ErrorInvalidRequest") throw error;
+      }
+    }
+    const out: FolderInfo[] = [];
+    const queue = [rootFolderId];
+    while (queue.length > 0) {
+      const parent = queue.shift() as string;
+      for (const folder of await find(parent, false)) {
+        out.push(folder);
+        queue.push(folder.folderId);
+      }
+    }
+    return out;
+  }
+
+  async getMimeContent(mailbox: string, itemId: string, signal?: AbortSignal): Promise<Uint8Array> {
+    requireMailbox(mailbox);
+    const context = this.context(mailbox, signal, "MimeContent");
+    const { soap, payloads } = await this.transport.call("GetItem", getMimeContentRequest(itemId), context);
+    const message = this.single(responseMessages(soap.body), "GetItem", mailbox);
+    const item = child(message.element, "Items")?.children[0];
+    const marker = child(item, "MimeContent")?.attributes.payload;
+    if (marker === undefined) return new Uint8Array(0);
+    const data = payloads[Number(marker)];
+    if (data === undefined) throw ewsError("EWS_MALFORMED_RESPONSE", "MimeContent payload missing");
+    return data;
+  }
+
+  async createFolder(
+    mailbox: string,
+    parentFolderId: string,
+    displayName: string,
+    folderClass?: string,
+    signal?: AbortSignal,
+  ): Promise<FolderInfo> {
+    requireMailbox(mailbox);
+    if (typeof displayName !== "string" || displayName === "")
+      throw new TypeError("displayName must be non-empty");
+    const context = this.context(mailbox, signal);
+    const parent = await this.resolveFolderId(mailbox, parentFolderId, signal).catch(() => parentFolderId);
+    const request = createFolderRequest({
+      parentFolderId: parent,
+      displayName,
+      folderClass,
+      delegateMailbox: context.delegate,
+    });
+    const { soap } = await this.transport.call("CreateFolder", request, context);
+    const message = this.single(responseMessages(soap.body), "CreateFolder", mailbox);
+    const folder = folderElements(child(message.element, "Folders"))[0];
+    const id = child(folder, "FolderId");
+    if (id?.attributes.Id === undefined)
+      throw ewsError("EWS_MALFORMED_RESPONSE", "CreateFolder response lacks FolderId");
+    return {
+      folderId: id.attributes.Id,
+      changeKey: id.attributes.ChangeKey ?? "",
+      parentFolderId: parent,
+      displayName,
+      ...(folderClass !== undefined ? { folderClass } : {}),
+    };
+  }
+
+  // ---- ExportItems --------------------------------------------------------------------------
+
+  exportItems(
+    mailbox: string,
+    items: readonly ExportRequest[],
+    signal?: AbortSignal,
+  ): AsyncIterable<ExportResult> {
+    requireMailbox(mailbox);
+    for (const item of items) {
+      if (typeof item?.itemId !== "string" || item.itemId === "")
+        throw new TypeError("every export needs an itemId");
+    }
+    return this.exportGenerator(mailbox, [...items], signal);
+  }
+
+  private async *exportGenerator(
+    mailbox: string,
+    items: ExportRequest[],
+    signal?: AbortSignal,
+  ): AsyncGenerator<ExportResult> {
+    if (items.length === 0) return;
+    const batches = planExportBatches(items, this.maxBatchBytes);
+    const stop = new AbortController();
+    const linked = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+    const channel = new Channel<{ result: ExportResult; bytes: number }>();
+    const budget = this.byteBudget;
+    let nextBatch = 0;
+    const worker = async () => {
+      while (nextBatch < batches.length && !channel.closed) {
+        const batch = batches[nextBatch++] as ExportRequest[];
+        let held = await budget.acquire(batchEstimate(batch), linked);
+        try {
+          const results = await this.exportBatch(mailbox, batch, linked);
+          const actual = results.reduce((sum, r) => sum + (r.ok ? r.data.byteLength : 0), 0);
+          if (actual > held) held += budget.forceAcquire(actual - held);
+          for (const result of results) {
+            const bytes = result.ok ? result.data.byteLength : 0;
+            if (channel.push({ result, bytes })) held -= bytes;
+          }
+        } finally {
+          budget.release(held);
+        }
+      }
+    };
+    const workerCount = Math.max(1, Math.min(batches.length, this.gate.max));
+    Promise.all(Array.from({ length: workerCount }, worker)).then(
+      () => channel.end(),
+      (error) => channel.fail(error),
+    );
+    try {
+      for (;;) {
+        const next = await channel.next();
+        if (next === undefined) return;
+        try {
+          yield next.value.result;
+        } finally {
+          budget.release(next.value.bytes);
+        }
+      }
+    } finally {
+      stop.abort();
+      for (const leftover of channel.close()) budget.release(leftover.bytes);
+    }
+  }
+
+  /** One batch, splitting on ErrorMessageSizeExceeded and re-asking for per-item transients. */
+  private async exportBatch(
+    mailbox: string,
+    batch: ExportRequest[],
+    signal: AbortSignal,
+  ): Promise<ExportResult[]> {
+    const context = this.context(mailbox, signal, "Data");
+    let result: Awaited<ReturnType<EwsTransport["call"]>>;
+    this.counters.exportRequests++;
+    try {
+      result = await this.transport.call(
+        "ExportItems",
+        exportItemsRequest(batch.map((b) => b.itemId)),
+        context,
+      );
+    } catch (error) {
+      if (error instanceof EwsVaultError && error.code === "EWS_MESSAGE_SIZE_EXCEEDED") {
+        if (batch.length > 1) return this.splitExport(mailbox, batch, signal);
+        return [
+          {
+            ok: false,
+            itemId: (batch[0] as ExportRequest).itemId,
+            error: itemErrorFor("ErrorMessageSizeExceeded", error.message),
+          },
+        ];
+      }
+      throw error;
+    }
+    const messages = responseMessages(result.soap.body);
+    if (messages.length !== batch.length) {
+      throw ewsError(
+        "EWS_MALFORMED_RESPONSE",
+        `ExportItems answered ${messages.length} of ${batch.length} items`,
+      );
+    }
+    if (batch.length > 1 && messages.every((m) => m.responseCode === "ErrorMessageSizeExceeded")) {
+      return this.splitExport(mailbox, batch, signal);
+    }
+    const results: ExportResult[] = [];
+    const again: ExportRequest[] = [];
+    const alone: ExportRequest[] = [];
+    let hint: number | undefined;
+    messages.forEach((message, index) => {
+      const request = batch[index] as ExportRequest;
+      if (isSuccess(message)) {
+        const marker = child(message.element, "Data")?.attributes.payload;
+        const data = marker === undefined ? undefined : result.payloads[Number(marker)];
+        if (data === undefined) {
+          results.push({
+            ok: false,
+            itemId: request.itemId,
+            error: {
+              code: "EWS_MALFORMED_RESPONSE",
+              message: "ExportItems success without Data",
+              disposition: "skip",
+            },
+          });
+        } else {
+          results.push({ ok: true, itemId: request.itemId, data });
+        }
+      } else if (message.responseCode === "ErrorMessageSizeExceeded" && batch.length > 1) {
+        alone.push(request);
+      } else if (isTransientResponseCode(message.responseCode)) {
+        hint = Math.max(hint ?? 0, message.backOffMs ?? 0) || hint;
+        again.push(request);
+      } else {
+        results.push({
+          ok: false,
+          itemId: request.itemId,
+          error: itemErrorFor(message.responseCode, message.messageText),
+        });
+      }
+    });
+    result.payloads.length = 0;
+    for (const request of alone) results.push(...(await this.exportBatch(mailbox, [request], signal)));
+    if (again.length > 0) results.push(...(await this.retryTransient(mailbox, again, hint, signal)));
+    return results;
+  }
+
+  private async splitExport(
+    mailbox: string,
+    batch: ExportRequest[],
+    signal: AbortSignal,
+  ): Promise<ExportResult[]> {
+    this.counters.exportSplits++;
+    const middle = Math.ceil(batch.length / 2);
+    return [
+      ...(await this.exportBatch(mailbox, batch.slice(0, middle), signal)),
+      ...(await this.exportBatch(mailbox, batch.slice(middle), signal)),
+    ];
+  }
+
+  /** Items that individually came back transient; asked again with backoff, then handed to the engine as "retry". */
+  private async retryTransient(
+    mailbox: string,
+    items: ExportRequest[],
+    hint: number | undefined,
+    signal: AbortSignal,
+  ): Promise<ExportResult[]> {
+    let pending = items;
+    let delayHint = hint;
+    const results: ExportResult[] = [];
+    for (let attempt = 1; attempt < this.retry.maxAttempts && pending.length > 0; attempt++) {
+      await sleep(retryDelay(this.retry, attempt, delayHint), signal);
+      const round = await this.exportBatchOnce(mailbox, pending, signal);
+      pending = round.transient;
+      delayHint = round.hint;
+      results.push(...round.done);
+    }
+    for (const request of pending) {
+      results.push({
+        ok: false,
+        itemId: request.itemId,
+        error: itemErrorFor("ErrorServerBusy", "still busy after retries"),
+      });
+    }
+    return results;
+  }
+
+  private async exportBatchOnce(
+    mailbox: string,
+    batch: ExportRequest[],
+    signal: AbortSignal,
+  ): Promise<{ done: ExportResult[]; transient: ExportRequest[]; hint?: number }> {
+    const results = await this.exportBatchNoRetry(mailbox, batch, signal);
+    const done: ExportResult[] = [];
+    const transient: ExportRequest[] = [];
+    results.forEach((r, i) => {
+      if (!r.ok && r.error.responseCode !== undefined && isTransientResponseCode(r.error.responseCode)) {
+        transient.push(batch[i] as ExportRequest);
+      } else done.push(r);
+    });
+    return { done, transient };
+  }
+
+  /** exportBatch without the transient re-ask (results in batch order). */
+  private async exportBatchNoRetry(
+    mailbox: string,
+    batch: ExportRequest[],
+    signal: AbortSignal,
+  ): Promise<ExportResult[]> {
+    const context = this.context(mailbox, signal, "Data");
+    this.counters.exportRequests++;
+    const result = await this.transport.call(
+      "ExportItems",
+      exportItemsRequest(batch.map((b) => b.itemId)),
+      context,
+    );
+    const messages = responseMessages(result.soap.body);
+    if (messages.length !== batch.length) {
+      throw ewsError(
+        "EWS_MALFORMED_RESPONSE",
+        `ExportItems answered ${messages.length} of ${batch.length} items`,
+      );
+    }
+    return messages.map((message, index): ExportResult => {
+      const request = batch[index] as ExportRequest;
+      if (!isSuccess(message)) {
+        return {
+          ok: false,
+          itemId: request.itemId,
+          error: itemErrorFor(message.responseCode, message.messageText),
+        };
+      }
+      const marker = child(message.element, "Data")?.attributes.payload;
+      const data = marker === undefined ? undefined : result.payloads[Number(marker)];
+      return data === undefined
+        ? {
+            ok: false,
+            itemId: request.itemId,
+            error: {
+              code: "EWS_MALFORMED_RESPONSE",
+              message: "ExportItems success without Data",
+              disposition: "skip",
+            },
+          }
+        : { ok: true, itemId: request.itemId, data };
+    });
+  }
+
+  // ---- UploadItems --------------------------------------------------------------------------
+
+  async uploadItems(
+    mailbox: string,
+    items: readonly UploadRequest[],
+    signal?: AbortSignal,
+  ): Promise<UploadResult[]> {
+    requireMailbox(mailbox);
+    const resolved: UploadRequest[] = [];
+    for (const item of items) {
+      if (!(item?.data instanceof Uint8Array)) throw new TypeError("every upload needs data (Uint8Array)");
+      if (item.mode !== "CreateNew" && item.mode !== "Update" && item.mode !== "UpdateOrCreate") {
+        throw new TypeError(`unknown upload mode ${String(item.mode)}`);
+      }
+      if (item.mode !== "CreateNew" && !item.itemId) throw new TypeError(`${item.mode} needs itemId`);
+      const parentFolderId = isDistinguishedFolderName(item.parentFolderId)
+        ? await this.resolveFolderId(mailbox, item.parentFolderId, signal)
+        : item.parentFolderId;
+      resolved.push({ ...item, parentFolderId });
+    }
+    // Batch by request size the same way exports are batched by response size.
+    const batches: number[][] = [];
+    let current: number[] = [];
+    let bytes = ENVELOPE_OVERHEAD;
+    resolved.forEach((item, index) => {
+      const size = Math.ceil(item.data.byteLength / 3) * 4 + PER_ITEM_OVERHEAD;
+      if (
+        current.length > 0 &&
+        (bytes + size > this.maxBatchBytes || current.length >= MAX_ITEMS_PER_BATCH)
+      ) {
+        batches.push(current);
+        current = [];
+        bytes = ENVELOPE_OVERHEAD;
+      }
+      current.push(index);
+      bytes += size;
+    });
+    if (current.length > 0) batches.push(current);
+    const results: UploadResult[] = new Array(resolved.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++] as number[];
+        const batchResults = await this.uploadBatch(
+          mailbox,
+          batch.map((i) => resolved[i] as UploadRequest),
+          signal,
+        );
+        batch.forEach((itemIndex, k) => {
+          results[itemIndex] = batchResults[k] as UploadResult;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(batches.length, this.gate.max)) }, worker));
+    return results;
+  }
+
+  private async uploadBatch(
+    mailbox: string,
+    batch: UploadRequest[],
+    signal?: AbortSignal,
+  ): Promise<UploadResult[]> {
+    const context = this.context(mailbox, signal);
+    const results: (UploadResult | undefined)[] = new Array(batch.length).fill(undefined);
+    let pending = batch.map((_, i) => i);
+    let hint: number | undefined;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > 1) await sleep(retryDelay(this.retry, attempt - 1, hint), signal);
+      hint = undefined;
+      this.counters.uploadRequests++;
+      let soap: Awaited<ReturnType<EwsTransport["call"]>>["soap"];
+      try {
+        ({ soap } = await this.transport.call(
+          "UploadItems",
+          uploadItemsRequest(pending.map((i) => batch[i] as UploadRequest)),
+          context,
+        ));
+      } catch (error) {
+        if (
+          error instanceof EwsVaultError &&
+          error.code === "EWS_MESSAGE_SIZE_EXCEEDED" &&
+          pending.length > 1
+        ) {
+          const middle = Math.ceil(pending.length / 2);
+          const halves = [pending.slice(0, middle), pending.slice(middle)];
+          for (const half of halves) {
+            const out = await this.uploadBatch(
+              mailbox,
+              half.map((i) => batch[i] as UploadRequest),
+              signal,
+            );
+            half.forEach((i, k) => {
+              results[i] = out[k];
+            });
+          }
+          return results as UploadResult[];
+        }
+        if (error instanceof EwsVaultError && error.code === "EWS_MESSAGE_SIZE_EXCEEDED") {
+          results[pending[0] as number] = {
+            ok: false,
+            error: itemErrorFor("ErrorMessageSizeExceeded", error.message),
+          };
+          return results as UploadResult[];
+        }
+        throw error;
+      }
+      const messages = responseMessages(soap.body);
+      if (messages.length !== pending.length) {
+        throw ewsError(
+          "EWS_MALFORMED_RESPONSE",
+          `UploadItems answered ${messages.length} of ${pending.length} items`,
+        );
+      }
+      const stillPending: number[] = [];
+      messages.forEach((message, k) => {
+        const index = pending[k] as number;
+        if (isSuccess(message)) {
+          const id = child(message.element, "ItemId");
+          results[index] =
+            id?.attributes.Id === undefined
+              ? {
+                  ok: false,
+                  error: {
+                    code: "EWS_MALFORMED_RESPONSE",
+                    message: "UploadItems success without ItemId",
+                    disposition: "skip",
+                  },
+                }
+              : { ok: true, itemId: id.attributes.Id, changeKey: id.attributes.ChangeKey ?? "" };
+        } else if (isTransientResponseCode(message.responseCode) && attempt < this.retry.maxAttempts) {
+          hint = Math.max(hint ?? 0, message.backOffMs ?? 0) || hint;
+          stillPending.push(index);
+        } else {
+          const error: ItemError = itemErrorFor(message.responseCode, message.messageText);
+          results[index] = { ok: false, error };
+        }
+      });
+      pending = stillPending;
+    }
+    return results as UploadResult[];
+  }
+}
+
+/** An EWS client implementing MailboxSource and MailboxTarget for one endpoint. */
+export function createEwsClient(options: EwsClientOptions): EwsClient {
+  if (options === null || typeof options !== "object") throw new TypeError("options are required");
+  return new EwsClientImpl(options);
+}

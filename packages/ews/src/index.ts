@@ -1,0 +1,36 @@
+// @ewsvault/ews — an Exchange Web Services client implementing @ewsvault/core's
+// MailboxSource and MailboxTarget: SOAP over keep-alive undici, safe XML parsing, batched
+// ExportItems/UploadItems under a byte cap, retries that honour the server's backoff hints,
+// an adaptive per-endpoint concurrency gate and an in-flight byte budget (both exported so
+// the engine can observe or share them), and Autodiscover for the CLI's check command.
+export {
+  type ClientCredentialsOptions,
+  type ClientCredentialsTokenSupplier,
+  type EwsAuth,
+  createClientCredentialsTokenSupplier,
+} from "./auth.js";
+export {
+  type AutodiscoverAnswer,
+  parseAutodiscoverResponse,
+  resolveEwsUrl,
+  type ResolveEwsUrlOptions,
+} from "./autodiscover.js";
+export { ByteBudget, type ByteBudgetSnapshot } from "./byte-budget.js";
+export {
+  type EwsClient,
+  type EwsClientOptions,
+  type EwsClientStats,
+  createEwsClient,
+  estimatedExportBytes,
+  MAX_ITEMS_PER_BATCH,
+  planExportBatches,
+} from "./client.js";
+export {
+  AdaptiveConcurrencyGate,
+  type ConcurrencyGateOptions,
+  type ConcurrencyGateSnapshot,
+  type GateOutcome,
+} from "./concurrency-gate.js";
+export { EWS_ERROR_CODES, type EwsErrorCode, errorCodeForResponseCode, itemErrorFor } from "./errors.js";
+export { type RetryOptions, retryDelay, resolveRetryOptions } from "./retry.js";
+export type { EwsLogger } from "./transport.js";

@@ -1,0 +1,83 @@
+// Retry policy: capped exponential backoff with full jitter, overridden by the server's own
+// hint (BackOffMilliseconds in ErrorServerBusy, Retry-After on 503/429) when it gives one.
+import { ewsError } from "./errors.js";
+
+export interface RetryOptions {
+  /** Total attempts including the first; default 6. */
+  readonly maxAttempts?: number;
+  /** Base of the exponential backoff; default 500 ms. */
+  readonly baseDelayMs?: number;
+  /** Cap of the exponential backoff; default 30 s. */
+  readonly maxDelayMs?: number;
+  /** Upper bound on a server-supplied hint we are willing to sleep; default 5 min. */
+  readonly maxServerDelayMs?: number;
+}
+
+export interface ResolvedRetryOptions {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly maxServerDelayMs: number;
+}
+
+export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
+  const resolved = {
+    maxAttempts: options?.maxAttempts ?? 6,
+    baseDelayMs: options?.baseDelayMs ?? 500,
+    maxDelayMs: options?.maxDelayMs ?? 30_000,
+    maxServerDelayMs: options?.maxServerDelayMs ?? 300_000,
+  };
+  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
+    throw new TypeError("retry.maxAttempts must be an integer >= 1");
+  }
+  for (const key of ["baseDelayMs", "maxDelayMs", "maxServerDelayMs"] as const) {
+    if (!Number.isFinite(resolved[key]) || resolved[key] < 0)
+      throw new TypeError(`retry.${key} must be >= 0`);
+  }
+  return resolved;
+}
+
+/**
+ * Delay before attempt `attempt + 1` (attempt counts from 1). A server hint is honoured as a
+ * floor (plus up to 10 % jitter so a crowd of clients does not return in lockstep); without one
+ * it is full jitter over min(cap, base * 2^(attempt-1)).
+ */
+export function retryDelay(
+  options: ResolvedRetryOptions,
+  attempt: number,
+  serverHintMs: number | undefined,
+  random: () => number = Math.random,
+): number {
+  if (serverHintMs !== undefined) {
+    const hint = Math.min(serverHintMs, options.maxServerDelayMs);
+    return Math.round(hint + random() * hint * 0.1);
+  }
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(random() * ceiling);
+}
+
+/** Retry-After as milliseconds (delta-seconds or HTTP date), or undefined. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const header = Array.isArray(value) ? value[0] : value;
+  if (header === undefined || header.trim() === "") return undefined;
+  if (/^\d+$/.test(header.trim())) return Number.parseInt(header.trim(), 10) * 1000;
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(ewsError("EWS_ABORTED", "aborted", { cause: signal.reason }));
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(ewsError("EWS_ABORTED", "aborted", { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,442 @@
+// One EWS endpoint: a keep-alive undici Pool, the adaptive concurrency gate, the retry loop
+// and the classification of every way a request can fail into an EWS_* code. Operations
+// above this layer only ever see a parsed, successful SOAP response or an EwsVaultError.
+import { EwsVaultError } from "@ewsvault/core";
+import { Pool } from "undici";
+import { type EwsAuth, authorizationHeader } from "./auth.js";
+import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
+import { type EwsErrorCode, errorCodeForResponseCode, ewsError, isTransientResponseCode } from "./errors.js";
+import { type ResolvedRetryOptions, parseRetryAfter, retryDelay, sleep } from "./retry.js";
+import { type SoapResponse, interpretEnvelope, responseMessages, soapEnvelope } from "./soap.js";
+import { extractBase64Elements, parseXml } from "./xml-parser.js";
+import type { XmlFragment } from "./xml-writer.js";
+
+export interface EwsLogger {
+  debug?(message: string, fields?: Record<string, unknown>): void;
+  info?(message: string, fields?: Record<string, unknown>): void;
+  warn?(message: string, fields?: Record<string, unknown>): void;
+  error?(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface TransportOptions {
+  readonly url: URL;
+  readonly auth: EwsAuth;
+  readonly maxConcurrency: number;
+  readonly allowInsecureTls: boolean;
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly userAgent: string;
+  readonly serverVersion: string;
+  readonly retry: ResolvedRetryOptions;
+  readonly logger?: EwsLogger;
+  readonly gate?: AdaptiveConcurrencyGate;
+}
+
+export interface CallContext {
+  /** Mailbox the request is about (X-AnchorMailbox, impersonation). */
+  readonly mailbox?: string;
+  readonly impersonate: boolean;
+  readonly signal?: AbortSignal;
+  /** Cut these base64 elements out of the raw response before parsing (ExportItems Data, MimeContent). */
+  readonly payloadElement?: string;
+}
+
+export interface CallResult {
+  readonly soap: SoapResponse & { readonly body: NonNullable<SoapResponse["body"]> };
+  readonly payloads: Uint8Array[];
+  /** Size of the raw HTTP response body in bytes. */
+  readonly responseBytes: number;
+}
+
+export interface TransportStats {
+  readonly requests: number;
+  readonly attempts: number;
+  readonly retries: number;
+  readonly throttled: number;
+  /** Largest HTTP response body seen, in bytes. */
+  readonly largestResponseBytes: number;
+}
+
+type AttemptOutcome =
+  | { readonly kind: "ok"; readonly result: CallResult }
+  | {
+      readonly kind: "retry";
+      readonly error: EwsVaultError;
+      readonly hintMs?: number;
+      readonly throttled: boolean;
+      readonly authRefresh?: boolean;
+    }
+  | { readonly kind: "fatal"; readonly error: EwsVaultError };
+
+const TLS_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REVOKED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "HOSTNAME_MISMATCH",
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+]);
+const UNREACHABLE_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNREFUSED"]);
+const RESET_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "ECONNABORTED",
+  "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH",
+  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+]);
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "ETIMEDOUT",
+]);
+
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+    if (current instanceof AggregateError) for (const e of current.errors) codes.push(...errorCodes(e));
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/** A network-level error without request data (undici errors can reference headers). */
+function safeCause(error: unknown): { name: string; code?: string; message: string } {
+  const codes = errorCodes(error);
+  return {
+    name: error instanceof Error ? error.name : "Error",
+    ...(codes[0] !== undefined ? { code: codes[0] } : {}),
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+export class EwsTransport {
+  readonly gate: AdaptiveConcurrencyGate;
+  private readonly pool: Pool;
+  private readonly options: TransportOptions;
+  private readonly stats = { requests: 0, attempts: 0, retries: 0, throttled: 0, largestResponseBytes: 0 };
+  private closed = false;
+
+  constructor(options: TransportOptions) {
+    this.options = options;
+    this.gate = options.gate ?? new AdaptiveConcurrencyGate({ max: options.maxConcurrency });
+    if (options.allowInsecureTls && options.url.protocol === "https:") {
+      options.logger?.warn?.(
+        "TLS certificate verification is DISABLED for this EWS endpoint (allowInsecureTls)",
+        {
+          origin: options.url.origin,
+        },
+      );
+    }
+    this.pool = new Pool(options.url.origin, {
+      connections: options.maxConcurrency,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 120_000,
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+      connect: { rejectUnauthorized: !options.allowInsecureTls, timeout: options.connectTimeoutMs },
+    });
+  }
+
+  getStats(): TransportStats {
+    return { ...this.stats };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.close();
+  }
+
+  /** Sends one operation, retrying transient failures; resolves only with a non-fault response. */
+  async call(operationName: string, body: XmlFragment, context: CallContext): Promise<CallResult> {
+    if (this.closed) throw new TypeError("EWS client is closed");
+    const { retry } = this.options;
+    const envelope = soapEnvelope(body, {
+      serverVersion: this.options.serverVersion,
+      impersonate: context.impersonate ? context.mailbox : undefined,
+    });
+    this.stats.requests++;
+    let refreshedAuth = false;
+    for (let attempt = 1; ; attempt++) {
+      if (context.signal?.aborted) throw ewsError("EWS_ABORTED", "aborted", { cause: context.signal.reason });
+      await this.gate.acquire(context.signal);
+      let outcome: AttemptOutcome;
+      try {
+        this.stats.attempts++;
+        outcome = await this.attempt(operationName, envelope, context);
+      } catch (error) {
+        this.gate.release("failure");
+        throw error;
+      }
+      this.gate.release(
+        outcome.kind === "ok"
+          ? "success"
+          : outcome.kind === "retry" && outcome.throttled
+            ? "throttled"
+            : "failure",
+      );
+      if (outcome.kind === "ok") return outcome.result;
+      if (outcome.kind === "fatal") throw outcome.error;
+      if (outcome.throttled) this.stats.throttled++;
+      if (outcome.authRefresh) {
+        // One fresh token per call: a token that expired between fetch and use is normal.
+        if (refreshedAuth) throw outcome.error;
+        refreshedAuth = true;
+        attempt--;
+        continue;
+      }
+      if (attempt >= retry.maxAttempts) {
+        const error = outcome.error;
+        throw ewsError(error.code as EwsErrorCode, `${error.message} (gave up after ${attempt} attempts)`, {
+          cause: error.cause,
+          details: { ...error.details, attempts: attempt },
+        });
+      }
+      const delay = retryDelay(retry, attempt, outcome.hintMs);
+      this.stats.retries++;
+      this.options.logger?.debug?.("retrying EWS request", {
+        operation: operationName,
+        attempt,
+        delayMs: delay,
+        code: outcome.error.code,
+        responseCode: outcome.error.details.responseCode,
+      });
+      await sleep(delay, context.signal);
+    }
+  }
+
+  private async attempt(
+    operationName: string,
+    envelope: string,
+    context: CallContext,
+  ): Promise<AttemptOutcome> {
+    const { url, requestTimeoutMs } = this.options;
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const signal = context.signal === undefined ? timeout : AbortSignal.any([context.signal, timeout]);
+    let authorization: string;
+    try {
+      authorization = await authorizationHeader(this.options.auth);
+    } catch (error) {
+      return { kind: "fatal", error: error as EwsVaultError };
+    }
+    const headers: Record<string, string> = {
+      "content-type": "text/xml; charset=utf-8",
+      accept: "text/xml",
+      soapaction: `"http://schemas.microsoft.com/exchange/services/2006/messages/${operationName}"`,
+      "user-agent": this.options.userAgent,
+      authorization,
+    };
+    if (context.mailbox !== undefined) headers["x-anchormailbox"] = context.mailbox;
+
+    let status: number;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    let raw: Buffer;
+    try {
+      const response = await this.pool.request({
+        path: `${url.pathname}${url.search}`,
+        method: "POST",
+        headers,
+        body: envelope,
+        signal,
+      });
+      status = response.statusCode;
+      responseHeaders = response.headers;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) chunks.push(chunk as Buffer);
+      raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    } catch (error) {
+      return this.classifyNetworkError(error, context, timeout);
+    }
+    if (raw.length > this.stats.largestResponseBytes) this.stats.largestResponseBytes = raw.length;
+
+    if (status === 401 || status === 403) {
+      const refreshable = this.options.auth.kind === "bearer" && "invalidate" in this.options.auth.getToken;
+      if (refreshable && status === 401) {
+        (this.options.auth.getToken as unknown as { invalidate(): void }).invalidate();
+      }
+      return {
+        kind: refreshable && status === 401 ? "retry" : "fatal",
+        authRefresh: refreshable && status === 401,
+        throttled: false,
+        error: ewsError("EWS_AUTH_FAILED", `EWS refused the credentials (HTTP ${status})`, {
+          details: { status, mailbox: context.mailbox },
+        }),
+      } as AttemptOutcome;
+    }
+    if (status === 503 || status === 429) {
+      return {
+        kind: "retry",
+        throttled: true,
+        hintMs: parseRetryAfter(responseHeaders["retry-after"]),
+        error: ewsError("EWS_THROTTLED", `EWS is throttling (HTTP ${status})`, { details: { status } }),
+      };
+    }
+    if (status !== 200 && status !== 500) {
+      const retryable = status === 502 || status === 504;
+      return {
+        kind: retryable ? "retry" : "fatal",
+        throttled: false,
+        error: ewsError("EWS_SERVER_ERROR", `EWS answered HTTP ${status}`, { details: { status } }),
+      } as AttemptOutcome;
+    }
+
+    let soap: SoapResponse | undefined;
+    let payloads: Uint8Array[] = [];
+    try {
+      let xml = raw;
+      if (context.payloadElement !== undefined && status === 200) {
+        const extracted = extractBase64Elements(raw, context.payloadElement);
+        xml = extracted.xml;
+        payloads = extracted.payloads;
+      }
+      soap = interpretEnvelope(parseXml(xml));
+    } catch (error) {
+      if (error instanceof EwsVaultError && error.code === "EWS_MALFORMED_RESPONSE") {
+        // A DTD is an attack or a misconfigured proxy, never a glitch: do not ask again.
+        const dtd = /DTD/.test(error.message);
+        return { kind: dtd ? "fatal" : "retry", throttled: false, error } as AttemptOutcome;
+      }
+      throw error;
+    }
+    if (soap === undefined) {
+      return {
+        kind: "retry",
+        throttled: false,
+        error: ewsError("EWS_MALFORMED_RESPONSE", `EWS answered HTTP ${status} without a SOAP envelope`, {
+          details: { status },
+        }),
+      };
+    }
+    if (soap.fault !== undefined) return this.classifyFault(soap.fault, status, context);
+    if (soap.body === undefined) {
+      return {
+        kind: "retry",
+        throttled: false,
+        error: ewsError("EWS_MALFORMED_RESPONSE", "SOAP body is empty"),
+      };
+    }
+    if (status === 500) {
+      return {
+        kind: "retry",
+        throttled: false,
+        error: ewsError("EWS_SERVER_ERROR", "EWS answered HTTP 500", { details: { status } }),
+      };
+    }
+    // A response in which every message is transient (typically one ErrorServerBusy) is a
+    // throttled request, not a set of per-item failures.
+    const messages = responseMessages(soap.body);
+    if (messages.length > 0 && messages.every((m) => isTransientResponseCode(m.responseCode))) {
+      const first = messages[0] as (typeof messages)[number];
+      return {
+        kind: "retry",
+        throttled: messages.some((m) => m.responseCode === "ErrorServerBusy"),
+        hintMs: first.backOffMs,
+        error: ewsError(
+          errorCodeForResponseCode(first.responseCode),
+          `EWS ${operationName}: ${first.responseCode}`,
+          {
+            details: { responseCode: first.responseCode, backOffMs: first.backOffMs },
+          },
+        ),
+      };
+    }
+    return {
+      kind: "ok",
+      result: {
+        soap: soap as CallResult["soap"],
+        payloads,
+        responseBytes: raw.length,
+      },
+    };
+  }
+
+  private classifyFault(
+    fault: NonNullable<SoapResponse["fault"]>,
+    status: number,
+    context: CallContext,
+  ): AttemptOutcome {
+    const responseCode = fault.responseCode ?? "";
+    const details = { status, responseCode, mailbox: context.mailbox };
+    if (isTransientResponseCode(responseCode)) {
+      return {
+        kind: "retry",
+        throttled: responseCode === "ErrorServerBusy",
+        hintMs: fault.backOffMs,
+        error: ewsError(
+          errorCodeForResponseCode(responseCode),
+          `EWS fault ${responseCode}: ${fault.faultString}`,
+          {
+            details: { ...details, backOffMs: fault.backOffMs },
+          },
+        ),
+      };
+    }
+    const code: EwsErrorCode =
+      responseCode === "" ? "EWS_SERVER_ERROR" : errorCodeForResponseCode(responseCode);
+    return {
+      kind: "fatal",
+      error: ewsError(code, `EWS fault ${responseCode || fault.faultCode}: ${fault.faultString}`, {
+        details,
+      }),
+    };
+  }
+
+  private classifyNetworkError(error: unknown, context: CallContext, timeout: AbortSignal): AttemptOutcome {
+    if (context.signal?.aborted) {
+      return { kind: "fatal", error: ewsError("EWS_ABORTED", "aborted", { cause: context.signal.reason }) };
+    }
+    const codes = errorCodes(error);
+    const cause = safeCause(error);
+    const origin = this.options.url.origin;
+    if (timeout.aborted || codes.some((c) => TIMEOUT_CODES.has(c))) {
+      return {
+        kind: "retry",
+        throttled: false,
+        error: ewsError("EWS_TIMEOUT", `EWS request to ${origin} timed out`, { cause }),
+      };
+    }
+    if (codes.some((c) => TLS_CODES.has(c) || c.startsWith("ERR_TLS") || c.startsWith("ERR_SSL"))) {
+      return {
+        kind: "fatal",
+        error: ewsError("EWS_TLS", `TLS handshake with ${origin} failed (${codes[0]})`, { cause }),
+      };
+    }
+    if (codes.some((c) => c === "ENOTFOUND")) {
+      return { kind: "fatal", error: ewsError("EWS_UNREACHABLE", `cannot resolve ${origin}`, { cause }) };
+    }
+    if (codes.some((c) => UNREACHABLE_CODES.has(c))) {
+      return {
+        kind: "retry",
+        throttled: false,
+        error: ewsError("EWS_UNREACHABLE", `cannot connect to ${origin} (${codes[0]})`, { cause }),
+      };
+    }
+    if (codes.some((c) => RESET_CODES.has(c))) {
+      return {
+        kind: "retry",
+        throttled: false,
+        error: ewsError("EWS_SERVER_ERROR", `connection to ${origin} broke (${codes[0]})`, { cause }),
+      };
+    }
+    return {
+      kind: "retry",
+      throttled: false,
+      error: ewsError("EWS_UNREACHABLE", `request to ${origin} failed (${codes[0] ?? cause.name})`, {
+        cause,
+      }),
+    };
+  }
+}

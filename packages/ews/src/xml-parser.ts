@@ -1,0 +1,224 @@
+// Safe parsing of EWS responses into a small namespace-free element tree. DTDs are never
+// processed: a body that declares one is rejected before the parser sees it, entity
+// processing is off, and only the five predefined entities and character references are
+// decoded (by us, on text and attribute values). Large base64 payloads (ExportItems Data,
+// GetItem MimeContent) are cut out of the raw bytes and decoded directly, so the parsed tree
+// stays small and a response is never held as string + tree + decoded bytes at once.
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { ewsError } from "./errors.js";
+
+export interface XmlElement {
+  /** Local name (namespace prefix removed). */
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly children: readonly XmlElement[];
+  /** Concatenated, decoded text content of this element (direct text only). */
+  readonly text: string;
+}
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  removeNSPrefix: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  processEntities: false,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  cdataPropName: "#cdata",
+});
+
+const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
+const NAMED: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+const BAD_AMPERSAND = /&(?!(?:amp|lt|gt|quot|apos);|#\d{1,7};|#x[0-9A-Fa-f]{1,6};)/;
+
+/** Decodes predefined entities and character references; anything else is malformed. */
+export function decodeEntities(value: string): string {
+  if (!value.includes("&")) return value;
+  if (BAD_AMPERSAND.test(value))
+    throw ewsError("EWS_MALFORMED_RESPONSE", "response uses an undeclared entity");
+  return value.replace(
+    ENTITY,
+    (_m, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
+      if (named !== undefined) return NAMED[named] as string;
+      const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex as string, 16);
+      if (code > 0x10ffff || code === 0) {
+        throw ewsError("EWS_MALFORMED_RESPONSE", "invalid character reference in response");
+      }
+      return String.fromCodePoint(code);
+    },
+  );
+}
+
+const DTD_MARKERS = [
+  Buffer.from("<!DOCTYPE"),
+  Buffer.from("<!ENTITY"),
+  Buffer.from("<!doctype"),
+  Buffer.from("<!entity"),
+];
+
+/** Throws EWS_MALFORMED_RESPONSE when the body carries a DTD or entity declaration. */
+export function rejectDtd(body: Buffer | string): void {
+  const buffer = typeof body === "string" ? Buffer.from(body) : body;
+  for (const marker of DTD_MARKERS) {
+    if (buffer.includes(marker)) {
+      throw ewsError(
+        "EWS_MALFORMED_RESPONSE",
+        "response contains a DTD or entity declaration; refusing to parse it",
+      );
+    }
+  }
+  // Mixed-case spellings are just as forbidden; the cheap exact checks above catch real servers.
+  if (/<!\s*(doctype|entity)/i.test(buffer.toString("latin1"))) {
+    throw ewsError(
+      "EWS_MALFORMED_RESPONSE",
+      "response contains a DTD or entity declaration; refusing to parse it",
+    );
+  }
+}
+
+type RawNode = Record<string, unknown>;
+
+function convert(raw: readonly RawNode[]): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (const node of raw) {
+    let name: string | undefined;
+    for (const key of Object.keys(node)) {
+      if (key !== ":@" && key !== "#text" && key !== "#cdata") name = key;
+    }
+    if (name === undefined) continue;
+    const rawAttributes = (node[":@"] ?? {}) as Record<string, string>;
+    const attributes: Record<string, string> = {};
+    for (const [key, value] of Object.entries(rawAttributes)) {
+      if (key === "xmlns" || key.startsWith("xmlns:")) continue;
+      attributes[key] = decodeEntities(String(value));
+    }
+    const rawChildren = (node[name] ?? []) as RawNode[];
+    let text = "";
+    for (const child of rawChildren) {
+      if ("#text" in child) text += decodeEntities(String(child["#text"]));
+      else if ("#cdata" in child) {
+        for (const part of child["#cdata"] as RawNode[]) text += String(part["#text"] ?? "");
+      }
+    }
+    out.push({ name, attributes, children: convert(rawChildren), text });
+  }
+  return out;
+}
+
+/**
+ * Parses one XML document (no DTD) into its root element. Throws EWS_MALFORMED_RESPONSE for
+ * anything that is not well-formed XML (including a body cut short in transit).
+ */
+export function parseXml(body: Buffer | string): XmlElement {
+  rejectDtd(body);
+  const xml = typeof body === "string" ? body : body.toString("utf8");
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    throw ewsError("EWS_MALFORMED_RESPONSE", `response is not well-formed XML: ${valid.err.msg}`, {
+      details: { line: valid.err.line },
+    });
+  }
+  let raw: RawNode[];
+  try {
+    raw = parser.parse(xml) as RawNode[];
+  } catch (cause) {
+    throw ewsError("EWS_MALFORMED_RESPONSE", "response could not be parsed as XML", { cause });
+  }
+  const roots = convert(raw);
+  if (roots.length !== 1) throw ewsError("EWS_MALFORMED_RESPONSE", "response has no single root element");
+  return roots[0] as XmlElement;
+}
+
+// ---- tree helpers ----------------------------------------------------------------------
+
+export function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
+  return element?.children.find((c) => c.name === name);
+}
+
+export function childrenNamed(element: XmlElement | undefined, name: string): XmlElement[] {
+  return element === undefined ? [] : element.children.filter((c) => c.name === name);
+}
+
+/** Follows a path of local names from `element`. */
+export function path(element: XmlElement | undefined, ...names: string[]): XmlElement | undefined {
+  let current = element;
+  for (const name of names) current = child(current, name);
+  return current;
+}
+
+export function childText(element: XmlElement | undefined, name: string): string | undefined {
+  return child(element, name)?.text;
+}
+
+// ---- large base64 payloads ---------------------------------------------------------------
+
+/** Base64 payloads cut out of a response, in document order, already decoded. */
+export interface ExtractedPayloads {
+  /** The response with each payload element emptied (`<m:Data/>` style, marker attribute kept). */
+  readonly xml: Buffer;
+  readonly payloads: Uint8Array[];
+}
+
+const BASE64_BYTES = new Uint8Array(256);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n\t ") {
+  BASE64_BYTES[c.charCodeAt(0)] = 1;
+}
+
+/**
+ * Cuts every `<prefix:Element ...>base64</prefix:Element>` (local name `elementName`) out of
+ * `body`, decodes it and replaces it with `<prefix:Element payload="N"/>`. Works on bytes so a
+ * 16 MiB response is never turned into one 32 MiB JS string.
+ */
+export function extractBase64Elements(body: Buffer, elementName: string): ExtractedPayloads {
+  const payloads: Uint8Array[] = [];
+  const pieces: Buffer[] = [];
+  let cursor = 0;
+  let searchFrom = 0;
+  const lt = 0x3c;
+  for (;;) {
+    const start = body.indexOf(lt, searchFrom);
+    if (start < 0) break;
+    // Read the tag name.
+    let end = start + 1;
+    while (end < body.length) {
+      const b = body[end] as number;
+      if (b === 0x20 || b === 0x3e || b === 0x2f || b === 0x09 || b === 0x0a || b === 0x0d) break;
+      end++;
+    }
+    const tagName = body.toString("latin1", start + 1, end);
+    const local = tagName.includes(":") ? tagName.slice(tagName.indexOf(":") + 1) : tagName;
+    if (local !== elementName || tagName.startsWith("/")) {
+      searchFrom = end;
+      continue;
+    }
+    const openEnd = body.indexOf(0x3e, end);
+    if (openEnd < 0) throw ewsError("EWS_MALFORMED_RESPONSE", "response ends inside a tag");
+    if (body[openEnd - 1] === 0x2f) {
+      // Self-closing: an empty payload.
+      searchFrom = openEnd + 1;
+      continue;
+    }
+    const closeTag = Buffer.from(`</${tagName}>`, "latin1");
+    const closeStart = body.indexOf(closeTag, openEnd + 1);
+    if (closeStart < 0) throw ewsError("EWS_MALFORMED_RESPONSE", `response ends inside <${tagName}>`);
+    for (let i = openEnd + 1; i < closeStart; i++) {
+      if (BASE64_BYTES[body[i] as number] !== 1) {
+        throw ewsError("EWS_MALFORMED_RESPONSE", `<${tagName}> does not hold base64`);
+      }
+    }
+    // The temporary string is per payload and dropped immediately.
+    payloads.push(Buffer.from(body.toString("latin1", openEnd + 1, closeStart), "base64"));
+    pieces.push(body.subarray(cursor, start));
+    pieces.push(Buffer.from(`<${tagName} payload="${payloads.length - 1}"/>`, "latin1"));
+    cursor = closeStart + closeTag.length;
+    searchFrom = cursor;
+  }
+  if (payloads.length === 0) return { xml: body, payloads };
+  pieces.push(body.subarray(cursor));
+  return { xml: Buffer.concat(pieces), payloads };
+}

@@ -1,0 +1,103 @@
+import { isEwsVaultError } from "@ewsvault/core";
+import { describe, expect, it } from "vitest";
+import { decodeEntities, extractBase64Elements, parseXml, rejectDtd } from "../src/xml-parser.js";
+import { base64, el, escapeAttribute, escapeText, seq } from "../src/xml-writer.js";
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return isEwsVaultError(error) ? error.code : `non-EwsVaultError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+describe("XML writer", () => {
+  it("escapes text and attribute values so values cannot change the document shape", () => {
+    expect(escapeText(`a & b < c > d "q" 'a'`)).toBe(`a &amp; b &lt; c &gt; d "q" 'a'`);
+    expect(escapeAttribute(`"x" & 'y' <z>\n\t\r`)).toBe(
+      "&quot;x&quot; &amp; &apos;y&apos; &lt;z&gt;&#10;&#9;&#13;",
+    );
+    const hostile = `</t:DisplayName><t:Evil/><t:DisplayName>`;
+    const xml = el("t:Folder", { Id: `a"b` }, el("t:DisplayName", undefined, hostile)).xml;
+    expect(xml).toBe(
+      `<t:Folder Id="a&quot;b"><t:DisplayName>&lt;/t:DisplayName&gt;&lt;t:Evil/&gt;&lt;t:DisplayName&gt;</t:DisplayName></t:Folder>`,
+    );
+    // And the parser reads back exactly what went in.
+    const root = parseXml(`<r xmlns:t="urn:x">${xml}</r>`);
+    expect(root.children[0]?.attributes.Id).toBe(`a"b`);
+    expect(root.children[0]?.children[0]?.text).toBe(hostile);
+  });
+
+  it("skips null/undefined/false children and omits undefined attributes", () => {
+    expect(el("a", { x: undefined, y: 1 }, null, undefined, false, "t", 2, true).xml).toBe(
+      `<a y="1">t2true</a>`,
+    );
+    expect(el("a").xml).toBe("<a/>");
+    expect(seq(el("a"), "b&").xml).toBe("<a/>b&amp;");
+  });
+
+  it("refuses invalid names and characters XML cannot carry", () => {
+    expect(() => el("a b")).toThrow(TypeError);
+    expect(() => el("a", { "x y": "1" })).toThrow(TypeError);
+    expect(() => el("a", undefined, "bell\u0007")).toThrow(TypeError);
+    expect(() => escapeAttribute("\uD800")).toThrow(TypeError);
+  });
+
+  it("writes binary data as base64", () => {
+    expect(base64(new Uint8Array([0, 1, 2, 250, 251, 252])).xml).toBe("AAEC+vv8");
+  });
+});
+
+describe("XML parser safety", () => {
+  it("rejects DOCTYPE and ENTITY declarations with EWS_MALFORMED_RESPONSE before parsing", () => {
+    const billionLaughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><lolz>&lol2;</lolz>`;
+    expect(codeOf(() => parseXml(billionLaughs))).toBe("EWS_MALFORMED_RESPONSE");
+    const xxe = `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>`;
+    expect(codeOf(() => parseXml(xxe))).toBe("EWS_MALFORMED_RESPONSE");
+    expect(codeOf(() => rejectDtd(Buffer.from("<a><!doctype x></a>")))).toBe("EWS_MALFORMED_RESPONSE");
+    expect(codeOf(() => rejectDtd("<a><! EnTiTy x></a>"))).toBe("EWS_MALFORMED_RESPONSE");
+    expect(codeOf(() => rejectDtd("<a>fine</a>"))).toBeUndefined();
+  });
+
+  it("never expands undeclared entities; decodes only the predefined ones and character references", () => {
+    expect(decodeEntities("&lt;&gt;&amp;&quot;&apos;&#65;&#x42;&#x1F600;")).toBe(`<>&"'AB😀`);
+    expect(codeOf(() => parseXml("<a>&foo;</a>"))).toBe("EWS_MALFORMED_RESPONSE");
+    expect(codeOf(() => decodeEntities("&#0;"))).toBe("EWS_MALFORMED_RESPONSE");
+    // CDATA is literal.
+    expect(parseXml("<a><![CDATA[&amp;<b>]]></a>").text).toBe("&amp;<b>");
+  });
+
+  it("refuses truncated and non-XML bodies", () => {
+    expect(codeOf(() => parseXml("<s:Envelope xmlns:s='x'><s:Body><m:Resp"))).toBe("EWS_MALFORMED_RESPONSE");
+    expect(codeOf(() => parseXml("<a><b></a>"))).toBe("EWS_MALFORMED_RESPONSE");
+    expect(codeOf(() => parseXml("Service Unavailable"))).toBe("EWS_MALFORMED_RESPONSE");
+  });
+
+  it("cuts base64 payloads out of the raw bytes and decodes them", () => {
+    const first = Buffer.from("first item payload");
+    const second = Buffer.alloc(100_000, 7);
+    const body = Buffer.from(
+      `<r xmlns:m="urn:m"><m:Msg><m:Data>${first.toString("base64")}</m:Data></m:Msg><m:Msg><m:Data>\n${second.toString("base64")}\n</m:Data></m:Msg><m:Msg><m:Data/></m:Msg><m:DataX>keep</m:DataX></r>`,
+    );
+    const { xml, payloads } = extractBase64Elements(body, "Data");
+    expect(payloads).toHaveLength(2);
+    expect(Buffer.from(payloads[0] as Uint8Array).equals(first)).toBe(true);
+    expect(Buffer.from(payloads[1] as Uint8Array).equals(second)).toBe(true);
+    expect(xml.length).toBeLessThan(400);
+    const root = parseXml(xml);
+    expect(root.children.map((m) => m.children[0]?.attributes.payload)).toEqual([
+      "0",
+      "1",
+      undefined,
+      undefined,
+    ]);
+    expect(root.children[3]?.text).toBe("keep");
+    expect(codeOf(() => extractBase64Elements(Buffer.from("<r><m:Data>abc"), "Data"))).toBe(
+      "EWS_MALFORMED_RESPONSE",
+    );
+    expect(codeOf(() => extractBase64Elements(Buffer.from("<r><m:Data>a<b/>c</m:Data></r>"), "Data"))).toBe(
+      "EWS_MALFORMED_RESPONSE",
+    );
+  });
+});
