@@ -1,0 +1,186 @@
+// Lock objects under locks/. Writers never lock each other (unique pack and index names make
+// concurrent writes safe); locks exist only so prune never deletes what a running backup relies
+// on, and so one mailbox is never backed up twice at once. Every lock is created with an
+// exclusive save and refreshed on a timer; a holder that stops refreshing, or a dead process on
+// this host, makes a lock stale. Protocol: docs/repository-format.md, "Locks".
+
+import { hostname as osHostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { type Destination, isDestinationError } from "@ewsvault/destination";
+import { EwsVaultError } from "../errors.js";
+import { AD, fromUtf8, lockObjectName, utf8 } from "./format.js";
+import { type Sealer, openObject } from "./sealer.js";
+
+export type LockKind = "backup" | "mailbox" | "exclusive";
+
+export interface LockInfo {
+  /** Object name, e.g. "locks/backup-<hex>". */
+  readonly name: string;
+  readonly kind: LockKind;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly createdAt: Date;
+  readonly refreshedAt: Date;
+  /** The mailbox, for kind "mailbox". */
+  readonly mailbox?: string;
+  /** True when the holder has not refreshed within staleAfterMs, or is a dead process on this host. */
+  readonly stale: boolean;
+  /** True when the object cannot be read; treated as held (never stale) so nothing is deleted on a guess. */
+  readonly unreadable?: boolean;
+}
+
+export interface LockContent {
+  readonly kind: LockKind;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly createdAt: string;
+  readonly refreshedAt: string;
+  readonly mailbox?: string;
+}
+
+export const EXCLUSIVE_LOCK_NAME = lockObjectName("exclusive");
+export const DEFAULT_LOCK_STALE_AFTER_MS = 30 * 60_000;
+
+export function backupLockName(): string {
+  return lockObjectName(`backup-${randomBytes(16).toString("hex")}`);
+}
+
+export function encodeLock(content: LockContent, sealer: Sealer): Uint8Array {
+  return sealer.seal(utf8(JSON.stringify({ v: 1, ...content })), AD.lock);
+}
+
+export function decodeLock(name: string, bytes: Uint8Array, sealer: Sealer): LockContent {
+  const plain = openObject(sealer, bytes, AD.lock, { object: name });
+  const value = JSON.parse(fromUtf8(plain)) as LockContent & { v: number };
+  return value;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+export function isStale(content: LockContent, staleAfterMs: number, now = Date.now()): boolean {
+  if (now - Date.parse(content.refreshedAt) > staleAfterMs) return true;
+  return content.hostname === osHostname() && content.pid !== process.pid && !pidAlive(content.pid);
+}
+
+export async function readLocks(
+  destination: Destination,
+  sealer: Sealer,
+  staleAfterMs: number,
+): Promise<LockInfo[]> {
+  const out: LockInfo[] = [];
+  for await (const info of destination.list("locks/")) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await destination.load(info.name);
+    } catch (error) {
+      if (isDestinationError(error, "DEST_NOT_FOUND")) continue; // released meanwhile
+      throw error;
+    }
+    try {
+      const c = decodeLock(info.name, bytes, sealer);
+      out.push({
+        name: info.name,
+        kind: c.kind,
+        hostname: c.hostname,
+        pid: c.pid,
+        createdAt: new Date(c.createdAt),
+        refreshedAt: new Date(c.refreshedAt),
+        ...(c.mailbox === undefined ? {} : { mailbox: c.mailbox }),
+        stale: isStale(c, staleAfterMs),
+      });
+    } catch {
+      const at = info.modifiedAt ?? new Date(0);
+      out.push({
+        name: info.name,
+        kind: info.name === EXCLUSIVE_LOCK_NAME ? "exclusive" : "backup",
+        hostname: "",
+        pid: 0,
+        createdAt: at,
+        refreshedAt: at,
+        stale: false,
+        unreadable: true,
+      });
+    }
+  }
+  return out;
+}
+
+/** A held lock. release() is idempotent; refreshing runs on an unref'd timer until then. */
+export interface LockHandle {
+  readonly name: string;
+  readonly kind: LockKind;
+  refresh(): Promise<void>;
+  release(): Promise<void>;
+}
+
+/**
+ * Creates a lock object with an exclusive save. MUST throw DestinationError DEST_ALREADY_EXISTS
+ * when the name is taken (callers turn that into their own code).
+ */
+export async function createLock(
+  destination: Destination,
+  sealer: Sealer,
+  name: string,
+  kind: LockKind,
+  staleAfterMs: number,
+  mailbox?: string,
+): Promise<LockHandle> {
+  const createdAt = new Date().toISOString();
+  const content = (): LockContent => ({
+    kind,
+    hostname: osHostname(),
+    pid: process.pid,
+    createdAt,
+    refreshedAt: new Date().toISOString(),
+    ...(mailbox === undefined ? {} : { mailbox }),
+  });
+  await destination.save(name, encodeLock(content(), sealer), { exclusive: true });
+  let released = false;
+  let refreshing: Promise<void> = Promise.resolve();
+  const refresh = (): Promise<void> => {
+    if (released) return Promise.resolve();
+    refreshing = refreshing
+      .then(() => (released ? undefined : destination.save(name, encodeLock(content(), sealer))))
+      .catch(() => {
+        // A failed refresh is retried by the next tick; the lock only goes stale after many misses.
+      });
+    return refreshing;
+  };
+  const timer = setInterval(refresh, Math.max(1000, Math.floor(staleAfterMs / 6)));
+  timer.unref();
+  return {
+    name,
+    kind,
+    refresh,
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(timer);
+      await refreshing;
+      await destination.remove(name);
+    },
+  };
+}
+
+export function mailboxLockedError(holder: LockInfo | undefined, mailbox: string): EwsVaultError {
+  return new EwsVaultError(
+    "REPO_MAILBOX_LOCKED",
+    `mailbox ${mailbox} is being backed up by another process`,
+    {
+      details: {
+        mailbox,
+        hostname: holder?.hostname,
+        pid: holder?.pid,
+        refreshedAt: holder?.refreshedAt.toISOString(),
+        stale: holder?.stale,
+      },
+    },
+  );
+}

@@ -1,0 +1,181 @@
+// prune: removes data no snapshot references. It runs only under the exclusive lock, which it
+// gets only while no live backup or mailbox lock exists (and backups refuse to start while it is
+// held), so no concurrent writer can be deduplicating against a blob prune removes. Order:
+// new packs -> one compacted index file naming every file it supersedes -> remove old index
+// files -> remove old packs; a crash at any point leaves a readable, complete repository.
+// Rules and defaults: docs/repository-format.md, "Prune".
+
+import { EwsVaultError, isEwsVaultError } from "../errors.js";
+import { openBlob } from "./blob.js";
+import { OBJECT_PREFIX, idFromName, indexObjectName, packObjectName } from "./format.js";
+import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";
+import { PackBuilder, type PackEntry } from "./pack.js";
+import type { RepositoryImpl } from "./repository.js";
+import { collectTreeRefs } from "./tree-refs.js";
+
+export interface PruneOptions {
+  /** Decide and report; change nothing. */
+  readonly dryRun?: boolean;
+  /** Repack a pack when more than this share of its blob bytes is unused; default 0.2 (20 %). */
+  readonly repackThreshold?: number;
+  /** How long to wait for live backup locks to go away before REPO_LOCKED; default 0 (refuse at once). */
+  readonly waitMs?: number;
+  /** Poll interval while waiting; default 1000 ms. */
+  readonly pollMs?: number;
+  /**
+   * Packs no index lists (left by interrupted writers) are removed only when older than this;
+   * default 1 hour, so a writer whose lock went stale while it was still uploading is not robbed
+   * of a pack it is about to index.
+   */
+  readonly unindexedGraceMs?: number;
+}
+
+export interface PruneReport {
+  readonly dryRun: boolean;
+  readonly snapshots: number;
+  readonly usedBlobs: number;
+  readonly unusedBlobs: number;
+  /** Packs removed because nothing in them is used. */
+  readonly packsDeleted: number;
+  /** Packs whose used blobs were copied into new packs, then removed. */
+  readonly packsRepacked: number;
+  readonly packsWritten: number;
+  /** Unindexed leftovers removed. */
+  readonly unindexedPacksDeleted: number;
+  /** Index files replaced by the one compacted file. */
+  readonly indexFilesReplaced: number;
+  /** Stored bytes removed minus stored bytes written. */
+  readonly bytesFreed: number;
+}
+
+export async function pruneRepository(repo: RepositoryImpl, options: PruneOptions): Promise<PruneReport> {
+  const threshold = options.repackThreshold ?? 0.2;
+  if (!(threshold >= 0 && threshold <= 1)) throw new TypeError("repackThreshold must be in [0, 1]");
+  const graceMs = options.unindexedGraceMs ?? 60 * 60_000;
+  const dryRun = options.dryRun ?? false;
+  const lock = await repo.acquireExclusiveLock(options.waitMs ?? 0, options.pollMs ?? 1000);
+  try {
+    await repo.reloadIndex();
+    if (repo.indexProblems.size > 0) {
+      throw new EwsVaultError(
+        "REPO_CORRUPT",
+        "unreadable index files; run verify and repair before pruning",
+        {
+          details: { objects: [...repo.indexProblems.keys()].map(indexObjectName) },
+        },
+      );
+    }
+    const index = repo.index;
+
+    // mark: everything reachable from any snapshot
+    const snapshotIds = await repo.listSnapshotIds();
+    const used = new Set<string>();
+    const queue: string[] = [];
+    for (const id of snapshotIds) queue.push((await repo.readSnapshot(id, true)).tree);
+    while (queue.length > 0) {
+      const tree = queue.pop()!;
+      if (used.has(tree)) continue;
+      used.add(tree);
+      const refs = collectTreeRefs(await repo.loadTree(tree));
+      queue.push(...refs.trees);
+      for (const d of refs.data) {
+        if (!index.blobs.has(d)) {
+          throw new EwsVaultError("REPO_MISSING_BLOB", `snapshot data ${d} is not indexed; prune refused`, {
+            details: { blob: d },
+          });
+        }
+        used.add(d);
+      }
+    }
+
+    // sweep decision per pack
+    const keepPacks: IndexedPack[] = [];
+    const repack: IndexedPack[] = [];
+    const remove: IndexedPack[] = [];
+    let unusedBlobs = 0;
+    for (const pack of index.packs.values()) {
+      let usedBytes = 0;
+      let total = 0;
+      for (const e of pack.entries) {
+        total += e.length;
+        if (used.has(e.id) && index.blobs.get(e.id)?.packId === pack.packId) usedBytes += e.length;
+        else unusedBlobs++;
+      }
+      if (usedBytes === 0) remove.push(pack);
+      else if (total > 0 && (total - usedBytes) / total > threshold) repack.push(pack);
+      else keepPacks.push(pack);
+    }
+    const unindexed: string[] = [];
+    const now = Date.now();
+    for await (const info of repo.destination.list(OBJECT_PREFIX.data)) {
+      const id = idFromName(info.name);
+      if (id === undefined || index.packs.has(id)) continue;
+      const age = info.modifiedAt === undefined ? Number.POSITIVE_INFINITY : now - info.modifiedAt.getTime();
+      if (age >= graceMs) unindexed.push(id);
+    }
+
+    let bytesFreed = [...remove, ...repack].reduce((n, p) => n + p.size, 0);
+    const written: IndexedPack[] = [];
+    const oldIndexFiles = [...index.files.keys()];
+    if (!dryRun) {
+      // copy: used blobs of repacked packs, authenticated on the way so damage is never spread
+      let builder = new PackBuilder();
+      const flush = async () => {
+        if (builder.count === 0) return;
+        const finished = builder.finish(repo.sealer);
+        builder = new PackBuilder();
+        await repo.io(() => repo.destination.save(packObjectName(finished.id), finished.bytes));
+        written.push({ packId: finished.id, size: finished.bytes.length, entries: finished.entries });
+        bytesFreed -= finished.bytes.length;
+      };
+      const copied = new Set<string>();
+      for (const pack of repack) {
+        const name = packObjectName(pack.packId);
+        const bytes = await repo.io(() => repo.destination.load(name));
+        for (const e of pack.entries as PackEntry[]) {
+          if (!used.has(e.id) || copied.has(e.id) || index.blobs.get(e.id)?.packId !== pack.packId) continue;
+          const sealed = bytes.subarray(e.offset, e.offset + e.length);
+          openBlob(repo.sealer, repo.idKey, e.type, e.id, sealed, e.rawLength, { object: name });
+          builder.add(e.type, e.id, sealed.slice(), e.rawLength);
+          copied.add(e.id);
+          if (builder.size >= repo.packSize) await flush();
+        }
+      }
+      await flush();
+
+      // one compacted index supersedes every file read, then the old objects go
+      const content: IndexFileContent = { supersedes: oldIndexFiles, packs: [...keepPacks, ...written] };
+      const { id, bytes } = encodeIndexFile(content, repo.sealer);
+      await repo.io(() => repo.destination.save(indexObjectName(id), bytes));
+      await repo.indexWritten(id, bytes, content);
+      for (const old of oldIndexFiles) await repo.io(() => repo.destination.remove(indexObjectName(old)));
+      for (const pack of [...remove, ...repack])
+        await repo.io(() => repo.destination.remove(packObjectName(pack.packId)));
+      for (const packId of unindexed) await repo.io(() => repo.destination.remove(packObjectName(packId)));
+      await repo.reloadIndex();
+    }
+    return {
+      dryRun,
+      snapshots: snapshotIds.length,
+      usedBlobs: used.size,
+      unusedBlobs,
+      packsDeleted: remove.length,
+      packsRepacked: repack.length,
+      packsWritten: written.length,
+      unindexedPacksDeleted: unindexed.length,
+      indexFilesReplaced: dryRun ? 0 : oldIndexFiles.length,
+      bytesFreed,
+    };
+  } catch (error) {
+    if (isEwsVaultError(error)) throw error;
+    throw new EwsVaultError(
+      "REPO_PRUNE_FAILED",
+      "prune failed; the repository is unchanged or only has garbage",
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,116 @@
+// Snapshots: one small sealed manifest per mailbox backup, pointing at a root tree blob. The
+// object name is the SHA-256 of its stored bytes, so a manifest is immutable and a tampered one
+// is caught by its name as well as by authentication.
+
+import { hostname as osHostname } from "node:os";
+import { EwsVaultError } from "../errors.js";
+import { AD, corrupt, fromUtf8, isId, sha256Hex, utf8 } from "./format.js";
+import { type Sealer, openObject } from "./sealer.js";
+
+/** What the engine hands to saveSnapshot(). */
+export interface SnapshotManifest {
+  /** The mailbox this snapshot is of (primary SMTP address or other stable name). */
+  readonly mailbox: string;
+  /** The point in time the snapshot represents (normally when the backup started). */
+  readonly time: Date;
+  /** Root tree blob id (from RepositoryWriter.saveTree); MUST be durable (checkpointed). */
+  readonly tree: string;
+  /** Default: this machine's host name. */
+  readonly hostname?: string;
+  readonly tags?: readonly string[];
+  /** Id of the snapshot this one was made incrementally from. */
+  readonly parent?: string;
+  /** Free-form counters, e.g. { items, folders }. */
+  readonly counts?: Readonly<Record<string, number>>;
+  /** Free-form byte sizes, e.g. { total, new, stored }. */
+  readonly sizes?: Readonly<Record<string, number>>;
+}
+
+export interface Snapshot extends SnapshotManifest {
+  /** SHA-256 of the stored object; its name is snapshots/<id>. */
+  readonly id: string;
+  readonly hostname: string;
+  readonly tags: readonly string[];
+}
+
+export function validateManifest(manifest: SnapshotManifest): void {
+  if (typeof manifest !== "object" || manifest === null) throw new TypeError("manifest must be an object");
+  if (typeof manifest.mailbox !== "string" || manifest.mailbox === "")
+    throw new TypeError("manifest.mailbox required");
+  if (!(manifest.time instanceof Date) || Number.isNaN(manifest.time.getTime()))
+    throw new TypeError("manifest.time must be a valid Date");
+  if (!isId(manifest.tree)) throw new TypeError("manifest.tree must be a tree id");
+  if (manifest.parent !== undefined && !isId(manifest.parent))
+    throw new TypeError("manifest.parent must be an id");
+}
+
+export function encodeSnapshot(
+  manifest: SnapshotManifest,
+  sealer: Sealer,
+): { id: string; bytes: Uint8Array } {
+  const stored = {
+    v: 1,
+    mailbox: manifest.mailbox,
+    time: manifest.time.toISOString(),
+    hostname: manifest.hostname ?? osHostname(),
+    tags: [...(manifest.tags ?? [])],
+    tree: manifest.tree,
+    parent: manifest.parent,
+    counts: manifest.counts ?? {},
+    sizes: manifest.sizes ?? {},
+  };
+  const bytes = sealer.seal(utf8(JSON.stringify(stored)), AD.snapshot);
+  return { id: sha256Hex(bytes), bytes };
+}
+
+/** MUST throw REPO_CORRUPT for bytes that do not hash to `id`, fail authentication or do not parse. */
+export function decodeSnapshot(id: string, bytes: Uint8Array, sealer: Sealer): Snapshot {
+  const object = `snapshots/${id}`;
+  if (sha256Hex(bytes) !== id) throw corrupt(`${object} does not hash to its name`, { object });
+  const plain = openObject(sealer, bytes, AD.snapshot, { object });
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(fromUtf8(plain)) as Record<string, unknown>;
+  } catch (error) {
+    throw corrupt(`${object} is not valid JSON`, { object }, error);
+  }
+  if (raw.v !== 1 || typeof raw.mailbox !== "string" || !isId(raw.tree) || typeof raw.time !== "string") {
+    throw corrupt(`${object} is not a version 1 snapshot`, { object });
+  }
+  return {
+    id,
+    mailbox: raw.mailbox,
+    time: new Date(raw.time),
+    hostname: String(raw.hostname ?? ""),
+    tags: Array.isArray(raw.tags) ? raw.tags.map(String) : [],
+    tree: raw.tree,
+    ...(isId(raw.parent) ? { parent: raw.parent } : {}),
+    counts: (raw.counts ?? {}) as Record<string, number>,
+    sizes: (raw.sizes ?? {}) as Record<string, number>,
+  };
+}
+
+/** Newest snapshot of `mailbox` whose time is at or before `at` (undefined when there is none). */
+export function pickSnapshot(
+  snapshots: readonly Snapshot[],
+  mailbox: string,
+  at: Date | "latest",
+): Snapshot | undefined {
+  let best: Snapshot | undefined;
+  const limit = at === "latest" ? Number.POSITIVE_INFINITY : at.getTime();
+  for (const s of snapshots) {
+    if (s.mailbox !== mailbox || s.time.getTime() > limit) continue;
+    if (best === undefined || s.time.getTime() > best.time.getTime()) best = s;
+  }
+  return best;
+}
+
+export function noSnapshotError(mailbox: string, at: Date | "latest"): EwsVaultError {
+  return new EwsVaultError(
+    "REPO_SNAPSHOT_NOT_FOUND",
+    `no snapshot of ${mailbox} at or before ${String(at)}`,
+    {
+      details: { mailbox, at: at === "latest" ? at : at.toISOString() },
+    },
+  );
+}

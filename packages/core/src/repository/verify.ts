@@ -1,0 +1,328 @@
+// verify: proves the repository is usable without trusting any cache. The structural pass reads
+// config, key files, every index file, the pack listing and every snapshot's tree closure; the
+// optional read-data pass downloads a subset of packs and authenticates and re-hashes every blob
+// in them. Problems are collected, never thrown, so one report shows everything that is wrong.
+
+import { type Destination, isDestinationError } from "@ewsvault/destination";
+import { isEwsVaultError } from "../errors.js";
+import { openBlob } from "./blob.js";
+import { decodeConfig } from "./config.js";
+import {
+  CONFIG_NAME,
+  OBJECT_PREFIX,
+  fromUtf8,
+  idFromName,
+  indexObjectName,
+  packObjectName,
+  sha256Hex,
+} from "./format.js";
+import { decodeIndexFile } from "./index-file.js";
+import { listKeys } from "./keys/index.js";
+import { MasterIndex } from "./master-index.js";
+import { PACK_TRAILER_BYTES, parsePack } from "./pack.js";
+import type { Sealer } from "./sealer.js";
+import { type Snapshot, decodeSnapshot } from "./snapshots.js";
+import { collectTreeRefs } from "./tree-refs.js";
+
+export interface VerifyOptions {
+  /**
+   * Which packs to download and check blob by blob: false/undefined none, true all, a number in
+   * (0, 1] a random fraction, "10%" likewise, "n/t" (1 <= n <= t) the n-th of t fixed groups
+   * (by pack id), so t runs with n = 1..t cover every pack once, like restic's --read-data-subset.
+   */
+  readonly readData?: boolean | number | string;
+}
+
+export type VerifyProblemCode =
+  | "REPO_CORRUPT"
+  | "REPO_MISSING_BLOB"
+  | "REPO_MISSING_PACK"
+  | "REPO_MISSING_CONFIG"
+  | "REPO_UNREADABLE";
+
+export interface VerifyProblem {
+  readonly code: VerifyProblemCode;
+  readonly message: string;
+  /** Object name the problem is in, when there is one. */
+  readonly object?: string;
+  readonly blob?: string;
+  readonly snapshot?: string;
+}
+
+export interface VerifyReport {
+  /** True when problems is empty. */
+  readonly ok: boolean;
+  readonly problems: readonly VerifyProblem[];
+  /** Packs that exist but no index file lists: leftovers of interrupted writers, removed by prune. */
+  readonly unindexedPacks: readonly string[];
+  readonly checked: {
+    readonly indexFiles: number;
+    readonly packs: number;
+    readonly snapshots: number;
+    readonly trees: number;
+    readonly dataBlobs: number;
+    readonly packsRead: number;
+    readonly bytesRead: number;
+  };
+}
+
+/** The parts of a repository verify needs (kept narrow so verify never uses a cached view). */
+export interface VerifyTarget {
+  readonly destination: Destination;
+  readonly sealer: Sealer;
+  readonly idKey: Uint8Array;
+  readonly keyId: string;
+}
+
+export function parseReadDataSubset(
+  spec: VerifyOptions["readData"],
+): ((packId: string) => boolean) | undefined {
+  if (spec === undefined || spec === false) return undefined;
+  if (spec === true) return () => true;
+  let fraction: number | undefined;
+  if (typeof spec === "number") fraction = spec;
+  else if (/^\d+(\.\d+)?%$/.test(spec)) fraction = Number(spec.slice(0, -1)) / 100;
+  else {
+    const m = /^(\d+)\/(\d+)$/.exec(spec);
+    if (m === null)
+      throw new TypeError(`readData must be a fraction, "P%" or "n/t": ${JSON.stringify(spec)}`);
+    const n = Number(m[1]);
+    const t = Number(m[2]);
+    if (!(t >= 1 && n >= 1 && n <= t)) throw new TypeError("readData n/t needs 1 <= n <= t");
+    return (packId) => Number.parseInt(packId.slice(0, 8), 16) % t === n - 1;
+  }
+  if (!(fraction > 0 && fraction <= 1)) throw new TypeError("readData fraction must be in (0, 1]");
+  const f = fraction;
+  return () => Math.random() < f;
+}
+
+function problemOf(error: unknown, fallback: VerifyProblemCode): VerifyProblemCode {
+  if (isEwsVaultError(error, "REPO_CORRUPT")) return "REPO_CORRUPT";
+  if (isEwsVaultError(error, "REPO_MISSING_BLOB")) return "REPO_MISSING_BLOB";
+  return fallback;
+}
+
+export async function verifyRepository(target: VerifyTarget, options: VerifyOptions): Promise<VerifyReport> {
+  const { destination, sealer, idKey } = target;
+  const select = parseReadDataSubset(options.readData);
+  const problems: VerifyProblem[] = [];
+  const add = (p: VerifyProblem) => problems.push(p);
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+  // config and key files
+  try {
+    decodeConfig(await destination.load(CONFIG_NAME), sealer);
+  } catch (error) {
+    if (isDestinationError(error, "DEST_NOT_FOUND"))
+      add({ code: "REPO_MISSING_CONFIG", message: "config is missing", object: CONFIG_NAME });
+    else add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: CONFIG_NAME });
+  }
+  try {
+    const slots = await listKeys(destination);
+    if (!slots.some((s) => s.keyId === target.keyId)) {
+      add({
+        code: "REPO_CORRUPT",
+        message: "the key slot this session was opened with is gone",
+        object: `keys/${target.keyId}`,
+      });
+    }
+  } catch (error) {
+    add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: OBJECT_PREFIX.keys });
+  }
+
+  // index files, fresh from the destination
+  const index = new MasterIndex();
+  let indexFiles = 0;
+  for await (const info of destination.list(OBJECT_PREFIX.index)) {
+    const id = idFromName(info.name);
+    if (id === undefined) {
+      add({ code: "REPO_CORRUPT", message: "unexpected object in index/", object: info.name });
+      continue;
+    }
+    indexFiles++;
+    try {
+      index.add(id, decodeIndexFile(id, await destination.load(indexObjectName(id)), sealer));
+    } catch (error) {
+      add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: info.name });
+    }
+  }
+
+  // packs: every indexed pack present, every indexed range inside it
+  const packSizes = new Map<string, number>();
+  for await (const info of destination.list(OBJECT_PREFIX.data)) {
+    const id = idFromName(info.name);
+    if (id === undefined || info.name !== packObjectName(id)) {
+      add({ code: "REPO_CORRUPT", message: "unexpected object in data/", object: info.name });
+      continue;
+    }
+    packSizes.set(id, info.size);
+  }
+  for (const [packId, pack] of index.packs) {
+    const name = packObjectName(packId);
+    const size = packSizes.get(packId);
+    if (size === undefined) {
+      add({ code: "REPO_MISSING_PACK", message: `indexed pack ${packId} does not exist`, object: name });
+      continue;
+    }
+    if (size !== pack.size)
+      add({ code: "REPO_CORRUPT", message: `pack is ${size} bytes, index says ${pack.size}`, object: name });
+    for (const e of pack.entries) {
+      if (e.offset + e.length > size - PACK_TRAILER_BYTES) {
+        add({
+          code: "REPO_CORRUPT",
+          message: "indexed blob lies outside its pack",
+          object: name,
+          blob: e.id,
+        });
+      }
+    }
+  }
+  const unindexedPacks = [...packSizes.keys()].filter((id) => !index.packs.has(id));
+
+  // snapshots and their tree closure
+  const readBlob = async (id: string) => {
+    const loc = index.blobs.get(id);
+    if (loc === undefined) return undefined;
+    const object = packObjectName(loc.packId);
+    const sealed = await destination.load(object, { offset: loc.offset, length: loc.length });
+    return openBlob(sealer, idKey, loc.type, id, sealed, loc.rawLength, { object });
+  };
+  const snapshots: Snapshot[] = [];
+  for await (const info of destination.list(OBJECT_PREFIX.snapshots)) {
+    const id = idFromName(info.name);
+    if (id === undefined) {
+      add({ code: "REPO_CORRUPT", message: "unexpected object in snapshots/", object: info.name });
+      continue;
+    }
+    try {
+      snapshots.push(decodeSnapshot(id, await destination.load(info.name), sealer));
+    } catch (error) {
+      add({
+        code: problemOf(error, "REPO_UNREADABLE"),
+        message: message(error),
+        object: info.name,
+        snapshot: id,
+      });
+    }
+  }
+  const seenTrees = new Set<string>();
+  const seenData = new Set<string>();
+  for (const snapshot of snapshots) {
+    const queue = [snapshot.tree];
+    while (queue.length > 0) {
+      const treeId = queue.pop()!;
+      if (seenTrees.has(treeId)) continue;
+      seenTrees.add(treeId);
+      const loc = index.blobs.get(treeId);
+      if (loc === undefined || loc.type !== "tree") {
+        add({
+          code: "REPO_MISSING_BLOB",
+          message: `tree ${treeId} is not indexed`,
+          blob: treeId,
+          snapshot: snapshot.id,
+        });
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(fromUtf8((await readBlob(treeId))!));
+      } catch (error) {
+        add({
+          code: problemOf(error, "REPO_CORRUPT"),
+          message: message(error),
+          blob: treeId,
+          snapshot: snapshot.id,
+          object: packObjectName(loc.packId),
+        });
+        continue;
+      }
+      const refs = collectTreeRefs(value);
+      queue.push(...refs.trees);
+      for (const d of refs.data) {
+        if (seenData.has(d)) continue;
+        seenData.add(d);
+        if (!index.blobs.has(d))
+          add({
+            code: "REPO_MISSING_BLOB",
+            message: `data blob ${d} is not indexed`,
+            blob: d,
+            snapshot: snapshot.id,
+          });
+      }
+    }
+  }
+
+  // read-data: whole packs, authenticated and re-hashed
+  let packsRead = 0;
+  let bytesRead = 0;
+  if (select !== undefined) {
+    for (const [packId, pack] of index.packs) {
+      if (!packSizes.has(packId) || !select(packId)) continue;
+      const name = packObjectName(packId);
+      packsRead++;
+      try {
+        const bytes = await destination.load(name);
+        bytesRead += bytes.length;
+        if (sha256Hex(bytes) !== packId) {
+          add({ code: "REPO_CORRUPT", message: "pack does not hash to its name", object: name });
+        }
+        const header = parsePack(bytes, sealer, name);
+        const byId = new Map(header.map((e) => [e.id, e]));
+        for (const e of pack.entries) {
+          const h = byId.get(e.id);
+          if (
+            h === undefined ||
+            h.offset !== e.offset ||
+            h.length !== e.length ||
+            h.type !== e.type ||
+            h.rawLength !== e.rawLength
+          ) {
+            add({
+              code: "REPO_CORRUPT",
+              message: "index entry disagrees with the pack header",
+              object: name,
+              blob: e.id,
+            });
+          }
+        }
+        for (const e of header) {
+          try {
+            openBlob(
+              sealer,
+              idKey,
+              e.type,
+              e.id,
+              bytes.subarray(e.offset, e.offset + e.length),
+              e.rawLength,
+              { object: name },
+            );
+          } catch (error) {
+            add({
+              code: problemOf(error, "REPO_CORRUPT"),
+              message: message(error),
+              object: name,
+              blob: e.id,
+            });
+          }
+        }
+      } catch (error) {
+        add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: name });
+      }
+    }
+  }
+
+  return {
+    ok: problems.length === 0,
+    problems,
+    unindexedPacks,
+    checked: {
+      indexFiles,
+      packs: index.packs.size,
+      snapshots: snapshots.length,
+      trees: seenTrees.size,
+      dataBlobs: seenData.size,
+      packsRead,
+      bytesRead,
+    },
+  };
+}

@@ -1,0 +1,267 @@
+// The write path: chunk -> keyed id -> dedupe against the durable index and against blobs still
+// in flight -> compress -> seal -> pack -> upload -> index file. No lock is taken here; unique
+// content-hash names make concurrent writers (in this process or others) safe. Durability is
+// explicit: a blob counts as stored for other writers at once, but only checkpoint() promises
+// that it (and everything this writer depends on) is in an index file in the destination.
+
+import type { Destination } from "@ewsvault/destination";
+import { EwsVaultError } from "../errors.js";
+import { sealBlob, blobId } from "./blob.js";
+import type { Chunker } from "./chunker/index.js";
+import { type BlobType, MiB, canonicalJson, indexObjectName, packObjectName, utf8 } from "./format.js";
+import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";
+import type { MasterIndex } from "./master-index.js";
+import { PackBuilder } from "./pack.js";
+import type { Sealer } from "./sealer.js";
+import { collectTreeRefs } from "./tree-refs.js";
+
+export interface WriterOptions {
+  /** Write an index file once this many bytes of packs are uploaded but not yet indexed; default 64 MiB. */
+  readonly checkpointBytes?: number;
+  /** Also checkpoint (flushing the open pack) this often while anything is pending; default 60 s. 0 disables. */
+  readonly checkpointSeconds?: number;
+}
+
+export interface SaveDataResult {
+  /** Ids of the chunks, in order; loadData(blobIds) returns the bytes again. */
+  readonly blobIds: string[];
+  /** Input length. */
+  readonly size: number;
+  /** Plaintext bytes of chunks this call stored for the first time (0 when all were known). */
+  readonly newBytes: number;
+  /** Sealed (compressed + encrypted) bytes added to packs by this call. */
+  readonly storedBytes: number;
+}
+
+/**
+ * Saves blobs into one repository. Safe for many concurrent async callers; several writers may
+ * run at once in one process and in many processes.
+ */
+export interface RepositoryWriter {
+  /** Chunks, deduplicates, compresses, encrypts and packs `bytes`. Not durable until checkpoint(). */
+  saveData(bytes: Uint8Array): Promise<SaveDataResult>;
+  /**
+   * Stores a JSON value (canonical JSON, so equal values cost no new bytes) as a tree blob and
+   * returns its id. References (see collectTreeRefs: `subtree`, `content`) MUST already be saved
+   * or known; otherwise it throws REPO_MISSING_BLOB.
+   */
+  saveTree(value: unknown): Promise<string>;
+  /**
+   * Resolves when everything saved so far through this writer (and blobs it deduplicated against
+   * other writers' unflushed packs) is durable: packs uploaded, index file written. Engine sync
+   * states may advance only after this resolves.
+   */
+  checkpoint(): Promise<void>;
+  /** checkpoint(), then releases the writer (and the process's backup lock when it was the last). */
+  close(): Promise<void>;
+}
+
+/** What a writer needs from its repository (implemented by the repository, kept narrow on purpose). */
+export interface WriterContext {
+  readonly destination: Destination;
+  readonly sealer: Sealer;
+  readonly idKey: Uint8Array;
+  readonly chunker: Chunker;
+  readonly packSize: number;
+  readonly index: MasterIndex;
+  /** Blob id -> writer whose pack holds it and has not indexed it yet (shared by writers of one repository). */
+  readonly pending: Map<string, WriterImpl>;
+  /** Limits concurrent destination calls of the whole repository. */
+  io<T>(fn: () => Promise<T>): Promise<T>;
+  /** Called once an index file is durable; adds it to the master index and the local cache. */
+  indexWritten(id: string, bytes: Uint8Array, content: IndexFileContent): Promise<void>;
+  writerClosed(writer: WriterImpl): Promise<void>;
+}
+
+/** Packs in flight per writer: bounds memory to about (1 + this) packs. */
+const MAX_UPLOADS = 2;
+
+export class WriterImpl implements RepositoryWriter {
+  private pack = new PackBuilder();
+  private readonly uploads = new Set<Promise<void>>();
+  private unindexed: IndexedPack[] = [];
+  private unindexedBytes = 0;
+  private readonly mine = new Set<string>();
+  private readonly foreign = new Set<WriterImpl>();
+  private indexing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private closed = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly checkpointBytes: number;
+
+  constructor(
+    private readonly ctx: WriterContext,
+    options: WriterOptions = {},
+  ) {
+    this.checkpointBytes = options.checkpointBytes ?? 64 * MiB;
+    if (!(this.checkpointBytes > 0)) throw new TypeError("checkpointBytes must be > 0");
+    const seconds = options.checkpointSeconds ?? 60;
+    if (!(seconds >= 0)) throw new TypeError("checkpointSeconds must be >= 0");
+    if (seconds > 0) {
+      this.timer = setInterval(() => {
+        if (this.mine.size > 0 && this.failure === undefined) this.flushOwn().catch(() => undefined);
+      }, seconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  private assertUsable(): void {
+    if (this.closed) throw new EwsVaultError("REPO_WRITER_CLOSED", "the repository writer is closed");
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure =
+      error instanceof Error
+        ? error
+        : new EwsVaultError("REPO_WRITE_FAILED", "repository write failed", { cause: error });
+    // Nothing this writer holds can become durable any more: let others store those blobs again.
+    for (const id of this.mine) if (this.ctx.pending.get(id) === this) this.ctx.pending.delete(id);
+    this.mine.clear();
+  }
+
+  /** Returns sealed bytes added (0 when the blob is known or in flight). */
+  private store(type: BlobType, id: string, plain: Uint8Array): number {
+    if (this.ctx.index.blobs.has(id)) return 0;
+    const holder = this.ctx.pending.get(id);
+    if (holder !== undefined) {
+      if (holder !== this) this.foreign.add(holder);
+      return 0;
+    }
+    const sealed = sealBlob(this.ctx.sealer, type, id, plain);
+    this.ctx.pending.set(id, this);
+    this.mine.add(id);
+    this.pack.add(type, id, sealed, plain.length);
+    if (this.pack.size >= this.ctx.packSize) this.sealPack();
+    return sealed.length;
+  }
+
+  private sealPack(): void {
+    if (this.pack.count === 0) return;
+    const finished = this.pack.finish(this.ctx.sealer);
+    this.pack = new PackBuilder();
+    const upload = this.ctx
+      .io(() => this.ctx.destination.save(packObjectName(finished.id), finished.bytes))
+      .then(
+        () => {
+          this.unindexed.push({
+            packId: finished.id,
+            size: finished.bytes.length,
+            entries: finished.entries,
+          });
+          this.unindexedBytes += finished.bytes.length;
+        },
+        (error: unknown) => this.fail(error),
+      );
+    const tracked: Promise<void> = upload.finally(() => this.uploads.delete(tracked));
+    this.uploads.add(tracked);
+  }
+
+  private async afterStore(): Promise<void> {
+    while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads);
+    if (this.failure !== undefined) throw this.failure;
+    if (this.unindexedBytes >= this.checkpointBytes) this.writeIndex().catch(() => undefined);
+  }
+
+  async saveData(bytes: Uint8Array): Promise<SaveDataResult> {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError("saveData expects a Uint8Array");
+    this.assertUsable();
+    const blobIds: string[] = [];
+    let newBytes = 0;
+    let storedBytes = 0;
+    for (const chunk of this.ctx.chunker.split(bytes)) {
+      const id = blobId(this.ctx.idKey, "data", chunk);
+      blobIds.push(id);
+      const stored = this.store("data", id, chunk);
+      if (stored > 0) {
+        newBytes += chunk.length;
+        storedBytes += stored;
+      }
+    }
+    await this.afterStore();
+    return { blobIds, size: bytes.length, newBytes, storedBytes };
+  }
+
+  async saveTree(value: unknown): Promise<string> {
+    this.assertUsable();
+    const json = utf8(canonicalJson(value));
+    const refs = collectTreeRefs(value);
+    for (const ref of [...refs.trees, ...refs.data]) {
+      if (!this.ctx.index.blobs.has(ref) && !this.ctx.pending.has(ref)) {
+        throw new EwsVaultError("REPO_MISSING_BLOB", `tree references unknown blob ${ref}`, {
+          details: { blob: ref },
+        });
+      }
+      const holder = this.ctx.pending.get(ref);
+      if (holder !== undefined && holder !== this) this.foreign.add(holder);
+    }
+    const id = blobId(this.ctx.idKey, "tree", json);
+    this.store("tree", id, json);
+    await this.afterStore();
+    return id;
+  }
+
+  /** Writes one index file for the packs uploaded so far (serialised per writer). */
+  private writeIndex(): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.unindexed.length === 0) return;
+      const packs = this.unindexed;
+      this.unindexed = [];
+      this.unindexedBytes = 0;
+      const content: IndexFileContent = { supersedes: [], packs };
+      const { id, bytes } = encodeIndexFile(content, this.ctx.sealer);
+      try {
+        await this.ctx.io(() => this.ctx.destination.save(indexObjectName(id), bytes));
+      } catch (error) {
+        this.fail(error);
+        throw error;
+      }
+      await this.ctx.indexWritten(id, bytes, content);
+      for (const pack of packs) {
+        for (const e of pack.entries) {
+          if (this.ctx.pending.get(e.id) === this) this.ctx.pending.delete(e.id);
+          this.mine.delete(e.id);
+        }
+      }
+    };
+    this.indexing = this.indexing.catch(() => undefined).then(run);
+    return this.indexing;
+  }
+
+  /** Makes this writer's own blobs durable (no recursion into other writers). */
+  async flushOwn(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    this.sealPack();
+    await Promise.all([...this.uploads]);
+    await this.writeIndex();
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  async checkpoint(): Promise<void> {
+    this.assertUsable();
+    const others = [...this.foreign];
+    this.foreign.clear();
+    await Promise.all([this.flushOwn(), ...others.map((w) => w.flushOwn())]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.checkpoint();
+    } finally {
+      this.closed = true;
+      if (this.timer !== undefined) clearInterval(this.timer);
+      await this.ctx.writerClosed(this);
+    }
+  }
+
+  /** Closes without checkpointing (repository close after a failure). */
+  async abandon(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.fail(new EwsVaultError("REPO_WRITER_CLOSED", "the repository was closed"));
+    await Promise.allSettled([...this.uploads]);
+  }
+}
