@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point of the `ewsvault` command.
+import { main } from "./main.js";
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`error INTERNAL: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,424 @@
+// Commands that work on the repository alone: init, snapshots, ls, find, verify, forget,
+// prune, unlock, stats.
+import {
+  type ForgetPolicy,
+  initRepository,
+  loadSnapshotItems,
+  type Snapshot,
+  walkSnapshotFolders,
+} from "@ewsvault/core";
+import type { Command } from "commander";
+import { openDestination } from "../destinations.js";
+import { CliError, ExitCode } from "../errors.js";
+import { openRepositoryFromOptions, type RepoOptions, repositoryLocation } from "../context.js";
+import { formatBytes, type Output } from "../output.js";
+import { promptHidden, readPassword } from "../secrets.js";
+import { addRepoOptions, type CommandRunner, parseDate } from "./shared.js";
+
+export function registerRepositoryCommands(program: Command, run: CommandRunner): void {
+  addRepoOptions(program.command("init").description("create a new encrypted repository"))
+    .option("--pack-size <MiB>", "target pack size in MiB", "16")
+    .action((options) => run(options, (out) => initCommand(options, out)));
+
+  addRepoOptions(program.command("snapshots").description("list snapshots"))
+    .option("--mailbox <smtp>", "only this mailbox's snapshots")
+    .action((options) => run(options, (out) => snapshotsCommand(options, out)));
+
+  addRepoOptions(program.command("ls").description("list the folders and items of a snapshot"))
+    .argument("[snapshot]", "snapshot id or 'latest'", "latest")
+    .option("--mailbox <smtp>", "mailbox (needed with 'latest')")
+    .option("--items", "list items too, not only folders")
+    .action((snapshot, options) => run(options, (out) => lsCommand(snapshot, options, out)));
+
+  addRepoOptions(program.command("find").description("search items in the latest snapshot of each mailbox"))
+    .option("--mailbox <smtp>", "only this mailbox")
+    .option("--subject <text>", "subject contains")
+    .option("--from <text>", "sender contains")
+    .option("--after <date>", "received at or after")
+    .option("--before <date>", "received before")
+    .option("--class <itemClass>", "item class prefix, e.g. IPM.Appointment")
+    .action((options) => run(options, (out) => findCommand(options, out)));
+
+  addRepoOptions(
+    program.command("verify").description("check the repository's structure, optionally its data"),
+  )
+    .option("--read-data", "download and check every pack")
+    .option("--read-data-subset <subset>", "check a subset: '10%', '0.1' or 'n/t'")
+    .action((options) => run(options, (out) => verifyCommand(options, out)));
+
+  addRepoOptions(program.command("forget").description("remove snapshots by a retention policy"))
+    .option("--mailbox <smtp>", "only this mailbox's snapshots")
+    .option("--keep-last <n>", "keep the newest n")
+    .option("--keep-hourly <n>", "keep one per hour for n hours")
+    .option("--keep-daily <n>", "keep one per day for n days")
+    .option("--keep-weekly <n>", "keep one per week for n weeks")
+    .option("--keep-monthly <n>", "keep one per month for n months")
+    .option("--keep-yearly <n>", "keep one per year for n years")
+    .option("--keep-within <duration>", "keep everything newer than e.g. 7d, 12h")
+    .option("--keep-tag <tag...>", "keep snapshots with these tags")
+    .option("--dry-run", "only say what would be removed")
+    .option("--prune", "prune afterwards")
+    .action((options) => run(options, (out) => forgetCommand(options, out)));
+
+  addRepoOptions(program.command("prune").description("remove data no snapshot references"))
+    .option("--dry-run", "only say what would be done")
+    .option("--wait <seconds>", "wait this long for running backups to finish", "0")
+    .action((options) => run(options, (out) => pruneCommand(options, out)));
+
+  addRepoOptions(program.command("unlock").description("remove stale locks"))
+    .option("--all", "remove every lock not held by this process, not only stale ones")
+    .action((options) => run(options, (out) => unlockCommand(options, out)));
+
+  addRepoOptions(program.command("stats").description("repository statistics")).action((options) =>
+    run(options, (out) => statsCommand(options, out)),
+  );
+}
+
+async function initCommand(options: RepoOptions & { packSize: string }, out: Output): Promise<number> {
+  const destination = await openDestination(repositoryLocation(options));
+  try {
+    let password: string;
+    if (options.passwordFile === undefined && !process.env.EWSVAULT_PASSWORD && process.stdin.isTTY) {
+      password = await promptHidden("new repository password: ");
+      if ((await promptHidden("repeat password: ")) !== password) {
+        throw new CliError("PASSWORD_MISMATCH", "the passwords differ", ExitCode.usage);
+      }
+    } else {
+      password = await readPassword({
+        envName: "EWSVAULT_PASSWORD",
+        ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
+        prompt: "new repository password: ",
+      });
+    }
+    const packSize = Math.round(Number(options.packSize) * 1024 * 1024);
+    const repository = await initRepository({ destination, password, packSize });
+    out.event(
+      "initialized",
+      { id: repository.config.id, location: destination.description },
+      () => `created repository ${repository.config.id} at ${destination.description}`,
+    );
+    out.info(
+      "keep the password safe: without it (or an escrow key / recovery code, see 'ewsvault key') the data cannot be read",
+    );
+    await repository.close();
+    return ExitCode.ok;
+  } finally {
+    await destination.close();
+  }
+}
+
+function snapshotJson(snapshot: Snapshot): Record<string, unknown> {
+  return {
+    id: snapshot.id,
+    mailbox: snapshot.mailbox,
+    time: snapshot.time.toISOString(),
+    hostname: snapshot.hostname,
+    tags: snapshot.tags,
+    tree: snapshot.tree,
+    ...(snapshot.parent === undefined ? {} : { parent: snapshot.parent }),
+    counts: snapshot.counts ?? {},
+    sizes: snapshot.sizes ?? {},
+  };
+}
+
+async function snapshotsCommand(options: RepoOptions & { mailbox?: string }, out: Output): Promise<number> {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const snapshots = await opened.repository.listSnapshots(
+      options.mailbox ? { mailbox: options.mailbox } : {},
+    );
+    if (out.json) {
+      // The documented contract: one JSON array on stdout.
+      process.stdout.write(`${JSON.stringify(snapshots.map(snapshotJson))}\n`);
+      return ExitCode.ok;
+    }
+    if (snapshots.length === 0) out.info("no snapshots");
+    for (const s of snapshots) {
+      process.stdout.write(
+        `${s.id.slice(0, 12)}  ${s.time.toISOString()}  ${s.mailbox}  items=${s.counts?.items ?? "?"}  new=${formatBytes(
+          s.sizes?.stored ?? 0,
+        )}  ${s.tags.join(",")}\n`,
+      );
+    }
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+export async function resolveSnapshotArgument(
+  repository: {
+    loadSnapshot(id: string): Promise<Snapshot>;
+    listSnapshots(f?: { mailbox?: string }): Promise<Snapshot[]>;
+    findSnapshot(q: { mailbox: string; at?: Date | "latest" }): Promise<Snapshot | undefined>;
+  },
+  snapshot: string,
+  mailbox: string | undefined,
+): Promise<Snapshot> {
+  if (snapshot === "latest" || /^\d{4}-\d{2}-\d{2}/.test(snapshot)) {
+    if (!mailbox)
+      throw new CliError(
+        "MAILBOX_REQUIRED",
+        `--mailbox is needed with snapshot "${snapshot}"`,
+        ExitCode.usage,
+      );
+    const at = snapshot === "latest" ? "latest" : parseDate(snapshot, "snapshot time");
+    const found = await repository.findSnapshot({ mailbox, at });
+    if (!found) throw new CliError("SNAPSHOT_NOT_FOUND", `no snapshot of ${mailbox} at ${snapshot}`);
+    return found;
+  }
+  if (/^[0-9a-f]{64}$/.test(snapshot)) return repository.loadSnapshot(snapshot);
+  if (/^[0-9a-f]{4,63}$/.test(snapshot)) {
+    const matches = (await repository.listSnapshots(mailbox ? { mailbox } : {})).filter((s) =>
+      s.id.startsWith(snapshot),
+    );
+    if (matches.length === 1) return matches[0]!;
+    throw new CliError(
+      matches.length === 0 ? "SNAPSHOT_NOT_FOUND" : "SNAPSHOT_AMBIGUOUS",
+      matches.length === 0 ? `no snapshot ${snapshot}` : `snapshot prefix ${snapshot} is ambiguous`,
+    );
+  }
+  throw new CliError(
+    "SNAPSHOT_INVALID",
+    `"${snapshot}" is not a snapshot id, 'latest' or a time`,
+    ExitCode.usage,
+  );
+}
+
+async function lsCommand(
+  snapshotArg: string,
+  options: RepoOptions & { mailbox?: string; items?: boolean },
+  out: Output,
+) {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const snapshot = await resolveSnapshotArgument(opened.repository, snapshotArg, options.mailbox);
+    for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree)) {
+      const path = folder.path.join("/");
+      out.event(
+        "folder",
+        { path, itemCount: folder.tree.itemCount, folderClass: folder.tree.folderClass ?? null },
+        () => `${path}/  (${folder.tree.itemCount} items, ${formatBytes(folder.tree.itemBytes)})`,
+      );
+      if (!options.items) continue;
+      for (const item of await loadSnapshotItems(opened.repository, folder.tree)) {
+        out.event(
+          "item",
+          { folder: path, ...item },
+          () => `  ${item.itemId.slice(-16)}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}`,
+        );
+      }
+    }
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function findCommand(
+  options: RepoOptions & {
+    mailbox?: string;
+    subject?: string;
+    from?: string;
+    after?: string;
+    before?: string;
+    class?: string;
+  },
+  out: Output,
+): Promise<number> {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const all = await opened.repository.listSnapshots(options.mailbox ? { mailbox: options.mailbox } : {});
+    const latest = new Map<string, Snapshot>();
+    for (const s of all) latest.set(s.mailbox, s); // oldest first, so the last one wins
+    const after = options.after ? parseDate(options.after, "--after").getTime() : undefined;
+    const before = options.before ? parseDate(options.before, "--before").getTime() : undefined;
+    let found = 0;
+    for (const snapshot of latest.values()) {
+      for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree)) {
+        for (const item of await loadSnapshotItems(opened.repository, folder.tree)) {
+          if (options.subject && !(item.subject ?? "").toLowerCase().includes(options.subject.toLowerCase()))
+            continue;
+          if (options.from && !(item.from ?? "").toLowerCase().includes(options.from.toLowerCase())) continue;
+          if (options.class && !(item.itemClass ?? "").toLowerCase().startsWith(options.class.toLowerCase()))
+            continue;
+          const received = item.receivedAt ? Date.parse(item.receivedAt) : Number.NaN;
+          if (after !== undefined && !(received >= after)) continue;
+          if (before !== undefined && !(received < before)) continue;
+          found++;
+          const path = folder.path.join("/");
+          out.event(
+            "match",
+            { snapshot: snapshot.id, mailbox: snapshot.mailbox, folder: path, ...item },
+            () =>
+              `${snapshot.mailbox}  ${path}  ${item.itemId}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}`,
+          );
+        }
+      }
+    }
+    out.info(`${found} item(s) found`);
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function verifyCommand(
+  options: RepoOptions & { readData?: boolean; readDataSubset?: string },
+  out: Output,
+) {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const readData = options.readDataSubset ?? (options.readData ? true : undefined);
+    const report = await opened.repository.verify(readData === undefined ? {} : { readData });
+    for (const problem of report.problems) {
+      out.event("problem", { ...problem }, () => `damage ${problem.code}: ${problem.message}`);
+    }
+    out.event(
+      "verified",
+      { ok: report.ok, checked: report.checked, unindexedPacks: report.unindexedPacks.length },
+      () =>
+        report.ok
+          ? `no errors: ${report.checked.packs} packs, ${report.checked.snapshots} snapshots, ${report.checked.packsRead} packs read (${formatBytes(report.checked.bytesRead)})`
+          : `${report.problems.length} problem(s) found`,
+    );
+    return report.ok ? ExitCode.ok : ExitCode.damaged;
+  } finally {
+    await opened.close();
+  }
+}
+
+function parseDuration(text: string): number {
+  const match = /^(\d+)([hdwmy])$/.exec(text.trim());
+  if (!match)
+    throw new CliError(
+      "INVALID_ARGUMENT",
+      `--keep-within: "${text}" is not like 12h, 7d, 4w, 6m, 1y`,
+      ExitCode.usage,
+    );
+  const hours = { h: 1, d: 24, w: 24 * 7, m: 24 * 30, y: 24 * 365 }[match[2] as "h"];
+  return Number(match[1]) * hours * 3_600_000;
+}
+
+function count(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CliError("INVALID_ARGUMENT", `${name} must be a whole number`, ExitCode.usage);
+  return n;
+}
+
+async function forgetCommand(options: RepoOptions & Record<string, unknown>, out: Output): Promise<number> {
+  const policy: ForgetPolicy = Object.fromEntries(
+    Object.entries({
+      keepLast: count(options.keepLast as string | undefined, "--keep-last"),
+      keepHourly: count(options.keepHourly as string | undefined, "--keep-hourly"),
+      keepDaily: count(options.keepDaily as string | undefined, "--keep-daily"),
+      keepWeekly: count(options.keepWeekly as string | undefined, "--keep-weekly"),
+      keepMonthly: count(options.keepMonthly as string | undefined, "--keep-monthly"),
+      keepYearly: count(options.keepYearly as string | undefined, "--keep-yearly"),
+      keepWithinMs: options.keepWithin ? parseDuration(options.keepWithin as string) : undefined,
+      keepTags: options.keepTag as string[] | undefined,
+    }).filter(([, v]) => v !== undefined),
+  );
+  if (Object.keys(policy).length === 0) {
+    throw new CliError(
+      "POLICY_REQUIRED",
+      "give at least one --keep-* option (forget never removes everything)",
+      ExitCode.usage,
+    );
+  }
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const report = await opened.repository.forget(policy, {
+      ...(options.mailbox ? { mailbox: options.mailbox as string } : {}),
+      dryRun: options.dryRun === true,
+    });
+    for (const { snapshot, reasons } of report.keep) {
+      out.event(
+        "keep",
+        { id: snapshot.id, mailbox: snapshot.mailbox, time: snapshot.time.toISOString(), reasons },
+        () =>
+          `keep    ${snapshot.id.slice(0, 12)}  ${snapshot.time.toISOString()}  ${snapshot.mailbox}  (${reasons.join(", ")})`,
+      );
+    }
+    for (const snapshot of report.remove) {
+      out.event(
+        "remove",
+        {
+          id: snapshot.id,
+          mailbox: snapshot.mailbox,
+          time: snapshot.time.toISOString(),
+          dryRun: report.dryRun,
+        },
+        () =>
+          `${report.dryRun ? "would remove" : "remove"}  ${snapshot.id.slice(0, 12)}  ${snapshot.time.toISOString()}  ${snapshot.mailbox}`,
+      );
+    }
+    if (options.prune && !report.dryRun) {
+      const pruned = await opened.repository.prune({});
+      out.event(
+        "pruned",
+        { ...pruned },
+        () => `pruned: ${pruned.packsDeleted} packs deleted, ${pruned.packsRepacked} repacked`,
+      );
+    }
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function pruneCommand(
+  options: RepoOptions & { dryRun?: boolean; wait: string },
+  out: Output,
+): Promise<number> {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const report = await opened.repository.prune({
+      dryRun: options.dryRun === true,
+      waitMs: Number(options.wait) * 1000,
+    });
+    out.event(
+      "pruned",
+      { ...report },
+      () =>
+        `${report.dryRun ? "would delete" : "deleted"} ${report.packsDeleted} packs, repacked ${report.packsRepacked}, unused blobs ${report.unusedBlobs}`,
+    );
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function unlockCommand(options: RepoOptions & { all?: boolean }, out: Output): Promise<number> {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const removed = await opened.repository.unlock({ staleOnly: options.all !== true });
+    out.event("unlocked", { removed }, () =>
+      removed.length === 0 ? "no locks removed" : `removed ${removed.join(", ")}`,
+    );
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function statsCommand(options: RepoOptions, out: Output): Promise<number> {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const stats = await opened.repository.stats();
+    out.event("stats", { ...stats }, () =>
+      [
+        `snapshots:    ${stats.snapshots}`,
+        `packs:        ${stats.packs} (${formatBytes(stats.storedBytes)} stored)`,
+        `blobs:        ${stats.blobs} (${stats.dataBlobs} data, ${stats.treeBlobs} tree; ${formatBytes(stats.rawBytes)} raw)`,
+        `index files:  ${stats.indexFiles}`,
+        `ratio:        ${stats.rawBytes > 0 ? ((100 * stats.storedBytes) / stats.rawBytes).toFixed(1) : "0"} % of raw size stored`,
+      ].join("\n"),
+    );
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}

@@ -1,0 +1,235 @@
+// `ewsvault restore` (into the original mailbox, another mailbox, or another server) and
+// `ewsvault export` (mail items as .eml files, from MIME captured at backup).
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type ConflictPolicy, type ItemSearch, planRestore, restore } from "@ewsvault/core";
+import type { Command } from "commander";
+import {
+  type EwsOptions,
+  ewsClientFromOptions,
+  openRepositoryFromOptions,
+  type RepoOptions,
+} from "../context.js";
+import { CliError, ExitCode } from "../errors.js";
+import { bar, type Output } from "../output.js";
+import { resolveSnapshotArgument } from "./repository-commands.js";
+import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
+
+interface SelectionOptions {
+  snapshot: string;
+  mailbox?: string;
+  folder?: string[];
+  item?: string[];
+  subject?: string;
+  from?: string;
+  after?: string;
+  before?: string;
+  class?: string;
+}
+
+interface RestoreCommandOptions extends RepoOptions, EwsOptions, SelectionOptions {
+  toMailbox?: string;
+  intoFolder?: string;
+  conflict: string;
+  concurrency?: string;
+  targetEwsUrl?: string;
+  targetUsername?: string;
+  targetEwsPasswordFile?: string;
+  targetAuth?: "basic" | "bearer" | "client-credentials";
+  targetTokenUrl?: string;
+  targetClientId?: string;
+  targetInsecureTls?: boolean;
+  dryRun?: boolean;
+}
+
+function addSelectionOptions(command: Command): Command {
+  return command
+    .option(
+      "--snapshot <id|latest|time>",
+      "snapshot id (or prefix), 'latest', or the latest at an ISO time",
+      "latest",
+    )
+    .option("--mailbox <smtp>", "mailbox whose snapshot is restored")
+    .option("--folder <glob...>", "only these folders (path glob or distinguished name)")
+    .option("--item <id...>", "only these item ids")
+    .option("--subject <text>", "only items whose subject contains this")
+    .option("--from <text>", "only items whose sender contains this")
+    .option("--after <date>", "only items received at or after")
+    .option("--before <date>", "only items received before")
+    .option("--class <itemClass>", "only this item class (prefix)");
+}
+
+function searchFrom(options: SelectionOptions): ItemSearch | undefined {
+  const search: ItemSearch = {
+    ...(options.subject ? { subject: options.subject } : {}),
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.after ? { receivedAfter: parseDate(options.after, "--after") } : {}),
+    ...(options.before ? { receivedBefore: parseDate(options.before, "--before") } : {}),
+    ...(options.class ? { itemClass: options.class } : {}),
+  };
+  return Object.keys(search).length === 0 ? undefined : search;
+}
+
+export function registerRestoreCommands(program: Command, run: CommandRunner): void {
+  const restoreCommand = addSelectionOptions(
+    addEwsOptions(
+      addRepoOptions(program.command("restore").description("restore a mailbox, folders or items")),
+    ),
+  )
+    .option("--to-mailbox <smtp>", "restore into this mailbox (default: the original one)")
+    .option(
+      "--into-folder <name>",
+      "restore below a new top-level folder of this name instead of the original folders",
+    )
+    .option("--conflict <policy>", "items already present: skip | overwrite | duplicate", "skip")
+    .option("--concurrency <n>", "uploads in flight", "4")
+    .option("--dry-run", "only list what would be restored");
+  addEwsOptions(restoreCommand, "target").action(
+    (options: RestoreCommandOptions & { json?: boolean; quiet?: boolean }) =>
+      run(options, (out) => restoreCmd(options, out)),
+  );
+
+  addSelectionOptions(
+    addRepoOptions(program.command("export").description("export mail items as .eml files")),
+  )
+    .requiredOption("--out <dir>", "directory to write .eml files to")
+    .action((options: RepoOptions & SelectionOptions & { out: string; json?: boolean; quiet?: boolean }) =>
+      run(options, (out) => exportCmd(options, out)),
+    );
+}
+
+async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<number> {
+  if (!options.mailbox) throw new CliError("MAILBOX_REQUIRED", "--mailbox is required", ExitCode.usage);
+  if (!["skip", "overwrite", "duplicate"].includes(options.conflict)) {
+    throw new CliError("INVALID_ARGUMENT", "--conflict must be skip, overwrite or duplicate", ExitCode.usage);
+  }
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const search = searchFrom(options);
+    const selection = {
+      ...(options.folder ? { folders: options.folder } : {}),
+      ...(options.item ? { itemIds: options.item } : {}),
+      ...(search ? { search } : {}),
+    };
+    if (options.dryRun) {
+      const plan = await planRestore(opened.repository, snapshot, selection);
+      for (const folder of plan.folders) {
+        for (const item of folder.items) {
+          out.event(
+            "would-restore",
+            { folder: folder.folder.path.join("/"), itemId: item.itemId, subject: item.subject ?? null },
+            () => `${folder.folder.path.join("/")}  ${item.subject ?? item.itemId}`,
+          );
+        }
+      }
+      out.info(`${plan.items} item(s) would be restored`);
+      return ExitCode.ok;
+    }
+    const otherServer = options.targetEwsUrl !== undefined;
+    const target = otherServer
+      ? await ewsClientFromOptions(
+          {
+            ewsUrl: options.targetEwsUrl,
+            username: options.targetUsername,
+            ewsPasswordFile: options.targetEwsPasswordFile,
+            auth: options.targetAuth,
+            tokenUrl: options.targetTokenUrl,
+            clientId: options.targetClientId,
+            insecureTls: options.targetInsecureTls,
+          } as EwsOptions,
+          "EWS_TARGET_PASSWORD",
+        )
+      : await ewsClientFromOptions(options);
+    try {
+      const report = await restore({
+        repository: opened.repository,
+        target,
+        mailbox: options.mailbox,
+        snapshot: snapshot.id,
+        ...(options.toMailbox ? { toMailbox: options.toMailbox } : {}),
+        ...(options.intoFolder ? { intoFolder: options.intoFolder } : {}),
+        ...selection,
+        conflict: options.conflict as ConflictPolicy,
+        concurrency: positiveInteger(options.concurrency, "--concurrency") ?? 4,
+        onEvent: (event) => {
+          if (event.type === "item") {
+            if (out.json) out.event("item", { ...event.item });
+            else out.progress(`restoring ${bar(event.done, event.total)} ${event.done}/${event.total}`);
+            if (event.item.status === "failed") {
+              out.info(
+                `failed ${event.item.error?.code}: ${event.item.folderPath} "${event.item.subject ?? event.item.sourceItemId}": ${event.item.error?.message}`,
+              );
+            }
+          }
+        },
+      });
+      out.done();
+      out.event(
+        "report",
+        { ...report, items: out.json ? report.items : undefined } as Record<string, unknown>,
+        () =>
+          `restored ${report.restored}, skipped ${report.skipped} already present, failed ${report.failed}; ${report.foldersCreated} folder(s) created in ${report.toMailbox} from snapshot ${report.snapshotId.slice(0, 12)}`,
+      );
+      return report.failed > 0 ? ExitCode.partial : ExitCode.ok;
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await opened.close();
+  }
+}
+
+function safeFileName(text: string): string {
+  return (
+    text
+      .replace(/[^\p{L}\p{N} ._-]+/gu, "_")
+      .trim()
+      .slice(0, 80) || "item"
+  );
+}
+
+async function exportCmd(
+  options: RepoOptions & SelectionOptions & { out: string },
+  out: Output,
+): Promise<number> {
+  if (!options.mailbox) throw new CliError("MAILBOX_REQUIRED", "--mailbox is required", ExitCode.usage);
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const search = searchFrom({ ...options, class: options.class ?? "IPM.Note" });
+    const plan = await planRestore(opened.repository, snapshot, {
+      ...(options.folder ? { folders: options.folder } : {}),
+      ...(options.item ? { itemIds: options.item } : {}),
+      ...(search ? { search } : {}),
+    });
+    let written = 0;
+    let withoutMime = 0;
+    for (const folder of plan.folders) {
+      const directory = join(options.out, ...folder.folder.path.map(safeFileName));
+      for (const item of folder.items) {
+        if (!item.mime) {
+          withoutMime++;
+          continue;
+        }
+        await mkdir(directory, { recursive: true });
+        const file = join(
+          directory,
+          `${safeFileName(item.subject ?? "")}-${item.itemId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}.eml`,
+        );
+        await writeFile(file, await opened.repository.loadData(item.mime.content));
+        written++;
+        out.event("exported", { file, itemId: item.itemId }, () => file);
+      }
+    }
+    if (withoutMime > 0) {
+      out.info(
+        `${withoutMime} item(s) have no MIME in this snapshot (back up with --capture-mime to export them)`,
+      );
+    }
+    out.info(`${written} .eml file(s) written to ${options.out}`);
+    return withoutMime > 0 ? ExitCode.partial : ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
