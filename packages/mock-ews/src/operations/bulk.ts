@@ -1,0 +1,90 @@
+// Bulk transfer (MS-OXWSBTRF): ExportItems returns each item as the opaque property stream of
+// the export-stream codec; UploadItems takes such streams back (CreateNew, Update,
+// UpdateOrCreate). PR_SEARCH_KEY travels inside the stream so it survives the round trip.
+import { EwsResponseError } from "../errors.js";
+import { changeKey } from "../store/ids.js";
+import type { ItemRecord } from "../store/index.js";
+import { attr, child, children, el, esc, text } from "../xml.js";
+import { itemIdsIn, type Operation, resolveItem, singleFolder, successMessage } from "./common.js";
+import { perEntry } from "./common.js";
+
+function mItemId(ctx: { store: { itemIdOf(r: ItemRecord): string } }, record: ItemRecord): string {
+  return `<m:ItemId Id="${esc(ctx.store.itemIdOf(record))}" ChangeKey="${esc(changeKey("item", record.folder.mailbox.guid, record.lastSeq))}"/>`;
+}
+
+export const exportItems: Operation = {
+  messageName: "ExportItemsResponseMessage",
+  run(request, ctx) {
+    let total = 0;
+    return perEntry(this, itemIdsIn(child(request, "ItemIds")), (node) => {
+      const record = resolveItem(ctx, node);
+      const fault = ctx.itemFault();
+      if (fault === "ErrorItemNotFound")
+        throw new EwsResponseError(fault, "The specified object was not found in the store.");
+      if (fault === "ErrorCorruptData") throw new EwsResponseError(fault, "The item is corrupt.");
+      const bytes = ctx.codecs.encodeExport(ctx.store.itemData(record), ctx.store.searchKey(record));
+      const data = Buffer.from(bytes).toString("base64");
+      total += data.length + 400;
+      if (total > ctx.maxResponseBytes) {
+        total -= data.length + 400;
+        throw new EwsResponseError(
+          "ErrorMessageSizeExceeded",
+          "The response exceeds the configured maximum response size.",
+        );
+      }
+      return successMessage(this.messageName, `${mItemId(ctx, record)}${el("m:Data", data)}`);
+    });
+  },
+};
+
+export const uploadItems: Operation = {
+  messageName: "UploadItemsResponseMessage",
+  run(request, ctx) {
+    return perEntry(this, children(child(request, "Items"), "Item"), (node) => {
+      const action = attr(node, "CreateAction") ?? "CreateNew";
+      if (action !== "CreateNew" && action !== "Update" && action !== "UpdateOrCreate") {
+        throw new EwsResponseError("ErrorInvalidArgument", `CreateAction ${action} is not valid.`);
+      }
+      const folder = singleFolder(ctx, { FolderId: child(node, "ParentFolderId") ?? {} });
+      const raw = text(node, "Data");
+      if (raw === undefined || raw.trim() === "")
+        throw new EwsResponseError("ErrorInvalidArgument", "Data is required.");
+      let decoded: ReturnType<typeof ctx.codecs.decodeExport>;
+      try {
+        decoded = ctx.codecs.decodeExport(new Uint8Array(Buffer.from(raw, "base64")));
+      } catch (error) {
+        if ((error as { code?: string }).code === "CORRUPT_EXPORT_STREAM") {
+          throw new EwsResponseError("ErrorCorruptData", "The uploaded item data is corrupt.");
+        }
+        throw error;
+      }
+      const isAssociated = attr(node, "IsAssociated") === "true";
+      let existing: ItemRecord | undefined;
+      const idNode = child(node, "ItemId");
+      if (action !== "CreateNew") {
+        if (idNode === undefined && action === "Update")
+          throw new EwsResponseError("ErrorInvalidIdEmpty", "ItemId is required for Update.");
+        if (idNode !== undefined) {
+          try {
+            existing = resolveItem(ctx, idNode);
+          } catch (error) {
+            if (action === "Update" || !(error instanceof EwsResponseError)) throw error;
+          }
+        }
+      }
+      let record: ItemRecord;
+      if (existing !== undefined) {
+        if (existing.folder !== folder)
+          throw new EwsResponseError("ErrorItemNotFound", "The item is not in the given parent folder.");
+        ctx.store.updateItem(existing, decoded.data);
+        if (decoded.searchKey !== undefined) existing.searchKey = decoded.searchKey;
+        record = existing;
+      } else {
+        const content: Parameters<typeof ctx.store.addItem>[1] = { data: decoded.data, isAssociated };
+        if (decoded.searchKey !== undefined) content.searchKey = decoded.searchKey;
+        record = ctx.store.addItem(folder, content);
+      }
+      return successMessage(this.messageName, mItemId(ctx, record));
+    });
+  },
+};

@@ -1,0 +1,189 @@
+// Folder operations: GetFolder, FindFolder, CreateFolder, DeleteFolder, SyncFolderHierarchy.
+import { EwsResponseError } from "../errors.js";
+import { folderIdXml, renderFolder } from "../server/render.js";
+import type { FolderRecord } from "../store/index.js";
+import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
+import { attr, child, childNames, children, el, esc, text, type XmlNode } from "../xml.js";
+import {
+  folderIdsIn,
+  indexedPage,
+  type Operation,
+  parseFolderShape,
+  perEntry,
+  resolveFolderNode,
+  singleFolder,
+  successMessage,
+} from "./common.js";
+
+export const getFolder: Operation = {
+  messageName: "GetFolderResponseMessage",
+  run(request, ctx) {
+    const shape = parseFolderShape(child(request, "FolderShape"));
+    return perEntry(this, folderIdsIn(child(request, "FolderIds")), ({ kind, node }) => {
+      const folder = resolveFolderNode(ctx, kind, node);
+      return successMessage(
+        this.messageName,
+        `<m:Folders>${renderFolder(ctx.store, folder, shape)}</m:Folders>`,
+      );
+    });
+  },
+};
+
+function matchesFolderRestriction(folder: FolderRecord, node: XmlNode | undefined): boolean {
+  if (node === undefined) return true;
+  for (const name of childNames(node)) {
+    for (const part of children(node, name)) {
+      const field = attr(child(part, "FieldURI"), "FieldURI")?.toLowerCase();
+      const constant =
+        attr(child(child(part, "FieldURIOrConstant"), "Constant"), "Value") ??
+        attr(child(part, "Constant"), "Value") ??
+        "";
+      const value =
+        field === "folder:displayname"
+          ? folder.displayName
+          : field === "folder:folderclass"
+            ? (folder.folderClass ?? "")
+            : "";
+      let ok: boolean;
+      switch (name) {
+        case "IsEqualTo":
+          ok = value === constant;
+          break;
+        case "IsNotEqualTo":
+          ok = value !== constant;
+          break;
+        case "Contains":
+          ok = value.toLowerCase().includes(constant.toLowerCase());
+          break;
+        case "And":
+          ok = matchesFolderRestriction(folder, part);
+          break;
+        case "Or":
+          ok = childNames(part).some((n) =>
+            children(part, n).some((c) => matchesFolderRestriction(folder, { [n]: c })),
+          );
+          break;
+        case "Not":
+          ok = !matchesFolderRestriction(folder, part);
+          break;
+        default:
+          throw new EwsResponseError("ErrorUnsupportedPathForQuery", `Restriction ${name} is not supported.`);
+      }
+      if (!ok) return false;
+    }
+  }
+  return true;
+}
+
+export const findFolder: Operation = {
+  messageName: "FindFolderResponseMessage",
+  run(request, ctx) {
+    const shape = parseFolderShape(child(request, "FolderShape"));
+    const deep = attr(request, "Traversal") === "Deep";
+    const view = child(request, "IndexedPageFolderView");
+    const restriction = child(request, "Restriction");
+    return perEntry(this, folderIdsIn(child(request, "ParentFolderIds")), ({ kind, node }) => {
+      const parent = resolveFolderNode(ctx, kind, node);
+      const all = (deep ? ctx.store.descendants(parent) : parent.children.filter((c) => !c.deleted)).filter(
+        (f) => matchesFolderRestriction(f, restriction),
+      );
+      const { page, attrs } = indexedPage(view, all);
+      const folders = page.map((f) => renderFolder(ctx.store, f, shape)).join("");
+      return successMessage(
+        this.messageName,
+        `<m:RootFolder ${attrs}><t:Folders>${folders}</t:Folders></m:RootFolder>`,
+      );
+    });
+  },
+};
+
+export const createFolder: Operation = {
+  messageName: "CreateFolderResponseMessage",
+  run(request, ctx) {
+    const parent = singleFolder(ctx, child(request, "ParentFolderId"));
+    const folders = child(request, "Folders");
+    const specs: { element: string; node: XmlNode }[] = [];
+    for (const element of ["Folder", "CalendarFolder", "ContactsFolder", "TasksFolder", "SearchFolder"]) {
+      for (const node of children(folders, element)) specs.push({ element, node });
+    }
+    return perEntry(this, specs, ({ element, node }) => {
+      const name = text(node, "DisplayName");
+      if (name === undefined || name === "")
+        throw new EwsResponseError("ErrorInvalidRequest", "DisplayName is required.");
+      const defaults: Record<string, string> = {
+        CalendarFolder: "IPF.Appointment",
+        ContactsFolder: "IPF.Contact",
+        TasksFolder: "IPF.Task",
+        Folder: "IPF.Note",
+      };
+      const folder = ctx.store.createFolder(parent, name, text(node, "FolderClass") ?? defaults[element]);
+      return successMessage(
+        this.messageName,
+        `<m:Folders><t:${element === "SearchFolder" ? "Folder" : element}>${folderIdXml(ctx.store, folder)}</t:${element === "SearchFolder" ? "Folder" : element}></m:Folders>`,
+      );
+    });
+  },
+};
+
+export const deleteFolder: Operation = {
+  messageName: "DeleteFolderResponseMessage",
+  run(request, ctx) {
+    const type = attr(request, "DeleteType") ?? "HardDelete";
+    return perEntry(this, folderIdsIn(child(request, "FolderIds")), ({ kind, node }) => {
+      const folder = resolveFolderNode(ctx, kind, node);
+      if (type === "MoveToDeletedItems") {
+        ctx.store.moveFolder(folder, ctx.store.distinguishedFolder(folder.mailbox, "deleteditems"));
+      } else {
+        ctx.store.deleteFolder(folder);
+      }
+      return successMessage(this.messageName);
+    });
+  },
+};
+
+export const syncFolderHierarchy: Operation = {
+  messageName: "SyncFolderHierarchyResponseMessage",
+  run(request, ctx) {
+    const shape = parseFolderShape(child(request, "FolderShape"));
+    const syncFolderIds = child(request, "SyncFolderId");
+    const root =
+      syncFolderIds === undefined
+        ? ctx.store.distinguishedFolder(ctx.mailbox, "msgfolderroot")
+        : singleFolder(ctx, syncFolderIds);
+    const mailbox = root.mailbox;
+    const stateText = text(request, "SyncState");
+    const base =
+      stateText === undefined || stateText.trim() === ""
+        ? 0
+        : decodeSyncState(ctx.syncKey, stateText, {
+            kind: "hierarchy",
+            mailboxGuid: mailbox.guid,
+            folderSerial: root.serial,
+            currentSeq: mailbox.seq,
+          }).cursor;
+    let changes = "";
+    for (const folder of ctx.store.descendants(root)) {
+      if (folder.createdSeq > base)
+        changes += `<t:Create>${renderFolder(ctx.store, folder, shape)}</t:Create>`;
+      else if (folder.lastSeq > base)
+        changes += `<t:Update>${renderFolder(ctx.store, folder, shape)}</t:Update>`;
+    }
+    for (const tomb of mailbox.folderTombstones) {
+      if (tomb.deletedSeq > base && tomb.createdSeq <= base) {
+        changes += `<t:Delete><t:FolderId Id="${esc(ctx.store.folderIdOf({ mailbox, serial: tomb.serial } as FolderRecord))}"/></t:Delete>`;
+      }
+    }
+    const state = encodeSyncState(ctx.syncKey, {
+      kind: "hierarchy",
+      mailboxGuid: mailbox.guid,
+      folderSerial: root.serial,
+      base: mailbox.seq,
+      cursor: mailbox.seq,
+      associated: false,
+    });
+    return successMessage(
+      this.messageName,
+      `${el("m:SyncState", state)}<m:IncludesLastFolderInRange>true</m:IncludesLastFolderInRange><m:Changes>${changes}</m:Changes>`,
+    );
+  },
+};

@@ -1,0 +1,539 @@
+// The HTTP(S) listener: authentication, request limits, SOAP parsing, impersonation, throttling,
+// fault injection and dispatch to the operations. Nothing a client sends may crash it: every
+// failure becomes a SOAP fault or an HTTP status.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { EwsResponseError, MockEwsError } from "../errors.js";
+import { createMailboxGenerator } from "../generator/index.js";
+import { OPERATIONS, type OperationContext } from "../operations/index.js";
+import { errorMessage } from "../operations/common.js";
+import type { MailboxState } from "../store/index.js";
+import { PUBLIC_MAILBOX_INDEX, Store } from "../store/index.js";
+import { attr, child, childNames, parseXml, text, type XmlNode } from "../xml.js";
+import { codecs } from "./codecs.js";
+import { FaultInjector, RequestBudget } from "./faults.js";
+import { DEFAULTS, type FaultKind, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
+import { envelope, operationResponse, soapFault } from "./soap.js";
+import { selfSignedCertificate } from "./tls.js";
+import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
+
+export interface MockEwsCounters {
+  /** Requests per EWS operation (every request that reached dispatch, throttled and faulted included). */
+  readonly requests: Readonly<Record<string, number>>;
+  readonly totalRequests: number;
+  readonly throttled: number;
+  readonly faulted: Readonly<Partial<Record<FaultKind, number>>>;
+  /** Requests rejected before dispatch: bad credentials (401), too large (413), not SOAP (fault). */
+  readonly rejected: number;
+}
+
+interface UserState {
+  readonly user: MockEwsUser;
+  inFlight: number;
+  readonly budget: RequestBudget | undefined;
+}
+
+class SoapFault extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 500,
+  ) {
+    super(message);
+  }
+}
+
+const REQUEST_VERSION =
+  /^(Exchange2007|Exchange2007_SP1|Exchange2010|Exchange2010_SP1|Exchange2010_SP2|Exchange2013|Exchange2013_SP1|Exchange2015|Exchange2016|V\d{4}_\d{2}_\d{2})$/;
+
+export interface ServerCore {
+  readonly server: Server;
+  readonly store: Store;
+  readonly url: string;
+  readonly users: readonly MockEwsUser[];
+  counters(): MockEwsCounters;
+  resetCounters(): void;
+  close(): Promise<void>;
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function startServerCore(options: MockEwsServerOptions): Promise<ServerCore> {
+  const seed = options.seed ?? DEFAULTS.seed;
+  const generatorOptions: Parameters<typeof createMailboxGenerator>[0] = {
+    seed,
+    mailboxes: options.mailboxes ?? DEFAULTS.mailboxes,
+    itemsPerMailbox: options.itemsPerMailbox ?? DEFAULTS.itemsPerMailbox,
+  };
+  if (options.domain !== undefined) generatorOptions.domain = options.domain;
+  if (options.publicFolderItems !== undefined) generatorOptions.publicFolderItems = options.publicFolderItems;
+  const generator = options.generator ?? createMailboxGenerator(generatorOptions);
+  const store = new Store(generator);
+  const domain = store.mailboxes[0]?.smtpAddress.split("@")[1] ?? options.domain ?? "contoso.test";
+  const users: readonly MockEwsUser[] = options.users ?? [
+    { username: `ewsadmin@${domain}`, password: randomBytes(18).toString("base64url"), impersonate: "*" },
+  ];
+  const userStates = new Map<string, UserState>();
+  const throttling = options.throttling ?? {};
+  for (const user of users) {
+    const burst = throttling.burst ?? DEFAULTS.burst;
+    userStates.set(user.username.toLowerCase(), {
+      user,
+      inFlight: 0,
+      budget: Number.isFinite(burst)
+        ? new RequestBudget(burst, throttling.rechargePerSecond ?? DEFAULTS.rechargePerSecond)
+        : undefined,
+    });
+  }
+  const maxConcurrency = throttling.maxConcurrency ?? DEFAULTS.maxConcurrency;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULTS.maxRequestBytes;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
+  const latencyMs = options.latencyMs ?? DEFAULTS.latencyMs;
+  const bandwidth = options.bandwidthBytesPerSecond ?? DEFAULTS.bandwidthBytesPerSecond;
+  const slowMs = options.slowResponseMs ?? DEFAULTS.slowResponseMs;
+  const faults = new FaultInjector(options.faults ?? [], options.faultSeed ?? seed);
+  const syncKey = createHmac("sha256", "mock-ews-sync-state").update(String(seed)).digest();
+
+  let requests: Record<string, number> = {};
+  let totalRequests = 0;
+  let throttled = 0;
+  let rejected = 0;
+  let faulted: Partial<Record<FaultKind, number>> = {};
+  const countFault = (kind: FaultKind) => {
+    faulted[kind] = (faulted[kind] ?? 0) + 1;
+  };
+
+  const mayAccess = (user: MockEwsUser, mailbox: MailboxState): boolean =>
+    mailbox.index === PUBLIC_MAILBOX_INDEX ||
+    user.impersonate === "*" ||
+    user.smtpAddress?.toLowerCase() === mailbox.smtpAddress.toLowerCase() ||
+    (Array.isArray(user.impersonate) &&
+      user.impersonate.some((s) => s.toLowerCase() === mailbox.smtpAddress.toLowerCase()));
+
+  function authenticate(req: IncomingMessage): UserState | undefined {
+    const header = req.headers.authorization ?? "";
+    const [scheme, value] = header.split(/\s+/, 2);
+    if (value === undefined) return undefined;
+    if (scheme?.toLowerCase() === "basic") {
+      const decoded = Buffer.from(value, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      if (colon < 0) return undefined;
+      const name = decoded.slice(0, colon).toLowerCase();
+      const state = userStates.get(name) ?? userStates.get(name.replace(/^.*\\/, ""));
+      return state !== undefined && constantTimeEqual(state.user.password, decoded.slice(colon + 1))
+        ? state
+        : undefined;
+    }
+    if (scheme?.toLowerCase() === "bearer") {
+      for (const state of userStates.values()) {
+        if (state.user.token !== undefined && constantTimeEqual(state.user.token, value)) return state;
+      }
+    }
+    return undefined;
+  }
+
+  async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > maxRequestBytes) return "too-large";
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > maxRequestBytes) return "too-large";
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async function send(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    extraHeaders: Record<string, string> = {},
+    cut?: "reset" | "truncate",
+  ): Promise<void> {
+    const bytes = Buffer.from(body, "utf8");
+    res.writeHead(status, {
+      "Content-Type": "text/xml; charset=utf-8",
+      "Content-Length": String(bytes.length),
+      Server: "Microsoft-IIS/10.0",
+      "X-Powered-By": "ASP.NET",
+      ...extraHeaders,
+    });
+    const limit = cut === undefined ? bytes.length : Math.floor(bytes.length / 2);
+    const socket = res.socket as Socket | null;
+    if (bandwidth > 0) {
+      const chunk = Math.max(1, Math.floor(bandwidth / 20));
+      for (let offset = 0; offset < limit; offset += chunk) {
+        if (res.destroyed) return;
+        res.write(bytes.subarray(offset, Math.min(limit, offset + chunk)));
+        await sleep(Math.ceil((Math.min(chunk, limit - offset) / bandwidth) * 1000));
+      }
+    } else if (limit > 0) {
+      await new Promise<void>((resolve) => res.write(bytes.subarray(0, limit), () => resolve()));
+    }
+    if (cut === "reset") {
+      socket?.resetAndDestroy();
+      return;
+    }
+    if (cut === "truncate") {
+      socket?.destroySoon();
+      return;
+    }
+    res.end();
+  }
+
+  function targetMailbox(req: IncomingMessage, header: XmlNode | undefined, state: UserState): MailboxState {
+    const impersonation = child(header, "ExchangeImpersonation");
+    if (impersonation !== undefined) {
+      const sid = child(impersonation, "ConnectingSID");
+      const address =
+        text(sid ?? {}, "PrimarySmtpAddress") ??
+        text(sid ?? {}, "SmtpAddress") ??
+        text(sid ?? {}, "PrincipalName");
+      if (address === undefined) {
+        throw new SoapFault("ErrorNonExistentMailbox", "The impersonation principal name is invalid.");
+      }
+      const mailbox = store.mailboxBySmtp(address.trim());
+      if (mailbox === undefined) {
+        throw new SoapFault("ErrorNonExistentMailbox", `The SMTP address has no mailbox associated with it.`);
+      }
+      if (!mayAccess(state.user, mailbox)) {
+        throw new SoapFault(
+          "ErrorImpersonateUserDenied",
+          "The account does not have permission to impersonate the requested user.",
+        );
+      }
+      return mailbox;
+    }
+    const anchor = req.headers["x-anchormailbox"];
+    const anchored = typeof anchor === "string" ? store.mailboxBySmtp(anchor.trim()) : undefined;
+    if (anchored !== undefined && mayAccess(state.user, anchored)) return anchored;
+    const own =
+      state.user.smtpAddress === undefined ? undefined : store.mailboxBySmtp(state.user.smtpAddress);
+    if (own !== undefined) return own;
+    if (anchored !== undefined) {
+      throw new SoapFault("ErrorAccessDenied", "The account does not have access to the anchor mailbox.");
+    }
+    const first = store.mailboxes.find((m) => mayAccess(state.user, m));
+    if (first === undefined) throw new SoapFault("ErrorNonExistentMailbox", "The account has no mailbox.");
+    return first;
+  }
+
+  async function handleEws(
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: UserState,
+    body: Buffer,
+  ): Promise<void> {
+    let operation = "Unknown";
+    let envelopeNode: XmlNode;
+    try {
+      envelopeNode = child(parseXml(body.toString("utf8")), "Envelope") ?? {};
+    } catch (error) {
+      rejected++;
+      const code =
+        error instanceof MockEwsError && error.code === "XML_DTD_REJECTED"
+          ? "ErrorInvalidRequest"
+          : "ErrorSchemaValidation";
+      await send(res, 500, soapFault(code, (error as Error).message));
+      return;
+    }
+    const bodyNode = child(envelopeNode, "Body");
+    const opName = childNames(bodyNode)[0];
+    const op = opName === undefined ? undefined : OPERATIONS[opName];
+    if (opName === undefined || op === undefined) {
+      rejected++;
+      await send(
+        res,
+        500,
+        soapFault(
+          "ErrorInvalidRequest",
+          opName === undefined
+            ? "The request has no SOAP body."
+            : `The operation ${opName} is not supported by this server.`,
+        ),
+      );
+      return;
+    }
+    operation = opName;
+    requests[operation] = (requests[operation] ?? 0) + 1;
+    totalRequests++;
+    const header = child(envelopeNode, "Header");
+    const version = attr(child(header, "RequestServerVersion"), "Version");
+    if (version !== undefined && !REQUEST_VERSION.test(version)) {
+      await send(
+        res,
+        500,
+        soapFault("ErrorInvalidServerVersion", "The specified server version is invalid."),
+      );
+      return;
+    }
+    let mailbox: MailboxState;
+    try {
+      mailbox = targetMailbox(req, header, state);
+    } catch (error) {
+      if (!(error instanceof SoapFault)) throw error;
+      await send(res, error.status, soapFault(error.code, error.message));
+      return;
+    }
+
+    const respondError = async (
+      error: EwsResponseError,
+      status = 200,
+      headers: Record<string, string> = {},
+    ) => {
+      await send(
+        res,
+        status,
+        envelope(operationResponse(operation, errorMessage(op.messageName, error, op.errorTail))),
+        headers,
+      );
+    };
+
+    // Throttling: concurrency first (the request never starts), then the budget.
+    if (state.inFlight >= maxConcurrency) {
+      throttled++;
+      const backOff = 1000;
+      if (throttling.http503) {
+        await send(
+          res,
+          503,
+          soapFault("ErrorServerBusy", "The server cannot service this request right now. Try again later."),
+          { "Retry-After": "1" },
+        );
+      } else {
+        await respondError(busy(backOff));
+      }
+      return;
+    }
+    const wait = state.budget?.take() ?? 0;
+    if (wait > 0) {
+      throttled++;
+      if (throttling.http503) {
+        await send(
+          res,
+          503,
+          soapFault("ErrorServerBusy", "The server cannot service this request right now. Try again later."),
+          {
+            "Retry-After": String(Math.ceil(wait / 1000)),
+          },
+        );
+      } else {
+        await respondError(busy(wait));
+      }
+      return;
+    }
+
+    state.inFlight++;
+    try {
+      if (latencyMs > 0) await sleep(latencyMs);
+      const fault = faults.requestFault(operation);
+      if (fault !== undefined) countFault(fault);
+      if (fault === "http500") {
+        await send(
+          res,
+          500,
+          soapFault("ErrorInternalServerError", "An internal server error occurred. The operation failed."),
+        );
+        return;
+      }
+      if (fault === "mailboxMove") {
+        await respondError(
+          new EwsResponseError("ErrorMailboxMoveInProgress", "The mailbox is being moved. Try again later."),
+        );
+        return;
+      }
+      if (fault === "slow") await sleep(slowMs);
+      const ctx: OperationContext = {
+        store,
+        mailbox,
+        codecs,
+        syncKey,
+        maxResponseBytes,
+        itemFault: () => {
+          const hit = faults.itemFault(operation);
+          if (hit === undefined) return undefined;
+          countFault(hit.kind);
+          return hit.fault;
+        },
+        mailboxFor: (smtp) => {
+          const target = store.mailboxBySmtp(smtp);
+          if (target === undefined)
+            throw new EwsResponseError(
+              "ErrorNonExistentMailbox",
+              "The SMTP address has no mailbox associated with it.",
+            );
+          if (!mayAccess(state.user, target))
+            throw new EwsResponseError(
+              "ErrorAccessDenied",
+              "Access is denied. Check credentials and try again.",
+            );
+          return target;
+        },
+        mayAccess: (target) => mayAccess(state.user, target),
+      };
+      let messages: string;
+      try {
+        messages = op.run(child(bodyNode, opName) ?? {}, ctx);
+      } catch (error) {
+        if (!(error instanceof EwsResponseError)) throw error;
+        messages = errorMessage(op.messageName, error, op.errorTail);
+      }
+      const cut = fault === "reset" || fault === "truncate" ? fault : undefined;
+      await send(res, 200, envelope(operationResponse(operation, messages)), {}, cut);
+    } finally {
+      state.inFlight--;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0]!.toLowerCase();
+    const isEws = path === "/ews/exchange.asmx";
+    const isAutodiscover =
+      path === "/autodiscover/autodiscover.svc" || path === "/autodiscover/autodiscover.xml";
+    if (!isEws && !isAutodiscover) {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found");
+      return;
+    }
+    const state = authenticate(req);
+    if (state === undefined) {
+      rejected++;
+      req.resume();
+      res
+        .writeHead(401, { "WWW-Authenticate": ['Basic realm="mock-ews"', "Bearer"], "Content-Length": "0" })
+        .end();
+      return;
+    }
+    if (req.method === "GET") {
+      req.resume();
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("mock-ews: POST SOAP requests here");
+      return;
+    }
+    if (req.method !== "POST") {
+      req.resume();
+      res.writeHead(405, { Allow: "GET, POST", "Content-Length": "0" }).end();
+      return;
+    }
+    const body = await readBody(req);
+    if (body === "too-large") {
+      rejected++;
+      const fault = soapFault(
+        "ErrorMessageSizeExceeded",
+        `The request exceeds the maximum request size of ${maxRequestBytes} bytes.`,
+      );
+      res.writeHead(413, {
+        "Content-Type": "text/xml; charset=utf-8",
+        "Content-Length": String(Buffer.byteLength(fault)),
+        Connection: "close",
+      });
+      res.end(fault);
+      req.destroy();
+      return;
+    }
+    if (isAutodiscover) {
+      const url = `${baseUrl}/EWS/Exchange.asmx`;
+      const result = path.endsWith(".svc")
+        ? autodiscoverSoap(body.toString("utf8"), store, url)
+        : autodiscoverPox(body.toString("utf8"), store, url);
+      await send(res, result.status, result.body);
+      return;
+    }
+    await handleEws(req, res, state, body);
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      // The last line of defence: an operation bug answers a fault, it never takes the server down.
+      try {
+        if (!res.headersSent) {
+          const fault = soapFault(
+            "ErrorInternalServerError",
+            `An internal server error occurred: ${(error as Error)?.message ?? String(error)}`,
+          );
+          res.writeHead(500, {
+            "Content-Type": "text/xml; charset=utf-8",
+            "Content-Length": String(Buffer.byteLength(fault)),
+          });
+          res.end(fault);
+        } else {
+          res.destroy();
+        }
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+
+  let server: Server;
+  const host = options.host ?? DEFAULTS.host;
+  if (options.tls !== undefined && options.tls !== false) {
+    const material = options.tls === true ? selfSignedCertificate(host) : options.tls;
+    server = createHttpsServer({ key: material.key, cert: material.cert }, listener);
+  } else {
+    server = createHttpServer(listener);
+  }
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULTS.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const scheme = options.tls !== undefined && options.tls !== false ? "https" : "http";
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const baseUrl = `${scheme}://${urlHost}:${address.port}`;
+
+  return {
+    server,
+    store,
+    url: `${baseUrl}/EWS/Exchange.asmx`,
+    users,
+    counters: () => ({
+      requests: { ...requests },
+      totalRequests,
+      throttled,
+      faulted: { ...faulted },
+      rejected,
+    }),
+    resetCounters: () => {
+      requests = {};
+      totalRequests = 0;
+      throttled = 0;
+      rejected = 0;
+      faulted = {};
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function busy(backOffMs: number): EwsResponseError {
+  return new EwsResponseError(
+    "ErrorServerBusy",
+    "The server cannot service this request right now. Try again later.",
+    `<t:Value Name="BackOffMilliseconds">${backOffMs}</t:Value>`,
+  );
+}

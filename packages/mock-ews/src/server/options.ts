@@ -1,0 +1,117 @@
+// Options of the mock server (the in-process API and the bin share them) and their defaults.
+import type { MailboxGenerator } from "../model.js";
+
+/** A configured account. Basic auth checks username/password; Bearer auth checks token. */
+export interface MockEwsUser {
+  readonly username: string;
+  readonly password: string;
+  /** Accepted as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** The user's own mailbox (requests without impersonation act on it). */
+  readonly smtpAddress?: string;
+  /** Mailboxes this user may impersonate (ApplicationImpersonation): SMTP addresses, or "*" for all. */
+  readonly impersonate?: readonly string[] | "*";
+}
+
+/**
+ * Exchange-like throttling. Concurrency: at most `maxConcurrency` requests of one user in flight;
+ * one more is answered ErrorServerBusy at once. Budget: a token bucket per user counted in
+ * requests — it holds at most `burst` tokens, refills `rechargePerSecond` tokens per second, and
+ * every request takes one; an empty bucket answers ErrorServerBusy with BackOffMilliseconds = the
+ * time until one token is back.
+ */
+export interface ThrottlingOptions {
+  /** EWSMaxConcurrency; default 27. */
+  readonly maxConcurrency?: number;
+  /** Bucket size in requests; default Infinity (no budget). */
+  readonly burst?: number;
+  /** Tokens per second; default 10. */
+  readonly rechargePerSecond?: number;
+  /** Answer throttled requests with HTTP 503 (and Retry-After) instead of an ErrorServerBusy response. */
+  readonly http503?: boolean;
+}
+
+export type FaultKind =
+  | "reset"
+  | "http500"
+  | "truncate"
+  | "slow"
+  | "mailboxMove"
+  | "itemNotFound"
+  | "corruptData";
+
+/**
+ * One fault rule. `rate` (0..1) draws from a PRNG seeded with `faultSeed`; `nth` lists 1-based
+ * positions in the sequence the rule counts: requests of `operation` (any operation when
+ * omitted) for request-level kinds, items served by GetItem/ExportItems for itemNotFound and
+ * corruptData.
+ */
+export interface FaultRule {
+  readonly kind: FaultKind;
+  readonly operation?: string;
+  readonly rate?: number;
+  readonly nth?: readonly number[];
+}
+
+export interface MockEwsServerOptions {
+  /** Generator seed; default 1. */
+  readonly seed?: number;
+  /** Number of generated mailboxes; default 3. */
+  readonly mailboxes?: number;
+  /** Items per generated mailbox; default 50. */
+  readonly itemsPerMailbox?: number;
+  /** SMTP domain of generated mailboxes; default the generator's ("contoso.test"). */
+  readonly domain?: string;
+  /** Items in the shared public folders; default the generator's. */
+  readonly publicFolderItems?: number;
+  /** Use this generator instead of building one from the options above. */
+  readonly generator?: MailboxGenerator;
+  /** TCP port; default 0 (any free port). */
+  readonly port?: number;
+  /** Default "127.0.0.1". */
+  readonly host?: string;
+  /** Serve HTTPS: true for a self-signed certificate made at start (needs openssl), or a key/cert pair. */
+  readonly tls?: boolean | { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** Accounts; default one "ewsadmin@<domain>" with a random password and the right to impersonate everyone. */
+  readonly users?: readonly MockEwsUser[];
+  /** Added before every response; default 0. */
+  readonly latencyMs?: number;
+  /** Per-connection response bandwidth in bytes/s; default 0 (unlimited). */
+  readonly bandwidthBytesPerSecond?: number;
+  /** Largest accepted request body; default 64 MiB (larger: HTTP 413 with an ErrorMessageSizeExceeded fault). */
+  readonly maxRequestBytes?: number;
+  /** ExportItems response size limit; default 64 MiB (items past it get ErrorMessageSizeExceeded). */
+  readonly maxResponseBytes?: number;
+  readonly throttling?: ThrottlingOptions;
+  readonly faults?: readonly FaultRule[];
+  /** Seed of the fault PRNG; default the generator seed. */
+  readonly faultSeed?: number;
+  /** Delay of the "slow" fault; default 2000 ms. */
+  readonly slowResponseMs?: number;
+}
+
+export const DEFAULTS = {
+  seed: 1,
+  mailboxes: 3,
+  itemsPerMailbox: 50,
+  port: 0,
+  host: "127.0.0.1",
+  latencyMs: 0,
+  bandwidthBytesPerSecond: 0,
+  maxRequestBytes: 64 * 1024 * 1024,
+  maxResponseBytes: 64 * 1024 * 1024,
+  maxConcurrency: 27,
+  burst: Number.POSITIVE_INFINITY,
+  rechargePerSecond: 10,
+  slowResponseMs: 2000,
+} as const;
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "reset",
+  "http500",
+  "truncate",
+  "slow",
+  "mailboxMove",
+  "itemNotFound",
+  "corruptData",
+];

@@ -1,0 +1,581 @@
+// Items and folders as EWS XML. Each type's properties are listed in the order of its
+// xs:sequence in types.xsd, with the shape (IdOnly / Default / AllProperties) they belong to,
+// so a response never puts an element out of schema order.
+import type { MockAttachment, MockItemData, MockMailAddress, MockRecurrence } from "../model.js";
+import { attachmentId, changeKey } from "../store/ids.js";
+import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
+import { el, esc } from "../xml.js";
+
+export const NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
+export const NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
+
+export interface ExtendedFieldRequest {
+  readonly propertyTag: string;
+  readonly propertyType: string;
+}
+
+export interface ItemShape {
+  readonly base: "IdOnly" | "Default" | "AllProperties";
+  /** Lower-cased FieldURI values from AdditionalProperties. */
+  readonly additional: ReadonlySet<string>;
+  readonly extended: readonly ExtendedFieldRequest[];
+  readonly includeMime: boolean;
+  readonly bodyType: "Best" | "Text" | "HTML";
+}
+
+export interface RenderContext {
+  readonly store: Store;
+  readonly record: ItemRecord;
+  readonly data: MockItemData;
+  /** Present when the shape asks for MimeContent. */
+  readonly mime: (() => string) | undefined;
+  /** "find" for FindItem/Sync views (no bodies, as Exchange), "get" for GetItem and friends. */
+  readonly mode: "get" | "find";
+}
+
+interface Prop {
+  readonly uri: string;
+  /** Part of the Default shape. */
+  readonly def: boolean;
+  /** Not part of AllProperties (only when asked for by name). */
+  readonly onlyByName?: boolean;
+  readonly render: (c: RenderContext) => string;
+}
+
+export function isoSeconds(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, "Z");
+}
+
+function mailbox(a: MockMailAddress): string {
+  return `<t:Mailbox>${el("t:Name", a.name)}${a.email === "" ? "" : el("t:EmailAddress", a.email)}<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox</t:MailboxType></t:Mailbox>`;
+}
+
+function recipients(tag: string, list: readonly MockMailAddress[]): string {
+  return list.length === 0 ? "" : `<t:${tag}>${list.map(mailbox).join("")}</t:${tag}>`;
+}
+
+function attendees(tag: string, list: readonly MockMailAddress[]): string {
+  if (list.length === 0) return "";
+  return `<t:${tag}>${list.map((a) => `<t:Attendee>${mailbox(a)}<t:ResponseType>Unknown</t:ResponseType></t:Attendee>`).join("")}</t:${tag}>`;
+}
+
+function bodyText(
+  data: MockItemData,
+  wanted: ItemShape["bodyType"],
+): { type: "Text" | "HTML"; content: string } {
+  const body = data.body;
+  if (wanted === "Best" || wanted === body.bodyType) return { type: body.bodyType, content: body.content };
+  if (wanted === "Text") {
+    return { type: "Text", content: body.content.replace(/<[^>]*>/g, "").replace(/&nbsp;/g, " ") };
+  }
+  return { type: "HTML", content: `<html><body><pre>${esc(body.content)}</pre></body></html>` };
+}
+
+function attachmentXml(c: RenderContext, a: MockAttachment, index: number): string {
+  const id = attachmentId(c.record.folder.mailbox.guid, c.record.serial, index);
+  return (
+    `<t:FileAttachment><t:AttachmentId Id="${esc(id)}"/>${el("t:Name", a.name)}${el("t:ContentType", a.contentType)}` +
+    `${a.contentId === undefined ? "" : el("t:ContentId", a.contentId)}${el("t:Size", a.content.length)}` +
+    `${el("t:LastModifiedTime", isoSeconds(a.lastModifiedTime))}${el("t:IsInline", a.isInline)}` +
+    `${a.isContactPhoto === undefined ? "" : el("t:IsContactPhoto", a.isContactPhoto)}</t:FileAttachment>`
+  );
+}
+
+/** An estimate of the item's size in the store, stable for unchanged items. */
+export function itemSize(data: MockItemData): number {
+  let size = 512 + Buffer.byteLength(data.subject) + Buffer.byteLength(data.body.content);
+  for (const a of data.attachments) size += a.content.length + 128;
+  return size;
+}
+
+function recurrenceXml(r: MockRecurrence): string {
+  let pattern: string;
+  switch (r.pattern) {
+    case "Daily":
+      pattern = `<t:DailyRecurrence>${el("t:Interval", r.interval)}</t:DailyRecurrence>`;
+      break;
+    case "Weekly":
+      pattern = `<t:WeeklyRecurrence>${el("t:Interval", r.interval)}${el("t:DaysOfWeek", (r.daysOfWeek ?? ["Monday"]).join(" "))}</t:WeeklyRecurrence>`;
+      break;
+    case "AbsoluteMonthly":
+      pattern = `<t:AbsoluteMonthlyRecurrence>${el("t:Interval", r.interval)}${el("t:DayOfMonth", r.dayOfMonth ?? 1)}</t:AbsoluteMonthlyRecurrence>`;
+      break;
+    case "AbsoluteYearly":
+      pattern = `<t:AbsoluteYearlyRecurrence>${el("t:DayOfMonth", r.dayOfMonth ?? 1)}${el("t:Month", r.month ?? "January")}</t:AbsoluteYearlyRecurrence>`;
+      break;
+  }
+  let range: string;
+  if (r.numberOfOccurrences !== undefined) {
+    range = `<t:NumberedRecurrence>${el("t:StartDate", r.startDate)}${el("t:NumberOfOccurrences", r.numberOfOccurrences)}</t:NumberedRecurrence>`;
+  } else if (r.endDate !== undefined) {
+    range = `<t:EndDateRecurrence>${el("t:StartDate", r.startDate)}${el("t:EndDate", r.endDate)}</t:EndDateRecurrence>`;
+  } else {
+    range = `<t:NoEndRecurrence>${el("t:StartDate", r.startDate)}</t:NoEndRecurrence>`;
+  }
+  return `<t:Recurrence>${pattern}${range}</t:Recurrence>`;
+}
+
+function isoDuration(startIso: string, endIso: string): string {
+  const seconds = Math.max(0, Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000));
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `P${d > 0 ? `${d}D` : ""}T${h}H${m}M${s}S`;
+}
+
+const displayList = (list: readonly MockMailAddress[]) => list.map((a) => a.name).join("; ");
+
+export function searchKeyProperty(store: Store, record: ItemRecord): string {
+  return `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x300b" PropertyType="Binary"/>${el("t:Value", Buffer.from(store.searchKey(record)).toString("base64"))}</t:ExtendedProperty>`;
+}
+
+// The ItemType sequence, first part (up to HasAttachments) and second part (after ExtendedProperty).
+const ITEM_HEAD: Prop[] = [
+  {
+    uri: "item:parentfolderid",
+    def: true,
+    render: (c) =>
+      `<t:ParentFolderId Id="${esc(c.store.folderIdOf(c.record.folder))}" ChangeKey="${esc(changeKey("folder", c.record.folder.mailbox.guid, c.record.folder.lastSeq))}"/>`,
+  },
+  { uri: "item:itemclass", def: true, render: (c) => el("t:ItemClass", c.data.itemClass) },
+  { uri: "item:subject", def: true, render: (c) => el("t:Subject", c.data.subject) },
+  { uri: "item:sensitivity", def: true, render: (c) => el("t:Sensitivity", c.data.sensitivity) },
+  {
+    uri: "item:body",
+    def: true,
+    render: (c) => {
+      if (c.mode === "find") return "";
+      const shape = (c as RenderContext & { shape?: ItemShape }).shape;
+      const b = bodyText(c.data, shape?.bodyType ?? "Best");
+      return `<t:Body BodyType="${b.type}">${esc(b.content)}</t:Body>`;
+    },
+  },
+  {
+    uri: "item:attachments",
+    def: true,
+    render: (c) =>
+      c.data.attachments.length === 0 || c.mode === "find"
+        ? ""
+        : `<t:Attachments>${c.data.attachments.map((a, i) => attachmentXml(c, a, i)).join("")}</t:Attachments>`,
+  },
+  {
+    uri: "item:datetimereceived",
+    def: true,
+    render: (c) => el("t:DateTimeReceived", isoSeconds(c.data.dateTimeReceived)),
+  },
+  { uri: "item:size", def: true, render: (c) => el("t:Size", itemSize(c.data)) },
+  {
+    uri: "item:categories",
+    def: true,
+    render: (c) =>
+      c.data.categories.length === 0
+        ? ""
+        : `<t:Categories>${c.data.categories.map((s) => el("t:String", s)).join("")}</t:Categories>`,
+  },
+  { uri: "item:importance", def: true, render: (c) => el("t:Importance", c.data.importance) },
+  { uri: "item:issubmitted", def: false, render: () => el("t:IsSubmitted", false) },
+  { uri: "item:isdraft", def: false, render: () => el("t:IsDraft", false) },
+  {
+    uri: "item:isfromme",
+    def: false,
+    render: (c) =>
+      el(
+        "t:IsFromMe",
+        c.data.from?.email.toLowerCase() === c.record.folder.mailbox.smtpAddress.toLowerCase(),
+      ),
+  },
+  { uri: "item:isresend", def: false, render: () => el("t:IsResend", false) },
+  { uri: "item:isunmodified", def: false, render: (c) => el("t:IsUnmodified", c.record.data === undefined) },
+  {
+    uri: "item:datetimesent",
+    def: true,
+    render: (c) => el("t:DateTimeSent", isoSeconds(c.data.dateTimeSent)),
+  },
+  {
+    uri: "item:datetimecreated",
+    def: true,
+    render: (c) => el("t:DateTimeCreated", isoSeconds(c.data.dateTimeCreated)),
+  },
+  {
+    uri: "item:reminderisset",
+    def: false,
+    render: (c) => el("t:ReminderIsSet", c.data.itemClass === "IPM.Appointment"),
+  },
+  { uri: "item:displaycc", def: true, render: (c) => el("t:DisplayCc", displayList(c.data.ccRecipients)) },
+  { uri: "item:displayto", def: true, render: (c) => el("t:DisplayTo", displayList(c.data.toRecipients)) },
+  {
+    uri: "item:hasattachments",
+    def: true,
+    render: (c) =>
+      el(
+        "t:HasAttachments",
+        c.data.attachments.some((a) => !a.isInline),
+      ),
+  },
+];
+
+const ITEM_TAIL: Prop[] = [
+  { uri: "item:culture", def: false, render: () => el("t:Culture", "en-US") },
+  {
+    uri: "item:effectiverights",
+    def: false,
+    render: () =>
+      "<t:EffectiveRights><t:CreateAssociated>false</t:CreateAssociated><t:CreateContents>false</t:CreateContents><t:CreateHierarchy>false</t:CreateHierarchy><t:Delete>true</t:Delete><t:Modify>true</t:Modify><t:Read>true</t:Read><t:ViewPrivateItems>true</t:ViewPrivateItems></t:EffectiveRights>",
+  },
+  {
+    uri: "item:lastmodifiedname",
+    def: false,
+    render: (c) => el("t:LastModifiedName", c.record.folder.mailbox.displayName),
+  },
+  {
+    uri: "item:lastmodifiedtime",
+    def: true,
+    render: (c) => el("t:LastModifiedTime", c.record.lastModifiedTime),
+  },
+  { uri: "item:isassociated", def: false, render: (c) => el("t:IsAssociated", c.record.isAssociated) },
+  {
+    uri: "item:flag",
+    def: false,
+    render: (c) => `<t:Flag>${el("t:FlagStatus", c.data.flagStatus)}</t:Flag>`,
+  },
+];
+
+const MESSAGE: Prop[] = [
+  {
+    uri: "message:sender",
+    def: false,
+    render: (c) => (c.data.from ? `<t:Sender>${mailbox(c.data.from)}</t:Sender>` : ""),
+  },
+  { uri: "message:torecipients", def: false, render: (c) => recipients("ToRecipients", c.data.toRecipients) },
+  { uri: "message:ccrecipients", def: false, render: (c) => recipients("CcRecipients", c.data.ccRecipients) },
+  {
+    uri: "message:bccrecipients",
+    def: false,
+    render: (c) => recipients("BccRecipients", c.data.bccRecipients),
+  },
+  { uri: "message:isreadreceiptrequested", def: false, render: () => el("t:IsReadReceiptRequested", false) },
+  {
+    uri: "message:isdeliveryreceiptrequested",
+    def: false,
+    render: () => el("t:IsDeliveryReceiptRequested", false),
+  },
+  {
+    uri: "message:conversationtopic",
+    def: false,
+    render: (c) => el("t:ConversationTopic", c.data.subject.replace(/^(re|fw|fwd):\s*/i, "")),
+  },
+  {
+    uri: "message:from",
+    def: true,
+    render: (c) => (c.data.from ? `<t:From>${mailbox(c.data.from)}</t:From>` : ""),
+  },
+  {
+    uri: "message:internetmessageid",
+    def: false,
+    render: (c) =>
+      c.data.internetMessageId === undefined ? "" : el("t:InternetMessageId", c.data.internetMessageId),
+  },
+  { uri: "message:isread", def: true, render: (c) => el("t:IsRead", c.data.isRead) },
+];
+
+const POST: Prop[] = [
+  { uri: "message:conversationtopic", def: false, render: (c) => el("t:ConversationTopic", c.data.subject) },
+  {
+    uri: "message:from",
+    def: true,
+    render: (c) => (c.data.from ? `<t:From>${mailbox(c.data.from)}</t:From>` : ""),
+  },
+  {
+    uri: "message:internetmessageid",
+    def: false,
+    render: (c) =>
+      c.data.internetMessageId === undefined ? "" : el("t:InternetMessageId", c.data.internetMessageId),
+  },
+  { uri: "message:isread", def: true, render: (c) => el("t:IsRead", c.data.isRead) },
+  {
+    uri: "postitem:postedtime",
+    def: true,
+    render: (c) => el("t:PostedTime", isoSeconds(c.data.dateTimeSent)),
+  },
+  {
+    uri: "message:sender",
+    def: false,
+    render: (c) => (c.data.from ? `<t:Sender>${mailbox(c.data.from)}</t:Sender>` : ""),
+  },
+];
+
+const CALENDAR: Prop[] = [
+  {
+    uri: "calendar:uid",
+    def: false,
+    render: (c) => el("t:UID", Buffer.from(c.store.searchKey(c.record)).toString("hex").toUpperCase()),
+  },
+  {
+    uri: "calendar:start",
+    def: true,
+    render: (c) => (c.data.calendar ? el("t:Start", isoSeconds(c.data.calendar.start)) : ""),
+  },
+  {
+    uri: "calendar:end",
+    def: true,
+    render: (c) => (c.data.calendar ? el("t:End", isoSeconds(c.data.calendar.end)) : ""),
+  },
+  {
+    uri: "calendar:isalldayevent",
+    def: false,
+    render: (c) => (c.data.calendar ? el("t:IsAllDayEvent", c.data.calendar.isAllDayEvent) : ""),
+  },
+  {
+    uri: "calendar:legacyfreebusystatus",
+    def: true,
+    render: (c) =>
+      c.data.calendar ? el("t:LegacyFreeBusyStatus", c.data.calendar.legacyFreeBusyStatus) : "",
+  },
+  {
+    uri: "calendar:location",
+    def: true,
+    render: (c) => (c.data.calendar ? el("t:Location", c.data.calendar.location) : ""),
+  },
+  {
+    uri: "calendar:ismeeting",
+    def: false,
+    render: (c) =>
+      c.data.calendar
+        ? el(
+            "t:IsMeeting",
+            c.data.calendar.requiredAttendees.length + c.data.calendar.optionalAttendees.length > 0,
+          )
+        : "",
+  },
+  { uri: "calendar:iscancelled", def: false, render: () => el("t:IsCancelled", false) },
+  {
+    uri: "calendar:isrecurring",
+    def: false,
+    render: (c) => el("t:IsRecurring", c.data.calendar?.recurrence !== undefined),
+  },
+  {
+    uri: "calendar:calendaritemtype",
+    def: true,
+    render: (c) =>
+      el("t:CalendarItemType", c.data.calendar?.recurrence === undefined ? "Single" : "RecurringMaster"),
+  },
+  { uri: "calendar:myresponsetype", def: false, render: () => el("t:MyResponseType", "Organizer") },
+  {
+    uri: "calendar:organizer",
+    def: true,
+    render: (c) =>
+      c.data.calendar ? `<t:Organizer>${mailbox(c.data.calendar.organizer)}</t:Organizer>` : "",
+  },
+  {
+    uri: "calendar:requiredattendees",
+    def: false,
+    render: (c) => (c.data.calendar ? attendees("RequiredAttendees", c.data.calendar.requiredAttendees) : ""),
+  },
+  {
+    uri: "calendar:optionalattendees",
+    def: false,
+    render: (c) => (c.data.calendar ? attendees("OptionalAttendees", c.data.calendar.optionalAttendees) : ""),
+  },
+  {
+    uri: "calendar:duration",
+    def: false,
+    render: (c) =>
+      c.data.calendar ? el("t:Duration", isoDuration(c.data.calendar.start, c.data.calendar.end)) : "",
+  },
+  {
+    uri: "calendar:recurrence",
+    def: false,
+    render: (c) => (c.data.calendar?.recurrence ? recurrenceXml(c.data.calendar.recurrence) : ""),
+  },
+];
+
+const CONTACT: Prop[] = [
+  {
+    uri: "contacts:fileas",
+    def: false,
+    render: (c) =>
+      c.data.contact ? el("t:FileAs", `${c.data.contact.surname}, ${c.data.contact.givenName}`) : "",
+  },
+  {
+    uri: "contacts:displayname",
+    def: true,
+    render: (c) =>
+      c.data.contact ? el("t:DisplayName", `${c.data.contact.givenName} ${c.data.contact.surname}`) : "",
+  },
+  {
+    uri: "contacts:givenname",
+    def: true,
+    render: (c) => (c.data.contact ? el("t:GivenName", c.data.contact.givenName) : ""),
+  },
+  {
+    uri: "contacts:companyname",
+    def: true,
+    render: (c) => (c.data.contact ? el("t:CompanyName", c.data.contact.companyName) : ""),
+  },
+  {
+    uri: "contacts:emailaddresses",
+    def: true,
+    render: (c) => {
+      const list = c.data.contact?.emailAddresses ?? [];
+      if (list.length === 0) return "";
+      return `<t:EmailAddresses>${list
+        .slice(0, 3)
+        .map((e, i) => `<t:Entry Key="EmailAddress${i + 1}">${esc(e)}</t:Entry>`)
+        .join("")}</t:EmailAddresses>`;
+    },
+  },
+  {
+    uri: "contacts:phonenumbers",
+    def: true,
+    render: (c) => {
+      const k = c.data.contact;
+      if (!k || (k.businessPhone === undefined && k.mobilePhone === undefined)) return "";
+      return `<t:PhoneNumbers>${k.businessPhone === undefined ? "" : `<t:Entry Key="BusinessPhone">${esc(k.businessPhone)}</t:Entry>`}${k.mobilePhone === undefined ? "" : `<t:Entry Key="MobilePhone">${esc(k.mobilePhone)}</t:Entry>`}</t:PhoneNumbers>`;
+    },
+  },
+  {
+    uri: "contacts:jobtitle",
+    def: true,
+    render: (c) => (c.data.contact ? el("t:JobTitle", c.data.contact.jobTitle) : ""),
+  },
+  {
+    uri: "contacts:surname",
+    def: true,
+    render: (c) => (c.data.contact ? el("t:Surname", c.data.contact.surname) : ""),
+  },
+];
+
+const TASK: Prop[] = [
+  {
+    uri: "task:duedate",
+    def: true,
+    render: (c) => (c.data.task?.dueDate ? el("t:DueDate", isoSeconds(c.data.task.dueDate)) : ""),
+  },
+  {
+    uri: "task:iscomplete",
+    def: false,
+    render: (c) => (c.data.task ? el("t:IsComplete", c.data.task.status === "Completed") : ""),
+  },
+  {
+    uri: "task:percentcomplete",
+    def: true,
+    render: (c) => (c.data.task ? el("t:PercentComplete", c.data.task.percentComplete) : ""),
+  },
+  {
+    uri: "task:startdate",
+    def: false,
+    render: (c) => (c.data.task?.startDate ? el("t:StartDate", isoSeconds(c.data.task.startDate)) : ""),
+  },
+  { uri: "task:status", def: true, render: (c) => (c.data.task ? el("t:Status", c.data.task.status) : "") },
+];
+
+/** The EWS element an item class is served as (Exchange serves sticky notes as plain Item). */
+export function itemElementName(itemClass: string): string {
+  if (itemClass.startsWith("IPM.Appointment")) return "CalendarItem";
+  if (itemClass.startsWith("IPM.Contact")) return "Contact";
+  if (itemClass.startsWith("IPM.Task")) return "Task";
+  if (itemClass.startsWith("IPM.Post")) return "PostItem";
+  if (itemClass.startsWith("IPM.Note")) return "Message";
+  return "Item";
+}
+
+function typeProps(element: string): Prop[] {
+  switch (element) {
+    case "Message":
+      return MESSAGE;
+    case "CalendarItem":
+      return CALENDAR;
+    case "Contact":
+      return CONTACT;
+    case "Task":
+      return TASK;
+    case "PostItem":
+      return POST;
+    default:
+      return [];
+  }
+}
+
+function wanted(p: Prop, shape: ItemShape): boolean {
+  if (shape.additional.has(p.uri)) return true;
+  if (shape.base === "AllProperties") return p.onlyByName !== true;
+  if (shape.base === "Default") return p.def;
+  return false;
+}
+
+export function itemIdXml(store: Store, record: ItemRecord): string {
+  return `<t:ItemId Id="${esc(store.itemIdOf(record))}" ChangeKey="${esc(changeKey("item", record.folder.mailbox.guid, record.lastSeq))}"/>`;
+}
+
+/** One item as its typed element (`<t:Message>...</t:Message>`), shaped as asked. */
+export function renderItem(c: RenderContext, shape: ItemShape): string {
+  const element = itemElementName(c.data.itemClass);
+  const ctx = Object.assign({}, c, { shape });
+  let out = `<t:${element}>`;
+  if (c.mime !== undefined && (shape.includeMime || shape.additional.has("item:mimecontent"))) {
+    out += `<t:MimeContent CharacterSet="UTF-8">${Buffer.from(c.mime(), "utf8").toString("base64")}</t:MimeContent>`;
+  }
+  out += itemIdXml(c.store, c.record);
+  for (const p of ITEM_HEAD) if (wanted(p, shape)) out += p.render(ctx);
+  for (const x of shape.extended) {
+    if (x.propertyTag.toLowerCase() === "0x300b" || Number.parseInt(x.propertyTag, 16) === 0x300b) {
+      out += searchKeyProperty(c.store, c.record);
+    }
+  }
+  for (const p of ITEM_TAIL) if (wanted(p, shape)) out += p.render(ctx);
+  for (const p of typeProps(element)) if (wanted(p, shape)) out += p.render(ctx);
+  return `${out}</t:${element}>`;
+}
+
+export interface FolderShape {
+  readonly base: "IdOnly" | "Default" | "AllProperties";
+  readonly additional: ReadonlySet<string>;
+}
+
+export function folderElementName(folderClass: string | undefined): string {
+  if (folderClass === undefined) return "Folder";
+  if (folderClass.startsWith("IPF.Appointment")) return "CalendarFolder";
+  if (folderClass.startsWith("IPF.Contact")) return "ContactsFolder";
+  if (folderClass.startsWith("IPF.Task")) return "TasksFolder";
+  return "Folder";
+}
+
+export function folderIdXml(store: Store, folder: FolderRecord): string {
+  return `<t:FolderId Id="${esc(store.folderIdOf(folder))}" ChangeKey="${esc(changeKey("folder", folder.mailbox.guid, folder.lastSeq))}"/>`;
+}
+
+/** One folder as its typed element, in BaseFolderType then subtype order. */
+export function renderFolder(store: Store, folder: FolderRecord, shape: FolderShape): string {
+  const element = folderElementName(folder.folderClass);
+  const want = (uri: string, def: boolean) =>
+    shape.additional.has(uri) || shape.base === "AllProperties" || (shape.base === "Default" && def);
+  let out = `<t:${element}>${folderIdXml(store, folder)}`;
+  if (want("folder:parentfolderid", false) && folder.parent !== undefined) {
+    out += `<t:ParentFolderId Id="${esc(store.folderIdOf(folder.parent))}" ChangeKey="${esc(changeKey("folder", folder.parent.mailbox.guid, folder.parent.lastSeq))}"/>`;
+  }
+  if (want("folder:folderclass", false) && folder.folderClass !== undefined)
+    out += el("t:FolderClass", folder.folderClass);
+  if (want("folder:displayname", true)) out += el("t:DisplayName", folder.displayName);
+  if (want("folder:totalcount", true)) out += el("t:TotalCount", store.itemCount(folder));
+  if (want("folder:childfoldercount", true))
+    out += el("t:ChildFolderCount", folder.children.filter((c) => !c.deleted).length);
+  if (want("folder:effectiverights", false)) {
+    out +=
+      "<t:EffectiveRights><t:CreateAssociated>true</t:CreateAssociated><t:CreateContents>true</t:CreateContents><t:CreateHierarchy>true</t:CreateHierarchy><t:Delete>true</t:Delete><t:Modify>true</t:Modify><t:Read>true</t:Read></t:EffectiveRights>";
+  }
+  if (want("folder:distinguishedfolderid", false) && folder.distinguishedName !== undefined) {
+    out += el("t:DistinguishedFolderId", folder.distinguishedName);
+  }
+  if (element === "Folder" || element === "TasksFolder") {
+    if (want("folder:unreadcount", true)) {
+      let unread = 0;
+      if (folder.pending === undefined || folder.pending.count <= 2000) {
+        for (const item of store.folderItems(folder))
+          if (!item.isAssociated && !store.itemData(item).isRead) unread++;
+      }
+      out += el("t:UnreadCount", unread);
+    }
+  }
+  return `${out}</t:${element}>`;
+}

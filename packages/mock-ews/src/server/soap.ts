@@ -1,0 +1,25 @@
+// SOAP envelopes the way Exchange 2016 writes them: s:/m:/t: prefixes, a ServerVersionInfo
+// header on every response, faults with the EWS error code in faultcode and detail.
+import { esc } from "../xml.js";
+import { NS_M, NS_T } from "./render.js";
+
+export const NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
+const NS_ERRORS = "http://schemas.microsoft.com/exchange/services/2006/errors";
+const XSI =
+  'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+
+/** Exchange 2016 CU: 15.1.2507.x. */
+export const SERVER_VERSION_INFO = `<h:ServerVersionInfo MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" MinorBuildNumber="6" Version="V2017_07_11" xmlns:h="${NS_T}" ${XSI}/>`;
+
+export function envelope(body: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}"><s:Header>${SERVER_VERSION_INFO}</s:Header><s:Body>${body}</s:Body></s:Envelope>`;
+}
+
+/** `<m:XResponse ...><m:ResponseMessages>messages</m:ResponseMessages></m:XResponse>`. */
+export function operationResponse(operation: string, messages: string): string {
+  return `<m:${operation}Response xmlns:m="${NS_M}" ${XSI} xmlns:t="${NS_T}"><m:ResponseMessages>${messages}</m:ResponseMessages></m:${operation}Response>`;
+}
+
+export function soapFault(code: string, message: string, extraDetail = ""): string {
+  return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}"><s:Body><s:Fault><faultcode xmlns:a="${NS_T}">a:${esc(code)}</faultcode><faultstring xml:lang="en-US">${esc(message)}</faultstring><detail><e:ResponseCode xmlns:e="${NS_ERRORS}">${esc(code)}</e:ResponseCode><e:Message xmlns:e="${NS_ERRORS}">${esc(message)}</e:Message>${extraDetail}</detail></s:Fault></s:Body></s:Envelope>`;
+}

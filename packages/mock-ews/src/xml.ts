@@ -1,0 +1,101 @@
+// XML in and out for the SOAP layer. Requests are parsed with fast-xml-parser into plain
+// objects with namespace prefixes removed (clients use any prefix they like); responses are
+// built as strings because the server controls element order exactly (xs:sequence matters).
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { MockEwsError } from "./errors.js";
+
+export type XmlNode = Record<string, unknown>;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@_",
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  ignoreDeclaration: true,
+  processEntities: true,
+  maxNestedTags: 200,
+});
+
+/**
+ * Parses a request document. MUST throw MockEwsError XML_DTD_REJECTED when the document carries
+ * a DOCTYPE or ENTITY declaration (checked on the raw text, before any parsing, so entity
+ * expansion can never happen) and XML_MALFORMED when it is not well-formed XML.
+ */
+export function parseXml(text: string): XmlNode {
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
+    throw new MockEwsError("XML_DTD_REJECTED", "DTDs and entity declarations are not allowed");
+  }
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new MockEwsError("XML_MALFORMED", `malformed XML: ${valid.err.msg}`);
+  try {
+    return parser.parse(text) as XmlNode;
+  } catch (error) {
+    throw new MockEwsError("XML_MALFORMED", "malformed XML", { cause: error });
+  }
+}
+
+/** The children named `name` of `node` as an array (fast-xml-parser collapses singletons). */
+export function children(node: unknown, name: string): XmlNode[] {
+  if (node === null || typeof node !== "object") return [];
+  const value = (node as XmlNode)[name];
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((entry) =>
+    typeof entry === "object" && entry !== null ? (entry as XmlNode) : { "#text": entry },
+  );
+}
+
+export function child(node: unknown, name: string): XmlNode | undefined {
+  return children(node, name)[0];
+}
+
+/** Text content of a child element (or of the node itself when name is omitted). */
+export function text(node: unknown, name?: string): string | undefined {
+  const target =
+    name === undefined
+      ? node
+      : node !== null && typeof node === "object"
+        ? (node as XmlNode)[name]
+        : undefined;
+  const first = Array.isArray(target) ? target[0] : target;
+  if (first === undefined || first === null) return undefined;
+  if (typeof first === "string") return first;
+  if (typeof first === "number" || typeof first === "boolean") return String(first);
+  const inner = (first as XmlNode)["#text"];
+  if (inner === undefined) return "";
+  return String(inner);
+}
+
+export function attr(node: unknown, name: string): string | undefined {
+  if (node === null || typeof node !== "object") return undefined;
+  const value = (node as XmlNode)[`@_${name}`];
+  return value === undefined ? undefined : String(value);
+}
+
+/** Element names of a node's children, in insertion order (attributes and text excluded). */
+export function childNames(node: unknown): string[] {
+  if (node === null || typeof node !== "object") return [];
+  return Object.keys(node).filter((key) => !key.startsWith("@_") && key !== "#text");
+}
+
+const escapes: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+
+/** Escapes text for element content and attribute values; drops characters XML 1.0 cannot carry. */
+export function esc(value: string | number | boolean): string {
+  return String(value)
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "")
+    .replace(/[&<>"']/g, (c) => escapes[c] ?? c);
+}
+
+/** `<prefix:name>escaped text</prefix:name>`. */
+export function el(name: string, value: string | number | boolean): string {
+  return `<${name}>${esc(value)}</${name}>`;
+}
