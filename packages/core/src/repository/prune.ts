@@ -95,15 +95,18 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
     let unusedBlobs = 0;
     for (const pack of index.packs.values()) {
       let usedBytes = 0;
-      let total = 0;
+      const live: PackEntry[] = [];
       for (const e of pack.entries) {
-        total += e.length;
-        if (used.has(e.id) && index.blobs.get(e.id)?.packId === pack.packId) usedBytes += e.length;
-        else unusedBlobs++;
+        if (used.has(e.id) && index.blobs.get(e.id)?.packId === pack.packId) {
+          usedBytes += e.length;
+          live.push(e);
+        } else unusedBlobs++;
       }
+      // Waste is measured against the whole object, so blobs an earlier prune already dropped
+      // from the index still count.
       if (usedBytes === 0) remove.push(pack);
-      else if (total > 0 && (total - usedBytes) / total > threshold) repack.push(pack);
-      else keepPacks.push(pack);
+      else if ((pack.size - usedBytes) / pack.size > threshold) repack.push(pack);
+      else keepPacks.push({ ...pack, entries: live });
     }
     const unindexed: string[] = [];
     const now = Date.now();
