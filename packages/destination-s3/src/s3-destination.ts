@@ -25,6 +25,8 @@ import {
   type ObjectInfo,
   type SaveOptions,
   isDestinationError,
+  resolveLoadRange,
+  validateLoadOptions,
   validateObjectName,
   validateObjectPrefix,
 } from "@ewsvault/destination";
@@ -117,17 +119,6 @@ function describeEndpoint(endpoint: string | undefined): string {
   } catch {
     throw new TypeError("endpoint must be an absolute URL such as https://host:9000");
   }
-}
-
-function checkRange(options: LoadOptions): { offset: number; length: number | undefined } {
-  const offset = options.offset ?? 0;
-  const length = options.length;
-  if (!Number.isSafeInteger(offset) || offset < 0)
-    throw new TypeError("offset must be a non-negative integer");
-  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
-    throw new TypeError("length must be a non-negative integer");
-  }
-  return { offset, length };
 }
 
 export class S3Destination implements Destination {
@@ -255,14 +246,15 @@ export class S3Destination implements Destination {
 
   async load(name: string, options: LoadOptions = {}): Promise<Uint8Array> {
     validateObjectName(name);
-    const { offset, length } = checkRange(options);
+    validateLoadOptions(options);
     this.assertOpen();
     const key = this.keyPrefix + name;
+    const offset = options.offset ?? 0;
+    const length = options.length;
     try {
       if (length === 0) {
         // A zero-length Range cannot be expressed in HTTP; answer from the object's size instead.
-        const size = await this.sizeOf(key, options.signal);
-        if (offset > size) throw this.rangeError(name, offset, size);
+        resolveLoadRange(await this.sizeOf(key, options.signal), options, name);
         return new Uint8Array(0);
       }
       const range =
@@ -281,16 +273,15 @@ export class S3Destination implements Destination {
       } catch (error) {
         const mapped = toDestinationError(error, "load", name);
         if (mapped.code !== "DEST_RANGE_NOT_SATISFIABLE") throw mapped;
-        // S3 answers 416 both for "starts past the end" and "starts exactly at the end"; the
-        // contract wants an empty result for the latter, so look at the size to tell them apart.
-        const size = await this.sizeOf(key, options.signal);
-        if (offset === size) return new Uint8Array(0);
-        throw this.rangeError(name, offset, size);
+        // S3 also answers 416 for any range on an empty object, where offset 0 must still
+        // succeed: the size decides, by the same rule every destination applies.
+        resolveLoadRange(await this.sizeOf(key, options.signal), options, name);
+        return new Uint8Array(0);
       }
       if (range !== undefined && contentRange === undefined) {
         // A server that ignored Range sent the whole object: cut the window out here.
-        if (offset > bytes.byteLength) throw this.rangeError(name, offset, bytes.byteLength);
-        return bytes.subarray(offset, length === undefined ? undefined : offset + length);
+        const { start, end } = resolveLoadRange(bytes.byteLength, options, name);
+        return bytes.subarray(start, end);
       }
       return bytes;
     } catch (error) {
@@ -431,13 +422,6 @@ export class S3Destination implements Destination {
       abortSignal: signal,
     });
     return output.ContentLength ?? 0;
-  }
-
-  private rangeError(name: string, offset: number, size: number): DestinationError {
-    return new DestinationError(
-      "DEST_RANGE_NOT_SATISFIABLE",
-      `s3 load ${name}: offset ${offset} is past the end of the object (${size} bytes)`,
-    );
   }
 
   /** The error to throw for a failed call: the caller's abort reason when it aborted, else the mapped error. */
