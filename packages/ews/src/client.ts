@@ -608,82 +608,64 @@ class EwsClientImpl implements EwsClient {
     }
   }
 
-  /** One batch, splitting on ErrorMessageSizeExceeded and re-asking for per-item transients. */
+  /**
+   * One batch: split in halves when the response would be too large, export items that were
+   * individually too large alone, and ask again (with backoff) for items that came back
+   * transient. Results may come back in any order; there is exactly one per request.
+   */
   private async exportBatch(
     mailbox: string,
     batch: ExportRequest[],
     signal: AbortSignal,
   ): Promise<ExportResult[]> {
-    const context = this.context(mailbox, signal, "Data");
-    let result: Awaited<ReturnType<EwsTransport["call"]>>;
-    this.counters.exportRequests++;
+    let round: ExportResult[];
     try {
-      result = await this.transport.call(
-        "ExportItems",
-        exportItemsRequest(batch.map((b) => b.itemId)),
-        context,
-      );
+      round = await this.exportOnce(mailbox, batch, signal);
     } catch (error) {
       if (error instanceof EwsVaultError && error.code === "EWS_MESSAGE_SIZE_EXCEEDED") {
         if (batch.length > 1) return this.splitExport(mailbox, batch, signal);
+        const only = batch[0] as ExportRequest;
         return [
-          {
-            ok: false,
-            itemId: (batch[0] as ExportRequest).itemId,
-            error: itemErrorFor("ErrorMessageSizeExceeded", error.message),
-          },
+          { ok: false, itemId: only.itemId, error: itemErrorFor("ErrorMessageSizeExceeded", error.message) },
         ];
       }
       throw error;
     }
-    const messages = responseMessages(result.soap.body);
-    if (messages.length !== batch.length) {
-      throw ewsError(
-        "EWS_MALFORMED_RESPONSE",
-        `ExportItems answered ${messages.length} of ${batch.length} items`,
-      );
-    }
-    if (batch.length > 1 && messages.every((m) => m.responseCode === "ErrorMessageSizeExceeded")) {
-      return this.splitExport(mailbox, batch, signal);
-    }
+    const tooLarge = (r: ExportResult) => !r.ok && r.error.responseCode === "ErrorMessageSizeExceeded";
+    if (batch.length > 1 && round.every(tooLarge)) return this.splitExport(mailbox, batch, signal);
     const results: ExportResult[] = [];
-    const again: ExportRequest[] = [];
     const alone: ExportRequest[] = [];
-    let hint: number | undefined;
-    messages.forEach((message, index) => {
+    let transient: ExportRequest[] = [];
+    round.forEach((result, index) => {
       const request = batch[index] as ExportRequest;
-      if (isSuccess(message)) {
-        const marker = child(message.element, "Data")?.attributes.payload;
-        const data = marker === undefined ? undefined : result.payloads[Number(marker)];
-        if (data === undefined) {
+      if (batch.length > 1 && tooLarge(result)) alone.push(request);
+      else if (!result.ok && isTransientResponseCode(result.error.responseCode ?? ""))
+        transient.push(request);
+      else results.push(result);
+    });
+    round.length = 0;
+    for (const request of alone) results.push(...(await this.exportBatch(mailbox, [request], signal)));
+    for (let attempt = 1; transient.length > 0; attempt++) {
+      if (attempt >= this.retry.maxAttempts) {
+        for (const request of transient) {
           results.push({
             ok: false,
             itemId: request.itemId,
-            error: {
-              code: "EWS_MALFORMED_RESPONSE",
-              message: "ExportItems success without Data",
-              disposition: "skip",
-            },
+            error: itemErrorFor("ErrorServerBusy", "still busy after retries"),
           });
-        } else {
-          results.push({ ok: true, itemId: request.itemId, data });
         }
-      } else if (message.responseCode === "ErrorMessageSizeExceeded" && batch.length > 1) {
-        alone.push(request);
-      } else if (isTransientResponseCode(message.responseCode)) {
-        hint = Math.max(hint ?? 0, message.backOffMs ?? 0) || hint;
-        again.push(request);
-      } else {
-        results.push({
-          ok: false,
-          itemId: request.itemId,
-          error: itemErrorFor(message.responseCode, message.messageText),
-        });
+        break;
       }
-    });
-    result.payloads.length = 0;
-    for (const request of alone) results.push(...(await this.exportBatch(mailbox, [request], signal)));
-    if (again.length > 0) results.push(...(await this.retryTransient(mailbox, again, hint, signal)));
+      await sleep(retryDelay(this.retry, attempt, undefined), signal);
+      const again = await this.exportOnce(mailbox, transient, signal);
+      const next: ExportRequest[] = [];
+      again.forEach((result, index) => {
+        if (!result.ok && isTransientResponseCode(result.error.responseCode ?? "")) {
+          next.push(transient[index] as ExportRequest);
+        } else results.push(result);
+      });
+      transient = next;
+    }
     return results;
   }
 
@@ -700,51 +682,8 @@ class EwsClientImpl implements EwsClient {
     ];
   }
 
-  /** Items that individually came back transient; asked again with backoff, then handed to the engine as "retry". */
-  private async retryTransient(
-    mailbox: string,
-    items: ExportRequest[],
-    hint: number | undefined,
-    signal: AbortSignal,
-  ): Promise<ExportResult[]> {
-    let pending = items;
-    let delayHint = hint;
-    const results: ExportResult[] = [];
-    for (let attempt = 1; attempt < this.retry.maxAttempts && pending.length > 0; attempt++) {
-      await sleep(retryDelay(this.retry, attempt, delayHint), signal);
-      const round = await this.exportBatchOnce(mailbox, pending, signal);
-      pending = round.transient;
-      delayHint = round.hint;
-      results.push(...round.done);
-    }
-    for (const request of pending) {
-      results.push({
-        ok: false,
-        itemId: request.itemId,
-        error: itemErrorFor("ErrorServerBusy", "still busy after retries"),
-      });
-    }
-    return results;
-  }
-
-  private async exportBatchOnce(
-    mailbox: string,
-    batch: ExportRequest[],
-    signal: AbortSignal,
-  ): Promise<{ done: ExportResult[]; transient: ExportRequest[]; hint?: number }> {
-    const results = await this.exportBatchNoRetry(mailbox, batch, signal);
-    const done: ExportResult[] = [];
-    const transient: ExportRequest[] = [];
-    results.forEach((r, i) => {
-      if (!r.ok && r.error.responseCode !== undefined && isTransientResponseCode(r.error.responseCode)) {
-        transient.push(batch[i] as ExportRequest);
-      } else done.push(r);
-    });
-    return { done, transient };
-  }
-
-  /** exportBatch without the transient re-ask (results in batch order). */
-  private async exportBatchNoRetry(
+  /** One ExportItems request; one result per requested id, in request order. */
+  private async exportOnce(
     mailbox: string,
     batch: ExportRequest[],
     signal: AbortSignal,

@@ -1,0 +1,232 @@
+import { isEwsVaultError, type ExportResult } from "@ewsvault/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { ByteBudget, createEwsClient, type EwsClient } from "../src/index.js";
+import {
+  type CannedServer,
+  errorMessage,
+  okMessage,
+  send,
+  soapFault,
+  soapResponse,
+  startCannedServer,
+} from "./canned-server.js";
+
+const servers: CannedServer[] = [];
+const clients: EwsClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+function idsOf(body: string): string[] {
+  return [...body.matchAll(/<t:ItemId Id="([^"]+)"\/>/g)].map((m) => m[1] as string);
+}
+
+/** Deterministic content per id: `size` bytes derived from the id. */
+function content(id: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) out[i] = (id.charCodeAt(i % id.length) + i) & 0xff;
+  return out;
+}
+
+async function collect(iterable: AsyncIterable<ExportResult>): Promise<ExportResult[]> {
+  const out: ExportResult[] = [];
+  for await (const result of iterable) out.push(result);
+  return out;
+}
+
+describe("ExportItems batching", () => {
+  it("splits a batch the server refuses with ErrorMessageSizeExceeded and classifies per-item errors", async () => {
+    const sizes = new Map<string, number>();
+    const busyOnce = new Set(["busy"]);
+    const server = await startCannedServer((req, res) => {
+      const ids = idsOf(req.body);
+      if (ids.length > 2) {
+        send(res, 500, soapFault("ErrorMessageSizeExceeded"));
+        return;
+      }
+      const messages = ids.map((id) => {
+        if (id === "gone") return errorMessage("ExportItems", "ErrorItemNotFound");
+        if (id === "corrupt") return errorMessage("ExportItems", "ErrorCorruptData");
+        if (id === "moving") return errorMessage("ExportItems", "ErrorMailboxMoveInProgress");
+        if (id === "denied") return errorMessage("ExportItems", "ErrorImpersonateUserDenied");
+        if (busyOnce.delete(id)) return errorMessage("ExportItems", "ErrorServerBusy");
+        const data = content(id, sizes.get(id) ?? 10).toString("base64");
+        return okMessage("ExportItems", `<m:ItemId Id="${id}" ChangeKey="ck"/><m:Data>${data}</m:Data>`);
+      });
+      send(res, 200, soapResponse("ExportItems", messages));
+    });
+    servers.push(server);
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u@example.com", password: "p" },
+      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+      maxConcurrency: 2,
+    });
+    clients.push(client);
+    const ids = ["a", "b", "c", "gone", "corrupt", "moving", "busy", "d", "denied"];
+    ids.forEach((id, i) => sizes.set(id, 100 + i));
+    const results = await collect(
+      client.exportItems(
+        "u@example.com",
+        ids.map((itemId) => ({ itemId, size: sizes.get(itemId) })),
+      ),
+    );
+    expect(results.map((r) => r.itemId).sort()).toEqual([...ids].sort());
+    const byId = new Map(results.map((r) => [r.itemId, r]));
+    for (const id of ["a", "b", "c", "busy", "d"]) {
+      const result = byId.get(id);
+      expect(result?.ok).toBe(true);
+      if (result?.ok) expect(Buffer.from(result.data).equals(content(id, sizes.get(id) ?? 0))).toBe(true);
+    }
+    const disposition = (id: string) => {
+      const r = byId.get(id);
+      return r && !r.ok ? [r.error.responseCode, r.error.disposition] : undefined;
+    };
+    expect(disposition("gone")).toEqual(["ErrorItemNotFound", "skip"]);
+    expect(disposition("corrupt")).toEqual(["ErrorCorruptData", "skip"]);
+    expect(disposition("moving")).toEqual(["ErrorMailboxMoveInProgress", "retry"]);
+    expect(disposition("denied")).toEqual(["ErrorImpersonateUserDenied", "fatal"]);
+    expect(client.stats().exportSplits).toBeGreaterThan(0);
+    expect(server.requests.every((r) => r.operation === "ExportItems")).toBe(true);
+  });
+
+  it("keeps item data in flight under the byte budget and answers one result per id", async () => {
+    const itemSize = 40_000;
+    const server = await startCannedServer((req, res) => {
+      const ids = idsOf(req.body);
+      const messages = ids.map((id) =>
+        okMessage(
+          "ExportItems",
+          `<m:ItemId Id="${id}"/><m:Data>${content(id, itemSize).toString("base64")}</m:Data>`,
+        ),
+      );
+      setTimeout(() => send(res, 200, soapResponse("ExportItems", messages)), 5);
+    });
+    servers.push(server);
+    const budget = new ByteBudget(200_000);
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u@example.com", password: "p" },
+      maxConcurrency: 4,
+      maxExportBatchBytes: 120_000,
+      inFlightBytes: budget,
+    });
+    clients.push(client);
+    const ids = Array.from({ length: 60 }, (_, i) => `item-${i}`);
+    let count = 0;
+    for await (const result of client.exportItems(
+      "u@example.com",
+      ids.map((itemId) => ({ itemId, size: itemSize })),
+    )) {
+      expect(result.ok).toBe(true);
+      count++;
+      // A slow consumer: workers must wait for the budget instead of piling data up.
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(count).toBe(60);
+    expect(budget.snapshot().peak).toBeLessThanOrEqual(200_000);
+    expect(budget.snapshot().peak).toBeGreaterThan(100_000);
+    expect(budget.inUse).toBe(0);
+    // Two items per request: 2 x ~53 KiB base64 fits 120 KB, three would not.
+    expect(server.requests.every((r) => idsOf(r.body).length <= 2)).toBe(true);
+    expect(client.stats().largestResponseBytes).toBeLessThanOrEqual(120_000);
+  });
+
+  it("releases the budget when the consumer stops early", async () => {
+    const server = await startCannedServer((req, res) => {
+      const messages = idsOf(req.body).map((id) =>
+        okMessage(
+          "ExportItems",
+          `<m:ItemId Id="${id}"/><m:Data>${content(id, 1000).toString("base64")}</m:Data>`,
+        ),
+      );
+      send(res, 200, soapResponse("ExportItems", messages));
+    });
+    servers.push(server);
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u@example.com", password: "p" },
+      maxExportBatchBytes: 4000,
+    });
+    clients.push(client);
+    for await (const result of client.exportItems(
+      "u@example.com",
+      Array.from({ length: 20 }, (_, i) => ({ itemId: `i${i}`, size: 1000 })),
+    )) {
+      expect(result.ok).toBe(true);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.byteBudget.inUse).toBe(0);
+  });
+
+  it("rejects the whole call for a mailbox-level failure", async () => {
+    const server = await startCannedServer((_req, res) =>
+      send(res, 500, soapFault("ErrorNonExistentMailbox")),
+    );
+    servers.push(server);
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u", password: "p" },
+    });
+    clients.push(client);
+    await expect(
+      collect(client.exportItems("nobody@example.com", [{ itemId: "x", size: 1 }])),
+    ).rejects.toSatisfy((e: unknown) => isEwsVaultError(e, "EWS_MAILBOX_NOT_FOUND"));
+  });
+});
+
+describe("UploadItems", () => {
+  it("returns one result per request in order, retrying only transient items", async () => {
+    let busy = true;
+    const server = await startCannedServer((req, res) => {
+      const items = [
+        ...req.body.matchAll(/<t:Item CreateAction="(\w+)"[^>]*>.*?<t:Data>([^<]*)<\/t:Data><\/t:Item>/g),
+      ];
+      const messages = items.map((match) => {
+        const data = Buffer.from(match[2] as string, "base64").toString();
+        if (data === "bad") return errorMessage("UploadItems", "ErrorCorruptData");
+        if (data === "busy" && busy) {
+          busy = false;
+          return errorMessage("UploadItems", "ErrorServerBusy");
+        }
+        return okMessage("UploadItems", `<m:ItemId Id="new-${data}" ChangeKey="ck-${match[1]}"/>`);
+      });
+      send(res, 200, soapResponse("UploadItems", messages));
+    });
+    servers.push(server);
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u@example.com", password: "p" },
+      retry: { baseDelayMs: 5, maxDelayMs: 10 },
+    });
+    clients.push(client);
+    const data = (s: string) => new TextEncoder().encode(s);
+    const results = await client.uploadItems("u@example.com", [
+      { parentFolderId: "F1", data: data("one"), mode: "CreateNew" },
+      { parentFolderId: "F1", data: data("bad"), mode: "CreateNew" },
+      { parentFolderId: "F1", data: data("busy"), mode: "Update", itemId: "old" },
+      {
+        parentFolderId: "F1",
+        data: data("four"),
+        mode: "UpdateOrCreate",
+        itemId: "old4",
+        isAssociated: true,
+      },
+    ]);
+    expect(results.map((r) => (r.ok ? r.itemId : r.error.responseCode))).toEqual([
+      "new-one",
+      "ErrorCorruptData",
+      "new-busy",
+      "new-four",
+    ]);
+    expect(results[2]).toMatchObject({ ok: true, changeKey: "ck-Update" });
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[0]?.body).toContain('CreateAction="UpdateOrCreate" IsAssociated="true"');
+    expect(server.requests[1]?.body).not.toContain("b25l"); // "one" is not sent twice
+    await expect(
+      client.uploadItems("u@example.com", [{ parentFolderId: "F1", data: data("x"), mode: "Update" }]),
+    ).rejects.toThrow(TypeError);
+  });
+});
