@@ -24,7 +24,12 @@ export const HKDF_INFO = {
 /** HKDF salt for subkey derivation: fixed, because the master key is already uniformly random. */
 export const HKDF_SALT = "ewsvault/v1/repository-keys";
 
-function hkdf(ikm: Uint8Array, salt: string | Uint8Array, info: string, length = KEY_BYTES): Uint8Array {
+function hkdf(
+  ikm: Uint8Array,
+  salt: string | Uint8Array,
+  info: string | Uint8Array,
+  length = KEY_BYTES,
+): Uint8Array {
   return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
 }
 

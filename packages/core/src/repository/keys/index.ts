@@ -315,23 +315,25 @@ export async function addPassword(
 }
 
 /**
- * Replaces the slot that was unlocked by a new password slot with the same scrypt parameters.
- * The new slot is durable before the old one is removed, so a crash leaves both, never neither.
- * When the repository was unlocked through escrow or a recovery code, that slot stays and a
- * password slot is added (default parameters). Returns the new keyId.
+ * Replaces the slot that was unlocked by a new password slot with the same scrypt parameters
+ * (or options.kdf). The new slot is durable before the old one is removed, so a crash leaves
+ * both, never neither. When the repository was unlocked through escrow or a recovery code, that
+ * slot stays and a password slot is added (default parameters). Returns the new keyId.
  */
 export async function changePassword(
   destination: Destination,
   unlocked: UnlockedKey,
   newPassword: string,
+  options: { kdf?: KdfParams; hostname?: string } = {},
 ): Promise<string> {
+  if (options.kdf !== undefined) checkKdf(options.kdf);
   checkMasterKey(unlocked.masterKey);
   checkPassword(newPassword);
   const old = await loadSlot(destination, unlocked.keyId);
   const oldKdf =
     old.header.kind === "password" && old.header.kdf?.name === "scrypt" ? old.header.kdf : undefined;
-  const kdf = oldKdf ? { N: oldKdf.N, r: oldKdf.r, p: oldKdf.p } : DEFAULT_KDF_PARAMS;
-  const keyId = await addPasswordSlot(destination, unlocked.masterKey, newPassword, kdf);
+  const kdf = options.kdf ?? (oldKdf ? { N: oldKdf.N, r: oldKdf.r, p: oldKdf.p } : DEFAULT_KDF_PARAMS);
+  const keyId = await addPasswordSlot(destination, unlocked.masterKey, newPassword, kdf, options.hostname);
   if (old.header.kind === "password") await destination.remove(keyName(unlocked.keyId));
   return keyId;
 }
@@ -391,7 +393,12 @@ export function generateEscrowKeyPair(): { publicKey: Uint8Array; privateKey: Ui
 }
 
 function sharedSecret(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const shared = x25519.getSharedSecret(privateKey, publicKey);
+  let shared: Uint8Array;
+  try {
+    shared = x25519.getSharedSecret(privateKey, publicKey);
+  } catch (error) {
+    throw new TypeError("X25519 key rejected (low-order or malformed public key)", { cause: error });
+  }
   // A low-order public key gives an all-zero secret; refuse it rather than wrap under a known KEK.
   if (shared.every((b) => b === 0)) throw new TypeError("X25519 public key is of low order");
   return shared;
