@@ -1,0 +1,15 @@
+// @ewsvault/destination-sftp — stores repository objects as files on an SFTP server (built
+// for OpenSSH) over a small pool of SSH connections, with mandatory host-key verification
+// (known_hosts or a pinned SHA256 fingerprint), and turns `sftp:` repository URLs plus
+// EWSVAULT_SFTP_* environment variables into a configured destination.
+export { SftpDestination, createSftpDestination, type SftpDestinationOptions } from "./sftp-destination.js";
+export { createSftpDestinationFromUrl, parseSftpUrl, type SftpUrl } from "./url.js";
+export {
+  entryMatchesHost,
+  knownHostsName,
+  parseKnownHosts,
+  sha256Fingerprint,
+  verifyAgainstKnownHosts,
+  type HostKeyVerdict,
+  type KnownHostEntry,
+} from "./known-hosts.js";
