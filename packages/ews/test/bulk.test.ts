@@ -65,7 +65,7 @@ describe("ExportItems batching", () => {
     });
     clients.push(client);
     const ids = ["a", "b", "c", "gone", "corrupt", "moving", "busy", "d", "denied"];
-    ids.forEach((id, i) => sizes.set(id, 100 + i));
+    for (const [i, id] of ids.entries()) sizes.set(id, 100 + i);
     const results = await collect(
       client.exportItems(
         "u@example.com",
