@@ -169,11 +169,21 @@ export class FsDestination implements Destination {
   async #save(name: string, data: Uint8Array, options: SaveOptions | undefined): Promise<void> {
     const path = this.#path(name);
     const directory = dirname(path);
-    const created = await this.#fs.mkdir(directory, { recursive: true, mode: DIR_MODE });
     const temp = join(directory, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
+    let created: string[] = [];
     let tempExists = false;
     try {
-      const handle = await this.#fs.open(temp, "wx", FILE_MODE);
+      let handle: nodeFs.FileHandle;
+      try {
+        handle = await this.#fs.open(temp, "wx", FILE_MODE);
+      } catch (error) {
+        // Directories are made on demand: the common case (it exists) costs no extra call.
+        if (errnoCode(error) !== "ENOENT") throw this.#openFailure(name, error);
+        created = await this.#makeDirectories(name, directory);
+        handle = await this.#fs.open(temp, "wx", FILE_MODE).catch((retry: unknown) => {
+          throw this.#openFailure(name, retry);
+        });
+      }
       tempExists = true;
       try {
         await handle.writeFile(data);
@@ -188,16 +198,24 @@ export class FsDestination implements Destination {
           await this.#fs.link(temp, path);
         } catch (error) {
           if (errnoCode(error) === "EEXIST") {
+            if (await this.#isDirectory(path)) throw conflict(name, error);
             throw new DestinationError("DEST_ALREADY_EXISTS", `${JSON.stringify(name)} already exists`, {
               cause: error,
             });
           }
           throw error;
         }
-        await this.#fs.unlink(temp);
+        // The object exists now; failing here would report a lock as not taken while it is.
         tempExists = false;
+        await this.#fs.unlink(temp).catch(() => undefined);
       } else {
-        await this.#fs.rename(temp, path);
+        try {
+          await this.#fs.rename(temp, path);
+        } catch (error) {
+          const code = errnoCode(error);
+          if (code === "EISDIR" || code === "ENOTEMPTY" || code === "EEXIST") throw conflict(name, error);
+          throw error;
+        }
         tempExists = false;
       }
     } finally {
@@ -205,21 +223,57 @@ export class FsDestination implements Destination {
     }
     if (this.#fsyncDirectories) {
       // New directories are durable only once their parents are synced too.
-      const directories = created === undefined ? [directory] : this.#createdChain(created, directory);
+      const first = created[0];
+      const directories = first === undefined ? [directory] : [dirname(first), ...created];
       for (const dir of directories) await this.#syncDirectory(dir);
     }
   }
 
-  /** Every directory whose entries changed when mkdir created `first` .. `last`, parents first. */
-  #createdChain(first: string, last: string): string[] {
-    const chain = [last];
-    let current = last;
-    while (current !== first && current.length > first.length) {
-      current = dirname(current);
-      chain.push(current);
+  #openFailure(name: string, error: unknown): unknown {
+    // ENOTDIR: some parent is a file, i.e. a shorter name is an object here.
+    return errnoCode(error) === "ENOTDIR" ? conflict(name, error) : error;
+  }
+
+  /**
+   * Creates `directory` and its missing parents, returning the ones it created, parents first.
+   * Hand-made rather than mkdir({ recursive: true }) because Node reports ENOENT when an
+   * intermediate mkdir fails with ENOSPC, which would turn a full disk into DEST_NOT_FOUND.
+   */
+  async #makeDirectories(name: string, directory: string): Promise<string[]> {
+    const created: string[] = [];
+    // Walk up until a mkdir succeeds or finds its directory, remembering the ones still to make.
+    const pending: string[] = [];
+    let current = directory;
+    for (;;) {
+      try {
+        await this.#fs.mkdir(current, { mode: DIR_MODE });
+        created.push(current);
+        break;
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code === "EEXIST") break;
+        if (code === "ENOENT" && dirname(current) !== current) {
+          pending.push(current);
+          current = dirname(current);
+          continue;
+        }
+        if (code === "ENOTDIR") throw conflict(name, error);
+        throw error;
+      }
     }
-    chain.push(dirname(first));
-    return chain.reverse();
+    for (const dir of pending.reverse()) {
+      try {
+        await this.#fs.mkdir(dir, { mode: DIR_MODE });
+        created.push(dir);
+      } catch (error) {
+        const code = errnoCode(error);
+        // A concurrent save made it first: fine, as long as it is a directory (open will tell).
+        if (code === "EEXIST") continue;
+        if (code === "ENOTDIR") throw conflict(name, error);
+        throw error;
+      }
+    }
+    return created;
   }
 
   async #syncDirectory(directory: string): Promise<void> {
@@ -318,6 +372,14 @@ export class FsDestination implements Destination {
     );
     return infos.filter((info): info is ObjectInfo => info !== undefined);
   }
+}
+
+function conflict(name: string, cause: unknown): DestinationError {
+  return new DestinationError(
+    "DEST_IO",
+    `${JSON.stringify(name)} conflicts with a directory or file of another object name`,
+    { cause },
+  );
 }
 
 function notFound(name: string): DestinationError {

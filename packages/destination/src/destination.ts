@@ -47,7 +47,12 @@ export interface LoadOptions {
  *   partial object, and a failed save() leaves no object (nor a partial one) under that name.
  * - load() of a missing object MUST throw DestinationError DEST_NOT_FOUND. A range that starts
  *   past the end MUST throw DEST_RANGE_NOT_SATISFIABLE; a range that runs past the end returns
- *   the bytes that exist.
+ *   the bytes that exist. Offset 0 is always satisfiable (an empty object loads as empty bytes),
+ *   any other offset >= size is not; length 0 returns empty bytes. A negative or fractional
+ *   offset/length MUST throw TypeError (resolveLoadRange() implements all of this).
+ * - A name that only prefixes other objects ("a" when "a/b" exists) is not an object: load and
+ *   stat throw DEST_NOT_FOUND, remove resolves. Whether "a" and "a/b" may both be objects is
+ *   destination-specific (a file system cannot), so callers must not rely on it.
  * - stat() of a missing object MUST throw DEST_NOT_FOUND.
  * - remove() of a missing object MUST resolve (idempotent).
  * - list(prefix) yields every object whose name starts with prefix, each once, in no
@@ -55,6 +60,8 @@ export interface LoadOptions {
  * - Failures carry a DestinationError code; DEST_TRANSIENT means the same call may succeed
  *   later (network reset, throttling, 5xx) and is the only code callers retry.
  * - After close() every method MUST throw DEST_CLOSED.
+ * - An operation whose `signal` aborts rejects with `signal.reason` (an AbortError unless the
+ *   caller chose another reason); an aborted save leaves no object, as any failed save.
  */
 export interface Destination {
   /** Short human description, safe to log (never contains credentials). */
