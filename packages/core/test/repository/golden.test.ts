@@ -1,0 +1,125 @@
+// Golden vectors of format version 1 (docs/repository-format.md): a fixed master key and
+// counter nonces (createDeterministicSealer, tests only) give exactly these bytes. A change here
+// is a format change: bump FORMAT_VERSION and document it, never just update the vectors.
+import { describe, expect, it } from "vitest";
+import { blobId, openBlob, sealBlob } from "../../src/repository/blob.js";
+import { decodeConfig, encodeConfig } from "../../src/repository/config.js";
+import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";
+import { bytesToHex, canonicalJson, utf8 } from "../../src/repository/format.js";
+import { decodeIndexFile, encodeIndexFile } from "../../src/repository/index-file.js";
+import { PackBuilder, parsePack } from "../../src/repository/pack.js";
+import { createDeterministicSealer } from "../../src/repository/sealer.js";
+import { decodeSnapshot, encodeSnapshot } from "../../src/repository/snapshots.js";
+
+const MASTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
+const keys = deriveRepositoryKeys(MASTER_KEY);
+
+function tinyPack() {
+  const sealer = createDeterministicSealer(keys.dataKey, 1);
+  const data = utf8("hello, mailbox");
+  const tree = utf8(
+    canonicalJson({ name: "Inbox", items: [{ content: [blobId(keys.idKey, "data", data)] }] }),
+  );
+  const dataId = blobId(keys.idKey, "data", data);
+  const treeId = blobId(keys.idKey, "tree", tree);
+  const builder = new PackBuilder();
+  builder.add("data", dataId, sealBlob(sealer, "data", dataId, data), data.length);
+  builder.add("tree", treeId, sealBlob(sealer, "tree", treeId, tree), tree.length);
+  return { sealer, data, tree, dataId, treeId, pack: builder.finish(sealer) };
+}
+
+describe("format version 1 golden vectors", () => {
+  it("blob ids", () => {
+    const { dataId, treeId } = tinyPack();
+    expect(dataId).toBe(GOLDEN.dataId);
+    expect(treeId).toBe(GOLDEN.treeId);
+  });
+
+  it("a tiny pack, byte for byte, and it parses back", () => {
+    const { sealer, pack, dataId, treeId, data, tree } = tinyPack();
+    expect(bytesToHex(pack.bytes)).toBe(GOLDEN.packHex);
+    expect(pack.id).toBe(GOLDEN.packId);
+    const entries = parsePack(pack.bytes, sealer, "data/golden");
+    expect(entries.map((e) => [e.type, e.id, e.offset, e.length, e.rawLength])).toEqual([
+      ["data", dataId, 0, 28 + 1 + data.length, data.length],
+      ["tree", treeId, 28 + 1 + data.length, pack.entries[1]!.length, tree.length],
+    ]);
+    const t = entries[1]!;
+    const plain = openBlob(
+      sealer,
+      keys.idKey,
+      "tree",
+      treeId,
+      pack.bytes.subarray(t.offset, t.offset + t.length),
+      t.rawLength,
+      {},
+    );
+    expect(plain).toEqual(tree);
+  });
+
+  it("an index file, a snapshot and a config", () => {
+    const { sealer, pack } = tinyPack(); // nonces 1..3 used by the pack
+    const index = encodeIndexFile(
+      { supersedes: [], packs: [{ packId: pack.id, size: pack.bytes.length, entries: pack.entries }] },
+      sealer,
+    );
+    expect(bytesToHex(index.bytes)).toBe(GOLDEN.indexHex);
+    expect(index.id).toBe(GOLDEN.indexId);
+    expect(decodeIndexFile(index.id, index.bytes, sealer).packs[0]!.entries).toEqual(pack.entries);
+
+    const snapshot = encodeSnapshot(
+      {
+        mailbox: "alice@example.com",
+        time: new Date("2026-01-02T03:04:05.000Z"),
+        hostname: "host",
+        tree: pack.entries[1]!.id,
+      },
+      sealer,
+    );
+    expect(snapshot.id).toBe(GOLDEN.snapshotId);
+    expect(decodeSnapshot(snapshot.id, snapshot.bytes, sealer).mailbox).toBe("alice@example.com");
+
+    const config = encodeConfig(
+      {
+        version: 1,
+        id: "ab".repeat(32),
+        chunkerParams: { minSize: 16384, avgSize: 65536, maxSize: 262144 },
+        packSize: 16 * 1024 * 1024,
+        createdAt: "2026-01-01T00:00:00.000Z",
+      },
+      sealer,
+    );
+    expect(bytesToHex(config)).toBe(GOLDEN.configHex);
+    expect(decodeConfig(config, sealer).id).toBe("ab".repeat(32));
+  });
+});
+
+const GOLDEN = {
+  dataId: "617e0a9895047ed6d5f9f0d82ff96833414a8b7c87920f1d4a611131699f0454",
+  treeId: "d56e0ed5397c5e7e6136512df0133615cf0846ce2110143cbd8be50d8725032b",
+  packId: "47081e867f330eca26dc49742568836ba78543ec32914bc58660df52dce2eee4",
+  packHex: [
+    "000000000000000000000001f9c852c25970972b7a368a50fcd61395fed6294b54fe99dba7efbfe7d0f10d0000000000",
+    "000000000000026c0409bdd0dc137ae74a16c3c0fe38ed82691e5c94a21d8ab7a53fc798c2a79109122c43880235125c",
+    "867c4658bd52ed71012e4d0d11961e13eab284b911380152f3e221fd18b7d2cc1cfe2c9a713a6c88d316c13db31b8f83",
+    "9de041f3da4fc1cc5f4726a36267456ba8f794939a9b2025a6d28d6676dd78f90af4af0000000000000000000000039c",
+    "8b0c79e61f8fd1bf63650f0d3dd5dfce5728e4065ef45ef0eb7021a95e2564fa4190930e7c8bcaeac26ea2e4a430a204",
+    "b325d56ae88f1ef80ec174c6a68d070f12746172c8f2600985e9d646697b7a01004f201767f65d5287bd2200b30c54bf",
+    "d457d90dddefde7bc1d6cf0482797b000000",
+  ].join(""),
+  indexId: "d98c691fce5f6cb56d496fb9a54cc42f5f1ca14f5289591707525cc05cba65e8",
+  indexHex: [
+    "000000000000000000000004d9740b4fb17dc1da03c1fc563457b5cca28c58a57ef02ef1669f6fcf1a7b94381bc13113",
+    "172f2d27eac349e98b78173fe72e1521e61787ae22e064328b7ab6a220c052cebe0765a697bc2a7145df065b441e5f68",
+    "5ce3e7bea9b27303f6e4aaf409e6665047698624e5139f58a36421d38ef19b1285b1620e8ea326b3c787e4e6fb9a59ac",
+    "b1a1de16054a0d0a4b3e03607e7eb04ac4f67a9f7a0db67c6b0baf",
+  ].join(""),
+  snapshotId: "70f9ea9cdb66dc54b0337e086f4441a9816e18dbdd0234da087ee8b1a5809da7",
+  configHex: [
+    "00000000000000000000000622a90bee1f78fcf03c4abbeffd63d6fe085d268609b1325347422491b756658628ea3b9e",
+    "eea4993172d93b788c88020165b0b00c23f733da1979f4bc154071ed0f42625cdfa5715ea87cb8ee6df5c5a2c6081c1e",
+    "67b18ad32e9182448083f3908c9859f97592fb304db8aa4ac66d33489d34e4cfbee9057e56dfb9fcc8563db03f911b39",
+    "b550c483d08595b920a5bc22dc05ed69bf06ed178d095516eeb9b301aaf76ce3a398dfa35aa7333051342214d258c0df",
+    "2e7a334ba78ce75fd6cc85df9a4efdd811a10ed5788615939e9d8cff12944482f8dd5cd516643087274b8ca4ab1fbc",
+  ].join(""),
+};
