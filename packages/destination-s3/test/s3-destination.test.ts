@@ -82,6 +82,48 @@ describe("S3Destination against moto", () => {
     await dest.close();
   });
 
+  it("an aborted multipart save rejects with the signal's reason and leaves no object or upload", async () => {
+    const client = adminClient(server.endpoint);
+    const controller = new AbortController();
+    const reason = new Error("caller gave up");
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "UploadPartCommand") controller.abort(reason);
+        return next(args);
+      },
+      { step: "initialize", name: "abortOnFirstPart" },
+    );
+    const dest = destination({ client, multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
+    const error = await dest
+      .save("data/aborted", randomBytes(20 * 1024 * 1024), { signal: controller.signal })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBe(reason);
+    const missing = await dest.stat("data/aborted").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isDestinationError(missing, "DEST_NOT_FOUND")).toBe(true);
+    // lib-storage sends AbortMultipartUpload once its in-flight part returns.
+    const deadline = Date.now() + 20_000;
+    let open = 1;
+    while (open > 0 && Date.now() < deadline) {
+      const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+      open = (uploads.Uploads ?? []).filter((upload) => upload.Key?.endsWith("/data/aborted")).length;
+      if (open > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(open).toBe(0);
+    const aborted = new AbortController();
+    aborted.abort(reason);
+    expect(
+      await dest.save("data/pre-aborted", new Uint8Array([1]), { signal: aborted.signal }).catch((e) => e),
+    ).toBe(reason);
+    await dest.close();
+    client.destroy();
+  });
+
   it("maps 416 to DEST_RANGE_NOT_SATISFIABLE but still loads an empty object at offset 0", async () => {
     const dest = destination();
     await dest.save("r", new Uint8Array([1, 2, 3, 4]));
