@@ -1,25 +1,442 @@
+/*
+ * The mock's ExportItems / UploadItems data: a private property stream, opaque to clients the way
+ * Exchange's own fast-transfer stream is. It is built so that a content-defined chunker
+ * deduplicates well across exports:
+ *
+ *   - deterministic: the bytes are a pure function of the item (no clock, no random, no map order);
+ *   - local: every property is its own record, in a fixed canonical order, and attachment content
+ *     sits in place inside its record, so changing one property changes only that record (and,
+ *     for a property inside a group such as an attachment, the group's length and checksum),
+ *     never the rest of the stream. There is deliberately no whole-stream checksum or count:
+ *     it would make every change touch the stream's end too.
+ *
+ * Layout (all integers big-endian):
+ *
+ *   stream  = magic version flags top-record* end
+ *   magic   = "MEXS" (4D 45 58 53)
+ *   version = u8, currently 1; flags = u8, must be 0
+ *   top-record = tag:u16 length:u32 crc:u32 value[length]   (crc = CRC-32/IEEE of value)
+ *   record  = tag:u16 length:u32 value[length]               (inside groups, covered by the
+ *                                                              enclosing top-level crc)
+ *   end     = FF FF 00 00 00 00 (tag FFFF, length 0)
+ *
+ * Nothing may follow the end record. Records appear in ascending tag order; a repeated property
+ * (a recipient, a category, an attachment) is a run of records with the same tag, in list order.
+ * Absent optional properties have no record. Value types, fixed per tag:
+ *
+ *   str   UTF-8 (validated on decode)        bool  one byte, 0 or 1
+ *   num   finite IEEE 754 float64                 bytes raw octets
+ *   list  (u32 length, UTF-8)*  (an optional string list, where "empty" differs from "absent")
+ *   group nested records in the same framing, ascending tags, no end record
+ *
+ * Item tags: 0001 itemClass, 0002 subject, 0003 importance, 0004 sensitivity, 0005 isRead,
+ * 0006 flagStatus, 0007 category*, 0008 dateTimeCreated, 0009 dateTimeSent, 000A dateTimeReceived,
+ * 000B internetMessageId?, 000C from? (address), 000D to* / 000E cc* / 000F bcc* (address),
+ * 0010 calendar?, 0011 contact?, 0012 task?, 0013 searchKey? (bytes, outside MockItemData),
+ * 0014 bodyType, 0015 body, 0016 attachment*.
+ * Address group: 01 name, 02 email. Attachment group: 01 name, 02 contentType, 03 contentId?,
+ * 04 isInline, 05 isContactPhoto?, 06 lastModifiedTime, 07 content.
+ * Calendar group: 01 start, 02 end, 03 isAllDayEvent, 04 location, 05 legacyFreeBusyStatus,
+ * 06 organizer, 07 requiredAttendee*, 08 optionalAttendee*, 09 recurrence?.
+ * Recurrence group: 01 pattern, 02 interval, 03 daysOfWeek? (list), 04 dayOfMonth?, 05 month?,
+ * 06 startDate, 07 numberOfOccurrences?, 08 endDate?.
+ * Contact group: 01 givenName, 02 surname, 03 companyName, 04 jobTitle, 05 emailAddress*,
+ * 06 businessPhone?, 07 mobilePhone?. Task group: 01 status, 02 percentComplete, 03 startDate?,
+ * 04 dueDate?.
+ *
+ * The decoder rejects, with ExportStreamError (code CORRUPT_EXPORT_STREAM), anything else: bad
+ * magic, unknown version or flags, unknown or out-of-order tags, repeated singletons, missing
+ * required properties, lengths past the end, invalid UTF-8, values outside an enum, a checksum
+ * mismatch, a missing end record and trailing bytes.
+ */
+import { crc32 } from "node:zlib";
 import type { MockItemData } from "../model.js";
 import { ExportStreamError } from "./errors.js";
 
 export { ExportStreamError } from "./errors.js";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const MAGIC = [0x4d, 0x45, 0x58, 0x53] as const;
+const VERSION = 1;
+const HEADER_BYTES = 6;
+const RECORD_HEADER_BYTES = 6;
+const TOP_RECORD_HEADER_BYTES = 10;
+const END_RECORD = [0xff, 0xff, 0, 0, 0, 0] as const;
+const SEARCH_KEY_TAG = 0x13;
 
-// Placeholder encoding so the server can import the API; replaced by the property stream.
-export function encodeExportStream(item: MockItemData, extra?: { searchKey?: Uint8Array }): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({ item, searchKey: extra?.searchKey ? [...extra.searchKey] : undefined }),
-  );
+type ValueType = "str" | "bool" | "num" | "bytes" | "list" | "group";
+
+interface Field {
+  readonly tag: number;
+  readonly key: string;
+  readonly type: ValueType;
+  /** A required array: zero or more records with this tag. */
+  readonly repeated?: boolean;
+  readonly optional?: boolean;
+  readonly values?: readonly string[];
+  readonly scope?: Scope;
 }
 
-export function decodeExportStream(bytes: Uint8Array): { item: MockItemData; searchKey?: Uint8Array } {
-  try {
-    const parsed = JSON.parse(decoder.decode(bytes)) as { item: MockItemData; searchKey?: number[] };
-    return parsed.searchKey
-      ? { item: parsed.item, searchKey: Uint8Array.from(parsed.searchKey) }
-      : { item: parsed.item };
-  } catch (error) {
-    throw new ExportStreamError("export stream is not decodable", { cause: error });
+type Scope = readonly Field[];
+
+const ADDRESS: Scope = [
+  { tag: 1, key: "name", type: "str" },
+  { tag: 2, key: "email", type: "str" },
+];
+
+const ATTACHMENT: Scope = [
+  { tag: 1, key: "name", type: "str" },
+  { tag: 2, key: "contentType", type: "str" },
+  { tag: 3, key: "contentId", type: "str", optional: true },
+  { tag: 4, key: "isInline", type: "bool" },
+  { tag: 5, key: "isContactPhoto", type: "bool", optional: true },
+  { tag: 6, key: "lastModifiedTime", type: "str" },
+  { tag: 7, key: "content", type: "bytes" },
+];
+
+const RECURRENCE: Scope = [
+  { tag: 1, key: "pattern", type: "str", values: ["Daily", "Weekly", "AbsoluteMonthly", "AbsoluteYearly"] },
+  { tag: 2, key: "interval", type: "num" },
+  { tag: 3, key: "daysOfWeek", type: "list", optional: true },
+  { tag: 4, key: "dayOfMonth", type: "num", optional: true },
+  { tag: 5, key: "month", type: "str", optional: true },
+  { tag: 6, key: "startDate", type: "str" },
+  { tag: 7, key: "numberOfOccurrences", type: "num", optional: true },
+  { tag: 8, key: "endDate", type: "str", optional: true },
+];
+
+const CALENDAR: Scope = [
+  { tag: 1, key: "start", type: "str" },
+  { tag: 2, key: "end", type: "str" },
+  { tag: 3, key: "isAllDayEvent", type: "bool" },
+  { tag: 4, key: "location", type: "str" },
+  { tag: 5, key: "legacyFreeBusyStatus", type: "str", values: ["Free", "Tentative", "Busy", "OOF"] },
+  { tag: 6, key: "organizer", type: "group", scope: ADDRESS },
+  { tag: 7, key: "requiredAttendees", type: "group", scope: ADDRESS, repeated: true },
+  { tag: 8, key: "optionalAttendees", type: "group", scope: ADDRESS, repeated: true },
+  { tag: 9, key: "recurrence", type: "group", scope: RECURRENCE, optional: true },
+];
+
+const CONTACT: Scope = [
+  { tag: 1, key: "givenName", type: "str" },
+  { tag: 2, key: "surname", type: "str" },
+  { tag: 3, key: "companyName", type: "str" },
+  { tag: 4, key: "jobTitle", type: "str" },
+  { tag: 5, key: "emailAddresses", type: "str", repeated: true },
+  { tag: 6, key: "businessPhone", type: "str", optional: true },
+  { tag: 7, key: "mobilePhone", type: "str", optional: true },
+];
+
+const TASK: Scope = [
+  {
+    tag: 1,
+    key: "status",
+    type: "str",
+    values: ["NotStarted", "InProgress", "Completed", "WaitingOnOthers", "Deferred"],
+  },
+  { tag: 2, key: "percentComplete", type: "num" },
+  { tag: 3, key: "startDate", type: "str", optional: true },
+  { tag: 4, key: "dueDate", type: "str", optional: true },
+];
+
+const ITEM: Scope = [
+  {
+    tag: 0x01,
+    key: "itemClass",
+    type: "str",
+    values: ["IPM.Note", "IPM.Appointment", "IPM.Contact", "IPM.Task", "IPM.StickyNote", "IPM.Post"],
+  },
+  { tag: 0x02, key: "subject", type: "str" },
+  { tag: 0x03, key: "importance", type: "str", values: ["Low", "Normal", "High"] },
+  {
+    tag: 0x04,
+    key: "sensitivity",
+    type: "str",
+    values: ["Normal", "Personal", "Private", "Confidential"],
+  },
+  { tag: 0x05, key: "isRead", type: "bool" },
+  { tag: 0x06, key: "flagStatus", type: "str", values: ["NotFlagged", "Flagged", "Complete"] },
+  { tag: 0x07, key: "categories", type: "str", repeated: true },
+  { tag: 0x08, key: "dateTimeCreated", type: "str" },
+  { tag: 0x09, key: "dateTimeSent", type: "str" },
+  { tag: 0x0a, key: "dateTimeReceived", type: "str" },
+  { tag: 0x0b, key: "internetMessageId", type: "str", optional: true },
+  { tag: 0x0c, key: "from", type: "group", scope: ADDRESS, optional: true },
+  { tag: 0x0d, key: "toRecipients", type: "group", scope: ADDRESS, repeated: true },
+  { tag: 0x0e, key: "ccRecipients", type: "group", scope: ADDRESS, repeated: true },
+  { tag: 0x0f, key: "bccRecipients", type: "group", scope: ADDRESS, repeated: true },
+  { tag: 0x10, key: "calendar", type: "group", scope: CALENDAR, optional: true },
+  { tag: 0x11, key: "contact", type: "group", scope: CONTACT, optional: true },
+  { tag: 0x12, key: "task", type: "group", scope: TASK, optional: true },
+  { tag: SEARCH_KEY_TAG, key: "searchKey", type: "bytes", optional: true },
+  { tag: 0x14, key: "bodyType", type: "str", values: ["Text", "HTML"] },
+  { tag: 0x15, key: "body", type: "str" },
+  { tag: 0x16, key: "attachments", type: "group", scope: ATTACHMENT, repeated: true },
+];
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+class ChunkList {
+  readonly chunks: Uint8Array[] = [];
+  length = 0;
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
   }
+}
+
+function recordHeader(tag: number, value: ChunkList, checked: boolean): Uint8Array {
+  if (value.length > 0xffffffff) throw new TypeError(`export stream record ${tag} is larger than 4 GiB`);
+  const header = new Uint8Array(checked ? TOP_RECORD_HEADER_BYTES : RECORD_HEADER_BYTES);
+  const view = new DataView(header.buffer);
+  view.setUint16(0, tag);
+  view.setUint32(2, value.length);
+  if (checked) {
+    let crc = 0;
+    // Skip empty chunks: Node's crc32 returns 0, not the running value, for an empty array
+    // backed by a zero-length ArrayBuffer (as TextEncoder makes for "").
+    for (const chunk of value.chunks) if (chunk.length > 0) crc = crc32(chunk, crc);
+    view.setUint32(6, crc);
+  }
+  return header;
+}
+
+function encodeValue(field: Field, value: unknown, path: string): ChunkList {
+  const out = new ChunkList();
+  switch (field.type) {
+    case "str": {
+      if (typeof value !== "string") throw new TypeError(`${path} must be a string`);
+      if (field.values && !field.values.includes(value)) {
+        throw new TypeError(`${path} must be one of ${field.values.join(", ")}`);
+      }
+      out.push(utf8.encode(value));
+      break;
+    }
+    case "bool":
+      if (typeof value !== "boolean") throw new TypeError(`${path} must be a boolean`);
+      out.push(Uint8Array.of(value ? 1 : 0));
+      break;
+    case "num": {
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw new TypeError(`${path} must be a finite number`);
+      }
+      const bytes = new Uint8Array(8);
+      new DataView(bytes.buffer).setFloat64(0, value);
+      out.push(bytes);
+      break;
+    }
+    case "bytes":
+      if (!(value instanceof Uint8Array)) throw new TypeError(`${path} must be a Uint8Array`);
+      out.push(value);
+      break;
+    case "list": {
+      if (!Array.isArray(value)) throw new TypeError(`${path} must be an array of strings`);
+      for (const entry of value) {
+        if (typeof entry !== "string") throw new TypeError(`${path} must be an array of strings`);
+        const bytes = utf8.encode(entry);
+        const length = new Uint8Array(4);
+        new DataView(length.buffer).setUint32(0, bytes.length);
+        out.push(length);
+        out.push(bytes);
+      }
+      break;
+    }
+    case "group":
+      if (typeof value !== "object" || value === null) throw new TypeError(`${path} must be an object`);
+      encodeScope(field.scope!, value as Record<string, unknown>, out, path, false);
+      break;
+  }
+  return out;
+}
+
+function encodeRecord(field: Field, value: unknown, out: ChunkList, path: string, checked: boolean): void {
+  const encoded = encodeValue(field, value, path);
+  out.push(recordHeader(field.tag, encoded, checked));
+  for (const chunk of encoded.chunks) out.push(chunk);
+}
+
+function encodeScope(
+  scope: Scope,
+  object: Record<string, unknown>,
+  out: ChunkList,
+  path: string,
+  checked: boolean,
+): void {
+  for (const field of scope) {
+    const value = object[field.key];
+    const fieldPath = `${path}.${field.key}`;
+    if (field.repeated) {
+      if (!Array.isArray(value)) throw new TypeError(`${fieldPath} must be an array`);
+      value.forEach((entry, index) => {
+        encodeRecord(field, entry, out, `${fieldPath}[${index}]`, checked);
+      });
+    } else if (value === undefined) {
+      if (!field.optional) throw new TypeError(`${fieldPath} is required`);
+    } else {
+      encodeRecord(field, value, out, fieldPath, checked);
+    }
+  }
+}
+
+/**
+ * Encodes one item as the mock's export stream. Pure and deterministic: equal items give equal
+ * bytes. MUST throw TypeError when the item does not match MockItemData (missing required
+ * property, wrong type, value outside an enum).
+ */
+export function encodeExportStream(item: MockItemData, extra?: { searchKey?: Uint8Array }): Uint8Array {
+  const object: Record<string, unknown> = {
+    ...item,
+    body: undefined,
+    bodyType: item.body?.bodyType,
+  };
+  object.body = item.body?.content;
+  object.searchKey = extra?.searchKey;
+  const records = new ChunkList();
+  encodeScope(ITEM, object, records, "item", true);
+
+  const bytes = new Uint8Array(HEADER_BYTES + records.length + END_RECORD.length);
+  bytes.set(MAGIC, 0);
+  bytes[4] = VERSION;
+  bytes[5] = 0;
+  let offset = HEADER_BYTES;
+  for (const chunk of records.chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  bytes.set(END_RECORD, offset);
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+function corrupt(message: string): never {
+  throw new ExportStreamError(message);
+}
+
+function decodeValue(field: Field, bytes: Uint8Array, start: number, end: number, path: string): unknown {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = end - start;
+  switch (field.type) {
+    case "str": {
+      let text: string;
+      try {
+        text = strictUtf8.decode(bytes.subarray(start, end));
+      } catch (error) {
+        throw new ExportStreamError(`${path} is not valid UTF-8`, { cause: error });
+      }
+      if (field.values && !field.values.includes(text)) corrupt(`${path} has an unknown value`);
+      return text;
+    }
+    case "bool":
+      if (length !== 1) corrupt(`${path} has length ${length}, expected 1`);
+      if (bytes[start]! > 1) corrupt(`${path} is not 0 or 1`);
+      return bytes[start] === 1;
+    case "num":
+      if (length !== 8) corrupt(`${path} has length ${length}, expected 8`);
+      {
+        const value = view.getFloat64(start);
+        if (!Number.isFinite(value)) corrupt(`${path} is not a finite number`);
+        return value;
+      }
+    case "bytes":
+      return bytes.slice(start, end);
+    case "list": {
+      const list: string[] = [];
+      let offset = start;
+      while (offset < end) {
+        if (end - offset < 4) corrupt(`${path} list entry is truncated`);
+        const entryLength = view.getUint32(offset);
+        offset += 4;
+        if (entryLength > end - offset) corrupt(`${path} list entry runs past its record`);
+        list.push(
+          decodeValue({ ...field, type: "str" }, bytes, offset, offset + entryLength, path) as string,
+        );
+        offset += entryLength;
+      }
+      return list;
+    }
+    case "group":
+      return decodeScope(field.scope!, bytes, start, end, path, false);
+  }
+}
+
+function decodeScope(
+  scope: Scope,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  path: string,
+  checked: boolean,
+): Record<string, unknown> {
+  const headerBytes = checked ? TOP_RECORD_HEADER_BYTES : RECORD_HEADER_BYTES;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const result: Record<string, unknown> = {};
+  for (const field of scope) if (field.repeated) result[field.key] = [];
+  let fieldIndex = 0;
+  let lastTag = -1;
+  let offset = start;
+  while (offset < end) {
+    if (end - offset < headerBytes) corrupt(`${path}: truncated record header at ${offset}`);
+    const tag = view.getUint16(offset);
+    const length = view.getUint32(offset + 2);
+    const valueStart = offset + headerBytes;
+    if (length > end - valueStart) corrupt(`${path}: record ${tag} at ${offset} runs past the end`);
+    if (
+      checked &&
+      view.getUint32(offset + 6) !==
+        (length === 0 ? 0 : crc32(bytes.subarray(valueStart, valueStart + length)))
+    ) {
+      corrupt(`${path}: record ${tag} at ${offset} fails its checksum`);
+    }
+    if (tag < lastTag) corrupt(`${path}: tag ${tag} at ${offset} is out of order`);
+    while (fieldIndex < scope.length && scope[fieldIndex]!.tag < tag) fieldIndex++;
+    const field = scope[fieldIndex];
+    if (!field || field.tag !== tag) corrupt(`${path}: unknown tag ${tag} at ${offset}`);
+    if (tag === lastTag && !field.repeated) corrupt(`${path}.${field.key} appears twice`);
+    const value = decodeValue(field, bytes, valueStart, valueStart + length, `${path}.${field.key}`);
+    if (field.repeated) (result[field.key] as unknown[]).push(value);
+    else result[field.key] = value;
+    lastTag = tag;
+    offset = valueStart + length;
+  }
+  for (const field of scope) {
+    if (!field.repeated && !field.optional && !(field.key in result)) {
+      corrupt(`${path}.${field.key} is missing`);
+    }
+  }
+  return result;
+}
+
+/**
+ * Decodes a stream made by encodeExportStream. MUST throw ExportStreamError (code
+ * CORRUPT_EXPORT_STREAM) for any input that is not exactly such a stream; it never returns a
+ * partially decoded or guessed item.
+ */
+export function decodeExportStream(bytes: Uint8Array): { item: MockItemData; searchKey?: Uint8Array } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("decodeExportStream expects a Uint8Array");
+  try {
+    return decodeUnchecked(bytes);
+  } catch (error) {
+    if (error instanceof ExportStreamError) throw error;
+    throw new ExportStreamError("export stream could not be decoded", { cause: error });
+  }
+}
+
+function decodeUnchecked(bytes: Uint8Array): { item: MockItemData; searchKey?: Uint8Array } {
+  if (bytes.length < HEADER_BYTES + END_RECORD.length) corrupt("export stream is truncated");
+  if (MAGIC.some((byte, index) => bytes[index] !== byte)) corrupt("export stream has a bad magic number");
+  if (bytes[4] !== VERSION) corrupt(`unsupported export stream version ${bytes[4]}`);
+  if (bytes[5] !== 0) corrupt("export stream has unknown flags");
+  const endOffset = bytes.length - END_RECORD.length;
+  if (END_RECORD.some((byte, index) => bytes[endOffset + index] !== byte)) {
+    corrupt("export stream has no end record (truncated or trailing bytes)");
+  }
+  const fields = decodeScope(ITEM, bytes, HEADER_BYTES, endOffset, "item", true);
+  const { bodyType, body, searchKey, ...rest } = fields;
+  const item = { ...rest, body: { bodyType, content: body } } as unknown as MockItemData;
+  return searchKey === undefined ? { item } : { item, searchKey: searchKey as Uint8Array };
 }
