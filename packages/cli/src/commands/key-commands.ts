@@ -20,7 +20,6 @@ import type { Command } from "commander";
 import { type RepoOptions, repositoryLocation, repositoryPassword } from "../context.js";
 import { openDestination } from "../destinations.js";
 import { CliError, ExitCode } from "../errors.js";
-import type { Output } from "../output.js";
 import { promptHidden, readPassword } from "../secrets.js";
 import { addRepoOptions, type CommandRunner } from "./shared.js";
 

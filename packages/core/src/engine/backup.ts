@@ -470,9 +470,14 @@ class MailboxBackup {
           continue;
         }
         if (change.kind === "readFlag") {
+          // The read flag is part of the item's export stream, so the item is exported again;
+          // content-defined chunking stores only the chunk that changed.
           const existing = await this.#getItem(folderId, change.itemId);
           if (existing !== undefined && existing.isRead !== change.isRead) {
-            this.#putItem({ ...existing, isRead: change.isRead });
+            const { folderId: _f, blobIds: _b, dataSize: _d, mimeBlobIds: _m, ...summary } = existing;
+            seen?.add(change.itemId);
+            this.#stats.itemsTotal++;
+            candidates.push({ summary: { ...summary, isRead: change.isRead }, folder });
           }
           continue;
         }
