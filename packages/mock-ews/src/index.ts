@@ -33,6 +33,8 @@ export interface MockEwsServer {
   readonly url: string;
   /** The first configured user (by default one that may impersonate every mailbox). */
   readonly credentials: { readonly username: string; readonly password: string };
+  /** PEM certificate of the HTTPS listener (a client passes it as its trusted CA); undefined over HTTP. */
+  readonly certificate: string | undefined;
   /** SMTP addresses of the generated mailboxes. */
   readonly mailboxes: readonly string[];
   stop(): Promise<void>;
@@ -120,6 +122,7 @@ export async function startMockEwsServer(options: MockEwsServerOptions = {}): Pr
   return {
     url: core.url,
     credentials: { username: first.username, password: first.password },
+    certificate: core.certificate,
     mailboxes: store.mailboxes.map((m) => m.smtpAddress),
     stop: () => core.close(),
     counters: () => core.counters(),

@@ -27,13 +27,69 @@ export function parseXml(text: string): XmlNode {
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
     throw new MockEwsError("XML_DTD_REJECTED", "DTDs and entity declarations are not allowed");
   }
-  const valid = XMLValidator.validate(text);
+  // fast-xml-parser is slow on huge text nodes (about 0.3 s per MB), and the huge ones in EWS
+  // are base64 (MimeContent, Data, attachment Content): lift them out before parsing and put
+  // them back afterwards.
+  const { slim, blobs } = liftBlobs(text);
+  const valid = XMLValidator.validate(slim);
   if (valid !== true) throw new MockEwsError("XML_MALFORMED", `malformed XML: ${valid.err.msg}`);
+  let doc: XmlNode;
   try {
-    return parser.parse(text) as XmlNode;
+    doc = parser.parse(slim) as XmlNode;
   } catch (error) {
     throw new MockEwsError("XML_MALFORMED", "malformed XML", { cause: error });
   }
+  return blobs.length === 0 ? doc : (restoreBlobs(doc, blobs) as XmlNode);
+}
+
+const BLOB_MARK = "\uE000blob:";
+const MIN_BLOB = 2048;
+
+function isBase64Char(code: number): boolean {
+  return (
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) ||
+    code === 43 ||
+    code === 47 ||
+    code === 61 ||
+    code === 10 ||
+    code === 13
+  );
+}
+
+/** One linear scan (a regex backtracks and overflows the stack on multi-MB runs). */
+function liftBlobs(text: string): { slim: string; blobs: string[] } {
+  const blobs: string[] = [];
+  const parts: string[] = [];
+  let copied = 0;
+  let at = text.indexOf(">");
+  while (at >= 0) {
+    let end = at + 1;
+    while (end < text.length && isBase64Char(text.charCodeAt(end))) end++;
+    if (end - at - 1 >= MIN_BLOB && text.charCodeAt(end) === 60) {
+      parts.push(text.slice(copied, at + 1), `${BLOB_MARK}${blobs.length}`);
+      blobs.push(text.slice(at + 1, end));
+      copied = end;
+    }
+    at = text.indexOf(">", end);
+  }
+  if (blobs.length === 0) return { slim: text, blobs };
+  parts.push(text.slice(copied));
+  return { slim: parts.join(""), blobs };
+}
+
+function restoreBlobs(node: unknown, blobs: readonly string[]): unknown {
+  if (typeof node === "string") {
+    return node.startsWith(BLOB_MARK) ? (blobs[Number(node.slice(BLOB_MARK.length))] ?? "") : node;
+  }
+  if (Array.isArray(node)) return node.map((entry) => restoreBlobs(entry, blobs));
+  if (node !== null && typeof node === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) out[key] = restoreBlobs(value, blobs);
+    return out;
+  }
+  return node;
 }
 
 /** The children named `name` of `node` as an array (fast-xml-parser collapses singletons). */

@@ -28,6 +28,14 @@ export function render(
   shape: ItemShape,
   mode: "get" | "find",
 ): string {
+  if (
+    shape.base === "IdOnly" &&
+    shape.additional.size === 0 &&
+    shape.extended.length === 0 &&
+    !shape.includeMime
+  ) {
+    return idOnly(ctx, record);
+  }
   const data = ctx.store.itemData(record);
   return renderItem(
     {
@@ -45,7 +53,7 @@ export function render(
 }
 
 function idOnly(ctx: OperationContext, record: ItemRecord): string {
-  const element = itemElementName(ctx.store.itemData(record).itemClass);
+  const element = itemElementName(ctx.store.itemClassOf(record));
   return `<t:${element}>${itemIdXml(ctx.store, record)}</t:${element}>`;
 }
 

@@ -58,6 +58,8 @@ export interface ServerCore {
   readonly store: Store;
   readonly url: string;
   readonly users: readonly MockEwsUser[];
+  /** PEM certificate of the HTTPS listener (undefined over HTTP), for clients to trust. */
+  readonly certificate: string | undefined;
   counters(): MockEwsCounters;
   resetCounters(): void;
   close(): Promise<void>;
@@ -479,9 +481,11 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   };
 
   let server: Server;
+  let certificate: string | undefined;
   const host = options.host ?? DEFAULTS.host;
   if (options.tls !== undefined && options.tls !== false) {
     const material = options.tls === true ? selfSignedCertificate(host) : options.tls;
+    certificate = material.cert.toString();
     server = createHttpsServer({ key: material.key, cert: material.cert }, listener);
   } else {
     server = createHttpServer(listener);
@@ -508,6 +512,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     store,
     url: `${baseUrl}/EWS/Exchange.asmx`,
     users,
+    certificate,
     counters: () => ({
       requests: { ...requests },
       totalRequests,

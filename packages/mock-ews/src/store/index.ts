@@ -30,6 +30,8 @@ export interface ItemRecord {
   /** Explicit PR_SEARCH_KEY when it cannot be derived from (mailbox, serial): moved, copied, uploaded. */
   searchKey?: Uint8Array;
   lastModifiedTime: string;
+  /** Cached item class, so IdOnly views need not regenerate the item. */
+  itemClass?: string;
 }
 
 export interface Tombstone {
@@ -409,6 +411,12 @@ export class Store implements MailboxStore {
     this.#cache.set(key, data);
     if (this.#cache.size > 64) this.#cache.delete(this.#cache.keys().next().value as string);
     return data;
+  }
+
+  itemClassOf(record: ItemRecord): string {
+    if (record.data !== undefined) return record.data.itemClass;
+    if (record.itemClass === undefined) record.itemClass = this.itemData(record).itemClass;
+    return record.itemClass;
   }
 
   searchKey(record: ItemRecord): Uint8Array {
