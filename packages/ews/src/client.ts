@@ -53,7 +53,13 @@ import {
 } from "./responses.js";
 import { type RetryOptions, resolveRetryOptions, retryDelay, sleep } from "./retry.js";
 import { type ResponseMessage, isSuccess, responseMessages } from "./soap.js";
-import { type CallContext, type EwsLogger, EwsTransport, type TransportStats } from "./transport.js";
+import {
+  type CallContext,
+  type EwsLogger,
+  EwsTransport,
+  type ResponseInfo,
+  type TransportStats,
+} from "./transport.js";
 import { child, childText } from "./xml-parser.js";
 
 export interface EwsClientOptions {
@@ -88,6 +94,8 @@ export interface EwsClientOptions {
   readonly pageSize?: number;
   /** Share a gate between clients of the same endpoint (default: one per client). */
   readonly gate?: AdaptiveConcurrencyGate;
+  /** Called after every HTTP response (operation, status, body bytes, duration); for metrics. */
+  readonly onResponse?: (info: ResponseInfo) => void;
 }
 
 export interface EwsClientStats extends TransportStats {
@@ -258,6 +266,7 @@ class EwsClientImpl implements EwsClient {
       retry: this.retry,
       logger: options.logger,
       gate: this.gate,
+      onResponse: options.onResponse,
     });
     this.capabilities = { maxConcurrencyPerMailbox: maxConcurrency, maxExportBatchBytes: this.maxBatchBytes };
   }

@@ -13,7 +13,11 @@ export interface ConcurrencyGateOptions {
   readonly initial?: number;
   /** Multiplicative decrease factor on throttling; default 0.5. */
   readonly decrease?: number;
-  /** Ignore further throttling signals for this long after a cut (one burst = one cut); default 1000 ms. */
+  /**
+   * For releases without a ticket: ignore further throttling signals for this long after a cut
+   * (one burst = one cut); default 1000 ms. With tickets a throttled answer cuts only when its
+   * request was admitted after the last cut, whatever the time.
+   */
   readonly cooldownMs?: number;
 }
 
@@ -39,6 +43,8 @@ export class AdaptiveConcurrencyGate {
   private readonly decrease: number;
   private readonly cooldownMs: number;
   private lastCut = Number.NEGATIVE_INFINITY;
+  /** Incremented on every cut; tickets remember the epoch their request was admitted in. */
+  private epoch = 0;
   private throttleEvents = 0;
   private cuts = 0;
 
@@ -70,12 +76,15 @@ export class AdaptiveConcurrencyGate {
     };
   }
 
-  /** Waits for a slot. Rejects with EWS_ABORTED when `signal` fires first. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for a slot and resolves with a ticket to pass to release(). Rejects with EWS_ABORTED
+   * when `signal` fires first.
+   */
+  acquire(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(ewsError("EWS_ABORTED", "aborted", { cause: signal.reason }));
     if (this.active < Math.floor(this.currentLimit) && this.queue.length === 0) {
       this.active++;
-      return Promise.resolve();
+      return Promise.resolve(this.epoch);
     }
     return new Promise<void>((resolve, reject) => {
       const entry = { resolve, reject, signal };
@@ -90,17 +99,19 @@ export class AdaptiveConcurrencyGate {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.queue.push(entry);
-    });
+    }).then(() => this.epoch);
   }
 
   /** Gives the slot back and feeds the outcome into the AIMD controller. */
-  release(outcome: GateOutcome): void {
+  release(outcome: GateOutcome, ticket?: number): void {
     this.active--;
     if (outcome === "throttled") {
       this.throttleEvents++;
       const now = Date.now();
-      if (now - this.lastCut >= this.cooldownMs) {
+      const fresh = ticket === undefined ? now - this.lastCut >= this.cooldownMs : ticket >= this.epoch;
+      if (fresh) {
         this.lastCut = now;
+        this.epoch++;
         this.cuts++;
         this.currentLimit = Math.max(this.min, Math.floor(this.currentLimit * this.decrease));
       }

@@ -36,6 +36,8 @@ export function ewsError(
 const TRANSIENT_RESPONSE_CODES = new Set([
   "ErrorServerBusy",
   "ErrorInternalServerTransientError",
+  // Usually a passing store hiccup; bounded by maxAttempts like every transient failure.
+  "ErrorInternalServerError",
   "ErrorTimeoutExpired",
   "ErrorMailboxStoreUnavailable",
   "ErrorConnectionFailed",

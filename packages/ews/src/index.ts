@@ -33,4 +33,4 @@ export {
 } from "./concurrency-gate.js";
 export { EWS_ERROR_CODES, type EwsErrorCode, errorCodeForResponseCode, itemErrorFor } from "./errors.js";
 export { type RetryOptions, retryDelay, resolveRetryOptions } from "./retry.js";
-export type { EwsLogger } from "./transport.js";
+export type { EwsLogger, ResponseInfo } from "./transport.js";

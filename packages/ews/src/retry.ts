@@ -3,8 +3,10 @@
 import { ewsError } from "./errors.js";
 
 export interface RetryOptions {
-  /** Total attempts including the first; default 6. */
+  /** Attempts that may fail (5xx, resets, timeouts, malformed bodies), including the first; default 6. */
   readonly maxAttempts?: number;
+  /** Throttled answers (ErrorServerBusy, 503, 429) tolerated per request before EWS_THROTTLED; default 20. */
+  readonly maxThrottledAttempts?: number;
   /** Base of the exponential backoff; default 500 ms. */
   readonly baseDelayMs?: number;
   /** Cap of the exponential backoff; default 30 s. */
@@ -15,6 +17,7 @@ export interface RetryOptions {
 
 export interface ResolvedRetryOptions {
   readonly maxAttempts: number;
+  readonly maxThrottledAttempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
   readonly maxServerDelayMs: number;
@@ -23,12 +26,14 @@ export interface ResolvedRetryOptions {
 export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
   const resolved = {
     maxAttempts: options?.maxAttempts ?? 6,
+    maxThrottledAttempts: options?.maxThrottledAttempts ?? 20,
     baseDelayMs: options?.baseDelayMs ?? 500,
     maxDelayMs: options?.maxDelayMs ?? 30_000,
     maxServerDelayMs: options?.maxServerDelayMs ?? 300_000,
   };
-  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
-    throw new TypeError("retry.maxAttempts must be an integer >= 1");
+  for (const key of ["maxAttempts", "maxThrottledAttempts"] as const) {
+    if (!Number.isInteger(resolved[key]) || resolved[key] < 1)
+      throw new TypeError(`retry.${key} must be an integer >= 1`);
   }
   for (const key of ["baseDelayMs", "maxDelayMs", "maxServerDelayMs"] as const) {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0)

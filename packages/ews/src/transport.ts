@@ -30,6 +30,18 @@ export interface TransportOptions {
   readonly retry: ResolvedRetryOptions;
   readonly logger?: EwsLogger;
   readonly gate?: AdaptiveConcurrencyGate;
+  readonly onResponse?: (info: ResponseInfo) => void;
+}
+
+/** What the transport saw of one HTTP exchange (for metrics and tests; never bodies or secrets). */
+export interface ResponseInfo {
+  readonly operation: string;
+  readonly mailbox?: string;
+  readonly attempt: number;
+  readonly status: number;
+  /** Bytes of the HTTP response body. */
+  readonly bytes: number;
+  readonly durationMs: number;
 }
 
 export interface CallContext {
@@ -170,42 +182,42 @@ export class EwsTransport {
     });
     this.stats.requests++;
     let refreshedAuth = false;
+    let failures = 0;
+    let throttles = 0;
     for (let attempt = 1; ; attempt++) {
       if (context.signal?.aborted) throw ewsError("EWS_ABORTED", "aborted", { cause: context.signal.reason });
-      await this.gate.acquire(context.signal);
+      const ticket = await this.gate.acquire(context.signal);
       let outcome: AttemptOutcome;
       try {
         this.stats.attempts++;
-        outcome = await this.attempt(operationName, envelope, context);
+        outcome = await this.attempt(operationName, envelope, context, attempt);
       } catch (error) {
-        this.gate.release("failure");
+        this.gate.release("failure", ticket);
         throw error;
       }
-      this.gate.release(
-        outcome.kind === "ok"
-          ? "success"
-          : outcome.kind === "retry" && outcome.throttled
-            ? "throttled"
-            : "failure",
-      );
+      const throttled = outcome.kind === "retry" && outcome.throttled;
+      this.gate.release(outcome.kind === "ok" ? "success" : throttled ? "throttled" : "failure", ticket);
       if (outcome.kind === "ok") return outcome.result;
       if (outcome.kind === "fatal") throw outcome.error;
-      if (outcome.throttled) this.stats.throttled++;
       if (outcome.authRefresh) {
         // One fresh token per call: a token that expired between fetch and use is normal.
         if (refreshedAuth) throw outcome.error;
         refreshedAuth = true;
-        attempt--;
         continue;
       }
-      if (attempt >= retry.maxAttempts) {
+      // Throttling is the server asking us to wait, not a failure: it has its own, larger budget.
+      if (throttled) {
+        this.stats.throttled++;
+        throttles++;
+      } else failures++;
+      if (failures >= retry.maxAttempts || throttles >= retry.maxThrottledAttempts) {
         const error = outcome.error;
         throw ewsError(error.code as EwsErrorCode, `${error.message} (gave up after ${attempt} attempts)`, {
           cause: error.cause,
           details: { ...error.details, attempts: attempt },
         });
       }
-      const delay = retryDelay(retry, attempt, outcome.hintMs);
+      const delay = retryDelay(retry, throttled ? throttles : failures, outcome.hintMs);
       this.stats.retries++;
       this.options.logger?.debug?.("retrying EWS request", {
         operation: operationName,
@@ -222,8 +234,10 @@ export class EwsTransport {
     operationName: string,
     envelope: string,
     context: CallContext,
+    attempt: number,
   ): Promise<AttemptOutcome> {
     const { url, requestTimeoutMs } = this.options;
+    const started = Date.now();
     const timeout = AbortSignal.timeout(requestTimeoutMs);
     const signal = context.signal === undefined ? timeout : AbortSignal.any([context.signal, timeout]);
     let authorization: string;
@@ -261,6 +275,22 @@ export class EwsTransport {
       return this.classifyNetworkError(error, context, timeout);
     }
     if (raw.length > this.stats.largestResponseBytes) this.stats.largestResponseBytes = raw.length;
+    this.options.onResponse?.({
+      operation: operationName,
+      mailbox: context.mailbox,
+      attempt,
+      status,
+      bytes: raw.length,
+      durationMs: Date.now() - started,
+    });
+    if (status === 413) {
+      return {
+        kind: "fatal",
+        error: ewsError("EWS_MESSAGE_SIZE_EXCEEDED", "EWS refused the request as too large (HTTP 413)", {
+          details: { status, responseCode: "ErrorMessageSizeExceeded" },
+        }),
+      };
+    }
 
     if (status === 401 || status === 403) {
       const refreshable = this.options.auth.kind === "bearer" && "invalidate" in this.options.auth.getToken;

@@ -47,6 +47,17 @@ describe("AdaptiveConcurrencyGate (AIMD)", () => {
     expect(gate.snapshot().cuts).toBe(1);
   });
 
+  it("with tickets, throttled answers to requests admitted before the last cut do not cut again", async () => {
+    const gate = new AdaptiveConcurrencyGate({ max: 8, cooldownMs: 0 });
+    const tickets = await Promise.all(Array.from({ length: 8 }, () => gate.acquire()));
+    for (const ticket of tickets) gate.release("throttled", ticket);
+    expect(gate.limit).toBe(4);
+    const later = await gate.acquire();
+    gate.release("throttled", later);
+    expect(gate.limit).toBe(2);
+    expect(gate.snapshot()).toMatchObject({ cuts: 2, throttleEvents: 9 });
+  });
+
   it("admits at most floor(limit) holders and queues the rest in order; aborting a waiter rejects it", async () => {
     const gate = new AdaptiveConcurrencyGate({ max: 2 });
     await gate.acquire();

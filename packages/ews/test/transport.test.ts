@@ -123,8 +123,10 @@ describe("transport: retries and throttling", () => {
     expect(server.requests).toHaveLength(5);
   });
 
-  it("gives up after maxAttempts with EWS_THROTTLED", async () => {
-    const { server, client } = await setup((_req, res) => send(res, 503, "busy"));
+  it("gives up after maxThrottledAttempts with EWS_THROTTLED", async () => {
+    const { server, client } = await setup((_req, res) => send(res, 503, "busy"), {
+      retry: { maxAttempts: 2, maxThrottledAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+    });
     const error = await rejection(client.syncFolderItems("user@example.com", FOLDER_ID));
     expect(isEwsVaultError(error, "EWS_THROTTLED")).toBe(true);
     expect(error.details?.attempts).toBe(4);

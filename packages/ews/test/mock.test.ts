@@ -1,0 +1,278 @@
+// Integration against @ewsvault/mock-ews: walk, export under a byte cap, upload into another
+// mailbox, and survive the mock's throttling and faults.
+import { type ExportResult, type FolderInfo, isEwsVaultError, type ItemSummary } from "@ewsvault/core";
+import { type MockEwsServer, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
+import { afterEach, describe, expect, it } from "vitest";
+import { createEwsClient, type EwsClient, type EwsClientOptions, type ResponseInfo } from "../src/index.js";
+
+const servers: MockEwsServer[] = [];
+const clients: EwsClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+async function setup(
+  serverOptions: MockEwsServerOptions = {},
+  clientOptions: Partial<EwsClientOptions> = {},
+) {
+  const server = await startMockEwsServer({ seed: 11, mailboxes: 2, itemsPerMailbox: 60, ...serverOptions });
+  servers.push(server);
+  const responses: ResponseInfo[] = [];
+  const client = createEwsClient({
+    url: server.url,
+    auth: { kind: "basic", ...server.credentials },
+    retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200 },
+    onResponse: (info) => responses.push(info),
+    ...clientOptions,
+  });
+  clients.push(client);
+  return { server, client, responses };
+}
+
+/** The whole folder tree (paging SyncFolderHierarchy to the end). */
+async function hierarchy(client: EwsClient, mailbox: string): Promise<FolderInfo[]> {
+  const folders = new Map<string, FolderInfo>();
+  let syncState: string | undefined;
+  for (;;) {
+    const page = await client.syncFolderHierarchy(mailbox, { syncState });
+    for (const change of page.changes) {
+      if (change.kind === "delete") folders.delete(change.folderId);
+      else folders.set(change.folder.folderId, change.folder);
+    }
+    syncState = page.syncState;
+    if (page.includesLastFolderInRange) return [...folders.values()];
+  }
+}
+
+/** Every item of a folder via SyncFolderItems, paged with a small MaxChangesReturned. */
+async function syncAll(client: EwsClient, mailbox: string, folderId: string, maxChanges = 7) {
+  const items = new Map<string, ItemSummary>();
+  let syncState: string | undefined;
+  let pages = 0;
+  for (;;) {
+    const page = await client.syncFolderItems(mailbox, folderId, { syncState, maxChanges });
+    pages++;
+    expect(page.changes.length).toBeLessThanOrEqual(maxChanges);
+    for (const change of page.changes) {
+      if (change.kind === "create" || change.kind === "update") items.set(change.item.itemId, change.item);
+      else if (change.kind === "delete") items.delete(change.itemId);
+    }
+    syncState = page.syncState;
+    if (page.includesLastItemInRange) return { items, syncState, pages };
+  }
+}
+
+async function collect(iterable: AsyncIterable<ExportResult>): Promise<ExportResult[]> {
+  const out: ExportResult[] = [];
+  for await (const result of iterable) out.push(result);
+  return out;
+}
+
+describe("against the mock EWS server", () => {
+  it("walks a mailbox: distinguished folders, hierarchy, items paged to the end, FindItem/FindFolder agree", async () => {
+    const { server, client } = await setup();
+    const mailbox = server.mailboxes[0] as string;
+    const info = await client.getMailboxInfo(mailbox);
+    expect(info.smtpAddress).toBe(mailbox);
+    expect(info.distinguishedFolders.inbox).toBe(server.folderId(mailbox, "inbox"));
+    expect(info.distinguishedFolders.msgfolderroot).toBe(server.folderId(mailbox, "msgfolderroot"));
+
+    const folders = await hierarchy(client, mailbox);
+    const inbox = folders.find((f) => f.folderId === info.distinguishedFolders.inbox);
+    expect(inbox?.distinguishedName).toBe("inbox");
+    expect(inbox?.parentFolderId).toBe(info.distinguishedFolders.msgfolderroot);
+    const deep = await client.findFolders(mailbox, "msgfolderroot");
+    expect(new Set(deep.map((f) => f.folderId))).toEqual(new Set(folders.map((f) => f.folderId)));
+
+    let total = 0;
+    let multiPage = 0;
+    for (const folder of folders) {
+      const expected = server.listItems(mailbox, folder.folderId);
+      const { items, pages } = await syncAll(client, mailbox, folder.folderId);
+      expect([folder.displayName, [...items.keys()].sort()]).toEqual([
+        folder.displayName,
+        [...expected].sort(),
+      ]);
+      if (pages > 1) multiPage++;
+      total += items.size;
+      if (expected.length > 0) {
+        const found = await client.findItems(mailbox, folder.folderId);
+        expect(new Set(found.map((i) => i.itemId))).toEqual(new Set(expected));
+        for (const item of found) {
+          expect(item.searchKey).toBe(Buffer.from(server.getSearchKey(item.itemId)).toString("base64"));
+          expect(item.size).toBeGreaterThan(0);
+          expect(item.itemClass).toMatch(/^IPM\./);
+          expect(item.subject).toBe(server.getItem(item.itemId).subject);
+        }
+      }
+    }
+    expect(total).toBeGreaterThan(0);
+    expect(multiPage).toBeGreaterThan(0);
+  });
+
+  it("exports a folder under a small byte cap, then uploads it into another mailbox's new folder", async () => {
+    const cap = 48 * 1024;
+    const { server, client, responses } = await setup({ itemsPerMailbox: 80 }, { maxExportBatchBytes: cap });
+    const [source, target] = server.mailboxes as [string, string];
+    const folderId = server.folderId(source, "inbox");
+    const { items } = await syncAll(client, source, folderId, 512);
+    expect(items.size).toBeGreaterThan(5);
+    server.resetCounters();
+    responses.length = 0;
+    const requests = [...items.values()].map((i) => ({ itemId: i.itemId, size: i.size }));
+    const results = await collect(client.exportItems(source, requests));
+    expect(results).toHaveLength(items.size);
+    expect(results.every((r) => r.ok)).toBe(true);
+    const exports = responses.filter((r) => r.operation === "ExportItems");
+    expect(server.counters().requests.ExportItems).toBe(exports.length);
+    expect(exports.length).toBeGreaterThan(1);
+    // Every response that carried more than one item stayed under the cap; only an item that
+    // is alone may exceed it.
+    const estimates = requests.map((r) => Math.ceil(((r.size ?? 0) * 1.1) / 3) * 4);
+    const aloneAllowed = Math.max(...estimates);
+    for (const response of exports) {
+      expect(response.bytes).toBeLessThanOrEqual(Math.max(cap, aloneAllowed + 8192));
+    }
+    const underCap = exports.filter((r) => r.bytes <= cap).length;
+    expect(underCap).toBeGreaterThanOrEqual(
+      exports.length - requests.filter((_, i) => (estimates[i] ?? 0) > cap / 2).length,
+    );
+
+    // Upload into a new folder of the other mailbox and compare.
+    const targetInfo = await client.getMailboxInfo(target);
+    const restored = await client.createFolder(
+      target,
+      targetInfo.distinguishedFolders.msgfolderroot as string,
+      "Restored Inbox",
+      "IPF.Note",
+    );
+    expect(restored.folderId).not.toBe("");
+    const uploads = await client.uploadItems(
+      target,
+      results.map((r) => ({
+        parentFolderId: restored.folderId,
+        data: (r as { data: Uint8Array }).data,
+        mode: "CreateNew" as const,
+      })),
+    );
+    expect(uploads).toHaveLength(results.length);
+    expect(uploads.every((u) => u.ok)).toBe(true);
+    const copied = await client.findItems(target, restored.folderId);
+    const key = (i: ItemSummary) => `${i.searchKey}|${i.subject}|${i.itemClass}|${i.size}`;
+    expect(copied.map(key).sort()).toEqual([...items.values()].map(key).sort());
+
+    // Re-export the copies: the data round-trips byte for byte.
+    const again = await collect(
+      client.exportItems(
+        target,
+        copied.map((i) => ({ itemId: i.itemId, size: i.size })),
+      ),
+    );
+    const bySearchKey = new Map(copied.map((i) => [i.itemId, i.searchKey]));
+    const original = new Map(
+      results.map((r) => [
+        items.get(r.itemId)?.searchKey,
+        Buffer.from((r as { data: Uint8Array }).data).toString("base64"),
+      ]),
+    );
+    for (const r of again) {
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(Buffer.from(r.data).toString("base64")).toBe(original.get(bySearchKey.get(r.itemId)));
+    }
+
+    // MIME for .eml export.
+    const firstMail = [...items.values()].find((i) => i.itemClass === "IPM.Note");
+    if (firstMail !== undefined) {
+      const mime = Buffer.from(await client.getMimeContent(source, firstMail.itemId)).toString("utf8");
+      expect(mime).toMatch(/Subject:/i);
+    }
+  });
+
+  it("reads everything under throttling (ErrorServerBusy with BackOffMilliseconds), counted by the mock", async () => {
+    const { server, client } = await setup(
+      { itemsPerMailbox: 40, throttling: { burst: 4, rechargePerSecond: 40 } },
+      { maxExportBatchBytes: 32 * 1024 },
+    );
+    const mailbox = server.mailboxes[0] as string;
+    const folders = await hierarchy(client, mailbox);
+    let exported = 0;
+    let expected = 0;
+    for (const folder of folders) {
+      const { items } = await syncAll(client, mailbox, folder.folderId, 10);
+      expected += server.listItems(mailbox, folder.folderId).length;
+      const results = await collect(
+        client.exportItems(
+          mailbox,
+          [...items.values()].map((i) => ({ itemId: i.itemId, size: i.size })),
+        ),
+      );
+      exported += results.filter((r) => r.ok).length;
+    }
+    expect(exported).toBe(expected);
+    expect(server.counters().throttled).toBeGreaterThan(0);
+    expect(client.stats().throttled).toBeGreaterThan(0);
+    expect(client.gate.snapshot().throttleEvents).toBeGreaterThan(0);
+  });
+
+  it("HTTP 503 throttling mode and request faults (reset, truncate, http500) are retried; item faults are classified", async () => {
+    const { server, client } = await setup(
+      {
+        itemsPerMailbox: 30,
+        throttling: { burst: 3, rechargePerSecond: 30, http503: true },
+        faults: [
+          { kind: "reset", operation: "ExportItems", nth: [1] },
+          { kind: "truncate", operation: "ExportItems", nth: [2] },
+          { kind: "http500", operation: "SyncFolderItems", nth: [1] },
+          { kind: "itemNotFound", nth: [3] },
+        ],
+      },
+      { maxExportBatchBytes: 32 * 1024, retry: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 100 } },
+    );
+    const mailbox = server.mailboxes[0] as string;
+    const folderId = server.folderId(mailbox, "inbox");
+    const { items } = await syncAll(client, mailbox, folderId, 512);
+    const results = await collect(
+      client.exportItems(
+        mailbox,
+        [...items.values()].map((i) => ({ itemId: i.itemId, size: i.size })),
+      ),
+    );
+    expect(results).toHaveLength(items.size);
+    const failed = results.filter((r) => !r.ok);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.ok === false && failed[0].error).toMatchObject({
+      responseCode: "ErrorItemNotFound",
+      disposition: "skip",
+    });
+    const counters = server.counters();
+    expect(counters.faulted.reset).toBe(1);
+    expect(counters.faulted.truncate).toBe(1);
+    expect(counters.faulted.http500).toBe(1);
+    expect(client.stats().retries).toBeGreaterThanOrEqual(3);
+  });
+
+  it("maps a nonexistent mailbox, bad credentials and a foreign sync state to stable codes", async () => {
+    const { server, client } = await setup();
+    await expect(client.getMailboxInfo("nobody@nowhere.test")).rejects.toSatisfy((e: unknown) =>
+      isEwsVaultError(e, "EWS_MAILBOX_NOT_FOUND"),
+    );
+    const [a, b] = server.mailboxes as [string, string];
+    const inboxA = server.folderId(a, "inbox");
+    const { syncState } = await syncAll(client, a, inboxA, 512);
+    await expect(client.syncFolderItems(b, server.folderId(b, "inbox"), { syncState })).rejects.toSatisfy(
+      (e: unknown) => isEwsVaultError(e, "EWS_INVALID_SYNC_STATE"),
+    );
+    const wrong = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: server.credentials.username, password: "wrong-password-123" },
+    });
+    clients.push(wrong);
+    const error = await wrong.getMailboxInfo(a).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(isEwsVaultError(error, "EWS_AUTH_FAILED")).toBe(true);
+    expect(String(error?.message)).not.toContain(server.credentials.password);
+  });
+});
