@@ -14,10 +14,15 @@ export interface ChunkerParams {
   readonly maxSize: number;
 }
 
+/**
+ * 8/32/128 KiB, chosen by measurement on mail (docs/repository-crypto.md, "Chunking"): mail items
+ * are small (median ~25 KiB), so the item count, not the average chunk size, sets the floor of
+ * the chunk count; below 32 KiB each halving stores ~25% less but adds ~40% more index entries.
+ */
 export const DEFAULT_CHUNKER_PARAMS: ChunkerParams = Object.freeze({
-  minSize: 16 * 1024,
-  avgSize: 64 * 1024,
-  maxSize: 256 * 1024,
+  minSize: 8 * 1024,
+  avgSize: 32 * 1024,
+  maxSize: 128 * 1024,
 });
 
 export interface Chunker {

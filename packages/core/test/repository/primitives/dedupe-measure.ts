@@ -1,18 +1,24 @@
-// Measures what a parameter choice costs and saves on a mail corpus: stored bytes after
+// Measures what a chunker parameter choice costs and saves on a mail corpus: stored bytes after
 // deduplication and compression, chunk count (each chunk costs an index entry and AEAD
-// framing), and the bytes a "one property changed" re-export adds.
+// framing), and the bytes that "one property changed" re-exports add.
 
 import { createHash } from "node:crypto";
 import { type ChunkerParams, createChunker } from "../../../src/repository/chunker/index.js";
 import { compressBlob } from "../../../src/repository/compress/index.js";
 import { SEAL_OVERHEAD } from "../../../src/repository/crypto/index.js";
-import { type MailCorpus, createPrng, encodeItem, modifyItem } from "./mail-corpus.js";
 
 /** Bytes one stored chunk costs beyond its payload: AEAD framing + an index entry of ~48 bytes. */
-export const PER_CHUNK_OVERHEAD = SEAL_OVERHEAD + 1 + 48;
+export const PER_CHUNK_OVERHEAD = SEAL_OVERHEAD + 48;
+
+/** A corpus as the engine would see it: item exports, then re-exports of modified items. */
+export interface ExportCorpus {
+  readonly exports: readonly Uint8Array[];
+  readonly modifiedExports: readonly Uint8Array[];
+}
 
 export interface DedupeResult {
   readonly params: ChunkerParams;
+  readonly items: number;
   readonly rawBytes: number;
   readonly chunks: number;
   readonly uniqueChunks: number;
@@ -20,19 +26,13 @@ export interface DedupeResult {
   readonly storedBytes: number;
   /** Items whose export is a single chunk. */
   readonly wholeItems: number;
-  /** Re-export after one property changed in `modifiedItems` items. */
-  readonly modifiedItems: number;
   readonly modifiedRawBytes: number;
+  /** What storing the modified re-exports adds. */
   readonly incrementalStoredBytes: number;
 }
 
-export function measureDedupe(
-  corpus: MailCorpus,
-  params: ChunkerParams,
-  options: { modifyFraction?: number; seed?: number; compress?: boolean } = {},
-): DedupeResult {
+export function measureDedupe(corpus: ExportCorpus, params: ChunkerParams): DedupeResult {
   const chunker = createChunker(params);
-  const doCompress = options.compress ?? true;
   const seen = new Set<string>();
   let rawBytes = 0;
   let chunks = 0;
@@ -42,10 +42,9 @@ export function measureDedupe(
     const id = createHash("sha256").update(chunk).digest("hex");
     if (seen.has(id)) return 0;
     seen.add(id);
-    return (doCompress ? compressBlob(chunk).length : chunk.length + 1) + PER_CHUNK_OVERHEAD - 1;
+    return compressBlob(chunk).length + PER_CHUNK_OVERHEAD;
   };
-  for (const item of corpus.items) {
-    const bytes = encodeItem(item);
+  for (const bytes of corpus.exports) {
     rawBytes += bytes.length;
     const parts = chunker.split(bytes);
     if (parts.length === 1) wholeItems++;
@@ -53,32 +52,20 @@ export function measureDedupe(
     for (const part of parts) storedBytes += store(part);
   }
   const uniqueChunks = seen.size;
-  const rand = createPrng(options.seed ?? 7);
-  const fraction = options.modifyFraction ?? 0.1;
-  let modifiedItems = 0;
   let modifiedRawBytes = 0;
   let incrementalStoredBytes = 0;
-  for (const item of corpus.items) {
-    if (rand() >= fraction) continue;
-    modifiedItems++;
-    const snapshot = { flag: item.flag, isRead: item.isRead, categories: [...item.categories] };
-    modifyItem(item, rand);
-    const bytes = encodeItem(item);
+  for (const bytes of corpus.modifiedExports) {
     modifiedRawBytes += bytes.length;
     for (const part of chunker.split(bytes)) incrementalStoredBytes += store(part);
-    // Restore, so that every parameter set sees the same corpus.
-    item.flag = snapshot.flag;
-    item.isRead = snapshot.isRead;
-    item.categories = snapshot.categories;
   }
   return {
     params,
+    items: corpus.exports.length,
     rawBytes,
     chunks,
     uniqueChunks,
     storedBytes,
     wholeItems,
-    modifiedItems,
     modifiedRawBytes,
     incrementalStoredBytes,
   };

@@ -56,9 +56,9 @@ function logNormal(rand: () => number, median: number, sigma: number): number {
 export interface CorpusItem {
   readonly id: number;
   readonly subject: string;
-  flag: number;
-  isRead: boolean;
-  categories: string[];
+  readonly flag: number;
+  readonly isRead: boolean;
+  readonly categories: readonly string[];
   readonly body: string;
   readonly attachments: readonly Uint8Array[];
 }
@@ -165,9 +165,24 @@ export function encodeItem(item: CorpusItem): Uint8Array {
 }
 
 /** "One property changed": the kinds of edits a user makes to mail that is already backed up. */
-export function modifyItem(item: CorpusItem, rand: () => number): void {
+export function modifyItem(item: CorpusItem, rand: () => number): CorpusItem {
   const r = rand();
-  if (r < 0.4) item.isRead = !item.isRead;
-  else if (r < 0.7) item.flag = item.flag === 0 ? 2 : 0;
-  else item.categories.push(rand() < 0.5 ? "Red category" : "Follow up");
+  if (r < 0.4) return { ...item, isRead: !item.isRead };
+  if (r < 0.7) return { ...item, flag: item.flag === 0 ? 2 : 0 };
+  return { ...item, categories: [...item.categories, rand() < 0.5 ? "Red category" : "Follow up"] };
+}
+
+/** The synthetic corpus as exports, plus re-exports of every tenth item after one edit. */
+export function syntheticExports(
+  seed: number,
+  itemCount: number,
+): { exports: Uint8Array[]; modifiedExports: Uint8Array[] } {
+  const corpus = createMailCorpus(seed, itemCount);
+  const rand = createPrng(seed ^ 0x5eed);
+  return {
+    exports: corpus.items.map(encodeItem),
+    modifiedExports: corpus.items
+      .filter((_, i) => i % 10 === 0)
+      .map((item) => encodeItem(modifyItem(item, rand))),
+  };
 }
