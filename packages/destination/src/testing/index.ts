@@ -173,10 +173,12 @@ function classified(destination: Destination, violations: string[]): Destination
     if (violation !== undefined) violations.push(`${method}: ${violation}`);
     throw error;
   };
-  const guard = async <T>(method: string, call: () => Promise<T>): Promise<T> => {
+  const guard = async <T>(method: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
     try {
       return await call();
     } catch (error) {
+      // The contract lets an aborted operation reject with the signal's own reason.
+      if (signal?.aborted === true && error === signal.reason) throw error;
       return record(method, error);
     }
   };
@@ -188,8 +190,9 @@ function classified(destination: Destination, violations: string[]): Destination
       return destination.capabilities;
     },
     save: (name: string, data: Uint8Array, options?: SaveOptions) =>
-      guard("save", () => destination.save(name, data, options)),
-    load: (name: string, options?: LoadOptions) => guard("load", () => destination.load(name, options)),
+      guard("save", () => destination.save(name, data, options), options?.signal),
+    load: (name: string, options?: LoadOptions) =>
+      guard("load", () => destination.load(name, options), options?.signal),
     stat: (name: string) => guard("stat", () => destination.stat(name)),
     remove: (name: string) => guard("remove", () => destination.remove(name)),
     close: () => guard("close", () => destination.close()),
@@ -318,6 +321,53 @@ export function describeDestinationConformance(
           expectBytes(first, original, "after the saved buffer changed");
           first.fill(1);
           expectBytes(await destination.load("copy"), original, "after a loaded buffer changed");
+        },
+        timeout,
+      );
+
+      it(
+        "saves exactly the bytes of a view into a larger buffer (byteOffset honoured)",
+        async () => {
+          const destination = await fresh();
+          const backing = randomBytes(10_000, 21);
+          const view = backing.subarray(1234, 5678);
+          await destination.save("view", view);
+          expectBytes(await destination.load("view"), backing.slice(1234, 5678), "subarray");
+          // Small Node Buffers share one pool, so they start at a non-zero byteOffset too.
+          const pooled = Buffer.from("pooled buffer contents");
+          await destination.save("pooled", pooled);
+          expectBytes(
+            await destination.load("pooled"),
+            new TextEncoder().encode("pooled buffer contents"),
+            "pooled",
+          );
+          expect((await destination.stat("view")).size).toBe(view.length);
+        },
+        timeout,
+      );
+
+      it(
+        "an aborted signal rejects with its reason and saves nothing",
+        async () => {
+          const destination = await fresh();
+          await destination.save("abort/existing", randomBytes(100, 1));
+          const controller = new AbortController();
+          const reason = new Error("aborted by the conformance suite");
+          controller.abort(reason);
+          const saveError = await destination
+            .save("abort/new", randomBytes(1000, 2), { signal: controller.signal })
+            .then(
+              () => undefined,
+              (error: unknown) => error,
+            );
+          expect(saveError, "save with an aborted signal must reject with signal.reason").toBe(reason);
+          const loadError = await destination.load("abort/existing", { signal: controller.signal }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(loadError, "load with an aborted signal must reject with signal.reason").toBe(reason);
+          await expectDestinationError(destination.load("abort/new"), "DEST_NOT_FOUND");
+          expect(await settledNames(destination, "abort/", ["abort/existing"])).toEqual(["abort/existing"]);
         },
         timeout,
       );
