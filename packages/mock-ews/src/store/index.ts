@@ -409,7 +409,7 @@ export class Store implements MailboxStore {
         ? this.#generator.publicItem(origin.folderIndex, origin.itemIndex)
         : this.#generator.item(origin.mailbox, origin.folderIndex, origin.itemIndex);
     this.#cache.set(key, data);
-    if (this.#cache.size > 64) this.#cache.delete(this.#cache.keys().next().value as string);
+    if (this.#cache.size > 16) this.#cache.delete(this.#cache.keys().next().value as string);
     return data;
   }
 
