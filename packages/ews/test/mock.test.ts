@@ -3,7 +3,13 @@
 import { type ExportResult, type FolderInfo, isEwsVaultError, type ItemSummary } from "@ewsvault/core";
 import { type MockEwsServer, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterEach, describe, expect, it } from "vitest";
-import { createEwsClient, type EwsClient, type EwsClientOptions, type ResponseInfo } from "../src/index.js";
+import {
+  createEwsClient,
+  type EwsClient,
+  type EwsClientOptions,
+  type ResponseInfo,
+  resolveEwsUrl,
+} from "../src/index.js";
 
 const servers: MockEwsServer[] = [];
 const clients: EwsClient[] = [];
@@ -109,6 +115,39 @@ describe("against the mock EWS server", () => {
     }
     expect(total).toBeGreaterThan(0);
     expect(multiPage).toBeGreaterThan(0);
+
+    // Public folders: no SyncFolderHierarchy there, so FindFolder (level by level) and FindItem paged.
+    const publicFolders = await client.findFolders(mailbox, "publicfoldersroot");
+    expect(publicFolders.length).toBeGreaterThan(0);
+    const withItems = publicFolders.find((f) => (f.totalCount ?? 0) > 0) as FolderInfo;
+    const publicItems = await client.findItems(mailbox, withItems.folderId);
+    expect(publicItems).toHaveLength(withItems.totalCount as number);
+    expect(publicItems.every((i) => i.itemClass === "IPM.Post" || i.itemClass?.startsWith("IPM."))).toBe(
+      true,
+    );
+  });
+
+  it("pages FindItem to the end with a small page size", async () => {
+    const { server, client } = await setup({}, { pageSize: 3 });
+    const mailbox = server.mailboxes[1] as string;
+    const inbox = server.folderId(mailbox, "inbox");
+    const expected = server.listItems(mailbox, inbox);
+    expect(expected.length).toBeGreaterThan(6);
+    const found = await client.findItems(mailbox, inbox);
+    expect(found.map((i) => i.itemId).sort()).toEqual([...expected].sort());
+    // One request per page; a server may need one more (empty) page to say "last".
+    const pages = server.counters().requests.FindItem ?? 0;
+    expect(pages).toBeGreaterThanOrEqual(Math.ceil(expected.length / 3));
+    expect(pages).toBeLessThanOrEqual(Math.ceil(expected.length / 3) + 1);
+  });
+
+  it("resolves the EWS URL through the mock's POX Autodiscover", async () => {
+    const { server } = await setup();
+    const url = await resolveEwsUrl(server.mailboxes[0] as string, {
+      candidates: [new URL("/autodiscover/autodiscover.xml", server.url).toString()],
+      auth: { kind: "basic", ...server.credentials },
+    });
+    expect(url).toBe(server.url);
   });
 
   it("exports a folder under a small byte cap, then uploads it into another mailbox's new folder", async () => {
