@@ -9,6 +9,13 @@ import { isConnectionError, toDestinationError } from "./errors.js";
 export interface PooledSftp {
   readonly sftp: SFTPWrapper;
   readonly id: number;
+  /**
+   * Rejects with DEST_TRANSIENT once the connection is gone. ssh2 fails the requests pending
+   * when a channel closes, but a request issued after that is queued and never answered, so
+   * every call races against this.
+   */
+  readonly dead: Promise<never>;
+  readonly broken: boolean;
 }
 
 interface Connection extends PooledSftp {
@@ -158,19 +165,34 @@ export class SftpConnectionPool {
             fail(toDestinationError(error, "open sftp channel on", this.#options.description));
             return;
           }
-          connection = { client, sftp, id: this.#nextId++, broken: false };
+          let kill: (error: DestinationError) => void = () => undefined;
+          const dead = new Promise<never>((_, reject) => {
+            kill = reject;
+          });
+          dead.catch(() => undefined);
+          connection = { client, sftp, id: this.#nextId++, broken: false, dead };
           const current = connection;
-          sftp.on("close", () => {
+          const die = () => {
             current.broken = true;
-          });
-          sftp.on("error", () => {
-            current.broken = true;
-          });
+            kill(new DestinationError("DEST_TRANSIENT", `${this.#options.description}: connection lost`));
+          };
+          sftp.on("close", die);
+          sftp.on("error", die);
+          client.on("close", die);
+          client.on("error", die);
           settled = true;
           resolve(connection);
         });
       });
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (error) {
+        // ssh2 validates the private key synchronously; its message names the problem
+        // ("Cannot parse privateKey: ...") but never the key or passphrase.
+        const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        fail(new DestinationError("DEST_CONFIG", `${this.#options.description}: ${reason}`));
+        return;
+      }
       // SFTP is request/response; Nagle's algorithm plus delayed ACKs would add ~40 ms to
       // every small request.
       client.setNoDelay(true);

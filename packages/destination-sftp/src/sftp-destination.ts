@@ -19,7 +19,7 @@ import {
   validateObjectPrefix,
 } from "@ewsvault/destination";
 import type { ConnectConfig, SFTPWrapper, Stats } from "ssh2";
-import { SftpConnectionPool } from "./connection-pool.js";
+import { type PooledSftp, SftpConnectionPool } from "./connection-pool.js";
 import { SftpStatus, sftpStatus, toDestinationError } from "./errors.js";
 import {
   type KnownHostEntry,
@@ -75,57 +75,52 @@ function positiveInteger(value: number | undefined, fallback: number, option: st
   return value;
 }
 
-/** Promisified SFTP calls; ssh2 throws synchronously for some misuse, which the Promise captures. */
+/**
+ * Promisified SFTP call on one pooled connection; settles with DEST_TRANSIENT as soon as the
+ * connection dies, even for requests ssh2 would leave unanswered.
+ */
 function call<T>(
-  invoke: (callback: (error: Error | null | undefined, value: T) => void) => void,
+  connection: PooledSftp,
+  invoke: (sftp: SFTPWrapper, callback: (error: Error | null | undefined, value: T) => void) => void,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    invoke((error, value) => {
+  if (connection.broken) return connection.dead;
+  const request = new Promise<T>((resolve, reject) => {
+    invoke(connection.sftp, (error, value) => {
       if (error !== undefined && error !== null) reject(error);
       else resolve(value);
     });
   });
+  return Promise.race([request, connection.dead]);
 }
 
-const sftpOpen = (sftp: SFTPWrapper, path: string, flags: "r" | "wx") =>
-  call<Buffer>((cb) => sftp.open(path, flags, cb));
-const sftpClose = (sftp: SFTPWrapper, handle: Buffer) =>
-  call<void>((cb) => sftp.close(handle, (e) => cb(e, undefined)));
-const sftpStat = (sftp: SFTPWrapper, path: string) => call<Stats>((cb) => sftp.stat(path, cb));
-const sftpFstat = (sftp: SFTPWrapper, handle: Buffer) => call<Stats>((cb) => sftp.fstat(handle, cb));
-const sftpUnlink = (sftp: SFTPWrapper, path: string) =>
-  call<void>((cb) => sftp.unlink(path, (e) => cb(e, undefined)));
-const sftpMkdir = (sftp: SFTPWrapper, path: string) =>
-  call<void>((cb) => sftp.mkdir(path, (e) => cb(e, undefined)));
-const sftpRename = (sftp: SFTPWrapper, from: string, to: string) =>
-  call<void>((cb) => sftp.rename(from, to, (e) => cb(e, undefined)));
-const sftpPosixRename = (sftp: SFTPWrapper, from: string, to: string) =>
-  call<void>((cb) => sftp.ext_openssh_rename(from, to, (e) => cb(e, undefined)));
-const sftpFsync = (sftp: SFTPWrapper, handle: Buffer) =>
-  call<void>((cb) => sftp.ext_openssh_fsync(handle, (e) => cb(e, undefined)));
-const sftpReaddir = (sftp: SFTPWrapper, path: string) =>
-  call<Array<{ filename: string; attrs: Stats }>>((cb) => sftp.readdir(path, cb));
-const sftpWrite = (
-  sftp: SFTPWrapper,
-  handle: Buffer,
-  data: Buffer,
-  offset: number,
-  length: number,
-  position: number,
-) => call<void>((cb) => sftp.write(handle, data, offset, length, position, (e) => cb(e, undefined)));
-const sftpRead = (
-  sftp: SFTPWrapper,
-  handle: Buffer,
-  into: Buffer,
-  offset: number,
-  length: number,
-  position: number,
-) =>
-  call<number>((cb) => sftp.read(handle, into, offset, length, position, (e, bytesRead) => cb(e, bytesRead)));
+type Conn = PooledSftp;
+const done = (cb: (error: Error | null | undefined, value: undefined) => void) => (error?: Error | null) =>
+  cb(error, undefined);
+const sftpOpen = (c: Conn, path: string, flags: "r" | "wx") =>
+  call<Buffer>(c, (sftp, cb) => sftp.open(path, flags, cb));
+const sftpClose = (c: Conn, handle: Buffer) => call<void>(c, (sftp, cb) => sftp.close(handle, done(cb)));
+const sftpStat = (c: Conn, path: string) => call<Stats>(c, (sftp, cb) => sftp.stat(path, cb));
+const sftpFstat = (c: Conn, handle: Buffer) => call<Stats>(c, (sftp, cb) => sftp.fstat(handle, cb));
+const sftpUnlink = (c: Conn, path: string) => call<void>(c, (sftp, cb) => sftp.unlink(path, done(cb)));
+const sftpMkdir = (c: Conn, path: string) => call<void>(c, (sftp, cb) => sftp.mkdir(path, done(cb)));
+const sftpRename = (c: Conn, from: string, to: string) =>
+  call<void>(c, (sftp, cb) => sftp.rename(from, to, done(cb)));
+const sftpPosixRename = (c: Conn, from: string, to: string) =>
+  call<void>(c, (sftp, cb) => sftp.ext_openssh_rename(from, to, done(cb)));
+const sftpFsync = (c: Conn, handle: Buffer) =>
+  call<void>(c, (sftp, cb) => sftp.ext_openssh_fsync(handle, done(cb)));
+const sftpReaddir = (c: Conn, path: string) =>
+  call<Array<{ filename: string; attrs: Stats }>>(c, (sftp, cb) => sftp.readdir(path, cb));
+const sftpWrite = (c: Conn, handle: Buffer, data: Buffer, offset: number, length: number, position: number) =>
+  call<void>(c, (sftp, cb) => sftp.write(handle, data, offset, length, position, done(cb)));
+const sftpRead = (c: Conn, handle: Buffer, into: Buffer, offset: number, length: number, position: number) =>
+  call<number>(c, (sftp, cb) =>
+    sftp.read(handle, into, offset, length, position, (e, bytesRead) => cb(e, bytesRead)),
+  );
 
-function hasExtension(sftp: SFTPWrapper, name: string): boolean {
+function hasExtension(connection: Conn, name: string): boolean {
   // ssh2 keeps the server's advertised extensions here; there is no public accessor.
-  const extensions = (sftp as unknown as { _extensions?: Record<string, string> })._extensions;
+  const extensions = (connection.sftp as unknown as { _extensions?: Record<string, string> })._extensions;
   return extensions?.[name] !== undefined;
 }
 
@@ -317,7 +312,7 @@ export class SftpDestination implements Destination {
     if (this.#closed) throw new DestinationError("DEST_CLOSED", `${this.description} is closed`);
   }
 
-  async #mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
+  async #mkdirs(sftp: Conn, dir: string): Promise<void> {
     if (this.#knownDirs.has(dir) || dir === "." || dir === "/" || dir === "") return;
     try {
       await sftpMkdir(sftp, dir);
@@ -339,7 +334,7 @@ export class SftpDestination implements Destination {
     this.#knownDirs.add(dir);
   }
 
-  async #isDirectory(sftp: SFTPWrapper, path: string): Promise<boolean> {
+  async #isDirectory(sftp: Conn, path: string): Promise<boolean> {
     try {
       return (await sftpStat(sftp, path)).isDirectory();
     } catch {
@@ -357,7 +352,7 @@ export class SftpDestination implements Destination {
     const temp = `${dir}/${TEMP_PREFIX}${randomBytes(12).toString("hex")}`;
     let stage = "save";
     try {
-      await this.#pool.use(async ({ sftp }) => {
+      await this.#pool.use(async (sftp) => {
         options.signal?.throwIfAborted();
         let handle: Buffer;
         try {
@@ -404,7 +399,7 @@ export class SftpDestination implements Destination {
     }
   }
 
-  async #renameExclusive(sftp: SFTPWrapper, temp: string, target: string, name: string): Promise<void> {
+  async #renameExclusive(sftp: Conn, temp: string, target: string, name: string): Promise<void> {
     try {
       await sftpRename(sftp, temp, target);
     } catch (error) {
@@ -430,7 +425,7 @@ export class SftpDestination implements Destination {
     return new DestinationError("DEST_ALREADY_EXISTS", `sftp save ${JSON.stringify(name)}: already exists`);
   }
 
-  async #writeAll(sftp: SFTPWrapper, handle: Buffer, body: Buffer, signal?: AbortSignal): Promise<void> {
+  async #writeAll(sftp: Conn, handle: Buffer, body: Buffer, signal?: AbortSignal): Promise<void> {
     const chunk = this.#chunkSize;
     const count = Math.ceil(body.length / chunk);
     await pipelined(count, this.#inFlight, async (index) => {
@@ -446,7 +441,7 @@ export class SftpDestination implements Destination {
     this.#check(name);
     const path = this.#path(name);
     try {
-      return await this.#pool.use(async ({ sftp }) => {
+      return await this.#pool.use(async (sftp) => {
         options.signal?.throwIfAborted();
         const handle = await sftpOpen(sftp, path, "r");
         try {
@@ -467,7 +462,7 @@ export class SftpDestination implements Destination {
   }
 
   async #readRange(
-    sftp: SFTPWrapper,
+    sftp: Conn,
     handle: Buffer,
     start: number,
     length: number,
@@ -504,7 +499,7 @@ export class SftpDestination implements Destination {
   async stat(name: string): Promise<ObjectInfo> {
     this.#check(name);
     try {
-      const stats = await this.#pool.use(({ sftp }) => sftpStat(sftp, this.#path(name)));
+      const stats = await this.#pool.use((sftp) => sftpStat(sftp, this.#path(name)));
       if (!stats.isFile()) {
         throw new DestinationError("DEST_NOT_FOUND", `sftp stat ${JSON.stringify(name)}: not a file`);
       }
@@ -525,7 +520,7 @@ export class SftpDestination implements Destination {
       const relDir = pending.pop() as string;
       let entries: Array<{ filename: string; attrs: Stats }>;
       try {
-        entries = await this.#pool.use(({ sftp }) =>
+        entries = await this.#pool.use((sftp) =>
           sftpReaddir(sftp, relDir === "" ? this.#root : this.#path(relDir)),
         );
       } catch (error) {
@@ -557,7 +552,7 @@ export class SftpDestination implements Destination {
     this.#check(name);
     const path = this.#path(name);
     try {
-      await this.#pool.use(async ({ sftp }) => {
+      await this.#pool.use(async (sftp) => {
         try {
           await sftpUnlink(sftp, path);
         } catch (error) {
