@@ -679,6 +679,41 @@ export function describeDestinationConformance(
       );
 
       it(
+        "while other objects are saved and removed, untouched objects are listed exactly once",
+        async () => {
+          const destination = await fresh();
+          const stable = Array.from({ length: 100 }, (_, i) => `mix/s-${String(i).padStart(3, "0")}`);
+          await mapWithConcurrency(stable, destination.capabilities.maxConnections, (objectName, i) =>
+            destination.save(objectName, randomBytes(16, i)),
+          );
+          expect(await settledNames(destination, "mix/", stable)).toEqual(stable);
+          let churning = true;
+          const churn = (async () => {
+            // Same directory (or key range) as the stable objects, so the listing walks through the churn.
+            for (let i = 0; churning || i < 10; i++) {
+              await destination.save(`mix/c-${String(i % 20).padStart(3, "0")}`, randomBytes(16, 1000 + i));
+              if (i % 3 === 0) await destination.remove(`mix/c-${String((i + 7) % 20).padStart(3, "0")}`);
+            }
+          })();
+          let listed: string[];
+          try {
+            listed = (await collect(destination.list("mix/"))).map((info) => info.name);
+          } finally {
+            churning = false;
+            await churn;
+          }
+          const counts = new Map<string, number>();
+          for (const objectName of listed) counts.set(objectName, (counts.get(objectName) ?? 0) + 1);
+          for (const objectName of stable) expect(counts.get(objectName), objectName).toBe(1);
+          for (const [objectName, count] of counts) {
+            expect(objectName).toMatch(/^mix\/[sc]-\d{3}$/);
+            expect(count, `${objectName} listed ${count} times`).toBe(1);
+          }
+        },
+        timeout,
+      );
+
+      it(
         "reflects removes and overwrites (one entry, new size)",
         async () => {
           const destination = await fresh();
