@@ -58,6 +58,8 @@ export interface MockEwsServer {
   /** Creates a folder below `parent`; returns its id. */
   addFolder(mailbox: string, parent: FolderRef, displayName: string, folderClass?: string): string;
   renameFolder(folderId: string, displayName: string): void;
+  /** Moves a folder below another (its id stays; SyncFolderHierarchy reports an Update). */
+  moveFolder(folderId: string, parent: FolderRef): void;
   deleteFolder(folderId: string): void;
 }
 
@@ -161,6 +163,11 @@ export async function startMockEwsServer(options: MockEwsServerOptions = {}): Pr
       }),
     renameFolder: (folderId, displayName) =>
       wrap(() => store.renameFolder(store.findFolder(folderId), displayName)),
+    moveFolder: (folderId, parent) =>
+      wrap(() => {
+        const folder = store.findFolder(folderId);
+        store.moveFolder(folder, resolveFolder(store, folder.mailbox, parent));
+      }),
     deleteFolder: (folderId) => wrap(() => store.deleteFolder(store.findFolder(folderId))),
   };
 }

@@ -322,8 +322,11 @@ export const deleteItem: Operation = {
           ctx.store.distinguishedFolder(mailbox, "recoverableitemsdeletions"),
           false,
         );
-      } else if (type === "MoveToDeletedItems" && record.folder.distinguishedName !== "deleteditems") {
-        ctx.store.transferItem(record, ctx.store.distinguishedFolder(mailbox, "deleteditems"), false);
+      } else if (type === "MoveToDeletedItems") {
+        // From Deleted Items itself, Exchange soft-deletes into Recoverable Items.
+        const target =
+          record.folder.distinguishedName === "deleteditems" ? "recoverableitemsdeletions" : "deleteditems";
+        ctx.store.transferItem(record, ctx.store.distinguishedFolder(mailbox, target), false);
       } else {
         ctx.store.removeItem(record);
       }

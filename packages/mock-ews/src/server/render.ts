@@ -568,14 +568,7 @@ export function renderFolder(store: Store, folder: FolderRecord, shape: FolderSh
     out += el("t:DistinguishedFolderId", folder.distinguishedName);
   }
   if (element === "Folder" || element === "TasksFolder") {
-    if (want("folder:unreadcount", true)) {
-      let unread = 0;
-      if (folder.pending === undefined || folder.pending.count <= 2000) {
-        for (const item of store.folderItems(folder))
-          if (!item.isAssociated && !store.itemData(item).isRead) unread++;
-      }
-      out += el("t:UnreadCount", unread);
-    }
+    if (want("folder:unreadcount", true)) out += el("t:UnreadCount", store.unreadCount(folder));
   }
   return `${out}</t:${element}>`;
 }

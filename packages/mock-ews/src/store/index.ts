@@ -56,6 +56,8 @@ export interface FolderRecord {
   items: Map<number, ItemRecord>;
   tombstones: Tombstone[];
   deleted: boolean;
+  /** Unread normal items, computed on first use and then maintained (undefined: not computed yet). */
+  unread: number | undefined;
 }
 
 export interface MailboxState {
@@ -252,6 +254,7 @@ export class Store implements MailboxStore {
       items: new Map(),
       tombstones: [],
       deleted: false,
+      unread: undefined,
     };
     mailbox.folders.set(folder.serial, folder);
     parent?.children.push(folder);
@@ -446,11 +449,27 @@ export class Store implements MailboxStore {
     if (content.searchKey !== undefined) record.searchKey = content.searchKey;
     folder.items.set(record.serial, record);
     mailbox.items.set(record.serial, record);
+    if (folder.unread !== undefined && !record.isAssociated && !this.itemData(record).isRead) folder.unread++;
     return record;
+  }
+
+  /** Unread normal items of a folder (the first call regenerates the folder's items once). */
+  unreadCount(folder: FolderRecord): number {
+    if (folder.unread === undefined) {
+      let unread = 0;
+      for (const item of this.folderItems(folder))
+        if (!item.isAssociated && !this.itemData(item).isRead) unread++;
+      folder.unread = unread;
+    }
+    return folder.unread;
   }
 
   /** Replaces an item's content; `readOnly` marks a change of the read flag alone (ReadFlagChange). */
   updateItem(record: ItemRecord, data: MockItemData, readOnly = false): void {
+    const folder = record.folder;
+    if (folder.unread !== undefined && !record.isAssociated) {
+      folder.unread += (data.isRead ? 0 : 1) - (this.itemData(record).isRead ? 0 : 1);
+    }
     const seq = ++record.folder.mailbox.seq;
     record.data = data;
     record.lastSeq = seq;
@@ -461,6 +480,7 @@ export class Store implements MailboxStore {
 
   removeItem(record: ItemRecord): void {
     const folder = record.folder;
+    if (folder.unread !== undefined && !record.isAssociated && !this.itemData(record).isRead) folder.unread--;
     const seq = ++folder.mailbox.seq;
     folder.items.delete(record.serial);
     folder.mailbox.items.delete(record.serial);
