@@ -5,9 +5,11 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
@@ -367,6 +369,65 @@ export class S3Destination implements Destination {
       // S3 answers 204 for a missing key, but some compatible servers say NoSuchKey.
       if (mapped.code === "DEST_NOT_FOUND") return;
       throw mapped;
+    }
+  }
+
+  /**
+   * Aborts multipart uploads under this destination's prefix that were started more than
+   * `olderThanMs` ago (default 24 h) and resolves to how many it aborted. A save interrupted
+   * while the server was unreachable cannot abort its own upload; its parts are invisible but
+   * billed until this (or a bucket lifecycle rule) removes them. The age threshold keeps it from
+   * cutting off uploads other writers have in flight.
+   */
+  async abortIncompleteUploads(options: { olderThanMs?: number } = {}): Promise<number> {
+    const olderThanMs = options.olderThanMs ?? 86_400_000;
+    if (!Number.isSafeInteger(olderThanMs) || olderThanMs < 0) {
+      throw new TypeError("olderThanMs must be a non-negative integer");
+    }
+    this.assertOpen();
+    const cutoff = Date.now() - olderThanMs;
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      for (;;) {
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.keyPrefix || undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+        for (const upload of page.Uploads ?? []) {
+          if (upload.Key === undefined || upload.UploadId === undefined) continue;
+          if (!upload.Key.startsWith(this.keyPrefix)) continue;
+          if (upload.Initiated !== undefined && upload.Initiated.getTime() > cutoff) continue;
+          try {
+            await this.client.send(
+              new AbortMultipartUploadCommand({
+                Bucket: this.bucket,
+                Key: upload.Key,
+                UploadId: upload.UploadId,
+              }),
+            );
+            aborted += 1;
+          } catch (error) {
+            // Someone else finished or aborted it in the meantime: the goal is reached.
+            if (toDestinationError(error, "abort upload", upload.Key).code !== "DEST_NOT_FOUND") throw error;
+          }
+        }
+        if (
+          page.IsTruncated !== true ||
+          (page.NextKeyMarker === undefined && page.NextUploadIdMarker === undefined)
+        ) {
+          return aborted;
+        }
+        keyMarker = page.NextKeyMarker;
+        uploadIdMarker = page.NextUploadIdMarker;
+      }
+    } catch (error) {
+      throw this.fail(error, "abort incomplete uploads", this.keyPrefix || "(bucket)");
     }
   }
 

@@ -4,7 +4,7 @@
 // server or network is still unwell", not "retry immediately".
 import { DestinationError, type DestinationErrorCode } from "@ewsvault/destination";
 
-const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchVersion"]);
+const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchVersion", "NoSuchUpload"]);
 const PERMISSION = new Set([
   "AccessDenied",
   "AccessDeniedByLock",

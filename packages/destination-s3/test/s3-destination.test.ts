@@ -1,16 +1,20 @@
 // S3-specific behaviour against a real S3-compatible server (moto on loopback): multipart
-// uploads, ranges, create-only writes, the key prefix and storage class as the server records
-// them. The generic contract is covered by the shared conformance suite.
+// uploads, ranges, create-only writes, aborts, the key prefix, storage class and Object Lock as
+// the server records them. The generic contract is covered by the shared conformance suite.
 import { randomBytes } from "node:crypto";
 import {
+  DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
   ListObjectsV2Command,
-  type S3Client,
+  PutObjectCommand,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import { isDestinationError } from "@ewsvault/destination";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type S3DestinationOptions, createS3Destination } from "../src/index.js";
+import { type S3DestinationOptions, createS3Destination, toDestinationError } from "../src/index.js";
 import {
   MOTO_ACCESS_KEY,
   MOTO_SECRET_KEY,
@@ -21,9 +25,19 @@ import {
 } from "./support/moto-server.js";
 
 const BUCKET = "ewsvault-s3-behaviour";
+const MIB = 1024 * 1024;
 let server: MotoServer;
 let admin: S3Client;
 let counter = 0;
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (error: unknown) => error,
+  );
+}
 
 function destination(extra: Partial<S3DestinationOptions> = {}) {
   counter += 1;
@@ -187,5 +201,115 @@ describe("S3Destination against moto", () => {
     expect(listCalls).toBe(3);
     await dest.close();
     client.destroy();
+  });
+});
+
+describe("Object Lock", () => {
+  it("writes objects under retention, and the server refuses to delete the locked version", async () => {
+    {
+      await createBucket(server.endpoint, "immutable", true);
+      // The destination runs on a client of ours so the test can see the headers it sends.
+      const client = adminClient(server.endpoint);
+      const sent: { command: string; headers: Record<string, string> }[] = [];
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          sent.push({ command: String(context.commandName), headers: { ...request.headers } });
+          return next(args);
+        },
+        { step: "finalizeRequest", name: "recordHeaders" },
+      );
+      const dest = createS3Destination({
+        bucket: "immutable",
+        prefix: "repo",
+        client,
+        objectLock: { mode: "COMPLIANCE", retentionDays: 1 },
+        multipartThreshold: 5 * MIB,
+        partSize: 5 * MIB,
+      });
+      const small = randomBytes(100);
+      const large = randomBytes(6 * MIB);
+      await dest.save("snapshots/s1", small);
+      await dest.save("data/p1", large);
+
+      // Single PUT: the server stored the retention and refuses to delete that version.
+      const head = await admin.send(new HeadObjectCommand({ Bucket: "immutable", Key: "repo/snapshots/s1" }));
+      expect(head.ObjectLockMode).toBe("COMPLIANCE");
+      const until = head.ObjectLockRetainUntilDate?.getTime() ?? 0;
+      expect(Math.abs(until - (Date.now() + 86_400_000))).toBeLessThan(10 * 60_000);
+      expect(head.VersionId).toBeTruthy();
+      const refused = await rejection(
+        admin.send(
+          new DeleteObjectCommand({
+            Bucket: "immutable",
+            Key: "repo/snapshots/s1",
+            VersionId: head.VersionId,
+          }),
+        ),
+      );
+      expect(toDestinationError(refused, "delete", "repo/snapshots/s1").code).toBe("DEST_PERMISSION");
+
+      // Multipart: moto ignores lock headers on CreateMultipartUpload (AWS applies them), so
+      // here only the request is checked: retention and a checksum algorithm went with it.
+      const create = sent.find((entry) => entry.command === "CreateMultipartUploadCommand");
+      expect(create?.headers["x-amz-object-lock-mode"]).toBe("COMPLIANCE");
+      expect(create?.headers["x-amz-object-lock-retain-until-date"]).toBeTruthy();
+      expect(create?.headers["x-amz-checksum-algorithm"]).toBe("CRC32");
+      const parts = sent.filter((entry) => entry.command === "UploadPartCommand");
+      expect(parts).toHaveLength(2);
+      for (const part of parts) expect(part.headers["x-amz-checksum-crc32"]).toBeTruthy();
+      const put = sent.find((entry) => entry.command === "PutObjectCommand");
+      expect(put?.headers["x-amz-object-lock-mode"]).toBe("COMPLIANCE");
+      expect(put?.headers["x-amz-checksum-crc32"]).toBeTruthy();
+
+      // remove() on a versioned bucket only adds a delete marker: the name is gone for the
+      // repository, the locked bytes stay recoverable until the retention ends.
+      await dest.remove("snapshots/s1");
+      expect(isDestinationError(await rejection(dest.stat("snapshots/s1")), "DEST_NOT_FOUND")).toBe(true);
+      const versions = await admin.send(
+        new ListObjectVersionsCommand({ Bucket: "immutable", Prefix: "repo/snapshots/s1" }),
+      );
+      const kept = versions.Versions?.[0]?.VersionId;
+      expect(kept).toBeTruthy();
+      const recovered = await admin.send(
+        new GetObjectCommand({ Bucket: "immutable", Key: "repo/snapshots/s1", VersionId: kept }),
+      );
+      expect(Buffer.from(await recovered.Body!.transformToByteArray()).equals(small)).toBe(true);
+      await dest.close();
+      client.destroy();
+
+      // Without a checksum S3 rejects retention headers; the destination always sends one.
+      const bare = new S3Client({
+        endpoint: server.endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: MOTO_ACCESS_KEY, secretAccessKey: MOTO_SECRET_KEY },
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        maxAttempts: 1,
+      });
+      const withoutChecksum = await rejection(
+        bare.send(
+          new PutObjectCommand({
+            Bucket: "immutable",
+            Key: "repo/raw",
+            Body: small,
+            ObjectLockMode: "COMPLIANCE",
+            ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000),
+          }),
+        ),
+      );
+      expect(withoutChecksum).toBeInstanceOf(Error);
+      bare.destroy();
+    }
+  });
+
+  it("rejects bad Object Lock options as programmer mistakes", () => {
+    const base = { bucket: "b", endpoint: "http://127.0.0.1:9" };
+    expect(() =>
+      createS3Destination({ ...base, objectLock: { mode: "FOREVER" as "COMPLIANCE", retentionDays: 1 } }),
+    ).toThrow(TypeError);
+    expect(() =>
+      createS3Destination({ ...base, objectLock: { mode: "GOVERNANCE", retentionDays: 0 } }),
+    ).toThrow(TypeError);
   });
 });
