@@ -3,6 +3,7 @@
 // locks, and the maintenance entry points (verify, forget, prune) implemented beside it.
 
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Destination, isDestinationError } from "@ewsvault/destination";
@@ -48,6 +49,7 @@ import {
 } from "./locks.js";
 import { type BlobLocation, MasterIndex } from "./master-index.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
+import { SealPool } from "./seal-pool.js";
 import { type Sealer, createSealer } from "./sealer.js";
 import {
   type Snapshot,
@@ -72,6 +74,7 @@ export interface InitRepositoryOptions {
   readonly packSize?: number;
   readonly cacheDir?: string;
   readonly lockStaleAfterMs?: number;
+  readonly workers?: number;
 }
 
 export interface OpenRepositoryOptions {
@@ -86,6 +89,11 @@ export interface OpenRepositoryOptions {
   readonly cacheDir?: string;
   /** A lock not refreshed for this long is stale; default 30 minutes. */
   readonly lockStaleAfterMs?: number;
+  /**
+   * Worker threads that compress and encrypt for this repository's writers; 0 does it on the
+   * calling thread. Default: available CPU cores, at most 4. Started on first use.
+   */
+  readonly workers?: number;
 }
 
 export interface MailboxLock {
@@ -223,6 +231,7 @@ export async function initRepository(options: InitRepositoryOptions): Promise<Re
     unlockedKey: unlocked,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     ...(options.lockStaleAfterMs === undefined ? {} : { lockStaleAfterMs: options.lockStaleAfterMs }),
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
   });
 }
 
@@ -302,6 +311,8 @@ export class RepositoryImpl implements Repository, WriterContext {
   private backupLock: Promise<LockHandle> | undefined;
   private backupUsers = 0;
   private closed = false;
+  private readonly workerCount: number;
+  private pool: SealPool | undefined;
 
   constructor(
     readonly destination: Destination,
@@ -315,10 +326,19 @@ export class RepositoryImpl implements Repository, WriterContext {
     this.packSize = config.packSize;
     this.idKey = keys.idKey;
     this.lockStaleAfterMs = options.lockStaleAfterMs ?? DEFAULT_LOCK_STALE_AFTER_MS;
+    this.workerCount = options.workers ?? Math.min(4, availableParallelism());
+    if (!Number.isInteger(this.workerCount) || this.workerCount < 0)
+      throw new TypeError("workers must be an integer >= 0");
     this.limit = pLimit(Math.max(1, destination.capabilities.maxConnections));
     this.cache = new LocalCache(
       options.cacheDir === undefined ? undefined : join(options.cacheDir, config.id),
     );
+  }
+
+  sealPool(): SealPool | undefined {
+    if (this.workerCount === 0) return undefined;
+    this.pool ??= new SealPool(this.keys.dataKey, this.workerCount);
+    return this.pool;
   }
 
   io<T>(fn: () => Promise<T>): Promise<T> {
@@ -876,6 +896,8 @@ export class RepositoryImpl implements Repository, WriterContext {
       await this.releaseBackupLock();
     }
     this.closed = true;
+    await this.pool?.close();
+    this.pool = undefined;
     if (firstError !== undefined) throw firstError;
   }
 }

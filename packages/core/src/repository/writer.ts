@@ -8,10 +8,19 @@ import type { Destination } from "@ewsvault/destination";
 import { EwsVaultError } from "../errors.js";
 import { sealBlob, blobId } from "./blob.js";
 import type { Chunker } from "./chunker/index.js";
-import { type BlobType, MiB, canonicalJson, indexObjectName, packObjectName, utf8 } from "./format.js";
+import {
+  type BlobType,
+  MiB,
+  blobAd,
+  canonicalJson,
+  indexObjectName,
+  packObjectName,
+  utf8,
+} from "./format.js";
 import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";
 import type { MasterIndex } from "./master-index.js";
 import { PackBuilder } from "./pack.js";
+import type { SealPool } from "./seal-pool.js";
 import type { Sealer } from "./sealer.js";
 import { collectTreeRefs } from "./tree-refs.js";
 
@@ -66,6 +75,8 @@ export interface WriterContext {
   readonly index: MasterIndex;
   /** Blob id -> writer whose pack holds it and has not indexed it yet (shared by writers of one repository). */
   readonly pending: Map<string, WriterImpl>;
+  /** The repository's worker pool for compress + seal, or undefined to do it inline. */
+  sealPool(): SealPool | undefined;
   /** Limits concurrent destination calls of the whole repository. */
   io<T>(fn: () => Promise<T>): Promise<T>;
   /** Called once an index file is durable; adds it to the master index and the local cache. */
@@ -73,12 +84,16 @@ export interface WriterContext {
   writerClosed(writer: WriterImpl): Promise<void>;
 }
 
+/** Below this many new bytes per call, sealing inline is cheaper than a round trip to a worker. */
+const POOL_MIN_BYTES = 64 * 1024;
+
 /** Packs in flight per writer: bounds memory to about (1 + this) packs. */
 const MAX_UPLOADS = 2;
 
 export class WriterImpl implements RepositoryWriter {
   private pack = new PackBuilder();
   private readonly uploads = new Set<Promise<void>>();
+  private readonly sealing = new Set<Promise<void>>();
   private unindexed: IndexedPack[] = [];
   private unindexedBytes = 0;
   private readonly mine = new Set<string>();
@@ -121,19 +136,33 @@ export class WriterImpl implements RepositoryWriter {
     this.mine.clear();
   }
 
-  /** Returns sealed bytes added (0 when the blob is known or in flight). */
-  private store(type: BlobType, id: string, plain: Uint8Array): number {
-    if (this.ctx.index.blobs.has(id)) return 0;
+  /**
+   * Claims a blob for this writer. False when it is already indexed or in flight (then a
+   * dependency on the holding writer is recorded so checkpoint() covers it).
+   */
+  private claim(id: string): boolean {
+    if (this.ctx.index.blobs.has(id)) return false;
     const holder = this.ctx.pending.get(id);
     if (holder !== undefined) {
       if (holder !== this) this.foreign.add(holder);
-      return 0;
+      return false;
     }
-    const sealed = sealBlob(this.ctx.sealer, type, id, plain);
     this.ctx.pending.set(id, this);
     this.mine.add(id);
-    this.pack.add(type, id, sealed, plain.length);
+    return true;
+  }
+
+  private addSealed(type: BlobType, id: string, sealed: Uint8Array, rawLength: number): void {
+    if (!this.mine.has(id)) return; // the writer failed meanwhile; nothing of it becomes durable
+    this.pack.add(type, id, sealed, rawLength);
     if (this.pack.size >= this.ctx.packSize) this.sealPack();
+  }
+
+  /** Returns sealed bytes added (0 when the blob is known or in flight). */
+  private store(type: BlobType, id: string, plain: Uint8Array): number {
+    if (!this.claim(id)) return 0;
+    const sealed = sealBlob(this.ctx.sealer, type, id, plain);
+    this.addSealed(type, id, sealed, plain.length);
     return sealed.length;
   }
 
@@ -168,16 +197,41 @@ export class WriterImpl implements RepositoryWriter {
     if (!(bytes instanceof Uint8Array)) throw new TypeError("saveData expects a Uint8Array");
     this.assertUsable();
     const blobIds: string[] = [];
+    const fresh: { id: string; chunk: Uint8Array }[] = [];
     let newBytes = 0;
-    let storedBytes = 0;
     for (const chunk of this.ctx.chunker.split(bytes)) {
       const id = blobId(this.ctx.idKey, "data", chunk);
       blobIds.push(id);
-      const stored = this.store("data", id, chunk);
-      if (stored > 0) {
+      if (this.claim(id)) {
+        fresh.push({ id, chunk });
         newBytes += chunk.length;
-        storedBytes += stored;
       }
+    }
+    let storedBytes = 0;
+    const pool = newBytes >= POOL_MIN_BYTES ? this.ctx.sealPool() : undefined;
+    if (pool === undefined) {
+      for (const { id, chunk } of fresh) {
+        const sealed = sealBlob(this.ctx.sealer, "data", id, chunk);
+        storedBytes += sealed.length;
+        this.addSealed("data", id, sealed, chunk.length);
+      }
+    } else {
+      // Tracked until the sealed blobs are in the pack, so checkpoint() waits for them.
+      const step = pool.seal(fresh.map(({ id, chunk }) => ({ data: chunk, ad: blobAd("data", id) }))).then(
+        (sealed) => {
+          fresh.forEach(({ id, chunk }, i) => {
+            storedBytes += sealed[i]!.length;
+            this.addSealed("data", id, sealed[i]!, chunk.length);
+          });
+        },
+        (error: unknown) => {
+          this.fail(error);
+          throw error;
+        },
+      );
+      const tracked: Promise<void> = step.finally(() => this.sealing.delete(tracked));
+      this.sealing.add(tracked);
+      await step;
     }
     await this.afterStore();
     return { blobIds, size: bytes.length, newBytes, storedBytes };
@@ -233,6 +287,7 @@ export class WriterImpl implements RepositoryWriter {
   /** Makes this writer's own blobs durable (no recursion into other writers). */
   async flushOwn(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    await Promise.allSettled([...this.sealing]);
     this.sealPack();
     await Promise.all([...this.uploads]);
     await this.writeIndex();

@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { isEwsVaultError } from "../../src/errors.js";
-import { SMALL_CHUNKS, concat, digest, mailText, newRepository, seededBytes } from "./helpers.js";
+import { createMemoryDestination } from "@ewsvault/destination";
+import { initRepository, openRepository } from "../../src/repository/index.js";
+import {
+  FAST_KDF,
+  PASSWORD,
+  SMALL_CHUNKS,
+  concat,
+  digest,
+  mailText,
+  newRepository,
+  seededBytes,
+} from "./helpers.js";
 
 describe("repository round trip", () => {
   it("stores and loads random and mail-like data byte for byte", async () => {
@@ -143,5 +154,30 @@ describe("repository round trip", () => {
     await a.close();
     await b.close();
     await repo.close();
+  });
+
+  it("inline and worker-thread sealing write the same format (either reads the other)", async () => {
+    const destination = createMemoryDestination();
+    const inline = await initRepository({ destination, password: PASSWORD, kdf: FAST_KDF, workers: 0 });
+    const pooled = await openRepository({ destination, password: PASSWORD, workers: 2 });
+    const data = [mailText(1, 400_000), seededBytes(2, 300_000)];
+    const w1 = await pooled.startWriter();
+    const viaPool = await Promise.all(data.map((d) => w1.saveData(d)));
+    await w1.close();
+    const w2 = await inline.startWriter();
+    const viaInline = await w2.saveData(concat(mailText(3, 200_000), seededBytes(4, 200_000)));
+    await w2.close();
+    for (const [i, s] of viaPool.entries()) {
+      expect(s.newBytes).toBe(data[i]!.length);
+      expect(digest(await inline.loadData(s.blobIds))).toBe(digest(data[i]!));
+    }
+    await pooled.close();
+    const reopened = await openRepository({ destination, password: PASSWORD, workers: 2 });
+    expect(digest(await reopened.loadData(viaInline.blobIds))).toBe(
+      digest(concat(mailText(3, 200_000), seededBytes(4, 200_000))),
+    );
+    expect((await reopened.verify({ readData: true })).problems).toEqual([]);
+    await reopened.close();
+    await inline.close();
   });
 });

@@ -1,0 +1,136 @@
+// pnpm bench:pipeline — our backup pipeline against restic on the same mock-generated mail.
+//
+//   tsx --conditions=source benchmarks/pipeline/run.ts [--mib 512] [--workers N] [--keep]
+//
+// 1. Writes >= 500 MiB of mock item exports (4 mailboxes) as files (not timed).
+// 2. Runs our pipeline over them in a child process (timed, peak RSS of that process).
+// 3. Backs the same directory up with restic (repository version 2, default compression).
+// Prints progress, then one JSON line: {ourMiBps, resticMiBps, speedRatio, ourStoredBytes,
+// resticStoredBytes, sizeRatio, peakRssMiB}. The restic password is set only in restic's env.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { exportEncoder, writeCorpus } from "./corpus.js";
+
+const MiB = 1024 * 1024;
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const targetMiB = Number(opt("--mib") ?? 512);
+const workers = opt("--workers");
+
+function ensureRestic(): string {
+  try {
+    return execFileSync("sh", ["-c", "command -v restic"]).toString().trim();
+  } catch {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "restic"], {
+      stdio: "ignore",
+      env,
+    });
+    return execFileSync("sh", ["-c", "command -v restic"]).toString().trim();
+  }
+}
+
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+function run(
+  command: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; seconds: number; peakRssMiB?: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, argv, { env, stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) reject(new Error(`${command} exited with ${code}`));
+      else resolve({ stdout, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
+
+const work = await mkdtemp(join(tmpdir(), "ewsvault-bench-"));
+try {
+  const source = join(work, "source");
+  const t0 = performance.now();
+  const files = await writeCorpus(source, targetMiB * MiB);
+  const corpusBytes = files.reduce((n, f) => n + f.size, 0);
+  const listFile = join(work, "files.json");
+  await writeFile(listFile, JSON.stringify(files));
+  console.log(
+    `corpus: ${files.length} items, ${(corpusBytes / MiB).toFixed(1)} MiB (${exportEncoder().name}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
+  const oursScript = fileURLToPath(new URL("./ours.ts", import.meta.url));
+  const oursRepo = join(work, "ours");
+  const ours = await run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--conditions=source",
+      oursScript,
+      JSON.stringify({
+        repoDir: oursRepo,
+        listFile,
+        ...(workers === undefined ? {} : { workers: Number(workers) }),
+      }),
+    ],
+    { ...process.env, EWSVAULT_BENCH_PASSWORD: randomBytes(12).toString("hex") },
+  );
+  const ourResult = JSON.parse(ours.stdout.trim().split("\n").pop()!) as {
+    bytes: number;
+    seconds: number;
+    peakRssMiB: number;
+  };
+  const ourStoredBytes = await treeBytes(oursRepo);
+  const ourMiBps = ourResult.bytes / MiB / ourResult.seconds;
+  console.log(
+    `ours:   ${ourMiBps.toFixed(1)} MiB/s, stored ${(ourStoredBytes / MiB).toFixed(1)} MiB, peak RSS ${ourResult.peakRssMiB.toFixed(0)} MiB`,
+  );
+
+  const restic = ensureRestic();
+  const resticRepo = join(work, "restic");
+  const resticEnv = {
+    PATH: process.env.PATH,
+    HOME: work,
+    RESTIC_REPOSITORY: resticRepo,
+    RESTIC_PASSWORD: randomBytes(12).toString("hex"),
+    RESTIC_CACHE_DIR: join(work, "restic-cache"),
+  };
+  await run(restic, ["init", "--repository-version", "2"], resticEnv);
+  const backup = await run(restic, ["backup", "--quiet", "--host", "bench", source], resticEnv);
+  const resticStoredBytes = await treeBytes(resticRepo);
+  const resticMiBps = corpusBytes / MiB / backup.seconds;
+  console.log(`restic: ${resticMiBps.toFixed(1)} MiB/s, stored ${(resticStoredBytes / MiB).toFixed(1)} MiB`);
+
+  const result = {
+    ourMiBps: Number(ourMiBps.toFixed(1)),
+    resticMiBps: Number(resticMiBps.toFixed(1)),
+    speedRatio: Number((ourMiBps / resticMiBps).toFixed(2)),
+    ourStoredBytes,
+    resticStoredBytes,
+    sizeRatio: Number((ourStoredBytes / resticStoredBytes).toFixed(3)),
+    peakRssMiB: Math.round(ourResult.peakRssMiB),
+  };
+  console.log(JSON.stringify(result));
+} finally {
+  if (!args.includes("--keep")) await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,143 @@
+// Worker threads for the CPU-heavy half of the write path (compress + seal). Chunking and keyed
+// ids stay on the main thread because deduplication needs the shared index there; everything
+// after the dedupe decision is independent per blob and parallelises across cores.
+//
+// The worker is an eval'd CommonJS script using only node:zlib and node:crypto, so it runs the
+// same from TypeScript sources (tests, tsx) and from the built package without a loader. It
+// produces exactly the stored form of compressBlob() + AEAD seal (header byte 0 stored / 1
+// brotli, nonce || ciphertext || tag); tests open worker output with the primitives to prove it.
+
+import { Worker } from "node:worker_threads";
+import { EwsVaultError } from "../errors.js";
+import { BROTLI_QUALITY, COMPRESSION } from "./compress/index.js";
+import { NONCE_BYTES, TAG_BYTES } from "./crypto/index.js";
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { createCipheriv, randomBytes } = require("node:crypto");
+const { brotliCompressSync, constants } = require("node:zlib");
+const key = Buffer.from(workerData.key);
+const { stored, brotli, quality, nonceBytes, tagBytes } = workerData;
+function compress(data) {
+  if (data.length >= 64) {
+    const c = brotliCompressSync(data, { params: {
+      [constants.BROTLI_PARAM_QUALITY]: quality,
+      [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    } });
+    if (c.length + 1 <= data.length - (data.length >>> 4)) {
+      const out = Buffer.allocUnsafe(c.length + 1);
+      out[0] = brotli;
+      c.copy(out, 1);
+      return out;
+    }
+  }
+  const out = Buffer.allocUnsafe(data.length + 1);
+  out[0] = stored;
+  out.set(data, 1);
+  return out;
+}
+function seal(plain, ad) {
+  const nonce = randomBytes(nonceBytes);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: tagBytes });
+  cipher.setAAD(ad);
+  const body = cipher.update(plain);
+  cipher.final();
+  const out = new Uint8Array(nonceBytes + body.length + tagBytes);
+  out.set(nonce, 0);
+  out.set(body, nonceBytes);
+  out.set(cipher.getAuthTag(), nonceBytes + body.length);
+  return out;
+}
+parentPort.on("message", ({ job, data, lengths, ads }) => {
+  try {
+    let at = 0;
+    const sealed = lengths.map((length, i) => {
+      const chunk = data.subarray(at, at + length);
+      at += length;
+      return seal(compress(chunk), ads[i]);
+    });
+    parentPort.postMessage({ job, sealed }, sealed.map((s) => s.buffer));
+  } catch (error) {
+    parentPort.postMessage({ job, error: String(error && error.stack || error) });
+  }
+});
+`;
+
+export interface SealJobItem {
+  readonly data: Uint8Array;
+  /** Associated data (blobAd(type, id)). */
+  readonly ad: Uint8Array;
+}
+
+interface Pending {
+  resolve(sealed: Uint8Array[]): void;
+  reject(error: unknown): void;
+}
+
+/** A fixed set of workers; jobs go to the least busy one. Workers are unref'd: an unclosed pool never keeps a process alive. */
+export class SealPool {
+  private readonly workers: { worker: Worker; busy: number }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextJob = 1;
+  private broken: unknown;
+
+  constructor(dataKey: Uint8Array, size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          key: Uint8Array.from(dataKey),
+          stored: COMPRESSION.stored,
+          brotli: COMPRESSION.brotli,
+          quality: BROTLI_QUALITY,
+          nonceBytes: NONCE_BYTES,
+          tagBytes: TAG_BYTES,
+        },
+      });
+      const slot = { worker, busy: 0 };
+      worker.on("message", (message: { job: number; sealed?: Uint8Array[]; error?: string }) => {
+        slot.busy--;
+        const p = this.pending.get(message.job);
+        this.pending.delete(message.job);
+        if (p === undefined) return;
+        if (message.sealed !== undefined) p.resolve(message.sealed);
+        else p.reject(new EwsVaultError("REPO_WRITE_FAILED", `seal worker failed: ${message.error}`));
+      });
+      worker.on("error", (error) => this.breakAll(error));
+      worker.unref();
+      this.workers.push(slot);
+    }
+  }
+
+  private breakAll(error: unknown): void {
+    this.broken ??= error;
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  /** Compresses and seals each item; resolves with the stored forms in order. */
+  seal(items: readonly SealJobItem[]): Promise<Uint8Array[]> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const job = this.nextJob++;
+    slot.busy++;
+    // One contiguous copy, transferred: posting subarray views would clone each view's whole
+    // underlying buffer (the full item) once per chunk.
+    const lengths = items.map((item) => item.data.length);
+    const data = new Uint8Array(lengths.reduce((n, l) => n + l, 0));
+    let at = 0;
+    for (const item of items) {
+      data.set(item.data, at);
+      at += item.data.length;
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.set(job, { resolve, reject });
+      slot.worker.postMessage({ job, data, lengths, ads: items.map((item) => item.ad) }, [data.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.breakAll(new EwsVaultError("REPO_CLOSED", "the repository is closed"));
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
