@@ -37,6 +37,12 @@ export interface MemoryDestinationFaults {
   readonly quotaBytes?: number;
   /** Delay before every operation completes, to make concurrency observable; default 0. */
   readonly latencyMs?: number;
+  /**
+   * list() shows the objects as they were this many milliseconds ago (saves appear and removes
+   * disappear late), to exercise callers of destinations without listAfterWriteConsistent;
+   * default 0. load() and stat() always see the latest state.
+   */
+  readonly listLagMs?: number;
 }
 
 export interface MemoryDestinationOptions {
@@ -98,8 +104,13 @@ export class MemoryDestination implements Destination {
   quotaBytes: number | undefined;
   /** Delay before every operation completes. May be changed at any time. */
   latencyMs: number;
+  /** How far list() lags behind saves and removes. */
+  readonly listLagMs: number;
 
   readonly #objects = new Map<string, StoredObject>();
+  // What list() sees when it lags: changes move from #pendingListChanges into #listed once old enough.
+  readonly #listed = new Map<string, ObjectInfo>();
+  #pendingListChanges: Array<{ at: number; name: string; info: ObjectInfo | undefined }> = [];
   #rules: ActiveRule[] = [];
   #closed = false;
   #usedBytes = 0;
@@ -116,6 +127,9 @@ export class MemoryDestination implements Destination {
     this.description = options.description ?? "memory";
     this.quotaBytes = options.faults?.quotaBytes;
     this.latencyMs = options.faults?.latencyMs ?? 0;
+    this.listLagMs = options.faults?.listLagMs ?? 0;
+    if (!(Number.isFinite(this.listLagMs) && this.listLagMs >= 0))
+      throw new TypeError("listLagMs must be >= 0");
     for (const rule of options.faults?.rules ?? []) this.injectFault(rule);
   }
 
@@ -169,8 +183,10 @@ export class MemoryDestination implements Destination {
           `quota of ${this.quotaBytes} bytes would be exceeded by ${JSON.stringify(name)}`,
         );
       }
-      this.#objects.set(name, { data: copy, modifiedAt: new Date() });
+      const modifiedAt = new Date();
+      this.#objects.set(name, { data: copy, modifiedAt });
       this.#usedBytes = after;
+      this.#listChange(name, { name, size: copy.length, modifiedAt });
     });
   }
 
@@ -197,9 +213,8 @@ export class MemoryDestination implements Destination {
     // A snapshot at call time: each object once even while callers save and remove concurrently.
     const found = await this.#operation("list", prefix, undefined, () => {
       const infos: ObjectInfo[] = [];
-      for (const [name, object] of this.#objects) {
-        if (name.startsWith(prefix))
-          infos.push({ name, size: object.data.length, modifiedAt: object.modifiedAt });
+      for (const [name, info] of this.#listView()) {
+        if (name.startsWith(prefix)) infos.push(info);
       }
       return infos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     });
@@ -216,11 +231,36 @@ export class MemoryDestination implements Destination {
       if (existing === undefined) return;
       this.#objects.delete(name);
       this.#usedBytes -= existing.data.length;
+      this.#listChange(name, undefined);
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  #listChange(name: string, info: ObjectInfo | undefined): void {
+    if (this.listLagMs === 0) return;
+    this.#pendingListChanges.push({ at: Date.now(), name, info });
+  }
+
+  #listView(): Iterable<[string, ObjectInfo]> {
+    if (this.listLagMs === 0) {
+      return [...this.#objects].map(([name, object]): [string, ObjectInfo] => [
+        name,
+        { name, size: object.data.length, modifiedAt: object.modifiedAt },
+      ]);
+    }
+    const horizon = Date.now() - this.listLagMs;
+    let applied = 0;
+    for (const change of this.#pendingListChanges) {
+      if (change.at > horizon) break;
+      if (change.info === undefined) this.#listed.delete(change.name);
+      else this.#listed.set(change.name, change.info);
+      applied++;
+    }
+    this.#pendingListChanges = this.#pendingListChanges.slice(applied);
+    return this.#listed;
   }
 
   #require(name: string): StoredObject {

@@ -3,7 +3,8 @@ import { describeDestinationConformance } from "@ewsvault/destination/testing";
 
 describeDestinationConformance("memory", { create: async () => createMemoryDestination() });
 
-// The suite adapts to capabilities instead of skipping: run it once with the weakest ones.
+// The suite adapts to capabilities instead of skipping: run it once with the weakest ones, and
+// a real listing lag so the polling for eventually consistent listings is exercised.
 describeDestinationConformance("memory, weakest capabilities", {
   create: async () =>
     createMemoryDestination({
@@ -13,5 +14,6 @@ describeDestinationConformance("memory, weakest capabilities", {
         rangedReads: false,
         listAfterWriteConsistent: false,
       },
+      faults: { listLagMs: 200 },
     }),
 });

@@ -90,6 +90,22 @@ describe("memory destination fault injection", () => {
     expect(destination.stats.peakInFlight).toBe(7);
   });
 
+  it("listLagMs delays what list() sees, while load and stat see the latest state", async () => {
+    const destination = createMemoryDestination({ faults: { listLagMs: 100 } });
+    expect(destination.listLagMs).toBe(100);
+    await destination.save("a", randomBytes(3));
+    expect(await listNames(destination)).toEqual([]);
+    expect((await destination.stat("a")).size).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await listNames(destination)).toEqual(["a"]);
+    await destination.remove("a");
+    expect(await listNames(destination)).toEqual(["a"]);
+    await expectDestinationError(destination.load("a"), "DEST_NOT_FOUND");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await listNames(destination)).toEqual([]);
+    await expectTypeError(() => createMemoryDestination({ faults: { listLagMs: -1 } }));
+  });
+
   it("snapshot() returns copies and works after close()", async () => {
     const destination = createMemoryDestination({ description: "memory:test" });
     expect(destination).toBeInstanceOf(MemoryDestination);
