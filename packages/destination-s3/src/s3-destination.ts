@@ -2,6 +2,7 @@
 // object is one S3 object under a key prefix; large objects go up as multipart uploads, which
 // S3 only makes visible at CompleteMultipartUpload — that is what gives save() its
 // all-or-nothing behaviour without temp names or renames.
+import { Buffer } from "node:buffer";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import {
@@ -242,6 +243,9 @@ export class S3Destination implements Destination {
         await this.multipartUpload(params, options.signal);
       }
     } catch (error) {
+      if (exclusive && this.exclusiveCreate === "if-none-match" && !options.signal?.aborted) {
+        if (await this.lostAnswerOfOwnWrite(error, key, data)) return;
+      }
       throw this.fail(error, "save", name, options.signal);
     }
   }
@@ -463,6 +467,24 @@ export class S3Destination implements Destination {
       await upload.done();
     } finally {
       signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * True when an exclusive PUT was refused only because an earlier attempt of the same call
+   * succeeded and its answer was lost (the SDK retried after a reset or timeout, and the retry
+   * met its own object). Telling the caller "already exists" there would make a lock holder
+   * believe someone else holds its lock; the bytes decide, and lock contents are unique.
+   */
+  private async lostAnswerOfOwnWrite(error: unknown, key: string, data: Uint8Array): Promise<boolean> {
+    const attempts = (error as { $metadata?: { attempts?: number } } | null)?.$metadata?.attempts ?? 1;
+    if (attempts < 2 || toDestinationError(error, "save", key).code !== "DEST_ALREADY_EXISTS") return false;
+    try {
+      const output = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const stored = output.Body === undefined ? new Uint8Array(0) : await output.Body.transformToByteArray();
+      return stored.byteLength === data.byteLength && Buffer.from(stored).equals(data);
+    } catch {
+      return false;
     }
   }
 

@@ -168,6 +168,52 @@ describe("S3Destination against moto", () => {
     await dest.close();
   });
 
+  it("an exclusive save whose first answer was lost succeeds when the retry meets its own bytes", async () => {
+    // Between the retry loop and the wire: the first PUT reaches the server, then the caller
+    // sees a connection reset instead of the answer, as after a dropped connection.
+    const lose = (client: S3Client, send: boolean) => {
+      let first = true;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== "PutObjectCommand" || !first) return next(args);
+          first = false;
+          if (send) await next(args);
+          throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        },
+        { step: "deserialize", name: "loseFirstAnswer" },
+      );
+    };
+    const retrying = () =>
+      new S3Client({
+        endpoint: server.endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: MOTO_ACCESS_KEY, secretAccessKey: MOTO_SECRET_KEY },
+        maxAttempts: 3,
+      });
+    const mine = retrying();
+    lose(mine, true);
+    const dest = destination({ client: mine });
+    const lock = new TextEncoder().encode(`lock ${Date.now()} ${Math.random()}`);
+    await dest.save("locks/exclusive", lock, { exclusive: true });
+    expect(Buffer.from(await dest.load("locks/exclusive")).equals(lock)).toBe(true);
+    await dest.close();
+
+    // Same path, but the name really belongs to someone else: still DEST_ALREADY_EXISTS.
+    const other = retrying();
+    lose(other, false);
+    const rival = destination({ client: other, prefix: `behaviour-${counter}` });
+    const error = await rival.save("locks/exclusive", new Uint8Array([7]), { exclusive: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isDestinationError(error, "DEST_ALREADY_EXISTS")).toBe(true);
+    expect(Buffer.from(await rival.load("locks/exclusive")).equals(lock)).toBe(true);
+    await rival.close();
+    mine.destroy();
+    other.destroy();
+  });
+
   it("falls back to check-then-put for exclusive saves when told to", async () => {
     const dest = destination({ exclusiveCreate: "check-then-put" });
     await dest.save("lock", new Uint8Array([1]), { exclusive: true });
