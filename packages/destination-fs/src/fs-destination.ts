@@ -11,6 +11,7 @@ import {
   type Destination,
   type DestinationCapabilities,
   DestinationError,
+  isValidObjectName,
   type LoadOptions,
   type ObjectInfo,
   resolveLoadRange,
@@ -42,7 +43,6 @@ export interface FsDestinationOptions {
 // Object-name segments never contain '~' (see validateObjectName), so a temp file can never be
 // mistaken for, or collide with, an object — and list() hides it by the same rule.
 const TEMP_PREFIX = "~tmp-";
-const VALID_SEGMENT = /^[A-Za-z0-9._@+=-]+$/;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 // Enough parallel stat() calls to keep the thread pool busy while listing, few enough to stay cheap.
@@ -340,7 +340,8 @@ export class FsDestination implements Destination {
       // for-await closes the Dir when the loop ends, throws, or the consumer stops early.
       for await (const entry of directory) {
         this.#assertOpen();
-        if (!VALID_SEGMENT.test(entry.name) || entry.name === "." || entry.name === "..") continue;
+        // One segment is a valid name exactly when it is a valid segment: temp and foreign files fail.
+        if (!isValidObjectName(entry.name)) continue;
         const name = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
         if (entry.isDirectory()) {
           const asPrefix = `${name}/`;

@@ -10,7 +10,7 @@ export type {
 } from "./destination.js";
 export { DestinationError, DestinationErrorCodes, isDestinationError } from "./errors.js";
 export type { DestinationErrorCode } from "./errors.js";
-export { validateObjectName, validateObjectPrefix } from "./object-name.js";
+export { isValidObjectName, validateObjectName, validateObjectPrefix } from "./object-name.js";
 export { resolveLoadRange, validateLoadOptions } from "./range.js";
 export type { ByteRange } from "./range.js";
 export {

@@ -24,3 +24,13 @@ export function validateObjectPrefix(prefix: string): void {
   if (prefix === "") return;
   validateObjectName(prefix.endsWith("/") ? prefix.slice(0, -1) : prefix);
 }
+
+/** validateObjectName as a predicate, for code that filters foreign names (e.g. files in a directory). */
+export function isValidObjectName(name: string): boolean {
+  try {
+    validateObjectName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
