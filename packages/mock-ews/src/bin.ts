@@ -36,6 +36,7 @@ Options (default in brackets):
   --burst N                  request budget bucket size per user [unlimited]
   --recharge-per-second N    budget refill rate in requests/s [${DEFAULTS.rechargePerSecond}]
   --throttle-503             answer throttled requests with HTTP 503 instead of ErrorServerBusy [off]
+  --throttle-fault           answer throttled requests with an ErrorServerBusy SOAP fault [off]
   --fault SPEC               repeatable: KIND[:OPERATION]@RATE or KIND[:OPERATION]#N,M,...
                              KIND: ${FAULT_KINDS.join(", ")}
                              e.g. --fault http500:GetItem@0.05 --fault reset#3,10
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
       burst: { type: "string" },
       "recharge-per-second": { type: "string" },
       "throttle-503": { type: "boolean" },
+      "throttle-fault": { type: "boolean" },
       fault: { type: "string", multiple: true },
       "fault-seed": { type: "string" },
       "slow-ms": { type: "string" },
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
     burst?: number;
     rechargePerSecond?: number;
     http503?: boolean;
+    soapFault?: boolean;
   } = {};
   const maxConcurrency = integer("max-concurrency", values["max-concurrency"]);
   if (maxConcurrency !== undefined) throttling.maxConcurrency = maxConcurrency;
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
   const recharge = integer("recharge-per-second", values["recharge-per-second"]);
   if (recharge !== undefined) throttling.rechargePerSecond = recharge;
   if (values["throttle-503"]) throttling.http503 = true;
+  if (values["throttle-fault"]) throttling.soapFault = true;
   options.throttling = throttling;
   if (values.fault !== undefined) options.faults = values.fault.map(parseFault);
 

@@ -50,6 +50,20 @@ describe("behaviour knobs", () => {
     expect(server.counters().throttled).toBe(1);
   });
 
+  it("budget with soapFault: an ErrorServerBusy SOAP fault carrying BackOffMilliseconds", async () => {
+    const server = await start({ throttling: { burst: 1, rechargePerSecond: 1, soapFault: true } });
+    expect((await soap(server, GET_INBOX)).status).toBe(200);
+    const throttled = await soap(server, GET_INBOX);
+    expect(throttled.status).toBe(500);
+    expect(throttled.text).toContain(
+      '<faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:ErrorServerBusy</faultcode>',
+    );
+    const backOff = Number(/<t:Value Name="BackOffMilliseconds">(\d+)<\/t:Value>/.exec(throttled.text)?.[1]);
+    expect(backOff).toBeGreaterThan(0);
+    expect(backOff).toBeLessThanOrEqual(1000);
+    expect(server.counters().throttled).toBe(1);
+  });
+
   it("concurrency: requests beyond maxConcurrency in flight get ErrorServerBusy", async () => {
     const server = await start({ latencyMs: 400, throttling: { maxConcurrency: 2 } });
     const results = await Promise.all(Array.from({ length: 5 }, () => soap(server, GET_INBOX)));

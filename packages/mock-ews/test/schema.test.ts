@@ -13,6 +13,7 @@ const ALL = `<t:AdditionalProperties><t:ExtendedFieldURI PropertyTag="0x300B" Pr
 describe("schema validity of every response", () => {
   let server: MockEwsServer;
   let busyServer: MockEwsServer;
+  let smallServer: MockEwsServer;
   const bodies: { name: string; body: string }[] = [];
   const codes = new Set<string>();
 
@@ -39,11 +40,18 @@ describe("schema validity of every response", () => {
       throttling: { burst: 1, rechargePerSecond: 0.01 },
       faults: [{ kind: "mailboxMove", operation: "GetFolder", nth: [1] }],
     });
+    smallServer = await startMockEwsServer({
+      seed: 11,
+      mailboxes: 1,
+      itemsPerMailbox: 30,
+      maxResponseBytes: 2000,
+    });
   });
 
   afterAll(async () => {
     await server?.stop();
     await busyServer?.stop();
+    await smallServer?.stop();
   });
 
   it("exercises every operation and validates all bodies with xmllint", async () => {
@@ -197,6 +205,70 @@ describe("schema validity of every response", () => {
         `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>${entry}</m:UnresolvedEntry></m:ResolveNames>`,
       );
     }
+    // Every change shape of SyncFolderItems and SyncFolderHierarchy.
+    const box = server.mailboxes[0]!;
+    const syncInbox = (state: string) =>
+      `<m:SyncFolderItems>${itemShape("Default")}<m:SyncFolderId><t:DistinguishedFolderId Id="inbox"/></m:SyncFolderId>${state === "" ? "" : `<m:SyncState>${state}</m:SyncState>`}<m:MaxChangesReturned>512</m:MaxChangesReturned></m:SyncFolderItems>`;
+    let syncState = "";
+    for (;;) {
+      const page = await soap(server, syncInbox(syncState));
+      syncState = /<m:SyncState>([^<]*)</.exec(page.text)![1]!;
+      if (page.text.includes("<m:IncludesLastItemInRange>true<")) break;
+    }
+    const hierarchy = await call(
+      "SyncFolderHierarchy first",
+      `<m:SyncFolderHierarchy>${folderShape("IdOnly")}</m:SyncFolderHierarchy>`,
+    );
+    const hierarchyState = /<m:SyncState>([^<]*)</.exec(hierarchy.text)![1]!;
+    const inboxItems = server.listItems(box, "inbox");
+    server.addItem(box, "inbox", server.getItem(inboxItems[0]!));
+    server.modifyItem(inboxItems[1]!, { subject: "schema update" });
+    server.modifyItem(inboxItems[2]!, (item) => ({ ...item, isRead: !item.isRead }));
+    server.deleteItem(inboxItems[3]!);
+    const changed = await call("SyncFolderItems changes", syncInbox(syncState));
+    for (const kind of ["Create", "Update", "Delete", "ReadFlagChange"])
+      expect(changed.text).toContain(`<t:${kind}>`);
+    const folderA = server.addFolder(box, "msgfolderroot", "Schema A");
+    const folderB = server.addFolder(box, "msgfolderroot", "Schema B");
+    const middle = await soap(
+      server,
+      `<m:SyncFolderHierarchy>${folderShape("IdOnly")}<m:SyncState>${hierarchyState}</m:SyncState></m:SyncFolderHierarchy>`,
+    );
+    const middleState = /<m:SyncState>([^<]*)</.exec(middle.text)![1]!;
+    server.renameFolder(folderA, "Schema A2");
+    server.deleteFolder(folderB);
+    server.addFolder(box, "msgfolderroot", "Schema C", "IPF.Task");
+    const folderChanges = await call(
+      "SyncFolderHierarchy changes",
+      `<m:SyncFolderHierarchy>${folderShape("AllProperties")}<m:SyncState>${middleState}</m:SyncState></m:SyncFolderHierarchy>`,
+    );
+    for (const kind of ["Create", "Update", "Delete"]) expect(folderChanges.text).toContain(`<t:${kind}>`);
+    await call(
+      "SyncFolderItems bad max",
+      syncInbox("").replace("<m:MaxChangesReturned>512", "<m:MaxChangesReturned>0"),
+    );
+    await call(
+      "GetItem empty id",
+      `<m:GetItem>${itemShape()}<m:ItemIds><t:ItemId Id=""/></m:ItemIds></m:GetItem>`,
+    );
+    await call(
+      "GetFolder unknown delegate mailbox",
+      `<m:GetFolder>${folderShape("Default")}<m:FolderIds><t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>nobody@contoso.test</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId></m:FolderIds></m:GetFolder>`,
+    );
+    await call(
+      "FindItem associated",
+      `<m:FindItem Traversal="Associated">${itemShape("AllProperties")}<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`,
+    );
+    await call(
+      "ExportItems too large",
+      `<m:ExportItems><m:ItemIds>${smallServer
+        .listItems(smallServer.mailboxes[0]!, "inbox")
+        .slice(0, 3)
+        .map((id) => `<t:ItemId Id="${id}"/>`)
+        .join("")}</m:ItemIds></m:ExportItems>`,
+      {},
+      smallServer,
+    );
     await call(
       "GetFolder mailbox move",
       `<m:GetFolder>${folderShape("Default")}<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`,
@@ -224,6 +296,10 @@ describe("schema validity of every response", () => {
       "ErrorNameResolutionMultipleResults",
       "ErrorMailboxMoveInProgress",
       "ErrorServerBusy",
+      "ErrorInvalidArgument",
+      "ErrorInvalidIdEmpty",
+      "ErrorNonExistentMailbox",
+      "ErrorMessageSizeExceeded",
     ]) {
       expect([...codes], code).toContain(code);
     }

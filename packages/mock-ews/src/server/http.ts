@@ -20,6 +20,7 @@ import { attr, child, childNames, parseXml, text, type XmlNode } from "../xml.js
 import { codecs } from "./codecs.js";
 import { FaultInjector, RequestBudget } from "./faults.js";
 import { DEFAULTS, type FaultKind, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
+import { NS_T } from "./render.js";
 import { envelope, operationResponse, soapFault } from "./soap.js";
 import { selfSignedCertificate } from "./tls.js";
 import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
@@ -307,36 +308,31 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     };
 
     // Throttling: concurrency first (the request never starts), then the budget.
-    if (state.inFlight >= maxConcurrency) {
+    const throttle = async (backOffMs: number) => {
       throttled++;
-      const backOff = 1000;
+      const message = "The server cannot service this request right now. Try again later.";
+      const value = `<t:Value Name="BackOffMilliseconds">${backOffMs}</t:Value>`;
       if (throttling.http503) {
+        await send(res, 503, soapFault("ErrorServerBusy", message), {
+          "Retry-After": String(Math.max(1, Math.ceil(backOffMs / 1000))),
+        });
+      } else if (throttling.soapFault) {
         await send(
           res,
-          503,
-          soapFault("ErrorServerBusy", "The server cannot service this request right now. Try again later."),
-          { "Retry-After": "1" },
+          500,
+          soapFault("ErrorServerBusy", message, `<t:MessageXml xmlns:t="${NS_T}">${value}</t:MessageXml>`),
         );
       } else {
-        await respondError(busy(backOff));
+        await respondError(busy(backOffMs));
       }
+    };
+    if (state.inFlight >= maxConcurrency) {
+      await throttle(1000);
       return;
     }
     const wait = state.budget?.take() ?? 0;
     if (wait > 0) {
-      throttled++;
-      if (throttling.http503) {
-        await send(
-          res,
-          503,
-          soapFault("ErrorServerBusy", "The server cannot service this request right now. Try again later."),
-          {
-            "Retry-After": String(Math.ceil(wait / 1000)),
-          },
-        );
-      } else {
-        await respondError(busy(wait));
-      }
+      await throttle(wait);
       return;
     }
 

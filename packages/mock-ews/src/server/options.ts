@@ -29,6 +29,11 @@ export interface ThrottlingOptions {
   readonly rechargePerSecond?: number;
   /** Answer throttled requests with HTTP 503 (and Retry-After) instead of an ErrorServerBusy response. */
   readonly http503?: boolean;
+  /**
+   * Answer throttled requests with an ErrorServerBusy SOAP fault (HTTP 500, BackOffMilliseconds in
+   * the fault detail's t:MessageXml), the form Exchange 2013+ uses, instead of a response message.
+   */
+  readonly soapFault?: boolean;
 }
 
 export type FaultKind =

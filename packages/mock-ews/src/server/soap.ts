@@ -21,5 +21,5 @@ export function operationResponse(operation: string, messages: string): string {
 }
 
 export function soapFault(code: string, message: string, extraDetail = ""): string {
-  return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}"><s:Body><s:Fault><faultcode xmlns:a="${NS_T}">a:${esc(code)}</faultcode><faultstring xml:lang="en-US">${esc(message)}</faultstring><detail><e:ResponseCode xmlns:e="${NS_ERRORS}">${esc(code)}</e:ResponseCode><e:Message xmlns:e="${NS_ERRORS}">${esc(message)}</e:Message>${extraDetail}</detail></s:Fault></s:Body></s:Envelope>`;
+  return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}"><s:Header>${SERVER_VERSION_INFO}</s:Header><s:Body><s:Fault><faultcode xmlns:a="${NS_T}">a:${esc(code)}</faultcode><faultstring xml:lang="en-US">${esc(message)}</faultstring><detail><e:ResponseCode xmlns:e="${NS_ERRORS}">${esc(code)}</e:ResponseCode><e:Message xmlns:e="${NS_ERRORS}">${esc(message)}</e:Message>${extraDetail}</detail></s:Fault></s:Body></s:Envelope>`;
 }
