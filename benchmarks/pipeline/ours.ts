@@ -49,5 +49,5 @@ await writer.close();
 const seconds = (performance.now() - started) / 1000;
 await repo.close();
 process.stdout.write(
-  `${JSON.stringify({ bytes, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({ bytes, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6 })}\n`,
 );

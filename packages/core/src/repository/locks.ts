@@ -55,7 +55,8 @@ export function decodeLock(name: string, bytes: Uint8Array, sealer: Sealer): Loc
   return value;
 }
 
-function pidAlive(pid: number): boolean {
+/** False only when the process certainly does not exist (ESRCH); EPERM means it exists. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -64,9 +65,16 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** The holder is a process on this host that no longer exists: certainly not holding anything. */
+export function isDeadLocalHolder(holder: { hostname: string; pid: number }): boolean {
+  return (
+    holder.hostname === osHostname() && holder.pid !== process.pid && holder.pid > 0 && !pidAlive(holder.pid)
+  );
+}
+
 export function isStale(content: LockContent, staleAfterMs: number, now = Date.now()): boolean {
   if (now - Date.parse(content.refreshedAt) > staleAfterMs) return true;
-  return content.hostname === osHostname() && content.pid !== process.pid && !pidAlive(content.pid);
+  return isDeadLocalHolder(content);
 }
 
 export async function readLocks(

@@ -43,6 +43,7 @@ import {
   backupLockName,
   createLock,
   decodeLock,
+  isDeadLocalHolder,
   isStale,
   mailboxLockedError,
   readLocks,
@@ -524,8 +525,7 @@ export class RepositoryImpl implements Repository, WriterContext {
           (l) => l.name === name,
         );
         if (holder === undefined) continue; // released meanwhile
-        const deadHere = holder.stale && Date.now() - holder.refreshedAt.getTime() <= this.lockStaleAfterMs;
-        if (!deadHere) throw mailboxLockedError(holder, mailbox);
+        if (holder.unreadable || !isDeadLocalHolder(holder)) throw mailboxLockedError(holder, mailbox);
         await this.destination.remove(name);
       }
     } catch (error) {

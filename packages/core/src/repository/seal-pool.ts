@@ -74,7 +74,10 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** A fixed set of workers; jobs go to the least busy one. Workers are unref'd: an unclosed pool never keeps a process alive. */
+/**
+ * A fixed set of workers; jobs go to the least busy one. An idle worker is unref'd, so a pool
+ * that is never closed does not keep a process alive; a busy one is ref'd until it answers.
+ */
 export class SealPool {
   private readonly workers: { worker: Worker; busy: number }[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -97,6 +100,7 @@ export class SealPool {
       const slot = { worker, busy: 0 };
       worker.on("message", (message: { job: number; sealed?: Uint8Array[]; error?: string }) => {
         slot.busy--;
+        if (slot.busy === 0) worker.unref();
         const p = this.pending.get(message.job);
         this.pending.delete(message.job);
         if (p === undefined) return;
@@ -120,7 +124,8 @@ export class SealPool {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const job = this.nextJob++;
-    slot.busy++;
+    // Referenced while it owes an answer: an idle process waiting only on a worker must not exit.
+    if (slot.busy++ === 0) slot.worker.ref();
     // One contiguous copy, transferred: posting subarray views would clone each view's whole
     // underlying buffer (the full item) once per chunk.
     const lengths = items.map((item) => item.data.length);

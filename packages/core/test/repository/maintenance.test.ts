@@ -76,6 +76,15 @@ describe("locks", () => {
     });
     const first = await repo.lockMailbox(mailbox); // dead pid on this host: broken, taken
     await first.release();
+    await plantLock(impl, impl.mailboxLockName(mailbox), {
+      kind: "mailbox",
+      hostname: hostname(),
+      pid: deadPid(),
+      ageMs: 5 * 3600_000,
+      mailbox,
+    });
+    const second = await repo.lockMailbox(mailbox); // dead and old: still certainly dead
+    await second.release();
 
     await plantLock(impl, impl.mailboxLockName(mailbox), {
       kind: "mailbox",
