@@ -142,4 +142,4 @@ export function createChunker(
   };
 }
 
-export { deriveGearTable, GEAR_HKDF_INFO, GEAR_HKDF_SALT } from "./gear.js";
+export { deriveGearTable } from "./gear.js";

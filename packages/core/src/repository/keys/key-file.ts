@@ -158,6 +158,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Nested objects may not carry fields the associated data does not cover either. */
+function onlyFields(value: Record<string, unknown>, allowed: readonly string[], what: string): void {
+  for (const field of Object.keys(value)) {
+    if (!allowed.includes(field)) throw corrupt(`unknown field ${what}.${field}`);
+  }
+}
+
 /** MUST throw REPO_CORRUPT for anything that is not a well-formed version 1 key file. */
 export function parseKeyFile(bytes: Uint8Array): ParsedKeyFile {
   if (bytes.length > MAX_KEY_FILE_BYTES) throw corrupt("too large");
@@ -189,6 +196,7 @@ export function parseKeyFile(bytes: Uint8Array): ParsedKeyFile {
   if (kind === "escrow") {
     if (raw.kdf !== undefined) throw corrupt("escrow slot has a kdf");
     if (!isRecord(raw.escrow)) throw corrupt("escrow slot without escrow parameters");
+    onlyFields(raw.escrow, ["ephemeralPublicKey", "recipientPublicKey"], "escrow");
     const ephemeralPublicKey = fromBase64(raw.escrow.ephemeralPublicKey, "ephemeralPublicKey", 32);
     const recipientPublicKey = fromBase64(raw.escrow.recipientPublicKey, "recipientPublicKey", 32);
     return {
@@ -206,6 +214,7 @@ export function parseKeyFile(bytes: Uint8Array): ParsedKeyFile {
   }
   if (raw.escrow !== undefined) throw corrupt(`${kind} slot has escrow parameters`);
   if (!isRecord(raw.kdf)) throw corrupt("missing kdf");
+  onlyFields(raw.kdf, kind === "password" ? ["name", "N", "r", "p", "salt"] : ["name", "salt"], "kdf");
   const salt = fromBase64(raw.kdf.salt, "kdf salt", 32);
   if (kind === "password") {
     if (raw.kdf.name !== "scrypt") throw corrupt("password slot kdf must be scrypt");

@@ -10,12 +10,12 @@ import {
   generateEscrowKeyPair,
   initKeys,
   listKeys,
-  parseRecoveryCode,
   recoverWithCode,
   recoverWithEscrow,
   removeKey,
   unlockWithPassword,
 } from "../../../src/repository/keys/index.js";
+import { parseRecoveryCode } from "../../../src/repository/keys/recovery-code.js";
 
 /** Small scrypt cost so the suite stays fast; the default is measured in the benchmark. */
 const kdf: KdfParams = { N: 1024, r: 8, p: 1 };
@@ -128,6 +128,7 @@ describe("key slots", () => {
       ["version", (f) => (f.version = 2), "REPO_CORRUPT"],
       ["extra field", (f) => (f.note = "x"), "REPO_CORRUPT"],
       ["kdf name", (f) => (f.kdf.name = "pbkdf2"), "REPO_CORRUPT"],
+      ["extra kdf field", (f) => Object.assign(f.kdf, { iterations: 1 }), "REPO_CORRUPT"],
       ["huge N", (f) => (f.kdf.N = 2 ** 30), "REPO_CORRUPT"],
       ["short wrapped key", (f) => (f.wrappedKey = f.wrappedKey.slice(4)), "REPO_CORRUPT"],
     ];
