@@ -366,18 +366,19 @@ class EwsClientImpl implements EwsClient {
     return { smtpAddress: mailbox, distinguishedFolders: folders };
   }
 
-  private async distinguishedIds(mailbox: string): Promise<Map<string, DistinguishedFolderName>> {
+  /**
+   * Folder id -> distinguished name for a mailbox, so hierarchy results can say which folder
+   * is the inbox even when the server does not return DistinguishedFolderId. Loads (and
+   * caches) getMailboxInfo once per mailbox and client.
+   */
+  private async distinguishedIds(
+    mailbox: string,
+    signal?: AbortSignal,
+  ): Promise<Map<string, DistinguishedFolderName>> {
+    const info = await this.getMailboxInfo(mailbox, signal);
     const map = new Map<string, DistinguishedFolderName>();
-    const key = mailbox.toLowerCase();
-    const cached = this.folderCache.get(key);
-    if (cached === undefined) return map;
-    try {
-      const info = await cached;
-      for (const [name, id] of Object.entries(info.distinguishedFolders)) {
-        if (id !== undefined) map.set(id, name as DistinguishedFolderName);
-      }
-    } catch {
-      // no cache, no names
+    for (const [name, id] of Object.entries(info.distinguishedFolders)) {
+      if (id !== undefined) map.set(id, name as DistinguishedFolderName);
     }
     return map;
   }
@@ -405,13 +406,14 @@ class EwsClientImpl implements EwsClient {
       options?.syncState,
       context.delegate,
     );
+    const names = await this.distinguishedIds(mailbox, options?.signal);
     const { soap } = await this.transport.call("SyncFolderHierarchy", request, context);
     const message = this.single(responseMessages(soap.body), "SyncFolderHierarchy", mailbox);
     const syncState = childText(message.element, "SyncState");
     if (syncState === undefined)
       throw ewsError("EWS_MALFORMED_RESPONSE", "SyncFolderHierarchy response lacks SyncState");
     return {
-      changes: parseHierarchyChanges(child(message.element, "Changes"), await this.distinguishedIds(mailbox)),
+      changes: parseHierarchyChanges(child(message.element, "Changes"), names),
       syncState,
       includesLastFolderInRange: childText(message.element, "IncludesLastFolderInRange")?.trim() !== "false",
     };
@@ -475,7 +477,7 @@ class EwsClientImpl implements EwsClient {
   async findFolders(mailbox: string, rootFolderId: string, signal?: AbortSignal): Promise<FolderInfo[]> {
     requireMailbox(mailbox);
     const delegate = this.context(mailbox).delegate;
-    const names = await this.distinguishedIds(mailbox);
+    const names = await this.distinguishedIds(mailbox, signal);
     const find = (folderId: string, deep: boolean) =>
       this.pages(
         mailbox,
@@ -697,7 +699,7 @@ class EwsClientImpl implements EwsClient {
     batch: ExportRequest[],
     signal: AbortSignal,
   ): Promise<ExportResult[]> {
-    const context = this.context(mailbox, signal, "Data");
+    const context = { ...this.context(mailbox, signal, "Data"), items: batch.length };
     this.counters.exportRequests++;
     const result = await this.transport.call(
       "ExportItems",
@@ -811,7 +813,7 @@ class EwsClientImpl implements EwsClient {
         ({ soap } = await this.transport.call(
           "UploadItems",
           uploadItemsRequest(pending.map((i) => batch[i] as UploadRequest)),
-          context,
+          { ...context, items: pending.length },
         ));
       } catch (error) {
         if (

@@ -41,6 +41,8 @@ export interface ResponseInfo {
   readonly status: number;
   /** Bytes of the HTTP response body. */
   readonly bytes: number;
+  /** Items the request asked for (ExportItems, UploadItems), when it is a batch. */
+  readonly items?: number;
   readonly durationMs: number;
 }
 
@@ -51,6 +53,8 @@ export interface CallContext {
   readonly signal?: AbortSignal;
   /** Cut these base64 elements out of the raw response before parsing (ExportItems Data, MimeContent). */
   readonly payloadElement?: string;
+  /** Batch size, reported through onResponse. */
+  readonly items?: number;
 }
 
 export interface CallResult {
@@ -281,6 +285,7 @@ export class EwsTransport {
       attempt,
       status,
       bytes: raw.length,
+      ...(context.items !== undefined ? { items: context.items } : {}),
       durationMs: Date.now() - started,
     });
     if (status === 413) {
