@@ -8,7 +8,7 @@ import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
 import { type EwsErrorCode, errorCodeForResponseCode, ewsError, isTransientResponseCode } from "./errors.js";
 import { type ResolvedRetryOptions, parseRetryAfter, retryDelay, sleep } from "./retry.js";
 import { type SoapResponse, interpretEnvelope, responseMessages, soapEnvelope } from "./soap.js";
-import { extractBase64Elements, parseXml } from "./xml-parser.js";
+import { extractBase64Elements, parseXml, rejectDtd } from "./xml-parser.js";
 import type { XmlFragment } from "./xml-writer.js";
 
 export interface EwsLogger {
@@ -332,6 +332,7 @@ export class EwsTransport {
     let payloads: Uint8Array[] = [];
     try {
       let xml = raw;
+      rejectDtd(raw);
       if (context.payloadElement !== undefined && status === 200) {
         const extracted = extractBase64Elements(raw, context.payloadElement);
         xml = extracted.xml;

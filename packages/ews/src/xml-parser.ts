@@ -54,30 +54,30 @@ export function decodeEntities(value: string): string {
   );
 }
 
-const DTD_MARKERS = [
-  Buffer.from("<!DOCTYPE"),
-  Buffer.from("<!ENTITY"),
-  Buffer.from("<!doctype"),
-  Buffer.from("<!entity"),
-];
+const DECLARATIONS = ["DOCTYPE", "ENTITY"];
 
-/** Throws EWS_MALFORMED_RESPONSE when the body carries a DTD or entity declaration. */
+/**
+ * Throws EWS_MALFORMED_RESPONSE when the body carries a DTD or entity declaration (any case,
+ * whitespace after "<!" tolerated). Scans bytes, so a large response is not copied into a string.
+ */
 export function rejectDtd(body: Buffer | string): void {
   const buffer = typeof body === "string" ? Buffer.from(body) : body;
-  for (const marker of DTD_MARKERS) {
-    if (buffer.includes(marker)) {
+  let at = buffer.indexOf("<!");
+  while (at >= 0) {
+    let i = at + 2;
+    while (
+      i < buffer.length &&
+      (buffer[i] === 0x20 || buffer[i] === 0x09 || buffer[i] === 0x0a || buffer[i] === 0x0d)
+    )
+      i++;
+    const word = buffer.toString("latin1", i, i + 7).toUpperCase();
+    if (DECLARATIONS.some((d) => word.startsWith(d))) {
       throw ewsError(
         "EWS_MALFORMED_RESPONSE",
         "response contains a DTD or entity declaration; refusing to parse it",
       );
     }
-  }
-  // Mixed-case spellings are just as forbidden; the cheap exact checks above catch real servers.
-  if (/<!\s*(doctype|entity)/i.test(buffer.toString("latin1"))) {
-    throw ewsError(
-      "EWS_MALFORMED_RESPONSE",
-      "response contains a DTD or entity declaration; refusing to parse it",
-    );
+    at = buffer.indexOf("<!", at + 2);
   }
 }
 
