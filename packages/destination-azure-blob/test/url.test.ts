@@ -89,6 +89,14 @@ describe("createAzureBlobDestinationFromUrl", () => {
     });
   });
 
+  it("keeps a SAS from a connection string out of the description", () => {
+    const destination = createAzureBlobDestinationFromUrl("azure:acct/cont", {
+      AZURE_STORAGE_CONNECTION_STRING:
+        "BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2024-01-01&sig=SECRETSIG",
+    });
+    expect(destination.description).toBe("azure:https://acct.blob.core.windows.net/cont/");
+  });
+
   it("accepts any TokenCredential-shaped object", () => {
     const credential = { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 60_000 }) };
     const destination = createAzureBlobDestinationFromUrl("azure:acct/cont", {}, { credential });

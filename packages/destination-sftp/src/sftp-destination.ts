@@ -303,6 +303,14 @@ export class SftpDestination implements Destination {
     return toDestinationError(error, "connect to", this.description);
   }
 
+  /** Maps a failure; anything that failed because close() ended its connection is DEST_CLOSED. */
+  #failure(error: unknown, operation: string, subject: string): DestinationError {
+    if (this.#closed) {
+      return new DestinationError("DEST_CLOSED", `${this.description} is closed`, { cause: error });
+    }
+    return toDestinationError(error, operation, subject);
+  }
+
   #path(name: string): string {
     return this.#root === "/" ? `/${name}` : `${this.#root}/${name}`;
   }
@@ -359,7 +367,8 @@ export class SftpDestination implements Destination {
           handle = await sftpOpen(sftp, temp, "wx");
         } catch (error) {
           if (sftpStatus(error) !== SftpStatus.NO_SUCH_FILE) throw error;
-          this.#knownDirs.delete(dir);
+          // Someone removed directories we had created; forget them all and walk up again.
+          this.#knownDirs.clear();
           stage = "create directory for";
           await this.#mkdirs(sftp, dir);
           stage = "save";
@@ -395,7 +404,7 @@ export class SftpDestination implements Destination {
       });
     } catch (error) {
       if (options.signal?.aborted === true && !(error instanceof DestinationError)) throw error;
-      throw toDestinationError(error, stage, name);
+      throw this.#failure(error, stage, name);
     }
   }
 
@@ -457,7 +466,7 @@ export class SftpDestination implements Destination {
       });
     } catch (error) {
       if (options.signal?.aborted === true && !(error instanceof DestinationError)) throw error;
-      throw toDestinationError(error, "load", name);
+      throw this.#failure(error, "load", name);
     }
   }
 
@@ -505,7 +514,7 @@ export class SftpDestination implements Destination {
       }
       return { name, size: stats.size, modifiedAt: new Date(stats.mtime * 1000) };
     } catch (error) {
-      throw toDestinationError(error, "stat", name);
+      throw this.#failure(error, "stat", name);
     }
   }
 
@@ -526,7 +535,7 @@ export class SftpDestination implements Destination {
       } catch (error) {
         // A directory that is missing (or removed while we walk) simply holds no objects.
         if (sftpStatus(error) === SftpStatus.NO_SUCH_FILE) continue;
-        throw toDestinationError(error, "list", prefix);
+        throw this.#failure(error, "list", prefix);
       }
       const files: ObjectInfo[] = [];
       for (const { filename, attrs } of entries) {
@@ -569,7 +578,7 @@ export class SftpDestination implements Destination {
         }
       });
     } catch (error) {
-      throw toDestinationError(error, "remove", name);
+      throw this.#failure(error, "remove", name);
     }
   }
 

@@ -234,6 +234,15 @@ describe("sftp destination faults (OpenSSH sshd)", () => {
     expect((await rejection(destination.stat("pool/0"))).code).toBe("DEST_CLOSED");
   });
 
+  it("close() during a transfer: the pending call fails with DEST_CLOSED", async () => {
+    const destination = createSftpDestination(options());
+    await destination.save("warm", Uint8Array.of(1));
+    const saving = rejection(destination.save("big", randomBytes(32 * 1024 * 1024)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await destination.close();
+    expect((await saving).code).toBe("DEST_CLOSED");
+  });
+
   it("temporary and foreign files are never listed", async () => {
     const config = options();
     const destination = createSftpDestination(config);
