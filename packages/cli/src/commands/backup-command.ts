@@ -32,6 +32,7 @@ interface BackupCommandOptions extends RepoOptions, EwsOptions {
   captureMime?: boolean;
   tag?: string[];
   indexDir?: string;
+  checkpointInterval?: string;
 }
 
 export function registerBackupCommand(program: Command, run: CommandRunner): void {
@@ -53,6 +54,7 @@ export function registerBackupCommand(program: Command, run: CommandRunner): voi
     .option("--capture-mime", "also store MIME of mail items for 'export'")
     .option("--tag <tag...>", "tags for the snapshots")
     .option("--index-dir <dir>", "per-mailbox index directory (default <cache-dir>/index/<repository id>)")
+    .option("--checkpoint-interval <seconds>", "make finished work durable at least this often", "30")
     .action((options: BackupCommandOptions & { json?: boolean; quiet?: boolean }) =>
       run(options, (out) => backupCommand(options, out)),
     );
@@ -113,6 +115,8 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
   process.once("SIGINT", onSignal);
   try {
     const progress = new Map<string, string>();
+    // Failed mailboxes are reported at the end, once, so one cause is not printed per mailbox.
+    const failedLines: string[] = [];
     const report = await backup({
       repository: opened.repository,
       source,
@@ -124,6 +128,7 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
         positiveInteger(options.itemConcurrency, "--item-concurrency") ?? set.itemConcurrency ?? 4,
       selection,
       captureMime: options.captureMime ?? set.captureMime ?? false,
+      checkpointSeconds: Number(options.checkpointInterval ?? 30),
       tags: options.tag ?? [...(set.tags ?? [])],
       signal: abort.signal,
       onEvent: (event: BackupEvent) => {
@@ -147,6 +152,10 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
         } else if (event.type === "mailbox-done") {
           progress.delete(event.report.mailbox);
           const r = event.report;
+          if (r.status === "failed" || r.status === "skipped-locked") {
+            failedLines.push(`${r.mailbox}: ${r.status} — error ${r.error?.code}: ${r.error?.message}`);
+            return;
+          }
           out.info(
             r.status === "completed" || r.status === "completed-with-warnings"
               ? `${r.mailbox}: ${r.status}, ${r.items} items (${r.itemsExported} exported, ${r.itemsDeleted} deleted, ${r.failedItems.length} failed), ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesStored)} stored, ${(r.durationMs / 1000).toFixed(1)} s, snapshot ${r.snapshotId?.slice(0, 12)}`
@@ -157,12 +166,25 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
     });
     out.done();
     out.event("report", { ...report } as unknown as Record<string, unknown>);
-    const allOk = report.mailboxes.every((m) => m.status === "completed");
-    return allOk
-      ? ExitCode.ok
-      : report.mailboxes.every((m) => m.status === "failed")
-        ? ExitCode.failure
-        : ExitCode.partial;
+    const statuses = report.mailboxes.map((m) => m.status);
+    if (statuses.every((s) => s === "completed")) return ExitCode.ok;
+    const collapsed =
+      statuses.every((s) => s === "failed") && new Set(report.mailboxes.map((m) => m.error?.code)).size === 1;
+    if (!collapsed) for (const line of failedLines) out.info(line);
+    if (statuses.every((s) => s === "skipped-locked")) return ExitCode.locked;
+    if (statuses.every((s) => s === "failed")) {
+      const codes = new Set(report.mailboxes.map((m) => m.error?.code));
+      // One cause for every mailbox (wrong password, endpoint down): say it once, as an error.
+      if (codes.size === 1 && report.mailboxes[0]?.error) {
+        const { code, message } = report.mailboxes[0].error;
+        throw new CliError(
+          code,
+          report.mailboxes.length === 1 ? `${report.mailboxes[0].mailbox}: ${message}` : message,
+        );
+      }
+      return ExitCode.failure;
+    }
+    return ExitCode.partial;
   } finally {
     process.off("SIGINT", onSignal);
     await source.close();

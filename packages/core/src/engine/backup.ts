@@ -132,8 +132,12 @@ class MailboxBackup {
 
   async run(): Promise<MailboxBackupReport> {
     this.#emit({ type: "mailbox-start", mailbox: this.#mailbox });
+    // Ask the server first: a wrong password, an unknown mailbox or an unreachable endpoint
+    // then fails the mailbox before anything is written to the repository.
+    let info: MailboxInfo;
     let lock: Awaited<ReturnType<EngineRepository["lockMailbox"]>>;
     try {
+      info = await this.#source.getMailboxInfo(this.#mailbox, this.#signal);
       lock = await this.#repository.lockMailbox(this.#mailbox);
     } catch (error) {
       const status = isEwsVaultError(error, "REPO_MAILBOX_LOCKED") ? "skipped-locked" : "failed";
@@ -142,7 +146,6 @@ class MailboxBackup {
     let indexOpen = false;
     let writerOpen = false;
     try {
-      const info = await this.#source.getMailboxInfo(this.#mailbox, this.#signal);
       await this.#openIndex();
       indexOpen = true;
       this.#writer = await this.#repository.startWriter({
