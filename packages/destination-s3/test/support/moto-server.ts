@@ -4,7 +4,10 @@
 // tests its request recorder serves as the "data dir": every request is journalled to a file
 // and replayed into the fresh process, which rebuilds exactly the state the old one had.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { ensureCommand, freePort, waitForPort } from "@ewsvault/testkit";
 
@@ -16,21 +19,48 @@ function motoImportable(python: string): boolean {
   return probe.status === 0;
 }
 
+/** Python interpreters worth probing: PATH's, then pyenv's (in case PATH lost its shims). */
+function pythonCandidates(): string[] {
+  const candidates = ["python3"];
+  const pyenvRoot = process.env.PYENV_ROOT ?? join(homedir(), ".pyenv");
+  candidates.push(join(pyenvRoot, "shims", "python3"));
+  try {
+    for (const version of readdirSync(join(pyenvRoot, "versions")).sort().reverse()) {
+      candidates.push(join(pyenvRoot, "versions", version, "bin", "python3"));
+    }
+  } catch {
+    // no pyenv here
+  }
+  candidates.push("/usr/bin/python3");
+  return candidates.filter((path) => path === "python3" || existsSync(path));
+}
+
+let cachedPython: string | undefined;
+
 /**
- * Makes sure moto's server mode can run, installing it with pip when it is missing (Debian 12
- * has no python3-moto; the project's machine image ships moto 5 for Python 3). Throws — never
- * skips — when it cannot.
+ * Returns a Python that can run moto's server, installing moto with pip when none can (Debian
+ * 12 has no python3-moto; the project's machine image ships moto 5 for its Python 3.11).
+ * Throws — never skips — when it cannot.
  */
 export function ensureMoto(): string {
+  if (cachedPython !== undefined) return cachedPython;
+  const candidates = pythonCandidates();
+  const found = candidates.find(motoImportable);
+  if (found !== undefined) {
+    cachedPython = found;
+    return found;
+  }
   const python = ensureCommand("python3", "python3");
-  if (motoImportable(python)) return python;
   const install = spawnSync(python, ["-m", "pip", "install", "--quiet", "moto[server]>=5,<6"], {
     stdio: "ignore",
     timeout: 120_000,
   });
   if (install.status !== 0 || !motoImportable(python)) {
-    throw new Error("moto's S3 server is not available and `pip install moto[server]` failed");
+    throw new Error(
+      `moto's S3 server is not available (tried ${candidates.join(", ")}) and \`pip install moto[server]\` failed`,
+    );
   }
+  cachedPython = python;
   return python;
 }
 
