@@ -31,3 +31,11 @@ export class EwsResponseError extends MockEwsError {
     this.messageXml = messageXml;
   }
 }
+
+/** Thrown inside an operation when Exchange answers the whole request with a SOAP fault (HTTP 500). */
+export class SoapFaultError extends MockEwsError {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = "SoapFaultError";
+  }
+}

@@ -147,6 +147,32 @@ describe("ExportItems / UploadItems", () => {
     expect(server.listItems(mailbox, "inbox")).toContain(created[0]);
   });
 
+  it("UploadItems follows MS-OXWSBTRF: no ItemId for Update is a fault; UpdateOrCreate outside the folder uploads a copy", async () => {
+    const [source, other] = server.listItems(mailbox, "inbox").slice(20, 22) as [string, string];
+    const data = dataOf((await soap(server, exportBody([source]))).text)[0]!;
+    const drafts = server.folderId(mailbox, "drafts");
+    for (const action of ["Update", "UpdateOrCreate"]) {
+      const fault = await soap(
+        server,
+        `<m:UploadItems><m:Items><t:Item CreateAction="${action}"><t:ParentFolderId Id="${drafts}"/><t:Data>${data}</t:Data></t:Item></m:Items></m:UploadItems>`,
+      );
+      expect(fault.status).toBe(500);
+      expect(fault.text).toContain(
+        '<e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">ErrorInvalidRequest</e:ResponseCode>',
+      );
+    }
+    const outside = await soap(
+      server,
+      `<m:UploadItems><m:Items><t:Item CreateAction="Update"><t:ParentFolderId Id="${drafts}"/><t:ItemId Id="${other}"/><t:Data>${data}</t:Data></t:Item><t:Item CreateAction="UpdateOrCreate"><t:ParentFolderId Id="${drafts}"/><t:ItemId Id="${other}"/><t:Data>${data}</t:Data></t:Item></m:Items></m:UploadItems>`,
+    );
+    expect(responseCodes(outside.text)).toEqual(["ErrorItemNotFound", "NoError"]);
+    const copy = ids(outside.text)[0]!;
+    expect(copy).not.toBe(other);
+    expect(server.listItems(mailbox, "drafts")).toContain(copy);
+    expect(comparable(server.getItem(copy))).toEqual(comparable(server.getItem(source)));
+    expect(server.getItem(other).subject).not.toBeUndefined();
+  });
+
   it("UploadItems with corrupt data answers ErrorCorruptData", async () => {
     const inbox = server.folderId(mailbox, "inbox");
     const data = dataOf((await soap(server, exportBody([server.listItems(mailbox, "inbox")[0]!]))).text)[0]!;
@@ -173,7 +199,7 @@ describe("ExportItems / UploadItems", () => {
       expect(codes).toHaveLength(items.length);
       expect(codes).toContain("NoError");
       expect(codes).toContain("ErrorMessageSizeExceeded");
-      expect(result.text.length).toBeLessThan(200_000 + 100 * items.length + 2000);
+      expect(result.text.length).toBeLessThan(200_000 + 400 * items.length + 2000);
     } finally {
       await small.stop();
     }

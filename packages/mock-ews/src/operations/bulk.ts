@@ -1,7 +1,7 @@
 // Bulk transfer (MS-OXWSBTRF): ExportItems returns each item as the opaque property stream of
 // the export-stream codec; UploadItems takes such streams back (CreateNew, Update,
 // UpdateOrCreate). PR_SEARCH_KEY travels inside the stream so it survives the round trip.
-import { EwsResponseError } from "../errors.js";
+import { EwsResponseError, SoapFaultError } from "../errors.js";
 import { changeKey } from "../store/ids.js";
 import type { ItemRecord } from "../store/index.js";
 import { attr, child, children, el, esc, text } from "../xml.js";
@@ -23,16 +23,20 @@ export const exportItems: Operation = {
         throw new EwsResponseError(fault, "The specified object was not found in the store.");
       if (fault === "ErrorCorruptData") throw new EwsResponseError(fault, "The item is corrupt.");
       const bytes = ctx.codecs.encodeExport(ctx.store.itemData(record), ctx.store.searchKey(record));
-      const data = Buffer.from(bytes).toString("base64");
-      total += data.length + 400;
-      if (total > ctx.maxResponseBytes) {
-        total -= data.length + 400;
+      const message = successMessage(
+        this.messageName,
+        `${mItemId(ctx, record)}${el("m:Data", Buffer.from(bytes).toString("base64"))}`,
+      );
+      // The limit bounds the successful part of the response; the short error messages for the
+      // items past it come on top.
+      if (total + message.length > ctx.maxResponseBytes) {
         throw new EwsResponseError(
           "ErrorMessageSizeExceeded",
           "The response exceeds the configured maximum response size.",
         );
       }
-      return successMessage(this.messageName, `${mItemId(ctx, record)}${el("m:Data", data)}`);
+      total += message.length;
+      return message;
     });
   },
 };
@@ -59,23 +63,27 @@ export const uploadItems: Operation = {
         throw error;
       }
       const isAssociated = attr(node, "IsAssociated") === "true";
+      // CreateNew ignores ItemId; Update and UpdateOrCreate without one are a SOAP fault
+      // (MS-OXWSBTRF R242, R234). Update of an item outside ParentFolderId is ErrorItemNotFound
+      // (R231); UpdateOrCreate then uploads a new copy into the folder (R235).
       let existing: ItemRecord | undefined;
       const idNode = child(node, "ItemId");
       if (action !== "CreateNew") {
-        if (idNode === undefined && action === "Update")
-          throw new EwsResponseError("ErrorInvalidIdEmpty", "ItemId is required for Update.");
-        if (idNode !== undefined) {
-          try {
-            existing = resolveItem(ctx, idNode);
-          } catch (error) {
-            if (action === "Update" || !(error instanceof EwsResponseError)) throw error;
+        if (idNode === undefined || (attr(idNode, "Id") ?? "") === "") {
+          throw new SoapFaultError("ErrorInvalidRequest", `CreateAction ${action} requires an ItemId.`);
+        }
+        try {
+          existing = resolveItem(ctx, idNode);
+          if (existing.folder !== folder) {
+            existing = undefined;
+            throw new EwsResponseError("ErrorItemNotFound", "The item is not in the given parent folder.");
           }
+        } catch (error) {
+          if (action === "Update" || !(error instanceof EwsResponseError)) throw error;
         }
       }
       let record: ItemRecord;
       if (existing !== undefined) {
-        if (existing.folder !== folder)
-          throw new EwsResponseError("ErrorItemNotFound", "The item is not in the given parent folder.");
         ctx.store.updateItem(existing, decoded.data);
         if (decoded.searchKey !== undefined) existing.searchKey = decoded.searchKey;
         record = existing;

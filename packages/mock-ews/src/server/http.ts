@@ -10,7 +10,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { EwsResponseError, MockEwsError } from "../errors.js";
+import { EwsResponseError, MockEwsError, SoapFaultError } from "../errors.js";
 import { createMailboxGenerator } from "../generator/index.js";
 import { OPERATIONS, type OperationContext } from "../operations/index.js";
 import { errorMessage } from "../operations/common.js";
@@ -388,6 +388,10 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       try {
         messages = op.run(child(bodyNode, opName) ?? {}, ctx);
       } catch (error) {
+        if (error instanceof SoapFaultError) {
+          await send(res, 500, soapFault(error.code, error.message));
+          return;
+        }
         if (!(error instanceof EwsResponseError)) throw error;
         messages = errorMessage(op.messageName, error, op.errorTail);
       }
