@@ -127,6 +127,46 @@ export class FsDestination implements Destination {
     }
   }
 
+  /**
+   * Deletes temp files that crashed or killed writers left behind, if they are older than
+   * `olderThanMs` (default one hour, so a save still running in another process keeps its file).
+   * Returns how many were removed. Not part of the Destination interface: a maintenance call for
+   * tools that know they are talking to a file system.
+   */
+  async removeStaleTempFiles(options: { olderThanMs?: number } = {}): Promise<number> {
+    const olderThanMs = options.olderThanMs ?? 3_600_000;
+    if (!(Number.isFinite(olderThanMs) && olderThanMs >= 0)) throw new TypeError("olderThanMs must be >= 0");
+    return this.#run("removeStaleTempFiles", "", undefined, async () => {
+      const cutoff = Date.now() - olderThanMs;
+      let removed = 0;
+      const pending = [this.root];
+      while (pending.length > 0) {
+        const directory = pending.pop() as string;
+        let entries: Dir;
+        try {
+          entries = await this.#fs.opendir(directory, { bufferSize: 256 });
+        } catch (error) {
+          if (errnoCode(error) === "ENOENT") continue;
+          throw error;
+        }
+        for await (const entry of entries) {
+          const path = join(directory, entry.name);
+          if (entry.isDirectory() && isValidObjectName(entry.name)) pending.push(path);
+          else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+            try {
+              if ((await this.#fs.stat(path)).mtimeMs > cutoff) continue;
+              await this.#fs.unlink(path);
+              removed++;
+            } catch (error) {
+              if (errnoCode(error) !== "ENOENT") throw error;
+            }
+          }
+        }
+      }
+      return removed;
+    });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     // Let running saves finish or clean up their temp files before the caller moves on.

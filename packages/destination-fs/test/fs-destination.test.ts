@@ -1,6 +1,6 @@
 // Behaviour specific to the file-system destination: on-disk layout, the atomic-write protocol
 // (temp file, fsync, rename/link, directory fsync), errno mapping and leftovers of a crash.
-import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, stat, utimes, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { DestinationError, type DestinationErrorCode } from "@ewsvault/destination";
 import { createFsDestination, FsDestination } from "@ewsvault/destination-fs";
@@ -119,6 +119,31 @@ describe("layout and the atomic-write protocol", () => {
     await destination.save("data/x", randomBytes(10, 2));
     expectBytes(await destination.load("data/x"), randomBytes(10, 2));
     await expectTypeError(() => destination.load("data/~tmp-0123456789abcdef01234567"));
+  });
+
+  it("removeStaleTempFiles deletes only old temp files, never objects or fresh temp files", async () => {
+    const root = freshRoot();
+    const destination = createFsDestination({ root });
+    await destination.save("data/x", randomBytes(10, 1));
+    await destination.save(".tmp-looks-like-temp", randomBytes(10, 2));
+    const old = join(root, "data", "~tmp-00000000000000000000000a");
+    const fresh = join(root, "~tmp-00000000000000000000000b");
+    await writeFile(old, "partial");
+    await writeFile(fresh, "partial");
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    await utimes(old, twoHoursAgo, twoHoursAgo);
+    expect(await destination.removeStaleTempFiles()).toBe(1);
+    expect(await filesBelow(root)).toEqual([
+      ".tmp-looks-like-temp",
+      "data/x",
+      "~tmp-00000000000000000000000b",
+    ]);
+    expect(await destination.removeStaleTempFiles({ olderThanMs: 0 })).toBe(1);
+    expect(await listNames(destination)).toEqual([".tmp-looks-like-temp", "data/x"]);
+    expect(await filesBelow(root)).toEqual([".tmp-looks-like-temp", "data/x"]);
+    await expectTypeError(() => destination.removeStaleTempFiles({ olderThanMs: -1 }));
+    await destination.close();
+    await expectDestinationError(destination.removeStaleTempFiles(), "DEST_CLOSED");
   });
 
   it("names that collide with another object's directory fail with DEST_IO and leave no temp file", async () => {

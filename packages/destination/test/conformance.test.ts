@@ -14,6 +14,6 @@ describeDestinationConformance("memory, weakest capabilities", {
         rangedReads: false,
         listAfterWriteConsistent: false,
       },
-      faults: { listLagMs: 200 },
+      faults: { listLagMs: 100 },
     }),
 });

@@ -247,8 +247,10 @@ export function describeDestinationConformance(
       let names = await listNames(destination, prefix);
       if (destination.capabilities.listAfterWriteConsistent) return names;
       const deadline = Date.now() + timeout / 2;
-      while (JSON.stringify(names) !== JSON.stringify(want) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
+      // Short waits first (most lags are brief), backing off so a slow server is not hammered.
+      for (let wait = 25; JSON.stringify(names) !== JSON.stringify(want) && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = Math.min(wait * 2, 1000);
         names = await listNames(destination, prefix);
       }
       return names;
