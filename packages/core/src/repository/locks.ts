@@ -125,6 +125,11 @@ export interface LockHandle {
   readonly name: string;
   readonly kind: LockKind;
   refresh(): Promise<void>;
+  /**
+   * False once refreshing has failed for more than half of staleAfterMs: others may soon treat
+   * the lock as stale (and prune may run), so its holder must stop relying on it.
+   */
+  healthy(): boolean;
   release(): Promise<void>;
 }
 
@@ -151,14 +156,21 @@ export async function createLock(
   });
   await destination.save(name, encodeLock(content(), sealer), { exclusive: true });
   let released = false;
+  let lastRefresh = Date.now();
   let refreshing: Promise<void> = Promise.resolve();
   const refresh = (): Promise<void> => {
     if (released) return Promise.resolve();
+    const attempt = Date.now();
     refreshing = refreshing
       .then(() => (released ? undefined : destination.save(name, encodeLock(content(), sealer))))
-      .catch(() => {
-        // A failed refresh is retried by the next tick; the lock only goes stale after many misses.
-      });
+      .then(
+        () => {
+          lastRefresh = attempt;
+        },
+        () => {
+          // Retried by the next tick; healthy() turns false long before others see the lock as stale.
+        },
+      );
     return refreshing;
   };
   const timer = setInterval(refresh, Math.max(1000, Math.floor(staleAfterMs / 6)));
@@ -167,6 +179,7 @@ export async function createLock(
     name,
     kind,
     refresh,
+    healthy: () => Date.now() - lastRefresh < staleAfterMs / 2,
     async release() {
       if (released) return;
       released = true;

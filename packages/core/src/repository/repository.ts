@@ -476,6 +476,31 @@ export class RepositoryImpl implements Repository, WriterContext {
     await handle?.release();
   }
 
+  private lockLost: EwsVaultError | undefined;
+
+  /**
+   * MUST throw REPO_LOCK_LOST once this process's backup or a mailbox lock could not be
+   * refreshed for half the stale time: a prune elsewhere may then run, so nothing written from
+   * here on may be trusted to reference existing blobs. Sticky for the repository's lifetime.
+   */
+  async assertLocksHealthy(): Promise<void> {
+    if (this.lockLost !== undefined) throw this.lockLost;
+    const handles = [...this.mailboxLocks];
+    const backup = await this.backupLock?.catch(() => undefined);
+    if (backup !== undefined) handles.push(backup);
+    const lost = handles.find((h) => !h.healthy());
+    if (lost !== undefined) {
+      this.lockLost = new EwsVaultError(
+        "REPO_LOCK_LOST",
+        `lock ${lost.name} could not be refreshed; aborting`,
+        {
+          details: { object: lost.name },
+        },
+      );
+      throw this.lockLost;
+    }
+  }
+
   /** Names of lock objects this process holds (never broken by unlock()). */
   async ownLockNames(): Promise<Set<string>> {
     const names = new Set<string>();
@@ -729,6 +754,7 @@ export class RepositoryImpl implements Repository, WriterContext {
         },
       );
     }
+    await this.assertLocksHealthy();
     const { id, bytes } = encodeSnapshot(manifest, this.sealer);
     await this.io(() => this.destination.save(snapshotObjectName(id), bytes));
     await this.cache.put("snapshots", id, bytes);

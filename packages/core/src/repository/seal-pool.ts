@@ -108,6 +108,11 @@ export class SealPool {
         else p.reject(new EwsVaultError("REPO_WRITE_FAILED", `seal worker failed: ${message.error}`));
       });
       worker.on("error", (error) => this.breakAll(error));
+      worker.on("exit", (code) => {
+        if (this.pending.size > 0) {
+          this.breakAll(new EwsVaultError("REPO_WRITE_FAILED", `seal worker exited (code ${code})`));
+        }
+      });
       worker.unref();
       this.workers.push(slot);
     }

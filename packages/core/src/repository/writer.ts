@@ -79,6 +79,8 @@ export interface WriterContext {
   sealPool(): SealPool | undefined;
   /** Limits concurrent destination calls of the whole repository. */
   io<T>(fn: () => Promise<T>): Promise<T>;
+  /** MUST throw REPO_LOCK_LOST when this process's locks could not be kept fresh. */
+  assertLocksHealthy(): Promise<void>;
   /** Called once an index file is durable; adds it to the master index and the local cache. */
   indexWritten(id: string, bytes: Uint8Array, content: IndexFileContent): Promise<void>;
   writerClosed(writer: WriterImpl): Promise<void>;
@@ -261,6 +263,12 @@ export class WriterImpl implements RepositoryWriter {
     const run = async (): Promise<void> => {
       if (this.failure !== undefined) throw this.failure;
       if (this.unindexed.length === 0) return;
+      try {
+        await this.ctx.assertLocksHealthy();
+      } catch (error) {
+        this.fail(error);
+        throw error;
+      }
       const packs = this.unindexed;
       this.unindexed = [];
       this.unindexedBytes = 0;

@@ -81,4 +81,33 @@ describe("checkpoints and write failures", () => {
     await expect(repo.verify({ readData: 0 })).rejects.toThrow(TypeError);
     await expect(repo.verify({ readData: "some" })).rejects.toThrow(TypeError);
   });
+
+  it("a backup lock that cannot be refreshed stops the writer and refuses snapshots (REPO_LOCK_LOST)", async () => {
+    const destination = createMemoryDestination();
+    const repo = await initRepository({
+      destination,
+      password: PASSWORD,
+      kdf: FAST_KDF,
+      lockStaleAfterMs: 2000,
+      workers: 0,
+    });
+    const writer = await repo.startWriter({ checkpointSeconds: 0 });
+    const saved = await writer.saveData(seededBytes(5, 5000));
+    const tree = await writer.saveTree({ content: saved.blobIds });
+    await writer.checkpoint();
+    destination.injectFault({
+      operation: "save",
+      code: "DEST_TRANSIENT",
+      prefix: "locks/",
+      times: Number.POSITIVE_INFINITY,
+    });
+    await new Promise((r) => setTimeout(r, 2300));
+    await writer.saveData(seededBytes(6, 5000));
+    await expect(writer.checkpoint()).rejects.toMatchObject({ code: "REPO_LOCK_LOST" });
+    await expect(repo.saveSnapshot({ mailbox: "m", time: new Date(), tree })).rejects.toMatchObject({
+      code: "REPO_LOCK_LOST",
+    });
+    destination.clearFaults();
+    await repo.close().catch(() => undefined);
+  });
 });
