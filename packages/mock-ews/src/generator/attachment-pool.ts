@@ -69,13 +69,10 @@ export class AttachmentPool {
   /** Indices of image entries no larger than SMALL_IMAGE_MAX (inline images, contact photos). */
   readonly smallImages: readonly number[];
   private readonly bySize: readonly PoolEntry[];
-  private readonly cache = new Map<number, Uint8Array>();
-  private cachedBytes = 0;
 
   constructor(
     private readonly seed: number,
     size: number,
-    private readonly cacheLimitBytes = 96 * MiB,
   ) {
     if (!Number.isInteger(size) || size < 4)
       throw new TypeError("attachmentPoolSize must be an integer >= 4");
@@ -127,25 +124,33 @@ export class AttachmentPool {
 
   /** The bytes of entry i; identical on every call and in every generator with the same seed. */
   content(index: number): Uint8Array {
-    const cached = this.cache.get(index);
+    const key = `${this.seed}:${index}`;
+    const cached = contentCache.get(key);
     if (cached) {
-      this.cache.delete(index);
-      this.cache.set(index, cached);
+      contentCache.delete(key);
+      contentCache.set(key, cached);
       return cached;
     }
     const entry = this.entries[index];
     if (!entry) throw new TypeError(`attachment pool has no entry ${index}`);
     const bytes = makeContent(entry, new Prng(mixSeed(this.seed, 0x44415441, index)));
-    this.cache.set(index, bytes);
-    this.cachedBytes += bytes.length;
-    for (const [key, value] of this.cache) {
-      if (this.cachedBytes <= this.cacheLimitBytes || key === index) break;
-      this.cache.delete(key);
-      this.cachedBytes -= value.length;
+    contentCache.set(key, bytes);
+    cachedBytes += bytes.length;
+    for (const [oldKey, value] of contentCache) {
+      if (cachedBytes <= CACHE_LIMIT_BYTES || oldKey === key) break;
+      contentCache.delete(oldKey);
+      cachedBytes -= value.length;
     }
     return bytes;
   }
 }
+
+// One LRU for every pool in the process: entry i of seed s is the same file in every generator
+// (a server and its tests often build several generators with one seed), so it is made once.
+// Callers receive the cached array itself and must not modify it.
+const CACHE_LIMIT_BYTES = 96 * MiB;
+const contentCache = new Map<string, Uint8Array>();
+let cachedBytes = 0;
 
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");

@@ -48,15 +48,21 @@ export interface GeneratorOptions {
   publicFolderItems?: number;
   /** Distinct files attachments are drawn from; default 48. */
   attachmentPoolSize?: number;
-  /** Cap of the item size tail (approximate export size); default 40 MiB. */
+  /** Cap of the item size tail (export-stream bytes, >= 16 KiB); default 40 MiB. */
   maxItemBytes?: number;
 }
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-/** Median item size of the log-normal size model, and its spread (sigma of ln size). */
-const MEDIAN_ITEM_BYTES = 33 * KiB;
+/**
+ * Median and spread (sigma of ln size) of the log-normal size model of mail. Contacts, tasks and
+ * notes are smaller, which brings a whole mailbox's median export size to about 30 KB.
+ */
+const MEDIAN_ITEM_BYTES = 44 * KiB;
 const SIZE_SIGMA = 1.45;
+/** Export-stream bytes of an item's fixed properties, and of one recipient (upper estimates). */
+const FIXED_BYTES = 800;
+const RECIPIENT_BYTES = 96;
 /** Newest timestamp the generator produces; everything is dated before it. */
 const EPOCH_END = Date.UTC(2025, 5, 30, 17, 0, 0);
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -194,8 +200,8 @@ export function createMailboxGenerator(options: GeneratorOptions): MailboxGenera
   const domain = options.domain ?? "contoso.test";
   if (typeof domain !== "string" || !/^[a-z0-9.-]+$/i.test(domain)) throw new TypeError("domain is invalid");
   const maxItemBytes = options.maxItemBytes ?? 40 * MiB;
-  if (typeof maxItemBytes !== "number" || !(maxItemBytes >= 4 * KiB)) {
-    throw new TypeError("maxItemBytes must be a number >= 4096");
+  if (typeof maxItemBytes !== "number" || !(maxItemBytes >= 16 * KiB)) {
+    throw new TypeError("maxItemBytes must be a number >= 16384");
   }
   const seed = options.seed >>> 0;
   const pool = new AttachmentPool(seed, options.attachmentPoolSize ?? 48);
@@ -364,10 +370,13 @@ function itemClassFor(folder: MockFolderSpec, rng: Prng): MockItemClass {
   }
 }
 
-/** Target export size of an item: log-normal around the median, capped. */
+/**
+ * Target export size of an item: log-normal around the median, capped. The cap keeps 8% of
+ * headroom because sizes are planned from estimates (markup, record headers), not measured.
+ */
 function targetSize(ctx: ItemContext, rng: Prng): number {
   const size = Math.exp(Math.log(MEDIAN_ITEM_BYTES) + SIZE_SIGMA * rng.normal());
-  return Math.max(1200, Math.min(ctx.maxItemBytes, Math.round(size)));
+  return Math.max(1200, Math.min(Math.floor(ctx.maxItemBytes * 0.92), Math.round(size)));
 }
 
 function hex(rng: Prng, words: number): string {
@@ -393,7 +402,9 @@ function correspondent(ctx: ItemContext, rng: Prng, self: number): MockMailAddre
 
 function recipients(ctx: ItemContext, rng: Prng, self: number, count: number): MockMailAddress[] {
   const list: MockMailAddress[] = [];
-  for (let i = 0; i < count; i++) list.push(correspondent(ctx, rng, self));
+  // A small maxItemBytes must hold the recipient lists too: each list gets at most 8% of it.
+  const limit = Math.min(count, Math.floor((ctx.maxItemBytes * 0.08) / RECIPIENT_BYTES));
+  for (let i = 0; i < limit; i++) list.push(correspondent(ctx, rng, self));
   return list;
 }
 
@@ -434,9 +445,14 @@ interface Content {
   readonly attachments: MockAttachment[];
 }
 
+/** Export-stream bytes an attachment adds besides its content (record headers, name, type). */
+const ATTACHMENT_OVERHEAD = 256;
+
 /**
  * Body and attachments sized to about `size` bytes: small items are all body; bigger ones keep a
  * mail-sized body and fill the rest with pool files (which is where real mailboxes' bytes are).
+ * The body is made first and measured, so the total never passes `size` by more than the body's
+ * last sentence.
  */
 function content(
   ctx: ItemContext,
@@ -447,27 +463,29 @@ function content(
   options: { html: boolean; allowAttachments: boolean; quote: boolean },
 ): Content {
   const attachments: MockAttachment[] = [];
-  let bodyBytes = size;
-  if (options.allowAttachments && size > 56 * KiB && rng.chance(0.9)) {
-    bodyBytes = Math.min(size, Math.round(4 * KiB + rng.float() * 24 * KiB));
-    let remaining = size - bodyBytes;
-    for (let i = 0; i < 6 && remaining > 4 * KiB; i++) {
-      const fitting = ctx.pool.fitting(remaining);
-      if (fitting.length === 0) break;
-      // Prefer the larger fitting files so the size tail is made of attachments, as in life.
-      const entry = fitting[Math.floor(fitting.length * Math.sqrt(rng.float()))]!;
-      attachments.push(poolAttachment(ctx, entry.index, false));
-      remaining -= entry.size;
-    }
-  } else if (options.allowAttachments && rng.chance(0.08)) {
-    const small = ctx.pool.fitting(Math.max(4 * KiB, size / 3));
-    if (small.length > 0) attachments.push(poolAttachment(ctx, rng.pick(small).index, false));
-  }
+  const bigItem = options.allowAttachments && size > 56 * KiB && rng.chance(0.9);
+  const smallAttachment = !bigItem && options.allowAttachments && rng.chance(0.08);
+  const bodyBudget = bigItem ? Math.min(size, Math.round(4 * KiB + rng.float() * 24 * KiB)) : size;
 
   const sig = signatureFor(ctx, sender, rng);
+  // An inline picture is part of the item's budget; it is left out when it would take over half.
+  let inline: MockAttachment | undefined;
+  if (options.html && ctx.pool.smallImages.length > 0 && rng.chance(0.15)) {
+    const index = rng.pick(ctx.pool.smallImages);
+    const entry = ctx.pool.entries[index]!;
+    const contentId = `${entry.name}@01DA${hex(rng, 1)}.${hex(rng, 1)}`;
+    if (entry.size + ATTACHMENT_OVERHEAD <= size / 2)
+      inline = { ...poolAttachment(ctx, index, true), contentId };
+  }
   let quoted: QuotedMessage | undefined;
   const overhead = options.html ? 2600 : 300;
-  let proseBytes = Math.max(40, bodyBytes - overhead);
+  // HTML markup adds roughly 15% around the prose (paragraph tags), on top of the fixed head.
+  const inlineBytes = inline && !bigItem ? inline.content.length + ATTACHMENT_OVERHEAD : 0;
+  let proseBytes = Math.max(
+    40,
+    Math.round((bodyBudget - inlineBytes - overhead) * (options.html ? 0.86 : 1)),
+  );
+  if (smallAttachment) proseBytes = Math.max(40, Math.round(proseBytes * 0.6));
   if (options.quote && proseBytes > 2000) {
     const quotedBytes = Math.floor(proseBytes * 0.4);
     proseBytes -= quotedBytes;
@@ -480,23 +498,39 @@ function content(
     };
   }
   const paras = paragraphs(rng, proseBytes);
+  let body: MockItemData["body"];
   if (options.html) {
-    let inlineImageCid: string | undefined;
-    if (ctx.pool.smallImages.length > 0 && rng.chance(0.15)) {
-      const index = rng.pick(ctx.pool.smallImages);
-      const entry = ctx.pool.entries[index]!;
-      inlineImageCid = `${entry.name}@01DA${hex(rng, 1)}.${hex(rng, 1)}`;
-      attachments.unshift({ ...poolAttachment(ctx, index, true), contentId: inlineImageCid });
-    }
+    const inlineImageCid = inline?.contentId;
     const rtl = /[\u0590-\u06ff]/.test(subject);
     const bodyOptions = {
       ...(quoted ? { quoted } : {}),
       ...(inlineImageCid ? { inlineImageCid } : {}),
       rtl,
     };
-    return { body: { bodyType: "HTML", content: htmlBody(paras, sig, bodyOptions) }, attachments };
+    body = { bodyType: "HTML", content: htmlBody(paras, sig, bodyOptions) };
+  } else {
+    body = { bodyType: "Text", content: textBody(paras, sig, quoted) };
   }
-  return { body: { bodyType: "Text", content: textBody(paras, sig, quoted) }, attachments };
+
+  let remaining = size - Buffer.byteLength(body.content);
+  if (inline) {
+    attachments.push(inline);
+    remaining -= inline.content.length + ATTACHMENT_OVERHEAD;
+  }
+  if (bigItem) {
+    for (let i = 0; i < 6 && remaining > 4 * KiB; i++) {
+      const fitting = ctx.pool.fitting(remaining - ATTACHMENT_OVERHEAD);
+      if (fitting.length === 0) break;
+      // Prefer the larger fitting files so the size tail is made of attachments, as in life.
+      const entry = fitting[Math.floor(fitting.length * Math.sqrt(rng.float()))]!;
+      attachments.push(poolAttachment(ctx, entry.index, false));
+      remaining -= entry.size + ATTACHMENT_OVERHEAD;
+    }
+  } else if (smallAttachment) {
+    const small = ctx.pool.fitting(Math.max(0, remaining - ATTACHMENT_OVERHEAD));
+    if (small.length > 0) attachments.push(poolAttachment(ctx, rng.pick(small).index, false));
+  }
+  return { body, attachments };
 }
 
 function poolAttachment(ctx: ItemContext, index: number, isInline: boolean): MockAttachment {
@@ -592,7 +626,8 @@ function makeMessage(
     }
     if (outgoing && rng.chance(0.1)) bccRecipients = recipients(ctx, rng, mailboxIndex, rng.int(1, 3));
   }
-  const headerBytes = 600 + 70 * (toRecipients.length + ccRecipients.length + bccRecipients.length);
+  const headerBytes =
+    FIXED_BYTES + RECIPIENT_BYTES * (toRecipients.length + ccRecipients.length + bccRecipients.length);
   size = Math.max(400, size - headerBytes);
 
   const { body, attachments } = content(ctx, rng, size, from, subject, {
@@ -679,7 +714,8 @@ function makeAppointment(ctx: ItemContext, rng: Prng, mailboxIndex: number): Moc
     legacyFreeBusyStatus: allDay ? "Free" : rng.pick(["Busy", "Busy", "Busy", "Tentative", "OOF"] as const),
   };
   const subject = templateText(MEETING_SUBJECTS, rng);
-  const size = Math.round(targetSize(ctx, rng) * 0.6);
+  const attendeeBytes = RECIPIENT_BYTES * 2 * (requiredAttendees.length + optionalAttendees.length);
+  const size = Math.max(400, Math.round(targetSize(ctx, rng) * 0.6) - FIXED_BYTES - attendeeBytes);
   const { body, attachments } = content(ctx, rng, size, organizer, subject, {
     html: rng.chance(0.6),
     allowAttachments: true,
@@ -724,8 +760,11 @@ function makeContact(ctx: ItemContext, rng: Prng, mailboxIndex: number): MockIte
   };
   const attachments: MockAttachment[] = [];
   if (ctx.pool.smallImages.length > 0 && rng.chance(0.4)) {
-    const photo = poolAttachment(ctx, rng.pick(ctx.pool.smallImages), false);
-    attachments.push({ ...photo, name: "ContactPicture.jpg", isContactPhoto: true });
+    const index = rng.pick(ctx.pool.smallImages);
+    if (ctx.pool.entries[index]!.size <= ctx.maxItemBytes / 2) {
+      const photo = poolAttachment(ctx, index, false);
+      attachments.push({ ...photo, name: "ContactPicture.jpg", isContactPhoto: true });
+    }
   }
   const notes = rng.chance(0.5) ? paragraphs(rng, rng.int(100, 3000)).join("\n\n") : "";
   const created = isoSeconds(EPOCH_END - Math.floor(rng.float() * 4 * YEAR_MS));

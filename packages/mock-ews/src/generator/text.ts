@@ -353,7 +353,7 @@ export function templateText(templates: readonly string[], rng: Prng): string {
   return fill(rng.pick(templates), rng);
 }
 
-/** Paragraphs of prose whose UTF-8 size is close to (never far above) `bytes`. */
+/** Paragraphs of prose whose UTF-8 size is close to `bytes` (at most one sentence above). */
 export function paragraphs(rng: Prng, bytes: number): string[] {
   const result: string[] = [];
   let size = 0;
@@ -362,9 +362,7 @@ export function paragraphs(rng: Prng, bytes: number): string[] {
     const sentences: string[] = [];
     for (let i = 0; i < count && size < bytes; i++) {
       const sentence = fill(rng.pick(SENTENCES), rng);
-      // Most characters are ASCII; CJK, Arabic and Hebrew sentences are short, so string
-      // length x 1.3 is an adequate and cheap estimate of the UTF-8 size.
-      size += Math.ceil(sentence.length * 1.3) + 1;
+      size += Buffer.byteLength(sentence) + 1;
       sentences.push(sentence);
     }
     result.push(sentences.join(" "));
