@@ -109,6 +109,14 @@ const sftpPosixRename = (c: Conn, from: string, to: string) =>
   call<void>(c, (sftp, cb) => sftp.ext_openssh_rename(from, to, done(cb)));
 const sftpFsync = (c: Conn, handle: Buffer) =>
   call<void>(c, (sftp, cb) => sftp.ext_openssh_fsync(handle, done(cb)));
+interface StatvfsInfo {
+  readonly f_bsize: number | bigint;
+  readonly f_frsize: number | bigint;
+  readonly f_bavail: number | bigint;
+  readonly f_favail: number | bigint;
+}
+const sftpStatvfs = (c: Conn, path: string) =>
+  call<StatvfsInfo>(c, (sftp, cb) => sftp.ext_openssh_statvfs(path, cb));
 const sftpReaddir = (c: Conn, path: string) =>
   call<Array<{ filename: string; attrs: Stats }>>(c, (sftp, cb) => sftp.readdir(path, cb));
 const sftpWrite = (c: Conn, handle: Buffer, data: Buffer, offset: number, length: number, position: number) =>
@@ -342,6 +350,19 @@ export class SftpDestination implements Destination {
     this.#knownDirs.add(dir);
   }
 
+  /** True when statvfs@openssh.com says `bytes` (plus a little slack) do not fit, or no inode is left. */
+  async #lacksSpace(sftp: Conn, dir: string, bytes: number): Promise<boolean> {
+    if (!hasExtension(sftp, "statvfs@openssh.com")) return false;
+    try {
+      const info = await sftpStatvfs(sftp, dir);
+      const blockSize = Number(info.f_frsize) || Number(info.f_bsize) || 4096;
+      const free = Number(info.f_bavail) * blockSize;
+      return Number(info.f_favail) === 0 || free < bytes + 4 * blockSize;
+    } catch {
+      return false;
+    }
+  }
+
   async #isDirectory(sftp: Conn, path: string): Promise<boolean> {
     try {
       return (await sftpStat(sftp, path)).isDirectory();
@@ -361,44 +382,57 @@ export class SftpDestination implements Destination {
     let stage = "save";
     try {
       await this.#pool.use(async (sftp) => {
-        options.signal?.throwIfAborted();
-        let handle: Buffer;
         try {
-          handle = await sftpOpen(sftp, temp, "wx");
-        } catch (error) {
-          if (sftpStatus(error) !== SftpStatus.NO_SUCH_FILE) throw error;
-          // Someone removed directories we had created; forget them all and walk up again.
-          this.#knownDirs.clear();
-          stage = "create directory for";
-          await this.#mkdirs(sftp, dir);
-          stage = "save";
-          handle = await sftpOpen(sftp, temp, "wx");
-        }
-        try {
-          try {
-            await this.#writeAll(sftp, handle, body, options.signal);
-            if (this.#options.fsync !== false && hasExtension(sftp, "fsync@openssh.com")) {
-              await sftpFsync(sftp, handle);
-            }
-          } finally {
-            await sftpClose(sftp, handle);
-          }
           options.signal?.throwIfAborted();
-          if (options.exclusive === true) {
-            await this.#renameExclusive(sftp, temp, target, name);
-          } else {
-            if (!hasExtension(sftp, "posix-rename@openssh.com")) {
-              throw new DestinationError(
-                "DEST_CONFIG",
-                `${this.description}: the server lacks posix-rename@openssh.com, so saves cannot replace files atomically`,
-              );
+          let handle: Buffer;
+          try {
+            handle = await sftpOpen(sftp, temp, "wx");
+          } catch (error) {
+            if (sftpStatus(error) !== SftpStatus.NO_SUCH_FILE) throw error;
+            // Someone removed directories we had created; forget them all and walk up again.
+            this.#knownDirs.clear();
+            stage = "create directory for";
+            await this.#mkdirs(sftp, dir);
+            stage = "save";
+            handle = await sftpOpen(sftp, temp, "wx");
+          }
+          try {
+            try {
+              await this.#writeAll(sftp, handle, body, options.signal);
+              if (this.#options.fsync !== false && hasExtension(sftp, "fsync@openssh.com")) {
+                await sftpFsync(sftp, handle);
+              }
+            } finally {
+              await sftpClose(sftp, handle);
             }
-            await sftpPosixRename(sftp, temp, target);
+            options.signal?.throwIfAborted();
+            if (options.exclusive === true) {
+              await this.#renameExclusive(sftp, temp, target, name);
+            } else {
+              if (!hasExtension(sftp, "posix-rename@openssh.com")) {
+                throw new DestinationError(
+                  "DEST_CONFIG",
+                  `${this.description}: the server lacks posix-rename@openssh.com, so saves cannot replace files atomically`,
+                );
+              }
+              await sftpPosixRename(sftp, temp, target);
+            }
+          } catch (error) {
+            // Best effort: a broken connection cannot unlink; the temp name is hidden from
+            // list() and never collides with an object name, so a leftover is only litter.
+            await sftpUnlink(sftp, temp).catch(() => undefined);
+            throw error;
           }
         } catch (error) {
-          // Best effort: a broken connection cannot unlink; the temp name is hidden from
-          // list() and never collides with an object name, so a leftover is only litter.
-          await sftpUnlink(sftp, temp).catch(() => undefined);
+          // OpenSSH reports ENOSPC as a bare SSH_FX_FAILURE; ask the file system whether the
+          // object could fit at all.
+          if (sftpStatus(error) === SftpStatus.FAILURE && (await this.#lacksSpace(sftp, dir, body.length))) {
+            throw new DestinationError(
+              "DEST_FULL",
+              `sftp save ${JSON.stringify(name)}: no space left on the server for ${body.length} bytes`,
+              { cause: error },
+            );
+          }
           throw error;
         }
       });

@@ -243,6 +243,32 @@ describe("sftp destination faults (OpenSSH sshd)", () => {
     expect((await saving).code).toBe("DEST_CLOSED");
   });
 
+  it("a full file system is DEST_FULL, leaves no partial object or temp file, and frees up", async () => {
+    // A 1 MiB tmpfs is a real ENOSPC, which OpenSSH reports only as a generic failure.
+    const mountPoint = join(server.dir, `small-${run}`);
+    execFileSync("mkdir", ["-p", mountPoint]);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]);
+    try {
+      const destination = createSftpDestination(options({ root: `${mountPoint}/repo` }));
+      const small = randomBytes(100 * 1024);
+      await destination.save("small", small);
+      const error = await rejection(destination.save("packs/big", randomBytes(2 * 1024 * 1024)));
+      expect(error.code).toBe("DEST_FULL");
+      expect(error.message).not.toMatch(/[\r\n]/);
+      const names: string[] = [];
+      for await (const info of destination.list()) names.push(info.name);
+      expect(names).toEqual(["small"]);
+      expect(await largestTempFile(mountPoint)).toBe(0);
+      await destination.remove("small");
+      const fits = randomBytes(600 * 1024);
+      await destination.save("packs/fits", fits);
+      expect(Buffer.from(await destination.load("packs/fits")).equals(fits)).toBe(true);
+      await destination.close();
+    } finally {
+      execFileSync("umount", [mountPoint]);
+    }
+  });
+
   it("temporary and foreign files are never listed", async () => {
     const config = options();
     const destination = createSftpDestination(config);
