@@ -114,6 +114,26 @@ describe("operations", () => {
     expect(server.getItem(messageId).categories).toEqual(["Blue", "Green"]);
   });
 
+  it("CreateItem SendAndSaveCopy keeps a copy in Sent Items and delivers to recipient mailboxes; bad MIME is an error", async () => {
+    const other = server.mailboxes[1]!;
+    const inboxBefore = server.listItems(other, "inbox").length;
+    const sentBefore = server.listItems(mailbox, "sentitems").length;
+    const sent = await soap(
+      server,
+      `<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:Message><t:Subject>ping</t:Subject><t:Body BodyType="Text">hi</t:Body><t:ToRecipients><t:Mailbox><t:EmailAddress>${other}</t:EmailAddress></t:Mailbox><t:Mailbox><t:EmailAddress>outside@example.test</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items></m:CreateItem>`,
+    );
+    expect(responseCodes(sent.text)).toEqual(["NoError"]);
+    expect(server.listItems(mailbox, "sentitems")).toHaveLength(sentBefore + 1);
+    const delivered = server.listItems(other, "inbox");
+    expect(delivered).toHaveLength(inboxBefore + 1);
+    expect(server.getItem(delivered.at(-1)!)).toMatchObject({ subject: "ping", isRead: false });
+    const bad = await soap(
+      server,
+      `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:MimeContent CharacterSet="UTF-8">${Buffer.from("no headers at all").toString("base64")}</t:MimeContent></t:Message></m:Items></m:CreateItem>`,
+    );
+    expect(responseCodes(bad.text)).toEqual(["ErrorMimeContentConversionFailed"]);
+  });
+
   it("DeleteItem: HardDelete removes, SoftDelete goes to recoverableitemsdeletions, MoveToDeletedItems to deleteditems", async () => {
     const [a, b, c] = server.listItems(mailbox, "sentitems").slice(0, 3) as [string, string, string];
     const subjects = [a, b, c].map((id) => server.getItem(id).subject);

@@ -221,6 +221,33 @@ const DEFAULT_FOLDER: Record<string, string> = {
   Item: "drafts",
 };
 
+function mimeToData(ctx: OperationContext, base64: string): MockItemData {
+  try {
+    return ctx.codecs.fromMime(new Uint8Array(Buffer.from(base64, "base64")));
+  } catch (error) {
+    if ((error as { code?: string }).code === "INVALID_MIME") {
+      throw new EwsResponseError(
+        "ErrorMimeContentConversionFailed",
+        "The MIME content could not be converted.",
+      );
+    }
+    throw error;
+  }
+}
+
+/** Sending: recipients that are mailboxes of this server get an unread copy in their Inbox. */
+function deliver(ctx: OperationContext, data: MockItemData): void {
+  const seen = new Set<string>();
+  for (const recipient of [...data.toRecipients, ...data.ccRecipients, ...data.bccRecipients]) {
+    const mailbox = ctx.store.mailboxBySmtp(recipient.email);
+    if (mailbox === undefined || seen.has(mailbox.guid)) continue;
+    seen.add(mailbox.guid);
+    ctx.store.addItem(ctx.store.distinguishedFolder(mailbox, "inbox"), {
+      data: { ...data, bccRecipients: [], isRead: false },
+    });
+  }
+}
+
 export const createItem: Operation = {
   messageName: "CreateItemResponseMessage",
   errorTail: "<m:Items/>",
@@ -236,13 +263,14 @@ export const createItem: Operation = {
       const mime = text(node, "MimeContent");
       let data =
         mime === undefined
-          ? itemFromXml(element, node)
-          : ctx.codecs.fromMime(new Uint8Array(Buffer.from(mime, "base64")));
+          ? itemFromXml(element, node, { name: ctx.mailbox.displayName, email: ctx.mailbox.smtpAddress })
+          : mimeToData(ctx, mime);
       if (mime !== undefined) {
         // Explicit properties next to MimeContent win over the MIME (Exchange applies them after).
         const isRead = text(node, "IsRead");
         if (isRead !== undefined) data = { ...data, isRead: isRead === "true" };
       }
+      if (disposition === "SendOnly" || disposition === "SendAndSaveCopy") deliver(ctx, data);
       if (disposition === "SendOnly") return successMessage(this.messageName, "<m:Items/>");
       const target =
         disposition === "SendAndSaveCopy" && folder === undefined

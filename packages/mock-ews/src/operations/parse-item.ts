@@ -135,7 +135,8 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
       "Normal",
     ),
     categories: children(child(node, "Categories"), "String").map((s) => text(s) ?? ""),
-    isRead: text(node, "IsRead") === undefined ? element !== "Message" : text(node, "IsRead") === "true",
+    // Items a user creates are read (Exchange sets the read flag on everything saved by its owner).
+    isRead: text(node, "IsRead") === undefined ? true : text(node, "IsRead") === "true",
     flagStatus: oneOf(
       text(child(node, "Flag") ?? {}, "FlagStatus"),
       ["NotFlagged", "Flagged", "Complete"] as const,
