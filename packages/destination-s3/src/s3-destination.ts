@@ -3,6 +3,7 @@
 // S3 only makes visible at CompleteMultipartUpload — that is what gives save() its
 // all-or-nothing behaviour without temp names or renames.
 import { Buffer } from "node:buffer";
+import { randomUUID } from "node:crypto";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import {
@@ -373,6 +374,42 @@ export class S3Destination implements Destination {
       // S3 answers 204 for a missing key, but some compatible servers say NoSuchKey.
       if (mapped.code === "DEST_NOT_FOUND") return;
       throw mapped;
+    }
+  }
+
+  /**
+   * Finds out whether the server honours `If-None-Match: *`, by writing a probe object twice
+   * create-only under `.ewsvault-probe/` and removing it. False means a second exclusive write
+   * overwrote the first: exclusive saves are not safe there with "if-none-match" and the
+   * destination should be opened with exclusiveCreate "check-then-put" (single writer only).
+   */
+  async probeConditionalWrites(): Promise<boolean> {
+    this.assertOpen();
+    const key = `${this.keyPrefix}.ewsvault-probe/${randomUUID()}`;
+    const put = (body: Uint8Array) =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          IfNoneMatch: "*",
+          ContentLength: body.length,
+        }),
+      );
+    try {
+      await put(Uint8Array.of(1));
+      try {
+        await put(Uint8Array.of(2));
+        return false;
+      } catch (error) {
+        const mapped = toDestinationError(error, "probe", key);
+        if (mapped.code === "DEST_ALREADY_EXISTS") return true;
+        throw mapped;
+      }
+    } catch (error) {
+      throw this.fail(error, "probe", ".ewsvault-probe");
+    } finally {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => {});
     }
   }
 

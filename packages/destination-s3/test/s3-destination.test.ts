@@ -214,6 +214,30 @@ describe("S3Destination against moto", () => {
     other.destroy();
   });
 
+  it("probes whether the server honours If-None-Match, and notices a server that ignores it", async () => {
+    const dest = destination();
+    expect(await dest.probeConditionalWrites()).toBe(true);
+    await dest.close();
+    // A server (or proxy) that drops the header is what the probe exists to catch.
+    const client = adminClient(server.endpoint);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) delete request.headers["if-none-match"];
+        return next(args);
+      },
+      { step: "build", name: "dropIfNoneMatch" },
+    );
+    const careless = destination({ client });
+    expect(await careless.probeConditionalWrites()).toBe(false);
+    const listed = await admin.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `behaviour-${counter}/` }),
+    );
+    expect(listed.Contents ?? []).toHaveLength(0);
+    await careless.close();
+    client.destroy();
+  });
+
   it("falls back to check-then-put for exclusive saves when told to", async () => {
     const dest = destination({ exclusiveCreate: "check-then-put" });
     await dest.save("lock", new Uint8Array([1]), { exclusive: true });
