@@ -130,6 +130,13 @@ try {
     sizeRatio: Number((ourStoredBytes / resticStoredBytes).toFixed(3)),
     peakRssMiB: Math.round(ourResult.peakRssMiB),
   };
+  console.log("");
+  console.log("| | MiB/s | stored MiB |");
+  console.log("| --- | ---: | ---: |");
+  console.log(`| ewsvault | ${result.ourMiBps} | ${(ourStoredBytes / MiB).toFixed(1)} |`);
+  console.log(`| restic | ${result.resticMiBps} | ${(resticStoredBytes / MiB).toFixed(1)} |`);
+  console.log(`| ratio | ${result.speedRatio} | ${result.sizeRatio} |`);
+  console.log("");
   console.log(JSON.stringify(result));
 } finally {
   if (!args.includes("--keep")) await rm(work, { recursive: true, force: true });
