@@ -19,6 +19,8 @@ export interface CannedServer {
   readonly requests: CannedRequest[];
   /** Highest number of requests handled at the same time. */
   readonly peakConcurrency: () => number;
+  /** TCP connections accepted so far (keep-alive reuses them). */
+  readonly connections: () => number;
   stop(): Promise<void>;
 }
 
@@ -53,11 +55,16 @@ export async function startCannedServer(
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
+  let connections = 0;
+  server.on(tls === undefined ? "connection" : "secureConnection", () => {
+    connections++;
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `${tls === undefined ? "http" : "https"}://127.0.0.1:${port}/EWS/Exchange.asmx`,
     requests,
     peakConcurrency: () => peak,
+    connections: () => connections,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -183,6 +183,44 @@ describe("transport: retries and throttling", () => {
   });
 });
 
+describe("transport: connections and concurrency", () => {
+  it("reuses keep-alive connections for sequential requests", async () => {
+    const { server, client } = await setup((_req, res) => send(res, 200, syncFolderItemsOk()));
+    for (let i = 0; i < 10; i++) await client.syncFolderItems("user@example.com", FOLDER_ID);
+    expect(server.requests).toHaveLength(10);
+    // undici may open a second socket while the first is being released; never one per request.
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it("never has more than maxConcurrency requests in flight", async () => {
+    const { server, client } = await setup(
+      (_req, res) => {
+        setTimeout(() => send(res, 200, syncFolderItemsOk()), 30);
+      },
+      { maxConcurrency: 3 },
+    );
+    await Promise.all(
+      Array.from({ length: 12 }, () => client.syncFolderItems("user@example.com", FOLDER_ID)),
+    );
+    expect(server.requests).toHaveLength(12);
+    expect(server.peakConcurrency()).toBe(3);
+    expect(server.connections()).toBeLessThanOrEqual(3);
+  });
+
+  it("aborts a request in flight with EWS_ABORTED", async () => {
+    const { client } = await setup(() => {});
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const error = await rejection(
+      client.syncFolderItems("user@example.com", FOLDER_ID, { signal: controller.signal }),
+    );
+    expect(isEwsVaultError(error, "EWS_ABORTED")).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(client.gate.inFlight).toBe(0);
+  });
+});
+
 describe("transport: error mapping, auth and headers", () => {
   it("maps HTTP 401 to EWS_AUTH_FAILED without the password anywhere in the error", async () => {
     const { server, client } = await setup((_req, res) =>
