@@ -134,6 +134,29 @@ describe("operations", () => {
     expect(responseCodes(bad.text)).toEqual(["ErrorMimeContentConversionFailed"]);
   });
 
+  it("GetItem lists attachments and GetAttachment returns their bytes", async () => {
+    const withAttachment = ["inbox", "sentitems", "calendar", "contacts"]
+      .flatMap((f) => server.listItems(mailbox, f))
+      .find((id) => server.getItem(id).attachments.length > 0)!;
+    expect(withAttachment).toBeDefined();
+    const expected = server.getItem(withAttachment).attachments;
+    const got = await soap(
+      server,
+      `<m:GetItem>${itemShape("Default")}<m:ItemIds><t:ItemId Id="${withAttachment}"/></m:ItemIds></m:GetItem>`,
+    );
+    const attachmentIds = [...got.text.matchAll(/<t:AttachmentId Id="([^"]+)"/g)].map((m) => m[1]!);
+    expect(attachmentIds).toHaveLength(expected.length);
+    const result = await soap(
+      server,
+      `<m:GetAttachment><m:AttachmentIds>${attachmentIds.map((id) => `<t:AttachmentId Id="${id}"/>`).join("")}</m:AttachmentIds></m:GetAttachment>`,
+    );
+    const contents = [...result.text.matchAll(/<t:Content>([^<]*)<\/t:Content>/g)].map((m) =>
+      Buffer.from(m[1]!, "base64"),
+    );
+    expect(contents.map((c) => c.length)).toEqual(expected.map((a) => a.content.length));
+    contents.forEach((content, i) => expect(content.equals(Buffer.from(expected[i]!.content))).toBe(true));
+  });
+
   it("DeleteItem: HardDelete removes, SoftDelete goes to recoverableitemsdeletions, MoveToDeletedItems to deleteditems", async () => {
     const [a, b, c] = server.listItems(mailbox, "sentitems").slice(0, 3) as [string, string, string];
     const subjects = [a, b, c].map((id) => server.getItem(id).subject);

@@ -205,6 +205,19 @@ describe("schema validity of every response", () => {
         `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>${entry}</m:UnresolvedEntry></m:ResolveNames>`,
       );
     }
+    const attachmentIds = [...got.text.matchAll(/<t:AttachmentId Id="([^"]+)"/g)]
+      .map((m) => m[1]!)
+      .slice(0, 4);
+    expect(attachmentIds.length).toBeGreaterThan(0);
+    const attachments = await call(
+      "GetAttachment",
+      `<m:GetAttachment><m:AttachmentIds>${[...attachmentIds, "AAAA"].map((id) => `<t:AttachmentId Id="${id}"/>`).join("")}</m:AttachmentIds></m:GetAttachment>`,
+    );
+    expect(responseCodes(attachments.text)).toEqual([
+      ...attachmentIds.map(() => "NoError"),
+      "ErrorInvalidAttachmentId",
+    ]);
+    expect(attachments.text).toContain("<t:Content>");
     // Every change shape of SyncFolderItems and SyncFolderHierarchy.
     const box = server.mailboxes[0]!;
     const syncInbox = (state: string) =>
@@ -300,6 +313,7 @@ describe("schema validity of every response", () => {
       "ErrorInvalidIdEmpty",
       "ErrorNonExistentMailbox",
       "ErrorMessageSizeExceeded",
+      "ErrorInvalidAttachmentId",
     ]) {
       expect([...codes], code).toContain(code);
     }

@@ -1,5 +1,6 @@
 // EWS operations the mock server implements, by SOAP body element name. Each handler parses
 // its request element and returns its response messages; the server frames them.
+import { getAttachment } from "./attachments.js";
 import { exportItems, uploadItems } from "./bulk.js";
 import type { Operation } from "./common.js";
 import { createFolder, deleteFolder, findFolder, getFolder, syncFolderHierarchy } from "./folders.js";
@@ -34,4 +35,5 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   ExportItems: exportItems,
   UploadItems: uploadItems,
   ResolveNames: resolveNames,
+  GetAttachment: getAttachment,
 };

@@ -72,12 +72,24 @@ function bodyText(
 }
 
 function attachmentXml(c: RenderContext, a: MockAttachment, index: number): string {
-  const id = attachmentId(c.record.folder.mailbox.guid, c.record.serial, index);
+  return fileAttachmentXml(c.record.folder.mailbox.guid, c.record.serial, a, index, false);
+}
+
+/** A t:FileAttachment; `withContent` adds the base64 Content (GetAttachment), item views leave it out. */
+export function fileAttachmentXml(
+  mailboxGuid: string,
+  serial: number,
+  a: MockAttachment,
+  index: number,
+  withContent: boolean,
+): string {
+  const id = attachmentId(mailboxGuid, serial, index);
   return (
     `<t:FileAttachment><t:AttachmentId Id="${esc(id)}"/>${el("t:Name", a.name)}${el("t:ContentType", a.contentType)}` +
     `${a.contentId === undefined ? "" : el("t:ContentId", a.contentId)}${el("t:Size", a.content.length)}` +
     `${el("t:LastModifiedTime", isoSeconds(a.lastModifiedTime))}${el("t:IsInline", a.isInline)}` +
-    `${a.isContactPhoto === undefined ? "" : el("t:IsContactPhoto", a.isContactPhoto)}</t:FileAttachment>`
+    `${a.isContactPhoto === undefined ? "" : el("t:IsContactPhoto", a.isContactPhoto)}` +
+    `${withContent ? el("t:Content", Buffer.from(a.content).toString("base64")) : ""}</t:FileAttachment>`
   );
 }
 
