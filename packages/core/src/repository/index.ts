@@ -25,6 +25,7 @@ export {
 } from "./forget-policy.js";
 export type { LockInfo, LockKind } from "./locks.js";
 export type { PruneOptions, PruneReport } from "./prune.js";
+export type { RepairIndexOptions, RepairIndexReport } from "./repair.js";
 export type { VerifyOptions, VerifyProblem, VerifyProblemCode, VerifyReport } from "./verify.js";
 export { collectTreeRefs, type TreeRefs } from "./tree-refs.js";
 export { canonicalJson, DEFAULT_PACK_SIZE, FORMAT_VERSION, type BlobType } from "./format.js";

@@ -50,6 +50,7 @@ import {
 } from "./locks.js";
 import { type BlobLocation, MasterIndex } from "./master-index.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
+import { type RepairIndexOptions, type RepairIndexReport, repairRepositoryIndex } from "./repair.js";
 import { SealPool } from "./seal-pool.js";
 import { type Sealer, createSealer } from "./sealer.js";
 import {
@@ -168,6 +169,11 @@ export interface Repository {
   verify(options?: VerifyOptions): Promise<VerifyReport>;
   forget(policy: ForgetPolicy, options?: ForgetOptions): Promise<ForgetReport>;
   prune(options?: PruneOptions): Promise<PruneReport>;
+  /**
+   * Rebuilds the index from the pack headers (exclusive lock; REPO_LOCKED while backups run),
+   * replacing every index file. The way out after verify reports damaged or missing index files.
+   */
+  repairIndex(options?: RepairIndexOptions): Promise<RepairIndexReport>;
   stats(): Promise<RepositoryStats>;
   /** Closes writers (checkpointing them) and releases this process's locks; does not close the destination. */
   close(): Promise<void>;
@@ -880,6 +886,11 @@ export class RepositoryImpl implements Repository, WriterContext {
   prune(options: PruneOptions = {}): Promise<PruneReport> {
     this.assertOpen();
     return pruneRepository(this, options);
+  }
+
+  repairIndex(options: RepairIndexOptions = {}): Promise<RepairIndexReport> {
+    this.assertOpen();
+    return repairRepositoryIndex(this, options);
   }
 
   async stats(): Promise<RepositoryStats> {

@@ -78,6 +78,21 @@ describe("tamper detection", () => {
     }
   });
 
+  it("repairIndex rebuilds a damaged index from the pack headers", async () => {
+    const { destination, items, saved } = await populated();
+    for (const name of await names(destination, "index/")) await flipBit(destination, name, 100);
+    const repo = await openRepository({ destination, password: PASSWORD });
+    expect((await repo.verify()).ok).toBe(false);
+    const report = await repo.repairIndex();
+    expect(report.unreadablePacks).toEqual([]);
+    expect(report.packs).toBe((await names(destination, "data/")).length);
+    for (const [i, s] of saved.entries())
+      expect(digest(await repo.loadData(s.blobIds))).toBe(digest(items[i]!));
+    const fresh = await openRepository({ destination, password: PASSWORD });
+    expect((await fresh.verify({ readData: true })).problems).toEqual([]);
+    expect((await names(destination, "index/")).length).toBe(1);
+  });
+
   it("a flipped bit in a snapshot is reported, never loaded", async () => {
     const { destination, snapshot } = await populated();
     const name = `snapshots/${snapshot.id}`;
