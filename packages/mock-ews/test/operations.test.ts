@@ -154,7 +154,9 @@ describe("operations", () => {
       Buffer.from(m[1]!, "base64"),
     );
     expect(contents.map((c) => c.length)).toEqual(expected.map((a) => a.content.length));
-    contents.forEach((content, i) => expect(content.equals(Buffer.from(expected[i]!.content))).toBe(true));
+    for (const [i, content] of contents.entries()) {
+      expect(content.equals(Buffer.from(expected[i]!.content))).toBe(true);
+    }
   });
 
   it("DeleteItem: HardDelete removes, SoftDelete goes to recoverableitemsdeletions, MoveToDeletedItems to deleteditems", async () => {
