@@ -140,14 +140,23 @@ async function writeSlot(destination: Destination, keyId: string, bytes: Uint8Ar
   await destination.save(keyName(keyId), bytes, { exclusive: true });
 }
 
-async function listKeyIds(destination: Destination): Promise<string[]> {
+/** Key ids under keys/, sorted; `stray` are other names there (not key files we wrote). */
+async function scanKeys(destination: Destination): Promise<{ ids: string[]; stray: string[] }> {
   const ids: string[] = [];
+  const stray: string[] = [];
   for await (const info of destination.list(KEYS_PREFIX)) {
     const id = info.name.slice(KEYS_PREFIX.length);
-    if (!KEY_ID_PATTERN.test(id)) throw corrupt(`unexpected object ${info.name}`, { name: info.name });
-    ids.push(id);
+    if (KEY_ID_PATTERN.test(id)) ids.push(id);
+    else stray.push(info.name);
   }
-  return ids.sort();
+  return { ids: ids.sort(), stray: stray.sort() };
+}
+
+/** Strict listing: a stray object under keys/ is REPO_CORRUPT. */
+async function listKeyIds(destination: Destination): Promise<string[]> {
+  const { ids, stray } = await scanKeys(destination);
+  if (stray.length > 0) throw corrupt(`unexpected object ${stray[0]}`, { name: stray[0] });
+  return ids;
 }
 
 async function loadSlot(destination: Destination, keyId: string): Promise<ParsedKeyFile> {
@@ -175,11 +184,14 @@ type SlotResult = { keyId: string; parsed: ParsedKeyFile } | { keyId: string; er
 
 /** Every slot, parsed; malformed ones are reported, not thrown, so one bad file cannot lock a repository. */
 async function loadAllSlots(destination: Destination): Promise<SlotResult[]> {
-  const ids = await listKeyIds(destination);
-  if (ids.length === 0) {
+  const { ids, stray } = await scanKeys(destination);
+  if (ids.length === 0 && stray.length === 0) {
     throw new EwsVaultError("REPO_NOT_FOUND", `no key files in ${destination.description}`);
   }
-  const results: SlotResult[] = [];
+  const results: SlotResult[] = stray.map((name) => ({
+    keyId: name,
+    error: corrupt(`unexpected object ${name}`, { name }),
+  }));
   for (const keyId of ids) {
     try {
       results.push({ keyId, parsed: await loadSlot(destination, keyId) });
@@ -255,7 +267,8 @@ export async function initKeys(
   options: { kdf?: KdfParams; hostname?: string } = {},
 ): Promise<UnlockedKey> {
   checkPassword(password);
-  if ((await listKeyIds(destination)).length > 0) {
+  const existing = await scanKeys(destination);
+  if (existing.ids.length + existing.stray.length > 0) {
     throw new EwsVaultError("REPO_ALREADY_EXISTS", `${destination.description} already has key files`);
   }
   const masterKey = randomKey();

@@ -100,7 +100,9 @@ describe("key slots", () => {
     const destination = createMemoryDestination();
     const unlocked = await initKeys(destination, "pw", { kdf });
     await destination.save(`keys/${"00".repeat(16)}`, new TextEncoder().encode('{"version":2}'));
+    await destination.save("keys/stray.tmp", new Uint8Array(3));
     expect(hex((await unlockWithPassword(destination, "pw")).masterKey)).toBe(hex(unlocked.masterKey));
+    await expectCode(listKeys(destination), "REPO_CORRUPT");
     await expectCode(unlockWithPassword(destination, "other"), "CRYPTO_WRONG_PASSWORD");
   });
 
