@@ -62,6 +62,35 @@ describe("operations", () => {
     );
   });
 
+  it("FindFolder pages a deep traversal with IndexedPageFolderView, from the beginning and from the end", async () => {
+    const page = async (offset: number, basePoint: string) =>
+      (
+        await soap(
+          server,
+          `<m:FindFolder Traversal="Deep">${folderShape("IdOnly")}<m:IndexedPageFolderView MaxEntriesReturned="4" Offset="${offset}" BasePoint="${basePoint}"/><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>`,
+        )
+      ).text;
+    const all = ids(
+      (
+        await soap(
+          server,
+          `<m:FindFolder Traversal="Deep">${folderShape("IdOnly")}<m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>`,
+        )
+      ).text,
+      "FolderId",
+    );
+    expect(all.length).toBeGreaterThan(8);
+    const forward: string[] = [];
+    for (let offset = 0; ; ) {
+      const text = await page(offset, "Beginning");
+      forward.push(...ids(text, "FolderId"));
+      offset = Number(/IndexedPagingOffset="(\d+)"/.exec(text)![1]);
+      if (text.includes('IncludesLastItemInRange="true"')) break;
+    }
+    expect(forward).toEqual(all);
+    expect(ids(await page(0, "End"), "FolderId")).toEqual(all.slice(-4));
+  });
+
   it("CreateItem stores typed items with their fields; UpdateItem changes IsRead, Subject, Categories, Flag, Importance", async () => {
     const created = await soap(
       server,
