@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { type DestinationError, isDestinationError } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
@@ -230,6 +231,10 @@ describe("credentials the server rejects", () => {
           expect(message, label).not.toContain(credentials.secretAccessKey);
           expect(message, label).not.toContain(credentials.accessKeyId);
           expect(String((error as Error).stack), label).not.toContain(credentials.secretAccessKey);
+          // Not even deep inside the cause chain, as a logger printing the whole error would show it.
+          expect(inspect(error, { depth: 12, showHidden: true }), label).not.toContain(
+            credentials.secretAccessKey,
+          );
         }
         // The save attempt shows the server's own code, so the mapping is exercised for each.
         const error = await rejection(dest.save("config", new Uint8Array([9])));
