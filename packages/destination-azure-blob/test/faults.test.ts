@@ -160,6 +160,22 @@ describe("azure blob destination faults (Azurite)", () => {
     expect(shown).not.toContain(encodeURIComponent(tamperedSignature));
   });
 
+  it("an aborted signal rejects with its reason and stores nothing", async () => {
+    const destination = createAzureBlobDestination({
+      connectionString: server.connectionString,
+      container: "abort",
+      createContainer: true,
+    });
+    await destination.save("warm", Uint8Array.of(1));
+    const controller = new AbortController();
+    controller.abort(new Error("stop-right-there"));
+    await expect(destination.save("a", randomBytes(10), { signal: controller.signal })).rejects.toThrow(
+      "stop-right-there",
+    );
+    await expect(destination.load("warm", { signal: controller.signal })).rejects.toThrow("stop-right-there");
+    expect((await rejection(destination.stat("a"))).code).toBe("DEST_NOT_FOUND");
+  });
+
   it("access tier is set on written blobs", async () => {
     const destination = createAzureBlobDestination({
       connectionString: server.connectionString,

@@ -269,6 +269,18 @@ describe("sftp destination faults (OpenSSH sshd)", () => {
     }
   });
 
+  it("an aborted signal rejects with its reason and stores nothing", async () => {
+    const destination = createSftpDestination(options());
+    const controller = new AbortController();
+    controller.abort(new Error("stop-right-there"));
+    await expect(destination.save("a", Uint8Array.of(1), { signal: controller.signal })).rejects.toThrow(
+      "stop-right-there",
+    );
+    await expect(destination.load("a", { signal: controller.signal })).rejects.toThrow("stop-right-there");
+    expect((await rejection(destination.stat("a"))).code).toBe("DEST_NOT_FOUND");
+    await destination.close();
+  });
+
   it("temporary and foreign files are never listed", async () => {
     const config = options();
     const destination = createSftpDestination(config);
