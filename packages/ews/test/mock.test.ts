@@ -127,6 +127,44 @@ describe("against the mock EWS server", () => {
     );
   });
 
+  it("reports incremental changes: create, update, delete, read flag; hierarchy create/update/delete", async () => {
+    const { server, client } = await setup();
+    const mailbox = server.mailboxes[0] as string;
+    const inbox = server.folderId(mailbox, "inbox");
+    const first = await syncAll(client, mailbox, inbox, 512);
+    let hierarchyState = (await client.syncFolderHierarchy(mailbox)).syncState;
+    const [a, b, c] = server.listItems(mailbox, inbox) as [string, string, string];
+    server.modifyItem(a, { subject: "changed subject" });
+    server.modifyItem(b, { isRead: !server.getItem(b).isRead });
+    server.deleteItem(c);
+    const added = server.addItem(mailbox, inbox, server.getItem(a));
+    const page = await client.syncFolderItems(mailbox, inbox, { syncState: first.syncState });
+    const kinds = new Map(page.changes.map((ch) => ["item" in ch ? ch.item.itemId : ch.itemId, ch]));
+    expect(kinds.get(a)).toMatchObject({ kind: "update", item: { subject: "changed subject" } });
+    expect(kinds.get(b)).toMatchObject({ kind: "readFlag", isRead: server.getItem(b).isRead });
+    expect(kinds.get(c)).toMatchObject({ kind: "delete" });
+    expect(kinds.get(added)).toMatchObject({ kind: "create" });
+    expect(page.changes).toHaveLength(4);
+
+    const created = server.addFolder(mailbox, "inbox", "Projects & <Plans>");
+    let hierarchy = await client.syncFolderHierarchy(mailbox, { syncState: hierarchyState });
+    expect(hierarchy.changes).toEqual([
+      {
+        kind: "create",
+        folder: expect.objectContaining({
+          folderId: created,
+          displayName: "Projects & <Plans>",
+          parentFolderId: inbox,
+        }),
+      },
+    ]);
+    hierarchyState = hierarchy.syncState;
+    server.renameFolder(created, "Renamed");
+    server.deleteFolder(server.folderId(mailbox, "inbox/Renamed"));
+    hierarchy = await client.syncFolderHierarchy(mailbox, { syncState: hierarchyState });
+    expect(hierarchy.changes.at(-1)).toEqual({ kind: "delete", folderId: created });
+  });
+
   it("pages FindItem to the end with a small page size", async () => {
     const { server, client } = await setup({}, { pageSize: 3 });
     const mailbox = server.mailboxes[1] as string;

@@ -328,6 +328,27 @@ describe("transport: error mapping, auth and headers", () => {
     expect(calls).toBe(2);
   });
 
+  it("on 401 invalidates a supplier that can refresh and retries once with a fresh token", async () => {
+    let issued = 0;
+    let invalidated = 0;
+    const getToken = Object.assign(async () => `token-${issued + 1}`, {
+      invalidate: () => {
+        invalidated++;
+        issued++;
+      },
+    });
+    const { server, client } = await setup(
+      (req, res) => {
+        if (req.headers.authorization === "Bearer token-1") send(res, 401, "");
+        else send(res, 200, syncFolderItemsOk());
+      },
+      { auth: { kind: "bearer", getToken } },
+    );
+    await client.syncFolderItems("user@example.com", FOLDER_ID);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
+    expect(invalidated).toBe(1);
+  });
+
   it("refuses programmer mistakes with TypeError", () => {
     expect(() =>
       createEwsClient({ url: "ftp://x", auth: { kind: "basic", username: "a", password: "b" } }),
