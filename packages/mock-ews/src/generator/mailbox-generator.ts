@@ -99,6 +99,7 @@ const DISTINGUISHED: readonly FolderTemplate[] = [
     distinguishedName: "conversationhistory",
     weight: 0.5,
   },
+  { path: ["Archive"], folderClass: "IPF.Note", distinguishedName: "archive", weight: 3 },
   { path: ["Sync Issues"], folderClass: "IPF.Note", distinguishedName: "syncissues", weight: 0 },
   { path: ["Sync Issues", "Conflicts"], folderClass: "IPF.Note", distinguishedName: "conflicts", weight: 0 },
   {

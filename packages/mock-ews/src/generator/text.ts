@@ -306,43 +306,81 @@ export function displayName(person: Person): string {
     : `${person.givenName} ${person.surname}`;
 }
 
-// Templates are split once into literal text and slot letters, so filling one is a few
-// concatenations instead of a regex pass (prose generation dominates item generation time).
-const compiled = new Map<string, readonly string[]>();
-
-function compile(template: string): readonly string[] {
-  let parts = compiled.get(template);
-  if (!parts) {
-    parts = template.split(/\{([pndcm#q])\}/);
-    compiled.set(template, parts);
-  }
-  return parts;
+// Templates are compiled once into literal text and slot word lists with precomputed UTF-8
+// sizes, so filling one is a few concatenations and additions: prose generation dominates item
+// generation time.
+interface SlotWords {
+  readonly words: readonly string[];
+  readonly bytes: readonly number[];
 }
 
-function slot(letter: string, rng: Prng): string {
-  switch (letter) {
-    case "p":
-      return rng.pick(PROJECTS);
-    case "n":
-      return rng.pick(NOUNS);
-    case "d":
-      return rng.pick(DAYS);
-    case "c":
-      return rng.pick(CITIES);
-    case "m":
-      return rng.pick(MONTHS);
-    case "q":
-      return String(rng.int(1, 4));
-    default:
-      return String(rng.int(100, 99999));
+function slotWords(words: readonly string[]): SlotWords {
+  return { words, bytes: words.map((w) => Buffer.byteLength(w)) };
+}
+
+const SLOT_WORDS: Readonly<Record<string, SlotWords>> = {
+  p: slotWords(PROJECTS),
+  n: slotWords(NOUNS),
+  d: slotWords(DAYS),
+  c: slotWords(CITIES),
+  m: slotWords(MONTHS),
+};
+
+interface Compiled {
+  /** literal, slot letter, literal, slot letter, ..., literal */
+  readonly parts: readonly string[];
+  readonly literalBytes: number;
+}
+
+function compileTemplate(template: string): Compiled {
+  const parts = template.split(/\{([pndcm#q])\}/);
+  let literalBytes = 0;
+  for (let i = 0; i < parts.length; i += 2) literalBytes += Buffer.byteLength(parts[i]!);
+  return { parts, literalBytes };
+}
+
+const compiledCache = new Map<string, Compiled>();
+
+function compile(template: string): Compiled {
+  let compiled = compiledCache.get(template);
+  if (!compiled) {
+    compiled = compileTemplate(template);
+    compiledCache.set(template, compiled);
   }
+  return compiled;
+}
+
+const COMPILED_SENTENCES = SENTENCES.map(compileTemplate);
+
+// Prose goes into HTML bodies unescaped, so its material must be free of markup characters.
+for (const text of [...SENTENCES, ...PROJECTS, ...NOUNS, ...DAYS, ...CITIES, ...MONTHS]) {
+  if (/[&<>"]/.test(text)) throw new Error(`prose material must not need HTML escaping: ${text}`);
+}
+
+/** Fills a compiled template; returns the text and its UTF-8 size. */
+function fillCompiled(compiled: Compiled, rng: Prng): { text: string; bytes: number } {
+  const parts = compiled.parts;
+  let text = parts[0]!;
+  let bytes = compiled.literalBytes;
+  for (let i = 1; i < parts.length; i += 2) {
+    const letter = parts[i]!;
+    const list = SLOT_WORDS[letter];
+    let word: string;
+    if (list) {
+      const index = Math.floor(rng.float() * list.words.length);
+      word = list.words[index]!;
+      bytes += list.bytes[index]!;
+    } else {
+      word = String(letter === "q" ? rng.int(1, 4) : rng.int(100, 99999));
+      bytes += word.length;
+    }
+    text += word + parts[i + 1]!;
+  }
+  return { text, bytes };
 }
 
 function fill(template: string, rng: Prng): string {
-  const parts = compile(template);
-  let out = parts[0]!;
-  for (let i = 1; i < parts.length; i += 2) out += slot(parts[i]!, rng) + parts[i + 1]!;
-  return out;
+  return fillCompiled(compile(template), rng).text;
 }
 
 export function mailSubject(rng: Prng): string {
@@ -359,13 +397,16 @@ export function paragraphs(rng: Prng, bytes: number): string[] {
   let size = 0;
   while (size < bytes) {
     const count = rng.int(2, 6);
-    const sentences: string[] = [];
+    let paragraph = "";
     for (let i = 0; i < count && size < bytes; i++) {
-      const sentence = fill(rng.pick(SENTENCES), rng);
-      size += Buffer.byteLength(sentence) + 1;
-      sentences.push(sentence);
+      const sentence = fillCompiled(
+        COMPILED_SENTENCES[Math.floor(rng.float() * COMPILED_SENTENCES.length)]!,
+        rng,
+      );
+      paragraph += i === 0 ? sentence.text : ` ${sentence.text}`;
+      size += sentence.bytes + 1;
     }
-    result.push(sentences.join(" "));
+    result.push(paragraph);
     size += 2;
   }
   return result;
@@ -441,7 +482,8 @@ export function htmlBody(
   const dir = options.rtl ? ' dir="rtl"' : "";
   const parts: string[] = [HTML_HEAD, `<body lang="EN-US" link="#0563C1" vlink="#954F72"${dir}>`];
   parts.push('<div class="WordSection1">');
-  for (const p of paras) parts.push(`<p class="MsoNormal">${escapeHtml(p)}<o:p></o:p></p>`);
+  // Prose is markup-free by construction (checked when this module loads): no escaping pass.
+  for (const p of paras) parts.push(`<p class="MsoNormal">${p}<o:p></o:p></p>`);
   if (options.inlineImageCid) {
     parts.push(`<p class="MsoNormal"><img width="320" height="180" src="cid:${options.inlineImageCid}"></p>`);
   }
@@ -454,7 +496,7 @@ export function htmlBody(
         `<b>Sent:</b> ${escapeHtml(quoted.sent)}<br><b>Subject:</b> ${escapeHtml(quoted.subject)}</p></div>`,
     );
     parts.push("<blockquote>");
-    for (const p of quoted.paragraphs) parts.push(`<p class="MsoNormal">${escapeHtml(p)}</p>`);
+    for (const p of quoted.paragraphs) parts.push(`<p class="MsoNormal">${p}</p>`);
     parts.push("</blockquote>");
   }
   parts.push("</div></body></html>");

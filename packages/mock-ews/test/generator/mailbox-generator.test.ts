@@ -346,7 +346,12 @@ describe("createMailboxGenerator: content of 2,000 items", () => {
         for (let i = 0; i < gen.itemCount(m, f); i++) keys.push([m, f, i]);
       });
     }
-    let started = performance.now();
+    // CPU time, not wall time: CI runners (and this workspace) share cores with other jobs.
+    const cpuMs = () => {
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1000;
+    };
+    let started = cpuMs();
     let bytes = 0;
     const medianKeys: [number, number, number][] = [];
     for (const [m, f, i] of keys) {
@@ -354,16 +359,16 @@ describe("createMailboxGenerator: content of 2,000 items", () => {
       bytes += size;
       if (size > 24 * KB && size < 36 * KB) medianKeys.push([m, f, i]);
     }
-    const seconds = (performance.now() - started) / 1000;
-    started = performance.now();
-    for (const [m, f, i] of medianKeys) gen.item(m, f, i);
-    const medianMs = (performance.now() - started) / medianKeys.length;
+    const seconds = (cpuMs() - started) / 1000;
+    started = cpuMs();
+    for (let round = 0; round < 3; round++) for (const [m, f, i] of medianKeys) gen.item(m, f, i);
+    const medianMs = (cpuMs() - started) / medianKeys.length / 3;
     console.log(
-      `generator: ${(keys.length / seconds).toFixed(0)} items/s, ${(bytes / MB / seconds).toFixed(1)} MiB/s of export ` +
-        `stream (generate + encode); a median (24-36 KiB) item takes ${medianMs.toFixed(3)} ms to generate`,
+      `generator (CPU time): ${(keys.length / seconds).toFixed(0)} items/s, ${(bytes / MB / seconds).toFixed(1)} MiB/s ` +
+        `of export stream (generate + encode); a median (24-36 KiB) item takes ${medianMs.toFixed(3)} ms to generate`,
     );
     expect(medianKeys.length).toBeGreaterThan(20);
-    // Generous bound: CI runners are shared; the target is well under 1 ms on an idle core.
-    expect(medianMs).toBeLessThan(5);
+    // The brief: well under 1 ms per median item (about 0.15 ms of CPU on the development box).
+    expect(medianMs).toBeLessThan(1);
   });
 });
