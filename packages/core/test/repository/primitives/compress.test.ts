@@ -91,3 +91,17 @@ describe("blob compression", () => {
     expect(() => decompressBlob(Uint8Array.of(0), -1)).toThrow(TypeError);
   });
 });
+
+describe("looksIncompressible in a worker", () => {
+  it("is self-contained: its source text, evaluated alone, decides the same", () => {
+    const copy = new Function(`return (${looksIncompressible.toString()});`)() as (d: Uint8Array) => boolean;
+    const inputs = [
+      rnd(64 * 1024),
+      rnd(100),
+      new TextEncoder().encode("mail body text ".repeat(5000)),
+      new Uint8Array(50_000),
+    ];
+    for (const input of inputs) expect(copy(input)).toBe(looksIncompressible(input));
+    expect(copy(inputs[0]!)).toBe(true);
+  });
+});
