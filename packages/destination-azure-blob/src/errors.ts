@@ -20,6 +20,10 @@ const TRANSIENT_NODE_CODES = new Set([
   "PARSE_ERROR",
 ]);
 
+// Certificate failures never heal by retrying: the endpoint or the trust store is wrong.
+const TLS_CODES =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_REVOKED|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_.*)$/;
+
 const TRANSIENT_SERVICE_CODES = new Set(["ServerBusy", "OperationTimedOut", "InternalError"]);
 const PERMISSION_SERVICE_CODES = new Set([
   "AuthenticationFailed",
@@ -64,6 +68,7 @@ export function azureStatus(error: unknown): number | undefined {
 function classify(error: unknown): DestinationErrorCode {
   const status = azureStatus(error);
   const code = azureErrorCode(error) ?? "";
+  if (TLS_CODES.test(code)) return "DEST_CONFIG";
   if (code === "InvalidRange" || status === 416) return "DEST_RANGE_NOT_SATISFIABLE";
   if (PERMISSION_SERVICE_CODES.has(code) || status === 401 || status === 403) return "DEST_PERMISSION";
   if (FULL_SERVICE_CODES.test(code) || status === 413 || status === 507) return "DEST_FULL";
@@ -94,7 +99,7 @@ const REASONS: Record<DestinationErrorCode, string> = {
   DEST_FULL: "storage full or quota exceeded",
   DEST_RANGE_NOT_SATISFIABLE: "range not satisfiable",
   DEST_CLOSED: "destination closed",
-  DEST_CONFIG: "configuration error",
+  DEST_CONFIG: "configuration error (endpoint, TLS trust or unsupported feature)",
   DEST_IO: "request failed",
 };
 

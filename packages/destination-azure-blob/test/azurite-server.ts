@@ -32,7 +32,14 @@ function azuriteMain(): string {
   return join(dirname(packageJson), bin);
 }
 
-export async function startAzurite(): Promise<AzuriteServer> {
+export interface AzuriteOptions {
+  /** Serve HTTPS with this certificate and key (PEM file paths). */
+  readonly tls?: { readonly certPath: string; readonly keyPath: string };
+  /** Accept bearer tokens (Azurite checks issuer, audience and lifetime, not signatures); needs tls. */
+  readonly oauth?: boolean;
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteServer> {
   const dir = await tempDir("ewsvault-azurite-");
   const port = await freePort();
   const main = azuriteMain();
@@ -54,6 +61,8 @@ export async function startAzurite(): Promise<AzuriteServer> {
         "--skipApiVersionCheck",
         "--loose",
         "--disableTelemetry",
+        ...(options.tls === undefined ? [] : ["--cert", options.tls.certPath, "--key", options.tls.keyPath]),
+        ...(options.oauth === true ? ["--oauth", "basic"] : []),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -83,11 +92,11 @@ export async function startAzurite(): Promise<AzuriteServer> {
   };
 
   await start();
-  const accountUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const accountUrl = `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   return {
     port,
     accountUrl,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${accountUrl};`,
+    connectionString: `DefaultEndpointsProtocol=${options.tls === undefined ? "http" : "https"};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${accountUrl};`,
     location: dir.path,
     stop,
     start,
