@@ -609,7 +609,7 @@ class MailboxBackup {
           this.#retry.push(candidate);
           continue;
         }
-        this.#recordFailure(candidate, error.code, error.message);
+        this.#recordFailure(candidate, error.code, error.message, error.responseCode);
       }
     } finally {
       release();
@@ -657,12 +657,13 @@ class MailboxBackup {
     this.#bytesSinceCheckpoint += stored;
   }
 
-  #recordFailure(candidate: ExportCandidate, code: string, reason: string): void {
+  #recordFailure(candidate: ExportCandidate, code: string, reason: string, responseCode?: string): void {
     const failure: ItemFailure = {
       itemId: candidate.summary.itemId,
       folderPath: this.#folderPath(candidate.folder),
       ...(candidate.summary.subject === undefined ? {} : { subject: candidate.summary.subject }),
       code,
+      ...(responseCode === undefined ? {} : { responseCode }),
       reason,
     };
     this.#failures.push(failure);

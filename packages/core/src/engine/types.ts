@@ -72,7 +72,10 @@ export interface ItemFailure {
   readonly itemId: string;
   readonly folderPath: string;
   readonly subject?: string;
+  /** Stable ewsvault code (EWS_SERVER_ERROR, ...). */
   readonly code: string;
+  /** The server's own ResponseCode (ErrorCorruptData, ErrorItemNotFound, ...), when it sent one. */
+  readonly responseCode?: string;
   readonly reason: string;
 }
 
