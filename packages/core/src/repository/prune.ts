@@ -11,7 +11,7 @@ import { OBJECT_PREFIX, idFromName, indexObjectName, packObjectName } from "./fo
 import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";
 import { PackBuilder, type PackEntry } from "./pack.js";
 import type { RepositoryImpl } from "./repository.js";
-import { collectTreeRefs } from "./tree-refs.js";
+import { collectTreeRefs, walkTrees } from "./tree-refs.js";
 
 export interface PruneOptions {
   /** Decide and report; change nothing. */
@@ -70,14 +70,10 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
     // mark: everything reachable from any snapshot
     const snapshotIds = await repo.listSnapshotIds();
     const used = new Set<string>();
-    const queue: string[] = [];
-    for (const id of snapshotIds) queue.push((await repo.readSnapshot(id, true)).tree);
-    while (queue.length > 0) {
-      const tree = queue.pop()!;
-      if (used.has(tree)) continue;
-      used.add(tree);
+    const roots: string[] = [];
+    for (const id of snapshotIds) roots.push((await repo.readSnapshot(id, true)).tree);
+    const trees = await walkTrees(roots, async (tree) => {
       const refs = collectTreeRefs(await repo.loadTree(tree));
-      queue.push(...refs.trees);
       for (const d of refs.data) {
         if (!index.blobs.has(d)) {
           throw new EwsVaultError("REPO_MISSING_BLOB", `snapshot data ${d} is not indexed; prune refused`, {
@@ -86,7 +82,9 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
         }
         used.add(d);
       }
-    }
+      return refs.trees;
+    });
+    for (const t of trees) used.add(t);
 
     // sweep decision per pack
     const keepPacks: IndexedPack[] = [];

@@ -22,7 +22,7 @@ import { MasterIndex } from "./master-index.js";
 import { PACK_TRAILER_BYTES, parsePack } from "./pack.js";
 import type { Sealer } from "./sealer.js";
 import { type Snapshot, decodeSnapshot } from "./snapshots.js";
-import { collectTreeRefs } from "./tree-refs.js";
+import { collectTreeRefs, walkTrees } from "./tree-refs.js";
 
 export interface VerifyOptions {
   /**
@@ -205,59 +205,55 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
       });
     }
   }
-  const seenTrees = new Set<string>();
   const seenData = new Set<string>();
-  for (const snapshot of snapshots) {
-    const queue = [snapshot.tree];
-    while (queue.length > 0) {
-      const treeId = queue.pop()!;
-      if (seenTrees.has(treeId)) continue;
-      seenTrees.add(treeId);
-      const loc = index.blobs.get(treeId);
-      if (loc === undefined || loc.type !== "tree") {
-        add({
-          code: "REPO_MISSING_BLOB",
-          message: `tree ${treeId} is not indexed`,
-          blob: treeId,
-          snapshot: snapshot.id,
-        });
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(fromUtf8((await readBlob(treeId))!));
-      } catch (error) {
-        add({
-          code: problemOf(error, "REPO_CORRUPT"),
-          message: message(error),
-          blob: treeId,
-          snapshot: snapshot.id,
-          object: packObjectName(loc.packId),
-        });
-        continue;
-      }
-      const refs = collectTreeRefs(value);
-      queue.push(...refs.trees);
-      for (const d of refs.data) {
-        if (seenData.has(d)) continue;
-        seenData.add(d);
-        if (!index.blobs.has(d))
-          add({
-            code: "REPO_MISSING_BLOB",
-            message: `data blob ${d} is not indexed`,
-            blob: d,
-            snapshot: snapshot.id,
-          });
-      }
+  const treeSnapshot = new Map<string, string>();
+  for (const snapshot of snapshots)
+    if (!treeSnapshot.has(snapshot.tree)) treeSnapshot.set(snapshot.tree, snapshot.id);
+  const seenTrees = await walkTrees(treeSnapshot.keys(), async (treeId) => {
+    const snapshotId = treeSnapshot.get(treeId);
+    const loc = index.blobs.get(treeId);
+    if (loc === undefined || loc.type !== "tree") {
+      add({
+        code: "REPO_MISSING_BLOB",
+        message: `tree ${treeId} is not indexed`,
+        blob: treeId,
+        ...(snapshotId === undefined ? {} : { snapshot: snapshotId }),
+      });
+      return [];
     }
-  }
+    let value: unknown;
+    try {
+      value = JSON.parse(fromUtf8((await readBlob(treeId))!));
+    } catch (error) {
+      add({
+        code: problemOf(error, "REPO_CORRUPT"),
+        message: message(error),
+        blob: treeId,
+        object: packObjectName(loc.packId),
+        ...(snapshotId === undefined ? {} : { snapshot: snapshotId }),
+      });
+      return [];
+    }
+    const refs = collectTreeRefs(value);
+    for (const d of refs.data) {
+      if (seenData.has(d)) continue;
+      seenData.add(d);
+      if (!index.blobs.has(d))
+        add({ code: "REPO_MISSING_BLOB", message: `data blob ${d} is not indexed`, blob: d });
+    }
+    for (const t of refs.trees)
+      if (!treeSnapshot.has(t) && snapshotId !== undefined) treeSnapshot.set(t, snapshotId);
+    return refs.trees;
+  });
 
   // read-data: whole packs, authenticated and re-hashed
   let packsRead = 0;
   let bytesRead = 0;
   if (select !== undefined) {
-    for (const [packId, pack] of index.packs) {
-      if (!packSizes.has(packId) || !select(packId)) continue;
+    const chosen = [...index.packs].filter(([packId]) => packSizes.has(packId) && select(packId));
+    // A few packs at a time: bounded memory (whole packs are held), remote latency overlapped.
+    let next = 0;
+    const readOne = async ([packId, pack]: (typeof chosen)[number]) => {
       const name = packObjectName(packId);
       packsRead++;
       try {
@@ -294,7 +290,9 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
               e.id,
               bytes.subarray(e.offset, e.offset + e.length),
               e.rawLength,
-              { object: name },
+              {
+                object: name,
+              },
             );
           } catch (error) {
             add({
@@ -308,7 +306,12 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
       } catch (error) {
         add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: name });
       }
-    }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(4, chosen.length) }, async () => {
+        while (next < chosen.length) await readOne(chosen[next++]!);
+      }),
+    );
   }
 
   return {

@@ -3,23 +3,37 @@ import { describe, expect, it } from "vitest";
 import { initRepository, openRepository } from "../../src/repository/index.js";
 import { FAST_KDF, PASSWORD, SMALL_CHUNKS, digest, names, newRepository, seededBytes } from "./helpers.js";
 
+/** Retries an assertion for up to 5 s (timers and background index writes under a loaded CI machine). */
+async function eventually(check: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 describe("checkpoints and write failures", () => {
   it("checkpointBytes writes index files while writing; checkpointSeconds flushes a quiet writer", async () => {
     const { repo, destination } = await newRepository({ packSize: 8 * 1024, chunkerParams: SMALL_CHUNKS });
     const writer = await repo.startWriter({ checkpointBytes: 16 * 1024, checkpointSeconds: 0 });
     for (let i = 0; i < 10; i++) await writer.saveData(seededBytes(i, 20_000));
-    await new Promise((r) => setTimeout(r, 50));
     // several index files exist before any explicit checkpoint
-    expect((await names(destination, "index/")).length).toBeGreaterThan(2);
+    await eventually(async () => expect((await names(destination, "index/")).length).toBeGreaterThan(2));
     await writer.close();
 
     const timed = await repo.startWriter({ checkpointSeconds: 1 });
     const saved = await timed.saveData(seededBytes(100, 3000)); // far below one pack
     const other = await openRepository({ destination, password: PASSWORD });
     await expect(other.loadData(saved.blobIds)).rejects.toMatchObject({ code: "REPO_MISSING_BLOB" });
-    await new Promise((r) => setTimeout(r, 1600));
-    const later = await openRepository({ destination, password: PASSWORD });
-    expect(digest(await later.loadData(saved.blobIds))).toBe(digest(seededBytes(100, 3000)));
+    await new Promise((r) => setTimeout(r, 1000));
+    await eventually(async () => {
+      const later = await openRepository({ destination, password: PASSWORD });
+      expect(digest(await later.loadData(saved.blobIds))).toBe(digest(seededBytes(100, 3000)));
+    });
     await timed.close();
     await repo.close();
   });

@@ -56,8 +56,10 @@ describe("repository round trip", () => {
     expect(laterNew).toBeLessThan(49 * (3000 + 2 * SMALL_CHUNKS.maxSize));
     const stats = await repo.stats();
     expect(stats.storedBytes).toBeLessThan(200_000 + 49 * 40_000);
-    expect(stats.storedBytes).toBeLessThan(50 * 200_000 * 0.1);
-    expect(laterStored).toBeLessThan(first.storedBytes);
+    // without dedupe 50 copies would be stored; each later item adds at most its text plus the
+    // chunk spanning text and attachment start (chunk cuts depend on the repository's chunker key)
+    expect(stats.storedBytes).toBeLessThan(50 * 200_000 * 0.15);
+    expect(laterStored).toBeLessThan(49 * (3000 + SMALL_CHUNKS.maxSize));
     for (const [i, r] of results.entries()) {
       expect(digest(await repo.loadData(r.blobIds))).toBe(
         digest(concat(mailText(1001 + i, 3000), attachment)),
