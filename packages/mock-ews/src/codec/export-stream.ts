@@ -25,7 +25,7 @@
  * Absent optional properties have no record. Value types, fixed per tag:
  *
  *   str   UTF-8 (validated on decode)        bool  one byte, 0 or 1
- *   num   finite IEEE 754 float64                 bytes raw octets
+ *   num   finite IEEE 754 float64            bytes raw octets
  *   list  (u32 length, UTF-8)*  (an optional string list, where "empty" differs from "absent")
  *   group nested records in the same framing, ascending tags, no end record
  *

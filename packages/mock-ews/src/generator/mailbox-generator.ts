@@ -584,11 +584,11 @@ function makeItem(ctx: ItemContext, rng: Prng, folder: MockFolderSpec, mailboxIn
     case "IPM.Appointment":
       return makeAppointment(ctx, rng, mailboxIndex);
     case "IPM.Contact":
-      return makeContact(ctx, rng, mailboxIndex);
+      return makeContact(ctx, rng);
     case "IPM.Task":
       return makeTask(ctx, rng, mailboxIndex);
     case "IPM.StickyNote":
-      return makeStickyNote(ctx, rng, mailboxIndex);
+      return makeStickyNote(rng);
   }
 }
 
@@ -740,7 +740,7 @@ function makeAppointment(ctx: ItemContext, rng: Prng, mailboxIndex: number): Moc
   };
 }
 
-function makeContact(ctx: ItemContext, rng: Prng, mailboxIndex: number): MockItemData {
+function makeContact(ctx: ItemContext, rng: Prng): MockItemData {
   const person = pickPerson(rng);
   const domain = rng.chance(0.3) ? ctx.domain : rng.pick(EXTERNAL_DOMAINS);
   const primary = `${person.asciiGiven}.${person.asciiSurname}@${domain}`;
@@ -769,7 +769,6 @@ function makeContact(ctx: ItemContext, rng: Prng, mailboxIndex: number): MockIte
   }
   const notes = rng.chance(0.5) ? paragraphs(rng, rng.int(100, 3000)).join("\n\n") : "";
   const created = isoSeconds(EPOCH_END - Math.floor(rng.float() * 4 * YEAR_MS));
-  void mailboxIndex;
   return {
     itemClass: "IPM.Contact",
     subject: displayName(person),
@@ -829,7 +828,7 @@ function makeTask(ctx: ItemContext, rng: Prng, mailboxIndex: number): MockItemDa
   };
 }
 
-function makeStickyNote(_ctx: ItemContext, rng: Prng, _mailboxIndex: number): MockItemData {
+function makeStickyNote(rng: Prng): MockItemData {
   const lines = paragraphs(rng, rng.int(20, 600));
   const text = lines.join("\n");
   const firstLine = (lines[0] ?? "").slice(0, 80);

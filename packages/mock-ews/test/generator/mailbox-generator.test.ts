@@ -285,8 +285,6 @@ describe("createMailboxGenerator: content of 2,000 items", () => {
     // Another generator with the same seed makes the same pool files.
     const again = createMailboxGenerator({ seed: 2024, mailboxes: 4, itemsPerMailbox: 500 });
     const first = sample().find((s) => s.item.attachments.length > 0)!;
-    const index = sample().indexOf(first);
-    void index;
     const { mailbox } = first;
     const folders = again.folders(mailbox);
     let found = false;
