@@ -27,8 +27,8 @@ export interface ConnectionPoolOptions {
   readonly maxConnections: number;
   /** Builds the ssh2 config for one dial; may throw a DestinationError (e.g. DEST_CONFIG). */
   readonly connectConfig: () => ConnectConfig;
-  /** Turns a failed dial into the error callers see (host-key verdicts, auth failures). */
-  readonly dialError: (error: unknown) => DestinationError;
+  /** Turns a failed dial (made with `config`) into the error callers see (host-key verdicts, auth failures). */
+  readonly dialError: (error: unknown, config: ConnectConfig | undefined) => DestinationError;
   readonly description: string;
 }
 
@@ -144,7 +144,7 @@ export class SftpConnectionPool {
         if (settled) return;
         settled = true;
         client.end();
-        reject(this.#options.dialError(error));
+        reject(this.#options.dialError(error, config));
       };
       client.on("error", (error: unknown) => {
         if (connection !== undefined) connection.broken = true;

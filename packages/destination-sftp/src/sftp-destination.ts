@@ -213,7 +213,7 @@ export class SftpDestination implements Destination {
       maxConnections,
       description: this.description,
       connectConfig: () => this.#connectConfig(),
-      dialError: (error) => this.#dialError(error),
+      dialError: (error, config) => this.#dialError(error, config),
     });
   }
 
@@ -222,7 +222,8 @@ export class SftpDestination implements Destination {
     return this.#pool.dials;
   }
 
-  #lastVerdict: { reason: string; offered: string } | undefined;
+  /** Why the host verifier refused, per dial (dials run concurrently). */
+  readonly #refusals = new WeakMap<ConnectConfig, { reason: string; offered: string }>();
 
   #connectConfig(): ConnectConfig {
     const options = this.#options;
@@ -257,7 +258,6 @@ export class SftpDestination implements Destination {
           "or give knownHosts/knownHostsPath",
       );
     }
-    this.#lastVerdict = undefined;
     const algorithms =
       pins.length === 0 && entries !== undefined ? hostKeyAlgorithms(knownKeyTypes(entries, name)) : [];
     const config: ConnectConfig = {
@@ -273,10 +273,10 @@ export class SftpDestination implements Destination {
         if (entries !== undefined) {
           const verdict = verifyAgainstKnownHosts(entries, name, key);
           if (verdict.ok) return true;
-          this.#lastVerdict = verdict;
+          this.#refusals.set(config, verdict);
           return false;
         }
-        this.#lastVerdict = { reason: "mismatch", offered };
+        this.#refusals.set(config, { reason: "mismatch", offered });
         return false;
       },
       ...(algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms as never } } : {}),
@@ -288,9 +288,9 @@ export class SftpDestination implements Destination {
     return config;
   }
 
-  #dialError(error: unknown): DestinationError {
+  #dialError(error: unknown, config: ConnectConfig | undefined): DestinationError {
     if (error instanceof DestinationError) return error;
-    const verdict = this.#lastVerdict;
+    const verdict = config === undefined ? undefined : this.#refusals.get(config);
     if (verdict !== undefined) {
       if (verdict.reason === "unknown-host") {
         return new DestinationError(
