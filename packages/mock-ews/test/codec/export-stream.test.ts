@@ -261,6 +261,51 @@ describe("export stream encoding", () => {
     expect(changedBytes(before, encodeExportStream(touched)) * 1000).toBeLessThan(before.length);
   });
 
+  it("deduplicates under content-defined chunking: one changed property costs one or two chunks", () => {
+    // A small gear-hash chunker (average about 8 KiB), the kind the backup engine uses.
+    const gear = new Uint32Array(256).map(
+      (_, i) => Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(i + 7, 0x85ebca6b),
+    );
+    const chunks = (bytes: Uint8Array): string[] => {
+      const out: string[] = [];
+      let start = 0;
+      let hash = 0;
+      for (let i = 0; i < bytes.length; i++) {
+        hash = ((hash << 1) + gear[bytes[i]!]!) >>> 0;
+        if ((i - start >= 2048 && (hash & 0x1fff) === 0) || i - start >= 65536 || i === bytes.length - 1) {
+          out.push(crc32(bytes.subarray(start, i + 1)).toString(16) + ":" + (i + 1 - start));
+          start = i + 1;
+          hash = 0;
+        }
+      }
+      return out;
+    };
+    const gen = createMailboxGenerator({
+      seed: 31,
+      mailboxes: 1,
+      itemsPerMailbox: 400,
+      maxItemBytes: 4 * MB,
+    });
+    let item: MockItemData | undefined;
+    for (let f = 0; f < gen.folders(0).length && !item; f++) {
+      for (let i = 0; i < gen.itemCount(0, f) && !item; i++) {
+        const candidate = gen.item(0, f, i);
+        if (encodeExportStream(candidate).length > 1 * MB) item = candidate;
+      }
+    }
+    expect(item).toBeDefined();
+    const before = new Set(chunks(encodeExportStream(item!)));
+    for (const variant of [
+      { ...item!, isRead: !item!.isRead },
+      { ...item!, categories: [...item!.categories, "Green Category"] },
+    ]) {
+      const after = chunks(encodeExportStream(variant));
+      const fresh = after.filter((chunk) => !before.has(chunk));
+      expect(after.length).toBeGreaterThan(20);
+      expect(fresh.length).toBeLessThanOrEqual(2);
+    }
+  });
+
   it("MUST throw TypeError for items that do not match the model", () => {
     const item = fullItem();
     expect(() => encodeExportStream({ ...item, importance: "Huge" } as unknown as MockItemData)).toThrow(
