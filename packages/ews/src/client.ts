@@ -777,21 +777,32 @@ class EwsClientImpl implements EwsClient {
     });
     if (current.length > 0) batches.push(current);
     const results: UploadResult[] = new Array(resolved.length);
+    // On the first mailbox-level failure the other workers stop too: no uploads continue
+    // behind the caller's back after the call has rejected.
+    const stop = new AbortController();
+    const linked = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
     let next = 0;
+    let failure: { error: unknown } | undefined;
     const worker = async () => {
-      while (next < batches.length) {
+      while (next < batches.length && failure === undefined) {
         const batch = batches[next++] as number[];
-        const batchResults = await this.uploadBatch(
-          mailbox,
-          batch.map((i) => resolved[i] as UploadRequest),
-          signal,
-        );
-        batch.forEach((itemIndex, k) => {
-          results[itemIndex] = batchResults[k] as UploadResult;
-        });
+        try {
+          const batchResults = await this.uploadBatch(
+            mailbox,
+            batch.map((i) => resolved[i] as UploadRequest),
+            linked,
+          );
+          batch.forEach((itemIndex, k) => {
+            results[itemIndex] = batchResults[k] as UploadResult;
+          });
+        } catch (error) {
+          failure ??= { error };
+          stop.abort();
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(batches.length, this.gate.max)) }, worker));
+    if (failure !== undefined) throw failure.error;
     return results;
   }
 

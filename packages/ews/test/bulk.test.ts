@@ -229,4 +229,27 @@ describe("UploadItems", () => {
       client.uploadItems("u@example.com", [{ parentFolderId: "F1", data: data("x"), mode: "Update" }]),
     ).rejects.toThrow(TypeError);
   });
+
+  it("rejects with the mailbox-level code and stops the other batches", async () => {
+    const server = await startCannedServer((_req, res) => {
+      setTimeout(() => send(res, 500, soapFault("ErrorImpersonateUserDenied")), 20);
+    });
+    servers.push(server);
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u@example.com", password: "p" },
+      maxConcurrency: 2,
+    });
+    clients.push(client);
+    const items = Array.from({ length: 1000 }, (_, i) => ({
+      parentFolderId: "F1",
+      data: new Uint8Array([i & 0xff]),
+      mode: "CreateNew" as const,
+    }));
+    await expect(client.uploadItems("other@example.com", items)).rejects.toSatisfy((e: unknown) =>
+      isEwsVaultError(e, "EWS_IMPERSONATION_DENIED"),
+    );
+    // 10 batches of 100; two in flight when the first failure arrives, none started after.
+    expect(server.requests.length).toBeLessThanOrEqual(2);
+  });
 });
