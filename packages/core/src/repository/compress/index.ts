@@ -83,7 +83,8 @@ function corrupt(message: string, cause?: unknown): EwsVaultError {
 /**
  * Reverses compressBlob(). MUST throw EwsVaultError REPO_CORRUPT for an empty blob, an unknown
  * header byte, an undecodable payload, or output larger than maxSize (default 64 MiB), which
- * also bounds the memory a malicious "zip bomb" blob can claim.
+ * also bounds the memory a malicious "zip bomb" blob can claim. A stored blob's result is a view
+ * into `blob` (no copy); copy it before reusing the input buffer.
  */
 export function decompressBlob(blob: Uint8Array, maxSize: number = DEFAULT_MAX_DECOMPRESSED): Uint8Array {
   if (!(blob instanceof Uint8Array)) throw new TypeError("decompressBlob input must be a Uint8Array");

@@ -13,7 +13,7 @@ import { syntheticExports } from "./mail-corpus.js";
 
 const MiB = 1024 * 1024;
 
-describe("measured throughput (MiB/s, printed)", () => {
+describe("measured throughput (MiB per CPU-second, printed)", () => {
   it("chunker keyed vs unkeyed, AES-GCM node vs noble, compression", () => {
     const data = new Uint8Array(randomBytes(16 * MiB));
     const unkeyed = createChunker(DEFAULT_CHUNKER_PARAMS);
@@ -57,7 +57,7 @@ describe("measured throughput (MiB/s, printed)", () => {
     };
     console.log(
       Object.entries(rows)
-        .map(([name, v]) => `${name}: ${v.toFixed(0)} MiB/s`)
+        .map(([name, v]) => `${name}: ${v.toFixed(0)} MiB per CPU-second`)
         .join("\n"),
       `\ncompressed mail to ${((100 * compressed) / mailBytes).toFixed(1)}%`,
     );
