@@ -368,6 +368,14 @@ export class AzureBlobDestination implements Destination {
         if (range.end > range.start) throw toDestinationError(error, "load", name);
         return new Uint8Array(0);
       }
+      if (azureStatus(error) === 412) {
+        // The SDK resumes a broken download with If-Match on the first response's ETag; a
+        // save that replaced the blob in between makes that fail. Reading again is correct.
+        throw new DestinationError(
+          "DEST_TRANSIENT",
+          `azure blob load ${JSON.stringify(name)}: the object was replaced while being read`,
+        );
+      }
       throw toDestinationError(error, "load", name);
     }
   }
