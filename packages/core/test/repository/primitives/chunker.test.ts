@@ -83,6 +83,14 @@ describe("content-defined chunker", () => {
     // Normalized chunking puts the mean a little above avgSize (the min region is never cut).
     expect(mean).toBeGreaterThan(DEFAULT_CHUNKER_PARAMS.avgSize * 0.8);
     expect(mean).toBeLessThan(DEFAULT_CHUNKER_PARAMS.avgSize * 1.6);
+    // Normalized chunking: forced cuts at maxSize are rare (expected about e^-12 per chunk) and
+    // most chunks fall within a factor of two of avgSize.
+    const forced = a.slice(0, -1).filter((n) => n === DEFAULT_CHUNKER_PARAMS.maxSize).length;
+    expect(forced / a.length).toBeLessThan(0.01);
+    const near = a.filter(
+      (n) => n >= DEFAULT_CHUNKER_PARAMS.avgSize / 2 && n <= DEFAULT_CHUNKER_PARAMS.avgSize * 2,
+    );
+    expect(near.length / a.length).toBeGreaterThan(0.75);
   });
 
   it("resists shifts: bytes inserted at the front change only the first chunk(s)", () => {
