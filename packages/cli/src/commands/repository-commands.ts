@@ -164,7 +164,7 @@ export async function resolveSnapshotArgument(
       );
     const at = snapshot === "latest" ? "latest" : parseDate(snapshot, "snapshot time");
     const found = await repository.findSnapshot({ mailbox, at });
-    if (!found) throw new CliError("SNAPSHOT_NOT_FOUND", `no snapshot of ${mailbox} at ${snapshot}`);
+    if (!found) throw new CliError("REPO_SNAPSHOT_NOT_FOUND", `no snapshot of ${mailbox} at ${snapshot}`);
     return found;
   }
   if (/^[0-9a-f]{64}$/.test(snapshot)) return repository.loadSnapshot(snapshot);
@@ -174,7 +174,7 @@ export async function resolveSnapshotArgument(
     );
     if (matches.length === 1) return matches[0]!;
     throw new CliError(
-      matches.length === 0 ? "SNAPSHOT_NOT_FOUND" : "SNAPSHOT_AMBIGUOUS",
+      matches.length === 0 ? "REPO_SNAPSHOT_NOT_FOUND" : "SNAPSHOT_AMBIGUOUS",
       matches.length === 0 ? `no snapshot ${snapshot}` : `snapshot prefix ${snapshot} is ambiguous`,
     );
   }

@@ -35,7 +35,7 @@ export async function resolveSnapshot(
   else found = await repository.loadSnapshot(snapshot);
   if (found === undefined) {
     throw new EwsVaultError(
-      "SNAPSHOT_NOT_FOUND",
+      "REPO_SNAPSHOT_NOT_FOUND",
       `no snapshot of ${mailbox} matches ${String(snapshot ?? "latest")}`,
       {
         details: { mailbox },
