@@ -38,7 +38,7 @@ export interface KdfParams {
   readonly p: number;
 }
 
-/** N=2^17, r=8, p=1: 128 MiB and about 0.3 s per unlock on the reference machine (see docs). */
+/** N=2^17, r=8, p=1: 128 MiB and about 0.43 CPU-seconds per attempt on the reference machine (docs). */
 export const DEFAULT_KDF_PARAMS: KdfParams = Object.freeze({ N: 2 ** 17, r: 8, p: 1 });
 
 export interface KeySlotInfo {
