@@ -629,7 +629,7 @@ class EwsClientImpl implements EwsClient {
     batch: ExportRequest[],
     signal: AbortSignal,
   ): Promise<ExportResult[]> {
-    let round: ExportResult[];
+    let round: ExportResult[] & { backOffMs?: number };
     try {
       round = await this.exportOnce(mailbox, batch, signal);
     } catch (error) {
@@ -654,6 +654,7 @@ class EwsClientImpl implements EwsClient {
         transient.push(request);
       else results.push(result);
     });
+    let hint = round.backOffMs;
     round.length = 0;
     for (const request of alone) results.push(...(await this.exportBatch(mailbox, [request], signal)));
     for (let attempt = 1; transient.length > 0; attempt++) {
@@ -667,8 +668,9 @@ class EwsClientImpl implements EwsClient {
         }
         break;
       }
-      await sleep(retryDelay(this.retry, attempt, undefined), signal);
+      await sleep(retryDelay(this.retry, attempt, hint), signal);
       const again = await this.exportOnce(mailbox, transient, signal);
+      hint = again.backOffMs;
       const next: ExportRequest[] = [];
       again.forEach((result, index) => {
         if (!result.ok && isTransientResponseCode(result.error.responseCode ?? "")) {
@@ -698,7 +700,7 @@ class EwsClientImpl implements EwsClient {
     mailbox: string,
     batch: ExportRequest[],
     signal: AbortSignal,
-  ): Promise<ExportResult[]> {
+  ): Promise<ExportResult[] & { backOffMs?: number }> {
     const context = { ...this.context(mailbox, signal, "Data"), items: batch.length };
     this.counters.exportRequests++;
     const result = await this.transport.call(
@@ -713,7 +715,10 @@ class EwsClientImpl implements EwsClient {
         `ExportItems answered ${messages.length} of ${batch.length} items`,
       );
     }
-    return messages.map((message, index): ExportResult => {
+    // The largest BackOffMilliseconds among per-item ErrorServerBusy answers, for the re-ask.
+    const hints = messages.map((m) => m.backOffMs ?? 0);
+    const backOffMs = Math.max(0, ...hints) || undefined;
+    const results: ExportResult[] & { backOffMs?: number } = messages.map((message, index): ExportResult => {
       const request = batch[index] as ExportRequest;
       if (!isSuccess(message)) {
         return {
@@ -736,6 +741,8 @@ class EwsClientImpl implements EwsClient {
           }
         : { ok: true, itemId: request.itemId, data };
     });
+    if (backOffMs !== undefined) results.backOffMs = backOffMs;
+    return results;
   }
 
   // ---- UploadItems --------------------------------------------------------------------------

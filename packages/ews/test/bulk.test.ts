@@ -50,7 +50,7 @@ describe("ExportItems batching", () => {
         if (id === "corrupt") return errorMessage("ExportItems", "ErrorCorruptData");
         if (id === "moving") return errorMessage("ExportItems", "ErrorMailboxMoveInProgress");
         if (id === "denied") return errorMessage("ExportItems", "ErrorImpersonateUserDenied");
-        if (busyOnce.delete(id)) return errorMessage("ExportItems", "ErrorServerBusy");
+        if (busyOnce.delete(id)) return errorMessage("ExportItems", "ErrorServerBusy", 250);
         const data = content(id, sizes.get(id) ?? 10).toString("base64");
         return okMessage("ExportItems", `<m:ItemId Id="${id}" ChangeKey="ck"/><m:Data>${data}</m:Data>`);
       });
@@ -89,6 +89,12 @@ describe("ExportItems batching", () => {
     expect(disposition("denied")).toEqual(["ErrorImpersonateUserDenied", "fatal"]);
     expect(client.stats().exportSplits).toBeGreaterThan(0);
     expect(server.requests.every((r) => r.operation === "ExportItems")).toBe(true);
+    // The re-ask for the one busy item waited for its BackOffMilliseconds.
+    const busyRequests = server.requests.filter(
+      (r) => idsOf(r.body).length <= 2 && idsOf(r.body).includes("busy"),
+    );
+    expect(busyRequests).toHaveLength(2);
+    expect((busyRequests[1]?.at ?? 0) - (busyRequests[0]?.at ?? 0)).toBeGreaterThanOrEqual(245);
   });
 
   it("keeps item data in flight under the byte budget and answers one result per id", async () => {
