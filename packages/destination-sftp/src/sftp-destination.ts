@@ -558,15 +558,26 @@ export class SftpDestination implements Destination {
     // Start at the deepest directory the prefix names completely.
     const slash = prefix.lastIndexOf("/");
     const startDir = slash === -1 ? "" : prefix.slice(0, slash);
-    const pending = [startDir];
-    while (pending.length > 0) {
-      const relDir = pending.pop() as string;
-      let entries: Array<{ filename: string; attrs: Stats }>;
-      try {
-        entries = await this.#pool.use((sftp) =>
-          sftpReaddir(sftp, relDir === "" ? this.#root : this.#path(relDir)),
+    type Listing = { relDir: string; entries?: Array<{ filename: string; attrs: Stats }>; error?: unknown };
+    const readdir = (relDir: string): Promise<Listing> =>
+      this.#pool
+        .use((sftp) => sftpReaddir(sftp, relDir === "" ? this.#root : this.#path(relDir)))
+        .then(
+          (entries) => ({ relDir, entries }),
+          (error: unknown) => ({ relDir, error }),
         );
-      } catch (error) {
+    // Directories are read in parallel (one per pooled connection): a repository spreads its
+    // packs over hundreds of directories, and one round trip each adds up over a WAN.
+    const pending = [startDir];
+    const running = new Set<Promise<Listing>>();
+    while (pending.length > 0 || running.size > 0) {
+      while (pending.length > 0 && running.size < this.capabilities.maxConnections) {
+        const listing = readdir(pending.pop() as string);
+        running.add(listing);
+        listing.then(() => running.delete(listing));
+      }
+      const { relDir, entries, error } = await Promise.race(running);
+      if (entries === undefined) {
         // A directory that is missing (or removed while we walk) simply holds no objects.
         if (sftpStatus(error) === SftpStatus.NO_SUCH_FILE) continue;
         throw this.#failure(error, "list", prefix);
