@@ -760,9 +760,32 @@ export class RepositoryImpl implements Repository, WriterContext {
         },
       );
     }
-    await this.assertLocksHealthy();
-    const { id, bytes } = encodeSnapshot(manifest, this.sealer);
-    await this.io(() => this.destination.save(snapshotObjectName(id), bytes));
+    // Held while the manifest is written: until it exists, nothing references the new trees and
+    // a prune elsewhere would be free to remove them. A lock taken fresh here (no writer or
+    // mailbox lock was open) means a prune may have run since the writer closed: re-check.
+    const fresh = this.backupUsers === 0;
+    await this.acquireBackupLock();
+    let id: string;
+    let bytes: Uint8Array;
+    try {
+      if (fresh) {
+        await this.reloadIndex();
+        if (this.index.blobs.get(manifest.tree)?.type !== "tree") {
+          throw new EwsVaultError(
+            "REPO_MISSING_BLOB",
+            "snapshot tree was removed (prune ran after the writer closed)",
+            {
+              details: { blob: manifest.tree },
+            },
+          );
+        }
+      }
+      await this.assertLocksHealthy();
+      ({ id, bytes } = encodeSnapshot(manifest, this.sealer));
+      await this.io(() => this.destination.save(snapshotObjectName(id), bytes));
+    } finally {
+      await this.releaseBackupLock();
+    }
     await this.cache.put("snapshots", id, bytes);
     const snapshot = decodeSnapshot(id, bytes, this.sealer);
     this.snapshotCache.set(id, snapshot);

@@ -144,6 +144,24 @@ function snap(id: string, iso: string, tags: string[] = []): Snapshot {
   };
 }
 
+describe("snapshot after prune", () => {
+  it("a snapshot saved after its writer closed re-checks its tree against a prune that ran meanwhile", async () => {
+    const { repo, destination } = await newRepository();
+    const writer = await repo.startWriter();
+    const saved = await writer.saveData(seededBytes(3, 5000));
+    const tree = await writer.saveTree({ content: saved.blobIds });
+    await writer.close(); // no lock held from here on
+    const other = await openRepository({ destination, password: PASSWORD });
+    const pruned = await other.prune();
+    expect(pruned.packsDeleted).toBeGreaterThan(0); // nothing referenced the tree yet
+    await expect(repo.saveSnapshot({ mailbox: "m", time: new Date(), tree })).rejects.toMatchObject({
+      code: "REPO_MISSING_BLOB",
+    });
+    expect(await names(destination, "snapshots/")).toEqual([]);
+    expect(await names(destination, "locks/")).toEqual([]);
+  });
+});
+
 describe("forget policies", () => {
   // newest first: hourly pairs on 2026-03-10, one per day before, weekly/monthly/yearly spread
   const series = [
