@@ -1,6 +1,7 @@
 // The key file format (version 1): one JSON object per slot under "keys/<keyId>", each holding
 // the master key sealed with AES-256-GCM under a key-encryption key (KEK) that the slot's
-// credential derives. Every field except the sealed key itself, plus the keyId, is bound in as
+// credential derives, plus a short check value of that credential (so a tampered slot is told
+// apart from a wrong password). Every field except the sealed key itself, plus the keyId, is bound in as
 // associated data, so a changed parameter, date, kind or file name fails authentication.
 
 import { EwsVaultError } from "../../errors.js";
@@ -21,13 +22,20 @@ export interface ScryptParams {
   readonly p: number;
   /** base64, 32 random bytes */
   readonly salt: string;
+  /** base64, 8 bytes derived from the credential: tells a wrong password from a tampered slot */
+  readonly check: string;
 }
 
 export interface HkdfParams {
   readonly name: "hkdf-sha256";
   /** base64, 32 random bytes */
   readonly salt: string;
+  /** base64, 8 bytes derived from the credential */
+  readonly check: string;
 }
+
+/** Bytes of a slot's credential check value. */
+export const CHECK_BYTES = 8;
 
 export interface EscrowParams {
   /** base64 X25519 public key of the one-off sender key pair */
@@ -128,8 +136,15 @@ function canonicalHeader(header: KeyFileHeader): KeyFileHeader {
   if (header.kdf !== undefined) {
     out.kdf =
       header.kdf.name === "scrypt"
-        ? { name: "scrypt", N: header.kdf.N, r: header.kdf.r, p: header.kdf.p, salt: header.kdf.salt }
-        : { name: "hkdf-sha256", salt: header.kdf.salt };
+        ? {
+            name: "scrypt",
+            N: header.kdf.N,
+            r: header.kdf.r,
+            p: header.kdf.p,
+            salt: header.kdf.salt,
+            check: header.kdf.check,
+          }
+        : { name: "hkdf-sha256", salt: header.kdf.salt, check: header.kdf.check };
   }
   if (header.escrow !== undefined) {
     out.escrow = {
@@ -150,6 +165,7 @@ export interface ParsedKeyFile {
   readonly wrappedKey: Uint8Array;
   /** Decoded binary parameters, validated for length. */
   readonly salt?: Uint8Array;
+  readonly check?: Uint8Array;
   readonly ephemeralPublicKey?: Uint8Array;
   readonly recipientPublicKey?: Uint8Array;
 }
@@ -214,8 +230,13 @@ export function parseKeyFile(bytes: Uint8Array): ParsedKeyFile {
   }
   if (raw.escrow !== undefined) throw corrupt(`${kind} slot has escrow parameters`);
   if (!isRecord(raw.kdf)) throw corrupt("missing kdf");
-  onlyFields(raw.kdf, kind === "password" ? ["name", "N", "r", "p", "salt"] : ["name", "salt"], "kdf");
+  onlyFields(
+    raw.kdf,
+    kind === "password" ? ["name", "N", "r", "p", "salt", "check"] : ["name", "salt", "check"],
+    "kdf",
+  );
   const salt = fromBase64(raw.kdf.salt, "kdf salt", 32);
+  const check = fromBase64(raw.kdf.check, "kdf check", CHECK_BYTES);
   if (kind === "password") {
     if (raw.kdf.name !== "scrypt") throw corrupt("password slot kdf must be scrypt");
     const problem = checkScryptParams(raw.kdf.N, raw.kdf.r, raw.kdf.p);
@@ -229,16 +250,22 @@ export function parseKeyFile(bytes: Uint8Array): ParsedKeyFile {
           r: raw.kdf.r as number,
           p: raw.kdf.p as number,
           salt: raw.kdf.salt as string,
+          check: raw.kdf.check as string,
         },
       },
       wrappedKey,
       salt,
+      check,
     };
   }
   if (raw.kdf.name !== "hkdf-sha256") throw corrupt("recovery-code slot kdf must be hkdf-sha256");
   return {
-    header: { ...base, kdf: { name: "hkdf-sha256", salt: raw.kdf.salt as string } },
+    header: {
+      ...base,
+      kdf: { name: "hkdf-sha256", salt: raw.kdf.salt as string, check: raw.kdf.check as string },
+    },
     wrappedKey,
     salt,
+    check,
   };
 }

@@ -3,7 +3,7 @@
 // public API.
 
 import { hostname as osHostname } from "node:os";
-import { randomBytes, scrypt as scryptCallback } from "node:crypto";
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
 import type { Destination } from "@ewsvault/destination";
 import { isDestinationError } from "@ewsvault/destination";
@@ -11,6 +11,7 @@ import { EwsVaultError } from "../../errors.js";
 import { KEY_BYTES, createAeadCipher, sealWithNonce, NONCE_BYTES } from "../crypto/aead.js";
 import { hkdfSha256, randomKey } from "../crypto/keys.js";
 import {
+  CHECK_BYTES,
   KEYS_PREFIX,
   KEY_ID_PATTERN,
   MAX_KEY_FILE_BYTES,
@@ -53,6 +54,10 @@ const SALT_BYTES = 32;
 export const WRAP_INFO = Object.freeze({
   escrow: "ewsvault/v1/escrow-wrap",
   recoveryCode: "ewsvault/v1/recovery-code-wrap",
+  /** From a password or recovery-code slot's KDF output: the key that seals the master key ... */
+  slotWrapKey: "ewsvault/v1/slot-wrap-key",
+  /** ... and the check value stored in the slot. */
+  slotCheck: "ewsvault/v1/slot-check",
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -107,8 +112,42 @@ function escrowKek(sharedSecret: Uint8Array, ephemeralPublicKey: Uint8Array, rec
   return hkdfSha256(sharedSecret, salt, WRAP_INFO.escrow);
 }
 
-function recoveryKek(entropy: Uint8Array, salt: Uint8Array): Uint8Array {
+function recoveryMaterial(entropy: Uint8Array, salt: Uint8Array): Uint8Array {
   return hkdfSha256(entropy, salt, WRAP_INFO.recoveryCode);
+}
+
+/**
+ * Splits a credential's KDF output into the wrapping key and the stored check value. The check
+ * lets unlock tell "wrong password" from "right password, altered slot"; it helps a guesser no
+ * more than the wrapped key itself does (both cost one KDF run per guess).
+ */
+function splitMaterial(material: Uint8Array): { wrapKey: Uint8Array; check: Uint8Array } {
+  return {
+    wrapKey: hkdfSha256(material, new Uint8Array(0), WRAP_INFO.slotWrapKey),
+    check: hkdfSha256(material, new Uint8Array(0), WRAP_INFO.slotCheck, CHECK_BYTES),
+  };
+}
+
+type OpenOutcome = { masterKey: Uint8Array } | "wrong-credential" | "tampered";
+
+/** Opens a password or recovery-code slot with its credential's KDF output. */
+function openChecked(material: Uint8Array, keyId: string, parsed: ParsedKeyFile): OpenOutcome {
+  const { wrapKey, check } = splitMaterial(material);
+  try {
+    if (parsed.check === undefined || !timingSafeEqual(check, parsed.check)) return "wrong-credential";
+    const masterKey = tryUnwrap(wrapKey, keyId, parsed);
+    return masterKey === null ? "tampered" : { masterKey };
+  } finally {
+    wrapKey.fill(0);
+  }
+}
+
+function tamperedSlot(keyId: string): EwsVaultError {
+  return new EwsVaultError(
+    "CRYPTO_AUTH_FAILED",
+    "the credential is right but its key slot was altered; it does not authenticate",
+    { details: { keyId } },
+  );
 }
 
 function seal(
@@ -235,18 +274,27 @@ export async function buildPasswordKeyFile(input: PasswordSlotInput): Promise<Ui
   if (salt.length !== SALT_BYTES) throw new TypeError("salt must be 32 bytes");
   if (input.nonce !== undefined && input.nonce.length !== NONCE_BYTES)
     throw new TypeError("nonce must be 12 bytes");
+  const material = await scryptKek(input.password, salt, input.kdf);
+  const { wrapKey, check } = splitMaterial(material);
+  material.fill(0);
   const header: KeyFileHeader = {
     version: 1,
     kind: "password",
     createdAt: input.createdAt,
     ...(input.hostname === undefined ? {} : { hostname: input.hostname }),
-    kdf: { name: "scrypt", N: input.kdf.N, r: input.kdf.r, p: input.kdf.p, salt: toBase64(salt) },
+    kdf: {
+      name: "scrypt",
+      N: input.kdf.N,
+      r: input.kdf.r,
+      p: input.kdf.p,
+      salt: toBase64(salt),
+      check: toBase64(check),
+    },
   };
-  const kek = await scryptKek(input.password, salt, input.kdf);
   try {
-    return seal(kek, input.keyId, header, input.masterKey, input.nonce);
+    return seal(wrapKey, input.keyId, header, input.masterKey, input.nonce);
   } finally {
-    kek.fill(0);
+    wrapKey.fill(0);
   }
 }
 
@@ -297,23 +345,28 @@ async function addPasswordSlot(
 }
 
 /**
- * Tries every password slot. MUST throw CRYPTO_WRONG_PASSWORD when none opens (a tampered
- * password slot is indistinguishable from a wrong password and also lands here), REPO_CORRUPT
- * when no slot opens and a key file is malformed with no well-formed password slot to try,
- * REPO_NOT_FOUND when there are no key files at all. Never writes to the destination.
+ * Tries every password slot. MUST throw CRYPTO_WRONG_PASSWORD when no slot accepts the password,
+ * CRYPTO_AUTH_FAILED when one accepts it (its check value matches) but its sealed key does not
+ * authenticate (the slot was altered; altering the salt or cost parameters instead looks like a
+ * wrong password), REPO_CORRUPT when no slot opens and a key file is malformed with no
+ * well-formed password slot to try, REPO_NOT_FOUND when there are no key files at all. Never
+ * writes to the destination.
  */
 export async function unlockWithPassword(destination: Destination, password: string): Promise<UnlockedKey> {
   checkPassword(password);
   const results = await loadAllSlots(destination);
+  let tampered: string | undefined;
   for (const result of results) {
     if (!("parsed" in result) || result.parsed.header.kind !== "password") continue;
     const { kdf } = result.parsed.header;
     if (kdf?.name !== "scrypt" || result.parsed.salt === undefined) continue;
-    const kek = await scryptKek(password, result.parsed.salt, kdf);
-    const masterKey = tryUnwrap(kek, result.keyId, result.parsed);
-    kek.fill(0);
-    if (masterKey !== null) return { masterKey, keyId: result.keyId };
+    const material = await scryptKek(password, result.parsed.salt, kdf);
+    const outcome = openChecked(material, result.keyId, result.parsed);
+    material.fill(0);
+    if (typeof outcome === "object") return { masterKey: outcome.masterKey, keyId: result.keyId };
+    if (outcome === "tampered") tampered ??= result.keyId;
   }
+  if (tampered !== undefined) throw tamperedSlot(tampered);
   throw noSlotOpened(results, "password", "password");
 }
 
@@ -521,13 +574,18 @@ export interface RecoverySlotInput {
 export function buildRecoveryKeyFile(input: RecoverySlotInput): Uint8Array {
   checkMasterKey(input.masterKey);
   const salt = input.salt ?? new Uint8Array(randomBytes(SALT_BYTES));
+  const { wrapKey, check } = splitMaterial(recoveryMaterial(input.entropy, salt));
   const header: KeyFileHeader = {
     version: 1,
     kind: "recovery-code",
     createdAt: input.createdAt,
-    kdf: { name: "hkdf-sha256", salt: toBase64(salt) },
+    kdf: { name: "hkdf-sha256", salt: toBase64(salt), check: toBase64(check) },
   };
-  return seal(recoveryKek(input.entropy, salt), input.keyId, header, input.masterKey, input.nonce);
+  try {
+    return seal(wrapKey, input.keyId, header, input.masterKey, input.nonce);
+  } finally {
+    wrapKey.fill(0);
+  }
 }
 
 /**
@@ -550,17 +608,20 @@ export async function createRecoveryCode(
 
 /**
  * MUST throw RECOVERY_CODE_INVALID when the code is mistyped (checksum, length, alphabet) —
- * before touching the destination — and CRYPTO_WRONG_PASSWORD when it is well formed but opens
- * no recovery-code slot.
+ * before touching the destination — CRYPTO_WRONG_PASSWORD when it is well formed but no
+ * recovery-code slot accepts it, and CRYPTO_AUTH_FAILED when a slot accepts it but was altered.
  */
 export async function recoverWithCode(destination: Destination, code: string): Promise<UnlockedKey> {
   const entropy = parseRecoveryCode(code);
   const results = await loadAllSlots(destination);
+  let tampered: string | undefined;
   for (const result of results) {
     if (!("parsed" in result) || result.parsed.header.kind !== "recovery-code") continue;
     if (result.parsed.salt === undefined) continue;
-    const masterKey = tryUnwrap(recoveryKek(entropy, result.parsed.salt), result.keyId, result.parsed);
-    if (masterKey !== null) return { masterKey, keyId: result.keyId };
+    const outcome = openChecked(recoveryMaterial(entropy, result.parsed.salt), result.keyId, result.parsed);
+    if (typeof outcome === "object") return { masterKey: outcome.masterKey, keyId: result.keyId };
+    if (outcome === "tampered") tampered ??= result.keyId;
   }
+  if (tampered !== undefined) throw tamperedSlot(tampered);
   throw noSlotOpened(results, "recovery-code", "recovery code");
 }

@@ -146,9 +146,10 @@ describe("golden vectors (docs/repository-crypto.md)", () => {
     "N": 1024,
     "r": 8,
     "p": 1,
-    "salt": "EBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8="
+    "salt": "EBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8=",
+    "check": "yYhFn3EVSh0="
   },
-  "wrappedKey": "wMHCw8TFxsfIycrL2BT5xNXZz0Dbmei0kNq7Adh6kX5oCjub7VryoYxUmpIVN9BDNqak6mgvqk2tgrb6"
+  "wrappedKey": "wMHCw8TFxsfIycrLN2xV4P/0MIqdceNfqovAJnsA2WoOxr+w3jJPlouX9ulRXhc6u2LdxOFZ7L72Z9f6"
 }
 `);
     const destination = createMemoryDestination();
@@ -199,8 +200,12 @@ describe("golden vectors (docs/repository-crypto.md)", () => {
       version: 1,
       kind: "recovery-code",
       createdAt: "2026-01-03T00:00:00.000Z",
-      kdf: { name: "hkdf-sha256", salt: "MDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk8=" },
-      wrappedKey: "4OHi4+Tl5ufo6errLcksJmrbCREpi0TSJTGOAvws99jUAdwuytJtwDa2nQaRJrDLzBE6PzZchtrd8mpu",
+      kdf: {
+        name: "hkdf-sha256",
+        salt: "MDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk8=",
+        check: "T7nrDkAJd54=",
+      },
+      wrappedKey: "4OHi4+Tl5ufo6errhK3flAo2JItS2MqSSoqeXarmCOL1czG1I3e/ztoctQ+JZBNsOLJEbAMJ9KKyb8vF",
     });
     const destination = createMemoryDestination();
     await destination.save("keys/00112233445566778899aabbccddeeff", bytes);

@@ -117,15 +117,19 @@ describe("key slots", () => {
       createdAt: string;
       hostname: string;
       note?: string;
-      kdf: { name: string; N: number; salt: string };
+      kdf: { name: string; N: number; salt: string; check: string };
       wrappedKey: string;
     }
+    // Altering what the password does not determine (date, host, sealed key) is detected as
+    // tampering; altering salt, cost or check changes what the password derives, so it reads
+    // as a wrong password. Either way nothing opens.
     const tampers: Array<[string, (f: SlotJson) => void, string]> = [
-      ["createdAt", (f) => (f.createdAt = "2001-01-01T00:00:00.000Z"), "CRYPTO_WRONG_PASSWORD"],
-      ["hostname", (f) => (f.hostname = "h2"), "CRYPTO_WRONG_PASSWORD"],
+      ["createdAt", (f) => (f.createdAt = "2001-01-01T00:00:00.000Z"), "CRYPTO_AUTH_FAILED"],
+      ["hostname", (f) => (f.hostname = "h2"), "CRYPTO_AUTH_FAILED"],
+      ["wrapped key", (f) => (f.wrappedKey = `A${f.wrappedKey.slice(1)}`), "CRYPTO_AUTH_FAILED"],
       ["kdf N", (f) => (f.kdf.N = 2048), "CRYPTO_WRONG_PASSWORD"],
       ["salt", (f) => (f.kdf.salt = Buffer.alloc(32, 1).toString("base64")), "CRYPTO_WRONG_PASSWORD"],
-      ["wrapped key", (f) => (f.wrappedKey = `A${f.wrappedKey.slice(1)}`), "CRYPTO_WRONG_PASSWORD"],
+      ["check", (f) => (f.kdf.check = Buffer.alloc(8, 1).toString("base64")), "CRYPTO_WRONG_PASSWORD"],
       ["kind", (f) => (f.kind = "recovery-code"), "REPO_CORRUPT"],
       ["version", (f) => (f.version = 2), "REPO_CORRUPT"],
       ["extra field", (f) => (f.note = "x"), "REPO_CORRUPT"],
@@ -133,6 +137,7 @@ describe("key slots", () => {
       ["extra kdf field", (f) => Object.assign(f.kdf, { iterations: 1 }), "REPO_CORRUPT"],
       ["huge N", (f) => (f.kdf.N = 2 ** 30), "REPO_CORRUPT"],
       ["short wrapped key", (f) => (f.wrappedKey = f.wrappedKey.slice(4)), "REPO_CORRUPT"],
+      ["short check", (f) => (f.kdf.check = "AAAA"), "REPO_CORRUPT"],
     ];
     for (const [what, tamper, code] of tampers) {
       const file = structuredClone(original) as SlotJson;
@@ -140,6 +145,9 @@ describe("key slots", () => {
       await destination.save(name, new TextEncoder().encode(JSON.stringify(file)));
       const error = await expectCode(unlockWithPassword(destination, "pw"), code);
       expect(error, what).toBeDefined();
+      // A wrong password never reports tampering.
+      if (code === "CRYPTO_AUTH_FAILED")
+        await expectCode(unlockWithPassword(destination, "nope"), "CRYPTO_WRONG_PASSWORD");
     }
     // Renaming a valid slot breaks it too: the keyId is bound into the associated data.
     await destination.save(name, new TextEncoder().encode(JSON.stringify(original)));
@@ -147,7 +155,7 @@ describe("key slots", () => {
     const bytes = await destination.load(name);
     await destination.remove(name);
     await destination.save(`keys/${"cd".repeat(16)}`, bytes);
-    await expectCode(unlockWithPassword(destination, "pw"), "CRYPTO_WRONG_PASSWORD");
+    await expectCode(unlockWithPassword(destination, "pw"), "CRYPTO_AUTH_FAILED");
   });
 
   it("adds, changes and removes passwords; each live password opens the same master key", async () => {
@@ -268,6 +276,15 @@ describe("key slots", () => {
     await expectCode(recoverWithCode(destination, plain.slice(1)), "RECOVERY_CODE_INVALID");
     await expectCode(recoverWithCode(destination, `${plain.slice(1)}U`), "RECOVERY_CODE_INVALID");
     expect(destination.stats.calls.load).toBe(before);
+
+    // A tampered recovery slot is reported as such to the holder of the right code.
+    const slotName = `keys/${keyId}`;
+    const slotBytes = await destination.load(slotName);
+    const slot = JSON.parse(new TextDecoder().decode(slotBytes));
+    slot.createdAt = "2019-09-09T09:09:09.000Z";
+    await destination.save(slotName, new TextEncoder().encode(JSON.stringify(slot)));
+    await expectCode(recoverWithCode(destination, code), "CRYPTO_AUTH_FAILED");
+    await destination.save(slotName, slotBytes);
 
     // A well-formed code of another repository opens nothing here.
     const other = createMemoryDestination();
