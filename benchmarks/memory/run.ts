@@ -1,0 +1,116 @@
+// pnpm bench:memory — peak RSS of a backup of 40 MB items at full concurrency (4 mailboxes x 4
+// requests). The backup runs in a child process; this process runs the mock server and samples
+// the child's /proc/<pid>/status (VmRSS every 50 ms; VmHWM reported by the child at its end).
+//
+//   tsx --conditions=source benchmarks/memory/run.ts [--quick] [--out dir]
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startMockEwsServer } from "@ewsvault/mock-ews";
+import { BenchReport, MiB, parseBenchArgs, round } from "../lib/harness.js";
+import { largeItemGenerator } from "../lib/large-items.js";
+import { benchPassword, scratchDirectory } from "../lib/setup.js";
+
+const args = parseBenchArgs();
+const report = new BenchReport("memory", args);
+const ITEM_BYTES = 40 * 1000 * 1000;
+const MAILBOXES = 4;
+const ITEMS = args.quick ? 1 : 6;
+const LIMIT_MIB = 512;
+
+function sampleRss(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+const work = await scratchDirectory("memory");
+const server = await startMockEwsServer({
+  generator: largeItemGenerator({
+    seed: 404,
+    mailboxes: MAILBOXES,
+    itemsPerMailbox: ITEMS,
+    bytes: ITEM_BYTES,
+  }),
+});
+try {
+  report.line(
+    `mock: ${MAILBOXES} mailboxes x ${ITEMS} items of ${ITEM_BYTES / 1e6} MB (incompressible attachment); engine 4 x 4, default 256 MiB in-flight budget`,
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--conditions=source",
+      fileURLToPath(new URL("./child.ts", import.meta.url)),
+      JSON.stringify({
+        url: server.url,
+        username: server.credentials.username,
+        workDir: work.dir,
+        mailboxes: server.mailboxes,
+      }),
+    ],
+    {
+      env: {
+        ...process.env,
+        BENCH_EWS_PASSWORD: server.credentials.password,
+        BENCH_REPO_PASSWORD: benchPassword(),
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  let maxRssKiB = 0;
+  const timer = setInterval(() => {
+    maxRssKiB = Math.max(maxRssKiB, sampleRss(child.pid!));
+  }, 50);
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`backup child exited with ${code}`);
+  const result = JSON.parse(stdout.trim().split("\n").pop()!) as {
+    items: number;
+    failed: number;
+    bytesRead: number;
+    seconds: number;
+    vmHwmKiB: number;
+  };
+  if (result.failed > 0 || result.items !== MAILBOXES * ITEMS)
+    throw new Error(`backup exported ${result.items} items with ${result.failed} failures`);
+  const peakMiB = Math.max(result.vmHwmKiB, maxRssKiB) / 1024;
+  report.line(
+    `backup: ${result.items} items, ${(result.bytesRead / MiB).toFixed(0)} MiB in ${result.seconds.toFixed(1)} s (${(result.bytesRead / MiB / result.seconds).toFixed(1)} MiB/s)`,
+  );
+  report.line(
+    `VmHWM ${(result.vmHwmKiB / 1024).toFixed(0)} MiB; highest sampled VmRSS ${(maxRssKiB / 1024).toFixed(0)} MiB`,
+  );
+  report.check("peak RSS of the backup process", peakMiB, "<=", LIMIT_MIB, "MiB");
+  report.finish(
+    {
+      peakRssMiB: round(peakMiB, 1),
+      vmHwmMiB: round(result.vmHwmKiB / 1024, 1),
+      sampledMaxRssMiB: round(maxRssKiB / 1024, 1),
+      items: result.items,
+      itemBytes: ITEM_BYTES,
+      seconds: round(result.seconds),
+    },
+    [
+      {
+        title: "peak RSS of the backup process (MiB)",
+        bars: [
+          { label: "peak RSS", value: peakMiB, unit: "MiB", target: LIMIT_MIB, pass: peakMiB <= LIMIT_MIB },
+        ],
+      },
+    ],
+    { mailboxes: MAILBOXES, itemsPerMailbox: ITEMS, bytesRead: result.bytesRead },
+  );
+} finally {
+  await server.stop();
+  await work.remove();
+}
