@@ -123,17 +123,23 @@ const PER_ITEM_OVERHEAD = 1024;
 const ENVELOPE_OVERHEAD = 4096;
 /** The export stream is a little larger than the Size the server reports (property framing). */
 const STREAM_GROWTH = 1.1;
+/** Upper bound of the learned growth (see EwsClientImpl.growth). */
+const MAX_GROWTH = 4;
 
 /** Expected bytes of an item's base64 Data in an ExportItems response. */
-export function estimatedExportBytes(size: number): number {
-  return Math.ceil((size * STREAM_GROWTH) / 3) * 4 + PER_ITEM_OVERHEAD;
+export function estimatedExportBytes(size: number, growth = STREAM_GROWTH): number {
+  return Math.ceil((size * growth) / 3) * 4 + PER_ITEM_OVERHEAD;
 }
 
 /**
  * Groups export requests so that no batch's estimated response exceeds `capBytes`. Items of
  * unknown size, or too large to share a response, go alone.
  */
-export function planExportBatches(items: readonly ExportRequest[], capBytes: number): ExportRequest[][] {
+export function planExportBatches(
+  items: readonly ExportRequest[],
+  capBytes: number,
+  growth = STREAM_GROWTH,
+): ExportRequest[][] {
   const batches: ExportRequest[][] = [];
   let current: ExportRequest[] = [];
   let currentBytes = ENVELOPE_OVERHEAD;
@@ -142,7 +148,7 @@ export function planExportBatches(items: readonly ExportRequest[], capBytes: num
       batches.push([item]);
       continue;
     }
-    const bytes = estimatedExportBytes(item.size);
+    const bytes = estimatedExportBytes(item.size, growth);
     if (bytes + ENVELOPE_OVERHEAD > capBytes) {
       batches.push([item]);
       continue;
@@ -159,8 +165,8 @@ export function planExportBatches(items: readonly ExportRequest[], capBytes: num
   return batches.filter((b) => b.length > 0);
 }
 
-function batchEstimate(batch: readonly ExportRequest[]): number {
-  return batch.reduce((sum, item) => sum + estimatedExportBytes(item.size ?? 0), ENVELOPE_OVERHEAD);
+function batchEstimate(batch: readonly ExportRequest[], growth = STREAM_GROWTH): number {
+  return batch.reduce((sum, item) => sum + estimatedExportBytes(item.size ?? 0, growth), ENVELOPE_OVERHEAD);
 }
 
 function requireMailbox(mailbox: string): void {
@@ -223,6 +229,13 @@ class EwsClientImpl implements EwsClient {
   private readonly retry: ReturnType<typeof resolveRetryOptions>;
   private readonly folderCache = new Map<string, Promise<MailboxInfo>>();
   private readonly counters = { exportRequests: 0, exportSplits: 0, uploadRequests: 0 };
+  /**
+   * Export stream bytes per reported Size byte used for planning. Starts at 1.1; when a
+   * multi-item response still overshoots the cap (the server under-reports Size), it is raised
+   * to what was observed (at most 4) so later exportItems calls plan smaller batches.
+   */
+  private growth = STREAM_GROWTH;
+  private warnedGrowth = false;
 
   constructor(options: EwsClientOptions) {
     this.options = options;
@@ -575,16 +588,37 @@ class EwsClientImpl implements EwsClient {
     signal?: AbortSignal,
   ): AsyncGenerator<ExportResult> {
     if (items.length === 0) return;
-    const batches = planExportBatches(items, this.maxBatchBytes);
+    // Batches are cut when a worker is free, so a growth learned from an earlier response
+    // already shapes the rest of this call.
+    let cursor = 0;
+    const takeBatch = (): ExportRequest[] | undefined => {
+      if (cursor >= items.length) return undefined;
+      const batch: ExportRequest[] = [];
+      let bytes = ENVELOPE_OVERHEAD;
+      while (cursor < items.length) {
+        const item = items[cursor] as ExportRequest;
+        const known = item.size !== undefined && Number.isFinite(item.size);
+        const estimate = known ? estimatedExportBytes(item.size as number, this.growth) : 0;
+        if (!known || estimate + ENVELOPE_OVERHEAD > this.maxBatchBytes) {
+          if (batch.length > 0) break;
+          cursor++;
+          return [item];
+        }
+        if (batch.length >= MAX_ITEMS_PER_BATCH || bytes + estimate > this.maxBatchBytes) break;
+        batch.push(item);
+        bytes += estimate;
+        cursor++;
+      }
+      return batch;
+    };
+    const planned = planExportBatches(items, this.maxBatchBytes, this.growth).length;
     const stop = new AbortController();
     const linked = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
     const channel = new Channel<{ result: ExportResult; bytes: number }>();
     const budget = this.byteBudget;
-    let nextBatch = 0;
     const worker = async () => {
-      while (nextBatch < batches.length && !channel.closed) {
-        const batch = batches[nextBatch++] as ExportRequest[];
-        let held = await budget.acquire(batchEstimate(batch), linked);
+      for (let batch = takeBatch(); batch !== undefined && !channel.closed; batch = takeBatch()) {
+        let held = await budget.acquire(batchEstimate(batch, this.growth), linked);
         try {
           const results = await this.exportBatch(mailbox, batch, linked);
           const actual = results.reduce((sum, r) => sum + (r.ok ? r.data.byteLength : 0), 0);
@@ -598,7 +632,7 @@ class EwsClientImpl implements EwsClient {
         }
       }
     };
-    const workerCount = Math.max(1, Math.min(batches.length, this.gate.max));
+    const workerCount = Math.max(1, Math.min(planned, this.gate.max));
     Promise.all(Array.from({ length: workerCount }, worker)).then(
       () => channel.end(),
       (error) => channel.fail(error),
@@ -682,6 +716,38 @@ class EwsClientImpl implements EwsClient {
     return results;
   }
 
+  private learnGrowth(
+    batch: readonly ExportRequest[],
+    results: readonly ExportResult[],
+    responseBytes: number,
+  ): void {
+    let data = 0;
+    let reported = 0;
+    results.forEach((result, index) => {
+      const size = batch[index]?.size;
+      if (result.ok && size !== undefined && size > 0) {
+        data += result.data.byteLength;
+        reported += size;
+      }
+    });
+    if (reported === 0) return;
+    // 5 % headroom over what was seen, so the next batch lands under the cap, not on it.
+    const next = Math.min(MAX_GROWTH, (data / reported) * 1.05);
+    if (next <= this.growth) return;
+    this.growth = next;
+    if (!this.warnedGrowth) {
+      this.warnedGrowth = true;
+      this.options.logger?.warn?.(
+        "ExportItems response exceeded maxExportBatchBytes: item sizes are under-reported",
+        {
+          responseBytes,
+          maxExportBatchBytes: this.maxBatchBytes,
+          growth: Number(next.toFixed(2)),
+        },
+      );
+    }
+  }
+
   private async splitExport(
     mailbox: string,
     batch: ExportRequest[],
@@ -742,6 +808,9 @@ class EwsClientImpl implements EwsClient {
         : { ok: true, itemId: request.itemId, data };
     });
     if (backOffMs !== undefined) results.backOffMs = backOffMs;
+    if (batch.length > 1 && result.responseBytes > this.maxBatchBytes) {
+      this.learnGrowth(batch, results, result.responseBytes);
+    }
     return results;
   }
 

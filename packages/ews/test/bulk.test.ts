@@ -139,6 +139,44 @@ describe("ExportItems batching", () => {
     expect(client.stats().largestResponseBytes).toBeLessThanOrEqual(120_000);
   });
 
+  it("learns from a response that overshoots the cap (under-reported sizes) and plans smaller batches", async () => {
+    const server = await startCannedServer((req, res) => {
+      const messages = idsOf(req.body).map((id) =>
+        okMessage(
+          "ExportItems",
+          `<m:ItemId Id="${id}"/><m:Data>${content(id, 30_000).toString("base64")}</m:Data>`,
+        ),
+      );
+      send(res, 200, soapResponse("ExportItems", messages));
+    });
+    servers.push(server);
+    const warnings: string[] = [];
+    const responses: { items?: number; bytes: number }[] = [];
+    const cap = 120_000;
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u@example.com", password: "p" },
+      maxConcurrency: 1,
+      maxExportBatchBytes: cap,
+      logger: { warn: (message) => warnings.push(message) },
+      onResponse: (info) => responses.push(info),
+    });
+    clients.push(client);
+    // The server claims 10 kB per item but sends 30 kB.
+    const results = await collect(
+      client.exportItems(
+        "u@example.com",
+        Array.from({ length: 40 }, (_, i) => ({ itemId: `i${i}`, size: 10_000 })),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(40);
+    expect(responses[0]?.bytes).toBeGreaterThan(cap);
+    expect((responses[0]?.items ?? 0) > (responses[1]?.items ?? 0)).toBe(true);
+    for (const response of responses.slice(1)) expect(response.bytes).toBeLessThanOrEqual(cap);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/under-reported/);
+  });
+
   it("releases the budget when the consumer stops early", async () => {
     const server = await startCannedServer((req, res) => {
       const messages = idsOf(req.body).map((id) =>
