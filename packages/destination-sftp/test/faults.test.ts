@@ -95,6 +95,25 @@ describe("sftp destination faults (OpenSSH sshd)", () => {
     await destination.close();
   }, 90_000);
 
+  it("a hung server (SIGSTOP) fails pending calls with DEST_TRANSIENT via keepalive, then recovers", async () => {
+    const destination = createSftpDestination(options({ keepaliveIntervalMs: 300 }));
+    const data = randomBytes(8 * 1024 * 1024);
+    await destination.save("hang/x", data);
+    const started = Date.now();
+    server.freeze(true);
+    let error: DestinationError;
+    try {
+      error = await rejection(destination.load("hang/x"));
+    } finally {
+      server.freeze(false);
+    }
+    expect(error.code).toBe("DEST_TRANSIENT");
+    // Three missed keepalives, not a TCP timeout of minutes.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Buffer.from(await destination.load("hang/x")).equals(data)).toBe(true);
+    await destination.close();
+  }, 60_000);
+
   it("a pinned SHA256 fingerprint is enough; a wrong one is refused as a host key mismatch", async () => {
     const pinned = createSftpDestination(
       options({ knownHostsPath: undefined, hostFingerprint: server.hostFingerprint }),

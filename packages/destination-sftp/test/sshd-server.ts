@@ -26,6 +26,8 @@ export interface SshdServer {
   readonly dir: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOPs (true) or SIGCONTs (false) the listener and every session: a hung server. */
+  freeze(frozen: boolean): void;
   cleanup(): Promise<void>;
 }
 
@@ -149,6 +151,18 @@ export async function startSshd(): Promise<SshdServer> {
     await gone;
   };
 
+  const freeze = (frozen: boolean): void => {
+    const pid = child?.pid;
+    if (pid === undefined) return;
+    for (const target of [pid, ...descendants(pid)]) {
+      try {
+        process.kill(target, frozen ? "SIGSTOP" : "SIGCONT");
+      } catch {
+        // already gone
+      }
+    }
+  };
+
   await start();
   return {
     port,
@@ -162,7 +176,9 @@ export async function startSshd(): Promise<SshdServer> {
     dir: dir.path,
     stop,
     start,
+    freeze,
     cleanup: async () => {
+      freeze(false);
       await stop();
       await dir.cleanup();
     },
