@@ -13,11 +13,19 @@ import { PackBuilder, type PackEntry } from "./pack.js";
 import type { RepositoryImpl } from "./repository.js";
 import { collectTreeRefs, walkTrees } from "./tree-refs.js";
 
+/** Packs below this share of the configured pack size count as small (see repackSmall). */
+const SMALL_PACK_SHARE = 0.25;
+
 export interface PruneOptions {
   /** Decide and report; change nothing. */
   readonly dryRun?: boolean;
   /** Repack a pack when more than this share of its blob bytes is unused; default 0.2 (20 %). */
   readonly repackThreshold?: number;
+  /**
+   * Merge packs smaller than a quarter of the pack size (left by frequent checkpoints) when there
+   * are at least two of them; default true.
+   */
+  readonly repackSmall?: boolean;
   /** How long to wait for live backup locks to go away before REPO_LOCKED; default 0 (refuse at once). */
   readonly waitMs?: number;
   /** Poll interval while waiting; default 1000 ms. */
@@ -50,6 +58,7 @@ export interface PruneReport {
 
 export async function pruneRepository(repo: RepositoryImpl, options: PruneOptions): Promise<PruneReport> {
   const threshold = options.repackThreshold ?? 0.2;
+  const repackSmall = options.repackSmall ?? true;
   if (!(threshold >= 0 && threshold <= 1)) throw new TypeError("repackThreshold must be in [0, 1]");
   const graceMs = options.unindexedGraceMs ?? 60 * 60_000;
   const dryRun = options.dryRun ?? false;
@@ -89,13 +98,17 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
     // sweep decision per pack
     const keepPacks: IndexedPack[] = [];
     const repack: IndexedPack[] = [];
+    const small: IndexedPack[] = [];
+    const smallLimit = repo.packSize * SMALL_PACK_SHARE;
+    const isLive = (pack: IndexedPack, e: PackEntry) =>
+      used.has(e.id) && index.blobs.get(e.id)?.packId === pack.packId;
     const remove: IndexedPack[] = [];
     let unusedBlobs = 0;
     for (const pack of index.packs.values()) {
       let usedBytes = 0;
       const live: PackEntry[] = [];
       for (const e of pack.entries) {
-        if (used.has(e.id) && index.blobs.get(e.id)?.packId === pack.packId) {
+        if (isLive(pack, e)) {
           usedBytes += e.length;
           live.push(e);
         } else unusedBlobs++;
@@ -104,8 +117,15 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
       // from the index still count.
       if (usedBytes === 0) remove.push(pack);
       else if ((pack.size - usedBytes) / pack.size > threshold) repack.push(pack);
-      else keepPacks.push({ ...pack, entries: live });
+      else if (repackSmall && pack.size < smallLimit) small.push(pack);
+      else keepPacks.push({ ...pack, entries: live.length === pack.entries.length ? pack.entries : live });
     }
+    // Frequent checkpoints leave many small packs; merging them is cheap (they are small) and
+    // saves per-object costs and listing time. One small pack alone is left as it is.
+    if (small.length >= 2) repack.push(...small);
+    else
+      for (const pack of small)
+        keepPacks.push({ ...pack, entries: pack.entries.filter((e) => isLive(pack, e)) });
     const unindexed: string[] = [];
     const now = Date.now();
     for await (const info of repo.destination.list(OBJECT_PREFIX.data)) {

@@ -296,6 +296,30 @@ describe("forget and prune", () => {
     await orphan.close().catch(() => undefined);
   });
 
+  it("prune merges the small packs frequent checkpoints leave behind", async () => {
+    const { repo, destination } = await newRepository({ packSize: 256 * 1024, chunkerParams: SMALL_CHUNKS });
+    const writer = await repo.startWriter();
+    const items: { n: number; content: string[] }[] = [];
+    for (let n = 0; n < 8; n++) {
+      items.push({ n, content: (await writer.saveData(seededBytes(700 + n, 6000))).blobIds });
+      await writer.checkpoint(); // one small pack per item
+    }
+    const tree = await writer.saveTree({ items });
+    await writer.close();
+    await repo.saveSnapshot({ mailbox: "m", time: new Date(), tree });
+    const before = (await names(destination, "data/")).length;
+    expect(before).toBeGreaterThanOrEqual(8);
+    const report = await repo.prune();
+    expect(report.packsRepacked).toBe(before);
+    expect((await names(destination, "data/")).length).toBe(1);
+    const fresh = await openRepository({ destination, password: PASSWORD });
+    expect((await fresh.verify({ readData: true })).problems).toEqual([]);
+    for (const item of items)
+      expect(digest(await fresh.loadData(item.content))).toBe(digest(seededBytes(700 + item.n, 6000)));
+    // a lone small pack is left alone
+    expect((await fresh.prune()).packsRepacked).toBe(0);
+  });
+
   it("a crash between the compacted index and removing old index files leaves a consistent repository", async () => {
     const { repo, destination } = await backupSeries(undefined, 4);
     const oldIndex = new Map<string, Uint8Array>();
