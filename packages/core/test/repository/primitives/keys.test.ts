@@ -333,3 +333,45 @@ describe("default key derivation cost", () => {
     );
   });
 });
+
+describe("key file robustness", () => {
+  it("random corruption of a key file only ever yields a stable error code, never a crash or a wrong key", async () => {
+    const destination = createMemoryDestination();
+    const unlocked = await initKeys(destination, "pw", { kdf: { N: 16, r: 1, p: 1 }, hostname: "h" });
+    const name = `keys/${unlocked.keyId}`;
+    const original = await destination.load(name);
+    const text = new TextDecoder().decode(original);
+    let seed = 12345;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const seen = new Set<string>();
+    const mutations: Array<() => Uint8Array> = [
+      () => {
+        const b = Uint8Array.from(original);
+        b[next(b.length)]! ^= 1 << next(8);
+        return b;
+      },
+      () => original.subarray(0, next(original.length)),
+      () => new TextEncoder().encode(text.replace(/"[^"]*"/, () => `${next(1000)}`)),
+      () => new TextEncoder().encode(text.replace(/\d+/, () => `"${next(1000)}"`)),
+      () =>
+        new TextEncoder().encode(
+          text.replace(/: [^,\n]+/, () => [": null", ": []", ": {}", ": true"][next(4)]!),
+        ),
+    ];
+    for (let i = 0; i < 300; i++) {
+      await destination.save(name, mutations[next(mutations.length)]!());
+      const outcome = await unlockWithPassword(destination, "pw").then(
+        (u) => (hex(u.masterKey) === hex(unlocked.masterKey) ? "OPENED" : "WRONG KEY"),
+        (error: unknown) => (isEwsVaultError(error) ? error.code : `crash: ${String(error)}`),
+      );
+      seen.add(outcome);
+      expect(["OPENED", "REPO_CORRUPT", "CRYPTO_WRONG_PASSWORD", "CRYPTO_AUTH_FAILED"]).toContain(outcome);
+    }
+    // The mutations reach every outcome class: the parser, the check value and the AEAD.
+    expect(seen).toContain("REPO_CORRUPT");
+    expect(seen.has("CRYPTO_WRONG_PASSWORD") || seen.has("CRYPTO_AUTH_FAILED")).toBe(true);
+  });
+});
