@@ -347,4 +347,24 @@ describe("against the mock EWS server", () => {
     expect(isEwsVaultError(error, "EWS_AUTH_FAILED")).toBe(true);
     expect(String(error?.message)).not.toContain(server.credentials.password);
   });
+
+  it("maps a user without the impersonation right to EWS_IMPERSONATION_DENIED", async () => {
+    const { server, client } = await setup({
+      users: [
+        { username: "admin@contoso.test", password: "admin-pw-1", impersonate: "*" },
+        { username: "limited@contoso.test", password: "limited-pw-1", impersonate: [] },
+      ],
+    });
+    expect(
+      (await client.getMailboxInfo(server.mailboxes[0] as string)).distinguishedFolders.inbox,
+    ).toBeDefined();
+    const limited = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "limited@contoso.test", password: "limited-pw-1" },
+    });
+    clients.push(limited);
+    await expect(limited.getMailboxInfo(server.mailboxes[0] as string)).rejects.toSatisfy((e: unknown) =>
+      isEwsVaultError(e, "EWS_IMPERSONATION_DENIED"),
+    );
+  });
 });
