@@ -12,6 +12,8 @@ export interface MeasuredBackup {
   readonly bytesRead: number;
   readonly counters: MockEwsCounters;
   readonly repositoryBytes: number;
+  /** CPU seconds of this whole process (every thread: engine, client, seal workers and the mock). */
+  readonly cpuSeconds: number;
 }
 
 export interface BackupRunOptions {
@@ -52,6 +54,7 @@ export async function measuredBackup(options: BackupRunOptions): Promise<Measure
   try {
     options.server.resetCounters();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const report = await backup({
       repository,
       source,
@@ -62,6 +65,8 @@ export async function measuredBackup(options: BackupRunOptions): Promise<Measure
       ...options.engine,
     });
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const counters = options.server.counters();
     const { items, bytesRead, failed } = summarise(report);
     if (failed > 0) {
@@ -70,7 +75,15 @@ export async function measuredBackup(options: BackupRunOptions): Promise<Measure
         .filter(Boolean);
       throw new Error(`backup had ${failed} failures: ${reasons.slice(0, 3).join("; ")}`);
     }
-    return { report, seconds, items, bytesRead, counters, repositoryBytes: await treeBytes(repoDir) };
+    return {
+      report,
+      seconds,
+      items,
+      bytesRead,
+      counters,
+      repositoryBytes: await treeBytes(repoDir),
+      cpuSeconds,
+    };
   } finally {
     await client.close();
     await repository.close();

@@ -15,7 +15,7 @@ const args = parseBenchArgs();
 const report = new BenchReport("memory", args);
 const ITEM_BYTES = 40 * 1000 * 1000;
 const MAILBOXES = 4;
-const ITEMS = args.quick ? 1 : 6;
+const ITEMS = args.quick ? 1 : 4;
 const LIMIT_MIB = 512;
 
 function sampleRss(pid: number): number {

@@ -7,7 +7,8 @@
 // flight and L ms per request, those R requests need at least R x L / C ms, so no scheduler can
 // beat items / (R x L / C). The same bound is computed for the baseline with its own R and C = 4.
 import { join } from "node:path";
-import { startMockEwsServer } from "@ewsvault/mock-ews";
+import { createMailboxGenerator, startMockEwsServer } from "@ewsvault/mock-ews";
+import { availableParallelism } from "node:os";
 import { measuredBackup } from "../lib/backup-run.js";
 import { BenchReport, MiB, parseBenchArgs, round } from "../lib/harness.js";
 import { describeCounts, scratchDirectory } from "../lib/setup.js";
@@ -16,8 +17,8 @@ const args = parseBenchArgs();
 const report = new BenchReport("scheduler", args);
 const LATENCY_MS = 30;
 const SEED = 4242;
-const MAILBOXES = args.quick ? 4 : 16;
-const ITEMS = args.quick ? 40 : 500;
+const MAILBOXES = Number(args.option("--mailboxes") ?? (args.quick ? 4 : 16));
+const ITEMS = Number(args.option("--items") ?? (args.quick ? 40 : 500));
 const BASELINE_MAILBOXES = args.quick ? 2 : 4;
 const CONCURRENCY = { mailboxes: 4, items: 4 };
 
@@ -92,6 +93,38 @@ try {
   report.line(
     `baseline (1 mailbox x 4 requests, ${BASELINE_MAILBOXES} mailboxes): ${base.items} items in ${base.seconds.toFixed(2)} s = ${baselineItemsPerSec.toFixed(0)} items/s; its own bound ${(base.items / baseBoundSeconds).toFixed(0)} items/s (${base.counters.totalRequests} requests)`,
   );
+  // The same mailboxes with every item capped at 16 KiB: far less data per request, so the run
+  // shows how much of the latency the scheduler hides when CPU is not what limits it.
+  const smallServer = await startMockEwsServer({
+    latencyMs: LATENCY_MS,
+    generator: createMailboxGenerator({
+      seed: SEED,
+      mailboxes: MAILBOXES,
+      itemsPerMailbox: ITEMS,
+      maxItemBytes: 16 * 1024,
+    }),
+  });
+  let small: Awaited<ReturnType<typeof measuredBackup>>;
+  try {
+    small = await measuredBackup({
+      server: smallServer,
+      workDir: join(work.dir, "small"),
+      mailboxes: smallServer.mailboxes,
+      mailboxConcurrency: CONCURRENCY.mailboxes,
+      itemConcurrency: CONCURRENCY.items,
+    });
+  } finally {
+    await smallServer.stop();
+  }
+  const smallItemsPerSec = small.items / small.seconds;
+  const smallBound = small.items / ((small.counters.totalRequests * LATENCY_MS) / inFlight / 1000);
+  report.line(
+    `supplementary, items capped at 16 KiB: ${small.items} items, ${(small.bytesRead / MiB).toFixed(1)} MiB in ${small.seconds.toFixed(2)} s = ${smallItemsPerSec.toFixed(0)} items/s; bound ${smallBound.toFixed(0)} items/s (${small.counters.totalRequests} requests) -> ratio ${(smallItemsPerSec / smallBound).toFixed(3)}`,
+  );
+  const cores = availableParallelism();
+  report.line(
+    `CPU: main run ${main.cpuSeconds.toFixed(1)} s CPU in ${main.seconds.toFixed(1)} s wall (${(main.cpuSeconds / main.seconds).toFixed(2)} of ${cores} cores; mock, client, engine and seal workers share this process) = ${((main.cpuSeconds / main.items) * 1000).toFixed(2)} ms CPU per item; with ${cores} idle cores that alone caps the run at ${(main.items / (main.cpuSeconds / cores)).toFixed(0)} items/s`,
+  );
   report.line(
     `scheduler: ${itemsPerSec.toFixed(0)} items/s, ${(main.bytesRead / MiB / main.seconds).toFixed(1)} MiB/s`,
   );
@@ -121,6 +154,8 @@ try {
             pass: boundRatio >= 0.9,
           },
           { label: "baseline 1 x 4", value: baselineItemsPerSec, unit: "items/s" },
+          { label: "items <= 16 KiB: bound", value: smallBound, unit: "items/s" },
+          { label: "items <= 16 KiB: measured", value: smallItemsPerSec, unit: "items/s" },
         ],
       },
       {
@@ -141,6 +176,17 @@ try {
       requests: main.counters.requests,
       totalRequests: R,
       boundSeconds: round(boundSeconds),
+      cpuSeconds: round(main.cpuSeconds),
+      cpuBoundItemsPerSec: round(main.items / (main.cpuSeconds / cores), 1),
+      smallItems: {
+        items: small.items,
+        bytesRead: small.bytesRead,
+        seconds: round(small.seconds),
+        itemsPerSec: round(smallItemsPerSec, 1),
+        boundItemsPerSec: round(smallBound, 1),
+        boundRatio: round(smallItemsPerSec / smallBound),
+        requests: small.counters.totalRequests,
+      },
       baseline: {
         mailboxes: BASELINE_MAILBOXES,
         items: base.items,
