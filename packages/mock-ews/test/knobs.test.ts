@@ -123,6 +123,23 @@ describe("behaviour knobs", () => {
     expect(server.counters().faulted).toEqual({ itemNotFound: 1, corruptData: 2 });
   });
 
+  it("request-level errors are repeated once per requested entry, as Exchange does", async () => {
+    const server = await start({
+      throttling: { burst: 1, rechargePerSecond: 0.01 },
+      faults: [{ kind: "mailboxMove", operation: "ExportItems", nth: [1] }],
+    });
+    const list = server
+      .listItems(server.mailboxes[0]!, "inbox")
+      .slice(0, 3)
+      .map((id) => `<t:ItemId Id="${id}"/>`)
+      .join("");
+    const moved = await soap(server, `<m:ExportItems><m:ItemIds>${list}</m:ItemIds></m:ExportItems>`);
+    expect(responseCodes(moved.text)).toEqual(Array(3).fill("ErrorMailboxMoveInProgress"));
+    const busy = await soap(server, `<m:GetItem>${itemShape()}<m:ItemIds>${list}</m:ItemIds></m:GetItem>`);
+    expect(responseCodes(busy.text)).toEqual(Array(3).fill("ErrorServerBusy"));
+    expect((busy.text.match(/BackOffMilliseconds/g) ?? []).length).toBe(3);
+  });
+
   it("faults by rate are reproducible for the same fault seed", async () => {
     const run = async () => {
       const server = await start({ faultSeed: 99, faults: [{ kind: "http500", rate: 0.3 }] });

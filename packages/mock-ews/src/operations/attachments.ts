@@ -8,6 +8,7 @@ import { type Operation, perEntry, resolveItem, successMessage } from "./common.
 
 export const getAttachment: Operation = {
   messageName: "GetAttachmentResponseMessage",
+  entries: { container: "AttachmentIds", names: ["AttachmentId"] },
   errorTail: "<m:Attachments/>",
   run(request, ctx) {
     return perEntry(this, children(child(request, "AttachmentIds"), "AttachmentId"), (node) => {

@@ -14,6 +14,7 @@ function mItemId(ctx: { store: { itemIdOf(r: ItemRecord): string } }, record: It
 
 export const exportItems: Operation = {
   messageName: "ExportItemsResponseMessage",
+  entries: { container: "ItemIds", names: ["ItemId"] },
   run(request, ctx) {
     let total = 0;
     return perEntry(this, itemIdsIn(child(request, "ItemIds")), (node) => {
@@ -43,6 +44,7 @@ export const exportItems: Operation = {
 
 export const uploadItems: Operation = {
   messageName: "UploadItemsResponseMessage",
+  entries: { container: "Items", names: ["Item"] },
   run(request, ctx) {
     return perEntry(this, children(child(request, "Items"), "Item"), (node) => {
       const action = attr(node, "CreateAction") ?? "CreateNew";

@@ -39,8 +39,28 @@ export interface Operation {
   readonly messageName: string;
   /** Elements an error message must still carry (schema-required), e.g. "<m:Items/>". */
   readonly errorTail?: string;
+  /**
+   * Where the request lists what it asks for (one response message each). A request-level error
+   * (throttling, a mailbox move, a bad parent folder) is repeated once per entry, as Exchange
+   * does, so clients can match messages to entries. Absent: one message per request.
+   */
+  readonly entries?: { readonly container: string; readonly names: readonly string[] };
   /** Returns the concatenated response messages. */
   run(request: XmlNode, ctx: OperationContext): string;
+}
+
+/** The number of response messages a request expects (at least one). */
+export function entryCount(op: Operation, request: XmlNode): number {
+  if (op.entries === undefined) return 1;
+  const container = child(request, op.entries.container);
+  let n = 0;
+  for (const name of op.entries.names) n += children(container, name).length;
+  return Math.max(1, n);
+}
+
+/** The same error message once per entry of the request. */
+export function requestError(op: Operation, request: XmlNode, error: EwsResponseError): string {
+  return errorMessage(op.messageName, error, op.errorTail).repeat(entryCount(op, request));
 }
 
 export function successMessage(

@@ -17,6 +17,7 @@ import {
 
 export const getFolder: Operation = {
   messageName: "GetFolderResponseMessage",
+  entries: { container: "FolderIds", names: ["FolderId", "DistinguishedFolderId"] },
   run(request, ctx) {
     const shape = parseFolderShape(child(request, "FolderShape"));
     return perEntry(this, folderIdsIn(child(request, "FolderIds")), ({ kind, node }) => {
@@ -77,6 +78,7 @@ function matchesFolderRestriction(folder: FolderRecord, node: XmlNode | undefine
 
 export const findFolder: Operation = {
   messageName: "FindFolderResponseMessage",
+  entries: { container: "ParentFolderIds", names: ["FolderId", "DistinguishedFolderId"] },
   run(request, ctx) {
     const shape = parseFolderShape(child(request, "FolderShape"));
     const deep = attr(request, "Traversal") === "Deep";
@@ -99,6 +101,10 @@ export const findFolder: Operation = {
 
 export const createFolder: Operation = {
   messageName: "CreateFolderResponseMessage",
+  entries: {
+    container: "Folders",
+    names: ["Folder", "CalendarFolder", "ContactsFolder", "TasksFolder", "SearchFolder"],
+  },
   run(request, ctx) {
     const parent = singleFolder(ctx, child(request, "ParentFolderId"));
     const folders = child(request, "Folders");
@@ -127,6 +133,7 @@ export const createFolder: Operation = {
 
 export const deleteFolder: Operation = {
   messageName: "DeleteFolderResponseMessage",
+  entries: { container: "FolderIds", names: ["FolderId", "DistinguishedFolderId"] },
   run(request, ctx) {
     const type = attr(request, "DeleteType") ?? "HardDelete";
     return perEntry(this, folderIdsIn(child(request, "FolderIds")), ({ kind, node }) => {

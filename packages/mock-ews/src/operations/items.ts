@@ -163,6 +163,7 @@ function compile(node: XmlNode): (d: MockItemData) => boolean {
 
 export const findItem: Operation = {
   messageName: "FindItemResponseMessage",
+  entries: { container: "ParentFolderIds", names: ["FolderId", "DistinguishedFolderId"] },
   run(request, ctx) {
     const shape = parseItemShape(child(request, "ItemShape"));
     const associated = attr(request, "Traversal") === "Associated";
@@ -198,6 +199,7 @@ export const findItem: Operation = {
 
 export const getItem: Operation = {
   messageName: "GetItemResponseMessage",
+  entries: { container: "ItemIds", names: ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"] },
   errorTail: "<m:Items/>",
   run(request, ctx) {
     const shape = parseItemShape(child(request, "ItemShape"));
@@ -250,6 +252,7 @@ function deliver(ctx: OperationContext, data: MockItemData): void {
 
 export const createItem: Operation = {
   messageName: "CreateItemResponseMessage",
+  entries: { container: "Items", names: ITEM_ELEMENTS },
   errorTail: "<m:Items/>",
   run(request, ctx) {
     const disposition = attr(request, "MessageDisposition") ?? "SaveOnly";
@@ -284,6 +287,7 @@ export const createItem: Operation = {
 
 export const updateItem: Operation = {
   messageName: "UpdateItemResponseMessage",
+  entries: { container: "ItemChanges", names: ["ItemChange"] },
   errorTail: "<m:Items/>",
   run(request, ctx) {
     const resolution = attr(request, "ConflictResolution") ?? "AutoResolve";
@@ -339,6 +343,7 @@ export const updateItem: Operation = {
 
 export const deleteItem: Operation = {
   messageName: "DeleteItemResponseMessage",
+  entries: { container: "ItemIds", names: ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"] },
   run(request, ctx) {
     const type = attr(request, "DeleteType") ?? "HardDelete";
     return perEntry(this, itemIdsIn(child(request, "ItemIds")), (node) => {
@@ -374,6 +379,7 @@ function transfer(op: Operation, request: XmlNode, ctx: OperationContext, keep: 
 
 export const moveItem: Operation = {
   messageName: "MoveItemResponseMessage",
+  entries: { container: "ItemIds", names: ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"] },
   errorTail: "<m:Items/>",
   run(request, ctx) {
     return transfer(this, request, ctx, false);
@@ -382,6 +388,7 @@ export const moveItem: Operation = {
 
 export const copyItem: Operation = {
   messageName: "CopyItemResponseMessage",
+  entries: { container: "ItemIds", names: ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"] },
   errorTail: "<m:Items/>",
   run(request, ctx) {
     return transfer(this, request, ctx, true);

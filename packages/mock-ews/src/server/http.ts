@@ -13,7 +13,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { EwsResponseError, MockEwsError, SoapFaultError } from "../errors.js";
 import { createMailboxGenerator } from "../generator/index.js";
 import { OPERATIONS, type OperationContext } from "../operations/index.js";
-import { errorMessage } from "../operations/common.js";
+import { requestError } from "../operations/common.js";
 import type { MailboxState } from "../store/index.js";
 import { PUBLIC_MAILBOX_INDEX, Store } from "../store/index.js";
 import { attr, child, childNames, parseXml, text, type XmlNode } from "../xml.js";
@@ -275,6 +275,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     operation = opName;
     requests[operation] = (requests[operation] ?? 0) + 1;
     totalRequests++;
+    const requestNode = child(bodyNode, opName) ?? {};
     const header = child(envelopeNode, "Header");
     const version = attr(child(header, "RequestServerVersion"), "Version");
     if (version !== undefined && !REQUEST_VERSION.test(version)) {
@@ -302,7 +303,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       await send(
         res,
         status,
-        envelope(operationResponse(operation, errorMessage(op.messageName, error, op.errorTail))),
+        envelope(operationResponse(operation, requestError(op, requestNode, error))),
         headers,
       );
     };
@@ -386,14 +387,14 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       };
       let messages: string;
       try {
-        messages = op.run(child(bodyNode, opName) ?? {}, ctx);
+        messages = op.run(requestNode, ctx);
       } catch (error) {
         if (error instanceof SoapFaultError) {
           await send(res, 500, soapFault(error.code, error.message));
           return;
         }
         if (!(error instanceof EwsResponseError)) throw error;
-        messages = errorMessage(op.messageName, error, op.errorTail);
+        messages = requestError(op, requestNode, error);
       }
       const cut = fault === "reset" || fault === "truncate" ? fault : undefined;
       await send(res, 200, envelope(operationResponse(operation, messages)), {}, cut);
