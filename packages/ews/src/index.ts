@@ -16,15 +16,8 @@ export {
   type ResolveEwsUrlOptions,
 } from "./autodiscover.js";
 export { ByteBudget, type ByteBudgetSnapshot } from "./byte-budget.js";
-export {
-  type EwsClient,
-  type EwsClientOptions,
-  type EwsClientStats,
-  createEwsClient,
-  estimatedExportBytes,
-  MAX_ITEMS_PER_BATCH,
-  planExportBatches,
-} from "./client.js";
+export { type EwsClient, type EwsClientOptions, type EwsClientStats, createEwsClient } from "./client.js";
+export { estimatedExportBytes, MAX_ITEMS_PER_BATCH, planExportBatches } from "./export-batching.js";
 export {
   AdaptiveConcurrencyGate,
   type ConcurrencyGateOptions,

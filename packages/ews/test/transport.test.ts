@@ -195,7 +195,7 @@ describe("transport: connections and concurrency", () => {
   it("never has more than maxConcurrency requests in flight", async () => {
     const { server, client } = await setup(
       (_req, res) => {
-        setTimeout(() => send(res, 200, syncFolderItemsOk()), 30);
+        setTimeout(() => send(res, 200, syncFolderItemsOk()), 100);
       },
       { maxConcurrency: 3 },
     );
@@ -203,7 +203,8 @@ describe("transport: connections and concurrency", () => {
       Array.from({ length: 12 }, () => client.syncFolderItems("user@example.com", FOLDER_ID)),
     );
     expect(server.requests).toHaveLength(12);
-    expect(server.peakConcurrency()).toBe(3);
+    expect(server.peakConcurrency()).toBeLessThanOrEqual(3);
+    expect(server.peakConcurrency()).toBeGreaterThan(1);
     expect(server.connections()).toBeLessThanOrEqual(3);
   });
 
