@@ -123,6 +123,28 @@ describe("behaviour knobs", () => {
     expect(server.counters().faulted).toEqual({ itemNotFound: 1, corruptData: 2 });
   });
 
+  it("a response cut by reset draws no item faults: the Nth item is the Nth item delivered", async () => {
+    const server = await start({
+      faults: [
+        { kind: "reset", operation: "GetItem", nth: [1] },
+        { kind: "corruptData", operation: "GetItem", nth: [2] },
+      ],
+    });
+    const list = server
+      .listItems(server.mailboxes[0]!, "inbox")
+      .slice(0, 3)
+      .map((id) => `<t:ItemId Id="${id}"/>`)
+      .join("");
+    const body = `<m:GetItem>${itemShape()}<m:ItemIds>${list}</m:ItemIds></m:GetItem>`;
+    await expect(soap(server, body)).rejects.toThrow();
+    expect(responseCodes((await soap(server, body)).text)).toEqual([
+      "NoError",
+      "ErrorCorruptData",
+      "NoError",
+    ]);
+    expect(server.counters().faulted).toEqual({ reset: 1, corruptData: 1 });
+  });
+
   it("request-level errors are repeated once per requested entry, as Exchange does", async () => {
     const server = await start({
       throttling: { burst: 1, rechargePerSecond: 0.01 },

@@ -364,6 +364,9 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         syncKey,
         maxResponseBytes,
         itemFault: () => {
+          // A response that will be cut never reaches the client: its items draw no item faults,
+          // so "the Nth item" always means the Nth item a client actually received.
+          if (fault === "reset" || fault === "truncate") return undefined;
           const hit = faults.itemFault(operation);
           if (hit === undefined) return undefined;
           countFault(hit.kind);
