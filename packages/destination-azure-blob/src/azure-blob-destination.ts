@@ -80,8 +80,14 @@ export interface AzureBlobDestinationOptions {
   readonly createContainer?: boolean;
   /** Attempts per request, including the first, before DEST_TRANSIENT is thrown. Default 4. */
   readonly maxTries?: number;
-  /** Time limit of a single request attempt in milliseconds. Default 120000 (the SDK's is far longer). */
+  /** Server-side time limit of one request attempt (the `timeout` query parameter), in milliseconds. Default: the service's. */
   readonly tryTimeoutMs?: number;
+  /**
+   * Abort a call when no bytes move and no answer arrives for this long, in milliseconds, and
+   * fail it with DEST_TRANSIENT. The SDK has no client-side timeout, so without this a hung
+   * server or a silently dropped connection blocks a call indefinitely. Default 60000.
+   */
+  readonly stallTimeoutMs?: number;
   /** First retry delay in milliseconds (doubling up to 30 s). Default 1000. */
   readonly retryDelayMs?: number;
   /** Allow plain http:// to a host that is not loopback. Default false. */
@@ -167,12 +173,56 @@ function buildServiceClient(options: AzureBlobDestinationOptions, pipelineOption
   };
 }
 
-async function readAll(stream: NodeJS.ReadableStream | undefined, expected: number): Promise<Uint8Array> {
+/**
+ * Runs `call` with an AbortSignal that fires when the caller's signal does, or when `touch()`
+ * has not been called for `stallMs` (a stalled request); the latter becomes DEST_TRANSIENT.
+ */
+async function watched<T>(
+  stallMs: number,
+  what: string,
+  userSignal: AbortSignal | undefined,
+  call: (signal: AbortSignal, touch: () => void) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort(new Error(`no progress for ${stallMs} ms`));
+    }, stallMs);
+  };
+  const forward = () => controller.abort(userSignal?.reason);
+  if (userSignal?.aborted === true) forward();
+  userSignal?.addEventListener("abort", forward, { once: true });
+  touch();
+  try {
+    return await call(controller.signal, touch);
+  } catch (error) {
+    if (stalled && userSignal?.aborted !== true) {
+      throw new DestinationError("DEST_TRANSIENT", `azure blob ${what}: no progress for ${stallMs} ms`, {
+        cause: error,
+      });
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    userSignal?.removeEventListener("abort", forward);
+  }
+}
+
+async function readAll(
+  stream: NodeJS.ReadableStream | undefined,
+  expected: number,
+  touch: () => void,
+): Promise<Uint8Array> {
   if (stream === undefined) return new Uint8Array(0);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
     const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    touch();
     chunks.push(buffer);
     total += buffer.length;
   }
@@ -198,6 +248,7 @@ export class AzureBlobDestination implements Destination {
   readonly #tier: AzureAccessTier | undefined;
   readonly #immutability: AzureImmutabilityOptions | undefined;
   readonly #createContainer: boolean;
+  readonly #stallMs: number;
   #containerReady: Promise<void> | undefined;
   #closed = false;
 
@@ -226,7 +277,11 @@ export class AzureBlobDestination implements Destination {
     this.#uploadConcurrency = positiveInteger(options.uploadConcurrency, 4, "uploadConcurrency");
     const maxConnections = positiveInteger(options.maxConnections, 16, "maxConnections");
     const maxTries = positiveInteger(options.maxTries, 4, "maxTries");
-    const tryTimeoutMs = positiveInteger(options.tryTimeoutMs, 120_000, "tryTimeoutMs");
+    const tryTimeoutMs =
+      options.tryTimeoutMs === undefined
+        ? undefined
+        : positiveInteger(options.tryTimeoutMs, 1, "tryTimeoutMs");
+    this.#stallMs = positiveInteger(options.stallTimeoutMs, 60_000, "stallTimeoutMs");
     const retryDelayMs = positiveInteger(options.retryDelayMs, 1000, "retryDelayMs");
     this.#tier = options.accessTier;
     this.#immutability = options.immutability;
@@ -234,7 +289,7 @@ export class AzureBlobDestination implements Destination {
     const { client, url } = buildServiceClient(options, {
       retryOptions: {
         maxTries,
-        tryTimeoutInMs: tryTimeoutMs,
+        ...(tryTimeoutMs === undefined ? {} : { tryTimeoutInMs: tryTimeoutMs }),
         retryDelayInMs: retryDelayMs,
         maxRetryDelayInMs: Math.max(retryDelayMs, 30_000),
       },
@@ -258,8 +313,9 @@ export class AzureBlobDestination implements Destination {
   #ensureContainer(): Promise<void> {
     if (!this.#createContainer) return Promise.resolve();
     if (this.#containerReady === undefined) {
-      const ready = this.#container
-        .createIfNotExists()
+      const ready = watched(this.#stallMs, "create container", undefined, (abortSignal) =>
+        this.#container.createIfNotExists({ abortSignal }),
+      )
         .then(() => undefined)
         .catch((error: unknown) => {
           this.#containerReady = undefined;
@@ -277,14 +333,17 @@ export class AzureBlobDestination implements Destination {
     const blob = this.#container.getBlockBlobClient(this.#prefix + name);
     const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const upload = () =>
-      blob.uploadData(body, {
-        blockSize: this.#blockSize,
-        maxSingleShotSize: this.#blockSize,
-        concurrency: this.#uploadConcurrency,
-        abortSignal: options.signal,
-        conditions: options.exclusive === true ? { ifNoneMatch: "*" } : undefined,
-        tier: this.#tier as BlockBlobTier | undefined,
-      });
+      watched(this.#stallMs, `save ${JSON.stringify(name)}`, options.signal, (abortSignal, touch) =>
+        blob.uploadData(body, {
+          blockSize: this.#blockSize,
+          maxSingleShotSize: this.#blockSize,
+          concurrency: this.#uploadConcurrency,
+          abortSignal,
+          onProgress: touch,
+          conditions: options.exclusive === true ? { ifNoneMatch: "*" } : undefined,
+          tier: this.#tier as BlockBlobTier | undefined,
+        }),
+      );
     try {
       try {
         await upload();
@@ -321,12 +380,18 @@ export class AzureBlobDestination implements Destination {
     const immutability = this.#immutability;
     if (immutability !== undefined && (immutability.appliesTo?.(name) ?? true)) {
       try {
-        await blob.setImmutabilityPolicy(
-          {
-            expiriesOn: new Date(Date.now() + immutability.retentionDays * 86_400_000),
-            policyMode: immutability.mode ?? "Unlocked",
-          },
-          { abortSignal: options.signal },
+        await watched(
+          this.#stallMs,
+          `set immutability policy on ${JSON.stringify(name)}`,
+          options.signal,
+          (abortSignal) =>
+            blob.setImmutabilityPolicy(
+              {
+                expiriesOn: new Date(Date.now() + immutability.retentionDays * 86_400_000),
+                policyMode: immutability.mode ?? "Unlocked",
+              },
+              { abortSignal },
+            ),
         );
       } catch (error) {
         // A save that cannot be made immutable must not look like a success, nor leave an
@@ -351,11 +416,15 @@ export class AzureBlobDestination implements Destination {
       return new Uint8Array(0);
     }
     try {
-      const response = await blob.download(offset, length, {
-        abortSignal: options.signal,
-        maxRetryRequests: 3,
-      });
-      const bytes = await readAll(response.readableStreamBody, response.contentLength ?? -1);
+      const bytes = await watched(
+        this.#stallMs,
+        `load ${JSON.stringify(name)}`,
+        options.signal,
+        async (abortSignal, touch) => {
+          const response = await blob.download(offset, length, { abortSignal, maxRetryRequests: 3 });
+          return readAll(response.readableStreamBody, response.contentLength ?? -1, touch);
+        },
+      );
       // Real Azure answers 416 for a start at the end; emulators may send an empty 206 instead.
       if (bytes.length === 0 && offset > 0) resolveLoadRange((await this.stat(name)).size, options, name);
       return bytes;
@@ -383,7 +452,12 @@ export class AzureBlobDestination implements Destination {
   async stat(name: string): Promise<ObjectInfo> {
     this.#check(name);
     try {
-      const properties = await this.#container.getBlobClient(this.#prefix + name).getProperties();
+      const properties = await watched(
+        this.#stallMs,
+        `stat ${JSON.stringify(name)}`,
+        undefined,
+        (abortSignal) => this.#container.getBlobClient(this.#prefix + name).getProperties({ abortSignal }),
+      );
       return {
         name,
         size: properties.contentLength ?? 0,
@@ -397,11 +471,33 @@ export class AzureBlobDestination implements Destination {
   async *list(prefix = ""): AsyncIterable<ObjectInfo> {
     validateObjectPrefix(prefix);
     if (this.#closed) throw new DestinationError("DEST_CLOSED", `${this.description} is closed`);
+    // One signal for the whole listing, armed only while a page is being fetched: the time the
+    // caller spends between items must not count as a stall.
+    const controller = new AbortController();
     const pages = this.#container
-      .listBlobsFlat({ prefix: this.#prefix + prefix })
+      .listBlobsFlat({ prefix: this.#prefix + prefix, abortSignal: controller.signal })
       .byPage({ maxPageSize: 5000 });
     try {
-      for await (const page of pages) {
+      for (;;) {
+        let stalled = false;
+        const timer = setTimeout(() => {
+          stalled = true;
+          controller.abort(new Error(`no progress for ${this.#stallMs} ms`));
+        }, this.#stallMs);
+        let next: Awaited<ReturnType<typeof pages.next>>;
+        try {
+          next = await pages.next();
+        } catch (error) {
+          if (!stalled) throw error;
+          throw new DestinationError(
+            "DEST_TRANSIENT",
+            `azure blob list ${JSON.stringify(prefix)}: no progress for ${this.#stallMs} ms`,
+          );
+        } finally {
+          clearTimeout(timer);
+        }
+        if (next.done === true) break;
+        const page = next.value;
         if (this.#closed) throw new DestinationError("DEST_CLOSED", `${this.description} is closed`);
         for (const item of page.segment.blobItems) {
           const name = item.name.slice(this.#prefix.length);
@@ -429,7 +525,9 @@ export class AzureBlobDestination implements Destination {
   async remove(name: string): Promise<void> {
     this.#check(name);
     try {
-      await this.#container.getBlobClient(this.#prefix + name).deleteIfExists();
+      await watched(this.#stallMs, `remove ${JSON.stringify(name)}`, undefined, (abortSignal) =>
+        this.#container.getBlobClient(this.#prefix + name).deleteIfExists({ abortSignal }),
+      );
     } catch (error) {
       if (azureErrorCode(error) === "ContainerNotFound") return;
       throw toDestinationError(error, "remove", name);

@@ -19,6 +19,8 @@ export interface AzuriteServer {
   readonly location: string;
   stop(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOPs (true) or SIGCONTs (false) Azurite: a server that accepts nothing and answers nothing. */
+  freeze(frozen: boolean): void;
   cleanup(): Promise<void>;
 }
 
@@ -100,7 +102,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     location: dir.path,
     stop,
     start,
+    freeze: (frozen: boolean) => {
+      child?.kill(frozen ? "SIGSTOP" : "SIGCONT");
+    },
     cleanup: async () => {
+      child?.kill("SIGCONT");
       await stop();
       await dir.cleanup();
     },

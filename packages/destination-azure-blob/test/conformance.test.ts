@@ -35,7 +35,7 @@ describeDestinationConformance(
           // Fast failure while the fault case has the server stopped.
           maxTries: 2,
           retryDelayMs: 50,
-          tryTimeoutMs: 20_000,
+          stallTimeoutMs: 20_000,
         }),
       faults: {
         interrupt: async () => {

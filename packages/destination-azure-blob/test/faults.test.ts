@@ -58,7 +58,7 @@ describe("azure blob destination faults (Azurite)", () => {
       uploadConcurrency: 2,
       maxTries: 2,
       retryDelayMs: 100,
-      tryTimeoutMs: 10_000,
+      stallTimeoutMs: 10_000,
     });
     const before = randomBytes(1000);
     await destination.save("before", before);
@@ -89,6 +89,48 @@ describe("azure blob destination faults (Azurite)", () => {
     expect(back.length).toBe(big.length);
     expect(Buffer.from(back).equals(big)).toBe(true);
     await destination.close();
+  }, 90_000);
+
+  it("a hung server (SIGSTOP): stalled stat, list and upload fail with DEST_TRANSIENT, then recover", async () => {
+    const destination = createAzureBlobDestination({
+      connectionString: server.connectionString,
+      container: "hang",
+      createContainer: true,
+      blockSize: 1024 * 1024,
+      maxTries: 2,
+      retryDelayMs: 100,
+      stallTimeoutMs: 1000,
+    });
+    await destination.save("x", randomBytes(1000));
+    const started = Date.now();
+    server.freeze(true);
+    try {
+      expect((await rejection(destination.stat("x"))).code).toBe("DEST_TRANSIENT");
+      const listing = (async () => {
+        for await (const _ of destination.list()) break;
+      })();
+      expect((await rejection(listing)).code).toBe("DEST_TRANSIENT");
+    } finally {
+      server.freeze(false);
+    }
+    // Three stalls of about a second each, not minutes.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await destination.stat("x")).size).toBe(1000);
+
+    const big = randomBytes(32 * 1024 * 1024);
+    const saving = rejection(destination.save("big", big));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.freeze(true);
+    let error: DestinationError;
+    try {
+      error = await saving;
+    } finally {
+      server.freeze(false);
+    }
+    expect(error.code).toBe("DEST_TRANSIENT");
+    expect((await rejection(destination.stat("big"))).code).toBe("DEST_NOT_FOUND");
+    await destination.save("big", big);
+    expect((await destination.stat("big")).size).toBe(big.length);
   }, 90_000);
 
   it("wrong shared key: DEST_PERMISSION, one line, no secret in message or cause", async () => {
