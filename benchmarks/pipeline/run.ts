@@ -1,10 +1,11 @@
 // pnpm bench:pipeline — our backup pipeline against restic on the same mock-generated mail.
 //
-//   tsx --conditions=source benchmarks/pipeline/run.ts [--mib 512] [--workers N] [--keep]
+//   tsx --conditions=source benchmarks/pipeline/run.ts [--mib 512] [--rounds 3] [--workers N] [--keep]
 //
 // 1. Writes >= 500 MiB of mock item exports (4 mailboxes) as files (not timed).
 // 2. Runs our pipeline over them in a child process (timed, peak RSS of that process).
 // 3. Backs the same directory up with restic (repository version 2, default compression).
+// Steps 2 and 3 alternate for --rounds rounds (default 3); speeds are the medians.
 // Prints progress, then one JSON line: {ourMiBps, resticMiBps, speedRatio, ourStoredBytes,
 // resticStoredBytes, sizeRatio, peakRssMiB}. The restic password is set only in restic's env.
 import { execFileSync, spawn } from "node:child_process";
@@ -23,6 +24,7 @@ const opt = (name: string): string | undefined => {
 };
 const targetMiB = Number(opt("--mib") ?? 512);
 const workers = opt("--workers");
+const rounds = Number(opt("--rounds") ?? 3);
 
 function ensureRestic(): string {
   try {
@@ -79,47 +81,62 @@ try {
   );
 
   const oursScript = fileURLToPath(new URL("./ours.ts", import.meta.url));
-  const oursRepo = join(work, "ours");
-  const ours = await run(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--conditions=source",
-      oursScript,
-      JSON.stringify({
-        repoDir: oursRepo,
-        listFile,
-        ...(workers === undefined ? {} : { workers: Number(workers) }),
-      }),
-    ],
-    { ...process.env, EWSVAULT_BENCH_PASSWORD: randomBytes(12).toString("hex") },
-  );
-  const ourResult = JSON.parse(ours.stdout.trim().split("\n").pop()!) as {
-    bytes: number;
-    seconds: number;
-    peakRssMiB: number;
-  };
-  const ourStoredBytes = await treeBytes(oursRepo);
-  const ourMiBps = ourResult.bytes / MiB / ourResult.seconds;
-  console.log(
-    `ours:   ${ourMiBps.toFixed(1)} MiB/s, stored ${(ourStoredBytes / MiB).toFixed(1)} MiB, peak RSS ${ourResult.peakRssMiB.toFixed(0)} MiB`,
-  );
-
   const restic = ensureRestic();
-  const resticRepo = join(work, "restic");
-  const resticEnv = {
-    PATH: process.env.PATH,
-    HOME: work,
-    RESTIC_REPOSITORY: resticRepo,
-    RESTIC_PASSWORD: randomBytes(12).toString("hex"),
-    RESTIC_CACHE_DIR: join(work, "restic-cache"),
-  };
-  await run(restic, ["init", "--repository-version", "2"], resticEnv);
-  const backup = await run(restic, ["backup", "--quiet", "--host", "bench", source], resticEnv);
-  const resticStoredBytes = await treeBytes(resticRepo);
-  const resticMiBps = corpusBytes / MiB / backup.seconds;
-  console.log(`restic: ${resticMiBps.toFixed(1)} MiB/s, stored ${(resticStoredBytes / MiB).toFixed(1)} MiB`);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const ourRuns: number[] = [];
+  const resticRuns: number[] = [];
+  const rssRuns: number[] = [];
+  let ourStoredBytes = 0;
+  let resticStoredBytes = 0;
+  // Interleaved rounds, medians: on a shared machine one run of either can be off by 2x.
+  for (let round = 1; round <= rounds; round++) {
+    const oursRepo = join(work, `ours-${round}`);
+    const ours = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--conditions=source",
+        oursScript,
+        JSON.stringify({
+          repoDir: oursRepo,
+          listFile,
+          ...(workers === undefined ? {} : { workers: Number(workers) }),
+        }),
+      ],
+      { ...process.env, EWSVAULT_BENCH_PASSWORD: randomBytes(12).toString("hex") },
+    );
+    const ourResult = JSON.parse(ours.stdout.trim().split("\n").pop()!) as {
+      bytes: number;
+      seconds: number;
+      peakRssMiB: number;
+    };
+    ourStoredBytes = await treeBytes(oursRepo);
+    await rm(oursRepo, { recursive: true, force: true });
+    ourRuns.push(ourResult.bytes / MiB / ourResult.seconds);
+    rssRuns.push(ourResult.peakRssMiB);
+
+    const resticRepo = join(work, `restic-${round}`);
+    const resticEnv = {
+      PATH: process.env.PATH,
+      HOME: work,
+      RESTIC_REPOSITORY: resticRepo,
+      RESTIC_PASSWORD: randomBytes(12).toString("hex"),
+      RESTIC_CACHE_DIR: join(work, `restic-cache-${round}`),
+    };
+    await run(restic, ["init", "--repository-version", "2"], resticEnv);
+    const backup = await run(restic, ["backup", "--quiet", "--host", "bench", source], resticEnv);
+    resticStoredBytes = await treeBytes(resticRepo);
+    await rm(resticRepo, { recursive: true, force: true });
+    resticRuns.push(corpusBytes / MiB / backup.seconds);
+    console.log(
+      `round ${round}: ours ${ourRuns.at(-1)!.toFixed(1)} MiB/s (stored ${(ourStoredBytes / MiB).toFixed(1)} MiB, ` +
+        `peak RSS ${ourResult.peakRssMiB.toFixed(0)} MiB), restic ${resticRuns.at(-1)!.toFixed(1)} MiB/s ` +
+        `(stored ${(resticStoredBytes / MiB).toFixed(1)} MiB)`,
+    );
+  }
+  const ourMiBps = median(ourRuns);
+  const resticMiBps = median(resticRuns);
 
   const result = {
     ourMiBps: Number(ourMiBps.toFixed(1)),
@@ -128,7 +145,7 @@ try {
     ourStoredBytes,
     resticStoredBytes,
     sizeRatio: Number((ourStoredBytes / resticStoredBytes).toFixed(3)),
-    peakRssMiB: Math.round(ourResult.peakRssMiB),
+    peakRssMiB: Math.round(Math.max(...rssRuns)),
   };
   console.log("");
   console.log("| | MiB/s | stored MiB |");

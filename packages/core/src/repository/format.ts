@@ -33,7 +33,7 @@ export const AD = Object.freeze({
   packHeader: utf8("ewsvault/v1/pack-header"),
 });
 
-const BLOB_AD_PREFIX = utf8("ewsvault/v1/blob/");
+export const BLOB_AD_PREFIX = utf8("ewsvault/v1/blob/");
 
 /** Associated data of a blob: prefix || type code || 32-byte id, so a blob cannot be swapped for another. */
 export function blobAd(type: BlobType, id: string): Uint8Array {

@@ -11,6 +11,7 @@ import { Worker } from "node:worker_threads";
 import { EwsVaultError } from "../errors.js";
 import { BROTLI_QUALITY, COMPRESSION } from "./compress/index.js";
 import { NONCE_BYTES, TAG_BYTES } from "./crypto/index.js";
+import { BLOB_AD_PREFIX, BLOB_TYPE_CODE, type BlobType } from "./format.js";
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -18,6 +19,14 @@ const { createCipheriv, randomBytes } = require("node:crypto");
 const { brotliCompressSync, constants } = require("node:zlib");
 const key = Buffer.from(workerData.key);
 const { stored, brotli, quality, nonceBytes, tagBytes } = workerData;
+const adPrefix = Buffer.from(workerData.adPrefix);
+function blobAd(type, id) {
+  const ad = Buffer.allocUnsafe(adPrefix.length + 33);
+  adPrefix.copy(ad, 0);
+  ad[adPrefix.length] = type;
+  ad.write(id, adPrefix.length + 1, "hex");
+  return ad;
+}
 function compress(data) {
   if (data.length >= 64) {
     const c = brotliCompressSync(data, { params: {
@@ -48,15 +57,24 @@ function seal(plain, ad) {
   out.set(cipher.getAuthTag(), nonceBytes + body.length);
   return out;
 }
-parentPort.on("message", ({ job, data, lengths, ads }) => {
+parentPort.on("message", ({ job, data, lengths, types, ids }) => {
   try {
     let at = 0;
-    const sealed = lengths.map((length, i) => {
+    const parts = lengths.map((length, i) => {
       const chunk = data.subarray(at, at + length);
       at += length;
-      return seal(compress(chunk), ads[i]);
+      return seal(compress(chunk), blobAd(types[i], ids[i]));
     });
-    parentPort.postMessage({ job, sealed }, sealed.map((s) => s.buffer));
+    // One buffer back, not one per blob: each transferred buffer costs the main thread.
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    const sizes = [];
+    at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+      sizes.push(p.length);
+    }
+    parentPort.postMessage({ job, out, sizes }, [out.buffer]);
   } catch (error) {
     parentPort.postMessage({ job, error: String(error && error.stack || error) });
   }
@@ -65,8 +83,8 @@ parentPort.on("message", ({ job, data, lengths, ads }) => {
 
 export interface SealJobItem {
   readonly data: Uint8Array;
-  /** Associated data (blobAd(type, id)). */
-  readonly ad: Uint8Array;
+  readonly type: BlobType;
+  readonly id: string;
 }
 
 interface Pending {
@@ -95,17 +113,25 @@ export class SealPool {
           quality: BROTLI_QUALITY,
           nonceBytes: NONCE_BYTES,
           tagBytes: TAG_BYTES,
+          adPrefix: BLOB_AD_PREFIX,
         },
       });
       const slot = { worker, busy: 0 };
-      worker.on("message", (message: { job: number; sealed?: Uint8Array[]; error?: string }) => {
+      worker.on("message", (message: { job: number; out?: Uint8Array; sizes?: number[]; error?: string }) => {
         slot.busy--;
         if (slot.busy === 0) worker.unref();
         const p = this.pending.get(message.job);
         this.pending.delete(message.job);
         if (p === undefined) return;
-        if (message.sealed !== undefined) p.resolve(message.sealed);
-        else p.reject(new EwsVaultError("REPO_WRITE_FAILED", `seal worker failed: ${message.error}`));
+        if (message.out !== undefined && message.sizes !== undefined) {
+          const sealed: Uint8Array[] = [];
+          let at = 0;
+          for (const size of message.sizes) {
+            sealed.push(message.out.subarray(at, at + size));
+            at += size;
+          }
+          p.resolve(sealed);
+        } else p.reject(new EwsVaultError("REPO_WRITE_FAILED", `seal worker failed: ${message.error}`));
       });
       worker.on("error", (error) => this.breakAll(error));
       worker.on("exit", (code) => {
@@ -142,7 +168,18 @@ export class SealPool {
     }
     return new Promise((resolve, reject) => {
       this.pending.set(job, { resolve, reject });
-      slot.worker.postMessage({ job, data, lengths, ads: items.map((item) => item.ad) }, [data.buffer]);
+      // Ids travel as strings and the worker builds each blob's associated data (the same bytes
+      // as blobAd()): many tiny typed arrays are the slowest thing to structured-clone.
+      slot.worker.postMessage(
+        {
+          job,
+          data,
+          lengths,
+          types: items.map((item) => BLOB_TYPE_CODE[item.type]),
+          ids: items.map((item) => item.id),
+        },
+        [data.buffer],
+      );
     });
   }
 

@@ -87,7 +87,7 @@ export interface WriterContext {
 }
 
 /** Below this many new bytes per call, sealing inline is cheaper than a round trip to a worker. */
-const POOL_MIN_BYTES = 64 * 1024;
+const POOL_MIN_BYTES = 8 * 1024;
 
 /** Packs in flight per writer: bounds memory to about (1 + this) packs. */
 const MAX_UPLOADS = 2;
@@ -219,7 +219,7 @@ export class WriterImpl implements RepositoryWriter {
       }
     } else {
       // Tracked until the sealed blobs are in the pack, so checkpoint() waits for them.
-      const step = pool.seal(fresh.map(({ id, chunk }) => ({ data: chunk, ad: blobAd("data", id) }))).then(
+      const step = pool.seal(fresh.map(({ id, chunk }) => ({ data: chunk, type: "data" as const, id }))).then(
         (sealed) => {
           fresh.forEach(({ id, chunk }, i) => {
             storedBytes += sealed[i]!.length;
