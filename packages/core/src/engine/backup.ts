@@ -576,11 +576,14 @@ class MailboxBackup {
   }
 
   async #exportBatch(batch: readonly ExportCandidate[], isRetry: boolean): Promise<void> {
+    this.#signal?.throwIfAborted();
     const estimate = batch.reduce((sum, c) => sum + (c.summary.size ?? 64 * 1024), 0);
     const release = await this.#budget.acquire(estimate, this.#signal);
     try {
       const byId = new Map(batch.map((c) => [c.summary.itemId, c]));
       const results = await this.#limit(async () => {
+        // Batches queue behind the limiter; one that starts after cancellation must not run.
+        this.#signal?.throwIfAborted();
         const collected = [];
         for await (const result of this.#source.exportItems(
           this.#mailbox,

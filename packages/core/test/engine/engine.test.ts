@@ -241,4 +241,26 @@ describe("backup and restore engine", () => {
     const included = await run([B], { selection: { includeFolders: ["Inbox/Projects*"] } });
     expect(included.mailboxes[0]!.itemsExported).toBe(10);
   });
+
+  it("cancellation stops the run, keeps finished work durable, and the next run resumes", async () => {
+    const controller = new AbortController();
+    // Cancel from inside the source once five items were exported, as a UI's Stop button would.
+    const exportItems = exchange.exportItems.bind(exchange);
+    let exported = 0;
+    exchange.exportItems = async function* (mailbox, items) {
+      for await (const result of exportItems(mailbox, items)) {
+        yield result;
+        if (++exported === 5) controller.abort();
+      }
+    };
+    const cancelled = await run([A], { itemConcurrency: 1, exportBatchItems: 1, signal: controller.signal });
+    expect(cancelled.mailboxes[0]).toMatchObject({ status: "failed", error: { code: "ABORTED" } });
+    const done = cancelled.mailboxes[0]!.itemsExported;
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(41);
+    const resumed = (await run([A])).mailboxes[0]!;
+    expect(resumed.status).toBe("completed");
+    expect(resumed.itemsExported).toBe(41 - done);
+    expect(resumed.items).toBe(41);
+  });
 });
