@@ -4,22 +4,22 @@
 // offers mutation helpers so a test can change a mailbox between two backups.
 import { EwsResponseError, MockEwsError } from "./errors.js";
 import type { MockItemData } from "./model.js";
-import { startServerCore } from "./server/http.js";
-import type { MockEwsServerOptions } from "./server/options.js";
+import { type MockEwsCounters, type MockEwsServerOptions, startServerCore } from "./server/index.js";
 import { decodeId } from "./store/ids.js";
 import type { FolderRecord, MailboxState, Store } from "./store/index.js";
 
 export { EwsResponseError, MockEwsError } from "./errors.js";
 export type * from "./model.js";
-export type { MockEwsCounters } from "./server/http.js";
-export type {
-  FaultKind,
-  FaultRule,
-  MockEwsServerOptions,
-  MockEwsUser,
-  ThrottlingOptions,
-} from "./server/options.js";
-export { DEFAULTS, FAULT_KINDS } from "./server/options.js";
+export {
+  DEFAULTS,
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultRule,
+  type MockEwsCounters,
+  type MockEwsServerOptions,
+  type MockEwsUser,
+  type ThrottlingOptions,
+} from "./server/index.js";
 export { createMailboxGenerator } from "./generator/index.js";
 
 /**
@@ -38,7 +38,7 @@ export interface MockEwsServer {
   /** SMTP addresses of the generated mailboxes. */
   readonly mailboxes: readonly string[];
   stop(): Promise<void>;
-  counters(): import("./server/http.js").MockEwsCounters;
+  counters(): MockEwsCounters;
   resetCounters(): void;
   /** Folder id of a folder. MUST throw MockEwsError NOT_FOUND for an unknown mailbox or folder. */
   folderId(mailbox: string, folder: FolderRef): string;

@@ -1,0 +1,13 @@
+// The server side of the mock: HTTP(S) listener, SOAP framing, authentication, impersonation,
+// throttling and fault injection, XML rendering of items and folders, and the options with their
+// defaults. Operations live in ../operations, mailbox state in ../store.
+export { type MockEwsCounters, type ServerCore, startServerCore } from "./http.js";
+export {
+  DEFAULTS,
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultRule,
+  type MockEwsServerOptions,
+  type MockEwsUser,
+  type ThrottlingOptions,
+} from "./options.js";
