@@ -3,6 +3,7 @@
 // through when that happens and adds back about one slot per window of successes, never
 // going above the configured maximum or below one.
 import { ewsError } from "./errors.js";
+import { sleep } from "./retry.js";
 
 export interface ConcurrencyGateOptions {
   /** Hard upper bound (the configured maxConcurrency). */
@@ -29,6 +30,8 @@ export interface ConcurrencyGateSnapshot {
   readonly max: number;
   readonly throttleEvents: number;
   readonly cuts: number;
+  /** Milliseconds left in a server-requested pause (0 when none). */
+  readonly holdOffMs: number;
 }
 
 export type GateOutcome = "success" | "throttled" | "failure";
@@ -47,6 +50,8 @@ export class AdaptiveConcurrencyGate {
   private epoch = 0;
   private throttleEvents = 0;
   private cuts = 0;
+  /** Epoch ms before which no request is admitted (the server's BackOffMilliseconds). */
+  private resumeAt = 0;
 
   constructor(options: ConcurrencyGateOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new TypeError("max must be an integer >= 1");
@@ -73,14 +78,32 @@ export class AdaptiveConcurrencyGate {
       max: this.max,
       throttleEvents: this.throttleEvents,
       cuts: this.cuts,
+      holdOffMs: Math.max(0, this.resumeAt - Date.now()),
     };
   }
 
   /**
-   * Waits for a slot and resolves with a ticket to pass to release(). Rejects with EWS_ABORTED
-   * when `signal` fires first.
+   * The server asked this account to back off (BackOffMilliseconds, Retry-After): Exchange
+   * throttles per account, so every request to the endpoint waits, not only the one that was
+   * told. Extends, never shortens, a pause already in force.
    */
-  acquire(signal?: AbortSignal): Promise<number> {
+  holdOff(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    this.resumeAt = Math.max(this.resumeAt, Date.now() + ms);
+  }
+
+  /**
+   * Waits for a slot (and for any pause from holdOff) and resolves with a ticket to pass to
+   * release(). Rejects with EWS_ABORTED when `signal` fires first.
+   */
+  async acquire(signal?: AbortSignal): Promise<number> {
+    for (let wait = this.resumeAt - Date.now(); wait > 0; wait = this.resumeAt - Date.now()) {
+      await sleep(wait, signal);
+    }
+    return this.acquireSlot(signal);
+  }
+
+  private acquireSlot(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(ewsError("EWS_ABORTED", "aborted", { cause: signal.reason }));
     if (this.active < Math.floor(this.currentLimit) && this.queue.length === 0) {
       this.active++;

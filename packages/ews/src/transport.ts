@@ -221,6 +221,7 @@ export class EwsTransport {
           details: { ...error.details, attempts: attempt },
         });
       }
+      if (throttled && outcome.hintMs !== undefined) this.gate.holdOff(outcome.hintMs);
       const delay = retryDelay(retry, throttled ? throttles : failures, outcome.hintMs);
       this.stats.retries++;
       this.options.logger?.debug?.("retrying EWS request", {

@@ -65,6 +65,23 @@ describe("transport: retries and throttling", () => {
     expect(client.stats()).toMatchObject({ attempts: 3, retries: 2, throttled: 2 });
   });
 
+  it("a BackOffMilliseconds told to one request holds back every request to the endpoint", async () => {
+    const { server, client } = await setup((req, res) => {
+      if (req.n === 1) send(res, 500, soapFault("ErrorServerBusy", 400));
+      else send(res, 200, syncFolderItemsOk());
+    });
+    const first = client.syncFolderItems("user@example.com", FOLDER_ID);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.gate.snapshot().holdOffMs).toBeGreaterThan(0);
+    // A second, independent call must not reach the server during the pause.
+    const second = client.syncFolderItems("user@example.com", FOLDER_ID);
+    await Promise.all([first, second]);
+    expect(server.requests).toHaveLength(3);
+    const start = server.requests[0]?.at ?? 0;
+    expect((server.requests[1]?.at ?? 0) - start).toBeGreaterThanOrEqual(390);
+    expect((server.requests[2]?.at ?? 0) - start).toBeGreaterThanOrEqual(390);
+  });
+
   it("retries a ResponseMessage-level ErrorServerBusy with its BackOffMilliseconds", async () => {
     const { server, client } = await setup((req, res) => {
       if (req.n === 1)
