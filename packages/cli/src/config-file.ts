@@ -6,6 +6,8 @@ import { CliError, ExitCode } from "./errors.js";
 
 export interface BackupSetConfig {
   readonly mailboxes?: readonly string[];
+  /** Globs of mailboxes to leave out. */
+  readonly excludeMailboxes?: readonly string[];
   readonly includeFolders?: readonly string[];
   readonly excludeFolders?: readonly string[];
   readonly includeItemClasses?: readonly string[];

@@ -152,6 +152,25 @@ describe("ewsvault commands", { timeout: 180_000 }, () => {
     expect(text).toMatch(/^MIME-Version: 1.0/im);
     expect(text).toMatch(/^Subject: /im);
 
+    const excluded = await cli(
+      [
+        "backup",
+        ...common,
+        "--config",
+        config,
+        "--set",
+        "pilot",
+        "--exclude-mailbox",
+        `${server.mailboxes[1]!.slice(0, 4)}*`,
+        "--json",
+      ],
+      env,
+    );
+    const onlyOne = jsonLines(excluded.stdout).find((e) => e.type === "report") as {
+      mailboxes: Array<{ mailbox: string }>;
+    };
+    expect(onlyOne.mailboxes.map((m) => m.mailbox)).toEqual([server.mailboxes[0]]);
+
     const unknown = await cli(["backup", ...common, "--config", config, "--set", "nope"], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error BACKUP_SET_UNKNOWN: /);

@@ -2,6 +2,7 @@
 // JSON events with --json, and a report whose exit code tells complete (0) from partial (3).
 import { join } from "node:path";
 import { backup, type BackupEvent, type Selection } from "@ewsvault/core";
+import picomatch from "picomatch";
 import type { Command } from "commander";
 import { type BackupSetConfig, loadConfigFile } from "../config-file.js";
 import {
@@ -16,6 +17,7 @@ import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveI
 
 interface BackupCommandOptions extends RepoOptions, EwsOptions {
   mailbox?: string[];
+  excludeMailbox?: string[];
   config?: string;
   set?: string;
   mailboxConcurrency?: string;
@@ -38,6 +40,10 @@ interface BackupCommandOptions extends RepoOptions, EwsOptions {
 export function registerBackupCommand(program: Command, run: CommandRunner): void {
   addEwsOptions(addRepoOptions(program.command("backup").description("back up mailboxes")))
     .option("--mailbox <smtp...>", "mailbox to back up (repeatable)")
+    .option(
+      "--exclude-mailbox <glob...>",
+      "leave out mailboxes matching these globs (e.g. from a backup set)",
+    )
     .option("--config <file>", "YAML/JSON config file with defaults and backup sets")
     .option("--set <name>", "back up the named set of the config file")
     .option("--mailbox-concurrency <n>", "mailboxes at once", "4")
@@ -73,7 +79,12 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
       );
     set = found;
   }
-  const mailboxes = cli.mailbox ?? [...(set.mailboxes ?? [])];
+  const excluded = [...(cli.excludeMailbox ?? []), ...(set.excludeMailboxes ?? [])].map((glob) =>
+    picomatch(glob, { nocase: true }),
+  );
+  const mailboxes = (cli.mailbox ?? [...(set.mailboxes ?? [])]).filter(
+    (m) => !excluded.some((match) => match(m)),
+  );
   if (mailboxes.length === 0)
     throw new CliError("MAILBOX_REQUIRED", "name mailboxes with --mailbox or --set", ExitCode.usage);
   const options: BackupCommandOptions = {
