@@ -91,6 +91,41 @@ describe("operations", () => {
     expect(ids(await page(0, "End"), "FolderId")).toEqual(all.slice(-4));
   });
 
+  it("public folders are shared by every mailbox and serve their generated items", async () => {
+    const folders = async (box: string) =>
+      ids(
+        (
+          await soap(
+            server,
+            `<m:FindFolder Traversal="Deep">${folderShape("Default")}<m:ParentFolderIds><t:DistinguishedFolderId Id="publicfoldersroot"/></m:ParentFolderIds></m:FindFolder>`,
+            { mailbox: box },
+          )
+        ).text,
+        "FolderId",
+      );
+    const seenByFirst = await folders(mailbox);
+    expect(seenByFirst.length).toBeGreaterThan(0);
+    expect(await folders(server.mailboxes[1]!)).toEqual(seenByFirst);
+    const items: string[] = [];
+    for (const folder of seenByFirst) {
+      const found = await soap(
+        server,
+        `<m:FindItem Traversal="Shallow">${itemShape()}<m:ParentFolderIds><t:FolderId Id="${folder}"/></m:ParentFolderIds></m:FindItem>`,
+        { mailbox: server.mailboxes[1]! },
+      );
+      items.push(...ids(found.text));
+    }
+    expect(items.length).toBeGreaterThan(0);
+    const got = await soap(
+      server,
+      `<m:GetItem>${itemShape("Default")}<m:ItemIds><t:ItemId Id="${items[0]}"/></m:ItemIds></m:GetItem>`,
+    );
+    expect(responseCodes(got.text)).toEqual(["NoError"]);
+    expect(got.text).toContain(
+      `<t:Subject>${server.getItem(items[0]!).subject.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;")}</t:Subject>`,
+    );
+  });
+
   it("CreateItem stores typed items with their fields; UpdateItem changes IsRead, Subject, Categories, Flag, Importance", async () => {
     const created = await soap(
       server,

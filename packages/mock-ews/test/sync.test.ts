@@ -153,6 +153,32 @@ describe("SyncFolderItems", () => {
     ]);
   });
 
+  it("a restarted server with the same seed accepts states of an unmodified run and rejects states past its history", async () => {
+    const first = await startMockEwsServer({ seed: 77, mailboxes: 1, itemsPerMailbox: 60 });
+    let clean: string;
+    let advanced: string;
+    try {
+      clean = (await syncAll(first, inbox, "", 512)).state;
+      first.addItem(
+        first.mailboxes[0]!,
+        "inbox",
+        first.getItem(first.listItems(first.mailboxes[0]!, "inbox")[0]!),
+      );
+      advanced = (await syncAll(first, inbox, clean, 512)).state;
+    } finally {
+      await first.stop();
+    }
+    const second = await startMockEwsServer({ seed: 77, mailboxes: 1, itemsPerMailbox: 60 });
+    try {
+      const page = await syncPage(second, inbox, clean, 512);
+      expect(page.codes).toEqual(["NoError"]);
+      expect([page.creates, page.updates, page.deletes, page.last]).toEqual([[], [], [], true]);
+      expect((await syncPage(second, inbox, advanced, 512)).codes).toEqual(["ErrorInvalidSyncStateData"]);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it("SyncFolderHierarchy reports created, renamed and deleted folders", async () => {
     const call = async (state: string) =>
       (
