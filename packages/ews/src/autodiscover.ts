@@ -1,6 +1,7 @@
-// resolveEwsUrl(): finds a mailbox's EWS endpoint with POX Autodiscover (the
-// autodiscover.xml protocol every Exchange 2013..SE and Exchange Online serves). Used by the
-// CLI's check command; the backup path takes the URL from configuration.
+// resolveEwsUrl(): finds a mailbox's EWS endpoint with POX Autodiscover (autodiscover.xml)
+// and, as a fallback, SOAP Autodiscover (autodiscover.svc, GetUserSettings) — both served by
+// Exchange 2013..SE and Exchange Online. Used by the CLI's check command; the backup path
+// takes the URL from configuration.
 import { Agent, request } from "undici";
 import { type EwsAuth, authorizationHeader } from "./auth.js";
 import { ewsError } from "./errors.js";
@@ -15,6 +16,85 @@ export type AutodiscoverAnswer =
   | { readonly kind: "settings"; readonly ewsUrl: string }
   | { readonly kind: "redirectAddr"; readonly address: string }
   | { readonly kind: "redirectUrl"; readonly url: string };
+
+const SOAP_AUTODISCOVER_NS = "http://schemas.microsoft.com/exchange/2010/Autodiscover";
+const WSA_NS = "http://www.w3.org/2005/08/addressing";
+
+/** A GetUserSettings request for the EWS URLs of `email`. */
+export function soapAutodiscoverRequestBody(email: string, url: string): string {
+  return document(
+    el(
+      "soap:Envelope",
+      {
+        "xmlns:soap": "http://schemas.xmlsoap.org/soap/envelope/",
+        "xmlns:a": SOAP_AUTODISCOVER_NS,
+        "xmlns:wsa": WSA_NS,
+      },
+      el(
+        "soap:Header",
+        undefined,
+        el("a:RequestedServerVersion", undefined, "Exchange2013"),
+        el("wsa:Action", undefined, `${SOAP_AUTODISCOVER_NS}/Autodiscover/GetUserSettings`),
+        el("wsa:To", undefined, url),
+      ),
+      el(
+        "soap:Body",
+        undefined,
+        el(
+          "a:GetUserSettingsRequestMessage",
+          undefined,
+          el(
+            "a:Request",
+            undefined,
+            el("a:Users", undefined, el("a:User", undefined, el("a:Mailbox", undefined, email))),
+            el(
+              "a:RequestedSettings",
+              undefined,
+              el("a:Setting", undefined, "ExternalEwsUrl"),
+              el("a:Setting", undefined, "InternalEwsUrl"),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Interprets a SOAP Autodiscover GetUserSettings response. */
+export function parseSoapAutodiscoverResponse(body: Buffer | string): AutodiscoverAnswer {
+  const root = parseXml(body);
+  const message = child(child(root, "Body"), "GetUserSettingsResponseMessage");
+  const response = child(message, "Response");
+  if (root.name !== "Envelope" || response === undefined) {
+    throw ewsError("EWS_MALFORMED_RESPONSE", "not a GetUserSettings response");
+  }
+  const topCode = childText(response, "ErrorCode")?.trim();
+  const user = child(child(response, "UserResponses"), "UserResponse");
+  const code = childText(user, "ErrorCode")?.trim() ?? topCode;
+  const target = childText(user, "RedirectTarget")?.trim() || childText(response, "RedirectTarget")?.trim();
+  if (code === "RedirectAddress" && target) return { kind: "redirectAddr", address: target };
+  if (code === "RedirectUrl" && target) return { kind: "redirectUrl", url: target };
+  if (code === "InvalidUser") {
+    throw ewsError("EWS_MAILBOX_NOT_FOUND", "Autodiscover does not know this mailbox", {
+      details: { autodiscoverError: code },
+    });
+  }
+  if (code !== "NoError") {
+    throw ewsError("EWS_SERVER_ERROR", `Autodiscover error ${code ?? "(none)"}`, {
+      details: { autodiscoverError: code },
+    });
+  }
+  const settings = new Map<string, string>();
+  for (const setting of childrenNamed(child(user, "UserSettings"), "UserSetting")) {
+    const name = childText(setting, "Name")?.trim();
+    const value = childText(setting, "Value")?.trim();
+    if (name && value) settings.set(name, value);
+  }
+  const ewsUrl = settings.get("ExternalEwsUrl") ?? settings.get("InternalEwsUrl");
+  if (ewsUrl === undefined)
+    throw ewsError("EWS_MALFORMED_RESPONSE", "Autodiscover response names no EWS URL");
+  return { kind: "settings", ewsUrl };
+}
 
 export function autodiscoverRequestBody(email: string): string {
   return document(
@@ -101,6 +181,7 @@ export async function resolveEwsUrl(email: string, options: ResolveEwsUrlOptions
         ...(options.candidates ?? [
           `https://${domain}/autodiscover/autodiscover.xml`,
           `https://autodiscover.${domain}/autodiscover/autodiscover.xml`,
+          `https://autodiscover.${domain}/autodiscover/autodiscover.svc`,
         ]),
       ];
       let redirectedAddress: string | undefined;
@@ -142,11 +223,14 @@ async function postAutodiscover(
   allowHttp: boolean,
 ): Promise<AutodiscoverAnswer> {
   let url = new URL(candidate);
+  // autodiscover.svc speaks SOAP (GetUserSettings); anything else POX.
+  const soap = url.pathname.toLowerCase().endsWith(".svc");
   for (let redirects = 0; redirects < 5; redirects++) {
     if (url.protocol !== "https:" && !(allowHttp && url.protocol === "http:")) {
       throw ewsError("EWS_UNREACHABLE", `refusing non-https Autodiscover URL ${url.origin}`);
     }
     const headers: Record<string, string> = { "content-type": "text/xml; charset=utf-8" };
+    if (soap) headers.soapaction = `"${SOAP_AUTODISCOVER_NS}/Autodiscover/GetUserSettings"`;
     if (options.auth !== undefined) headers.authorization = await authorizationHeader(options.auth);
     let response: Awaited<ReturnType<typeof request>>;
     try {
@@ -154,7 +238,7 @@ async function postAutodiscover(
         method: "POST",
         dispatcher,
         headers,
-        body: autodiscoverRequestBody(email),
+        body: soap ? soapAutodiscoverRequestBody(email, url.toString()) : autodiscoverRequestBody(email),
         signal: options.signal,
       });
     } catch (cause) {
@@ -184,7 +268,7 @@ async function postAutodiscover(
     }
     if (status !== 200)
       throw ewsError("EWS_SERVER_ERROR", `Autodiscover at ${url.origin} answered HTTP ${status}`);
-    return parseAutodiscoverResponse(body);
+    return soap ? parseSoapAutodiscoverResponse(body) : parseAutodiscoverResponse(body);
   }
   throw ewsError("EWS_UNREACHABLE", "too many Autodiscover redirects");
 }

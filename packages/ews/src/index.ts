@@ -12,6 +12,7 @@ export {
 export {
   type AutodiscoverAnswer,
   parseAutodiscoverResponse,
+  parseSoapAutodiscoverResponse,
   resolveEwsUrl,
   type ResolveEwsUrlOptions,
 } from "./autodiscover.js";

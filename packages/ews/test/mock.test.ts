@@ -186,6 +186,13 @@ describe("against the mock EWS server", () => {
       auth: { kind: "basic", ...server.credentials },
     });
     expect(url).toBe(server.url);
+    // SOAP Autodiscover (GetUserSettings) when the candidate is autodiscover.svc.
+    const svc = new URL("/autodiscover/autodiscover.svc", server.url).toString();
+    const auth = { kind: "basic" as const, ...server.credentials };
+    expect(await resolveEwsUrl(server.mailboxes[1] as string, { candidates: [svc], auth })).toBe(server.url);
+    await expect(resolveEwsUrl("nobody@contoso.test", { candidates: [svc], auth })).rejects.toSatisfy(
+      (e: unknown) => isEwsVaultError(e, "EWS_MAILBOX_NOT_FOUND"),
+    );
   });
 
   it("exports a folder under a small byte cap, then uploads it into another mailbox's new folder", async () => {
