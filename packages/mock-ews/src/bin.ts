@@ -20,7 +20,7 @@ Serves generated Exchange mailboxes over EWS (SOAP) until SIGINT/SIGTERM. Prints
 Options (default in brackets):
   --port N                   TCP port, 0 = any free port [${DEFAULTS.port}]
   --host ADDR                listen address [${DEFAULTS.host}]
-  --tls                      serve HTTPS with a self-signed certificate (needs openssl) [off]
+  --tls                      serve HTTPS with a self-signed certificate [off]
   --seed N                   generator seed [${DEFAULTS.seed}]
   --mailboxes N              generated mailboxes [${DEFAULTS.mailboxes}]
   --items N                  items per mailbox [${DEFAULTS.itemsPerMailbox}]

@@ -2,7 +2,6 @@
 // answers with a fault and keeps serving), size limits, headers, Autodiscover and HTTPS.
 import { request } from "node:https";
 import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
-import { ensureCommand } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, envelope, impersonate, postRaw, responseCodes, soap } from "./helpers.js";
 
@@ -172,7 +171,6 @@ describe("HTTP and SOAP surface", () => {
   });
 
   it("serves HTTPS with a self-signed certificate the client can trust", async () => {
-    ensureCommand("openssl", "openssl");
     const tls = await startMockEwsServer({ seed: 2, mailboxes: 1, itemsPerMailbox: 5, tls: true });
     try {
       expect(tls.url.startsWith("https://127.0.0.1:")).toBe(true);

@@ -75,7 +75,7 @@ export interface MockEwsServerOptions {
   readonly port?: number;
   /** Default "127.0.0.1". */
   readonly host?: string;
-  /** Serve HTTPS: true for a self-signed certificate made at start (needs openssl), or a key/cert pair. */
+  /** Serve HTTPS: true for a self-signed certificate made at start (node:crypto), or a key/cert pair. */
   readonly tls?: boolean | { readonly key: string | Buffer; readonly cert: string | Buffer };
   /** Accounts; default one "ewsadmin@<domain>" with a random password and the right to impersonate everyone. */
   readonly users?: readonly MockEwsUser[];
