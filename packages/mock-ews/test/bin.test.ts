@@ -1,6 +1,7 @@
 // The mock-ews bin: one JSON line with URL, credentials and mailboxes, then it serves until
 // SIGTERM and exits 0; the password is printed once; --help lists the flags.
 import { execFileSync } from "node:child_process";
+import { request } from "node:https";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, startBin } from "./bin-helper.js";
@@ -35,6 +36,25 @@ describe("mock-ews bin", () => {
     const all = stdout + stderr;
     expect(all.split(bin.info.password).length - 1).toBe(1);
     expect(stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--tls serves HTTPS", async () => {
+    const bin = await startBin(["--port", "0", "--mailboxes", "1", "--items", "5", "--tls"]);
+    try {
+      expect(bin.info.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/EWS\/Exchange\.asmx$/);
+      const status = await new Promise<number>((resolve, reject) => {
+        // The bin does not print its certificate; this check is about the listener, not trust.
+        const req = request(bin.info.url, { method: "GET", rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBe(401);
+    } finally {
+      expect(await bin.stop()).toBe(0);
+    }
   });
 
   it("--help lists every flag with its default", () => {
