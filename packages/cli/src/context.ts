@@ -131,7 +131,8 @@ export async function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD")
       clientSecret: secret,
       ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     });
-    return { kind: "bearer", getToken: () => supplier() };
+    // Pass the supplier itself: the client calls its invalidate() to refresh after a 401.
+    return { kind: "bearer", getToken: supplier };
   }
   if (!options.username)
     throw new CliError("EWS_USERNAME_REQUIRED", "--username is required", ExitCode.usage);
