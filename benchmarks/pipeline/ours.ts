@@ -5,7 +5,6 @@
 import { readFile as readFileCallback } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
-import { availableParallelism } from "node:os";
 import { initRepository } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
 import type { CorpusFile } from "./corpus.js";
@@ -23,7 +22,7 @@ const repo = await initRepository({
   destination: createFsDestination({ root: repoDir }),
   password: process.env.EWSVAULT_BENCH_PASSWORD ?? "bench",
   kdf: { N: 2 ** 14, r: 8, p: 1 },
-  workers: workers ?? availableParallelism(),
+  ...(workers === undefined ? {} : { workers }),
 });
 const started = performance.now();
 const writer = await repo.startWriter();

@@ -8,15 +8,7 @@ import type { Destination } from "@ewsvault/destination";
 import { EwsVaultError } from "../errors.js";
 import { sealBlob, blobId } from "./blob.js";
 import type { Chunker } from "./chunker/index.js";
-import {
-  type BlobType,
-  MiB,
-  blobAd,
-  canonicalJson,
-  indexObjectName,
-  packObjectName,
-  utf8,
-} from "./format.js";
+import { type BlobType, MiB, canonicalJson, indexObjectName, packObjectName, utf8 } from "./format.js";
 import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";
 import type { MasterIndex } from "./master-index.js";
 import { PackBuilder } from "./pack.js";
