@@ -689,7 +689,13 @@ class EwsClientImpl implements EwsClient {
       exportItemsRequest(batch.map((b) => b.itemId)),
       context,
     );
-    const messages = responseMessages(result.soap.body);
+    let messages = responseMessages(result.soap.body);
+    // A request-level error (ErrorMailboxMoveInProgress, ErrorServerBusy, ...) comes back as one
+    // error message for the whole batch: it applies to every item of it.
+    const [only] = messages;
+    if (messages.length === 1 && batch.length > 1 && only !== undefined && !isSuccess(only)) {
+      messages = batch.map(() => only);
+    }
     if (messages.length !== batch.length) {
       throw ewsError(
         "EWS_MALFORMED_RESPONSE",
@@ -846,7 +852,12 @@ class EwsClientImpl implements EwsClient {
         }
         throw error;
       }
-      const messages = responseMessages(soap.body);
+      let messages = responseMessages(soap.body);
+      // As in ExportItems: one error message for the batch is a request-level error for each item.
+      const [only] = messages;
+      if (messages.length === 1 && pending.length > 1 && only !== undefined && !isSuccess(only)) {
+        messages = pending.map(() => only);
+      }
       if (messages.length !== pending.length) {
         throw ewsError(
           "EWS_MALFORMED_RESPONSE",

@@ -205,6 +205,52 @@ describe("ExportItems batching", () => {
     expect(client.byteBudget.inUse).toBe(0);
   });
 
+  it("applies a single request-level error message to every item of the batch", async () => {
+    let first = true;
+    const server = await startCannedServer((req, res) => {
+      const ids = idsOf(req.body);
+      if (first) {
+        // Exchange answers a request it refuses as a whole with one message, not one per item.
+        first = false;
+        send(
+          res,
+          200,
+          soapResponse("ExportItems", [errorMessage("ExportItems", "ErrorMailboxMoveInProgress")]),
+        );
+        return;
+      }
+      const messages = ids.map((id) =>
+        okMessage(
+          "ExportItems",
+          `<m:ItemId Id="${id}" ChangeKey="ck"/><m:Data>${content(id, 8).toString("base64")}</m:Data>`,
+        ),
+      );
+      send(res, 200, soapResponse("ExportItems", messages));
+    });
+    servers.push(server);
+    const client = createEwsClient({
+      url: server.url,
+      auth: { kind: "basic", username: "u", password: "p" },
+    });
+    clients.push(client);
+    const results = await collect(
+      client.exportItems("a@example.com", [
+        { itemId: "one", size: 8 },
+        { itemId: "two", size: 8 },
+        { itemId: "three", size: 8 },
+      ]),
+    );
+    expect(results.map((r) => r.itemId).sort()).toEqual(["one", "three", "two"]);
+    for (const result of results) {
+      expect(result.ok).toBe(false);
+      if (!result.ok)
+        expect(result.error).toMatchObject({
+          responseCode: "ErrorMailboxMoveInProgress",
+          disposition: "retry",
+        });
+    }
+  });
+
   it("rejects the whole call for a mailbox-level failure", async () => {
     const server = await startCannedServer((_req, res) =>
       send(res, 500, soapFault("ErrorNonExistentMailbox")),
