@@ -11,6 +11,9 @@ const config = JSON.parse(process.argv[2]!) as {
   username: string;
   workDir: string;
   mailboxes: string[];
+  /** Optional knobs for experiments: the client's and the engine's in-flight byte budgets. */
+  clientInFlightBytes?: number;
+  engineInFlightBytes?: number;
 };
 const password = process.env.BENCH_EWS_PASSWORD!;
 const repository = await initRepository({
@@ -31,6 +34,7 @@ const report = await backup({
   indexDirectory: join(config.workDir, "index"),
   mailboxConcurrency: 4,
   itemConcurrency: 4,
+  ...(config.engineInFlightBytes ? { inFlightBytes: config.engineInFlightBytes } : {}),
 });
 const seconds = (performance.now() - started) / 1000;
 await client.close();

@@ -17,6 +17,9 @@ const ITEM_BYTES = 40 * 1000 * 1000;
 const MAILBOXES = 4;
 const ITEMS = args.quick ? 1 : 4;
 const LIMIT_MIB = 512;
+// Experiments only (the recorded run uses the defaults): in-flight byte budgets in MiB.
+const clientBudget = args.option("--client-budget-mib");
+const engineBudget = args.option("--engine-budget-mib");
 
 function sampleRss(pid: number): number {
   try {
@@ -38,7 +41,7 @@ const server = await startMockEwsServer({
 });
 try {
   report.line(
-    `mock: ${MAILBOXES} mailboxes x ${ITEMS} items of ${ITEM_BYTES / 1e6} MB (incompressible attachment); engine 4 x 4, default 256 MiB in-flight budget`,
+    `mock: ${MAILBOXES} mailboxes x ${ITEMS} items of ${ITEM_BYTES / 1e6} MB (incompressible attachment); engine 4 x 4, in-flight budgets: client ${clientBudget ?? "default 256"} MiB, engine ${engineBudget ?? "default 256"} MiB`,
   );
   const child = spawn(
     process.execPath,
@@ -52,6 +55,8 @@ try {
         username: server.credentials.username,
         workDir: work.dir,
         mailboxes: server.mailboxes,
+        ...(clientBudget ? { clientInFlightBytes: Number(clientBudget) * MiB } : {}),
+        ...(engineBudget ? { engineInFlightBytes: Number(engineBudget) * MiB } : {}),
       }),
     ],
     {

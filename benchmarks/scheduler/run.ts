@@ -119,7 +119,7 @@ try {
   const smallItemsPerSec = small.items / small.seconds;
   const smallBound = small.items / ((small.counters.totalRequests * LATENCY_MS) / inFlight / 1000);
   report.line(
-    `supplementary, items capped at 16 KiB: ${small.items} items, ${(small.bytesRead / MiB).toFixed(1)} MiB in ${small.seconds.toFixed(2)} s = ${smallItemsPerSec.toFixed(0)} items/s; bound ${smallBound.toFixed(0)} items/s (${small.counters.totalRequests} requests) -> ratio ${(smallItemsPerSec / smallBound).toFixed(3)}`,
+    `supplementary, items capped at 16 KiB: ${small.items} items, ${(small.bytesRead / MiB).toFixed(1)} MiB in ${small.seconds.toFixed(2)} s = ${smallItemsPerSec.toFixed(0)} items/s; bound ${smallBound.toFixed(0)} items/s (${small.counters.totalRequests} requests) -> ratio ${(smallItemsPerSec / smallBound).toFixed(3)}; ${((small.cpuSeconds / small.items) * 1000).toFixed(2)} ms CPU per item`,
   );
   const cores = availableParallelism();
   report.line(
