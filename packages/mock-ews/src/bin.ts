@@ -27,7 +27,8 @@ Options (default in brackets):
   --domain NAME              SMTP domain [contoso.test]
   --public-items N           items in the public folders [generator default: 20]
   --username NAME            account name [ewsadmin@<domain>]
-  --password TEXT            account password [random]
+  (the account password is MOCK_EWS_PASSWORD from the environment, else random; a password on
+  the command line would show in the process list)
   --latency-ms N             delay before every response [${DEFAULTS.latencyMs}]
   --bandwidth N              response bytes/s per connection, 0 = unlimited [${DEFAULTS.bandwidthBytesPerSecond}]
   --max-request-bytes N      largest request body (HTTP 413 beyond) [${DEFAULTS.maxRequestBytes}]
@@ -78,7 +79,6 @@ async function main(): Promise<void> {
       domain: { type: "string" },
       "public-items": { type: "string" },
       username: { type: "string" },
-      password: { type: "string" },
       "latency-ms": { type: "string" },
       bandwidth: { type: "string" },
       "max-request-bytes": { type: "string" },
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     users: [
       {
         username: values.username ?? `ewsadmin@${domain}`,
-        password: values.password ?? randomBytes(18).toString("base64url"),
+        password: process.env.MOCK_EWS_PASSWORD || randomBytes(18).toString("base64url"),
         impersonate: "*",
       },
     ],

@@ -22,15 +22,20 @@ export interface RunningBin {
 }
 
 /** Spawns the bin in one node process (no wrapper), so its pid is the server's pid. */
-export function spawnBin(args: readonly string[]): ChildProcess {
+export function spawnBin(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ["--conditions=source", "--import", "tsx", BIN, ...args], {
     cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
 
-export async function startBin(args: readonly string[], timeoutMs = 60_000): Promise<RunningBin> {
-  const child = spawnBin(args);
+export async function startBin(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<RunningBin> {
+  const child = spawnBin(args, env);
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8");

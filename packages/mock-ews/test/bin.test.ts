@@ -38,9 +38,12 @@ describe("mock-ews bin", () => {
     expect(stdout.trim().split("\n")).toHaveLength(1);
   });
 
-  it("--tls serves HTTPS", async () => {
-    const bin = await startBin(["--port", "0", "--mailboxes", "1", "--items", "5", "--tls"]);
+  it("--tls serves HTTPS; MOCK_EWS_PASSWORD sets the password", async () => {
+    const bin = await startBin(["--port", "0", "--mailboxes", "1", "--items", "5", "--tls"], {
+      MOCK_EWS_PASSWORD: "from the environment",
+    });
     try {
+      expect(bin.info.password).toBe("from the environment");
       expect(bin.info.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/EWS\/Exchange\.asmx$/);
       const status = await new Promise<number>((resolve, reject) => {
         // The bin does not print its certificate; this check is about the listener, not trust.

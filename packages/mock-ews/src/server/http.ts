@@ -19,6 +19,7 @@ import { PUBLIC_MAILBOX_INDEX, Store } from "../store/index.js";
 import { attr, child, childNames, parseXml, text, type XmlNode } from "../xml.js";
 import { codecs } from "./codecs.js";
 import { FaultInjector, RequestBudget } from "./faults.js";
+import { collectSoon } from "./memory.js";
 import { DEFAULTS, type FaultKind, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
 import { NS_T } from "./render.js";
 import { envelope, operationResponse, soapFault } from "./soap.js";
@@ -50,6 +51,9 @@ class SoapFault extends Error {
     super(message);
   }
 }
+
+/** Regenerated body characters (plus response size) after which a full GC is scheduled. */
+const GC_AFTER_CHARS = 24 * 1024 * 1024;
 
 const REQUEST_VERSION =
   /^(Exchange2007|Exchange2007_SP1|Exchange2010|Exchange2010_SP1|Exchange2010_SP2|Exchange2013|Exchange2013_SP1|Exchange2015|Exchange2016|V\d{4}_\d{2}_\d{2})$/;
@@ -400,7 +404,13 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         messages = requestError(op, requestNode, error);
       }
       const cut = fault === "reset" || fault === "truncate" ? fault : undefined;
-      await send(res, 200, envelope(operationResponse(operation, messages)), {}, cut);
+      const body = envelope(operationResponse(operation, messages));
+      messages = "";
+      if (store.generatedChars + body.length > GC_AFTER_CHARS) {
+        store.generatedChars = 0;
+        collectSoon();
+      }
+      await send(res, 200, body, {}, cut);
     } finally {
       state.inFlight--;
     }

@@ -144,6 +144,9 @@ const ARCHIVE_SKELETON: readonly SkeletonFolder[] = [
 
 export const PUBLIC_MAILBOX_INDEX = -1;
 
+const CACHE_ITEMS = 16;
+const CACHE_MAX_BODY_CHARS = 128 * 1024;
+
 export interface MailboxStore {
   readonly mailboxes: readonly MailboxState[];
   readonly publicFolders: MailboxState;
@@ -163,6 +166,8 @@ export class Store implements MailboxStore {
   readonly #generator: MailboxGenerator;
   // Regenerating an item is cheap but not free; a small cache serves paging loops that touch the same items.
   readonly #cache = new Map<string, MockItemData>();
+  /** Body characters regenerated since the server last reset it (drives collectSoon). */
+  generatedChars = 0;
 
   constructor(generator: MailboxGenerator) {
     this.#generator = generator;
@@ -411,8 +416,12 @@ export class Store implements MailboxStore {
       origin.mailbox === PUBLIC_MAILBOX_INDEX
         ? this.#generator.publicItem(origin.folderIndex, origin.itemIndex)
         : this.#generator.item(origin.mailbox, origin.folderIndex, origin.itemIndex);
-    this.#cache.set(key, data);
-    if (this.#cache.size > 16) this.#cache.delete(this.#cache.keys().next().value as string);
+    this.generatedChars += data.body.content.length;
+    // Keep only small items: a few multi-MB bodies held here would dominate the server's memory.
+    if (data.body.content.length <= CACHE_MAX_BODY_CHARS) {
+      this.#cache.set(key, data);
+      if (this.#cache.size > CACHE_ITEMS) this.#cache.delete(this.#cache.keys().next().value as string);
+    }
     return data;
   }
 
