@@ -283,6 +283,19 @@ describe("schema validity of every response", () => {
       smallServer,
     );
     await call(
+      "FindItem unsupported restriction",
+      `<m:FindItem Traversal="Shallow">${itemShape()}<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="item:Body"/><t:FieldURIOrConstant><t:Constant Value="x"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`,
+    );
+    const victim = server.listItems(box, "inbox")[5]!;
+    await call(
+      "UpdateItem errors",
+      `<m:UpdateItem ConflictResolution="AutoResolve" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${victim}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="item:DateTimeReceived"/><t:Message><t:DateTimeReceived>2020-01-01T00:00:00Z</t:DateTimeReceived></t:Message></t:SetItemField></t:Updates></t:ItemChange><t:ItemChange><t:ItemId Id="${victim}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="item:Subject"/></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
+    );
+    await call(
+      "CreateItem bad MIME",
+      `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:MimeContent CharacterSet="UTF-8">${Buffer.from("no headers at all").toString("base64")}</t:MimeContent></t:Message></m:Items></m:CreateItem>`,
+    );
+    await call(
       "GetFolder mailbox move",
       `<m:GetFolder>${folderShape("Default")}<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`,
       {},
@@ -314,6 +327,10 @@ describe("schema validity of every response", () => {
       "ErrorNonExistentMailbox",
       "ErrorMessageSizeExceeded",
       "ErrorInvalidAttachmentId",
+      "ErrorUnsupportedPathForQuery",
+      "ErrorInvalidPropertySet",
+      "ErrorIncorrectUpdatePropertyCount",
+      "ErrorMimeContentConversionFailed",
     ]) {
       expect([...codes], code).toContain(code);
     }
