@@ -39,8 +39,10 @@ interface Prop {
   readonly def: boolean;
   /** Not part of AllProperties (only when asked for by name). */
   readonly onlyByName?: boolean;
-  readonly render: (c: RenderContext) => string;
+  readonly render: (c: PropContext) => string;
 }
+
+type PropContext = RenderContext & { readonly shape: ItemShape };
 
 export function isoSeconds(iso: string): string {
   return iso.replace(/\.\d{3}Z$/, "Z");
@@ -158,8 +160,7 @@ const ITEM_HEAD: Prop[] = [
     def: true,
     render: (c) => {
       if (c.mode === "find") return "";
-      const shape = (c as RenderContext & { shape?: ItemShape }).shape;
-      const b = bodyText(c.data, shape?.bodyType ?? "Best");
+      const b = bodyText(c.data, c.shape.bodyType);
       return `<t:Body BodyType="${b.type}">${esc(b.content)}</t:Body>`;
     },
   },
@@ -523,7 +524,7 @@ export function itemIdXml(store: Store, record: ItemRecord): string {
 /** One item as its typed element (`<t:Message>...</t:Message>`), shaped as asked. */
 export function renderItem(c: RenderContext, shape: ItemShape): string {
   const element = itemElementName(c.data.itemClass);
-  const ctx = Object.assign({}, c, { shape });
+  const ctx: PropContext = { ...c, shape };
   let out = `<t:${element}>`;
   if (c.mime !== undefined && (shape.includeMime || shape.additional.has("item:mimecontent"))) {
     out += `<t:MimeContent CharacterSet="UTF-8">${Buffer.from(c.mime(), "utf8").toString("base64")}</t:MimeContent>`;
