@@ -81,6 +81,9 @@ parentPort.on("message", ({ job, data, lengths, types, ids }) => {
 });
 `;
 
+/** Upper bound of one batched message (see seal()). */
+const BATCH_BYTES = 4 * 1024 * 1024;
+
 export interface SealJobItem {
   readonly data: Uint8Array;
   readonly type: BlobType;
@@ -150,8 +153,53 @@ export class SealPool {
     this.pending.clear();
   }
 
-  /** Compresses and seals each item; resolves with the stored forms in order. */
+  private queue: {
+    items: readonly SealJobItem[];
+    resolve(s: Uint8Array[]): void;
+    reject(e: unknown): void;
+  }[] = [];
+  private queuedBytes = 0;
+  private flushScheduled = false;
+
+  /**
+   * Compresses and seals each item; resolves with the stored forms in order. Calls made in the
+   * same turn of the event loop travel as one message (up to BATCH_BYTES): per-message cost, not
+   * bytes, is what a worker round trip is expensive in.
+   */
   seal(items: readonly SealJobItem[]): Promise<Uint8Array[]> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, resolve, reject });
+      this.queuedBytes += items.reduce((n, item) => n + item.data.length, 0);
+      if (this.queuedBytes >= BATCH_BYTES) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.post(batch.flatMap((b) => b.items)).then(
+      (sealed) => {
+        let at = 0;
+        for (const b of batch) {
+          b.resolve(sealed.slice(at, at + b.items.length));
+          at += b.items.length;
+        }
+      },
+      (error: unknown) => {
+        for (const b of batch) b.reject(error);
+      },
+    );
+  }
+
+  private post(items: readonly SealJobItem[]): Promise<Uint8Array[]> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const job = this.nextJob++;
