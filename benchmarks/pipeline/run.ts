@@ -68,7 +68,7 @@ function run(
   });
 }
 
-const work = await mkdtemp(join(tmpdir(), "ewsvault-bench-"));
+const work = await mkdtemp(join(tmpdir(), "ewsvault-bench-pipeline-"));
 try {
   const source = join(work, "source");
   const t0 = performance.now();
