@@ -223,6 +223,26 @@ describe("operations", () => {
     }
   });
 
+  it("GetItem honours BodyType: an HTML body served as Text loses its markup", async () => {
+    const html = ["inbox", "sentitems"]
+      .flatMap((f) => server.listItems(mailbox, f))
+      .find((id) => server.getItem(id).body.bodyType === "HTML")!;
+    expect(html).toBeDefined();
+    const get = async (bodyType: string) =>
+      (
+        await soap(
+          server,
+          `<m:GetItem>${itemShape("Default", `<t:BodyType>${bodyType}</t:BodyType>`)}<m:ItemIds><t:ItemId Id="${html}"/></m:ItemIds></m:GetItem>`,
+        )
+      ).text;
+    expect(await get("Best")).toContain('<t:Body BodyType="HTML">&lt;');
+    const text = await get("Text");
+    const body = /<t:Body BodyType="Text">([^<]*)<\/t:Body>/.exec(text)?.[1];
+    expect(body).toBeDefined();
+    expect(body).not.toContain("&lt;html");
+    expect(body!.length).toBeGreaterThan(0);
+  });
+
   it("DeleteItem: HardDelete removes, SoftDelete goes to recoverableitemsdeletions, MoveToDeletedItems to deleteditems", async () => {
     const [a, b, c] = server.listItems(mailbox, "sentitems").slice(0, 3) as [string, string, string];
     const subjects = [a, b, c].map((id) => server.getItem(id).subject);
