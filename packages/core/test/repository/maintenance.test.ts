@@ -162,6 +162,44 @@ describe("snapshot after prune", () => {
   });
 });
 
+describe("writers after a prune elsewhere", () => {
+  it("a writer started after another process pruned does not dedupe against removed blobs", async () => {
+    const { repo, destination } = await newRepository();
+    const first = await repo.startWriter();
+    const orphan = seededBytes(77, 9000); // saved, never referenced by a snapshot
+    await first.saveData(orphan);
+    await first.close();
+    const pruner = await openRepository({ destination, password: PASSWORD });
+    expect((await pruner.prune()).packsDeleted).toBeGreaterThan(0);
+    // `repo` still has the old index in memory; its next writer must reload it
+    const second = await repo.startWriter();
+    const again = await second.saveData(orphan);
+    expect(again.newBytes).toBe(orphan.length);
+    const tree = await second.saveTree({ content: again.blobIds });
+    await second.close();
+    const snapshot = await repo.saveSnapshot({ mailbox: "m", time: new Date(), tree });
+    const fresh = await openRepository({ destination, password: PASSWORD });
+    expect((await fresh.verify({ readData: true })).problems).toEqual([]);
+    const loaded = (await fresh.loadTree((await fresh.loadSnapshot(snapshot.id)).tree)) as {
+      content: string[];
+    };
+    expect(digest(await fresh.loadData(loaded.content))).toBe(digest(orphan));
+  });
+
+  it("an unreadable lock object counts as held", async () => {
+    const { repo, destination } = await newRepository();
+    await destination.save("locks/backup-garbled", new TextEncoder().encode("not a lock"));
+    const locks = await repo.listLocks();
+    expect(locks).toContainEqual(
+      expect.objectContaining({ name: "locks/backup-garbled", unreadable: true, stale: false }),
+    );
+    await expect(repo.prune()).rejects.toMatchObject({ code: "REPO_LOCKED" });
+    expect(await repo.unlock({ staleOnly: true })).toEqual([]);
+    expect(await repo.unlock({ staleOnly: false })).toEqual(["locks/backup-garbled"]);
+    await expect(repo.prune()).resolves.toMatchObject({ dryRun: false });
+  });
+});
+
 describe("forget policies", () => {
   // newest first: hourly pairs on 2026-03-10, one per day before, weekly/monthly/yearly spread
   const series = [
