@@ -2,7 +2,7 @@
 // as many requests in flight as the engine asks for, the mock's request counters for the run.
 import { join } from "node:path";
 import { type BackupOptions, type BackupReport, backup, type MailboxSource } from "@ewsvault/core";
-import type { MockEwsCounters, MockEwsServer } from "@ewsvault/mock-ews";
+import type { MockEwsCounters } from "@ewsvault/mock-ews";
 import { benchPassword, createBenchRepository, mockClient, openBenchRepository, treeBytes } from "./setup.js";
 
 export interface MeasuredBackup {
@@ -12,12 +12,27 @@ export interface MeasuredBackup {
   readonly bytesRead: number;
   readonly counters: MockEwsCounters;
   readonly repositoryBytes: number;
-  /** CPU seconds of this whole process (every thread: engine, client, seal workers and the mock). */
+  /** CPU seconds of this whole process (every thread: engine, client, seal workers, and the mock when in-process). */
   readonly cpuSeconds: number;
+  /** Share of the run this process's main thread was busy (1 = the event loop never idled). */
+  readonly eventLoopUtilization: number;
+  /** CPU seconds of the mock's own process, when it runs in one. */
+  readonly mockCpuSeconds?: number;
+}
+
+/** What a run needs of a mock server, in-process (MockEwsServer) or in a child (BenchMockServer). */
+export interface MockLike {
+  readonly url: string;
+  readonly credentials: { readonly username: string; readonly password: string };
+  readonly mailboxes: readonly string[];
+  counters():
+    | (MockEwsCounters & { readonly cpuSeconds?: number })
+    | Promise<MockEwsCounters & { readonly cpuSeconds?: number }>;
+  resetCounters(): void | Promise<void>;
 }
 
 export interface BackupRunOptions {
-  readonly server: MockEwsServer;
+  readonly server: MockLike;
   readonly workDir: string;
   readonly mailboxes: readonly string[];
   readonly mailboxConcurrency: number;
@@ -52,9 +67,10 @@ export async function measuredBackup(options: BackupRunOptions): Promise<Measure
   });
   const source = options.wrapSource ? options.wrapSource(client) : client;
   try {
-    options.server.resetCounters();
+    await options.server.resetCounters();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const eluBefore = performance.eventLoopUtilization();
     const report = await backup({
       repository,
       source,
@@ -67,7 +83,8 @@ export async function measuredBackup(options: BackupRunOptions): Promise<Measure
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const counters = options.server.counters();
+    const eventLoopUtilization = performance.eventLoopUtilization(eluBefore).utilization;
+    const counters = await options.server.counters();
     const { items, bytesRead, failed } = summarise(report);
     if (failed > 0) {
       const reasons = report.mailboxes
@@ -83,6 +100,8 @@ export async function measuredBackup(options: BackupRunOptions): Promise<Measure
       counters,
       repositoryBytes: await treeBytes(repoDir),
       cpuSeconds,
+      eventLoopUtilization,
+      ...(counters.cpuSeconds === undefined ? {} : { mockCpuSeconds: counters.cpuSeconds }),
     };
   } finally {
     await client.close();

@@ -46,7 +46,10 @@ export async function openBenchRepository(
   });
 }
 
-export function mockClient(server: MockEwsServer, options: Partial<EwsClientOptions> = {}): EwsClient {
+export function mockClient(
+  server: Pick<MockEwsServer, "url" | "credentials">,
+  options: Partial<EwsClientOptions> = {},
+): EwsClient {
   return createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials }, ...options });
 }
 

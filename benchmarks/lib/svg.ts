@@ -71,6 +71,7 @@ export function barChartSvg(title: string, groups: readonly BarGroup[]): string 
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     ...parts,
     "</svg>",

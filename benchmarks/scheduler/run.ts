@@ -7,7 +7,8 @@
 // flight and L ms per request, those R requests need at least R x L / C ms, so no scheduler can
 // beat items / (R x L / C). The same bound is computed for the baseline with its own R and C = 4.
 import { join } from "node:path";
-import { createMailboxGenerator, startMockEwsServer } from "@ewsvault/mock-ews";
+import { startMockEwsServer } from "@ewsvault/mock-ews";
+import { startMockProcess } from "../lib/mock-process.js";
 import { availableParallelism } from "node:os";
 import { measuredBackup } from "../lib/backup-run.js";
 import { BenchReport, MiB, parseBenchArgs, round } from "../lib/harness.js";
@@ -50,7 +51,7 @@ try {
     }
   }
 
-  const server = await startMockEwsServer({ ...serverOptions, mailboxes: MAILBOXES });
+  const server = await startMockProcess({ ...serverOptions, mailboxes: MAILBOXES });
   let main: Awaited<ReturnType<typeof measuredBackup>>;
   try {
     main = await measuredBackup({
@@ -75,7 +76,7 @@ try {
     `bound: ${R} requests x ${LATENCY_MS} ms / ${inFlight} in flight = ${boundSeconds.toFixed(2)} s -> ${boundItemsPerSec.toFixed(0)} items/s`,
   );
 
-  const baseServer = await startMockEwsServer({ ...serverOptions, mailboxes: BASELINE_MAILBOXES });
+  const baseServer = await startMockProcess({ ...serverOptions, mailboxes: BASELINE_MAILBOXES });
   let base: Awaited<ReturnType<typeof measuredBackup>>;
   try {
     base = await measuredBackup({
@@ -95,15 +96,10 @@ try {
   );
   // The same mailboxes with every item capped at 16 KiB: far less data per request, so the run
   // shows how much of the latency the scheduler hides when CPU is not what limits it.
-  const smallServer = await startMockEwsServer({
-    latencyMs: LATENCY_MS,
-    generator: createMailboxGenerator({
-      seed: SEED,
-      mailboxes: MAILBOXES,
-      itemsPerMailbox: ITEMS,
-      maxItemBytes: 16 * 1024,
-    }),
-  });
+  const smallServer = await startMockProcess(
+    { latencyMs: LATENCY_MS },
+    { seed: SEED, mailboxes: MAILBOXES, itemsPerMailbox: ITEMS, maxItemBytes: 16 * 1024 },
+  );
   let small: Awaited<ReturnType<typeof measuredBackup>>;
   try {
     small = await measuredBackup({
@@ -122,8 +118,15 @@ try {
     `supplementary, items capped at 16 KiB: ${small.items} items, ${(small.bytesRead / MiB).toFixed(1)} MiB in ${small.seconds.toFixed(2)} s = ${smallItemsPerSec.toFixed(0)} items/s; bound ${smallBound.toFixed(0)} items/s (${small.counters.totalRequests} requests) -> ratio ${(smallItemsPerSec / smallBound).toFixed(3)}; ${((small.cpuSeconds / small.items) * 1000).toFixed(2)} ms CPU per item`,
   );
   const cores = availableParallelism();
+  const describeCpu = (label: string, run: typeof main) =>
+    report.line(
+      `CPU, ${label}: this process ${run.cpuSeconds.toFixed(1)} s CPU in ${run.seconds.toFixed(1)} s wall (${(run.cpuSeconds / run.seconds).toFixed(2)} of ${cores} cores; main thread busy ${(run.eventLoopUtilization * 100).toFixed(0)}%), mock process ${(run.mockCpuSeconds ?? 0).toFixed(1)} s CPU; ${((run.cpuSeconds / run.items) * 1000).toFixed(2)} + ${(((run.mockCpuSeconds ?? 0) / run.items) * 1000).toFixed(2)} ms CPU per item (engine + client, mock)`,
+    );
+  describeCpu("scheduler", main);
+  describeCpu("baseline", base);
+  describeCpu("16 KiB items", small);
   report.line(
-    `CPU: main run ${main.cpuSeconds.toFixed(1)} s CPU in ${main.seconds.toFixed(1)} s wall (${(main.cpuSeconds / main.seconds).toFixed(2)} of ${cores} cores; mock, client, engine and seal workers share this process) = ${((main.cpuSeconds / main.items) * 1000).toFixed(2)} ms CPU per item; with ${cores} idle cores that alone caps the run at ${(main.items / (main.cpuSeconds / cores)).toFixed(0)} items/s`,
+    `with ${cores} otherwise idle cores, the CPU alone (both processes) caps the scheduler run at ${(main.items / ((main.cpuSeconds + (main.mockCpuSeconds ?? 0)) / cores)).toFixed(0)} items/s`,
   );
   report.line(
     `scheduler: ${itemsPerSec.toFixed(0)} items/s, ${(main.bytesRead / MiB / main.seconds).toFixed(1)} MiB/s`,
@@ -177,7 +180,9 @@ try {
       totalRequests: R,
       boundSeconds: round(boundSeconds),
       cpuSeconds: round(main.cpuSeconds),
-      cpuBoundItemsPerSec: round(main.items / (main.cpuSeconds / cores), 1),
+      mockCpuSeconds: round(main.mockCpuSeconds ?? 0),
+      eventLoopUtilization: round(main.eventLoopUtilization),
+      cpuBoundItemsPerSec: round(main.items / ((main.cpuSeconds + (main.mockCpuSeconds ?? 0)) / cores), 1),
       smallItems: {
         items: small.items,
         bytesRead: small.bytesRead,

@@ -1,0 +1,33 @@
+// Runs a mock EWS server in its own process for lib/mock-process.ts: options arrive as JSON in
+// argv (plus optional generator options, since a generator object cannot cross processes); the
+// parent asks for counters, resets them and stops the server over the IPC channel.
+import { createMailboxGenerator, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
+
+const { options, generator } = JSON.parse(process.argv[2]!) as {
+  options: MockEwsServerOptions;
+  generator?: Parameters<typeof createMailboxGenerator>[0];
+};
+const server = await startMockEwsServer({
+  ...options,
+  ...(generator ? { generator: createMailboxGenerator(generator) } : {}),
+});
+const cpuAtReset = { value: process.cpuUsage() };
+process.on("message", (message: { id: number; type: "counters" | "reset" | "stop" }) => {
+  if (message.type === "counters") {
+    const cpu = process.cpuUsage(cpuAtReset.value);
+    process.send!({ id: message.id, counters: server.counters(), cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+  } else if (message.type === "reset") {
+    server.resetCounters();
+    cpuAtReset.value = process.cpuUsage();
+    process.send!({ id: message.id });
+  } else {
+    void server.stop().then(() => {
+      process.send!({ id: message.id });
+      process.disconnect();
+    });
+  }
+});
+process.send!({
+  id: 0,
+  ready: { url: server.url, credentials: server.credentials, mailboxes: server.mailboxes },
+});
