@@ -104,6 +104,8 @@ describe("tamper detection", () => {
       expect(await repo.listSnapshots()).toEqual([]);
       const report = await repo.verify();
       expect(report.problems).toContainEqual(expect.objectContaining({ code: "REPO_CORRUPT", object: name }));
+      // prune cannot know what the damaged snapshot references: it must not delete anything
+      await expect(repo.prune()).rejects.toMatchObject({ code: "REPO_CORRUPT" });
       await repo.close();
       await destination.save(name, original);
     }
