@@ -21,6 +21,16 @@ export {
   type ThrottlingOptions,
 } from "./server/index.js";
 export { createMailboxGenerator } from "./generator/index.js";
+// The item codecs, for benchmarks and tests that need mock-shaped export streams or MIME
+// without a running server.
+export {
+  decodeExportStream,
+  encodeExportStream,
+  ExportStreamError,
+  itemToMime,
+  MimeParseError,
+  mimeToItem,
+} from "./codec/index.js";
 
 /**
  * A folder named for the mutation helpers: a distinguished folder name ("inbox"), a
