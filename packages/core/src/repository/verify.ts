@@ -74,6 +74,21 @@ export interface VerifyTarget {
   readonly keyId: string;
 }
 
+/** Runs fn over items, at most `limit` at a time (remote destinations: overlap the latency). */
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 8): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
 export function parseReadDataSubset(
   spec: VerifyOptions["readData"],
 ): ((packId: string) => boolean) | undefined {
@@ -132,20 +147,29 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
 
   // index files, fresh from the destination
   const index = new MasterIndex();
-  let indexFiles = 0;
+  const indexIds: string[] = [];
   for await (const info of destination.list(OBJECT_PREFIX.index)) {
     const id = idFromName(info.name);
-    if (id === undefined) {
+    if (id === undefined)
       add({ code: "REPO_CORRUPT", message: "unexpected object in index/", object: info.name });
-      continue;
-    }
-    indexFiles++;
-    try {
-      index.add(id, decodeIndexFile(id, await destination.load(indexObjectName(id)), sealer));
-    } catch (error) {
-      add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: info.name });
-    }
+    else indexIds.push(id);
   }
+  const indexFiles = indexIds.length;
+  const decoded = await mapLimited(indexIds, async (id) => {
+    try {
+      return decodeIndexFile(id, await destination.load(indexObjectName(id)), sealer);
+    } catch (error) {
+      add({
+        code: problemOf(error, "REPO_UNREADABLE"),
+        message: message(error),
+        object: indexObjectName(id),
+      });
+      return undefined;
+    }
+  });
+  decoded.forEach((content, i) => {
+    if (content !== undefined) index.add(indexIds[i]!, content);
+  });
 
   // packs: every indexed pack present, every indexed range inside it
   const packSizes = new Map<string, number>();
@@ -188,23 +212,23 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
     return openBlob(sealer, idKey, loc.type, id, sealed, loc.rawLength, { object });
   };
   const snapshots: Snapshot[] = [];
+  const snapshotIds: string[] = [];
   for await (const info of destination.list(OBJECT_PREFIX.snapshots)) {
     const id = idFromName(info.name);
-    if (id === undefined) {
+    if (id === undefined)
       add({ code: "REPO_CORRUPT", message: "unexpected object in snapshots/", object: info.name });
-      continue;
-    }
-    try {
-      snapshots.push(decodeSnapshot(id, await destination.load(info.name), sealer));
-    } catch (error) {
-      add({
-        code: problemOf(error, "REPO_UNREADABLE"),
-        message: message(error),
-        object: info.name,
-        snapshot: id,
-      });
-    }
+    else snapshotIds.push(id);
   }
+  const loadedSnapshots = await mapLimited(snapshotIds, async (id) => {
+    const object = `snapshots/${id}`;
+    try {
+      return decodeSnapshot(id, await destination.load(object), sealer);
+    } catch (error) {
+      add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object, snapshot: id });
+      return undefined;
+    }
+  });
+  for (const s of loadedSnapshots) if (s !== undefined) snapshots.push(s);
   const seenData = new Set<string>();
   const treeSnapshot = new Map<string, string>();
   for (const snapshot of snapshots)
