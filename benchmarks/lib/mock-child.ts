@@ -1,6 +1,6 @@
 // Runs a mock EWS server in its own process for lib/mock-process.ts: options arrive as JSON in
 // argv (plus optional generator options, since a generator object cannot cross processes); the
-// parent asks for counters, resets them and stops the server over the IPC channel.
+// parent asks for counters, resets them, edits items and stops the server over the IPC channel.
 import { createMailboxGenerator, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
 
 const { options, generator } = JSON.parse(process.argv[2]!) as {
@@ -12,21 +12,37 @@ const server = await startMockEwsServer({
   ...(generator ? { generator: createMailboxGenerator(generator) } : {}),
 });
 const cpuAtReset = { value: process.cpuUsage() };
-process.on("message", (message: { id: number; type: "counters" | "reset" | "stop" }) => {
-  if (message.type === "counters") {
-    const cpu = process.cpuUsage(cpuAtReset.value);
-    process.send!({ id: message.id, counters: server.counters(), cpuSeconds: (cpu.user + cpu.system) / 1e6 });
-  } else if (message.type === "reset") {
-    server.resetCounters();
-    cpuAtReset.value = process.cpuUsage();
-    process.send!({ id: message.id });
-  } else {
-    void server.stop().then(() => {
+process.on(
+  "message",
+  (message: { id: number; type: "counters" | "reset" | "stop" | "edit"; itemIds?: string[] }) => {
+    if (message.type === "edit") {
+      // A user edit: new subject and a category (a new change key, a slightly different stream).
+      for (const itemId of message.itemIds ?? [])
+        server.modifyItem(itemId, (data) => ({
+          ...data,
+          subject: `${data.subject} (edited)`,
+          categories: ["Blue"],
+        }));
       process.send!({ id: message.id });
-      process.disconnect();
-    });
-  }
-});
+    } else if (message.type === "counters") {
+      const cpu = process.cpuUsage(cpuAtReset.value);
+      process.send!({
+        id: message.id,
+        counters: server.counters(),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      });
+    } else if (message.type === "reset") {
+      server.resetCounters();
+      cpuAtReset.value = process.cpuUsage();
+      process.send!({ id: message.id });
+    } else {
+      void server.stop().then(() => {
+        process.send!({ id: message.id });
+        process.disconnect();
+      });
+    }
+  },
+);
 process.send!({
   id: 0,
   ready: { url: server.url, credentials: server.credentials, mailboxes: server.mailboxes },

@@ -12,6 +12,8 @@ export interface BenchMockServer {
   /** Counters since the last reset, and the mock process's CPU seconds over the same span. */
   counters(): Promise<MockEwsCounters & { readonly cpuSeconds?: number }>;
   resetCounters(): Promise<void>;
+  /** Edits items as a user would: a new subject and a category (SyncFolderItems reports updates). */
+  editItems(itemIds: readonly string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,11 +39,11 @@ export async function startMockProcess(
     pending.get(message.id)?.(message);
     pending.delete(message.id);
   });
-  const ask = (type: string) =>
+  const ask = (type: string, extra: Record<string, unknown> = {}) =>
     new Promise<Record<string, unknown>>((resolve) => {
       const id = next++;
       pending.set(id, resolve);
-      child.send({ id, type });
+      child.send({ id, type, ...extra });
     });
   const info = (await ready).ready as Pick<BenchMockServer, "url" | "credentials" | "mailboxes">;
   return {
@@ -52,6 +54,9 @@ export async function startMockProcess(
     },
     async resetCounters() {
       await ask("reset");
+    },
+    async editItems(itemIds) {
+      await ask("edit", { itemIds });
     },
     async stop() {
       const exited = new Promise((resolve) => child.once("exit", resolve));
