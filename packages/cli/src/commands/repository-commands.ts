@@ -69,6 +69,10 @@ export function registerRepositoryCommands(program: Command, run: CommandRunner)
     .option("--all", "remove every lock not held by this process, not only stale ones")
     .action((options) => run(options, (out) => unlockCommand(options, out)));
 
+  addRepoOptions(program.command("repair-index").description("rebuild the repository index from the packs"))
+    .option("--wait <seconds>", "wait this long for running backups to finish", "0")
+    .action((options) => run(options, (out) => repairIndexCommand(options, out)));
+
   addRepoOptions(program.command("stats").description("repository statistics")).action((options) =>
     run(options, (out) => statsCommand(options, out)),
   );
@@ -399,6 +403,25 @@ async function unlockCommand(options: RepoOptions & { all?: boolean }, out: Outp
       removed.length === 0 ? "no locks removed" : `removed ${removed.join(", ")}`,
     );
     return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function repairIndexCommand(options: RepoOptions & { wait: string }, out: Output): Promise<number> {
+  const opened = await openRepositoryFromOptions(options);
+  try {
+    const report = await opened.repository.repairIndex({ waitMs: Number(options.wait) * 1000 });
+    out.event(
+      "repaired",
+      { ...report },
+      () =>
+        `index rebuilt from ${report.packs} packs (${report.blobs} blobs), ${report.indexFilesReplaced} index file(s) replaced` +
+        (report.unreadablePacks.length > 0
+          ? `; ${report.unreadablePacks.length} unreadable pack(s): run verify`
+          : ""),
+    );
+    return report.unreadablePacks.length > 0 ? ExitCode.damaged : ExitCode.ok;
   } finally {
     await opened.close();
   }

@@ -29,7 +29,34 @@ export type { RepairIndexOptions, RepairIndexReport } from "./repair.js";
 export type { VerifyOptions, VerifyProblem, VerifyProblemCode, VerifyReport } from "./verify.js";
 export { collectTreeRefs, type TreeRefs } from "./tree-refs.js";
 export { canonicalJson, DEFAULT_PACK_SIZE, FORMAT_VERSION, type BlobType } from "./format.js";
-export * from "./chunker/index.js";
-export * from "./compress/index.js";
-export * from "./crypto/index.js";
-export * from "./keys/index.js";
+// The primitives' public surface, by name: test-only helpers (fixed-nonce sealing, gear tables,
+// raw key-file builders) stay internal.
+export { type Chunker, type ChunkerParams, createChunker, DEFAULT_CHUNKER_PARAMS } from "./chunker/index.js";
+export { compressBlob, DEFAULT_MAX_DECOMPRESSED, decompressBlob } from "./compress/index.js";
+export {
+  type AeadCipher,
+  createAeadCipher,
+  deriveRepositoryKeys,
+  KEY_BYTES,
+  keyedBlobId,
+  type RepositoryKeys,
+  randomKey,
+} from "./crypto/index.js";
+export {
+  addEscrow,
+  addPassword,
+  changePassword,
+  createRecoveryCode,
+  DEFAULT_KDF_PARAMS,
+  generateEscrowKeyPair,
+  initKeys,
+  type KdfParams,
+  type KeySlotInfo,
+  type KeySlotKind,
+  listKeys,
+  recoverWithCode,
+  recoverWithEscrow,
+  removeKey,
+  type UnlockedKey,
+  unlockWithPassword,
+} from "./keys/index.js";
