@@ -9,8 +9,8 @@
 // most maxConcurrency be in flight for L ms each. So no client finishes sooner than
 // max((R - burst) / recharge, R x L / maxConcurrency) seconds; items / that is the bound.
 import { join } from "node:path";
-import { createMailboxGenerator, startMockEwsServer } from "@ewsvault/mock-ews";
 import { measuredBackup } from "../lib/backup-run.js";
+import { startMockProcess } from "../lib/mock-process.js";
 import { BenchReport, parseBenchArgs, round } from "../lib/harness.js";
 import { describeCounts, scratchDirectory } from "../lib/setup.js";
 
@@ -24,17 +24,12 @@ const ITEMS = args.quick ? 40 : 250;
 const work = await scratchDirectory("throttled");
 try {
   // Items capped at 16 KiB: the request budget, not this 2-core machine's CPU, must be what
-  // limits the run, or the ratio would measure the CPU instead of the client's pacing.
-  const server = await startMockEwsServer({
-    generator: createMailboxGenerator({
-      seed: 777,
-      mailboxes: MAILBOXES,
-      itemsPerMailbox: ITEMS,
-      maxItemBytes: 16 * 1024,
-    }),
-    latencyMs: LATENCY_MS,
-    throttling: THROTTLING,
-  });
+  // limits the run, or the ratio would measure the CPU instead of the client's pacing. The mock
+  // runs in its own process for the same reason.
+  const server = await startMockProcess(
+    { latencyMs: LATENCY_MS, throttling: THROTTLING },
+    { seed: 777, mailboxes: MAILBOXES, itemsPerMailbox: ITEMS, maxItemBytes: 16 * 1024 },
+  );
   report.line(
     `mock: ${MAILBOXES} mailboxes x ${ITEMS} items (<= 16 KiB each), ${LATENCY_MS} ms per request; throttling maxConcurrency ${THROTTLING.maxConcurrency}, burst ${THROTTLING.burst}, recharge ${THROTTLING.rechargePerSecond}/s; engine 4 mailboxes x 4 requests (client ceiling 16)`,
   );
