@@ -5,7 +5,11 @@ import { ewsError } from "./errors.js";
 export interface RetryOptions {
   /** Attempts that may fail (5xx, resets, timeouts, malformed bodies), including the first; default 6. */
   readonly maxAttempts?: number;
-  /** Throttled answers (ErrorServerBusy, 503, 429) tolerated per request before EWS_THROTTLED; default 20. */
+  /**
+   * Throttled answers (ErrorServerBusy, 503, 429) tolerated per request before EWS_THROTTLED;
+   * default 100. Generous on purpose: a backup should wait out a throttling budget that
+   * recharges over minutes, not fail the mailbox.
+   */
   readonly maxThrottledAttempts?: number;
   /** Base of the exponential backoff; default 500 ms. */
   readonly baseDelayMs?: number;
@@ -26,7 +30,7 @@ export interface ResolvedRetryOptions {
 export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
   const resolved = {
     maxAttempts: options?.maxAttempts ?? 6,
-    maxThrottledAttempts: options?.maxThrottledAttempts ?? 20,
+    maxThrottledAttempts: options?.maxThrottledAttempts ?? 100,
     baseDelayMs: options?.baseDelayMs ?? 500,
     maxDelayMs: options?.maxDelayMs ?? 30_000,
     maxServerDelayMs: options?.maxServerDelayMs ?? 300_000,
@@ -44,7 +48,8 @@ export function resolveRetryOptions(options: RetryOptions | undefined): Resolved
 
 /**
  * Delay before attempt `attempt + 1` (attempt counts from 1). A server hint is honoured as a
- * floor (plus up to 10 % jitter so a crowd of clients does not return in lockstep); without one
+ * floor plus up to 50 % jitter: requests paused by the same hint must not all return in the same
+ * instant and trip the server's concurrency limit again; without one
  * it is full jitter over min(cap, base * 2^(attempt-1)).
  */
 export function retryDelay(
@@ -55,7 +60,7 @@ export function retryDelay(
 ): number {
   if (serverHintMs !== undefined) {
     const hint = Math.min(serverHintMs, options.maxServerDelayMs);
-    return Math.round(hint + random() * hint * 0.1);
+    return Math.round(hint + random() * hint * 0.5);
   }
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(random() * ceiling);

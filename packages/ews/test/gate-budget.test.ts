@@ -150,7 +150,7 @@ describe("retry delays", () => {
     expect(retryDelay(options, 30, undefined, () => 0.999)).toBeLessThanOrEqual(1000);
     expect(retryDelay(options, 3, undefined, () => 0)).toBe(0);
     expect(retryDelay(options, 1, 5000, () => 0)).toBe(5000);
-    expect(retryDelay(options, 1, 5000, () => 1)).toBe(5500);
+    expect(retryDelay(options, 1, 5000, () => 1)).toBe(7500);
     expect(retryDelay(resolveRetryOptions({ maxServerDelayMs: 2000 }), 1, 10_000_000, () => 0)).toBe(2000);
     expect(() => resolveRetryOptions({ maxAttempts: 0 })).toThrow(TypeError);
   });
