@@ -164,10 +164,8 @@ export interface ExtractedPayloads {
   readonly payloads: Uint8Array[];
 }
 
-const BASE64_BYTES = new Uint8Array(256);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n\t ") {
-  BASE64_BYTES[c.charCodeAt(0)] = 1;
-}
+/** Base64 as servers send it: the alphabet, padding, and line-folding white space. */
+const BASE64_TEXT = /^[A-Za-z0-9+/=\r\n\t ]*$/;
 
 /**
  * Cuts every `<prefix:Element ...>base64</prefix:Element>` (local name `elementName`) out of
@@ -206,13 +204,13 @@ export function extractBase64Elements(body: Buffer, elementName: string): Extrac
     const closeTag = Buffer.from(`</${tagName}>`, "latin1");
     const closeStart = body.indexOf(closeTag, openEnd + 1);
     if (closeStart < 0) throw ewsError("EWS_MALFORMED_RESPONSE", `response ends inside <${tagName}>`);
-    for (let i = openEnd + 1; i < closeStart; i++) {
-      if (BASE64_BYTES[body[i] as number] !== 1) {
-        throw ewsError("EWS_MALFORMED_RESPONSE", `<${tagName}> does not hold base64`);
-      }
+    // The temporary string is per payload and dropped immediately. Validating it with one native
+    // regular expression is several times faster than a byte loop over megabytes of base64.
+    const text = body.toString("latin1", openEnd + 1, closeStart);
+    if (!BASE64_TEXT.test(text)) {
+      throw ewsError("EWS_MALFORMED_RESPONSE", `<${tagName}> does not hold base64`);
     }
-    // The temporary string is per payload and dropped immediately.
-    payloads.push(Buffer.from(body.toString("latin1", openEnd + 1, closeStart), "base64"));
+    payloads.push(Buffer.from(text, "base64"));
     pieces.push(body.subarray(cursor, start));
     pieces.push(Buffer.from(`<${tagName} payload="${payloads.length - 1}"/>`, "latin1"));
     cursor = closeStart + closeTag.length;
