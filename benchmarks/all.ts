@@ -2,9 +2,9 @@
 // then BENCHMARKS.md regenerated from the result files. Also runs benchmarks/pipeline (owned by
 // the repository work) and stores its JSON line as results/pipeline.json + .svg.
 //
-//   tsx --conditions=source benchmarks/all.ts [--quick] [--only a,b] [--skip a,b]
+//   tsx --conditions=source benchmarks/all.ts [--quick] [--only a,b] [--skip a,b] [--report-only]
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAverage, parseBenchArgs } from "./lib/harness.js";
@@ -25,7 +25,11 @@ export const SCENARIOS = [
 const args = parseBenchArgs();
 const only = args.option("--only")?.split(",");
 const skip = args.option("--skip")?.split(",") ?? [];
-const chosen = SCENARIOS.filter((s) => (only ? only.includes(s) : true) && !skip.includes(s));
+// --report-only rewrites BENCHMARKS.md from the existing result files (after editing the notes).
+const reportOnly = process.argv.includes("--report-only");
+const chosen = reportOnly
+  ? []
+  : SCENARIOS.filter((s) => (only ? only.includes(s) : true) && !skip.includes(s));
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 function runScenario(name: string): Promise<{ code: number | null; lastLine: string }> {
@@ -124,12 +128,34 @@ for (const name of chosen) {
     );
   }
 }
+// The run's own facts, kept beside the results so --report-only can restate them.
+const runFile = join(args.outDir, "run.json");
+const run = reportOnly
+  ? (JSON.parse(readFileSync(runFile, "utf8")) as {
+      command: string;
+      started: string;
+      ended: string;
+      loadStart: string;
+      loadEnd: string;
+    })
+  : {
+      command: `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
+      started: started.toISOString(),
+      ended: new Date().toISOString(),
+      loadStart,
+      loadEnd: loadAverage(),
+    };
+if (!reportOnly) {
+  mkdirSync(args.outDir, { recursive: true });
+  writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
+}
 const markdown = writeBenchmarksMarkdown({
   resultsDir: args.outDir,
-  command: `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
-  started,
-  loadStart,
-  loadEnd: loadAverage(),
+  command: run.command,
+  started: new Date(run.started),
+  ended: new Date(run.ended),
+  loadStart: run.loadStart,
+  loadEnd: run.loadEnd,
   scenarios: SCENARIOS,
   ...(args.quick ? { target: join(args.outDir, "BENCHMARKS.md") } : {}),
 });

@@ -32,6 +32,7 @@ export function writeBenchmarksMarkdown(options: {
   resultsDir: string;
   command: string;
   started: Date;
+  ended: Date;
   loadStart: string;
   loadEnd: string;
   scenarios: readonly string[];
@@ -47,13 +48,11 @@ export function writeBenchmarksMarkdown(options: {
     "`pnpm bench:<scenario>` (add `--quick` for a smoke run) and prints one JSON line last.",
     "",
     `- command: \`${options.command}\``,
-    `- run: ${options.started.toISOString()} .. ${new Date().toISOString()}`,
+    `- run: ${options.started.toISOString()} .. ${options.ended.toISOString()}`,
     `- machine: ${machine.cpus} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB memory, Node ${machine.node}`,
     `- load average (1/5/15 min) at start: ${options.loadStart}; at end: ${options.loadEnd}`,
     "",
   ];
-  const findings = note("findings");
-  if (findings) out.push(findings, "");
   out.push(
     "## Summary",
     "",
@@ -73,6 +72,8 @@ export function writeBenchmarksMarkdown(options: {
     if (result.checks.length === 0) out.push(`| ${name} | (figures only) | | | |`);
   }
   out.push("");
+  const findings = note("findings");
+  if (findings) out.push(findings, "");
   for (const result of results) {
     const name = result.scenario;
     out.push(`## ${name}`, "");
