@@ -2,6 +2,7 @@
 // as many requests in flight as the engine asks for, the mock's request counters for the run.
 import { join } from "node:path";
 import { type BackupOptions, type BackupReport, backup, type MailboxSource } from "@ewsvault/core";
+import type { ConcurrencyGateSnapshot, EwsClientStats } from "@ewsvault/ews";
 import type { MockEwsCounters } from "@ewsvault/mock-ews";
 import { benchPassword, createBenchRepository, mockClient, openBenchRepository, treeBytes } from "./setup.js";
 
@@ -18,6 +19,8 @@ export interface MeasuredBackup {
   readonly eventLoopUtilization: number;
   /** CPU seconds of the mock's own process, when it runs in one. */
   readonly mockCpuSeconds?: number;
+  /** The client's view: its request stats and its adaptive concurrency gate at the end. */
+  readonly client: { readonly stats: EwsClientStats; readonly gate: ConcurrencyGateSnapshot };
 }
 
 /** What a run needs of a mock server, in-process (MockEwsServer) or in a child (BenchMockServer). */
@@ -101,6 +104,7 @@ export async function measuredBackup(options: BackupRunOptions): Promise<Measure
       repositoryBytes: await treeBytes(repoDir),
       cpuSeconds,
       eventLoopUtilization,
+      client: { stats: client.stats(), gate: client.gate.snapshot() },
       ...(counters.cpuSeconds === undefined ? {} : { mockCpuSeconds: counters.cpuSeconds }),
     };
   } finally {

@@ -60,6 +60,10 @@ try {
   report.line(
     `bound: ${served} served requests: budget ${budgetSeconds.toFixed(2)} s, concurrency ${concurrencySeconds.toFixed(2)} s -> ${boundItemsPerSec.toFixed(1)} items/s; measured ${itemsPerSec.toFixed(1)} items/s`,
   );
+  const { stats, gate } = run.client;
+  report.line(
+    `client: ${stats.requests} requests, ${stats.attempts} attempts, ${stats.retries} retries, ${stats.throttled} throttled answers; gate ${gate.cuts} cuts over ${gate.throttleEvents} throttle events, limit at the end ${gate.limit.toFixed(1)} of ${gate.max}`,
+  );
   report.check("boundRatio (items/s / budget bound)", boundRatio, ">=", 0.85);
   report.check("throttled share of requests", throttledShare * 100, "<", 2, "%");
   report.finish(
@@ -106,6 +110,7 @@ try {
       seconds: round(run.seconds),
       requests: counters.requests,
       servedRequests: served,
+      client: run.client,
       boundSeconds: round(boundSeconds),
     },
   );
