@@ -25,7 +25,16 @@ export async function startMockProcess(
     fileURLToPath(new URL("./mock-child.ts", import.meta.url)),
     [JSON.stringify({ options, generator })],
     {
-      execArgv: ["--import", "tsx", "--conditions=source"],
+      // BENCH_MOCK_CPU_PROF_DIR=dir profiles the mock's process (node --cpu-prof) for
+      // report/profile-summary.ts.
+      execArgv: [
+        "--import",
+        "tsx",
+        "--conditions=source",
+        ...(process.env.BENCH_MOCK_CPU_PROF_DIR
+          ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_MOCK_CPU_PROF_DIR}`]
+          : []),
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },
   );
