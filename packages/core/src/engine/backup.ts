@@ -52,6 +52,8 @@ const ROOT_FOLDERS: Record<HierarchyRootName, DistinguishedFolderName> = {
 };
 
 const MiB = 1024 * 1024;
+/** Peak memory of one exported item relative to its size (see #exportBatch). */
+const EXPORT_MEMORY_FACTOR = 3;
 
 /** Backs up every mailbox of options.mailboxes; never throws for one mailbox's failure. */
 export async function backup(options: BackupOptions): Promise<BackupReport> {
@@ -577,7 +579,9 @@ class MailboxBackup {
 
   async #exportBatch(batch: readonly ExportCandidate[], isRetry: boolean): Promise<void> {
     this.#signal?.throwIfAborted();
-    const estimate = batch.reduce((sum, c) => sum + (c.summary.size ?? 64 * 1024), 0);
+    // An item in flight costs more than its size: the SOAP response holds it as base64 (4/3),
+    // decoding passes through a string of that base64 (4/3 again) before the bytes exist (1).
+    const estimate = EXPORT_MEMORY_FACTOR * batch.reduce((sum, c) => sum + (c.summary.size ?? 64 * 1024), 0);
     const release = await this.#budget.acquire(estimate, this.#signal);
     try {
       const byId = new Map(batch.map((c) => [c.summary.itemId, c]));
