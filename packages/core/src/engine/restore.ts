@@ -17,6 +17,9 @@ import {
 } from "./snapshot-tree.js";
 import type { ItemSearch, RestoredItem, RestoreOptions, RestoreReport } from "./types.js";
 
+/** Largest UploadItems request the restore builds (item data before base64). */
+const UPLOAD_BATCH_BYTES = 8 * 1024 * 1024;
+
 const ROOT_LABELS = {
   archive: "Archive",
   recoverable: "Recoverable Items",
@@ -237,6 +240,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   };
 
   const limit = pLimit(options.concurrency ?? 4);
+  const uploadBatchItems = options.uploadBatchItems ?? 16;
   const conflict = options.conflict ?? "skip";
   const results: RestoredItem[] = [];
   let done = 0;
@@ -271,37 +275,77 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
           if (present.searchKey !== undefined) existing.set(present.searchKey, present.itemId);
         }
       }
+      // Items already present are settled at once; the rest go up in batches (one UploadItems
+      // request per batch, by count and bytes), which is what makes a restore fast.
+      const toUpload: Array<{ item: SnapshotItem; already?: string }> = [];
+      for (const item of items) {
+        const already = item.searchKey === undefined ? undefined : existing.get(item.searchKey);
+        if (already !== undefined && conflict === "skip") {
+          record({
+            sourceItemId: item.itemId,
+            folderPath,
+            ...subjectOf(item),
+            status: "skipped-existing",
+            targetItemId: already,
+          });
+        } else {
+          toUpload.push({ item, ...(already === undefined ? {} : { already }) });
+        }
+      }
+      const batches: Array<typeof toUpload> = [];
+      let bytes = 0;
+      for (const entry of toUpload) {
+        const current = batches.at(-1);
+        if (
+          current === undefined ||
+          current.length >= uploadBatchItems ||
+          bytes + entry.item.dataSize > UPLOAD_BATCH_BYTES
+        ) {
+          batches.push([entry]);
+          bytes = entry.item.dataSize;
+        } else {
+          current.push(entry);
+          bytes += entry.item.dataSize;
+        }
+      }
+      const fail = (item: SnapshotItem, error: { code: string; message: string }) =>
+        record({ sourceItemId: item.itemId, folderPath, ...subjectOf(item), status: "failed", error });
       await Promise.all(
-        items.map((item) =>
+        batches.map((batch) =>
           limit(async () => {
-            const already = item.searchKey === undefined ? undefined : existing.get(item.searchKey);
-            if (already !== undefined && conflict === "skip") {
-              record({
-                sourceItemId: item.itemId,
-                folderPath,
-                ...subjectOf(item),
-                status: "skipped-existing",
-                targetItemId: already,
-              });
+            const requests: UploadRequest[] = [];
+            const sent: typeof batch = [];
+            for (const { item, already } of batch) {
+              try {
+                const data = await repository.loadData(item.content);
+                const request: UploadRequest =
+                  already !== undefined && conflict === "overwrite"
+                    ? { parentFolderId: folderId, data, mode: "Update", itemId: already }
+                    : { parentFolderId: folderId, data, mode: "CreateNew" };
+                requests.push({ ...request, ...(item.isAssociated ? { isAssociated: true } : {}) });
+                sent.push({ item, ...(already === undefined ? {} : { already }) });
+              } catch (error) {
+                if (options.signal?.aborted) throw error;
+                fail(item, describeError(error));
+              }
+            }
+            if (requests.length === 0) return;
+            let results: Awaited<ReturnType<MailboxTarget["uploadItems"]>>;
+            try {
+              results = await target.uploadItems(toMailbox, requests, options.signal);
+            } catch (error) {
+              if (options.signal?.aborted) throw error;
+              for (const { item } of sent) fail(item, describeError(error));
               return;
             }
-            try {
-              const data = await repository.loadData(item.content);
-              const request: UploadRequest =
-                already !== undefined && conflict === "overwrite"
-                  ? { parentFolderId: folderId, data, mode: "Update", itemId: already }
-                  : { parentFolderId: folderId, data, mode: "CreateNew" };
-              const [result] = await target.uploadItems(
-                toMailbox,
-                [{ ...request, ...(item.isAssociated ? { isAssociated: true } : {}) }],
-                options.signal,
-              );
+            sent.forEach(({ item }, index) => {
+              const result = results[index];
               if (result?.ok) {
                 record({
                   sourceItemId: item.itemId,
                   folderPath,
                   ...subjectOf(item),
-                  status: request.mode === "Update" ? "overwritten" : "restored",
+                  status: requests[index]!.mode === "Update" ? "overwritten" : "restored",
                   targetItemId: result.itemId,
                 });
               } else {
@@ -309,24 +353,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
                   result?.ok === false
                     ? result.error
                     : { code: "EWS_MALFORMED_RESPONSE", message: "no result" };
-                record({
-                  sourceItemId: item.itemId,
-                  folderPath,
-                  ...subjectOf(item),
-                  status: "failed",
-                  error: { code: error.code, message: error.message },
-                });
+                fail(item, { code: error.code, message: error.message });
               }
-            } catch (error) {
-              if (options.signal?.aborted) throw error;
-              record({
-                sourceItemId: item.itemId,
-                folderPath,
-                ...subjectOf(item),
-                status: "failed",
-                error: describeError(error),
-              });
-            }
+            });
           }),
         ),
       );

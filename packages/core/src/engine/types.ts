@@ -144,6 +144,8 @@ export interface RestoreOptions {
   readonly conflict?: ConflictPolicy;
   /** UploadItems requests in flight; default 4. */
   readonly concurrency?: number;
+  /** Items per UploadItems request (also capped at 8 MiB of item data); default 16. */
+  readonly uploadBatchItems?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RestoreEvent) => void;
 }
