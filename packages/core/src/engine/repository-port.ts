@@ -2,6 +2,8 @@
 // be read (and tested) without the repository's internals, and documents exactly what a backup
 // and a restore need from storage.
 
+import type { Snapshot, SnapshotManifest } from "../repository/snapshots.js";
+
 export interface SavedData {
   /** Blob ids whose concatenation is the saved bytes. */
   readonly blobIds: readonly string[];
@@ -20,22 +22,9 @@ export interface EngineWriter {
   close(): Promise<void>;
 }
 
-export interface EngineSnapshotManifest {
-  readonly mailbox: string;
-  readonly time: Date;
-  readonly tree: string;
-  readonly hostname?: string;
-  readonly tags?: readonly string[];
-  readonly parent?: string;
-  readonly counts?: Readonly<Record<string, number>>;
-  readonly sizes?: Readonly<Record<string, number>>;
-}
-
-export interface EngineSnapshot extends EngineSnapshotManifest {
-  readonly id: string;
-  readonly hostname: string;
-  readonly tags: readonly string[];
-}
+/** The repository's own manifest and snapshot types: the engine writes exactly those. */
+export type EngineSnapshotManifest = SnapshotManifest;
+export type EngineSnapshot = Snapshot;
 
 export interface EngineLock {
   release(): Promise<void>;
