@@ -59,7 +59,7 @@ const EXPORT_MEMORY_FACTOR = 3;
 export async function backup(options: BackupOptions): Promise<BackupReport> {
   const started = Date.now();
   const mailboxLimit = pLimit(options.mailboxConcurrency ?? 4);
-  const budget = new ByteBudget(options.inFlightBytes ?? 256 * MiB);
+  const budget = new ByteBudget(options.inFlightBytes ?? 192 * MiB);
   const reports = await Promise.all(
     options.mailboxes.map((mailbox) => mailboxLimit(() => new MailboxBackup(options, mailbox, budget).run())),
   );

@@ -31,7 +31,7 @@ export interface BackupOptions {
   readonly itemConcurrency?: number;
   /** Items per ExportItems request; default 16 (the source splits further by bytes). */
   readonly exportBatchItems?: number;
-  /** Item data in flight across the whole run; default 256 MiB. */
+  /** Memory for item data in flight across the whole run (an item counts 3x its size); default 192 MiB. */
   readonly inFlightBytes?: number;
   /** Make data durable and commit the index at least this often; default 30 s / 64 MiB. */
   readonly checkpointSeconds?: number;
