@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { EwsVaultError } from "../errors.js";
 import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../index/index.js";
-import type { DistinguishedFolderName } from "../mailbox/types.js";
+import type { DistinguishedFolderName, ItemSummary } from "../mailbox/types.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 export const SNAPSHOT_TREE_VERSION = 1;
 /** Average items per page of a folder's item list. */
@@ -18,21 +18,11 @@ const PAGE_DIVISOR = 64;
 /** Hard cap so a run of unlucky ids cannot make one huge page. */
 const MAX_PAGE_ITEMS = 1024;
 
-/** One item as recorded in a snapshot's item list. */
-export interface SnapshotItem {
-  readonly itemId: string;
-  readonly changeKey: string;
-  readonly itemClass?: string;
-  readonly subject?: string;
-  readonly from?: string;
-  readonly to?: readonly string[];
-  readonly receivedAt?: string;
-  readonly size?: number;
-  readonly hasAttachments?: boolean;
-  readonly isRead?: boolean;
-  readonly isAssociated?: boolean;
-  readonly internetMessageId?: string;
-  readonly searchKey?: string;
+/**
+ * One item as recorded in a snapshot's item list: the server's summary (minus the parent, which
+ * the folder tree gives) plus where its data lives.
+ */
+export interface SnapshotItem extends Omit<ItemSummary, "parentFolderId"> {
   /** Data blob ids whose concatenation is the item's export stream. */
   readonly content: readonly string[];
   readonly dataSize: number;
