@@ -184,7 +184,8 @@ export function parseItemShape(node: XmlNode | undefined): ItemShape {
 }
 
 export function parseFolderShape(node: XmlNode | undefined): FolderShape {
-  return { base: baseShape(text(node ?? {}, "BaseShape")), additional: additional(node).uris };
+  const extra = additional(node);
+  return { base: baseShape(text(node ?? {}, "BaseShape")), additional: extra.uris, extended: extra.extended };
 }
 
 export function parseIntAttr(node: XmlNode | undefined, name: string, fallback: number): number {

@@ -544,6 +544,35 @@ export function renderItem(c: RenderContext, shape: ItemShape): string {
 export interface FolderShape {
   readonly base: "IdOnly" | "Default" | "AllProperties";
   readonly additional: ReadonlySet<string>;
+  /** ExtendedFieldURI requests; only the folder properties the store keeps are answered. */
+  readonly extended?: readonly ExtendedFieldRequest[];
+}
+
+/** PidTagLocalCommitTimeMax and PidTagDeletedCountTotal: how a client sees that a folder's contents changed. */
+const LOCAL_COMMIT_TIME_MAX = 0x670a;
+const DELETED_COUNT_TOTAL = 0x670b;
+
+function propertyTagNumber(tag: string): number {
+  const trimmed = tag.trim().toLowerCase();
+  return trimmed.startsWith("0x") ? Number.parseInt(trimmed.slice(2), 16) : Number.parseInt(trimmed, 10);
+}
+
+/** Requested folder extended properties the folder has, as ExtendedProperty elements; unset ones are left out, as Exchange does. */
+function folderExtendedProperties(folder: FolderRecord, requests: readonly ExtendedFieldRequest[]): string {
+  let out = "";
+  for (const request of requests) {
+    const tag = propertyTagNumber(request.propertyTag);
+    let value: string;
+    if (tag === LOCAL_COMMIT_TIME_MAX && request.propertyType === "SystemTime") {
+      value = new Date(folder.commitTimeMax).toISOString();
+    } else if (tag === DELETED_COUNT_TOTAL && request.propertyType === "Integer") {
+      value = String(folder.deletedCountTotal);
+    } else {
+      continue;
+    }
+    out += `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="${esc(request.propertyTag)}" PropertyType="${esc(request.propertyType)}"/>${el("t:Value", value)}</t:ExtendedProperty>`;
+  }
+  return out;
 }
 
 export function folderElementName(folderClass: string | undefined): string {
@@ -573,6 +602,7 @@ export function renderFolder(store: Store, folder: FolderRecord, shape: FolderSh
   if (want("folder:totalcount", true)) out += el("t:TotalCount", store.itemCount(folder));
   if (want("folder:childfoldercount", true))
     out += el("t:ChildFolderCount", folder.children.filter((c) => !c.deleted).length);
+  if (shape.extended !== undefined) out += folderExtendedProperties(folder, shape.extended);
   if (want("folder:effectiverights", false)) {
     out +=
       "<t:EffectiveRights><t:CreateAssociated>true</t:CreateAssociated><t:CreateContents>true</t:CreateContents><t:CreateHierarchy>true</t:CreateHierarchy><t:Delete>true</t:Delete><t:Modify>true</t:Modify><t:Read>true</t:Read></t:EffectiveRights>";

@@ -58,6 +58,15 @@ export interface FolderRecord {
   deleted: boolean;
   /** Unread normal items, computed on first use and then maintained (undefined: not computed yet). */
   unread: number | undefined;
+  /**
+   * PidTagLocalCommitTimeMax (0x670A) in ms since the epoch: the last item change in this folder
+   * (create, modify, move in or out, delete), strictly increasing so that a change is never
+   * hidden behind an equal timestamp. A change of the read flag alone does not move it (Exchange
+   * is not guaranteed to either); UnreadCount reflects those.
+   */
+  commitTimeMax: number;
+  /** PidTagDeletedCountTotal (0x670B): items ever removed from this folder (deleted or moved out). */
+  deletedCountTotal: number;
 }
 
 export interface MailboxState {
@@ -145,6 +154,8 @@ const ARCHIVE_SKELETON: readonly SkeletonFolder[] = [
 export const PUBLIC_MAILBOX_INDEX = -1;
 
 const CACHE_ITEMS = 16;
+/** Commit time of folders and generated items that no API call changed yet. */
+const GENERATED_COMMIT_TIME = Date.parse("2024-01-01T00:00:00Z");
 const CACHE_MAX_BODY_CHARS = 128 * 1024;
 
 export interface MailboxStore {
@@ -260,6 +271,8 @@ export class Store implements MailboxStore {
       tombstones: [],
       deleted: false,
       unread: undefined,
+      commitTimeMax: GENERATED_COMMIT_TIME,
+      deletedCountTotal: 0,
     };
     mailbox.folders.set(folder.serial, folder);
     parent?.children.push(folder);
@@ -459,6 +472,7 @@ export class Store implements MailboxStore {
     folder.items.set(record.serial, record);
     mailbox.items.set(record.serial, record);
     if (folder.unread !== undefined && !record.isAssociated && !this.itemData(record).isRead) folder.unread++;
+    this.#committed(folder);
     return record;
   }
 
@@ -483,7 +497,10 @@ export class Store implements MailboxStore {
     record.data = data;
     record.lastSeq = seq;
     if (readOnly) record.lastReadSeq = seq;
-    else record.lastContentSeq = seq;
+    else {
+      record.lastContentSeq = seq;
+      this.#committed(folder);
+    }
     record.lastModifiedTime = nowIso();
   }
 
@@ -499,6 +516,13 @@ export class Store implements MailboxStore {
       deletedSeq: seq,
       isAssociated: record.isAssociated,
     });
+    folder.deletedCountTotal++;
+    this.#committed(folder);
+  }
+
+  /** Advances a folder's PidTagLocalCommitTimeMax past every value it reported before. */
+  #committed(folder: FolderRecord): void {
+    folder.commitTimeMax = Math.max(Date.now(), folder.commitTimeMax + 1);
   }
 
   /** Moves or copies an item; the result always has a new id (Exchange gives moved items new ids). */
@@ -524,7 +548,9 @@ export class Store implements MailboxStore {
     ) {
       throw new EwsResponseError("ErrorFolderExists", "A folder with the specified name already exists.");
     }
-    return this.#newFolder(parent.mailbox, parent, displayName, folderClass, undefined);
+    const folder = this.#newFolder(parent.mailbox, parent, displayName, folderClass, undefined);
+    this.#committed(folder);
+    return folder;
   }
 
   /** Deletes a folder and its subtree (tombstones for SyncFolderHierarchy). */
