@@ -7,10 +7,13 @@ import pLimit from "p-limit";
 import { EwsVaultError } from "../errors.js";
 import type { FolderInfo, MailboxInfo, MailboxTarget, UploadRequest } from "../mailbox/types.js";
 import { describeError } from "./backup.js";
+import { lookupItemFolders } from "./item-index.js";
 import type { EngineRepository, EngineSnapshot } from "./repository-port.js";
 import { createFolderFilter } from "./selection.js";
 import {
+  loadMailboxTree,
   loadSnapshotItems,
+  loadSnapshotItemsById,
   type SnapshotFolder,
   type SnapshotItem,
   walkSnapshotFolders,
@@ -84,7 +87,11 @@ export interface RestorePlan {
   readonly items: number;
 }
 
-/** Lists what a restore with these options would restore, without touching the target. */
+/**
+ * Lists what a restore with these options would restore, without touching the target.
+ * Restoring by item id reads the folder trees and, through the snapshot's item index, only the
+ * item pages holding those ids; snapshots without an index (older ones) are searched page by page.
+ */
 export async function planRestore(
   repository: EngineRepository,
   snapshot: EngineSnapshot,
@@ -94,10 +101,26 @@ export async function planRestore(
     options.folders?.length ? { includeFolders: options.folders } : undefined,
   );
   const wantedIds = options.itemIds?.length ? new Set(options.itemIds) : undefined;
+  const root = await loadMailboxTree(repository, snapshot.tree);
+  // folder id -> the wanted ids the item index places there; undefined: search every page.
+  let located: Map<string, Set<string>> | undefined;
+  if (wantedIds !== undefined && root.itemIndex !== undefined) {
+    const found = await lookupItemFolders(repository, root.itemIndex.subtree, wantedIds);
+    if (found !== undefined) {
+      located = new Map();
+      for (const [itemId, folderIds] of found) {
+        for (const folderId of folderIds) {
+          const ids = located.get(folderId) ?? new Set<string>();
+          ids.add(itemId);
+          located.set(folderId, ids);
+        }
+      }
+    }
+  }
   const planned: PlannedFolder[] = [];
   const allFolders = new Map<string, SnapshotFolder>();
   const distinguishedByPath = new Map<string, string[]>();
-  for await (const folder of walkSnapshotFolders(repository, snapshot.tree)) {
+  for await (const folder of walkSnapshotFolders(repository, root)) {
     const parentNames = distinguishedByPath.get(folder.path.slice(0, -1).join("/")) ?? [];
     const names = folder.tree.distinguishedName
       ? [...parentNames, folder.tree.distinguishedName]
@@ -105,7 +128,21 @@ export async function planRestore(
     distinguishedByPath.set(folder.path.join("/"), names);
     allFolders.set(folder.path.join("/"), folder);
     if (!folder.tree.selected || !folderFilter({ path: folder.path, distinguishedNames: names })) continue;
-    const items = (await loadSnapshotItems(repository, folder.tree)).filter(
+    let candidates: SnapshotItem[];
+    if (located === undefined) {
+      candidates = await loadSnapshotItems(repository, folder.tree);
+    } else {
+      const here = located.get(folder.tree.folderId);
+      if (here === undefined) continue;
+      candidates = await loadSnapshotItemsById(repository, folder.tree, here);
+      if (candidates.length !== here.size) {
+        throw new EwsVaultError(
+          "SNAPSHOT_TREE_INVALID",
+          `the snapshot's item index places items in ${folder.path.join("/")} that it does not hold`,
+        );
+      }
+    }
+    const items = candidates.filter(
       (item) =>
         (wantedIds === undefined || wantedIds.has(item.itemId)) && matchesSearch(item, options.search),
     );

@@ -6,11 +6,13 @@
 // verify and prune can follow them without knowing this schema. Items are sorted by id and a page
 // ends after an item whose id hashes to 0 mod PAGE_DIVISOR: page boundaries depend on content,
 // not position, so inserting one item rewrites one page, and an unchanged folder serialises to
-// the same bytes, gets the same tree id and costs nothing new.
-import { createHash } from "node:crypto";
+// the same bytes, gets the same tree id and costs nothing new. The root also names the
+// snapshot's item index (item-index.ts), so finding one item does not mean reading every page.
+import pLimit from "p-limit";
 import { EwsVaultError } from "../errors.js";
 import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../index/index.js";
 import type { DistinguishedFolderName, ItemSummary } from "../mailbox/types.js";
+import { ItemIndexBuilder, itemIdHash } from "./item-index.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 export const SNAPSHOT_TREE_VERSION = 1;
 /** Average items per page of a folder's item list. */
@@ -40,6 +42,11 @@ export interface TreeRef {
   readonly subtree: string;
 }
 
+/** A page of a folder's item list; `first` (absent in older snapshots) is its first item id. */
+export interface ItemPageRef extends TreeRef {
+  readonly first?: string;
+}
+
 export interface FolderTree {
   readonly kind: "folder";
   readonly v: number;
@@ -53,7 +60,7 @@ export interface FolderTree {
   readonly itemCount: number;
   readonly itemBytes: number;
   /** Pages of the item list (ItemPageTree), in item id order. */
-  readonly itemPages: readonly TreeRef[];
+  readonly itemPages: readonly ItemPageRef[];
   readonly children: readonly TreeRef[];
 }
 
@@ -62,6 +69,8 @@ export interface MailboxTree {
   readonly v: number;
   readonly mailbox: string;
   readonly folders: readonly TreeRef[];
+  /** The snapshot's item index (ItemIndexTree); absent in snapshots written before it existed. */
+  readonly itemIndex?: TreeRef;
 }
 
 export function toSnapshotItem(item: IndexedItem): SnapshotItem {
@@ -94,9 +103,10 @@ export function fromSnapshotItem(item: SnapshotItem, folderId: string): IndexedI
   };
 }
 
-function endsPage(itemId: string, pageLength: number): boolean {
+/** `hash` is itemIdHash(itemId): a page ends after an item whose hash says so. */
+function endsPage(hash: Buffer, pageLength: number): boolean {
   if (pageLength >= MAX_PAGE_ITEMS) return true;
-  return createHash("sha256").update(itemId).digest().readUInt32BE(0) % PAGE_DIVISOR === 0;
+  return hash.readUInt32BE(0) % PAGE_DIVISOR === 0;
 }
 
 export interface TreeBuildResult {
@@ -134,6 +144,7 @@ export async function writeMailboxTree(
     a.folder.folderId < b.folder.folderId ? -1 : a.folder.folderId > b.folder.folderId ? 1 : 0;
   let totalItems = 0;
   let totalBytes = 0;
+  const itemIndex = new ItemIndexBuilder();
 
   const writeFolder = async (folder: IndexedFolder): Promise<string> => {
     const childIds: TreeRef[] = [];
@@ -143,19 +154,21 @@ export async function writeMailboxTree(
     const selected = isSelected(folder);
     let itemCount = 0;
     let itemBytes = 0;
-    const itemPages: TreeRef[] = [];
+    const itemPages: ItemPageRef[] = [];
     if (selected) {
       let page: SnapshotItem[] = [];
       const flush = async () => {
         const tree: ItemPageTree = { kind: "items", v: SNAPSHOT_TREE_VERSION, items: page };
-        itemPages.push({ subtree: await writer.saveTree(tree) });
+        itemPages.push({ first: page[0]!.itemId, subtree: await writer.saveTree(tree) });
         page = [];
       };
       for await (const item of itemsOf(folder.folder.folderId)) {
+        const hash = itemIdHash(item.itemId);
+        itemIndex.add(item.itemId, folder.folder.folderId, hash);
         page.push(item);
         itemCount++;
         itemBytes += item.dataSize;
-        if (endsPage(item.itemId, page.length)) await flush();
+        if (endsPage(hash, page.length)) await flush();
       }
       if (page.length > 0) await flush();
     }
@@ -182,7 +195,13 @@ export async function writeMailboxTree(
 
   const topIds: TreeRef[] = [];
   for (const top of tops.sort(order)) topIds.push({ subtree: await writeFolder(top) });
-  const root: MailboxTree = { kind: "mailbox", v: SNAPSHOT_TREE_VERSION, mailbox, folders: topIds };
+  const root: MailboxTree = {
+    kind: "mailbox",
+    v: SNAPSHOT_TREE_VERSION,
+    mailbox,
+    folders: topIds,
+    itemIndex: { subtree: await itemIndex.write(writer) },
+  };
   return {
     rootTreeId: await writer.saveTree(root),
     folders: folders.length,
@@ -211,33 +230,58 @@ export async function loadMailboxTree(
   if (root.v !== SNAPSHOT_TREE_VERSION) {
     throw new EwsVaultError("SNAPSHOT_TREE_VERSION", `snapshot tree version ${root.v} is not supported`);
   }
+  if (root.itemIndex !== undefined && typeof root.itemIndex?.subtree !== "string")
+    throw corrupt("root's item index reference");
   return root;
 }
 
-/** Every folder of a snapshot, parents before children. */
+/** Folder trees loaded at once while walking one level of the hierarchy. */
+const WALK_CONCURRENCY = 8;
+
+/**
+ * Every folder of a snapshot, parents before children (level by level, each level in tree
+ * order). `root` is the root tree's id, or the root itself when the caller has loaded it.
+ */
 export async function* walkSnapshotFolders(
   repository: EngineRepository,
-  rootTreeId: string,
+  root: string | MailboxTree,
 ): AsyncIterable<SnapshotFolder> {
-  const root = await loadMailboxTree(repository, rootTreeId);
-  const queue: Array<{ id: string; path: readonly string[]; parentFolderId?: string }> = root.folders.map(
-    (ref) => ({
-      id: ref.subtree,
-      path: [],
-    }),
+  const mailbox = typeof root === "string" ? await loadMailboxTree(repository, root) : root;
+  const limit = pLimit(WALK_CONCURRENCY);
+  let level: Array<{ id: string; path: readonly string[]; parentFolderId?: string }> = mailbox.folders.map(
+    (ref) => ({ id: ref.subtree, path: [] }),
   );
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    const tree = (await repository.loadTree(next.id)) as FolderTree;
-    if (tree?.kind !== "folder" || !Array.isArray(tree.children)) throw corrupt("folder node");
-    const path = [...next.path, tree.displayName];
-    yield {
-      tree,
-      path,
-      ...(next.parentFolderId === undefined ? {} : { parentFolderId: next.parentFolderId }),
-    };
-    for (const child of tree.children) queue.push({ id: child.subtree, path, parentFolderId: tree.folderId });
+  while (level.length > 0) {
+    // Loading a level concurrently hides the destination's latency (a ranged read per tree).
+    const trees = await Promise.all(
+      level.map((node) =>
+        limit(async () => {
+          const tree = (await repository.loadTree(node.id)) as FolderTree;
+          if (tree?.kind !== "folder" || !Array.isArray(tree.children)) throw corrupt("folder node");
+          return tree;
+        }),
+      ),
+    );
+    const next: typeof level = [];
+    for (const [index, node] of level.entries()) {
+      const tree = trees[index]!;
+      const path = [...node.path, tree.displayName];
+      yield {
+        tree,
+        path,
+        ...(node.parentFolderId === undefined ? {} : { parentFolderId: node.parentFolderId }),
+      };
+      for (const child of tree.children)
+        next.push({ id: child.subtree, path, parentFolderId: tree.folderId });
+    }
+    level = next;
   }
+}
+
+async function loadPage(repository: EngineRepository, ref: TreeRef): Promise<ItemPageTree> {
+  const page = (await repository.loadTree(ref.subtree)) as ItemPageTree;
+  if (page?.kind !== "items" || !Array.isArray(page.items)) throw corrupt("item page");
+  return page;
 }
 
 export async function loadSnapshotItems(
@@ -245,10 +289,49 @@ export async function loadSnapshotItems(
   tree: FolderTree,
 ): Promise<SnapshotItem[]> {
   const items: SnapshotItem[] = [];
-  for (const ref of tree.itemPages) {
-    const page = (await repository.loadTree(ref.subtree)) as ItemPageTree;
-    if (page?.kind !== "items" || !Array.isArray(page.items)) throw corrupt("item page");
-    items.push(...page.items);
-  }
+  for (const ref of tree.itemPages) items.push(...(await loadPage(repository, ref)).items);
   return items;
+}
+
+/** Index of the last page whose first item id is <= itemId, or -1. */
+function pageFor(pages: readonly ItemPageRef[], itemId: string): number {
+  let low = 0;
+  let high = pages.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if (pages[middle]!.first! <= itemId) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * The items of a folder whose ids are in `itemIds`, in page order. Reads only the pages that can
+ * hold them when the page references carry `first` ids; otherwise (older snapshots), or when an
+ * id is not where the order says (the writer's sort is the index's byte order, which JavaScript
+ * string order matches for the ASCII ids EWS uses), it reads every page.
+ */
+export async function loadSnapshotItemsById(
+  repository: EngineRepository,
+  tree: FolderTree,
+  itemIds: ReadonlySet<string>,
+): Promise<SnapshotItem[]> {
+  const all = async () => (await loadSnapshotItems(repository, tree)).filter((i) => itemIds.has(i.itemId));
+  if (!tree.itemPages.every((ref) => typeof ref.first === "string")) return all();
+  const pages = new Set<number>();
+  for (const itemId of itemIds) {
+    const page = pageFor(tree.itemPages, itemId);
+    if (page < 0) return all();
+    pages.add(page);
+  }
+  const loaded = await Promise.all(
+    [...pages].sort((a, b) => a - b).map((page) => loadPage(repository, tree.itemPages[page]!)),
+  );
+  const items = loaded.flatMap((page) => page.items.filter((item) => itemIds.has(item.itemId)));
+  return items.length === itemIds.size ? items : all();
 }

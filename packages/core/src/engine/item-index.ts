@@ -1,0 +1,191 @@
+// The item index of a snapshot (see docs/snapshot-tree.md, "Item index"): which folder holds an
+// item id, without reading every folder's item pages. A single-item restore from a 100,000-item
+// mailbox otherwise loads ~1,600 pages to find one entry.
+//
+// Entries are sorted by the SHA-256 of the item id and cut into buckets where that hash says so
+// (like item pages), and the index root lists each bucket with the hash key of its first entry.
+// A lookup hashes the id, picks the one bucket whose range holds it and reads only that bucket.
+// Ordering by hash, not by id, spreads new items evenly; cutting by content, not by count, keeps
+// every bucket an item did not enter or leave byte-identical, so an unchanged mailbox writes the
+// same trees (deduplicated, nothing new stored) and a few new mails rewrite a few buckets.
+import { createHash } from "node:crypto";
+import { EwsVaultError } from "../errors.js";
+import type { EngineRepository, EngineWriter } from "./repository-port.js";
+
+export const ITEM_INDEX_VERSION = 1;
+/** Average entries per bucket: one bucket plus the root stay small for any mailbox size. */
+const BUCKET_DIVISOR = 256;
+/** Hard cap so a run of unlucky hashes cannot make one huge bucket. */
+const MAX_BUCKET_ENTRIES = 4096;
+/** Hex digits of the hash that order entries and key the buckets (64 bits). */
+const KEY_HEX_LENGTH = 16;
+
+/** One bucket as the index root lists it: the key of its first entry and its tree id. */
+export interface ItemIndexBucketRef {
+  readonly first: string;
+  readonly subtree: string;
+}
+
+export interface ItemIndexTree {
+  readonly kind: "item-index";
+  readonly v: number;
+  /** Number of entries over all buckets. */
+  readonly items: number;
+  /** In key order; a bucket covers keys from its `first` up to the next bucket's `first`. */
+  readonly buckets: readonly ItemIndexBucketRef[];
+}
+
+/** `[itemId, folderId]` pairs in (key, itemId, folderId) order. */
+export type ItemIndexEntry = readonly [itemId: string, folderId: string];
+
+export interface ItemIndexBucketTree {
+  readonly kind: "item-index-bucket";
+  readonly v: number;
+  readonly entries: readonly ItemIndexEntry[];
+}
+
+/** SHA-256 of the item id's UTF-8 bytes: item page boundaries and the index both use it. */
+export function itemIdHash(itemId: string): Buffer {
+  return createHash("sha256").update(itemId, "utf8").digest();
+}
+
+/** The index key of an item: the first 64 bits of its id hash, as lower-case hex. */
+export function itemIndexKey(itemId: string): string {
+  return itemIdHash(itemId).toString("hex", 0, KEY_HEX_LENGTH / 2);
+}
+
+interface PendingEntry {
+  readonly key: string;
+  /** Bits 64..95 of the hash: whether a bucket may end after this entry. */
+  readonly cut: number;
+  readonly itemId: string;
+  readonly folderId: string;
+}
+
+const compareEntries = (a: PendingEntry, b: PendingEntry): number =>
+  a.key < b.key
+    ? -1
+    : a.key > b.key
+      ? 1
+      : a.itemId < b.itemId
+        ? -1
+        : a.itemId > b.itemId
+          ? 1
+          : a.folderId < b.folderId
+            ? -1
+            : a.folderId > b.folderId
+              ? 1
+              : 0;
+
+/**
+ * Collects a snapshot's (item id, folder id) pairs while its folders are written, then writes
+ * the index. Memory: one small record per item (the id strings are shared with the caller).
+ */
+export class ItemIndexBuilder {
+  readonly #entries: PendingEntry[] = [];
+
+  /** `hash` is itemIdHash(itemId) when the caller has it already (it must be that exactly). */
+  add(itemId: string, folderId: string, hash: Buffer = itemIdHash(itemId)): void {
+    this.#entries.push({
+      key: hash.toString("hex", 0, KEY_HEX_LENGTH / 2),
+      cut: hash.readUInt32BE(KEY_HEX_LENGTH / 2),
+      itemId,
+      folderId,
+    });
+  }
+
+  /** Saves the buckets and the index root; returns the root's tree id. */
+  async write(writer: EngineWriter): Promise<string> {
+    const entries = this.#entries.sort(compareEntries);
+    const buckets: ItemIndexBucketRef[] = [];
+    let start = 0;
+    const flush = async (end: number) => {
+      const bucket: ItemIndexBucketTree = {
+        kind: "item-index-bucket",
+        v: ITEM_INDEX_VERSION,
+        entries: entries.slice(start, end).map((e) => [e.itemId, e.folderId] as const),
+      };
+      buckets.push({ first: entries[start]!.key, subtree: await writer.saveTree(bucket) });
+      start = end;
+    };
+    for (let i = 0; i < entries.length; i++) {
+      const next = entries[i + 1];
+      // Never between equal keys: a lookup then finds every entry of a key in one bucket.
+      if (next === undefined || next.key === entries[i]!.key) continue;
+      if (entries[i]!.cut % BUCKET_DIVISOR === 0 || i + 1 - start >= MAX_BUCKET_ENTRIES) await flush(i + 1);
+    }
+    if (start < entries.length) await flush(entries.length);
+    const root: ItemIndexTree = {
+      kind: "item-index",
+      v: ITEM_INDEX_VERSION,
+      items: entries.length,
+      buckets,
+    };
+    return writer.saveTree(root);
+  }
+}
+
+function invalid(what: string): EwsVaultError {
+  return new EwsVaultError("SNAPSHOT_TREE_INVALID", `snapshot item index is malformed: ${what}`);
+}
+
+/** Index of the last bucket whose `first` is <= key, or -1 when key sorts before every bucket. */
+function bucketFor(buckets: readonly ItemIndexBucketRef[], key: string): number {
+  let low = 0;
+  let high = buckets.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if (buckets[middle]!.first <= key) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * Where each of `itemIds` is in the snapshot: item id -> the ids of the folders holding it
+ * (ids not in the snapshot are absent). Reads the index root and one bucket per distinct bucket
+ * the ids fall in. Returns undefined when the index has a version this reader does not know:
+ * the caller then walks the folders, which every version keeps readable.
+ * MUST throw SNAPSHOT_TREE_INVALID for a malformed index root or bucket.
+ */
+export async function lookupItemFolders(
+  repository: EngineRepository,
+  indexTreeId: string,
+  itemIds: Iterable<string>,
+): Promise<Map<string, string[]> | undefined> {
+  const root = (await repository.loadTree(indexTreeId)) as ItemIndexTree;
+  if (root?.kind !== "item-index") throw invalid("root is not an item index");
+  if (root.v !== ITEM_INDEX_VERSION) return undefined;
+  if (!Array.isArray(root.buckets)) throw invalid("root has no bucket list");
+  const wantedByBucket = new Map<number, Set<string>>();
+  for (const itemId of itemIds) {
+    const bucket = bucketFor(root.buckets, itemIndexKey(itemId));
+    if (bucket < 0) continue;
+    const wanted = wantedByBucket.get(bucket) ?? new Set<string>();
+    wanted.add(itemId);
+    wantedByBucket.set(bucket, wanted);
+  }
+  const found = new Map<string, string[]>();
+  await Promise.all(
+    [...wantedByBucket].map(async ([bucket, wanted]) => {
+      const ref = root.buckets[bucket]!;
+      const tree = (await repository.loadTree(ref.subtree)) as ItemIndexBucketTree;
+      if (tree?.kind !== "item-index-bucket" || !Array.isArray(tree.entries)) throw invalid("bucket");
+      if (tree.v !== ITEM_INDEX_VERSION) throw invalid(`bucket version ${String(tree.v)}`);
+      for (const entry of tree.entries) {
+        if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "string")
+          throw invalid("bucket entry");
+        if (!wanted.has(entry[0])) continue;
+        const folders = found.get(entry[0]) ?? [];
+        folders.push(entry[1]);
+        found.set(entry[0], folders);
+      }
+    }),
+  );
+  return found;
+}

@@ -1,0 +1,127 @@
+// Golden vectors of the snapshot tree format with its item index (docs/snapshot-tree.md): the
+// exact canonical JSON the engine writes for a fixed mailbox. A change here is a format change:
+// document it (and bump `v` where the doc says so), never just update the vectors.
+import { createHash } from "node:crypto";
+import { canonicalJson, type HierarchyRootName, type IndexedFolder } from "@ewsvault/core";
+import { describe, expect, it } from "vitest";
+import { ItemIndexBuilder, itemIndexKey } from "../../src/engine/item-index.js";
+import type { EngineWriter } from "../../src/engine/repository-port.js";
+import { type SnapshotItem, writeMailboxTree } from "../../src/engine/snapshot-tree.js";
+
+/** Stands in for the repository writer: a tree's id is the SHA-256 of its canonical JSON. */
+function recordingWriter() {
+  const trees = new Map<string, string>();
+  const writer: EngineWriter = {
+    saveData: () => Promise.reject(new Error("not used")),
+    saveTree: async (value) => {
+      const json = canonicalJson(value);
+      const id = createHash("sha256").update(json).digest("hex");
+      trees.set(id, json);
+      return id;
+    },
+    checkpoint: async () => {},
+    close: async () => {},
+  };
+  return { writer, trees, json: (id: string) => trees.get(id)! };
+}
+
+const BLOB = "ab".repeat(32);
+
+function folder(folderId: string, parentFolderId: string, displayName: string, dn?: "inbox"): IndexedFolder {
+  return {
+    folder: {
+      folderId,
+      changeKey: "CK",
+      parentFolderId,
+      displayName,
+      folderClass: "IPF.Note",
+      ...(dn === undefined ? {} : { distinguishedName: dn }),
+    },
+    root: "mailbox" as HierarchyRootName,
+  };
+}
+
+function item(itemId: string): SnapshotItem {
+  return { changeKey: "CK", content: [BLOB], dataSize: 10, itemId };
+}
+
+describe("snapshot tree golden vectors (tree v1, item index v1)", () => {
+  it("item index keys are the first 64 bits of SHA-256 over the UTF-8 item id", () => {
+    expect(itemIndexKey("AAMkAGI2")).toBe("9e296359e8ba08de");
+    expect(itemIndexKey("Ünïcødé✓")).toBe(
+      createHash("sha256").update("Ünïcødé✓", "utf8").digest("hex").slice(0, 16),
+    );
+  });
+
+  it("a three-item mailbox, byte for byte", async () => {
+    const { writer, json } = recordingWriter();
+    const items = new Map([
+      ["F1", [item("AAMkAGI2"), item("AAMkAGI3")]],
+      ["F2", [item("AAMkAGI5")]],
+    ]);
+    const result = await writeMailboxTree(
+      writer,
+      "ann@contoso.test",
+      [folder("F1", "ROOT", "Inbox", "inbox"), folder("F2", "F1", "Projects")],
+      () => true,
+      async function* (folderId) {
+        yield* items.get(folderId) ?? [];
+      },
+    );
+    const root = JSON.parse(json(result.rootTreeId));
+    expect(json(root.itemIndex.subtree)).toBe(GOLDEN.indexRoot);
+    expect(json(JSON.parse(GOLDEN.indexRoot).buckets[0].subtree)).toBe(GOLDEN.bucket);
+    const inbox = JSON.parse(json(root.folders[0].subtree));
+    expect(inbox.itemPages).toEqual([
+      { first: "AAMkAGI2", subtree: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+    expect(json(inbox.children[0].subtree)).toBe(GOLDEN.projects);
+    expect(json(result.rootTreeId)).toBe(GOLDEN.mailbox);
+  });
+
+  it("1,000 items: content-defined buckets, pinned and re-derived from the spec", async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `item-${String(i).padStart(4, "0")}`);
+    const { writer, json } = recordingWriter();
+    const builder = new ItemIndexBuilder();
+    for (const [i, id] of ids.entries()) builder.add(id, i % 3 === 0 ? "F-a" : "F-b");
+    const rootId = await builder.write(writer);
+    const root = JSON.parse(json(rootId)) as {
+      items: number;
+      buckets: Array<{ first: string; subtree: string }>;
+    };
+    expect(rootId).toBe(GOLDEN.thousandRootSha256);
+    expect(root.items).toBe(1000);
+
+    // Independent reading of the spec: sort by (key, id); a bucket ends after an entry whose
+    // hash bytes 8..11 (big-endian u32) are 0 mod 256, unless the next entry has the same key.
+    const hashed = ids
+      .map((id, i) => ({
+        id,
+        folder: i % 3 === 0 ? "F-a" : "F-b",
+        h: createHash("sha256").update(id).digest(),
+      }))
+      .map((e) => ({ ...e, key: e.h.subarray(0, 8).toString("hex") }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : 1));
+    const expected: Array<Array<[string, string]>> = [[]];
+    hashed.forEach((e, i) => {
+      expected.at(-1)!.push([e.id, e.folder]);
+      if (i + 1 < hashed.length && e.h.readUInt32BE(8) % 256 === 0) expected.push([]);
+    });
+    expect(root.buckets.map((b) => JSON.parse(json(b.subtree)).entries)).toEqual(expected);
+    expect(root.buckets.map((b) => b.first)).toEqual(expected.map((b) => itemIndexKey(b[0]![0])));
+    expect(root.buckets.map((b) => b.first)).toEqual(GOLDEN.thousandFirsts);
+  });
+});
+
+const GOLDEN = {
+  indexRoot:
+    '{"buckets":[{"first":"29b408ef39da7ff9","subtree":"5b86fef1ee0436af1be3bea30d1971b68108481641d5ec802c44aad3e437b272"}],"items":3,"kind":"item-index","v":1}',
+  bucket:
+    '{"entries":[["AAMkAGI5","F2"],["AAMkAGI2","F1"],["AAMkAGI3","F1"]],"kind":"item-index-bucket","v":1}',
+  projects:
+    '{"children":[],"displayName":"Projects","folderClass":"IPF.Note","folderId":"F2","itemBytes":10,"itemCount":1,"itemPages":[{"first":"AAMkAGI5","subtree":"426417a3bf3d74477ed65c01487747346a120ed7821d84e7c1f8f5d1904c3442"}],"kind":"folder","root":"mailbox","selected":true,"v":1}',
+  mailbox:
+    '{"folders":[{"subtree":"77027193306b61327ad84197bd579e1838634d9321f83227caf78f2ee3c3b788"}],"itemIndex":{"subtree":"0ca99764c298e3adba0722d188a05888963d7b133988cf17383a0b5e1cd9ebb7"},"kind":"mailbox","mailbox":"ann@contoso.test","v":1}',
+  thousandRootSha256: "c3abfcd06258bd0035ea8550e052c088d539a57177cd7c417346da05851fe17a",
+  thousandFirsts: ["0004352aa487fb0f", "86ea301ca424e6e5"],
+};
