@@ -100,4 +100,70 @@ describe("XML parser safety", () => {
       "EWS_MALFORMED_RESPONSE",
     );
   });
+
+  it("refuses every payload that is not base64, whatever its length, and accepts folded base64", () => {
+    const payloadOf = (text: string) =>
+      extractBase64Elements(Buffer.from(`<r><m:Data>${text}</m:Data></r>`, "latin1"), "Data").payloads[0];
+    // Node's decoder accepts base64url's "-" and "_" and skips anything else; each of these
+    // decodes to a plausible length and must still be refused.
+    for (const bad of [
+      "QUJD-_-_",
+      "QUJD_UJD",
+      "QUJ-",
+      "QUJD!QUJ",
+      "QU\u00c0D",
+      "QUJD\u0000QUI=",
+      "QUJDQ*==",
+      "QUJD;",
+    ]) {
+      expect(
+        codeOf(() => payloadOf(bad)),
+        bad,
+      ).toBe("EWS_MALFORMED_RESPONSE");
+    }
+    expect(Buffer.from(payloadOf("QUJD\r\nRUZH\n SUo=\t") as Uint8Array).toString()).toBe("ABCEFGIJ");
+    // "=" anywhere was always accepted; the decoder stops at the first inner one.
+    expect(Buffer.from(payloadOf("QQ==QUJD") as Uint8Array).toString()).toBe("A");
+    expect(payloadOf("")?.length).toBe(0);
+  });
+
+  it("accepts and decodes exactly what the full base64 character check accepts (random texts)", () => {
+    const reference = /^[A-Za-z0-9+/=\r\n\t ]*$/;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const strays = ["=", "-", "_", "!", " ", "\n", "\r", "\t", "\u00e9", "\u0000", "."];
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let accepted = 0;
+    let refused = 0;
+    for (let round = 0; round < 4000; round++) {
+      let text = "";
+      const length = next(24);
+      const strayCount = next(4) === 0 ? next(3) : 0;
+      for (let i = 0; i < length; i++) text += alphabet[next(alphabet.length)];
+      for (let i = 0; i < strayCount; i++) {
+        const at = next(text.length + 1);
+        text = text.slice(0, at) + strays[next(strays.length)] + text.slice(at);
+      }
+      if (next(3) === 0) text += "=".repeat(next(3));
+      const body = Buffer.from(`<r><m:Data>${text}</m:Data></r>`, "latin1");
+      if (reference.test(text)) {
+        const { payloads } = extractBase64Elements(body, "Data");
+        const expected = Buffer.from(text, "base64");
+        if (text === "") expect(payloads).toHaveLength(1);
+        expect(Buffer.from(payloads[0] as Uint8Array).equals(expected), JSON.stringify(text)).toBe(true);
+        accepted++;
+      } else {
+        expect(
+          codeOf(() => extractBase64Elements(body, "Data")),
+          JSON.stringify(text),
+        ).toBe("EWS_MALFORMED_RESPONSE");
+        refused++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(1000);
+    expect(refused).toBeGreaterThan(200);
+  });
 });
