@@ -4,7 +4,7 @@
 import { EwsResponseError, SoapFaultError } from "../errors.js";
 import { changeKey } from "../store/ids.js";
 import type { ItemRecord } from "../store/index.js";
-import { attr, child, children, el, esc, text } from "../xml.js";
+import { attr, child, children, esc, text } from "../xml.js";
 import { itemIdsIn, type Operation, resolveItem, singleFolder, successMessage } from "./common.js";
 import { perEntry } from "./common.js";
 
@@ -24,10 +24,10 @@ export const exportItems: Operation = {
         throw new EwsResponseError(fault, "The specified object was not found in the store.");
       if (fault === "ErrorCorruptData") throw new EwsResponseError(fault, "The item is corrupt.");
       const bytes = ctx.codecs.encodeExport(ctx.store.itemData(record), ctx.store.searchKey(record));
-      const message = successMessage(
-        this.messageName,
-        `${mItemId(ctx, record)}${el("m:Data", Buffer.from(bytes).toString("base64"))}`,
-      );
+      // Base64 has nothing to escape, so it skips esc() (two regex passes over every byte), and
+      // it is read through a view of the stream rather than a copy.
+      const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+      const message = successMessage(this.messageName, `${mItemId(ctx, record)}<m:Data>${data}</m:Data>`);
       // The limit bounds the successful part of the response; the short error messages for the
       // items past it come on top.
       if (total + message.length > ctx.maxResponseBytes) {
