@@ -5,6 +5,7 @@ import type {
   DistinguishedFolderName,
   ExportRequest,
   ExportResult,
+  FolderChangeProbe,
   FolderInfo,
   HierarchySyncPage,
   ItemError,
@@ -38,6 +39,7 @@ import {
   getFolderRequest,
   getMimeContentRequest,
   isDistinguishedFolderName,
+  probeFoldersRequest,
   syncFolderHierarchyRequest,
   syncFolderItemsRequest,
   uploadItemsRequest,
@@ -47,6 +49,7 @@ import {
   folderElements,
   parseFindPage,
   parseFolder,
+  parseFolderProbe,
   parseHierarchyChanges,
   parseItem,
   parseItemChanges,
@@ -124,9 +127,17 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
   stats(): EwsClientStats;
   /** Real folder id of a distinguished folder (cached per mailbox). */
   resolveFolderId(mailbox: string, folderId: string, signal?: AbortSignal): Promise<string>;
+  /** GetFolder with TotalCount, UnreadCount, 0x670A and 0x670B, PROBE_BATCH_FOLDERS folders per request. */
+  probeFolders(
+    mailbox: string,
+    folderIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ReadonlyMap<string, FolderChangeProbe>>;
 }
 
 const MIB = 1024 * 1024;
+/** Folders per GetFolder of probeFolders: one request for a typical mailbox, small enough responses for big ones. */
+export const PROBE_BATCH_FOLDERS = 200;
 
 function requireMailbox(mailbox: string): void {
   if (typeof mailbox !== "string" || mailbox.trim() === "")
@@ -321,6 +332,45 @@ class EwsClientImpl implements EwsClient {
       });
     }
     return id;
+  }
+
+  async probeFolders(
+    mailbox: string,
+    folderIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ReadonlyMap<string, FolderChangeProbe>> {
+    requireMailbox(mailbox);
+    const probes = new Map<string, FolderChangeProbe>();
+    const context = this.context(mailbox, signal);
+    const chunks: string[][] = [];
+    for (let i = 0; i < folderIds.length; i += PROBE_BATCH_FOLDERS)
+      chunks.push(folderIds.slice(i, i + PROBE_BATCH_FOLDERS));
+    await Promise.all(
+      chunks.map(async (ids) => {
+        const { soap } = await this.transport.call(
+          "GetFolder",
+          probeFoldersRequest(ids, context.delegate),
+          context,
+        );
+        const messages = responseMessages(soap.body);
+        if (messages.length !== ids.length) {
+          throw ewsError(
+            "EWS_MALFORMED_RESPONSE",
+            `GetFolder answered ${messages.length} of ${ids.length} folders`,
+          );
+        }
+        messages.forEach((message, index) => {
+          if (!isSuccess(message)) {
+            if (isMailboxFatalResponseCode(message.responseCode))
+              throw this.messageError(message, "GetFolder", mailbox);
+            return; // this folder only (deleted meanwhile, no rights): the engine syncs it
+          }
+          const folder = folderElements(child(message.element, "Folders"))[0];
+          if (folder !== undefined) probes.set(ids[index] as string, parseFolderProbe(folder));
+        });
+      }),
+    );
+    return probes;
   }
 
   async syncFolderHierarchy(

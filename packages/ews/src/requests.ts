@@ -103,6 +103,33 @@ export function getFolderRequest(ids: readonly string[], delegateMailbox?: strin
   );
 }
 
+/** PidTagLocalCommitTimeMax and PidTagDeletedCountTotal (MS-OXPROPS 2.774 / MS-OXCFOLD 2.2.2.2.1). */
+export const LOCAL_COMMIT_TIME_MAX_TAG = "0x670A";
+export const DELETED_COUNT_TOTAL_TAG = "0x670B";
+
+/** GetFolder for the change markers of many folders (FolderChangeProbe). */
+export function probeFoldersRequest(ids: readonly string[], delegateMailbox?: string): XmlFragment {
+  if (ids.length === 0) throw new TypeError("probeFoldersRequest needs at least one folder id");
+  return operation(
+    "GetFolder",
+    {},
+    el(
+      "m:FolderShape",
+      undefined,
+      el("t:BaseShape", undefined, "IdOnly"),
+      el(
+        "t:AdditionalProperties",
+        undefined,
+        el("t:FieldURI", { FieldURI: "folder:TotalCount" }),
+        el("t:FieldURI", { FieldURI: "folder:UnreadCount" }),
+        el("t:ExtendedFieldURI", { PropertyTag: LOCAL_COMMIT_TIME_MAX_TAG, PropertyType: "SystemTime" }),
+        el("t:ExtendedFieldURI", { PropertyTag: DELETED_COUNT_TOTAL_TAG, PropertyType: "Integer" }),
+      ),
+    ),
+    el("m:FolderIds", undefined, ...ids.map((id) => folderId(id, delegateMailbox))),
+  );
+}
+
 export function syncFolderHierarchyRequest(
   rootFolderId: string,
   syncState: string | undefined,

@@ -3,6 +3,7 @@
 // over time); missing required ones are EWS_MALFORMED_RESPONSE.
 import type {
   DistinguishedFolderName,
+  FolderChangeProbe,
   FolderInfo,
   HierarchyChange,
   ItemChange,
@@ -97,7 +98,8 @@ export function itemElements(container: XmlElement | undefined): XmlElement[] {
   return container === undefined ? [] : container.children.filter((c) => ITEM_ELEMENTS.has(c.name));
 }
 
-function searchKeyOf(element: XmlElement): string | undefined {
+/** The Value of a single-valued ExtendedProperty by numeric property tag. */
+function extendedValue(element: XmlElement, wanted: number): string | undefined {
   for (const property of childrenNamed(element, "ExtendedProperty")) {
     const uri = child(property, "ExtendedFieldURI");
     const tag = uri?.attributes.PropertyTag;
@@ -105,9 +107,26 @@ function searchKeyOf(element: XmlElement): string | undefined {
     const numeric = tag.toLowerCase().startsWith("0x")
       ? Number.parseInt(tag.slice(2), 16)
       : Number.parseInt(tag, 10);
-    if (numeric === 0x300b) return nonEmpty(childText(property, "Value")?.trim());
+    if (numeric === wanted) return nonEmpty(childText(property, "Value")?.trim());
   }
   return undefined;
+}
+
+function searchKeyOf(element: XmlElement): string | undefined {
+  return extendedValue(element, 0x300b);
+}
+
+/** FolderChangeProbe from a folder element of a probeFoldersRequest answer (absent values stay absent). */
+export function parseFolderProbe(element: XmlElement): FolderChangeProbe {
+  const probe: Record<string, unknown> = {
+    // Kept as sent: parsing would drop digits finer than a millisecond and merge distinct values.
+    commitTimeMax: extendedValue(element, 0x670a),
+    deletedCountTotal: int(extendedValue(element, 0x670b)),
+    totalCount: int(childText(element, "TotalCount")),
+    unreadCount: int(childText(element, "UnreadCount")),
+  };
+  for (const key of Object.keys(probe)) if (probe[key] === undefined) delete probe[key];
+  return probe as FolderChangeProbe;
 }
 
 /** ItemSummary from a Message/CalendarItem/... element. */

@@ -10,6 +10,7 @@ import {
   findItemRequest,
   getFolderRequest,
   getMimeContentRequest,
+  probeFoldersRequest,
   syncFolderHierarchyRequest,
   syncFolderItemsRequest,
   uploadItemsRequest,
@@ -65,6 +66,8 @@ const ID =
 const requests: Record<string, XmlFragment> = {
   "GetFolder (all distinguished, impersonation)": getFolderRequest(DISTINGUISHED_FOLDER_NAMES),
   "GetFolder (delegate)": getFolderRequest(["inbox", "msgfolderroot"], "other@example.com"),
+  "GetFolder (change probe of many folders)": probeFoldersRequest(Array.from({ length: 200 }, () => ID)),
+  "GetFolder (change probe, delegate)": probeFoldersRequest([ID, "inbox"], "other@example.com"),
   "SyncFolderHierarchy (first)": syncFolderHierarchyRequest("msgfolderroot", undefined),
   "SyncFolderHierarchy (state)": syncFolderHierarchyRequest(ID, "H4sIAAAAAAAEAGNgYGcAAotqE0tHE2NT"),
   "SyncFolderItems (first)": syncFolderItemsRequest({ folderId: "inbox", maxChanges: 512 }),
@@ -107,7 +110,7 @@ describe("generated requests validate against the Exchange 2016 messages.xsd", (
       .filter((_, i) => !results[i]?.ok)
       .map((name, i) => `${name}: ${results[i]?.output}`);
     expect(failures).toEqual([]);
-    expect(results).toHaveLength(15);
+    expect(results).toHaveLength(17);
   });
 
   it("the SOAP headers (RequestServerVersion, ExchangeImpersonation) validate too", () => {

@@ -35,6 +35,8 @@ interface BackupCommandOptions extends RepoOptions, EwsOptions {
   tag?: string[];
   indexDir?: string;
   checkpointInterval?: string;
+  fullSync?: boolean;
+  fullSyncInterval?: string;
 }
 
 export function registerBackupCommand(program: Command, run: CommandRunner): void {
@@ -61,6 +63,12 @@ export function registerBackupCommand(program: Command, run: CommandRunner): voi
     .option("--tag <tag...>", "tags for the snapshots")
     .option("--index-dir <dir>", "per-mailbox index directory (default <cache-dir>/index/<repository id>)")
     .option("--checkpoint-interval <seconds>", "make finished work durable at least this often", "30")
+    .option("--full-sync", "ask every folder for changes, even those whose change markers are unchanged")
+    .option(
+      "--full-sync-interval <hours>",
+      "ask every folder for changes when the mailbox's last full sync is this old",
+      "24",
+    )
     .action((options: BackupCommandOptions & { json?: boolean; quiet?: boolean }) =>
       run(options, (out) => backupCommand(options, out)),
     );
@@ -140,6 +148,8 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
       selection,
       captureMime: options.captureMime ?? set.captureMime ?? false,
       checkpointSeconds: Number(options.checkpointInterval ?? 30),
+      fullSync: options.fullSync === true,
+      fullSyncIntervalSeconds: hours(options.fullSyncInterval ?? "24", "--full-sync-interval") * 3600,
       tags: options.tag ?? [...(set.tags ?? [])],
       signal: abort.signal,
       onEvent: (event: BackupEvent) => {
@@ -201,6 +211,13 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
     await source.close();
     await opened.close();
   }
+}
+
+function hours(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new CliError("INVALID_ARGUMENT", `${flag} must be a number of hours >= 0`, ExitCode.usage);
+  return n;
 }
 
 function pick<K extends string>(

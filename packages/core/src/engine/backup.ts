@@ -15,9 +15,11 @@ import {
   type IndexedItem,
   MailboxIndex,
   type MailboxIndexBatch,
+  type StoredFolderProbe,
 } from "../index/index.js";
 import type {
   DistinguishedFolderName,
+  FolderChangeProbe,
   FolderInfo,
   HierarchyChange,
   ItemSummary,
@@ -99,7 +101,10 @@ class MailboxBackup {
   #retry: ExportCandidate[] = [];
   readonly #failures: ItemFailure[] = [];
   #lastProgress = 0;
+  /** Every selected folder is synced this run (due, asked for, or no probe to trust). */
+  #fullSync = false;
   readonly #stats = {
+    foldersSynced: 0,
     foldersDone: 0,
     foldersTotal: 0,
     itemsDone: 0,
@@ -168,7 +173,15 @@ class MailboxBackup {
         (f) => roots.includes(f.root) && this.#isSelected(f),
       );
       this.#stats.foldersTotal = selected.length;
-      await Promise.all(selected.map((folder) => this.#syncFolder(folder)));
+      const probes = await this.#probeFolders(selected);
+      await Promise.all(
+        selected.map((folder) => {
+          const probe = probes.get(folder.folder.folderId);
+          if (this.#mustSync(folder, probe)) return this.#syncFolder(folder, probe);
+          this.#stats.foldersDone++;
+          return undefined;
+        }),
+      );
       await this.#retryDeferred();
       await this.#checkpoint();
       const snapshotId = await this.#writeSnapshot(roots);
@@ -206,6 +219,8 @@ class MailboxBackup {
       bytesStored: s.bytesStored,
       durationMs: Date.now() - this.#started,
       foldersResynced: s.foldersResynced,
+      foldersSynced: s.foldersSynced,
+      fullSync: this.#fullSync,
       indexRebuilt: this.#indexRebuilt,
     };
     this.#emitProgress(true);
@@ -405,10 +420,12 @@ class MailboxBackup {
       return;
     }
     const existing = this.#folders.get(change.folder.folderId);
+    // A rename or move changes no item: the sync state and the markers read with it stay valid.
     const entry: IndexedFolder = {
       folder: change.folder,
       root,
       ...(existing?.syncState === undefined ? {} : { syncState: existing.syncState }),
+      ...(existing?.probe === undefined ? {} : { probe: existing.probe }),
     };
     seen.add(change.folder.folderId);
     this.#folders.set(change.folder.folderId, entry);
@@ -431,16 +448,70 @@ class MailboxBackup {
       if (key.startsWith(`${folderId}\u0000`)) this.#overlay.delete(key);
   }
 
+  // ---- change probes -----------------------------------------------------------------------
+
+  /**
+   * Reads the change markers of every selected mailbox folder in one source call, BEFORE any of
+   * them is synced: a change racing the sync then differs from what is stored and is caught by
+   * the next run. Also decides whether this run is a full sync.
+   */
+  async #probeFolders(selected: readonly IndexedFolder[]): Promise<Map<string, StoredFolderProbe>> {
+    const probes = new Map<string, StoredFolderProbe>();
+    const interval = (this.#options.fullSyncIntervalSeconds ?? 86_400) * 1000;
+    const last = this.#index.meta.lastFullSyncAt;
+    this.#fullSync =
+      this.#options.fullSync === true ||
+      last === undefined ||
+      this.#started - Date.parse(last) >= interval ||
+      this.#source.probeFolders === undefined;
+    const probeable = selected.filter((f) => f.root !== "public").map((f) => f.folder.folderId);
+    if (this.#source.probeFolders === undefined || probeable.length === 0) return probes;
+    const probedAt = new Date().toISOString();
+    let answer: ReadonlyMap<string, FolderChangeProbe>;
+    try {
+      answer = await this.#limit(() => this.#source.probeFolders!(this.#mailbox, probeable, this.#signal));
+    } catch {
+      this.#signal?.throwIfAborted();
+      // Without markers every folder is synced, as with a source that cannot probe; a
+      // mailbox-wide failure (rights, credentials) then surfaces from the syncs themselves.
+      this.#fullSync = true;
+      return probes;
+    }
+    for (const [folderId, probe] of answer) {
+      if (probe.commitTimeMax !== undefined) probes.set(folderId, { ...probe, probedAt });
+    }
+    return probes;
+  }
+
+  #mustSync(folder: IndexedFolder, current: StoredFolderProbe | undefined): boolean {
+    if (this.#fullSync || folder.root === "public" || folder.syncState === undefined) return true;
+    const stored = folder.probe;
+    if (stored === undefined || current === undefined || stored.commitTimeMax === undefined) return true;
+    const settleMs = (this.#options.probeSettleSeconds ?? 60) * 1000;
+    if (
+      Date.parse(stored.probedAt) - Date.parse(stored.commitTimeMax) < settleMs ||
+      Number.isNaN(Date.parse(stored.commitTimeMax))
+    )
+      return true;
+    return (
+      stored.commitTimeMax !== current.commitTimeMax ||
+      stored.deletedCountTotal !== current.deletedCountTotal ||
+      stored.totalCount !== current.totalCount ||
+      stored.unreadCount !== current.unreadCount
+    );
+  }
+
   // ---- items -------------------------------------------------------------------------------
 
-  async #syncFolder(folder: IndexedFolder): Promise<void> {
+  async #syncFolder(folder: IndexedFolder, probe: StoredFolderProbe | undefined): Promise<void> {
+    this.#stats.foldersSynced++;
     if (folder.root === "public") await this.#syncPublicFolder(folder);
-    else await this.#syncFolderItems(folder);
+    else await this.#syncFolderItems(folder, probe);
     this.#stats.foldersDone++;
     this.#emitProgress();
   }
 
-  async #syncFolderItems(initial: IndexedFolder): Promise<void> {
+  async #syncFolderItems(initial: IndexedFolder, probe: StoredFolderProbe | undefined): Promise<void> {
     const folderId = initial.folder.folderId;
     let state = initial.syncState;
     let seen: Set<string> | undefined = state === undefined ? new Set() : undefined;
@@ -493,13 +564,22 @@ class MailboxBackup {
       state = page.syncState;
       const latest = this.#folders.get(folderId);
       if (latest === undefined) return; // deleted while we were syncing it
-      const updated: IndexedFolder = { ...latest, syncState: state };
+      // Markers are stored only with the state that reached the end of the folder (below):
+      // a state in the middle of a folder next to equal markers would hide the rest for good.
+      const { probe: _stale, ...withoutProbe } = latest;
+      const updated: IndexedFolder = { ...withoutProbe, syncState: state };
       this.#folders.set(folderId, updated);
       this.#pending.putFolder(updated);
       await this.#maybeCheckpoint();
       if (page.includesLastItemInRange) break;
     }
     if (seen !== undefined) await this.#deleteUnseen(folderId, seen);
+    const latest = this.#folders.get(folderId);
+    if (probe !== undefined && latest !== undefined) {
+      const done: IndexedFolder = { ...latest, probe };
+      this.#folders.set(folderId, done);
+      this.#pending.putFolder(done);
+    }
   }
 
   async #syncPublicFolder(folder: IndexedFolder): Promise<void> {
@@ -722,7 +802,17 @@ class MailboxBackup {
       },
       sizes: { items: tree.itemBytes, new: this.#stats.bytesNew, stored: this.#stats.bytesStored },
     });
-    await this.#index.batch().setLastSnapshot(snapshotId).commit();
+    const finish = this.#index.batch().setLastSnapshot(snapshotId);
+    // A full sync restarts the interval only when it covered every folder of the mailbox.
+    const selection = this.#options.selection;
+    if (
+      this.#fullSync &&
+      selection?.includeFolders === undefined &&
+      selection?.excludeFolders === undefined
+    ) {
+      finish.setLastFullSync(new Date(this.#started));
+    }
+    await finish.commit();
     return snapshotId;
   }
 }

@@ -37,6 +37,22 @@ export interface BackupOptions {
   readonly checkpointSeconds?: number;
   readonly checkpointBytes?: number;
   readonly selection?: Selection;
+  /**
+   * With a source that can probe folders (MailboxSource.probeFolders), a folder whose change
+   * markers equal those stored at its last sync is not synced. Every folder is synced anyway
+   * when the mailbox's last full sync is this old, as a safety valve for changes the markers
+   * cannot show (a read flag set on one item and cleared on another); default 86400 (24 h),
+   * 0 = every run.
+   */
+  readonly fullSyncIntervalSeconds?: number;
+  /** Sync every folder this run, whatever the probes say; default false. */
+  readonly fullSync?: boolean;
+  /**
+   * Trust a folder's stored markers only when its last change was at least this long before
+   * they were read, so that a later change cannot carry the same timestamp (server clock
+   * resolution, clock skew between server and this machine); default 60.
+   */
+  readonly probeSettleSeconds?: number;
   /** Also store RFC 822 MIME of mail items, for export to .eml; default false. */
   readonly captureMime?: boolean;
   readonly tags?: readonly string[];
@@ -99,6 +115,10 @@ export interface MailboxBackupReport {
   readonly durationMs: number;
   /** Folders resynced from scratch because the server refused their sync state. */
   readonly foldersResynced: number;
+  /** Folders asked for item changes (SyncFolderItems, or FindItem for public folders); the rest were unchanged by their probe. */
+  readonly foldersSynced: number;
+  /** True when every folder was synced because a full sync was due or asked for. */
+  readonly fullSync: boolean;
   /** True when the index was missing or corrupt and rebuilt from the latest snapshot. */
   readonly indexRebuilt: boolean;
 }

@@ -7,4 +7,10 @@ export {
   MailboxIndex,
   MailboxIndexBatch,
 } from "./mailbox-index.js";
-export type { HierarchyRootName, IndexedFolder, IndexedItem, MailboxIndexMeta } from "./mailbox-index.js";
+export type {
+  HierarchyRootName,
+  IndexedFolder,
+  IndexedItem,
+  MailboxIndexMeta,
+  StoredFolderProbe,
+} from "./mailbox-index.js";

@@ -5,7 +5,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { Level } from "level";
 import { EwsVaultError } from "../errors.js";
-import type { FolderInfo, ItemSummary } from "../mailbox/types.js";
+import type { FolderChangeProbe, FolderInfo, ItemSummary } from "../mailbox/types.js";
 
 export const MAILBOX_INDEX_FORMAT_VERSION = 1;
 
@@ -17,6 +17,17 @@ export interface IndexedFolder {
   readonly root: HierarchyRootName;
   /** SyncFolderItems state; absent until the folder's first sync completed durably. */
   readonly syncState?: string;
+  /**
+   * The folder's change markers as read just BEFORE the sync that produced syncState began,
+   * stored only once that sync reached the end of the folder. Equal markers on a later run
+   * mean nothing the sync state has not seen changed, so the folder need not be synced.
+   */
+  readonly probe?: StoredFolderProbe;
+}
+
+export interface StoredFolderProbe extends FolderChangeProbe {
+  /** ISO 8601, this machine's clock when the probe was sent. */
+  readonly probedAt: string;
 }
 
 /** One item's current version as backed up. */
@@ -36,6 +47,8 @@ export interface MailboxIndexMeta {
   readonly lastSnapshotId?: string;
   /** SyncFolderHierarchy state per hierarchy root. */
   readonly hierarchyStates: Readonly<Partial<Record<HierarchyRootName, string>>>;
+  /** ISO 8601 start of the last run that synced every folder (no probe trusted). */
+  readonly lastFullSyncAt?: string;
 }
 
 type Value = MailboxIndexMeta | IndexedFolder | IndexedItem;
@@ -92,6 +105,11 @@ export class MailboxIndexBatch {
     if (syncState === undefined) delete hierarchyStates[root];
     else hierarchyStates[root] = syncState;
     this.#meta = { ...this.#meta, hierarchyStates };
+    return this;
+  }
+
+  setLastFullSync(at: Date): this {
+    this.#meta = { ...this.#meta, lastFullSyncAt: at.toISOString() };
     return this;
   }
 

@@ -127,6 +127,22 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Per-folder values that move when the folder's contents change, read for many folders in one
+ * request (EWS: GetFolder with PidTagLocalCommitTimeMax 0x670A, PidTagDeletedCountTotal 0x670B,
+ * TotalCount and UnreadCount). The engine compares them with the values it stored when the
+ * folder's last sync committed and skips SyncFolderItems when they are equal.
+ */
+export interface FolderChangeProbe {
+  /** ISO 8601: the last change of an item in the folder (not in its subfolders). */
+  readonly commitTimeMax?: string;
+  /** Items ever deleted or moved out of the folder. */
+  readonly deletedCountTotal?: number;
+  readonly totalCount?: number;
+  /** Moves when only a read flag changed (which may leave commitTimeMax as it was). */
+  readonly unreadCount?: number;
+}
+
 export interface SourceCapabilities {
   /** Upper bound on concurrent requests per mailbox the source accepts. */
   readonly maxConcurrencyPerMailbox: number;
@@ -165,6 +181,22 @@ export interface MailboxSource {
   ): AsyncIterable<ExportResult>;
   /** RFC 822 MIME of a mail item (for .eml export). */
   getMimeContent(mailbox: string, itemId: string, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Optional: change markers of many folders at once (see FolderChangeProbe). Sources without
+   * it get one SyncFolderItems per folder and run. Contract:
+   * - MUST read all folders in as few requests as the server allows, never one per folder.
+   * - Any change SyncFolderItems would report as Create, Update or Delete MUST change
+   *   commitTimeMax, deletedCountTotal or totalCount; a read-flag change MAY show only in
+   *   unreadCount. A folder the server reported without commitTimeMax is never trusted.
+   * - A folder the server could not read (deleted meanwhile, no access) MUST be left out of the
+   *   map, not fail the call; the engine then syncs it. Mailbox-wide failures reject with the
+   *   EWS_* codes like every other method.
+   */
+  probeFolders?(
+    mailbox: string,
+    folderIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ReadonlyMap<string, FolderChangeProbe>>;
   close(): Promise<void>;
 }
 
