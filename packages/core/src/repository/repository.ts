@@ -12,6 +12,7 @@ import { openBlob } from "./blob.js";
 import {
   type Chunker,
   type ChunkerParams,
+  type CutPlan,
   DEFAULT_CHUNKER_PARAMS,
   createChunker,
   validateChunkerParams,
@@ -50,7 +51,7 @@ import {
 import { type BlobLocation, MasterIndex } from "./master-index.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
 import { type RepairIndexOptions, type RepairIndexReport, repairRepositoryIndex } from "./repair.js";
-import { SealPool } from "./seal-pool.js";
+import { WritePool, defaultWriteWorkers } from "./write-pool.js";
 import { type Sealer, createSealer } from "./sealer.js";
 import {
   type Snapshot,
@@ -69,7 +70,7 @@ export interface InitRepositoryOptions {
   readonly password: string;
   /** scrypt cost of the first password slot; default the keys module's DEFAULT_KDF_PARAMS. */
   readonly kdf?: KdfParams;
-  /** Default DEFAULT_CHUNKER_PARAMS (16/64/256 KiB). Fixed for the repository's life. */
+  /** Default DEFAULT_CHUNKER_PARAMS (8/32/128 KiB). Fixed for the repository's life. */
   readonly chunkerParams?: ChunkerParams;
   /** Target pack size in bytes, 4 KiB..1 GiB; default 16 MiB. */
   readonly packSize?: number;
@@ -91,11 +92,9 @@ export interface OpenRepositoryOptions {
   /** A lock not refreshed for this long is stale; default 30 minutes. */
   readonly lockStaleAfterMs?: number;
   /**
-   * Worker threads that compress and encrypt for this repository's writers; 0 (the default)
-   * does everything on the calling thread. Measured on 2 shared cores the inline path is both
-   * faster and ~40 % cheaper in CPU (message passing and per-thread start-up cost more than the
-   * parallelism returns, and the destination I/O already runs on libuv's threads); raise it on
-   * hosts with idle cores. Started on first use.
+   * Worker threads that chunk, hash, compress and encrypt items of 32 KiB and more for this
+   * repository's writers (docs/repository-format.md, "Write path and parallelism"). Default:
+   * one per core, at most 4; 0 does everything on the calling thread. Started on first use.
    */
   readonly workers?: number;
 }
@@ -306,7 +305,7 @@ class LocalCache {
 export class RepositoryImpl implements Repository, WriterContext {
   readonly index = new MasterIndex();
   readonly pending = new Map<string, WriterImpl>();
-  readonly chunker: Chunker;
+  readonly chunker: Chunker & { readonly plan: CutPlan };
   readonly packSize: number;
   readonly idKey: Uint8Array;
   readonly lockStaleAfterMs: number;
@@ -321,7 +320,7 @@ export class RepositoryImpl implements Repository, WriterContext {
   private backupUsers = 0;
   private closed = false;
   private readonly workerCount: number;
-  private pool: SealPool | undefined;
+  private pool: WritePool | undefined;
 
   constructor(
     readonly destination: Destination,
@@ -335,7 +334,7 @@ export class RepositoryImpl implements Repository, WriterContext {
     this.packSize = config.packSize;
     this.idKey = keys.idKey;
     this.lockStaleAfterMs = options.lockStaleAfterMs ?? DEFAULT_LOCK_STALE_AFTER_MS;
-    this.workerCount = options.workers ?? 0;
+    this.workerCount = options.workers ?? defaultWriteWorkers();
     if (!Number.isInteger(this.workerCount) || this.workerCount < 0)
       throw new TypeError("workers must be an integer >= 0");
     this.limit = pLimit(Math.max(1, destination.capabilities.maxConnections));
@@ -344,9 +343,9 @@ export class RepositoryImpl implements Repository, WriterContext {
     );
   }
 
-  sealPool(): SealPool | undefined {
+  writePool(): WritePool | undefined {
     if (this.workerCount === 0) return undefined;
-    this.pool ??= new SealPool(this.keys.dataKey, this.workerCount);
+    this.pool ??= new WritePool(this.keys, this.chunker.plan, this.workerCount);
     return this.pool;
   }
 

@@ -60,9 +60,11 @@ function topMask(bits: number): number {
 /**
  * One cut point after start. A module-level function taking everything as arguments (rather
  * than a closure over the table): V8 then keeps one optimized version for every chunker
- * instance instead of specializing on the first table it saw.
+ * instance instead of specializing on the first table it saw. Self-contained (no free
+ * variables) so the write pool's workers embed it via Function.prototype.toString and cut at
+ * exactly the same places.
  */
-function findCut(
+export function findCut(
   data: Uint8Array,
   start: number,
   end: number,
@@ -107,10 +109,20 @@ function findCut(
   return stop;
 }
 
+/** Everything findCut needs; what a worker thread gets to chunk exactly like the main thread. */
+export interface CutPlan {
+  readonly gear: Int32Array;
+  readonly minSize: number;
+  readonly avgSize: number;
+  readonly maxSize: number;
+  readonly maskS: number;
+  readonly maskL: number;
+}
+
 export function createChunker(
   params: ChunkerParams = DEFAULT_CHUNKER_PARAMS,
   chunkerKey?: Uint8Array,
-): Chunker {
+): Chunker & { readonly plan: CutPlan } {
   validateChunkerParams(params);
   const frozen: ChunkerParams = Object.freeze({
     minSize: params.minSize,
@@ -124,9 +136,11 @@ export function createChunker(
   const maskS = topMask(bits + 2);
   const maskL = topMask(bits - 2);
   const { minSize, avgSize, maxSize } = frozen;
+  const plan: CutPlan = Object.freeze({ gear, minSize, avgSize, maxSize, maskS, maskL });
 
   return {
     params: frozen,
+    plan,
     split(data) {
       if (!(data instanceof Uint8Array)) throw new TypeError("chunker input must be a Uint8Array");
       const chunks: Uint8Array[] = [];

@@ -1,0 +1,110 @@
+// The write pool moves chunking, keyed ids, compression and sealing to worker threads. These
+// tests pin that it changes nothing observable: the same cut points and ids as the inline path,
+// the same dedupe decisions, stored blobs the inline reader opens, and the caller's buffer left
+// alone unless it hands it over.
+import { createMemoryDestination } from "@ewsvault/destination";
+import { describe, expect, it } from "vitest";
+import { isEwsVaultError } from "../../src/errors.js";
+import { initRepository, openRepository } from "../../src/repository/index.js";
+import { FAST_KDF, PASSWORD, concat, digest, mailText, seededBytes } from "./helpers.js";
+
+async function pair() {
+  const destination = createMemoryDestination();
+  const inline = await initRepository({ destination, password: PASSWORD, kdf: FAST_KDF, workers: 0 });
+  const pooled = await openRepository({ destination, password: PASSWORD, workers: 2 });
+  return { destination, inline, pooled };
+}
+
+describe("write pool", () => {
+  it("cuts and names chunks exactly like the inline path, and stores what the inline reader opens", async () => {
+    const { inline, pooled } = await pair();
+    const inputs = [
+      mailText(1, 32 * 1024), // the smallest pooled item
+      mailText(2, 700_000),
+      seededBytes(3, 1_500_000),
+      concat(mailText(4, 90_000), seededBytes(5, 400_000), mailText(6, 50_000)),
+      new Uint8Array(300_000), // zeros: maximal chunks, all equal
+    ];
+    // Separate destinations would be needed to compare newBytes; ids and cuts are the point here.
+    const wInline = await inline.startWriter();
+    const viaInline = [];
+    for (const input of inputs) viaInline.push(await wInline.saveData(input));
+    await wInline.close();
+    const wPool = await pooled.startWriter();
+    const viaPool = await Promise.all(inputs.map((input) => wPool.saveData(input)));
+    await wPool.close();
+    for (const [i, s] of viaPool.entries()) {
+      expect(s.blobIds).toEqual(viaInline[i]!.blobIds);
+      expect(s.size).toBe(inputs[i]!.length);
+      expect(digest(await inline.loadData(s.blobIds))).toBe(digest(inputs[i]!));
+    }
+    await pooled.close();
+    await inline.close();
+  });
+
+  it("stores new chunks once, compressed when that pays, and verify reads them back", async () => {
+    const destination = createMemoryDestination();
+    const repo = await initRepository({ destination, password: PASSWORD, kdf: FAST_KDF, workers: 2 });
+    const attachment = seededBytes(7, 600_000);
+    const items = Array.from({ length: 12 }, (_, i) => concat(mailText(100 + i, 40_000), attachment));
+    const writer = await repo.startWriter();
+    const saved = await Promise.all(items.map((item) => writer.saveData(item)));
+    await writer.checkpoint();
+    const logical = items.reduce((n, item) => n + item.length, 0);
+    const fresh = saved.reduce((n, s) => n + s.newBytes, 0);
+    // The attachment is claimed by exactly one of the concurrent calls; every text part is new.
+    expect(fresh).toBeLessThan(logical - 10 * attachment.length);
+    expect(fresh).toBeGreaterThanOrEqual(attachment.length + 12 * 30_000);
+    const text = await writer.saveData(mailText(999, 500_000));
+    expect(text.storedBytes).toBeLessThan(text.newBytes / 2);
+    const noise = await writer.saveData(seededBytes(998, 500_000));
+    // Incompressible: stored raw, so only header, nonce and tag per chunk are added.
+    expect(noise.storedBytes).toBeLessThanOrEqual(noise.newBytes + noise.blobIds.length * 29);
+    await writer.close();
+    for (const [i, s] of saved.entries())
+      expect(digest(await repo.loadData(s.blobIds))).toBe(digest(items[i]!));
+    expect((await repo.verify({ readData: true })).problems).toEqual([]);
+    await repo.close();
+  });
+
+  it("leaves the caller's buffer intact unless told to take it over", async () => {
+    const { destination, inline, pooled } = await pair();
+    const writer = await pooled.startWriter();
+    const kept = mailText(11, 200_000);
+    const before = digest(kept);
+    const a = await writer.saveData(kept);
+    expect(kept.length).toBe(200_000);
+    expect(digest(kept)).toBe(before);
+    // A view into a larger buffer is copied even with transfer: its neighbours are not ours.
+    const backing = seededBytes(12, 400_000);
+    const view = backing.subarray(100_000, 300_000);
+    const viewDigest = digest(view);
+    await writer.saveData(view, { transfer: true });
+    expect(backing.length).toBe(400_000);
+    expect(digest(view)).toBe(viewDigest);
+    const handed = mailText(13, 200_000);
+    const handedDigest = digest(handed);
+    const b = await writer.saveData(handed, { transfer: true });
+    expect(handed.length).toBe(0); // moved to the worker
+    await writer.close();
+    await pooled.close();
+    await inline.close();
+    const reader = await openRepository({ destination, password: PASSWORD, workers: 0 });
+    expect(digest(await reader.loadData(a.blobIds))).toBe(before);
+    expect(digest(await reader.loadData(b.blobIds))).toBe(handedDigest);
+    await reader.close();
+  });
+
+  it("fails a save with a stable code when the repository closes under it", async () => {
+    const { inline, pooled } = await pair();
+    const writer = await pooled.startWriter();
+    const pending = writer.saveData(seededBytes(21, 3_000_000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await pooled.close();
+    const error = await pending;
+    expect(isEwsVaultError(error, "REPO_CLOSED") || isEwsVaultError(error, "REPO_WRITER_CLOSED")).toBe(true);
+    await inline.close();
+  });
+});
