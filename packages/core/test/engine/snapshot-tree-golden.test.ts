@@ -107,7 +107,12 @@ describe("snapshot tree golden vectors (tree v1, item index v1)", () => {
       expected.at(-1)!.push([e.id, e.folder]);
       if (i + 1 < hashed.length && e.h.readUInt32BE(8) % 256 === 0) expected.push([]);
     });
-    expect(root.buckets.map((b) => JSON.parse(json(b.subtree)).entries)).toEqual(expected);
+    const resolved = root.buckets.map((b) => {
+      const bucket = JSON.parse(json(b.subtree)) as { folders: string[]; entries: Array<[string, number]> };
+      expect(bucket.folders).toEqual([...new Set(bucket.folders)].sort());
+      return bucket.entries.map(([id, folder]) => [id, bucket.folders[folder]]);
+    });
+    expect(resolved).toEqual(expected);
     expect(root.buckets.map((b) => b.first)).toEqual(expected.map((b) => itemIndexKey(b[0]![0])));
     expect(root.buckets.map((b) => b.first)).toEqual(GOLDEN.thousandFirsts);
   });
@@ -115,13 +120,13 @@ describe("snapshot tree golden vectors (tree v1, item index v1)", () => {
 
 const GOLDEN = {
   indexRoot:
-    '{"buckets":[{"first":"29b408ef39da7ff9","subtree":"5b86fef1ee0436af1be3bea30d1971b68108481641d5ec802c44aad3e437b272"}],"items":3,"kind":"item-index","v":1}',
+    '{"buckets":[{"first":"29b408ef39da7ff9","subtree":"89ca0df21268ec32f209cdf2d85f50e31b4f08c7bba845c7bb1925b1a409d647"}],"items":3,"kind":"item-index","v":1}',
   bucket:
-    '{"entries":[["AAMkAGI5","F2"],["AAMkAGI2","F1"],["AAMkAGI3","F1"]],"kind":"item-index-bucket","v":1}',
+    '{"entries":[["AAMkAGI5",1],["AAMkAGI2",0],["AAMkAGI3",0]],"folders":["F1","F2"],"kind":"item-index-bucket","v":1}',
   projects:
     '{"children":[],"displayName":"Projects","folderClass":"IPF.Note","folderId":"F2","itemBytes":10,"itemCount":1,"itemPages":[{"first":"AAMkAGI5","subtree":"426417a3bf3d74477ed65c01487747346a120ed7821d84e7c1f8f5d1904c3442"}],"kind":"folder","root":"mailbox","selected":true,"v":1}',
   mailbox:
-    '{"folders":[{"subtree":"77027193306b61327ad84197bd579e1838634d9321f83227caf78f2ee3c3b788"}],"itemIndex":{"subtree":"0ca99764c298e3adba0722d188a05888963d7b133988cf17383a0b5e1cd9ebb7"},"kind":"mailbox","mailbox":"ann@contoso.test","v":1}',
-  thousandRootSha256: "c3abfcd06258bd0035ea8550e052c088d539a57177cd7c417346da05851fe17a",
+    '{"folders":[{"subtree":"77027193306b61327ad84197bd579e1838634d9321f83227caf78f2ee3c3b788"}],"itemIndex":{"subtree":"7a6764392df65a63b2e6172af2c795c73350f3eeac8efa49daa5ea5de47145b9"},"kind":"mailbox","mailbox":"ann@contoso.test","v":1}',
+  thousandRootSha256: "4582e13f89db3462ce60a9f7b848ee99289ab2c99530e8311cb3e8af66f511b6",
   thousandFirsts: ["0004352aa487fb0f", "86ea301ca424e6e5"],
 };
