@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { startMockEwsServer } from "@ewsvault/mock-ews";
 import { describe, expect, it } from "vitest";
-import { encodeExportStream, itemToMime } from "../../src/codec/index.js";
+import { decodeExportStream, encodeExportStream, itemToMime } from "../../src/codec/index.js";
 import { createMailboxGenerator, type GeneratorOptions } from "../../src/generator/index.js";
 import { esc } from "../../src/xml.js";
 import { ids, soap } from "../helpers.js";
@@ -78,6 +78,38 @@ describe("byte identity of what the mock serves", () => {
       expect(digest.digest("hex")).toBe("a8022ae6f3808755006daa072cc7bbcf0a2f168a44fbb60be36ca6e8b0e41e10");
     } finally {
       await server.stop();
+    }
+  });
+
+  it("checksums large attachments right when their CRC comes from the cache", () => {
+    const base = createMailboxGenerator({ seed: 5, mailboxes: 1, itemsPerMailbox: 10 }).item(0, 0, 0);
+    for (const size of [64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 1024 * 1024 + 3]) {
+      const content = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+      for (const name of ["a", "a longer name.pdf", "ünïcödé ✈.bin"]) {
+        const item = {
+          ...base,
+          attachments: [
+            {
+              name,
+              contentType: "application/octet-stream",
+              isInline: false,
+              lastModifiedTime: "x",
+              content,
+            },
+            { name: "second", contentType: "text/plain", isInline: true, lastModifiedTime: "y", content },
+          ],
+        };
+        // First call computes the CRC of `content`, the second takes it from the cache; the
+        // decoder checks every record's CRC over the bytes themselves.
+        const first = encodeExportStream(item);
+        const second = encodeExportStream(item);
+        expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
+        const decoded = decodeExportStream(second).item;
+        expect(decoded.attachments.map((a) => [a.name, a.content.length])).toEqual([
+          [name, size],
+          ["second", size],
+        ]);
+      }
     }
   });
 
