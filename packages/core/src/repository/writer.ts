@@ -95,6 +95,13 @@ export interface WriterContext {
  * (measured: a 32 KiB item costs ~0.1 ms to chunk, hash and compress inline).
  */
 const POOL_MIN_BYTES = 32 * 1024;
+/**
+ * Above this an item is handled inline: in a worker it would exist three times at once (the
+ * caller's bytes, the worker's copy, the sealed result), and a few 40 MB items at full
+ * concurrency then cost ~200 MiB more peak memory (benchmarks/memory). Items this large are rare
+ * in mail (p90 ~230 KiB), so the pool's speed-up is almost untouched.
+ */
+const POOL_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Packs in flight per writer: bounds memory to about (1 + this) packs. */
 const MAX_UPLOADS = 2;
@@ -205,7 +212,8 @@ export class WriterImpl implements RepositoryWriter {
   async saveData(bytes: Uint8Array, options: SaveDataOptions = {}): Promise<SaveDataResult> {
     if (!(bytes instanceof Uint8Array)) throw new TypeError("saveData expects a Uint8Array");
     this.assertUsable();
-    const pool = bytes.length >= POOL_MIN_BYTES ? this.ctx.writePool() : undefined;
+    const pooled = bytes.length >= POOL_MIN_BYTES && bytes.length <= POOL_MAX_BYTES;
+    const pool = pooled ? this.ctx.writePool() : undefined;
     if (pool !== undefined) return this.saveDataPooled(pool, bytes, options.transfer === true);
     const blobIds: string[] = [];
     let newBytes = 0;
