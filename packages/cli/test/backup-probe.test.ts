@@ -107,6 +107,9 @@ describe("incremental backup with folder change probes", { timeout: 60_000 }, ()
       itemsDeleted: 0,
     });
     expect(still.report.items).toBe(full.report.items);
+    // Nothing changed, so the snapshot reuses the last tree instead of writing it again.
+    const treeOf = async (id: string | undefined) => (await repository.loadSnapshot(id!)).tree;
+    expect(await treeOf(still.report.snapshotId)).toBe(await treeOf(full.report.snapshotId));
 
     // One item changed in one folder: exactly that folder synced, exactly that item exported.
     const sent = server.listItems(mailbox, "sentitems");

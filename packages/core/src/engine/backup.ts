@@ -33,6 +33,8 @@ import { createFolderFilter, createItemFilter, type FolderRef } from "./selectio
 import {
   fromSnapshotItem,
   loadSnapshotItems,
+  SNAPSHOT_TREE_VERSION,
+  type TreeBuildResult,
   toSnapshotItem,
   walkSnapshotFolders,
   writeMailboxTree,
@@ -99,6 +101,8 @@ class MailboxBackup {
   /** Items in the snapshot written (the whole mailbox as selected), once written. */
   #snapshotItems: number | undefined;
   #retry: ExportCandidate[] = [];
+  /** An item or folder of the index changed this run: the snapshot tree must be written anew. */
+  #treeDirty = false;
   readonly #failures: ItemFailure[] = [];
   #lastProgress = 0;
   /** Every selected folder is synced this run (due, asked for, or no probe to trust). */
@@ -168,12 +172,27 @@ class MailboxBackup {
       for (const folder of await this.#index.listFolders()) this.#folders.set(folder.folder.folderId, folder);
 
       const roots = this.#options.selection?.roots ?? ["mailbox"];
-      await Promise.all(roots.map((root) => this.#syncHierarchy(root, info)));
+      this.#fullSync = this.#isFullSyncDue();
+      // The probe of the folders already known runs alongside the hierarchy sync: one round
+      // trip less per mailbox. Folders the hierarchy reveals get a probe of their own below.
+      const known = new Set(
+        [...this.#folders.values()]
+          .filter((f) => roots.includes(f.root) && f.root !== "public")
+          .map((f) => f.folder.folderId),
+      );
+      const early = this.#probeFolders([...known]);
+      const hierarchy = Promise.all(roots.map((root) => this.#syncHierarchy(root, info)));
+      await Promise.all([early, hierarchy]);
       const selected = [...this.#folders.values()].filter(
         (f) => roots.includes(f.root) && this.#isSelected(f),
       );
       this.#stats.foldersTotal = selected.length;
-      const probes = await this.#probeFolders(selected);
+      const probes = await early;
+      const revealed = selected
+        .filter((f) => f.root !== "public" && !known.has(f.folder.folderId))
+        .map((f) => f.folder.folderId);
+      if (revealed.length > 0)
+        for (const [id, probe] of await this.#probeFolders(revealed)) probes.set(id, probe);
       await Promise.all(
         selected.map((folder) => {
           const probe = probes.get(folder.folder.folderId);
@@ -292,6 +311,7 @@ class MailboxBackup {
     }
     await batch.setLastSnapshot(snapshotId).commit();
     this.#indexRebuilt = true;
+    this.#treeDirty = true;
   }
 
   async #getItem(folderId: string, itemId: string): Promise<IndexedItem | undefined> {
@@ -301,12 +321,14 @@ class MailboxBackup {
   }
 
   #putItem(item: IndexedItem): void {
+    this.#treeDirty = true;
     this.#overlay.set(overlayKey(item.folderId, item.itemId), item);
     this.#pendingKeys.push([overlayKey(item.folderId, item.itemId), item]);
     this.#pending.putItem(item);
   }
 
   #deleteItem(folderId: string, itemId: string): void {
+    this.#treeDirty = true;
     this.#overlay.set(overlayKey(folderId, itemId), null);
     this.#pendingKeys.push([overlayKey(folderId, itemId), null]);
     this.#pending.deleteItem(folderId, itemId);
@@ -322,6 +344,8 @@ class MailboxBackup {
       this.#bytesSinceCheckpoint = 0;
       this.#lastCheckpoint = Date.now();
       await this.#writer.checkpoint();
+      // The index is about to differ from the last snapshot's tree: that tree is no longer reusable.
+      if (this.#treeDirty) batch.setLastTreeKey(undefined);
       await batch.commit();
       for (const [key, value] of keys) if (this.#overlay.get(key) === value) this.#overlay.delete(key);
       this.#emit({ type: "checkpoint", mailbox: this.#mailbox });
@@ -428,6 +452,7 @@ class MailboxBackup {
       ...(existing?.probe === undefined ? {} : { probe: existing.probe }),
     };
     seen.add(change.folder.folderId);
+    if (existing === undefined || !sameTreeFolder(existing.folder, change.folder)) this.#treeDirty = true;
     this.#folders.set(change.folder.folderId, entry);
     this.#pending.putFolder(entry);
   }
@@ -443,6 +468,7 @@ class MailboxBackup {
 
   #removeFolder(folderId: string): void {
     if (!this.#folders.delete(folderId)) return;
+    this.#treeDirty = true;
     this.#pending.deleteFolder(folderId);
     for (const key of [...this.#overlay.keys()])
       if (key.startsWith(`${folderId}\u0000`)) this.#overlay.delete(key);
@@ -450,21 +476,24 @@ class MailboxBackup {
 
   // ---- change probes -----------------------------------------------------------------------
 
-  /**
-   * Reads the change markers of every selected mailbox folder in one source call, BEFORE any of
-   * them is synced: a change racing the sync then differs from what is stored and is caught by
-   * the next run. Also decides whether this run is a full sync.
-   */
-  async #probeFolders(selected: readonly IndexedFolder[]): Promise<Map<string, StoredFolderProbe>> {
-    const probes = new Map<string, StoredFolderProbe>();
+  #isFullSyncDue(): boolean {
     const interval = (this.#options.fullSyncIntervalSeconds ?? 86_400) * 1000;
     const last = this.#index.meta.lastFullSyncAt;
-    this.#fullSync =
+    return (
       this.#options.fullSync === true ||
       last === undefined ||
-      this.#started - Date.parse(last) >= interval ||
-      this.#source.probeFolders === undefined;
-    const probeable = selected.filter((f) => f.root !== "public").map((f) => f.folder.folderId);
+      !(this.#started - Date.parse(last) < interval) ||
+      this.#source.probeFolders === undefined
+    );
+  }
+
+  /**
+   * Reads the change markers of mailbox folders in one source call, BEFORE any of them is
+   * synced: a change racing the sync then differs from what is stored and is caught by the
+   * next run. A failed probe makes this run a full sync.
+   */
+  async #probeFolders(probeable: readonly string[]): Promise<Map<string, StoredFolderProbe>> {
+    const probes = new Map<string, StoredFolderProbe>();
     if (this.#source.probeFolders === undefined || probeable.length === 0) return probes;
     const probedAt = new Date().toISOString();
     let answer: ReadonlyMap<string, FolderChangeProbe>;
@@ -767,19 +796,67 @@ class MailboxBackup {
 
   // ---- snapshot ----------------------------------------------------------------------------
 
+  /**
+   * What the last snapshot's tree was written under: the tree format and everything that
+   * decides which folders and items it holds besides the index itself.
+   */
+  #treeKey(roots: readonly HierarchyRootName[]): string {
+    const s = this.#options.selection;
+    return JSON.stringify({
+      v: SNAPSHOT_TREE_VERSION,
+      roots: [...roots].sort(),
+      includeFolders: s?.includeFolders ?? null,
+      excludeFolders: s?.excludeFolders ?? null,
+      includeItemClasses: s?.includeItemClasses ?? null,
+      excludeItemClasses: s?.excludeItemClasses ?? null,
+      receivedAfter: s?.receivedAfter?.toISOString() ?? null,
+      receivedBefore: s?.receivedBefore?.toISOString() ?? null,
+    });
+  }
+
+  /**
+   * The last snapshot's tree when nothing it was written from changed since (see
+   * MailboxIndexMeta.lastTreeKey) and the snapshot is still in the repository.
+   */
+  async #reusableTree(key: string): Promise<TreeBuildResult | undefined> {
+    const meta = this.#index.meta;
+    if (this.#treeDirty || meta.lastTreeKey !== key || meta.lastSnapshotId === undefined) return undefined;
+    let last: Awaited<ReturnType<EngineRepository["loadSnapshot"]>>;
+    try {
+      last = await this.#repository.loadSnapshot(meta.lastSnapshotId);
+    } catch {
+      return undefined; // forgotten meanwhile: write the tree, which re-saves what prune removed
+    }
+    const folders = last.counts?.folders;
+    const items = last.counts?.items;
+    const itemBytes = last.sizes?.items;
+    if (
+      last.mailbox !== this.#mailbox ||
+      folders === undefined ||
+      items === undefined ||
+      itemBytes === undefined
+    )
+      return undefined;
+    return { rootTreeId: last.tree, folders, items, itemBytes };
+  }
+
   async #writeSnapshot(roots: readonly HierarchyRootName[]): Promise<string> {
-    const folders = [...this.#folders.values()].filter((f) => roots.includes(f.root));
-    const index = this.#index;
-    const tree = await writeMailboxTree(
-      this.#writer,
-      this.#mailbox,
-      folders,
-      (folder) => this.#isSelected(folder),
-      async function* (folderId) {
-        for await (const item of index.items(folderId)) yield toSnapshotItem(item);
-      },
-    );
-    await this.#writer.checkpoint();
+    const treeKey = this.#treeKey(roots);
+    let tree = await this.#reusableTree(treeKey);
+    if (tree === undefined) {
+      const folders = [...this.#folders.values()].filter((f) => roots.includes(f.root));
+      const index = this.#index;
+      tree = await writeMailboxTree(
+        this.#writer,
+        this.#mailbox,
+        folders,
+        (folder) => this.#isSelected(folder),
+        async function* (folderId) {
+          for await (const item of index.items(folderId)) yield toSnapshotItem(item);
+        },
+      );
+      await this.#writer.checkpoint();
+    }
     // Incremental syncs report only changes, so "unchanged" is everything the snapshot holds
     // that this run did not export.
     this.#snapshotItems = tree.items;
@@ -802,7 +879,7 @@ class MailboxBackup {
       },
       sizes: { items: tree.itemBytes, new: this.#stats.bytesNew, stored: this.#stats.bytesStored },
     });
-    const finish = this.#index.batch().setLastSnapshot(snapshotId);
+    const finish = this.#index.batch().setLastSnapshot(snapshotId).setLastTreeKey(treeKey);
     // A full sync restarts the interval only when it covered every folder of the mailbox.
     const selection = this.#options.selection;
     if (
@@ -815,6 +892,17 @@ class MailboxBackup {
     await finish.commit();
     return snapshotId;
   }
+}
+
+/** Folder properties a snapshot tree records (see writeMailboxTree). */
+function sameTreeFolder(a: FolderInfo, b: FolderInfo): boolean {
+  return (
+    a.folderId === b.folderId &&
+    a.parentFolderId === b.parentFolderId &&
+    a.displayName === b.displayName &&
+    a.folderClass === b.folderClass &&
+    a.distinguishedName === b.distinguishedName
+  );
 }
 
 function overlayKey(folderId: string, itemId: string): string {

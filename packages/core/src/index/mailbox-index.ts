@@ -7,7 +7,14 @@ import { Level } from "level";
 import { EwsVaultError } from "../errors.js";
 import type { FolderChangeProbe, FolderInfo, ItemSummary } from "../mailbox/types.js";
 
-export const MAILBOX_INDEX_FORMAT_VERSION = 1;
+/**
+ * 2 added folder change probes, lastFullSyncAt and lastTreeKey. Version 1 databases are
+ * upgraded in place on open (they hold none of those); a version-1 reader refuses a version-2
+ * database and rebuilds it, so it can never commit item changes next to a tree key that no
+ * longer describes them.
+ */
+export const MAILBOX_INDEX_FORMAT_VERSION = 2;
+const UPGRADABLE_FORMAT_VERSIONS: readonly number[] = [1];
 
 /** The hierarchy a folder was synced under ("mailbox", "archive", "recoverable", "public"). */
 export type HierarchyRootName = "mailbox" | "archive" | "recoverable" | "public";
@@ -49,6 +56,13 @@ export interface MailboxIndexMeta {
   readonly hierarchyStates: Readonly<Partial<Record<HierarchyRootName, string>>>;
   /** ISO 8601 start of the last run that synced every folder (no probe trusted). */
   readonly lastFullSyncAt?: string;
+  /**
+   * Set with lastSnapshotId when that snapshot's tree was written from exactly the items and
+   * folders the index holds, under the selection and tree version this key names; cleared by
+   * every commit that changes an item or a folder. While it matches, a run that changed
+   * nothing may give its snapshot the same tree instead of writing it again.
+   */
+  readonly lastTreeKey?: string;
 }
 
 type Value = MailboxIndexMeta | IndexedFolder | IndexedItem;
@@ -113,6 +127,13 @@ export class MailboxIndexBatch {
     return this;
   }
 
+  /** `undefined` clears it (see MailboxIndexMeta.lastTreeKey). */
+  setLastTreeKey(key: string | undefined): this {
+    const { lastTreeKey: _old, ...rest } = this.#meta;
+    this.#meta = key === undefined ? rest : { ...rest, lastTreeKey: key };
+    return this;
+  }
+
   setLastSnapshot(snapshotId: string): this {
     this.#meta = { ...this.#meta, lastSnapshotId: snapshotId };
     return this;
@@ -166,6 +187,11 @@ export class MailboxIndex {
         throw new EwsVaultError("INDEX_CORRUPT", `the index at ${directory} does not belong to ${mailbox}`, {
           details: { mailbox, directory },
         });
+      }
+      if (UPGRADABLE_FORMAT_VERSIONS.includes(stored.formatVersion)) {
+        const upgraded: MailboxIndexMeta = { ...stored, formatVersion: MAILBOX_INDEX_FORMAT_VERSION };
+        await db.put(META_KEY, upgraded);
+        return new MailboxIndex(db, upgraded);
       }
       if (stored.formatVersion !== MAILBOX_INDEX_FORMAT_VERSION) {
         throw new EwsVaultError(

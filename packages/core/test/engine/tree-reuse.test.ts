@@ -1,0 +1,124 @@
+// A run that changed nothing gives its snapshot the previous snapshot's tree instead of
+// writing it again; any index change since that tree (even one committed by a run that then
+// failed before its snapshot) makes the next run write the tree anew. Index format 2 upgrades
+// a version-1 database in place and refuses newer ones.
+import { join } from "node:path";
+import {
+  backup,
+  initRepository,
+  MAILBOX_INDEX_FORMAT_VERSION,
+  MailboxIndex,
+  mailboxIndexDirectory,
+  type Repository,
+  restore,
+} from "@ewsvault/core";
+import { createMemoryDestination } from "@ewsvault/destination";
+import { tempDir } from "@ewsvault/testkit";
+import { Level } from "level";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MemoryExchange } from "../support/memory-mailbox.js";
+
+const A = "ann@contoso.test";
+const FRESH = "fresh@contoso.test";
+
+let exchange: MemoryExchange;
+let repository: Repository;
+let work: { path: string; cleanup: () => Promise<void> };
+
+beforeEach(async () => {
+  exchange = new MemoryExchange();
+  exchange.addMailbox(A);
+  exchange.addMailbox(FRESH);
+  const inbox = exchange.folderId(A, "Inbox");
+  for (let i = 0; i < 12; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i} `.repeat(50));
+  repository = await initRepository({
+    destination: createMemoryDestination(),
+    password: "tree reuse",
+    kdf: { N: 1024, r: 8, p: 1 },
+  });
+  work = await tempDir();
+});
+
+afterEach(async () => {
+  await repository.close();
+  await work.cleanup();
+});
+
+const run = (extra: Partial<Parameters<typeof backup>[0]> = {}) =>
+  backup({ repository, source: exchange, mailboxes: [A], indexDirectory: work.path, ...extra });
+
+async function treeOf(snapshotId: string | undefined): Promise<string> {
+  expect(snapshotId).toBeDefined();
+  return (await repository.loadSnapshot(snapshotId!)).tree;
+}
+
+function contents(mailbox: string): string[] {
+  return [...exchange.mailboxes.get(mailbox)!.items.values()]
+    .map((i) => `${i.summary.subject}=${new TextDecoder().decode(i.data)}`)
+    .sort();
+}
+
+describe("snapshot tree reuse", () => {
+  it("reuses the tree when nothing changed and writes it anew after a change, even one a failed run committed", async () => {
+    const first = (await run()).mailboxes[0]!;
+    const second = (await run()).mailboxes[0]!;
+    expect(second.status).toBe("completed");
+    expect(second.snapshotId).not.toBe(first.snapshotId);
+    expect(await treeOf(second.snapshotId)).toBe(await treeOf(first.snapshotId));
+    expect(second.items).toBe(12);
+
+    // A run exports a change, commits it to the index, then fails to save its snapshot.
+    const inbox = exchange.folderId(A, "Inbox");
+    exchange.modifyItem(A, exchange.itemsIn(A, inbox)[0]!.summary.itemId, "edited body");
+    const saveSnapshot = repository.saveSnapshot.bind(repository);
+    repository.saveSnapshot = async () => {
+      throw new Error("destination went away");
+    };
+    const failed = (await run()).mailboxes[0]!;
+    repository.saveSnapshot = saveSnapshot;
+    expect(failed.status).toBe("failed");
+    expect(failed.itemsExported).toBe(1);
+
+    // Nothing new on the server now, but the index differs from the last tree: it is rewritten.
+    const third = (await run()).mailboxes[0]!;
+    expect(third).toMatchObject({ status: "completed", itemsExported: 0 });
+    expect(await treeOf(third.snapshotId)).not.toBe(await treeOf(second.snapshotId));
+    await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    expect(contents(FRESH)).toEqual(contents(A));
+
+    // And unchanged again: reused again.
+    const fourth = (await run()).mailboxes[0]!;
+    expect(await treeOf(fourth.snapshotId)).toBe(await treeOf(third.snapshotId));
+  });
+
+  it("a different selection writes its own tree", async () => {
+    const all = (await run()).mailboxes[0]!;
+    const inboxOnly = (await run({ selection: { includeFolders: ["inbox"] } })).mailboxes[0]!;
+    expect(await treeOf(inboxOnly.snapshotId)).not.toBe(await treeOf(all.snapshotId));
+    const again = (await run()).mailboxes[0]!;
+    expect(await treeOf(again.snapshotId)).toBe(await treeOf(all.snapshotId));
+  });
+});
+
+describe("mailbox index format 2", () => {
+  it("upgrades a version-1 index in place and refuses a newer one with INDEX_VERSION", async () => {
+    expect(MAILBOX_INDEX_FORMAT_VERSION).toBe(2);
+    const directory = mailboxIndexDirectory(work.path, A);
+    const writeMeta = async (formatVersion: number) => {
+      const db = new Level<string, unknown>(directory, { valueEncoding: "json" });
+      await db.open();
+      await db.put("m", { formatVersion, mailbox: A, hierarchyStates: { mailbox: "H" } });
+      await db.close();
+    };
+    await writeMeta(1);
+    const upgraded = await MailboxIndex.open(directory, A);
+    expect(upgraded.meta).toMatchObject({ formatVersion: 2, hierarchyStates: { mailbox: "H" } });
+    await upgraded.close();
+    const reopened = await MailboxIndex.open(directory, A);
+    expect(reopened.meta.formatVersion).toBe(2);
+    await reopened.close();
+
+    await writeMeta(3);
+    await expect(MailboxIndex.open(join(directory), A)).rejects.toMatchObject({ code: "INDEX_VERSION" });
+  });
+});
