@@ -109,6 +109,7 @@ try {
     const ourResult = JSON.parse(ours.stdout.trim().split("\n").pop()!) as {
       bytes: number;
       seconds: number;
+      cpuSeconds: number;
       peakRssMiB: number;
     };
     ourStoredBytes = await treeBytes(oursRepo);
@@ -130,7 +131,7 @@ try {
     await rm(resticRepo, { recursive: true, force: true });
     resticRuns.push(corpusBytes / MiB / backup.seconds);
     console.log(
-      `round ${round}: ours ${ourRuns.at(-1)!.toFixed(1)} MiB/s (stored ${(ourStoredBytes / MiB).toFixed(1)} MiB, ` +
+      `round ${round}: ours ${ourRuns.at(-1)!.toFixed(1)} MiB/s (${ourResult.cpuSeconds.toFixed(2)} CPU-s in ${ourResult.seconds.toFixed(2)} s, stored ${(ourStoredBytes / MiB).toFixed(1)} MiB, ` +
         `peak RSS ${ourResult.peakRssMiB.toFixed(0)} MiB), restic ${resticRuns.at(-1)!.toFixed(1)} MiB/s ` +
         `(stored ${(resticStoredBytes / MiB).toFixed(1)} MiB)`,
     );
