@@ -59,13 +59,30 @@ const MiB = 1024 * 1024;
 /** Peak memory of one exported item relative to its size (see #exportBatch). */
 const EXPORT_MEMORY_FACTOR = 3;
 
+/** Limits shared by every mailbox of one backup() call. */
+interface RunLimits {
+  /** Mailboxes being checked for changes at once (lock, index, hierarchy, probe). */
+  readonly open: LimitFunction;
+  /** Mailboxes syncing folders and exporting at once (mailboxConcurrency). */
+  readonly work: LimitFunction;
+  /** Source requests in flight over the whole run: mailboxConcurrency x itemConcurrency. */
+  readonly requests: LimitFunction;
+}
+
 /** Backs up every mailbox of options.mailboxes; never throws for one mailbox's failure. */
 export async function backup(options: BackupOptions): Promise<BackupReport> {
   const started = Date.now();
-  const mailboxLimit = pLimit(options.mailboxConcurrency ?? 4);
+  const mailboxes = options.mailboxConcurrency ?? 4;
+  const requests = mailboxes * (options.itemConcurrency ?? 4);
+  // A mailbox whose probe finds nothing to sync needs no export slot: checking many mailboxes
+  // at once overlaps their round trips, while the request limit keeps the connection budget
+  // at mailboxes x items and only `mailboxes` of them sync and export at a time.
+  const limits: RunLimits = { open: pLimit(requests), work: pLimit(mailboxes), requests: pLimit(requests) };
   const budget = new ByteBudget(options.inFlightBytes ?? 192 * MiB);
   const reports = await Promise.all(
-    options.mailboxes.map((mailbox) => mailboxLimit(() => new MailboxBackup(options, mailbox, budget).run())),
+    options.mailboxes.map((mailbox) =>
+      limits.open(() => new MailboxBackup(options, mailbox, budget, limits).run()),
+    ),
   );
   return { mailboxes: reports, durationMs: Date.now() - started };
 }
@@ -81,14 +98,16 @@ class MailboxBackup {
   readonly #source: MailboxSource;
   readonly #repository: EngineRepository;
   readonly #budget: ByteBudget;
-  readonly #limit: LimitFunction;
+  readonly #limit: <T>(request: () => Promise<T>) => Promise<T>;
+  readonly #limits: RunLimits;
   readonly #signal: AbortSignal | undefined;
   readonly #folderFilter: (folder: FolderRef) => boolean;
   readonly #itemFilter: (item: ItemSummary) => boolean;
   readonly #started = Date.now();
 
   #index!: MailboxIndex;
-  #writer!: EngineWriter;
+  /** Started when the run first saves data (a run that changed nothing may never need it). */
+  #writer: EngineWriter | undefined;
   #pending!: MailboxIndexBatch;
   #pendingKeys: Array<[string, IndexedItem | null]> = [];
   /** Item changes not yet committed to the index (null = deleted), so lookups see them. */
@@ -121,13 +140,15 @@ class MailboxBackup {
     bytesStored: 0,
   };
 
-  constructor(options: BackupOptions, mailbox: string, budget: ByteBudget) {
+  constructor(options: BackupOptions, mailbox: string, budget: ByteBudget, limits: RunLimits) {
     this.#options = options;
     this.#mailbox = mailbox;
     this.#source = options.source;
     this.#repository = options.repository;
     this.#budget = budget;
-    this.#limit = pLimit(options.itemConcurrency ?? 4);
+    this.#limits = limits;
+    const perMailbox = pLimit(options.itemConcurrency ?? 4);
+    this.#limit = (request) => perMailbox(() => limits.requests(request));
     this.#signal = options.signal;
     this.#folderFilter = createFolderFilter(options.selection);
     this.#itemFilter = createItemFilter(options.selection);
@@ -155,19 +176,9 @@ class MailboxBackup {
       return this.#finish(status, error);
     }
     let indexOpen = false;
-    let writerOpen = false;
     try {
       await this.#openIndex();
       indexOpen = true;
-      this.#writer = await this.#repository.startWriter({
-        ...(this.#options.checkpointBytes === undefined
-          ? {}
-          : { checkpointBytes: this.#options.checkpointBytes }),
-        ...(this.#options.checkpointSeconds === undefined
-          ? {}
-          : { checkpointSeconds: this.#options.checkpointSeconds }),
-      });
-      writerOpen = true;
       this.#pending = this.#index.batch();
       for (const folder of await this.#index.listFolders()) this.#folders.set(folder.folder.folderId, folder);
 
@@ -193,17 +204,23 @@ class MailboxBackup {
         .map((f) => f.folder.folderId);
       if (revealed.length > 0)
         for (const [id, probe] of await this.#probeFolders(revealed)) probes.set(id, probe);
-      await Promise.all(
-        selected.map((folder) => {
-          const probe = probes.get(folder.folder.folderId);
-          if (this.#mustSync(folder, probe)) return this.#syncFolder(folder, probe);
-          this.#stats.foldersDone++;
-          return undefined;
-        }),
-      );
-      await this.#retryDeferred();
-      await this.#checkpoint();
-      const snapshotId = await this.#writeSnapshot(roots);
+      const toSync = selected.filter((folder) => this.#mustSync(folder, probes.get(folder.folder.folderId)));
+      this.#stats.foldersDone += selected.length - toSync.length;
+      const finish = async () => {
+        await this.#checkpoint();
+        return this.#writeSnapshot(roots);
+      };
+      const snapshotId =
+        toSync.length === 0
+          ? await finish()
+          : await this.#limits.work(async () => {
+              await this.#startWriter();
+              await Promise.all(
+                toSync.map((folder) => this.#syncFolder(folder, probes.get(folder.folder.folderId))),
+              );
+              await this.#retryDeferred();
+              return finish();
+            });
       return this.#finish(
         this.#failures.length > 0 ? "completed-with-warnings" : "completed",
         undefined,
@@ -211,10 +228,10 @@ class MailboxBackup {
       );
     } catch (error) {
       // Keep what is already exported: make it durable and indexed so the next run resumes.
-      if (writerOpen) await this.#checkpoint().catch(() => {});
+      if (indexOpen) await this.#checkpoint().catch(() => {});
       return this.#finish("failed", error);
     } finally {
-      if (writerOpen) await this.#writer.close().catch(() => {});
+      await this.#writer?.close().catch(() => {});
       if (indexOpen) await this.#index.close().catch(() => {});
       await lock.release().catch(() => {});
     }
@@ -269,6 +286,18 @@ class MailboxBackup {
       ...(rate > 0 && s.foldersDone < s.foldersTotal ? { etaSeconds: Math.round(left / rate) } : {}),
     };
     this.#emit({ type: "progress", progress });
+  }
+
+  async #startWriter(): Promise<EngineWriter> {
+    this.#writer ??= await this.#repository.startWriter({
+      ...(this.#options.checkpointBytes === undefined
+        ? {}
+        : { checkpointBytes: this.#options.checkpointBytes }),
+      ...(this.#options.checkpointSeconds === undefined
+        ? {}
+        : { checkpointSeconds: this.#options.checkpointSeconds }),
+    });
+    return this.#writer;
   }
 
   // ---- index -------------------------------------------------------------------------------
@@ -343,7 +372,8 @@ class MailboxBackup {
       this.#pendingKeys = [];
       this.#bytesSinceCheckpoint = 0;
       this.#lastCheckpoint = Date.now();
-      await this.#writer.checkpoint();
+      // Nothing saved yet means nothing to make durable (a run that only read markers).
+      await this.#writer?.checkpoint();
       // The index is about to differ from the last snapshot's tree: that tree is no longer reusable.
       if (this.#treeDirty) batch.setLastTreeKey(undefined);
       await batch.commit();
@@ -734,14 +764,15 @@ class MailboxBackup {
 
   async #storeItem(candidate: ExportCandidate, data: Uint8Array): Promise<void> {
     const { summary, folder } = candidate;
-    const saved = await this.#writer.saveData(data);
+    const writer = await this.#startWriter();
+    const saved = await writer.saveData(data);
     let mimeBlobIds: readonly string[] | undefined;
     if (this.#options.captureMime && (summary.itemClass ?? "").toLowerCase().startsWith("ipm.note")) {
       try {
         const mime = await this.#limit(() =>
           this.#source.getMimeContent(this.#mailbox, summary.itemId, this.#signal),
         );
-        const savedMime = await this.#writer.saveData(mime);
+        const savedMime = await writer.saveData(mime);
         mimeBlobIds = savedMime.blobIds;
         this.#account(savedMime.size, savedMime.newBytes, savedMime.storedBytes);
       } catch (error) {
@@ -846,8 +877,9 @@ class MailboxBackup {
     if (tree === undefined) {
       const folders = [...this.#folders.values()].filter((f) => roots.includes(f.root));
       const index = this.#index;
+      const writer = await this.#startWriter();
       tree = await writeMailboxTree(
-        this.#writer,
+        writer,
         this.#mailbox,
         folders,
         (folder) => this.#isSelected(folder),
@@ -855,7 +887,7 @@ class MailboxBackup {
           for await (const item of index.items(folderId)) yield toSnapshotItem(item);
         },
       );
-      await this.#writer.checkpoint();
+      await writer.checkpoint();
     }
     // Incremental syncs report only changes, so "unchanged" is everything the snapshot holds
     // that this run did not export.
