@@ -279,6 +279,32 @@ describe("snapshot item index", () => {
     expect(before.filter((id) => after.includes(id))).toHaveLength(before.length - 1);
   });
 
+  it("verify checks the index trees and prune keeps those the remaining snapshots use", async () => {
+    await backUp();
+    const inbox = idsIn(folders.inbox);
+    for (const id of inbox.slice(0, 40)) exchange.deleteItem(A, id);
+    const added = exchange.addItem(A, folders.projects, "after the first", "x");
+    const latest = await backUp();
+    const treesBefore = (await repository.verify()).checked.trees;
+    await repository.forget({ keepLast: 1 });
+    const pruned = await repository.prune();
+    expect(pruned.unusedBlobs).toBeGreaterThan(0);
+    const verified = await repository.verify({ readData: true });
+    expect(verified.problems).toEqual([]);
+    expect(verified.checked.trees).toBeLessThan(treesBefore);
+    const found = await lookupItemFolders(repository, (await rootOf(latest)).itemIndex!.subtree, [
+      added,
+      inbox[40]!,
+      inbox[0]!,
+    ]);
+    expect(found).toEqual(
+      new Map([
+        [added, [folders.projects]],
+        [inbox[40]!, [folders.inbox]],
+      ]),
+    );
+  });
+
   it("restores from a snapshot written before the index by id, search and folder, reading every page", async () => {
     const snapshotId = await asOldFormat(await backUp());
     const snapshot = await repository.loadSnapshot(snapshotId);
