@@ -55,14 +55,18 @@ try {
   const boundRatio = itemsPerSec / boundItemsPerSec;
   const throttledShare = counters.throttled / counters.totalRequests;
   report.line(
-    `${run.items} items in ${run.seconds.toFixed(2)} s; ${counters.totalRequests} requests (${describeCounts(counters)}), ${counters.throttled} throttled`,
+    `${run.items} items in ${run.seconds.toFixed(2)} s; ${counters.totalRequests} requests (${describeCounts(counters)}), ${counters.throttled} throttled (${counters.throttledBy.concurrency} over EWSMaxConcurrency: ErrorExceededConnectionCount, ${counters.throttledBy.budget} over the budget: ErrorServerBusy)`,
   );
   report.line(
     `bound: ${served} served requests: budget ${budgetSeconds.toFixed(2)} s, concurrency ${concurrencySeconds.toFixed(2)} s -> ${boundItemsPerSec.toFixed(1)} items/s; measured ${itemsPerSec.toFixed(1)} items/s`,
   );
   const { stats, gate } = run.client;
   report.line(
-    `client: ${stats.requests} requests, ${stats.attempts} attempts, ${stats.retries} retries, ${stats.throttled} throttled answers; gate ${gate.cuts} cuts over ${gate.throttleEvents} throttle events, limit at the end ${gate.limit.toFixed(1)} of ${gate.max}`,
+    `client: ${stats.requests} requests, ${stats.attempts} attempts, ${stats.retries} retries, ${stats.throttled} throttled answers (concurrency ${gate.throttledBy.concurrency}, budget ${gate.throttledBy.budget}, unknown ${gate.throttledBy.unknown}); gate ${gate.cuts} cuts, limit at the end ${gate.limit.toFixed(1)} of ${gate.max} under a learnt ceiling of ${gate.ceiling}`,
+  );
+  const { pacer } = gate;
+  report.line(
+    `pacer: ${pacer.rate === undefined ? "not pacing" : `pacing at ${pacer.rate.toFixed(1)} requests/s`}; learnt sustainable rate ${pacer.estimatedRate === undefined ? "none" : `${pacer.estimatedRate.toFixed(1)} requests/s`} from ${pacer.refusals} budget refusals (the mock recharges ${THROTTLING.rechargePerSecond}/s)`,
   );
   report.check("boundRatio (items/s / budget bound)", boundRatio, ">=", 0.85);
   report.check("throttled share of requests", throttledShare * 100, "<", 2, "%");
@@ -73,6 +77,8 @@ try {
       boundRatio: round(boundRatio),
       requests: counters.totalRequests,
       throttledRequests: counters.throttled,
+      throttledConcurrency: counters.throttledBy.concurrency,
+      throttledBudget: counters.throttledBy.budget,
       throttledShare: round(throttledShare, 4),
     },
     [

@@ -1,65 +1,129 @@
-// Adaptive concurrency gate (AIMD) for one EWS endpoint. Exchange throttles per account and
-// tells us so (ErrorServerBusy, HTTP 503/429); the gate halves the number of requests it lets
-// through when that happens and adds back about one slot per window of successes, never
-// going above the configured maximum or below one.
+// Throttle control for one EWS endpoint and account: how many requests may be in flight and when
+// the next one may go. Exchange refuses for two different reasons and says which:
+//   - EWSMaxConcurrency exceeded: ErrorExceededConnectionCount ("try again once your other
+//     requests have completed"). The gate remembers how many were in flight when the server
+//     refused (a ceiling) and does not probe above it again until the ceiling has decayed.
+//   - the budget is spent: ErrorServerBusy with BackOffMilliseconds. More concurrency is not the
+//     problem, the request rate is: the gate pauses everyone for the hint and its RequestPacer
+//     spreads requests at the rate the budget recharges, learnt from these refusals.
+// Throttling that says neither (HTTP 503/429, ErrorServerBusy without a hint) halves the limit
+// (AIMD). The limit starts low and grows one slot per window of successes, so a server's
+// concurrency limit costs one refusal to find, not a burst of them.
 import { ewsError } from "./errors.js";
-import { sleep } from "./retry.js";
+import { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 
 export interface ConcurrencyGateOptions {
   /** Hard upper bound (the configured maxConcurrency). */
   readonly max: number;
   /** Lower bound; default 1. */
   readonly min?: number;
-  /** Starting limit; default max. */
+  /** Starting limit; default min(max, 4): the limit grows by one slot per window of successes. */
   readonly initial?: number;
-  /** Multiplicative decrease factor on throttling; default 0.5. */
+  /** Multiplicative decrease factor on throttling that names no cause; default 0.5. */
   readonly decrease?: number;
   /**
-   * For releases without a ticket: ignore further throttling signals for this long after a cut
-   * (one burst = one cut); default 1000 ms. With tickets a throttled answer cuts only when its
-   * request was admitted after the last cut, whatever the time.
+   * For releases without a ticket: ignore further unexplained throttling for this long after a
+   * cut (one burst = one cut); default 1000 ms. With tickets an unexplained throttled answer cuts
+   * only when its request was admitted after the last cut, whatever the time.
    */
   readonly cooldownMs?: number;
+  /**
+   * A ceiling learnt from ErrorExceededConnectionCount rises by one slot per this many ms without
+   * another such refusal (the server's limit or the account's other users may change); default
+   * 60 000 ms.
+   */
+  readonly ceilingDecayMs?: number;
+  /** Pacing learnt from budget refusals; false never paces (pauses for BackOffMilliseconds only). */
+  readonly pacer?: RequestPacerOptions | false;
 }
 
 export interface ConcurrencyGateSnapshot {
   /** Current (fractional) limit; floor(limit) requests may run. */
   readonly limit: number;
+  /** Concurrency the server refused above (decayed to now); max when it never refused. */
+  readonly ceiling: number;
   readonly inFlight: number;
   readonly waiting: number;
   readonly max: number;
+  /** Throttled answers of every kind. */
   readonly throttleEvents: number;
+  /** Throttled answers by cause. */
+  readonly throttledBy: { readonly concurrency: number; readonly budget: number; readonly unknown: number };
+  /** Times the limit went down (ceiling learnt or AIMD cut). */
   readonly cuts: number;
   /** Milliseconds left in a server-requested pause (0 when none). */
   readonly holdOffMs: number;
+  /** The pacer's state (rate undefined: not pacing). */
+  readonly pacer: RequestPacerSnapshot;
 }
 
 export type GateOutcome = "success" | "throttled" | "failure";
+
+/**
+ * Why a throttled answer came: "concurrency" (ErrorExceededConnectionCount), "budget"
+ * (ErrorServerBusy with BackOffMilliseconds) or "unknown" (HTTP 503/429, ErrorServerBusy alone).
+ */
+export type ThrottleKind = "concurrency" | "budget" | "unknown";
+
+export interface ThrottleSignal {
+  readonly kind: ThrottleKind;
+  /** The server's BackOffMilliseconds / Retry-After, when it gave one. */
+  readonly backOffMs?: number;
+}
+
+/** What acquire() hands out; give it back to release(). */
+export interface GateTicket {
+  /** Cut epoch the request was admitted in. */
+  readonly epoch: number;
+  /** Dispatch ordinal. */
+  readonly seq: number;
+  /** When the request left: admission time, then the moment sent() was called. */
+  dispatchedAt: number;
+  /** Other requests of this gate in flight when this one was admitted. */
+  readonly othersInFlight: number;
+}
+
+interface Waiter {
+  readonly resolve: (ticket: GateTicket) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: () => void;
+}
 
 export class AdaptiveConcurrencyGate {
   readonly max: number;
   readonly min: number;
   private currentLimit: number;
   private active = 0;
-  private readonly queue: Array<{ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal }> =
-    [];
+  private readonly queue: Waiter[] = [];
   private readonly decrease: number;
   private readonly cooldownMs: number;
+  private readonly ceilingDecayMs: number;
+  private readonly pacer: RequestPacer | undefined;
   private lastCut = Number.NEGATIVE_INFINITY;
   /** Incremented on every cut; tickets remember the epoch their request was admitted in. */
   private epoch = 0;
+  private seq = 0;
   private throttleEvents = 0;
+  private readonly throttledBy = { concurrency: 0, budget: 0, unknown: 0 };
   private cuts = 0;
   /** Epoch ms before which no request is admitted (the server's BackOffMilliseconds). */
   private resumeAt = 0;
+  private learntCeiling: number;
+  private ceilingAt = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ConcurrencyGateOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new TypeError("max must be an integer >= 1");
     this.max = options.max;
     this.min = Math.max(1, Math.min(options.min ?? 1, this.max));
-    this.currentLimit = Math.min(this.max, Math.max(this.min, options.initial ?? this.max));
+    this.currentLimit = Math.min(this.max, Math.max(this.min, options.initial ?? Math.min(this.max, 4)));
     this.decrease = options.decrease ?? 0.5;
     this.cooldownMs = options.cooldownMs ?? 1000;
+    this.ceilingDecayMs = options.ceilingDecayMs ?? 60_000;
+    if (!(this.ceilingDecayMs > 0)) throw new TypeError("ceilingDecayMs must be > 0");
+    this.learntCeiling = this.max;
+    this.pacer = options.pacer === false ? undefined : new RequestPacer(options.pacer);
   }
 
   get limit(): number {
@@ -70,15 +134,25 @@ export class AdaptiveConcurrencyGate {
     return this.active;
   }
 
+  /** The concurrency ceiling now: the learnt one plus one slot per ceilingDecayMs since it was learnt. */
+  ceiling(now = Date.now()): number {
+    if (this.learntCeiling >= this.max) return this.max;
+    return Math.min(this.max, this.learntCeiling + Math.floor((now - this.ceilingAt) / this.ceilingDecayMs));
+  }
+
   snapshot(): ConcurrencyGateSnapshot {
+    const now = Date.now();
     return {
       limit: this.currentLimit,
+      ceiling: this.ceiling(now),
       inFlight: this.active,
       waiting: this.queue.length,
       max: this.max,
       throttleEvents: this.throttleEvents,
+      throttledBy: { ...this.throttledBy },
       cuts: this.cuts,
-      holdOffMs: Math.max(0, this.resumeAt - Date.now()),
+      holdOffMs: Math.max(0, this.resumeAt - now),
+      pacer: this.pacer?.snapshot() ?? { rate: undefined, estimatedRate: undefined, refusals: 0 },
     };
   }
 
@@ -90,67 +164,123 @@ export class AdaptiveConcurrencyGate {
   holdOff(ms: number): void {
     if (!Number.isFinite(ms) || ms <= 0) return;
     this.resumeAt = Math.max(this.resumeAt, Date.now() + ms);
+    this.pump();
   }
 
   /**
-   * Waits for a slot (and for any pause from holdOff) and resolves with a ticket to pass to
-   * release(). Rejects with EWS_ABORTED when `signal` fires first.
+   * Waits for a slot, for any pause from holdOff and for the pacer, in FIFO order, and resolves
+   * with a ticket to pass to release(). Rejects with EWS_ABORTED when `signal` fires first.
    */
-  async acquire(signal?: AbortSignal): Promise<number> {
-    for (let wait = this.resumeAt - Date.now(); wait > 0; wait = this.resumeAt - Date.now()) {
-      await sleep(wait, signal);
-    }
-    return this.acquireSlot(signal);
-  }
-
-  private acquireSlot(signal?: AbortSignal): Promise<number> {
+  acquire(signal?: AbortSignal): Promise<GateTicket> {
     if (signal?.aborted) return Promise.reject(ewsError("EWS_ABORTED", "aborted", { cause: signal.reason }));
-    if (this.active < Math.floor(this.currentLimit) && this.queue.length === 0) {
-      this.active++;
-      return Promise.resolve(this.epoch);
-    }
-    return new Promise<void>((resolve, reject) => {
-      const entry = { resolve, reject, signal };
-      const onAbort = () => {
-        const index = this.queue.indexOf(entry);
-        if (index >= 0) this.queue.splice(index, 1);
-        reject(ewsError("EWS_ABORTED", "aborted", { cause: signal?.reason }));
+    return new Promise<GateTicket>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (ticket) => {
+          signal?.removeEventListener("abort", waiter.onAbort);
+          resolve(ticket);
+        },
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(ewsError("EWS_ABORTED", "aborted", { cause: signal?.reason }));
+          this.pump();
+        },
       };
-      entry.resolve = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.queue.push(entry);
-    }).then(() => this.epoch);
+      signal?.addEventListener("abort", waiter.onAbort, { once: true });
+      this.queue.push(waiter);
+      this.pump();
+    });
   }
 
-  /** Gives the slot back and feeds the outcome into the AIMD controller. */
-  release(outcome: GateOutcome, ticket?: number): void {
+  /**
+   * The request of `ticket` goes on the wire now. The pacer dates the server's BackOffMilliseconds
+   * from this moment; between admission and sending a busy event loop may spend a while.
+   */
+  sent(ticket: GateTicket): void {
+    ticket.dispatchedAt = Date.now();
+  }
+
+  /** Gives the slot back and feeds the outcome into the controllers. */
+  release(outcome: GateOutcome, ticket?: GateTicket, signal?: ThrottleSignal): void {
+    const now = Date.now();
+    const others = this.active - 1;
     this.active--;
     if (outcome === "throttled") {
       this.throttleEvents++;
-      const now = Date.now();
-      const fresh = ticket === undefined ? now - this.lastCut >= this.cooldownMs : ticket >= this.epoch;
-      if (fresh) {
-        this.lastCut = now;
-        this.epoch++;
-        this.cuts++;
-        this.currentLimit = Math.max(this.min, Math.floor(this.currentLimit * this.decrease));
-      }
+      const kind = signal?.kind ?? "unknown";
+      this.throttledBy[kind]++;
+      if (ticket !== undefined) this.pacer?.refused(ticket.seq);
+      if (kind === "concurrency") this.learnCeiling(ticket, others, now);
+      else if (kind === "budget") this.budgetRefusal(ticket, signal?.backOffMs, now);
+      else this.unexplainedCut(ticket, now);
     } else if (outcome === "success") {
-      // Additive increase: +1 slot after about `limit` successes.
-      this.currentLimit = Math.min(this.max, this.currentLimit + 1 / Math.max(1, this.currentLimit));
+      // Additive increase: +1 slot after about `limit` successes, never above the ceiling.
+      const ceiling = this.ceiling(now);
+      if (this.currentLimit < ceiling) {
+        this.currentLimit = Math.min(ceiling, this.currentLimit + 1 / Math.max(1, this.currentLimit));
+      }
     }
-    this.drain();
+    this.pump();
   }
 
-  private drain(): void {
+  /** The server said "too many at once": it allows at most what was in flight besides this one. */
+  private learnCeiling(ticket: GateTicket | undefined, othersNow: number, now: number): void {
+    const inFlight = Math.min(othersNow, ticket?.othersInFlight ?? othersNow);
+    const ceiling = Math.max(this.min, Math.min(this.ceiling(now), inFlight));
+    this.learntCeiling = ceiling;
+    this.ceilingAt = now;
+    if (this.currentLimit > ceiling) {
+      this.currentLimit = ceiling;
+      this.cuts++;
+      this.epoch++;
+      this.lastCut = now;
+    }
+  }
+
+  private budgetRefusal(ticket: GateTicket | undefined, backOffMs: number | undefined, now: number): void {
+    if (backOffMs === undefined || !Number.isFinite(backOffMs) || backOffMs <= 0) return;
+    this.resumeAt = Math.max(this.resumeAt, now + backOffMs);
+    if (ticket !== undefined)
+      this.pacer?.budgetRefusal(ticket.seq, ticket.dispatchedAt, backOffMs, this.resumeAt, now);
+  }
+
+  private unexplainedCut(ticket: GateTicket | undefined, now: number): void {
+    const fresh = ticket === undefined ? now - this.lastCut >= this.cooldownMs : ticket.epoch >= this.epoch;
+    if (!fresh) return;
+    this.lastCut = now;
+    this.epoch++;
+    this.cuts++;
+    this.currentLimit = Math.max(this.min, Math.floor(this.currentLimit * this.decrease));
+  }
+
+  /** Admits waiters while a slot, the pause and the pacer allow; otherwise sleeps until they might. */
+  private pump(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     while (this.queue.length > 0 && this.active < Math.floor(this.currentLimit)) {
-      const next = this.queue.shift();
-      if (next === undefined) break;
+      const now = Date.now();
+      const wait = Math.max(this.resumeAt - now, this.pacer?.delay(now) ?? 0);
+      if (wait > 0) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.pump();
+        }, wait);
+        return;
+      }
+      const waiter = this.queue.shift() as Waiter;
+      this.pacer?.take(now);
+      const ticket: GateTicket = {
+        epoch: this.epoch,
+        seq: ++this.seq,
+        dispatchedAt: now,
+        othersInFlight: this.active,
+      };
       this.active++;
-      next.resolve();
+      waiter.resolve(ticket);
     }
   }
 }

@@ -24,7 +24,11 @@ export {
   type ConcurrencyGateOptions,
   type ConcurrencyGateSnapshot,
   type GateOutcome,
+  type GateTicket,
+  type ThrottleKind,
+  type ThrottleSignal,
 } from "./concurrency-gate.js";
+export { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 export { EWS_ERROR_CODES, type EwsErrorCode, errorCodeForResponseCode, itemErrorFor } from "./errors.js";
 export { type RetryOptions, retryDelay, resolveRetryOptions } from "./retry.js";
 export type { EwsLogger, ResponseInfo } from "./transport.js";

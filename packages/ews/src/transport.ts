@@ -4,7 +4,7 @@
 import { EwsVaultError } from "@ewsvault/core";
 import { Pool } from "undici";
 import { type EwsAuth, authorizationHeader } from "./auth.js";
-import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
+import { AdaptiveConcurrencyGate, type ThrottleKind } from "./concurrency-gate.js";
 import { type EwsErrorCode, errorCodeForResponseCode, ewsError, isTransientResponseCode } from "./errors.js";
 import { type ResolvedRetryOptions, parseRetryAfter, retryDelay, sleep } from "./retry.js";
 import { type SoapResponse, interpretEnvelope, responseMessages, soapEnvelope } from "./soap.js";
@@ -80,6 +80,8 @@ type AttemptOutcome =
       readonly error: EwsVaultError;
       readonly hintMs?: number;
       readonly throttled: boolean;
+      /** Why the server throttled (set when throttled). */
+      readonly throttle?: ThrottleKind;
       readonly authRefresh?: boolean;
     }
   | { readonly kind: "fatal"; readonly error: EwsVaultError };
@@ -115,6 +117,23 @@ const TIMEOUT_CODES = new Set([
   "UND_ERR_BODY_TIMEOUT",
   "ETIMEDOUT",
 ]);
+
+/**
+ * Exchange's answer when EWSMaxConcurrency is exceeded ("You have exceeded the available
+ * concurrent connections for your account"); it carries no BackOffMilliseconds.
+ */
+const CONNECTION_COUNT = "ErrorExceededConnectionCount";
+
+/**
+ * Which limit a throttling answer is about, or undefined when the code is a transient failure
+ * rather than throttling. ErrorServerBusy with BackOffMilliseconds is the budget (Exchange tells
+ * when it recharges); without one it names no cause.
+ */
+function throttleKind(responseCode: string, backOffMs: number | undefined): ThrottleKind | undefined {
+  if (responseCode === CONNECTION_COUNT) return "concurrency";
+  if (responseCode !== "ErrorServerBusy") return undefined;
+  return backOffMs !== undefined && backOffMs > 0 ? "budget" : "unknown";
+}
 
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
@@ -194,13 +213,22 @@ export class EwsTransport {
       let outcome: AttemptOutcome;
       try {
         this.stats.attempts++;
-        outcome = await this.attempt(operationName, envelope, context, attempt);
+        outcome = await this.attempt(operationName, envelope, context, attempt, () => this.gate.sent(ticket));
       } catch (error) {
         this.gate.release("failure", ticket);
         throw error;
       }
       const throttled = outcome.kind === "retry" && outcome.throttled;
-      this.gate.release(outcome.kind === "ok" ? "success" : throttled ? "throttled" : "failure", ticket);
+      const throttle =
+        outcome.kind === "retry" && outcome.throttled ? (outcome.throttle ?? "unknown") : undefined;
+      const hintMs = outcome.kind === "retry" ? outcome.hintMs : undefined;
+      this.gate.release(
+        outcome.kind === "ok" ? "success" : throttled ? "throttled" : "failure",
+        ticket,
+        throttle === undefined
+          ? undefined
+          : { kind: throttle, ...(hintMs !== undefined ? { backOffMs: hintMs } : {}) },
+      );
       if (outcome.kind === "ok") return outcome.result;
       if (outcome.kind === "fatal") throw outcome.error;
       if (outcome.authRefresh) {
@@ -221,8 +249,20 @@ export class EwsTransport {
           details: { ...error.details, attempts: attempt },
         });
       }
-      if (throttled && outcome.hintMs !== undefined) this.gate.holdOff(outcome.hintMs);
-      const delay = retryDelay(retry, throttled ? throttles : failures, outcome.hintMs);
+      let delay: number;
+      if (throttle === "budget") {
+        // The gate pauses every request of the account for the hint and then paces them; waiting
+        // in its queue is the backoff (no jitter needed: the pacer spreads the returns).
+        delay = 0;
+      } else if (throttle === "concurrency") {
+        // "Try again once your other requests have completed": the gate now admits at most the
+        // server's limit, so the first retry simply queues for a slot. Repeated refusals mean the
+        // account's other users hold the slots: back off exponentially.
+        delay = throttles === 1 ? 0 : retryDelay(retry, throttles - 1, undefined);
+      } else {
+        if (throttled && outcome.hintMs !== undefined) this.gate.holdOff(outcome.hintMs);
+        delay = retryDelay(retry, throttled ? throttles : failures, outcome.hintMs);
+      }
       this.stats.retries++;
       this.options.logger?.debug?.("retrying EWS request", {
         operation: operationName,
@@ -240,6 +280,7 @@ export class EwsTransport {
     envelope: string,
     context: CallContext,
     attempt: number,
+    onSend: () => void,
   ): Promise<AttemptOutcome> {
     const { url, requestTimeoutMs } = this.options;
     const started = Date.now();
@@ -264,6 +305,7 @@ export class EwsTransport {
     let responseHeaders: Record<string, string | string[] | undefined>;
     let raw: Buffer;
     try {
+      onSend();
       const response = await this.pool.request({
         path: `${url.pathname}${url.search}`,
         method: "POST",
@@ -316,6 +358,8 @@ export class EwsTransport {
       return {
         kind: "retry",
         throttled: true,
+        // A 503 means requests queue in IIS (or a proxy); it does not say which limit was hit.
+        throttle: "unknown",
         hintMs: parseRetryAfter(responseHeaders["retry-after"]),
         error: ewsError("EWS_THROTTLED", `EWS is throttling (HTTP ${status})`, { details: { status } }),
       };
@@ -372,17 +416,23 @@ export class EwsTransport {
         error: ewsError("EWS_SERVER_ERROR", "EWS answered HTTP 500", { details: { status } }),
       };
     }
-    // A response in which every message is transient (typically one ErrorServerBusy) is a
-    // throttled request, not a set of per-item failures.
+    // A response in which every message is transient or a throttling refusal (typically one
+    // ErrorServerBusy or ErrorExceededConnectionCount repeated per entry) is a throttled request,
+    // not a set of per-item failures.
     const messages = responseMessages(soap.body);
-    if (messages.length > 0 && messages.every((m) => isTransientResponseCode(m.responseCode))) {
+    if (
+      messages.length > 0 &&
+      messages.every((m) => isTransientResponseCode(m.responseCode) || m.responseCode === CONNECTION_COUNT)
+    ) {
       const first = messages[0] as (typeof messages)[number];
+      const throttle = throttleKind(first.responseCode, first.backOffMs);
       return {
         kind: "retry",
-        throttled: messages.some((m) => m.responseCode === "ErrorServerBusy"),
+        throttled: throttle !== undefined,
+        ...(throttle !== undefined ? { throttle } : {}),
         hintMs: first.backOffMs,
         error: ewsError(
-          errorCodeForResponseCode(first.responseCode),
+          throttle !== undefined ? "EWS_THROTTLED" : errorCodeForResponseCode(first.responseCode),
           `EWS ${operationName}: ${first.responseCode}`,
           {
             details: { responseCode: first.responseCode, backOffMs: first.backOffMs },
@@ -407,13 +457,15 @@ export class EwsTransport {
   ): AttemptOutcome {
     const responseCode = fault.responseCode ?? "";
     const details = { status, responseCode, mailbox: context.mailbox };
-    if (isTransientResponseCode(responseCode)) {
+    if (isTransientResponseCode(responseCode) || responseCode === CONNECTION_COUNT) {
+      const throttle = throttleKind(responseCode, fault.backOffMs);
       return {
         kind: "retry",
-        throttled: responseCode === "ErrorServerBusy",
+        throttled: throttle !== undefined,
+        ...(throttle !== undefined ? { throttle } : {}),
         hintMs: fault.backOffMs,
         error: ewsError(
-          errorCodeForResponseCode(responseCode),
+          throttle !== undefined ? "EWS_THROTTLED" : errorCodeForResponseCode(responseCode),
           `EWS fault ${responseCode}: ${fault.faultString}`,
           {
             details: { ...details, backOffMs: fault.backOffMs },

@@ -10,9 +10,9 @@ import {
   retryDelay,
 } from "../src/index.js";
 
-describe("AdaptiveConcurrencyGate (AIMD)", () => {
+describe("AdaptiveConcurrencyGate (AIMD on throttling that names no cause)", () => {
   it("halves on throttling (once per cooldown), grows about one slot per window of successes, never above max", async () => {
-    const gate = new AdaptiveConcurrencyGate({ max: 8, cooldownMs: 0 });
+    const gate = new AdaptiveConcurrencyGate({ max: 8, initial: 8, cooldownMs: 0 });
     expect(gate.limit).toBe(8);
     await gate.acquire();
     gate.release("throttled");
@@ -40,7 +40,7 @@ describe("AdaptiveConcurrencyGate (AIMD)", () => {
   });
 
   it("one burst of throttled answers is one cut within the cooldown", async () => {
-    const gate = new AdaptiveConcurrencyGate({ max: 8, cooldownMs: 10_000 });
+    const gate = new AdaptiveConcurrencyGate({ max: 8, initial: 8, cooldownMs: 10_000 });
     for (let i = 0; i < 4; i++) await gate.acquire();
     for (let i = 0; i < 4; i++) gate.release("throttled");
     expect(gate.limit).toBe(4);
@@ -48,7 +48,7 @@ describe("AdaptiveConcurrencyGate (AIMD)", () => {
   });
 
   it("with tickets, throttled answers to requests admitted before the last cut do not cut again", async () => {
-    const gate = new AdaptiveConcurrencyGate({ max: 8, cooldownMs: 0 });
+    const gate = new AdaptiveConcurrencyGate({ max: 8, initial: 8, cooldownMs: 0 });
     const tickets = await Promise.all(Array.from({ length: 8 }, () => gate.acquire()));
     for (const ticket of tickets) gate.release("throttled", ticket);
     expect(gate.limit).toBe(4);

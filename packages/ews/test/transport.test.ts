@@ -62,7 +62,48 @@ describe("transport: retries and throttling", () => {
     expect(gap2).toBeGreaterThanOrEqual(295);
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(client.gate.snapshot().throttleEvents).toBe(2);
+    // ErrorServerBusy with BackOffMilliseconds is the budget: the pacer learns, concurrency stays.
+    expect(client.gate.snapshot()).toMatchObject({
+      throttledBy: { budget: 2, concurrency: 0, unknown: 0 },
+      cuts: 0,
+    });
+    expect(client.gate.snapshot().pacer.rate).toBeGreaterThan(0);
     expect(client.stats()).toMatchObject({ attempts: 3, retries: 2, throttled: 2 });
+  });
+
+  it("ErrorExceededConnectionCount (EWSMaxConcurrency) is retried at once, through a gate that learnt the ceiling", async () => {
+    const { server, client } = await setup(
+      (req, res) => {
+        if (req.n === 3) send(res, 500, soapFault("ErrorExceededConnectionCount"));
+        else setTimeout(() => send(res, 200, syncFolderItemsOk()), 150);
+      },
+      { maxConcurrency: 8 },
+    );
+    await Promise.all(Array.from({ length: 3 }, () => client.syncFolderItems("user@example.com", FOLDER_ID)));
+    expect(server.requests).toHaveLength(4);
+    // Two others were in flight when the third was refused: the gate admits two from now on.
+    expect(client.gate.snapshot()).toMatchObject({
+      ceiling: 2,
+      limit: 2,
+      throttledBy: { concurrency: 1, budget: 0, unknown: 0 },
+    });
+    expect(server.peakConcurrency()).toBe(3);
+    // No timed backoff: the retry went as soon as a slot was free (after ~150 ms), not seconds later.
+    expect((server.requests[3]?.at ?? 0) - (server.requests[2]?.at ?? 0)).toBeLessThan(1000);
+    expect(client.stats()).toMatchObject({ throttled: 1, retries: 1 });
+  });
+
+  it("a response whose every message is ErrorExceededConnectionCount is throttling, EWS_THROTTLED when it persists", async () => {
+    const refusal = `${syncFolderItemsOk().split("<m:ResponseMessages>")[0]}<m:ResponseMessages>${errorMessage("SyncFolderItems", "ErrorExceededConnectionCount")}</m:ResponseMessages></m:SyncFolderItemsResponse></s:Body></s:Envelope>`;
+    const { server, client } = await setup((_req, res) => send(res, 200, refusal), {
+      retry: { maxAttempts: 2, maxThrottledAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    });
+    const error = await rejection(client.syncFolderItems("user@example.com", FOLDER_ID));
+    expect(isEwsVaultError(error, "EWS_THROTTLED")).toBe(true);
+    expect(error.details?.responseCode).toBe("ErrorExceededConnectionCount");
+    expect(server.requests).toHaveLength(3);
+    expect(client.gate.snapshot().throttledBy.concurrency).toBe(3);
+    expect(client.gate.snapshot().limit).toBe(1);
   });
 
   it("a BackOffMilliseconds told to one request holds back every request to the endpoint", async () => {

@@ -1,4 +1,5 @@
-// Behaviour knobs: throttling (budget and concurrency, ErrorServerBusy or HTTP 503), faults by
+// Behaviour knobs: throttling (budget: ErrorServerBusy + BackOffMilliseconds; concurrency:
+// ErrorExceededConnectionCount; or HTTP 503 for both), faults by
 // schedule and by seeded rate, latency and bandwidth — each observed both on the wire and in
 // counters().
 import { startMockEwsServer, type MockEwsServer, type MockEwsServerOptions } from "@ewsvault/mock-ews";
@@ -36,7 +37,12 @@ describe("behaviour knobs", () => {
     expect(backOff).toBeGreaterThan(1000);
     expect(backOff).toBeLessThanOrEqual(2000);
     expect(results[3]!.text).toContain("<m:MessageXml>");
-    expect(server.counters()).toMatchObject({ throttled: 2, requests: { GetFolder: 5 }, totalRequests: 5 });
+    expect(server.counters()).toMatchObject({
+      throttled: 2,
+      throttledBy: { concurrency: 0, budget: 2 },
+      requests: { GetFolder: 5 },
+      totalRequests: 5,
+    });
   });
 
   it("budget with http503: HTTP 503 and Retry-After instead", async () => {
@@ -64,15 +70,36 @@ describe("behaviour knobs", () => {
     expect(server.counters().throttled).toBe(1);
   });
 
-  it("concurrency: requests beyond maxConcurrency in flight get ErrorServerBusy", async () => {
-    const server = await start({ latencyMs: 400, throttling: { maxConcurrency: 2 } });
+  it("concurrency: requests beyond maxConcurrency in flight get ErrorExceededConnectionCount, no backoff, no budget", async () => {
+    const server = await start({
+      latencyMs: 400,
+      throttling: { maxConcurrency: 2, burst: 3, rechargePerSecond: 0.01 },
+    });
     const results = await Promise.all(Array.from({ length: 5 }, () => soap(server, GET_INBOX)));
     const codes = results.map((r) => responseCodes(r.text)[0]);
     expect(codes.filter((c) => c === "NoError")).toHaveLength(2);
-    expect(codes.filter((c) => c === "ErrorServerBusy")).toHaveLength(3);
-    expect(server.counters().throttled).toBe(3);
-    // Once the burst drains, requests pass again.
+    expect(codes.filter((c) => c === "ErrorExceededConnectionCount")).toHaveLength(3);
+    const refused = results.find((r) => responseCodes(r.text)[0] === "ErrorExceededConnectionCount");
+    expect(refused?.text).toContain('<t:Value Name="Policy">MaxConcurrency</t:Value>');
+    expect(refused?.text).toContain('<t:Value Name="MaxConcurrencyLimit">2</t:Value>');
+    expect(refused?.text).not.toContain("BackOffMilliseconds");
+    expect(server.counters()).toMatchObject({ throttled: 3, throttledBy: { concurrency: 3, budget: 0 } });
+    // Refused requests took nothing from the budget (3): one more passes, then the budget refuses.
     expect(responseCodes((await soap(server, GET_INBOX)).text)).toEqual(["NoError"]);
+    expect(responseCodes((await soap(server, GET_INBOX)).text)).toEqual(["ErrorServerBusy"]);
+    expect(server.counters()).toMatchObject({ throttled: 4, throttledBy: { concurrency: 3, budget: 1 } });
+  });
+
+  it("concurrency with soapFault: an ErrorExceededConnectionCount SOAP fault (HTTP 500)", async () => {
+    const server = await start({ latencyMs: 300, throttling: { maxConcurrency: 1, soapFault: true } });
+    const [a, b] = await Promise.all([soap(server, GET_INBOX), soap(server, GET_INBOX)]);
+    const refused = a!.status === 500 ? a! : b!;
+    expect(refused.status).toBe(500);
+    expect(refused.text).toContain(
+      '<faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:ErrorExceededConnectionCount</faultcode>',
+    );
+    expect(refused.text).toContain('<t:Value Name="MaxConcurrencyLimit">1</t:Value>');
+    expect(server.counters().throttledBy).toEqual({ concurrency: 1, budget: 0 });
   });
 
   it("faults by schedule: http500, mailboxMove, slow, reset and truncate hit exactly the Nth request", async () => {
@@ -103,7 +130,13 @@ describe("behaviour knobs", () => {
       faulted: { http500: 1, mailboxMove: 1, slow: 1, reset: 1, truncate: 1 },
     });
     server.resetCounters();
-    expect(server.counters()).toMatchObject({ requests: {}, totalRequests: 0, throttled: 0, faulted: {} });
+    expect(server.counters()).toMatchObject({
+      requests: {},
+      totalRequests: 0,
+      throttled: 0,
+      throttledBy: { concurrency: 0, budget: 0 },
+      faulted: {},
+    });
   });
 
   it("per-item faults in GetItem and ExportItems", async () => {

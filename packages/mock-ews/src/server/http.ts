@@ -30,7 +30,14 @@ export interface MockEwsCounters {
   /** Requests per EWS operation (every request that reached dispatch, throttled and faulted included). */
   readonly requests: Readonly<Record<string, number>>;
   readonly totalRequests: number;
+  /** Throttled requests of every kind. */
   readonly throttled: number;
+  /**
+   * Throttled requests by cause: `concurrency` (EWSMaxConcurrency exceeded:
+   * ErrorExceededConnectionCount) and `budget` (the request budget was empty: ErrorServerBusy with
+   * BackOffMilliseconds).
+   */
+  readonly throttledBy: { readonly concurrency: number; readonly budget: number };
   readonly faulted: Readonly<Partial<Record<FaultKind, number>>>;
   /** Requests rejected before dispatch: bad credentials (401), too large (413), not SOAP (fault). */
   readonly rejected: number;
@@ -117,6 +124,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   let requests: Record<string, number> = {};
   let totalRequests = 0;
   let throttled = 0;
+  let throttledBy = { concurrency: 0, budget: 0 };
   let rejected = 0;
   let faulted: Partial<Record<FaultKind, number>> = {};
   const countFault = (kind: FaultKind) => {
@@ -312,32 +320,40 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       );
     };
 
-    // Throttling: concurrency first (the request never starts), then the budget.
-    const throttle = async (backOffMs: number) => {
+    // Throttling: concurrency first (the request never starts and takes nothing from the budget),
+    // then the budget. Exchange names the cause: ErrorExceededConnectionCount (no backoff hint:
+    // "try again once your other requests have completed") when EWSMaxConcurrency is exceeded,
+    // ErrorServerBusy with BackOffMilliseconds (when the budget holds a request again) when the
+    // budget is spent. The http503 form, like IIS queueing in front of Exchange, names neither.
+    const throttle = async (kind: "concurrency" | "budget", backOffMs: number) => {
       throttled++;
-      const message = "The server cannot service this request right now. Try again later.";
-      const value = `<t:Value Name="BackOffMilliseconds">${backOffMs}</t:Value>`;
+      throttledBy[kind]++;
+      const refusal = kind === "concurrency" ? connectionCount(maxConcurrency) : busy(backOffMs);
       if (throttling.http503) {
-        await send(res, 503, soapFault("ErrorServerBusy", message), {
+        await send(res, 503, soapFault(refusal.code, refusal.message), {
           "Retry-After": String(Math.max(1, Math.ceil(backOffMs / 1000))),
         });
       } else if (throttling.soapFault) {
         await send(
           res,
           500,
-          soapFault("ErrorServerBusy", message, `<t:MessageXml xmlns:t="${NS_T}">${value}</t:MessageXml>`),
+          soapFault(
+            refusal.code,
+            refusal.message,
+            `<t:MessageXml xmlns:t="${NS_T}">${refusal.messageXml}</t:MessageXml>`,
+          ),
         );
       } else {
-        await respondError(busy(backOffMs));
+        await respondError(refusal);
       }
     };
     if (state.inFlight >= maxConcurrency) {
-      await throttle(1000);
+      await throttle("concurrency", 1000);
       return;
     }
     const wait = state.budget?.take() ?? 0;
     if (wait > 0) {
-      await throttle(wait);
+      await throttle("budget", wait);
       return;
     }
 
@@ -531,6 +547,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       requests: { ...requests },
       totalRequests,
       throttled,
+      throttledBy: { ...throttledBy },
       faulted: { ...faulted },
       rejected,
     }),
@@ -538,6 +555,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       requests = {};
       totalRequests = 0;
       throttled = 0;
+      throttledBy = { concurrency: 0, budget: 0 };
       rejected = 0;
       faulted = {};
     },
@@ -549,10 +567,23 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   };
 }
 
-function busy(backOffMs: number): EwsResponseError {
+/** The budget is spent: Exchange says when it holds a request again (BackOffMilliseconds). */
+function busy(backOffMs: number): EwsResponseError & { messageXml: string } {
   return new EwsResponseError(
     "ErrorServerBusy",
     "The server cannot service this request right now. Try again later.",
     `<t:Value Name="BackOffMilliseconds">${backOffMs}</t:Value>`,
-  );
+  ) as EwsResponseError & { messageXml: string };
+}
+
+/**
+ * EWSMaxConcurrency is exceeded: Exchange names the policy and its limit and suggests no backoff
+ * (the client should wait for its own requests to complete, not for time to pass).
+ */
+function connectionCount(limit: number): EwsResponseError & { messageXml: string } {
+  return new EwsResponseError(
+    "ErrorExceededConnectionCount",
+    "You have exceeded the available concurrent connections for your account. Try again once your other requests have completed.",
+    `<t:Value Name="Policy">MaxConcurrency</t:Value><t:Value Name="MaxConcurrencyLimit">${limit}</t:Value>`,
+  ) as EwsResponseError & { messageXml: string };
 }

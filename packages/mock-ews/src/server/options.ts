@@ -14,11 +14,13 @@ export interface MockEwsUser {
 }
 
 /**
- * Exchange-like throttling. Concurrency: at most `maxConcurrency` requests of one user in flight;
- * one more is answered ErrorServerBusy at once. Budget: a token bucket per user counted in
- * requests — it holds at most `burst` tokens, refills `rechargePerSecond` tokens per second, and
- * every request takes one; an empty bucket answers ErrorServerBusy with BackOffMilliseconds = the
- * time until one token is back.
+ * Exchange-like throttling, answered the way Exchange names the cause. Concurrency: at most
+ * `maxConcurrency` requests of one user in flight; one more is refused at once with
+ * ErrorExceededConnectionCount (MessageXml: Policy MaxConcurrency, MaxConcurrencyLimit; no
+ * BackOffMilliseconds) and takes nothing from the budget. Budget: a token bucket per user counted
+ * in requests — it holds at most `burst` tokens, refills `rechargePerSecond` tokens per second,
+ * and every request takes one; an empty bucket answers ErrorServerBusy with BackOffMilliseconds =
+ * the time until one token is back. `counters().throttledBy` counts both kinds.
  */
 export interface ThrottlingOptions {
   /** EWSMaxConcurrency; default 27. */
@@ -27,11 +29,15 @@ export interface ThrottlingOptions {
   readonly burst?: number;
   /** Tokens per second; default 10. */
   readonly rechargePerSecond?: number;
-  /** Answer throttled requests with HTTP 503 (and Retry-After) instead of an ErrorServerBusy response. */
+  /**
+   * Answer throttled requests with HTTP 503 (and Retry-After; a SOAP fault of the same code) instead
+   * of a response message: IIS queueing in front of Exchange, which does not tell the kinds apart.
+   */
   readonly http503?: boolean;
   /**
-   * Answer throttled requests with an ErrorServerBusy SOAP fault (HTTP 500, BackOffMilliseconds in
-   * the fault detail's t:MessageXml), the form Exchange 2013+ uses, instead of a response message.
+   * Answer throttled requests with a SOAP fault (HTTP 500: ErrorServerBusy with BackOffMilliseconds,
+   * or ErrorExceededConnectionCount, in the fault detail's t:MessageXml), the form Exchange 2013+
+   * uses, instead of a response message.
    */
   readonly soapFault?: boolean;
 }

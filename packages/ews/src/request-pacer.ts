@@ -1,0 +1,206 @@
+// Client-side request pacer for one Exchange account: a token bucket whose rate is learnt from
+// the server's budget refusals (ErrorServerBusy with BackOffMilliseconds). Exchange charges
+// every request against a per-account budget that recharges at a steady rate; a client that
+// only shrinks its concurrency still bursts into an empty budget every time a pause ends and
+// earns another refusal. Spreading requests at the rate the budget recharges costs nothing in
+// throughput and keeps the server from refusing at all.
+//
+// How the rate is learnt: a refusal at dispatch time s with hint h says "the budget holds one
+// request's worth at s + h". Between two refusals i and j the budget therefore recharged exactly
+// the requests it accepted in between, over (s_j + h_j) - (s_i + h_i). That slope is the
+// sustainable rate, whatever the burst size and whatever the budget held at the start; the pacer
+// then runs a little below it (headroom) and now and then probes upwards, because a budget can
+// grow back (other clients of the account go quiet) and the only way to find out is to ask.
+
+export interface RequestPacerOptions {
+  /** Pace at this share of the estimated sustainable rate; default 0.95. */
+  readonly headroom?: number;
+  /** Requests the pacer lets through back to back after idling; default 2. */
+  readonly burst?: number;
+  /**
+   * While requests wait for the pacer and no budget refusal came for this long, the pace rises by
+   * probeStep; default 10 000 ms (a fifth of it, twice the step, while the estimate rests on less
+   * than 2 s of refusals).
+   */
+  readonly probeIntervalMs?: number;
+  /** Relative rise of the pace per probe; default 0.05. */
+  readonly probeStep?: number;
+  /** Refusals older than this no longer inform the estimate; default 60 000 ms. */
+  readonly windowMs?: number;
+  /** Without a budget refusal for this long the budget has recovered and pacing stops; default 300 000 ms. */
+  readonly forgetAfterMs?: number;
+}
+
+export interface RequestPacerSnapshot {
+  /** Requests per second the pacer lets through; undefined while it does not pace. */
+  readonly rate: number | undefined;
+  /** The sustainable rate learnt from the last refusals (requests/s); undefined before two refusals. */
+  readonly estimatedRate: number | undefined;
+  /** Budget refusals the estimate is built from (inside the window). */
+  readonly refusals: number;
+}
+
+interface RefusalPoint {
+  /** Dispatch time + BackOffMilliseconds: when the budget holds one request again. */
+  readonly readyAt: number;
+  /** Dispatch ordinal of the refused request. */
+  readonly seq: number;
+  readonly hintMs: number;
+}
+
+const MAX_POINTS = 64;
+/** Two refusals closer than this (in readyAt) say nothing about the rate (same empty budget). */
+const MIN_SPAN_MS = 5;
+/** An estimate measured over at least this span (ms) is trusted enough to probe only slowly. */
+const CONFIDENT_SPAN_MS = 2000;
+
+export class RequestPacer {
+  readonly headroom: number;
+  readonly burst: number;
+  readonly probeIntervalMs: number;
+  readonly probeStep: number;
+  readonly windowMs: number;
+  readonly forgetAfterMs: number;
+  private rate: number | undefined;
+  private estimate: number | undefined;
+  /** readyAt span the estimate was measured over (ms); short spans are rough. */
+  private estimateSpanMs = 0;
+  private tokens = 0;
+  private tokensAt = 0;
+  private rateSetAt = Number.NEGATIVE_INFINITY;
+  private lastRefusalAt = Number.NEGATIVE_INFINITY;
+  private lastProbeAt = Number.NEGATIVE_INFINITY;
+  /** Some request waited for a token since the last probe: the pace, not demand, set the rate. */
+  private limiting = false;
+  private readonly points: RefusalPoint[] = [];
+  /** Dispatch ordinals of throttled requests (they took nothing from the budget). */
+  private readonly refusedSeqs: number[] = [];
+
+  constructor(options: RequestPacerOptions = {}) {
+    this.headroom = options.headroom ?? 0.95;
+    this.burst = options.burst ?? 2;
+    this.probeIntervalMs = options.probeIntervalMs ?? 10_000;
+    this.probeStep = options.probeStep ?? 0.05;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.forgetAfterMs = options.forgetAfterMs ?? 300_000;
+    if (!(this.headroom > 0 && this.headroom <= 1))
+      throw new TypeError("pacer.headroom must be within (0, 1]");
+    if (!(this.burst >= 1)) throw new TypeError("pacer.burst must be >= 1");
+    for (const key of ["probeIntervalMs", "windowMs", "forgetAfterMs"] as const) {
+      if (!(this[key] > 0)) throw new TypeError(`pacer.${key} must be > 0`);
+    }
+    if (!(this.probeStep >= 0)) throw new TypeError("pacer.probeStep must be >= 0");
+  }
+
+  snapshot(): RequestPacerSnapshot {
+    return { rate: this.rate, estimatedRate: this.estimate, refusals: this.points.length };
+  }
+
+  /** Milliseconds until the next request may go (0: now). Also where probing and forgetting happen. */
+  delay(now: number): number {
+    if (this.rate === undefined) return 0;
+    if (now - this.lastRefusalAt >= this.forgetAfterMs) {
+      this.rate = undefined;
+      this.estimate = undefined;
+      this.estimateSpanMs = 0;
+      this.points.length = 0;
+      return 0;
+    }
+    // An estimate measured over a short span (a few requests, timing noise) may be well off, and
+    // one too low never draws the refusal that would correct it: probe five times as often, twice
+    // as far, until a refusal measures a longer span.
+    const young = this.estimateSpanMs < CONFIDENT_SPAN_MS;
+    const interval = young ? this.probeIntervalMs / 5 : this.probeIntervalMs;
+    if (this.limiting && now - this.lastRefusalAt >= interval && now - this.lastProbeAt >= interval) {
+      this.refill(now);
+      this.rate *= 1 + (young ? 2 : 1) * this.probeStep;
+      this.rateSetAt = now;
+      this.lastProbeAt = now;
+      this.limiting = false;
+    }
+    if (now < this.tokensAt) return this.tokensAt - now;
+    this.refill(now);
+    if (this.tokens >= 1) return 0;
+    this.limiting = true;
+    return Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+  }
+
+  /** A request goes now (call only when delay(now) is 0). */
+  take(now: number): void {
+    if (this.rate === undefined) return;
+    this.refill(now);
+    this.tokens = Math.max(0, this.tokens - 1);
+  }
+
+  /** Any throttled answer (of any kind) to the request dispatched as `seq`: it used no budget. */
+  refused(seq: number): void {
+    this.refusedSeqs.push(seq);
+    if (this.refusedSeqs.length > 4 * MAX_POINTS)
+      this.refusedSeqs.splice(0, this.refusedSeqs.length - 4 * MAX_POINTS);
+  }
+
+  /**
+   * A budget refusal: the request dispatched as `seq` at `sentAt` was told at `now` to come back in
+   * `hintMs`; nothing may go before `resumeAt` (the caller's pause). Call refused(seq) first.
+   */
+  budgetRefusal(seq: number, sentAt: number, hintMs: number, resumeAt: number, now: number): void {
+    if (!(hintMs > 0)) return;
+    // The server decided somewhere between sending and the answer: on a loaded machine either
+    // side's event loop may hold the request, so the midpoint is the least wrong guess.
+    const readyAt = (Math.min(sentAt, now) + now) / 2 + hintMs;
+    while (
+      this.points.length > 0 &&
+      ((this.points[0] as RefusalPoint).readyAt < readyAt - this.windowMs || this.points.length >= MAX_POINTS)
+    ) {
+      this.points.shift();
+    }
+    this.points.push({ readyAt, seq, hintMs });
+    const fromPair = this.slope();
+    let next: number;
+    if (fromPair !== undefined) {
+      this.estimate = fromPair.rate;
+      this.estimateSpanMs = fromPair.spanMs;
+      next = this.headroom * fromPair.rate;
+    } else {
+      // One refusal (or several against the same empty budget) only bounds the rate from above:
+      // the budget held at least nothing when it refused, so it needs <= hint for one request.
+      // Pacing at that bound draws the second refusal that the slope needs, soon and only once.
+      next = 1000 / Math.max(...this.points.map((p) => p.hintMs));
+    }
+    // Refused although sent at the current pace: the budget recharges slower than that, whatever
+    // the estimate says. (Requests sent before the pace was set say nothing about it.)
+    if (this.rate !== undefined && sentAt >= this.rateSetAt) next = Math.min(next, this.headroom * this.rate);
+    this.rate = next;
+    this.rateSetAt = now;
+    this.tokens = 1;
+    this.tokensAt = Math.max(resumeAt, now);
+    this.lastRefusalAt = now;
+    this.lastProbeAt = now;
+    this.limiting = false;
+  }
+
+  /** Requests accepted per second of budget recharge between the oldest usable and the newest refusal. */
+  private slope(): { rate: number; spanMs: number } | undefined {
+    const last = this.points[this.points.length - 1] as RefusalPoint;
+    for (const first of this.points) {
+      const spanMs = last.readyAt - first.readyAt;
+      if (spanMs < MIN_SPAN_MS) continue;
+      const accepted = this.acceptedBetween(first.seq, last.seq);
+      if (accepted >= 1) return { rate: (accepted * 1000) / spanMs, spanMs };
+    }
+    return undefined;
+  }
+
+  /** Dispatches strictly between two refused ones that were not refused themselves. */
+  private acceptedBetween(fromSeq: number, toSeq: number): number {
+    let refused = 0;
+    for (const seq of this.refusedSeqs) if (seq > fromSeq && seq < toSeq) refused++;
+    return Math.max(0, toSeq - fromSeq - 1 - refused);
+  }
+
+  private refill(now: number): void {
+    if (this.rate === undefined || now <= this.tokensAt) return;
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.tokensAt) / 1000) * this.rate);
+    this.tokensAt = now;
+  }
+}
