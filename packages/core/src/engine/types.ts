@@ -25,7 +25,11 @@ export interface BackupOptions {
   readonly mailboxes: readonly string[];
   /** Directory holding one LevelDB index per mailbox. */
   readonly indexDirectory: string;
-  /** Mailboxes backed up at once; default 4. */
+  /**
+   * Mailboxes syncing folders and exporting at once; default 4. Up to mailboxConcurrency x
+   * itemConcurrency mailboxes are checked for changes (lock, index, hierarchy, probe) at once,
+   * so unchanged mailboxes do not wait for busy ones; requests stay within that product.
+   */
   readonly mailboxConcurrency?: number;
   /** EWS requests in flight per mailbox (sync and export); default 4. */
   readonly itemConcurrency?: number;
