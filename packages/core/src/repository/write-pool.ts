@@ -1,20 +1,22 @@
 // Worker threads for the CPU-heavy part of the write path. An item's bytes go to one worker,
-// which chunks them and derives the keyed ids; the main thread (which owns the repository's
-// index and the blobs in flight) decides which chunks are new; the same worker then compresses
-// and seals just those and sends the stored forms back in one buffer. The main thread is left
-// with deduplication, packing and I/O, so on a 2-core host both cores do the heavy work.
+// which chunks them (gear-cut.wat: findCut's loop in WebAssembly, twice as fast) and derives the
+// keyed ids; the main thread (which owns the repository's index and the blobs in flight) decides
+// which chunks are new; the same worker then compresses and seals just those and sends the
+// stored forms back in one buffer. The main thread is left with deduplication, packing and I/O,
+// so on a 2-core host both cores do the heavy work.
 //
-// The worker is an eval'd CommonJS script using only node:zlib and node:crypto, so it runs the
-// same from TypeScript sources (tests, tsx) and from the built package without a loader. The
-// cut finder and the incompressibility test are the very functions the inline path uses
-// (embedded with Function.prototype.toString); ids are HMAC-SHA256 like keyedBlobId() and the
-// stored form is compressBlob() + AEAD seal. Tests prove worker and inline output identical
-// (ids, cut points) and open worker output with the primitives.
+// The worker is an eval'd CommonJS script using only node:zlib, node:crypto and WebAssembly, so
+// it runs the same from TypeScript sources (tests, tsx) and from the built package without a
+// loader. The WebAssembly cutter and the incompressibility test are embedded with
+// Function.prototype.toString; ids are HMAC-SHA256 like keyedBlobId() and the stored form is
+// compressBlob() + AEAD seal. Tests prove worker and inline output identical (ids, cut points)
+// and open worker output with the primitives.
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { EwsVaultError } from "../errors.js";
-import { type CutPlan, findCut } from "./chunker/index.js";
+import type { CutPlan } from "./chunker/index.js";
+import { GEAR_CUT_WASM_BASE64, makeWasmCutter } from "./chunker/wasm-cutter.js";
 import { BROTLI_QUALITY, COMPRESSION, looksIncompressible } from "./compress/index.js";
 import { NONCE_BYTES, TAG_BYTES } from "./crypto/index.js";
 import { BLOB_AD_PREFIX, BLOB_TYPE_CODE } from "./format.js";
@@ -24,7 +26,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { createCipheriv, createHmac, randomFillSync } = require("node:crypto");
 const { brotliCompressSync, constants } = require("node:zlib");
-const findCut = (${findCut.toString()});
+const makeWasmCutter = (${makeWasmCutter.toString()});
 const looksIncompressible = (${looksIncompressible.toString()});
 const w = workerData;
 const key = Buffer.from(w.key);
@@ -44,15 +46,11 @@ function nextNonce() {
   return n;
 }
 const jobs = new Map();
+const cutsOf = makeWasmCutter(w.wasm, w);
 function chunk(data) {
-  const cuts = [];
-  let start = 0;
-  while (start < data.length) {
-    start = findCut(data, start, data.length, w.gear, w.minSize, w.avgSize, w.maxSize, w.maskS, w.maskL);
-    cuts.push(start);
-  }
+  const cuts = cutsOf(data);
   const ids = [];
-  start = 0;
+  let start = 0;
   for (const end of cuts) {
     ids.push(createHmac("sha256", idKey).update(data.subarray(start, end)).digest("hex"));
     start = end;
@@ -217,6 +215,7 @@ export class WritePool {
           maxSize: plan.maxSize,
           maskS: plan.maskS,
           maskL: plan.maskL,
+          wasm: GEAR_CUT_WASM_BASE64,
           stored: COMPRESSION.stored,
           brotli: COMPRESSION.brotli,
           quality: BROTLI_QUALITY,
