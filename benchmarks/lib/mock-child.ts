@@ -1,15 +1,32 @@
 // Runs a mock EWS server in its own process for lib/mock-process.ts: options arrive as JSON in
 // argv (plus optional generator options, since a generator object cannot cross processes); the
 // parent asks for counters, resets them, edits items and stops the server over the IPC channel.
-import { createMailboxGenerator, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
+import {
+  createMailboxGenerator,
+  DEFAULTS,
+  type MockEwsServerOptions,
+  startMockEwsServer,
+} from "@ewsvault/mock-ews";
 
 const { options, generator } = JSON.parse(process.argv[2]!) as {
   options: MockEwsServerOptions;
   generator?: Parameters<typeof createMailboxGenerator>[0];
 };
+// The server reads every item up to three times in a backup (unread counts, SyncFolderItems,
+// ExportItems), far apart when 16 mailboxes run at once. This process has memory to spare, so
+// it keeps recent items the way a real server's store would, instead of the default 8 MiB.
+const CACHE_BYTES = 160 * 1024 * 1024;
 const server = await startMockEwsServer({
   ...options,
-  ...(generator ? { generator: createMailboxGenerator(generator) } : {}),
+  generator: createMailboxGenerator({
+    seed: options.seed ?? DEFAULTS.seed,
+    mailboxes: options.mailboxes ?? DEFAULTS.mailboxes,
+    itemsPerMailbox: options.itemsPerMailbox ?? DEFAULTS.itemsPerMailbox,
+    ...(options.domain === undefined ? {} : { domain: options.domain }),
+    ...(options.publicFolderItems === undefined ? {} : { publicFolderItems: options.publicFolderItems }),
+    ...generator,
+    cacheBytes: CACHE_BYTES,
+  }),
 });
 const cpuAtReset = { value: process.cpuUsage() };
 process.on(

@@ -122,6 +122,12 @@ export class AttachmentPool {
     return this.bySize.slice(0, lo);
   }
 
+  /** The pool index of bytes this pool (or another with the same seed) handed out, if any. */
+  indexOf(content: Uint8Array): number | undefined {
+    const found = contentIndex.get(content);
+    return found !== undefined && found.seed === this.seed ? found.index : undefined;
+  }
+
   /** The bytes of entry i; identical on every call and in every generator with the same seed. */
   content(index: number): Uint8Array {
     const key = `${this.seed}:${index}`;
@@ -134,6 +140,7 @@ export class AttachmentPool {
     const entry = this.entries[index];
     if (!entry) throw new TypeError(`attachment pool has no entry ${index}`);
     const bytes = makeContent(entry, new Prng(mixSeed(this.seed, 0x44415441, index)));
+    contentIndex.set(bytes, { seed: this.seed, index });
     contentCache.set(key, bytes);
     cachedBytes += bytes.length;
     for (const [oldKey, value] of contentCache) {
@@ -150,6 +157,7 @@ export class AttachmentPool {
 // Callers receive the cached array itself and must not modify it.
 const CACHE_LIMIT_BYTES = 96 * MiB;
 const contentCache = new Map<string, Uint8Array>();
+const contentIndex = new WeakMap<Uint8Array, { readonly seed: number; readonly index: number }>();
 let cachedBytes = 0;
 
 export function isoSeconds(ms: number): string {

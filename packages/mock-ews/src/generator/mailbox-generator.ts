@@ -13,6 +13,7 @@ import type {
   MockTaskFields,
 } from "../model.js";
 import { AttachmentPool, isoSeconds } from "./attachment-pool.js";
+import { ItemCache } from "./item-cache.js";
 import { Prng, mixSeed } from "./prng.js";
 import {
   CATEGORIES,
@@ -50,10 +51,17 @@ export interface GeneratorOptions {
   attachmentPoolSize?: number;
   /** Cap of the item size tail (export-stream bytes, >= 16 KiB); default 40 MiB. */
   maxItemBytes?: number;
+  /**
+   * Estimated bytes of recently generated items kept for reuse (bodies count two bytes a
+   * character; attachment bytes stay in the shared pool and do not count); default 8 MiB,
+   * 0 regenerates every item on every call.
+   */
+  cacheBytes?: number;
 }
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+const DEFAULT_CACHE_BYTES = 8 * MiB;
 /**
  * Median and spread (sigma of ln size) of the log-normal size model of mail. Contacts, tasks and
  * notes are smaller, which brings a whole mailbox's median export size to about 30 KB.
@@ -187,8 +195,9 @@ interface MailboxOwner {
 
 /**
  * Creates a lazy, deterministic mailbox generator. MUST throw TypeError for invalid options.
- * Items are recomputed on every call from (seed, mailbox, folder, index); only the mailbox list,
- * folder trees and a bounded cache of attachment-pool contents are remembered.
+ * Items are computed from (seed, mailbox, folder, index) alone; besides the mailbox list and
+ * folder trees only bounded caches are kept (recent items, attachment-pool contents), so a
+ * call returns the same item whether it was cached or recomputed.
  */
 export function createMailboxGenerator(options: GeneratorOptions): MailboxGenerator {
   if (typeof options !== "object" || options === null) throw new TypeError("options are required");
@@ -204,8 +213,13 @@ export function createMailboxGenerator(options: GeneratorOptions): MailboxGenera
   if (typeof maxItemBytes !== "number" || !(maxItemBytes >= 16 * KiB)) {
     throw new TypeError("maxItemBytes must be a number >= 16384");
   }
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  if (typeof cacheBytes !== "number" || !(cacheBytes >= 0)) {
+    throw new TypeError("cacheBytes must be a number >= 0");
+  }
   const seed = options.seed >>> 0;
   const pool = new AttachmentPool(seed, options.attachmentPoolSize ?? 48);
+  const cache = new ItemCache(cacheBytes, pool);
 
   let owners: MailboxOwner[] | undefined;
   const getOwners = (): MailboxOwner[] => {
@@ -298,8 +312,13 @@ export function createMailboxGenerator(options: GeneratorOptions): MailboxGenera
       if (!folder || count === undefined)
         throw new TypeError(`mailbox ${mailboxIndex} has no folder ${folderIndex}`);
       checkIndex(itemIndex, count);
+      const key = `${mailboxIndex}/${folderIndex}/${itemIndex}`;
+      const cached = cache.get(key);
+      if (cached !== undefined) return cached;
       const rng = new Prng(mixSeed(seed, SALT_ITEM, mailboxIndex, folderIndex, itemIndex));
-      return makeItem(context, rng, folder, mailboxIndex);
+      const item = makeItem(context, rng, folder, mailboxIndex);
+      cache.set(key, item);
+      return item;
     },
     publicFolders: () => publicFolders,
     publicItemCount: (folderIndex) => {
@@ -312,8 +331,13 @@ export function createMailboxGenerator(options: GeneratorOptions): MailboxGenera
       const count = publicCounts[folderIndex];
       if (!folder || count === undefined) throw new TypeError(`no public folder ${folderIndex}`);
       checkIndex(itemIndex, count);
+      const key = `p/${folderIndex}/${itemIndex}`;
+      const cached = cache.get(key);
+      if (cached !== undefined) return cached;
       const rng = new Prng(mixSeed(seed, SALT_PUBLIC_ITEM, folderIndex, itemIndex));
-      return makeItem(context, rng, folder, -1);
+      const item = makeItem(context, rng, folder, -1);
+      cache.set(key, item);
+      return item;
     },
   };
 }
