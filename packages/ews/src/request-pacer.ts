@@ -19,8 +19,8 @@ export interface RequestPacerOptions {
   readonly burst?: number;
   /**
    * While requests wait for the pacer and no budget refusal came for this long, the pace rises by
-   * probeStep; default 10 000 ms (a fifth of it, twice the step, while the estimate rests on less
-   * than 2 s of refusals).
+   * probeStep; default 10 000 ms (a fifth of it, twice the step, while the estimate is rough: the
+   * round trips of the two refusals it rests on exceed 5 % of the time between them).
    */
   readonly probeIntervalMs?: number;
   /** Relative rise of the pace per probe; default 0.05. */
@@ -46,13 +46,15 @@ interface RefusalPoint {
   /** Dispatch ordinal of the refused request. */
   readonly seq: number;
   readonly hintMs: number;
+  /** Sending to answer: the server decided somewhere in between, so readyAt is this uncertain. */
+  readonly rttMs: number;
 }
 
 const MAX_POINTS = 64;
 /** Two refusals closer than this (in readyAt) say nothing about the rate (same empty budget). */
 const MIN_SPAN_MS = 5;
-/** An estimate measured over at least this span (ms) is trusted enough to probe only slowly. */
-const CONFIDENT_SPAN_MS = 2000;
+/** An estimate whose timing uncertainty is below this share of its span is trusted to probe slowly. */
+const CONFIDENT_UNCERTAINTY = 0.05;
 
 export class RequestPacer {
   readonly headroom: number;
@@ -63,8 +65,8 @@ export class RequestPacer {
   readonly forgetAfterMs: number;
   private rate: number | undefined;
   private estimate: number | undefined;
-  /** readyAt span the estimate was measured over (ms); short spans are rough. */
-  private estimateSpanMs = 0;
+  /** Relative timing uncertainty of the estimate (round trips of its two refusals / their span). */
+  private uncertainty = 1;
   private tokens = 0;
   private tokensAt = 0;
   private rateSetAt = Number.NEGATIVE_INFINITY;
@@ -102,14 +104,15 @@ export class RequestPacer {
     if (now - this.lastRefusalAt >= this.forgetAfterMs) {
       this.rate = undefined;
       this.estimate = undefined;
-      this.estimateSpanMs = 0;
+      this.uncertainty = 1;
       this.points.length = 0;
       return 0;
     }
-    // An estimate measured over a short span (a few requests, timing noise) may be well off, and
-    // one too low never draws the refusal that would correct it: probe five times as often, twice
-    // as far, until a refusal measures a longer span.
-    const young = this.estimateSpanMs < CONFIDENT_SPAN_MS;
+    // The server decided somewhere within each refusal's round trip; when those are long against
+    // the time between the refusals (a loaded machine, refusals close together) the estimate may
+    // be well off, and one too low never draws the refusal that would correct it: probe five
+    // times as often, twice as far, until a refusal measures over a longer span.
+    const young = this.uncertainty > CONFIDENT_UNCERTAINTY;
     const interval = young ? this.probeIntervalMs / 5 : this.probeIntervalMs;
     if (this.limiting && now - this.lastRefusalAt >= interval && now - this.lastProbeAt >= interval) {
       this.refill(now);
@@ -154,12 +157,12 @@ export class RequestPacer {
     ) {
       this.points.shift();
     }
-    this.points.push({ readyAt, seq, hintMs });
+    this.points.push({ readyAt, seq, hintMs, rttMs: Math.max(0, now - sentAt) });
     const fromPair = this.slope();
     let next: number;
     if (fromPair !== undefined) {
       this.estimate = fromPair.rate;
-      this.estimateSpanMs = fromPair.spanMs;
+      this.uncertainty = fromPair.uncertainty;
       next = this.headroom * fromPair.rate;
     } else {
       // One refusal (or several against the same empty budget) only bounds the rate from above:
@@ -180,13 +183,15 @@ export class RequestPacer {
   }
 
   /** Requests accepted per second of budget recharge between the oldest usable and the newest refusal. */
-  private slope(): { rate: number; spanMs: number } | undefined {
+  private slope(): { rate: number; uncertainty: number } | undefined {
     const last = this.points[this.points.length - 1] as RefusalPoint;
     for (const first of this.points) {
       const spanMs = last.readyAt - first.readyAt;
       if (spanMs < MIN_SPAN_MS) continue;
       const accepted = this.acceptedBetween(first.seq, last.seq);
-      if (accepted >= 1) return { rate: (accepted * 1000) / spanMs, spanMs };
+      if (accepted >= 1) {
+        return { rate: (accepted * 1000) / spanMs, uncertainty: (first.rttMs + last.rttMs) / 2 / spanMs };
+      }
     }
     return undefined;
   }

@@ -91,10 +91,11 @@ describe("RequestPacer", () => {
   it("probes upwards only while requests wait for it, and forgets the budget after a quiet spell", () => {
     const pacer = new RequestPacer({ probeIntervalMs: 1000, probeStep: 0.1, forgetAfterMs: 60_000 });
     pacer.refused(1);
-    pacer.budgetRefusal(1, 0, 100, 100, 0);
+    // Answers 100 ms after sending: the server decided within that window.
+    pacer.budgetRefusal(1, 0, 100, 200, 100);
     pacer.refused(12);
     // 10 accepted over 1000 ms of recharge: 10 requests/s, paced at 9.5.
-    pacer.budgetRefusal(12, 1000, 100, 1100, 1000);
+    pacer.budgetRefusal(12, 1000, 100, 1200, 1100);
     expect(pacer.snapshot().rate).toBeCloseTo(9.5, 5);
     // Idle for a while: no request waited for the pacer, so no probe.
     expect(pacer.delay(20_000)).toBe(0);
@@ -102,11 +103,29 @@ describe("RequestPacer", () => {
     pacer.take(20_000);
     pacer.take(20_000);
     expect(pacer.delay(20_000)).toBeGreaterThan(0);
-    // Young estimate (1 s span): probes every interval / 5, twice the step.
+    // Rough estimate (round trips 10 % of the span): probes every interval / 5, twice the step.
     expect(pacer.delay(20_300)).toBe(0);
     expect(pacer.snapshot().rate).toBeCloseTo(9.5 * 1.2, 5);
-    expect(pacer.delay(61_000)).toBe(0);
+    expect(pacer.delay(61_100)).toBe(0);
     expect(pacer.snapshot()).toMatchObject({ rate: undefined, estimatedRate: undefined, refusals: 0 });
+  });
+
+  it("with a precise estimate probes only every probeIntervalMs, by probeStep", () => {
+    const pacer = new RequestPacer({ probeIntervalMs: 1000, probeStep: 0.1 });
+    pacer.refused(1);
+    pacer.budgetRefusal(1, 0, 100, 102, 2);
+    pacer.refused(12);
+    pacer.budgetRefusal(12, 1000, 100, 1102, 1002);
+    expect(pacer.snapshot().estimatedRate).toBeCloseTo(10, 5);
+    pacer.take(1102);
+    expect(pacer.delay(1200)).toBeGreaterThan(0);
+    expect(pacer.delay(1500)).toBe(0);
+    expect(pacer.snapshot().rate).toBeCloseTo(9.5, 5);
+    pacer.take(1500);
+    pacer.take(1500);
+    expect(pacer.delay(1600)).toBeGreaterThan(0);
+    expect(pacer.delay(2100)).toBe(0);
+    expect(pacer.snapshot().rate).toBeCloseTo(9.5 * 1.1, 5);
   });
 
   it("rejects nonsense options with TypeError", () => {
