@@ -29,6 +29,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   cdataPropName: "#cdata",
+  jPath: false,
 });
 
 const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
@@ -83,29 +84,39 @@ export function rejectDtd(body: Buffer | string): void {
 
 type RawNode = Record<string, unknown>;
 
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
+
+/** One pass per level: text, CDATA and child elements are told apart by their single key. */
 function convert(raw: readonly RawNode[]): XmlElement[] {
   const out: XmlElement[] = [];
   for (const node of raw) {
     let name: string | undefined;
-    for (const key of Object.keys(node)) {
+    for (const key in node) {
       if (key !== ":@" && key !== "#text" && key !== "#cdata") name = key;
     }
     if (name === undefined) continue;
-    const rawAttributes = (node[":@"] ?? {}) as Record<string, string>;
-    const attributes: Record<string, string> = {};
-    for (const [key, value] of Object.entries(rawAttributes)) {
-      if (key === "xmlns" || key.startsWith("xmlns:")) continue;
-      attributes[key] = decodeEntities(String(value));
+    const rawAttributes = node[":@"] as Record<string, unknown> | undefined;
+    let attributes = NO_ATTRIBUTES;
+    if (rawAttributes !== undefined) {
+      const decoded: Record<string, string> = {};
+      for (const key in rawAttributes) {
+        if (key === "xmlns" || key.startsWith("xmlns:")) continue;
+        decoded[key] = decodeEntities(String(rawAttributes[key]));
+      }
+      attributes = decoded;
     }
     const rawChildren = (node[name] ?? []) as RawNode[];
     let text = "";
+    let elements = 0;
     for (const child of rawChildren) {
-      if ("#text" in child) text += decodeEntities(String(child["#text"]));
+      const value = child["#text"];
+      if (value !== undefined) text += decodeEntities(String(value));
       else if ("#cdata" in child) {
         for (const part of child["#cdata"] as RawNode[]) text += String(part["#text"] ?? "");
-      }
+      } else elements++;
     }
-    out.push({ name, attributes, children: convert(rawChildren), text });
+    out.push({ name, attributes, children: elements === 0 ? NO_CHILDREN : convert(rawChildren), text });
   }
   return out;
 }
