@@ -32,6 +32,8 @@ import {
   mailSubject,
   paragraphs,
   pickPerson,
+  prose,
+  type SizedText,
   templateText,
   textBody,
 } from "./text.js";
@@ -519,11 +521,12 @@ function content(
       fromEmail: `sender${rng.int(1, 999)}@${rng.pick(EXTERNAL_DOMAINS)}`,
       sent: new Date(EPOCH_END - rng.int(0, 3 * 365) * 86400000).toUTCString(),
       subject: subject.replace(/^(RE|FW): /, ""),
-      paragraphs: paragraphs(rng, quotedBytes),
+      prose: prose(rng, quotedBytes),
     };
   }
-  const paras = paragraphs(rng, proseBytes);
+  const paras = prose(rng, proseBytes);
   let body: MockItemData["body"];
+  let sized: SizedText;
   if (options.html) {
     const inlineImageCid = inline?.contentId;
     const rtl = /[\u0590-\u06ff]/.test(subject);
@@ -532,12 +535,14 @@ function content(
       ...(inlineImageCid ? { inlineImageCid } : {}),
       rtl,
     };
-    body = { bodyType: "HTML", content: htmlBody(paras, sig, bodyOptions) };
+    sized = htmlBody(paras, sig, bodyOptions);
+    body = { bodyType: "HTML", content: sized.text };
   } else {
-    body = { bodyType: "Text", content: textBody(paras, sig, quoted) };
+    sized = textBody(paras, sig, quoted);
+    body = { bodyType: "Text", content: sized.text };
   }
 
-  let remaining = size - Buffer.byteLength(body.content);
+  let remaining = size - sized.bytes;
   if (inline) {
     attachments.push(inline);
     remaining -= inline.content.length + ATTACHMENT_OVERHEAD;

@@ -391,25 +391,48 @@ export function templateText(templates: readonly string[], rng: Prng): string {
   return fill(rng.pick(templates), rng);
 }
 
+/** Paragraphs of prose with the exact UTF-8 size of each (so bodies are measured without a scan). */
+export interface Prose {
+  readonly paragraphs: readonly string[];
+  readonly bytes: readonly number[];
+}
+
 /** Paragraphs of prose whose UTF-8 size is close to `bytes` (at most one sentence above). */
-export function paragraphs(rng: Prng, bytes: number): string[] {
+export function prose(rng: Prng, bytes: number): Prose {
   const result: string[] = [];
+  const sizes: number[] = [];
+  const sentences: string[] = [];
   let size = 0;
   while (size < bytes) {
     const count = rng.int(2, 6);
-    let paragraph = "";
+    let paragraphBytes = -1;
+    sentences.length = 0;
     for (let i = 0; i < count && size < bytes; i++) {
       const sentence = fillCompiled(
         COMPILED_SENTENCES[Math.floor(rng.float() * COMPILED_SENTENCES.length)]!,
         rng,
       );
-      paragraph += i === 0 ? sentence.text : ` ${sentence.text}`;
+      sentences.push(sentence.text);
+      paragraphBytes += sentence.bytes + 1;
       size += sentence.bytes + 1;
     }
-    result.push(paragraph);
+    // One join per paragraph: cheaper than growing a string sentence by sentence.
+    result.push(sentences.join(" "));
+    sizes.push(Math.max(0, paragraphBytes));
     size += 2;
   }
-  return result;
+  return { paragraphs: result, bytes: sizes };
+}
+
+export function paragraphs(rng: Prng, bytes: number): string[] {
+  return prose(rng, bytes).paragraphs as string[];
+}
+
+/** UTF-8 size of `parts` joined with a separator of `separatorBytes`. */
+function joinedBytes(sizes: readonly number[], separatorBytes: number): number {
+  let total = 0;
+  for (const size of sizes) total += size;
+  return total + separatorBytes * Math.max(0, sizes.length - 1);
 }
 
 export interface Signature {
@@ -446,19 +469,28 @@ export interface QuotedMessage {
   readonly fromEmail: string;
   readonly sent: string;
   readonly subject: string;
-  readonly paragraphs: readonly string[];
+  readonly prose: Prose;
 }
 
-export function textBody(paras: readonly string[], sig: Signature, quoted?: QuotedMessage): string {
-  let text = `${paras.join("\n\n")}\n\n${textSignature(sig)}\n`;
+/** A body and its exact UTF-8 size. */
+export interface SizedText {
+  readonly text: string;
+  readonly bytes: number;
+}
+
+export function textBody(body: Prose, sig: Signature, quoted?: QuotedMessage): SizedText {
+  const signature = textSignature(sig);
+  let text = `${body.paragraphs.join("\n\n")}\n\n${signature}\n`;
+  let bytes = joinedBytes(body.bytes, 2) + 3 + Buffer.byteLength(signature);
   if (quoted) {
-    text +=
+    const head =
       `\n-----Original Message-----\nFrom: ${quoted.fromName} <${quoted.fromEmail}>\n` +
-      `Sent: ${quoted.sent}\nSubject: ${quoted.subject}\n\n` +
-      quoted.paragraphs.map((p) => `> ${p}`).join("\n>\n") +
-      "\n";
+      `Sent: ${quoted.sent}\nSubject: ${quoted.subject}\n\n`;
+    text += `${head + quoted.prose.paragraphs.map((p) => `> ${p}`).join("\n>\n")}\n`;
+    bytes +=
+      Buffer.byteLength(head) + joinedBytes(quoted.prose.bytes, 3) + 2 * quoted.prose.paragraphs.length + 1;
   }
-  return text;
+  return { text, bytes };
 }
 
 const HTML_HEAD =
@@ -474,31 +506,52 @@ const HTML_HEAD =
   "@page WordSection1 {size:612.0pt 792.0pt; margin:72.0pt 72.0pt 72.0pt 72.0pt;}\n" +
   "div.WordSection1 {page:WordSection1;}\n--></style></head>";
 
+const HTML_HEAD_BYTES = Buffer.byteLength(HTML_HEAD);
+const PARAGRAPH_OPEN = '<p class="MsoNormal">';
+const PARAGRAPH_CLOSE = "<o:p></o:p></p>";
+const QUOTED_CLOSE = "</p>";
+
 export function htmlBody(
-  paras: readonly string[],
+  body: Prose,
   sig: Signature,
   options: { quoted?: QuotedMessage; inlineImageCid?: string; rtl?: boolean },
-): string {
+): SizedText {
   const dir = options.rtl ? ' dir="rtl"' : "";
-  const parts: string[] = [HTML_HEAD, `<body lang="EN-US" link="#0563C1" vlink="#954F72"${dir}>`];
-  parts.push('<div class="WordSection1">');
+  // Every part but the prose is measured as it is added; the prose sizes are known.
+  const fixed: string[] = [
+    `<body lang="EN-US" link="#0563C1" vlink="#954F72"${dir}>`,
+    '<div class="WordSection1">',
+  ];
+  const parts: string[] = [HTML_HEAD, fixed[0]!, fixed[1]!];
   // Prose is markup-free by construction (checked when this module loads): no escaping pass.
-  for (const p of paras) parts.push(`<p class="MsoNormal">${p}<o:p></o:p></p>`);
+  for (const p of body.paragraphs) parts.push(PARAGRAPH_OPEN + p + PARAGRAPH_CLOSE);
+  let bytes =
+    HTML_HEAD_BYTES +
+    joinedBytes(body.bytes, 0) +
+    body.paragraphs.length * (PARAGRAPH_OPEN.length + PARAGRAPH_CLOSE.length);
+  const add = (part: string) => {
+    parts.push(part);
+    fixed.push(part);
+  };
   if (options.inlineImageCid) {
-    parts.push(`<p class="MsoNormal"><img width="320" height="180" src="cid:${options.inlineImageCid}"></p>`);
+    add(`<p class="MsoNormal"><img width="320" height="180" src="cid:${options.inlineImageCid}"></p>`);
   }
-  parts.push(htmlSignature(sig));
+  add(htmlSignature(sig));
   const quoted = options.quoted;
   if (quoted) {
-    parts.push(
+    add(
       '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">' +
         `<p class="MsoNormal"><b>From:</b> ${escapeHtml(quoted.fromName)} &lt;${escapeHtml(quoted.fromEmail)}&gt;<br>` +
         `<b>Sent:</b> ${escapeHtml(quoted.sent)}<br><b>Subject:</b> ${escapeHtml(quoted.subject)}</p></div>`,
     );
-    parts.push("<blockquote>");
-    for (const p of quoted.paragraphs) parts.push(`<p class="MsoNormal">${p}</p>`);
-    parts.push("</blockquote>");
+    add("<blockquote>");
+    for (const p of quoted.prose.paragraphs) parts.push(PARAGRAPH_OPEN + p + QUOTED_CLOSE);
+    bytes +=
+      joinedBytes(quoted.prose.bytes, 0) +
+      quoted.prose.paragraphs.length * (PARAGRAPH_OPEN.length + QUOTED_CLOSE.length);
+    add("</blockquote>");
   }
-  parts.push("</div></body></html>");
-  return parts.join("\n");
+  add("</div></body></html>");
+  for (const part of fixed) bytes += Buffer.byteLength(part);
+  return { text: parts.join("\n"), bytes: bytes + parts.length - 1 };
 }
