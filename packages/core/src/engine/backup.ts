@@ -28,7 +28,7 @@ import type {
 } from "../mailbox/types.js";
 import { ByteBudget } from "../scheduler/index.js";
 import { mailboxIndexDirectory } from "./index-location.js";
-import type { EngineRepository, EngineWriter } from "./repository-port.js";
+import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";
 import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";
 import {
   fromSnapshotItem,
@@ -122,6 +122,8 @@ class MailboxBackup {
   #retry: ExportCandidate[] = [];
   /** An item or folder of the index changed this run: the snapshot tree must be written anew. */
   #treeDirty = false;
+  /** The last snapshot, read while the mailbox is being checked (see #reusableTree). */
+  #lastSnapshot: Promise<EngineSnapshot | undefined> = Promise.resolve(undefined);
   readonly #failures: ItemFailure[] = [];
   #lastProgress = 0;
   /** Every selected folder is synced this run (due, asked for, or no probe to trust). */
@@ -180,6 +182,11 @@ class MailboxBackup {
       await this.#openIndex();
       indexOpen = true;
       this.#pending = this.#index.batch();
+      const lastSnapshotId = this.#index.meta.lastSnapshotId;
+      if (this.#index.meta.lastTreeKey !== undefined && lastSnapshotId !== undefined) {
+        // Forgotten meanwhile: undefined, and the tree is written, which re-saves what prune removed.
+        this.#lastSnapshot = this.#repository.loadSnapshot(lastSnapshotId).catch(() => undefined);
+      }
       for (const folder of await this.#index.listFolders()) this.#folders.set(folder.folder.folderId, folder);
 
       const roots = this.#options.selection?.roots ?? ["mailbox"];
@@ -852,12 +859,8 @@ class MailboxBackup {
   async #reusableTree(key: string): Promise<TreeBuildResult | undefined> {
     const meta = this.#index.meta;
     if (this.#treeDirty || meta.lastTreeKey !== key || meta.lastSnapshotId === undefined) return undefined;
-    let last: Awaited<ReturnType<EngineRepository["loadSnapshot"]>>;
-    try {
-      last = await this.#repository.loadSnapshot(meta.lastSnapshotId);
-    } catch {
-      return undefined; // forgotten meanwhile: write the tree, which re-saves what prune removed
-    }
+    const last = await this.#lastSnapshot;
+    if (last === undefined || last.id !== meta.lastSnapshotId) return undefined;
     const folders = last.counts?.folders;
     const items = last.counts?.items;
     const itemBytes = last.sizes?.items;
