@@ -18,7 +18,7 @@ let repository: Repository;
 let reader: EwsClient;
 
 beforeAll(async () => {
-  server = await startMockEwsServer({ seed: 23, mailboxes: 3, itemsPerMailbox: 40 });
+  server = await startMockEwsServer({ seed: 23, mailboxes: 4, itemsPerMailbox: 40 });
   work = await tempDir();
   repository = await initRepository({
     destination: createFsDestination({ root: join(work.path, "repo") }),
@@ -36,7 +36,11 @@ afterAll(async () => {
 });
 
 /** One backup run of `mailbox` with a fresh client (as a new process would), counting what it asked. */
-async function run(mailbox: string, options: { fullSync?: boolean; fullSyncIntervalSeconds?: number } = {}) {
+async function run(
+  mailbox: string,
+  options: { fullSync?: boolean; fullSyncIntervalSeconds?: number } = {},
+  afterSync?: (folderId: string) => void,
+) {
   const client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
   const exported: string[] = [];
   // Records every exported id; everything else goes to the client unchanged.
@@ -44,7 +48,11 @@ async function run(mailbox: string, options: { fullSync?: boolean; fullSyncInter
     capabilities: client.capabilities,
     getMailboxInfo: (m, s) => client.getMailboxInfo(m, s),
     syncFolderHierarchy: (m, o) => client.syncFolderHierarchy(m, o),
-    syncFolderItems: (m, f, o) => client.syncFolderItems(m, f, o),
+    syncFolderItems: async (m, f, o) => {
+      const page = await client.syncFolderItems(m, f, o);
+      afterSync?.(f);
+      return page;
+    },
     findItems: (m, f, s) => client.findItems(m, f, s),
     findFolders: (m, r, s) => client.findFolders(m, r, s),
     getMimeContent: (m, i, s) => client.getMimeContent(m, i, s),
@@ -174,6 +182,27 @@ describe("incremental backup with folder change probes", { timeout: 60_000 }, ()
       expect(restored.failed).toBe(0);
       expect(await mailboxContent(reader, server, target, { under: into })).toEqual(snapshot.content);
     }
+  });
+
+  it("a change that races a folder's sync is caught by the next run (markers are read before the sync)", async () => {
+    const mailbox = server.mailboxes[3]!;
+    const inbox = server.folderId(mailbox, "inbox");
+    await run(mailbox);
+    const victim = server.listItems(mailbox, "inbox")[0]!;
+    server.modifyItem(server.listItems(mailbox, "inbox")[1]!, { subject: "makes the inbox sync" });
+    let raced = false;
+    const racing = await run(mailbox, {}, (folderId) => {
+      // The server answered this sync already; the edit lands after it, before the next run.
+      if (folderId === inbox && !raced) {
+        raced = true;
+        server.modifyItem(victim, { subject: "edited while the inbox was being synced" });
+      }
+    });
+    expect(raced).toBe(true);
+    expect(racing.exported).not.toContain(victim);
+    const next = await run(mailbox);
+    expect(next.requests.SyncFolderItems).toBe(1);
+    expect(next.exported).toEqual([victim]);
   });
 
   it("ewsvault backup --full-sync asks every folder; without it an unchanged mailbox asks none", async () => {
