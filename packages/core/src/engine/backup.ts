@@ -516,10 +516,11 @@ class MailboxBackup {
   #isFullSyncDue(): boolean {
     const interval = (this.#options.fullSyncIntervalSeconds ?? 86_400) * 1000;
     const last = this.#index.meta.lastFullSyncAt;
+    const elapsed = last === undefined ? Number.NaN : this.#started - Date.parse(last);
+    // NaN (missing, unreadable) and a negative age (the clock went back) count as due.
     return (
       this.#options.fullSync === true ||
-      last === undefined ||
-      !(this.#started - Date.parse(last) < interval) ||
+      !(elapsed >= 0 && elapsed < interval) ||
       this.#source.probeFolders === undefined
     );
   }
@@ -554,11 +555,9 @@ class MailboxBackup {
     const stored = folder.probe;
     if (stored === undefined || current === undefined || stored.commitTimeMax === undefined) return true;
     const settleMs = (this.#options.probeSettleSeconds ?? 60) * 1000;
-    if (
-      Date.parse(stored.probedAt) - Date.parse(stored.commitTimeMax) < settleMs ||
-      Number.isNaN(Date.parse(stored.commitTimeMax))
-    )
-      return true;
+    // Written this way so that an unparsable time (NaN) never counts as settled.
+    const age = Date.parse(stored.probedAt) - Date.parse(stored.commitTimeMax);
+    if (!(age >= settleMs)) return true;
     return (
       stored.commitTimeMax !== current.commitTimeMax ||
       stored.deletedCountTotal !== current.deletedCountTotal ||
