@@ -13,9 +13,11 @@ const { options, generator } = JSON.parse(process.argv[2]!) as {
   generator?: Parameters<typeof createMailboxGenerator>[0];
 };
 // The server reads every item up to three times in a backup (unread counts, SyncFolderItems,
-// ExportItems), far apart when 16 mailboxes run at once. This process has memory to spare, so
-// it keeps recent items the way a real server's store would, instead of the default 8 MiB.
-const CACHE_BYTES = 160 * 1024 * 1024;
+// ExportItems), far apart when 16 mailboxes run at once: the unread pass reads a whole mailbox
+// before its first page is synced. This process has memory to spare, so it keeps items the way a
+// real server's store would (512 MiB holds the 16 x 500 scheduler mailboxes; 160 MiB still missed
+// every SyncFolderItems read) instead of the default 8 MiB.
+const CACHE_BYTES = 512 * 1024 * 1024;
 const server = await startMockEwsServer({
   ...options,
   generator: createMailboxGenerator({
