@@ -5,7 +5,8 @@
 //     refused (a ceiling) and does not probe above it again until the ceiling has decayed.
 //   - the budget is spent: ErrorServerBusy with BackOffMilliseconds. More concurrency is not the
 //     problem, the request rate is: the gate pauses everyone for the hint and its RequestPacer
-//     spreads requests at the rate the budget recharges, learnt from these refusals.
+//     spreads requests at the rate the budget recharges, learnt from these refusals (one request
+//     at a time while it has only one refusal to go by).
 // Throttling that says neither (HTTP 503/429, ErrorServerBusy without a hint) halves the limit
 // (AIMD). The limit starts low and grows one slot per window of successes, so a server's
 // concurrency limit costs one refusal to find, not a burst of them.
@@ -152,7 +153,12 @@ export class AdaptiveConcurrencyGate {
       throttledBy: { ...this.throttledBy },
       cuts: this.cuts,
       holdOffMs: Math.max(0, this.resumeAt - now),
-      pacer: this.pacer?.snapshot() ?? { rate: undefined, estimatedRate: undefined, refusals: 0 },
+      pacer: this.pacer?.snapshot() ?? {
+        rate: undefined,
+        estimatedRate: undefined,
+        refusals: 0,
+        uncertainty: 1,
+      },
     };
   }
 
@@ -261,7 +267,8 @@ export class AdaptiveConcurrencyGate {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.queue.length > 0 && this.active < Math.floor(this.currentLimit)) {
+    const limit = this.pacer?.learning ? 1 : Math.floor(this.currentLimit);
+    while (this.queue.length > 0 && this.active < limit) {
       const now = Date.now();
       const wait = Math.max(this.resumeAt - now, this.pacer?.delay(now) ?? 0);
       if (wait > 0) {

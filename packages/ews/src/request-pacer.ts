@@ -11,6 +11,8 @@
 // sustainable rate, whatever the burst size and whatever the budget held at the start; the pacer
 // then runs a little below it (headroom) and now and then probes upwards, because a budget can
 // grow back (other clients of the account go quiet) and the only way to find out is to ask.
+// Until two refusals give a slope, one refusal only bounds the rate from above (one request per
+// hint); the pacer sends at that bound and one request at a time, so learning costs one refusal.
 
 export interface RequestPacerOptions {
   /** Pace at this share of the estimated sustainable rate; default 0.95. */
@@ -19,8 +21,8 @@ export interface RequestPacerOptions {
   readonly burst?: number;
   /**
    * While requests wait for the pacer and no budget refusal came for this long, the pace rises by
-   * probeStep; default 10 000 ms (a fifth of it, twice the step, while the estimate is rough: the
-   * round trips of the two refusals it rests on exceed 5 % of the time between them).
+   * probeStep; default 10 000 ms (half of it while the estimate is rough: the round trips of the
+   * two refusals it rests on exceed 5 % of the time between them).
    */
   readonly probeIntervalMs?: number;
   /** Relative rise of the pace per probe; default 0.05. */
@@ -38,6 +40,8 @@ export interface RequestPacerSnapshot {
   readonly estimatedRate: number | undefined;
   /** Budget refusals the estimate is built from (inside the window). */
   readonly refusals: number;
+  /** Timing uncertainty of the estimate relative to it (above 0.05 it probes twice as often); 1 before one. */
+  readonly uncertainty: number;
 }
 
 interface RefusalPoint {
@@ -95,7 +99,21 @@ export class RequestPacer {
   }
 
   snapshot(): RequestPacerSnapshot {
-    return { rate: this.rate, estimatedRate: this.estimate, refusals: this.points.length };
+    return {
+      rate: this.rate,
+      estimatedRate: this.estimate,
+      refusals: this.points.length,
+      uncertainty: this.uncertainty,
+    };
+  }
+
+  /**
+   * Paced after a refusal but without an estimate yet: the pace is only an upper bound, so one
+   * request at a time — a second one sent before the first is answered would draw a second
+   * refusal that teaches nothing the first will not.
+   */
+  get learning(): boolean {
+    return this.rate !== undefined && this.estimate === undefined;
   }
 
   /** Milliseconds until the next request may go (0: now). Also where probing and forgetting happen. */
@@ -110,13 +128,13 @@ export class RequestPacer {
     }
     // The server decided somewhere within each refusal's round trip; when those are long against
     // the time between the refusals (a loaded machine, refusals close together) the estimate may
-    // be well off, and one too low never draws the refusal that would correct it: probe five
-    // times as often, twice as far, until a refusal measures over a longer span.
-    const young = this.uncertainty > CONFIDENT_UNCERTAINTY;
-    const interval = young ? this.probeIntervalMs / 5 : this.probeIntervalMs;
+    // be well off, and one too low never draws the refusal that would correct it: probe twice as
+    // often until a refusal measures over a longer span.
+    const rough = this.uncertainty > CONFIDENT_UNCERTAINTY;
+    const interval = rough ? this.probeIntervalMs / 2 : this.probeIntervalMs;
     if (this.limiting && now - this.lastRefusalAt >= interval && now - this.lastProbeAt >= interval) {
       this.refill(now);
-      this.rate *= 1 + (young ? 2 : 1) * this.probeStep;
+      this.rate *= 1 + this.probeStep;
       this.rateSetAt = now;
       this.lastProbeAt = now;
       this.limiting = false;
