@@ -195,6 +195,40 @@ function unfoldedBase64Bytes(text: string): number {
   return (n >> 2) * 3 + (rest === 0 ? 0 : rest - 1);
 }
 
+/** Characters per decoded piece: a multiple of 4, and small enough to stay a young-generation string. */
+const BASE64_PIECE = 64 * 1024;
+
+/**
+ * Decodes body[start, end) as base64, or returns undefined when it is not base64 (BASE64_TEXT).
+ * Unfolded base64 (what Exchange sends) is decoded piece by piece straight into the result,
+ * each piece proven valid by the length of its decoding and two native character searches: one
+ * string for a whole multi-MB payload is allocated outside the young generation and cost more
+ * than the decoding. Anything else (folded, padded inside, suspect) takes the whole-text path.
+ */
+function decodeBase64(body: Buffer, start: number, end: number): Buffer | undefined {
+  let chars = end - start;
+  if (chars > 0 && body[end - 1] === 0x3d) {
+    chars--;
+    if (chars > 0 && body[end - 2] === 0x3d) chars--;
+  }
+  const rest = chars % 4;
+  if (rest !== 1) {
+    const out = Buffer.allocUnsafe((chars >> 2) * 3 + (rest === 0 ? 0 : rest - 1));
+    let written = 0;
+    let plain = true;
+    for (let at = start; at < end && plain; at += BASE64_PIECE) {
+      const piece = body.toString("latin1", at, Math.min(end, at + BASE64_PIECE));
+      const bytes = out.write(piece, written, "base64");
+      // A piece that ends in padding decodes short of its share, so an inner "=" fails below.
+      plain = bytes === unfoldedBase64Bytes(piece) && !piece.includes("-") && !piece.includes("_");
+      written += bytes;
+    }
+    if (plain && written === out.length) return out;
+  }
+  const text = body.toString("latin1", start, end);
+  return BASE64_TEXT.test(text) ? Buffer.from(text, "base64") : undefined;
+}
+
 /**
  * Cuts every `<prefix:Element ...>base64</prefix:Element>` (local name `elementName`) out of
  * `body`, decodes it and replaces it with `<prefix:Element payload="N"/>`. Works on bytes so a
@@ -232,15 +266,8 @@ export function extractBase64Elements(body: Buffer, elementName: string): Extrac
     const closeTag = Buffer.from(`</${tagName}>`, "latin1");
     const closeStart = body.indexOf(closeTag, openEnd + 1);
     if (closeStart < 0) throw ewsError("EWS_MALFORMED_RESPONSE", `response ends inside <${tagName}>`);
-    // The temporary string is per payload and dropped immediately. Unfolded base64 (what
-    // Exchange sends) is proven valid by the length of its decoding and two native character
-    // searches; only folded or suspect text pays for the regular expression's pass.
-    const text = body.toString("latin1", openEnd + 1, closeStart);
-    const decoded = Buffer.from(text, "base64");
-    const plain = decoded.length === unfoldedBase64Bytes(text) && !text.includes("-") && !text.includes("_");
-    if (!plain && !BASE64_TEXT.test(text)) {
-      throw ewsError("EWS_MALFORMED_RESPONSE", `<${tagName}> does not hold base64`);
-    }
+    const decoded = decodeBase64(body, openEnd + 1, closeStart);
+    if (decoded === undefined) throw ewsError("EWS_MALFORMED_RESPONSE", `<${tagName}> does not hold base64`);
     payloads.push(decoded);
     pieces.push(body.subarray(cursor, start));
     pieces.push(Buffer.from(`<${tagName} payload="${payloads.length - 1}"/>`, "latin1"));

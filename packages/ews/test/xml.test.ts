@@ -127,6 +127,40 @@ describe("XML parser safety", () => {
     expect(payloadOf("")?.length).toBe(0);
   });
 
+  it("decodes long payloads piece by piece with the same result and the same refusals", () => {
+    const reference = /^[A-Za-z0-9+/=\r\n\t ]*$/;
+    const bytes = Buffer.from(Array.from({ length: 200_003 }, (_, i) => (i * 131 + (i >> 8)) & 0xff));
+    const text = bytes.toString("base64");
+    const cases: Record<string, string> = {
+      valid: text,
+      "one stray character in the second piece": `${text.slice(0, 70_000)}!${text.slice(70_001)}`,
+      "base64url character in the third piece": `${text.slice(0, 140_000)}-${text.slice(140_001)}`,
+      "non-ASCII byte in the last piece": `${text.slice(0, -10)}\u00e9${text.slice(-9)}`,
+      "padding at a piece boundary": `${text.slice(0, 65_534)}==${text.slice(65_536)}`,
+      "padding inside a piece": `${text.slice(0, 100_000)}=${text.slice(100_001)}`,
+      "folded every 76 characters": text.replace(/.{76}/g, "$&\r\n"),
+      "one extra padding character": `${text}=`,
+      "a piece and one padding character": `${text.slice(0, 65_536)}=`,
+    };
+    let refused = 0;
+    for (const [name, payload] of Object.entries(cases)) {
+      const body = Buffer.from(`<r><m:Data>${payload}</m:Data></r>`, "latin1");
+      if (reference.test(payload)) {
+        const decoded = extractBase64Elements(body, "Data").payloads[0] as Uint8Array;
+        expect(Buffer.from(decoded).equals(Buffer.from(payload, "base64")), name).toBe(true);
+      } else {
+        expect(
+          codeOf(() => extractBase64Elements(body, "Data")),
+          name,
+        ).toBe("EWS_MALFORMED_RESPONSE");
+        refused++;
+      }
+    }
+    expect(refused).toBe(3);
+    const whole = extractBase64Elements(Buffer.from(`<r><m:Data>${text}</m:Data></r>`), "Data").payloads[0];
+    expect(Buffer.from(whole as Uint8Array).equals(bytes)).toBe(true);
+  });
+
   it("accepts and decodes exactly what the full base64 character check accepts (random texts)", () => {
     const reference = /^[A-Za-z0-9+/=\r\n\t ]*$/;
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
