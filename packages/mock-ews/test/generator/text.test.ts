@@ -16,7 +16,7 @@ describe("body builders", () => {
     };
     for (let round = 0; round < 200; round++) {
       const main = prose(rng, rng.int(1, 6000));
-      main.paragraphs.forEach((p, i) => expect(main.bytes[i]).toBe(Buffer.byteLength(p)));
+      expect(main.bytes).toEqual(main.paragraphs.map((p) => Buffer.byteLength(p)));
       const quoted =
         round % 3 === 0
           ? undefined
