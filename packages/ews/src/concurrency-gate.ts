@@ -8,8 +8,9 @@
 //     spreads requests at the rate the budget recharges, learnt from these refusals (one request
 //     at a time while it has only one refusal to go by).
 // Throttling that says neither (HTTP 503/429, ErrorServerBusy without a hint) halves the limit
-// (AIMD). The limit starts low and grows one slot per window of successes, so a server's
-// concurrency limit costs one refusal to find, not a burst of them.
+// (AIMD). The limit starts low and grows one slot per success (at most one per 25 ms and one
+// above what the server has accepted) until the first throttled answer, then one per window of
+// successes, so a server's concurrency limit costs one refusal to find, not a burst of them.
 import { ewsError } from "./errors.js";
 import { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 
@@ -18,8 +19,14 @@ export interface ConcurrencyGateOptions {
   readonly max: number;
   /** Lower bound; default 1. */
   readonly min?: number;
-  /** Starting limit; default min(max, 4): the limit grows by one slot per window of successes. */
+  /**
+   * Starting limit; default min(max, 4). Until the first throttled answer the limit grows by one
+   * slot per success, at most one per rampIntervalMs and at most one above the highest
+   * concurrency a request succeeded at; after it, by one slot per window of successes.
+   */
   readonly initial?: number;
+  /** Slow start: at most one more slot per this many ms; default 25. */
+  readonly rampIntervalMs?: number;
   /** Multiplicative decrease factor on throttling that names no cause; default 0.5. */
   readonly decrease?: number;
   /**
@@ -112,6 +119,10 @@ export class AdaptiveConcurrencyGate {
   private resumeAt = 0;
   private learntCeiling: number;
   private ceilingAt = Number.NEGATIVE_INFINITY;
+  private readonly rampIntervalMs: number;
+  private lastRampAt = Number.NEGATIVE_INFINITY;
+  /** Highest concurrency at which a request succeeded (slow start probes one above it). */
+  private validated = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ConcurrencyGateOptions) {
@@ -122,6 +133,8 @@ export class AdaptiveConcurrencyGate {
     this.decrease = options.decrease ?? 0.5;
     this.cooldownMs = options.cooldownMs ?? 1000;
     this.ceilingDecayMs = options.ceilingDecayMs ?? 60_000;
+    this.rampIntervalMs = options.rampIntervalMs ?? 25;
+    if (!(this.rampIntervalMs >= 0)) throw new TypeError("rampIntervalMs must be >= 0");
     if (!(this.ceilingDecayMs > 0)) throw new TypeError("ceilingDecayMs must be > 0");
     this.learntCeiling = this.max;
     this.pacer = options.pacer === false ? undefined : new RequestPacer(options.pacer);
@@ -222,10 +235,22 @@ export class AdaptiveConcurrencyGate {
       else if (kind === "budget") this.budgetRefusal(ticket, signal?.backOffMs, now);
       else this.unexplainedCut(ticket, now);
     } else if (outcome === "success") {
-      // Additive increase: +1 slot after about `limit` successes, never above the ceiling.
       const ceiling = this.ceiling(now);
       if (this.currentLimit < ceiling) {
-        this.currentLimit = Math.min(ceiling, this.currentLimit + 1 / Math.max(1, this.currentLimit));
+        if (this.throttleEvents === 0) {
+          // Slow start: one slot per success, at most one per rampIntervalMs and never more than
+          // one above a concurrency the server has already accepted (a request that succeeded
+          // with that many in flight). So a server limit costs one refused request, however
+          // slowly refusals come back, not one per success that arrived in the meantime.
+          if (ticket !== undefined) this.validated = Math.max(this.validated, ticket.othersInFlight + 1);
+          if (now - this.lastRampAt >= this.rampIntervalMs && this.currentLimit < this.validated + 1) {
+            this.currentLimit = Math.min(ceiling, Math.floor(this.currentLimit) + 1);
+            this.lastRampAt = now;
+          }
+        } else {
+          // Additive increase: +1 slot after about `limit` successes, never above the ceiling.
+          this.currentLimit = Math.min(ceiling, this.currentLimit + 1 / Math.max(1, this.currentLimit));
+        }
       }
     }
     this.pump();

@@ -148,13 +148,32 @@ describe("AdaptiveConcurrencyGate: ceiling and pacing", () => {
     return Promise.all(Array.from({ length: n }, () => gate.acquire()));
   }
 
-  it("starts at min(max, 4) and grows about one slot per window of successes", async () => {
+  it("starts at min(max, 4) and ramps one slot at a time: every 25 ms at most, one above what succeeded", async () => {
     expect(new AdaptiveConcurrencyGate({ max: 2 }).limit).toBe(2);
     const gate = new AdaptiveConcurrencyGate({ max: 16 });
     expect(gate.limit).toBe(4);
-    for (let i = 0; i < 4; i++) gate.release("success", await gate.acquire());
-    expect(gate.limit).toBeGreaterThan(4.9);
-    expect(gate.limit).toBeLessThan(5.1);
+    // Four successes at 4 in flight, all in the same instant: one slot (none could have seen the
+    // refusal of a fifth yet).
+    for (const ticket of await admit(gate, 4)) gate.release("success", ticket);
+    expect(gate.limit).toBe(5);
+    vi.advanceTimersByTime(25);
+    for (const ticket of await admit(gate, 5)) gate.release("success", ticket);
+    expect(gate.limit).toBe(6);
+    // Successes at lower concurrency validate nothing new: no growth past 5 + 1, however long.
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(25);
+      gate.release("success", await gate.acquire());
+    }
+    expect(gate.limit).toBe(6);
+    // After any throttled answer: congestion avoidance, about one slot per window of successes.
+    gate.release("throttled", await gate.acquire(), { kind: "budget", backOffMs: 1 });
+    vi.advanceTimersByTime(1000);
+    for (let i = 0; i < 6; i++) {
+      vi.advanceTimersByTime(25);
+      gate.release("success", await gate.acquire());
+    }
+    expect(gate.limit).toBeGreaterThan(6.9);
+    expect(gate.limit).toBeLessThan(7.1);
   });
 
   it("a concurrency refusal sets a ceiling that successes do not probe above until it decays", async () => {
