@@ -207,7 +207,12 @@ class EwsClientImpl implements EwsClient {
       gate: this.gate,
       onResponse: options.onResponse,
     });
-    this.capabilities = { maxConcurrencyPerMailbox: maxConcurrency, maxExportBatchBytes: this.maxBatchBytes };
+    // Every payload is decoded into a buffer of its own that this client drops once yielded.
+    this.capabilities = {
+      maxConcurrencyPerMailbox: maxConcurrency,
+      maxExportBatchBytes: this.maxBatchBytes,
+      handsOverItemBytes: true,
+    };
   }
 
   stats(): EwsClientStats {

@@ -108,6 +108,7 @@ class MailboxBackup {
   #index!: MailboxIndex;
   /** Started when the run first saves data (a run that changed nothing may never need it). */
   #writer: EngineWriter | undefined;
+  #writerStarting: Promise<EngineWriter> | undefined;
   #pending!: MailboxIndexBatch;
   #pendingKeys: Array<[string, IndexedItem | null]> = [];
   /** Item changes not yet committed to the index (null = deleted), so lookups see them. */
@@ -238,7 +239,8 @@ class MailboxBackup {
       if (indexOpen) await this.#checkpoint().catch(() => {});
       return this.#finish("failed", error);
     } finally {
-      await this.#writer?.close().catch(() => {});
+      const writer = await this.#writerStarting?.catch(() => undefined);
+      await writer?.close().catch(() => {});
       if (indexOpen) await this.#index.close().catch(() => {});
       await lock.release().catch(() => {});
     }
@@ -295,16 +297,25 @@ class MailboxBackup {
     this.#emit({ type: "progress", progress });
   }
 
-  async #startWriter(): Promise<EngineWriter> {
-    this.#writer ??= await this.#repository.startWriter({
-      ...(this.#options.checkpointBytes === undefined
-        ? {}
-        : { checkpointBytes: this.#options.checkpointBytes }),
-      ...(this.#options.checkpointSeconds === undefined
-        ? {}
-        : { checkpointSeconds: this.#options.checkpointSeconds }),
-    });
-    return this.#writer;
+  /**
+   * The mailbox's one writer, started on first use. Batches store items concurrently, so the
+   * start is shared: two writers would leave one that no checkpoint() covers.
+   */
+  #startWriter(): Promise<EngineWriter> {
+    this.#writerStarting ??= this.#repository
+      .startWriter({
+        ...(this.#options.checkpointBytes === undefined
+          ? {}
+          : { checkpointBytes: this.#options.checkpointBytes }),
+        ...(this.#options.checkpointSeconds === undefined
+          ? {}
+          : { checkpointSeconds: this.#options.checkpointSeconds }),
+      })
+      .then((writer) => {
+        this.#writer = writer;
+        return writer;
+      });
+    return this.#writerStarting;
   }
 
   // ---- index -------------------------------------------------------------------------------
@@ -746,16 +757,21 @@ class MailboxBackup {
         }
         return collected;
       });
+      // A batch's items are stored concurrently: with the repository's write pool each store is
+      // two worker round trips, and one at a time would leave the workers waiting.
+      const stores: Promise<void>[] = [];
+      let fatal: EwsVaultError | undefined;
       for (const result of results) {
         const candidate = byId.get(result.itemId);
         if (candidate === undefined) continue;
         if (result.ok) {
-          await this.#storeItem(candidate, result.data);
+          stores.push(this.#storeItem(candidate, result.data));
           continue;
         }
         const { error } = result;
         if (error.disposition === "fatal") {
-          throw new EwsVaultError(error.code, error.message, { details: { itemId: result.itemId } });
+          fatal = new EwsVaultError(error.code, error.message, { details: { itemId: result.itemId } });
+          break;
         }
         if (error.disposition === "retry" && !isRetry) {
           this.#retry.push(candidate);
@@ -763,6 +779,9 @@ class MailboxBackup {
         }
         this.#recordFailure(candidate, error.code, error.message, error.responseCode);
       }
+      const stored = await Promise.allSettled(stores);
+      if (fatal !== undefined) throw fatal;
+      for (const outcome of stored) if (outcome.status === "rejected") throw outcome.reason;
     } finally {
       release();
     }
@@ -771,14 +790,16 @@ class MailboxBackup {
   async #storeItem(candidate: ExportCandidate, data: Uint8Array): Promise<void> {
     const { summary, folder } = candidate;
     const writer = await this.#startWriter();
-    const saved = await writer.saveData(data);
+    // A source that hands its bytes over lets the write pool take the buffer instead of a copy.
+    const transfer = this.#source.capabilities.handsOverItemBytes === true;
+    const saved = await writer.saveData(data, { transfer });
     let mimeBlobIds: readonly string[] | undefined;
     if (this.#options.captureMime && (summary.itemClass ?? "").toLowerCase().startsWith("ipm.note")) {
       try {
         const mime = await this.#limit(() =>
           this.#source.getMimeContent(this.#mailbox, summary.itemId, this.#signal),
         );
-        const savedMime = await writer.saveData(mime);
+        const savedMime = await writer.saveData(mime, { transfer });
         mimeBlobIds = savedMime.blobIds;
         this.#account(savedMime.size, savedMime.newBytes, savedMime.storedBytes);
       } catch (error) {

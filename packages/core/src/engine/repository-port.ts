@@ -15,7 +15,11 @@ export interface SavedData {
 }
 
 export interface EngineWriter {
-  saveData(data: Uint8Array): Promise<SavedData>;
+  /**
+   * With `transfer: true` the repository may take ownership of `data` (its buffer can be
+   * detached afterwards); the caller MUST NOT use it again.
+   */
+  saveData(data: Uint8Array, options?: { readonly transfer?: boolean }): Promise<SavedData>;
   saveTree(value: unknown): Promise<string>;
   /** Resolves once everything saved so far is durable in the destination (packs, then index). */
   checkpoint(): Promise<void>;

@@ -148,6 +148,12 @@ export interface SourceCapabilities {
   readonly maxConcurrencyPerMailbox: number;
   /** Largest response the source will ask for in one ExportItems call (bytes). */
   readonly maxExportBatchBytes: number;
+  /**
+   * True when the bytes exportItems and getMimeContent yield are fresh and the source keeps no
+   * reference to them: the engine may then move them to the repository's worker threads
+   * instead of copying (their buffers become detached). Absent or false: the engine copies.
+   */
+  readonly handsOverItemBytes?: boolean;
 }
 
 /**
