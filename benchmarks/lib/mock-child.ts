@@ -16,7 +16,7 @@ const { options, generator } = JSON.parse(process.argv[2]!) as {
 // ExportItems), far apart when 16 mailboxes run at once: the unread pass reads a whole mailbox
 // before its first page is synced. This process has memory to spare, so it keeps items the way a
 // real server's store would (512 MiB holds the 16 x 500 scheduler mailboxes; 160 MiB still missed
-// every SyncFolderItems read) instead of the default 8 MiB.
+// every SyncFolderItems read); the generator keeps none by default.
 const CACHE_BYTES = 512 * 1024 * 1024;
 const server = await startMockEwsServer({
   ...options,
