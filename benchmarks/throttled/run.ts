@@ -7,7 +7,13 @@
 // The bound: the run needed R requests that were served (refused ones excluded). The budget lets
 // `burst` of them through at once and then `recharge` per second; the concurrency limit lets at
 // most maxConcurrency be in flight for L ms each. So no client finishes sooner than
-// max((R - burst) / recharge, R x L / maxConcurrency) seconds; items / that is the bound.
+// max((R - burst) / recharge, R x L / maxConcurrency) seconds; items / that is the bound. (It
+// leaves out the engine's own chain of requests — hierarchy before folders before exports — and
+// all CPU time, so it is a lower bound on time no client can beat, not a target it can reach.)
+//
+// The mock answers like Exchange: a request over EWSMaxConcurrency gets ErrorExceededConnectionCount
+// (no backoff hint), one over the budget ErrorServerBusy with BackOffMilliseconds; the run prints
+// both counts (counters().throttledBy) and what the client learnt (its gate's ceiling and pacer).
 import { join } from "node:path";
 import { measuredBackup } from "../lib/backup-run.js";
 import { startMockProcess } from "../lib/mock-process.js";

@@ -235,6 +235,7 @@ export class AdaptiveConcurrencyGate {
       else if (kind === "budget") this.budgetRefusal(ticket, signal?.backOffMs, now);
       else this.unexplainedCut(ticket, now);
     } else if (outcome === "success") {
+      this.pacer?.succeeded(now);
       const ceiling = this.ceiling(now);
       if (this.currentLimit < ceiling) {
         if (this.throttleEvents === 0) {

@@ -12,7 +12,8 @@
 // then runs a little below it (headroom) and now and then probes upwards, because a budget can
 // grow back (other clients of the account go quiet) and the only way to find out is to ask.
 // Until two refusals give a slope, one refusal only bounds the rate from above (one request per
-// hint); the pacer sends at that bound and one request at a time, so learning costs one refusal.
+// hint); the pacer sends at that bound and one request at a time (unless ten succeed in a row:
+// then one at a time is below the budget), so learning costs one more refusal, not a burst.
 
 export interface RequestPacerOptions {
   /** Pace at this share of the estimated sustainable rate; default 0.95. */
@@ -55,6 +56,11 @@ interface RefusalPoint {
 }
 
 const MAX_POINTS = 64;
+/**
+ * While learning, after this many successes one request at a time is evidently below the budget
+ * (the server keeps up): more may go, still at the bound, until the refusal the slope needs.
+ */
+const LEARNING_SUCCESSES = 10;
 /** Two refusals closer than this (in readyAt) say nothing about the rate (same empty budget). */
 const MIN_SPAN_MS = 5;
 /** An estimate whose timing uncertainty is below this share of its span is trusted to probe slowly. */
@@ -78,6 +84,7 @@ export class RequestPacer {
   private lastProbeAt = Number.NEGATIVE_INFINITY;
   /** Some request waited for a token since the last probe: the pace, not demand, set the rate. */
   private limiting = false;
+  private learningSuccesses = 0;
   private readonly points: RefusalPoint[] = [];
   /** Dispatch ordinals of throttled requests (they took nothing from the budget). */
   private readonly refusedSeqs: number[] = [];
@@ -113,7 +120,27 @@ export class RequestPacer {
    * refusal that teaches nothing the first will not.
    */
   get learning(): boolean {
-    return this.rate !== undefined && this.estimate === undefined;
+    return (
+      this.rate !== undefined && this.estimate === undefined && this.learningSuccesses < LEARNING_SUCCESSES
+    );
+  }
+
+  /** A request succeeded: while learning, enough of them say one at a time is below the budget. */
+  succeeded(now: number): void {
+    if (
+      this.rate === undefined ||
+      this.estimate !== undefined ||
+      this.learningSuccesses >= LEARNING_SUCCESSES
+    )
+      return;
+    this.learningSuccesses++;
+    if (this.learningSuccesses === LEARNING_SUCCESSES && now > this.rateSetAt) {
+      // One at a time kept up with the budget; twice that rate, not the loose bound, is what the
+      // next requests may try, so that the refusal they draw comes alone.
+      const achieved = (LEARNING_SUCCESSES * 1000) / (now - this.rateSetAt);
+      this.refill(now);
+      this.rate = Math.min(this.rate, 2 * achieved);
+    }
   }
 
   /** Milliseconds until the next request may go (0: now). Also where probing and forgetting happen. */
@@ -177,22 +204,26 @@ export class RequestPacer {
     }
     this.points.push({ readyAt, seq, hintMs, rttMs: Math.max(0, now - sentAt) });
     const fromPair = this.slope();
+    // Every refusal bounds the rate from above: the budget held at least nothing when it refused,
+    // so it needs no more than the hint to recharge one request. A slope above that bound is
+    // noise (two refusals a few ms apart, requests that reached the server out of order).
+    const bound = 1000 / Math.max(...this.points.map((p) => p.hintMs));
     let next: number;
     if (fromPair !== undefined) {
-      this.estimate = fromPair.rate;
+      this.estimate = Math.min(fromPair.rate, bound);
       this.uncertainty = fromPair.uncertainty;
-      next = this.headroom * fromPair.rate;
+      next = this.headroom * this.estimate;
     } else {
-      // One refusal (or several against the same empty budget) only bounds the rate from above:
-      // the budget held at least nothing when it refused, so it needs <= hint for one request.
-      // Pacing at that bound draws the second refusal that the slope needs, soon and only once.
-      next = 1000 / Math.max(...this.points.map((p) => p.hintMs));
+      // One refusal (or several against the same empty budget) gives only the bound. Pacing at
+      // it draws the second refusal that the slope needs, soon and only once.
+      next = bound;
     }
     // Refused although sent at the current pace: the budget recharges slower than that, whatever
     // the estimate says. (Requests sent before the pace was set say nothing about it.)
     if (this.rate !== undefined && sentAt >= this.rateSetAt) next = Math.min(next, this.headroom * this.rate);
     this.rate = next;
     this.rateSetAt = now;
+    this.learningSuccesses = 0;
     this.tokens = 1;
     this.tokensAt = Math.max(resumeAt, now);
     this.lastRefusalAt = now;
