@@ -293,7 +293,7 @@ export class AdaptiveConcurrencyGate {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const limit = this.pacer?.learning ? 1 : Math.floor(this.currentLimit);
+    const limit = this.pacer?.learning(Date.now()) ? 1 : Math.floor(this.currentLimit);
     while (this.queue.length > 0 && this.active < limit) {
       const now = Date.now();
       const wait = Math.max(this.resumeAt - now, this.pacer?.delay(now) ?? 0);

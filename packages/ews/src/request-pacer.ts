@@ -12,8 +12,8 @@
 // then runs a little below it (headroom) and now and then probes upwards, because a budget can
 // grow back (other clients of the account go quiet) and the only way to find out is to ask.
 // Until two refusals give a slope, one refusal only bounds the rate from above (one request per
-// hint); the pacer sends at that bound and one request at a time (unless ten succeed in a row:
-// then one at a time is below the budget), so learning costs one more refusal, not a burst.
+// hint); the pacer sends at that bound and one request at a time (for ten successes or two
+// seconds at most), so learning costs one more refusal, not a burst.
 
 export interface RequestPacerOptions {
   /** Pace at this share of the estimated sustainable rate; default 0.95. */
@@ -61,6 +61,8 @@ const MAX_POINTS = 64;
  * (the server keeps up): more may go, still at the bound, until the refusal the slope needs.
  */
 const LEARNING_SUCCESSES = 10;
+/** ... or after this long (ms): requests may be slow enough that waiting costs more than a refusal. */
+const LEARNING_MAX_MS = 2000;
 /** Two refusals closer than this (in readyAt) say nothing about the rate (same empty budget). */
 const MIN_SPAN_MS = 5;
 /** An estimate whose timing uncertainty is below this share of its span is trusted to probe slowly. */
@@ -85,6 +87,7 @@ export class RequestPacer {
   /** Some request waited for a token since the last probe: the pace, not demand, set the rate. */
   private limiting = false;
   private learningSuccesses = 0;
+  private learningDone = false;
   private readonly points: RefusalPoint[] = [];
   /** Dispatch ordinals of throttled requests (they took nothing from the budget). */
   private readonly refusedSeqs: number[] = [];
@@ -117,29 +120,30 @@ export class RequestPacer {
   /**
    * Paced after a refusal but without an estimate yet: the pace is only an upper bound, so one
    * request at a time — a second one sent before the first is answered would draw a second
-   * refusal that teaches nothing the first will not.
+   * refusal that teaches nothing the first will not. Ends with the next refusal, or when ten
+   * requests succeeded or two seconds passed that way (then one at a time is below the budget, or
+   * requests are slow enough that waiting costs more than a refusal).
    */
-  get learning(): boolean {
-    return (
-      this.rate !== undefined && this.estimate === undefined && this.learningSuccesses < LEARNING_SUCCESSES
-    );
+  learning(now: number): boolean {
+    if (this.rate === undefined || this.estimate !== undefined || this.learningDone) return false;
+    if (now - this.rateSetAt < LEARNING_MAX_MS) return true;
+    this.finishLearning(now);
+    return false;
   }
 
-  /** A request succeeded: while learning, enough of them say one at a time is below the budget. */
+  /** A request succeeded (while learning, enough of them end it). */
   succeeded(now: number): void {
-    if (
-      this.rate === undefined ||
-      this.estimate !== undefined ||
-      this.learningSuccesses >= LEARNING_SUCCESSES
-    )
-      return;
-    this.learningSuccesses++;
-    if (this.learningSuccesses === LEARNING_SUCCESSES && now > this.rateSetAt) {
+    if (this.rate === undefined || this.estimate !== undefined || this.learningDone) return;
+    if (++this.learningSuccesses >= LEARNING_SUCCESSES) this.finishLearning(now);
+  }
+
+  private finishLearning(now: number): void {
+    this.learningDone = true;
+    if (this.learningSuccesses > 0 && now > this.rateSetAt && this.rate !== undefined) {
       // One at a time kept up with the budget; twice that rate, not the loose bound, is what the
       // next requests may try, so that the refusal they draw comes alone.
-      const achieved = (LEARNING_SUCCESSES * 1000) / (now - this.rateSetAt);
       this.refill(now);
-      this.rate = Math.min(this.rate, 2 * achieved);
+      this.rate = Math.min(this.rate, (2 * this.learningSuccesses * 1000) / (now - this.rateSetAt));
     }
   }
 
@@ -224,6 +228,7 @@ export class RequestPacer {
     this.rate = next;
     this.rateSetAt = now;
     this.learningSuccesses = 0;
+    this.learningDone = false;
     this.tokens = 1;
     this.tokensAt = Math.max(resumeAt, now);
     this.lastRefusalAt = now;

@@ -129,6 +129,31 @@ describe("RequestPacer", () => {
     expect(pacer.snapshot().rate).toBeCloseTo(9.5 * 1.1, 5);
   });
 
+  it("learns one request at a time until a second refusal, ten successes or two seconds", () => {
+    const byTime = new RequestPacer();
+    byTime.refused(1);
+    byTime.budgetRefusal(1, 0, 100, 100, 0);
+    expect(byTime.learning(1999)).toBe(true);
+    expect(byTime.learning(2000)).toBe(false);
+    const bySuccesses = new RequestPacer();
+    bySuccesses.refused(1);
+    bySuccesses.budgetRefusal(1, 0, 10, 10, 0);
+    expect(bySuccesses.snapshot().rate).toBe(100);
+    for (let i = 0; i < 9; i++) bySuccesses.succeeded(100 * (i + 1));
+    expect(bySuccesses.learning(900)).toBe(true);
+    // Ten successes in one second, one at a time: at most twice that (20/s), not the bound (100/s).
+    bySuccesses.succeeded(1000);
+    expect(bySuccesses.learning(1000)).toBe(false);
+    expect(bySuccesses.snapshot().rate).toBeCloseTo(20, 5);
+    // The estimate caps at the tightest hint bound: a 10 ms slope of 1 request would say 100/s.
+    const capped = new RequestPacer();
+    capped.refused(1);
+    capped.budgetRefusal(1, 0, 40, 40, 0);
+    capped.refused(3);
+    capped.budgetRefusal(3, 10, 40, 50, 10);
+    expect(capped.snapshot().estimatedRate).toBe(25);
+  });
+
   it("rejects nonsense options with TypeError", () => {
     expect(() => new RequestPacer({ headroom: 0 })).toThrow(TypeError);
     expect(() => new RequestPacer({ burst: 0.5 })).toThrow(TypeError);
@@ -229,10 +254,10 @@ describe("AdaptiveConcurrencyGate: ceiling and pacing", () => {
     const gate = new AdaptiveConcurrencyGate({ max: 8, initial: 8, pacer: { burst: 8 } });
     const first = await gate.acquire();
     gate.release("throttled", first, { kind: "budget", backOffMs: 10 });
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(500);
     const held = await gate.acquire();
     const second = gate.acquire();
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(500);
     expect(gate.snapshot()).toMatchObject({ inFlight: 1, waiting: 1 });
     gate.release("success", held);
     const third = await second;
