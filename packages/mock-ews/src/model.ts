@@ -130,7 +130,12 @@ export interface MailboxGenerator {
   folders(mailboxIndex: number): readonly MockFolderSpec[];
   /** Number of items generated into folders(mailboxIndex)[folderIndex]. */
   itemCount(mailboxIndex: number, folderIndex: number): number;
-  /** One item, recomputed on every call (callers cache if they want to). */
+  /**
+   * One item: recomputed on every call, unless the generator was created with `cacheBytes`, in
+   * which case recently generated items may be returned from a bounded cache. The top-level
+   * object is always fresh, but nested values (body, recipients, attachments) may be shared
+   * with other callers: callers MUST NOT modify them in place.
+   */
   item(mailboxIndex: number, folderIndex: number, itemIndex: number): MockItemData;
   /** The public folder tree shared by every mailbox, and its items. */
   publicFolders(): readonly MockFolderSpec[];
