@@ -147,14 +147,17 @@ function invalid(what: string): EwsVaultError {
   return new EwsVaultError("SNAPSHOT_TREE_INVALID", `snapshot item index is malformed: ${what}`);
 }
 
-/** Index of the last bucket whose `first` is <= key, or -1 when key sorts before every bucket. */
-function bucketFor(buckets: readonly ItemIndexBucketRef[], key: string): number {
+/**
+ * Index of the last of `sorted` whose `first` is <= key, or -1 when key sorts before all of them
+ * (binary search; `sorted` ascending by `first`). Shared by bucket and item-page lookups.
+ */
+export function lastAtOrBefore(sorted: readonly { readonly first?: string }[], key: string): number {
   let low = 0;
-  let high = buckets.length - 1;
+  let high = sorted.length - 1;
   let found = -1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
-    if (buckets[middle]!.first <= key) {
+    if ((sorted[middle]!.first ?? "") <= key) {
       found = middle;
       low = middle + 1;
     } else {
@@ -182,7 +185,7 @@ export async function lookupItemFolders(
   if (!Array.isArray(root.buckets)) throw invalid("root has no bucket list");
   const wantedByBucket = new Map<number, Set<string>>();
   for (const itemId of itemIds) {
-    const bucket = bucketFor(root.buckets, itemIndexKey(itemId));
+    const bucket = lastAtOrBefore(root.buckets, itemIndexKey(itemId));
     if (bucket < 0) continue;
     const wanted = wantedByBucket.get(bucket) ?? new Set<string>();
     wanted.add(itemId);

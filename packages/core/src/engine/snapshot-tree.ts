@@ -12,7 +12,7 @@ import pLimit from "p-limit";
 import { EwsVaultError } from "../errors.js";
 import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../index/index.js";
 import type { DistinguishedFolderName, ItemSummary } from "../mailbox/types.js";
-import { ItemIndexBuilder, itemIdHash } from "./item-index.js";
+import { ItemIndexBuilder, itemIdHash, lastAtOrBefore } from "./item-index.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 export const SNAPSHOT_TREE_VERSION = 1;
 /** Average items per page of a folder's item list. */
@@ -293,23 +293,6 @@ export async function loadSnapshotItems(
   return items;
 }
 
-/** Index of the last page whose first item id is <= itemId, or -1. */
-function pageFor(pages: readonly ItemPageRef[], itemId: string): number {
-  let low = 0;
-  let high = pages.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    if (pages[middle]!.first! <= itemId) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
-}
-
 /**
  * The items of a folder whose ids are in `itemIds`, in page order. Reads only the pages that can
  * hold them when the page references carry `first` ids; otherwise (older snapshots), or when an
@@ -325,7 +308,7 @@ export async function loadSnapshotItemsById(
   if (!tree.itemPages.every((ref) => typeof ref.first === "string")) return all();
   const pages = new Set<number>();
   for (const itemId of itemIds) {
-    const page = pageFor(tree.itemPages, itemId);
+    const page = lastAtOrBefore(tree.itemPages, itemId);
     if (page < 0) return all();
     pages.add(page);
   }
