@@ -35,6 +35,8 @@ export function ewsError(
 /** Response codes that mean "try the same request again later" (server-side, not our fault). */
 const TRANSIENT_RESPONSE_CODES = new Set([
   "ErrorServerBusy",
+  // EWSMaxConcurrency exceeded (no back-off hint): retry once one of our requests completes.
+  "ErrorExceededConnectionCount",
   "ErrorInternalServerTransientError",
   // Usually a passing store hiccup; bounded by maxAttempts like every transient failure.
   "ErrorInternalServerError",
@@ -73,6 +75,7 @@ export function errorCodeForResponseCode(responseCode: string): EwsErrorCode {
     case "ErrorFolderExists":
       return "EWS_FOLDER_EXISTS";
     case "ErrorServerBusy":
+    case "ErrorExceededConnectionCount":
       return "EWS_THROTTLED";
     case "ErrorTimeoutExpired":
       return "EWS_TIMEOUT";

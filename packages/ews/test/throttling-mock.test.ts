@@ -53,8 +53,9 @@ describe("client under Exchange-like throttling (mock-ews)", () => {
       // requests after the burst; here a handful, and close to the budget's pace.
       expect(counters.throttled).toBeLessThanOrEqual(10);
       expect(counters.totalRequests - counters.throttled).toBeGreaterThanOrEqual(120);
-      // The budget alone needs (120 - 20) / 40 = 2.5 s.
-      expect(seconds).toBeLessThan(((120 - 20) / 40) * 2);
+      // The budget alone needs (120 - 20) / 40 = 2.5 s; 3x leaves room for a CI machine running
+      // other test files at once (one failure in nine full-package runs here, at load ~5).
+      expect(seconds).toBeLessThan(((120 - 20) / 40) * 3);
     });
   }
 });
