@@ -36,8 +36,9 @@ Options (default in brackets):
   --max-concurrency N        EWSMaxConcurrency per user (ErrorServerBusy beyond) [${DEFAULTS.maxConcurrency}]
   --burst N                  request budget bucket size per user [unlimited]
   --recharge-per-second N    budget refill rate in requests/s [${DEFAULTS.rechargePerSecond}]
-  --throttle-503             answer throttled requests with HTTP 503 instead of ErrorServerBusy [off]
-  --throttle-fault           answer throttled requests with an ErrorServerBusy SOAP fault [off]
+  --throttle-503             answer every refusal (concurrency or budget) with HTTP 503 [off]
+  --throttle-fault           answer refusals as SOAP faults (ErrorExceededConnectionCount or
+                             ErrorServerBusy) instead of response messages [off]
   --fault SPEC               repeatable: KIND[:OPERATION]@RATE or KIND[:OPERATION]#N,M,...
                              KIND: ${FAULT_KINDS.join(", ")}
                              e.g. --fault http500:GetItem@0.05 --fault reset#3,10
