@@ -105,7 +105,7 @@ const server = await startMockEwsServer({
 });
 try {
   report.line(
-    `mock: ${MAILBOXES} mailboxes x ${ITEMS} items of ${ITEM_BYTES / 1e6} MB (incompressible attachment); engine 4 x 4, in-flight budgets: client ${clientBudget ?? "default 256"} MiB, engine ${engineBudget ?? "default 256"} MiB`,
+    `mock: ${MAILBOXES} mailboxes x ${ITEMS} items of ${ITEM_BYTES / 1e6} MB (incompressible attachment); engine 4 x 4, in-flight budgets: client ${clientBudget ?? "default 256"} MiB, engine ${engineBudget ?? "default 192"} MiB`,
   );
   const clientMiB = clientBudget === undefined ? undefined : Number(clientBudget);
   const engineMiB = engineBudget === undefined ? undefined : Number(engineBudget);
