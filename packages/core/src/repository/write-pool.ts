@@ -189,7 +189,8 @@ export interface WritePoolKeys {
 /**
  * A fixed set of workers. An idle worker is unref'd, so a pool that is never closed does not
  * keep a process alive; a worker that owes an answer is ref'd until it answers. Requests made
- * in one turn of the event loop travel to a worker as one message.
+ * before the microtask queue drains travel to a worker as one message (a microtask, not
+ * setImmediate: waiting for the next loop turn left the workers idle between batches).
  */
 export class WritePool {
   private readonly slots: Slot[] = [];
