@@ -1,9 +1,9 @@
 // Microsoft Entra ID (TokenCredential) authentication end to end: Azurite over HTTPS with its
 // OAuth check switched on, and a client process that trusts the test's self-signed certificate.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureCommand, tempDir } from "@ewsvault/testkit";
+import { selfSignedCert, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AzuriteServer, startAzurite } from "./azurite-server.js";
 
@@ -14,31 +14,8 @@ let server: AzuriteServer;
 let certDir: { path: string; cleanup: () => Promise<void> };
 
 beforeAll(async () => {
-  const openssl = ensureCommand("openssl", "openssl");
   certDir = await tempDir("ewsvault-azurite-tls-");
-  const certPath = join(certDir.path, "cert.pem");
-  const keyPath = join(certDir.path, "key.pem");
-  execFileSync(
-    openssl,
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      keyPath,
-      "-out",
-      certPath,
-    ],
-    { stdio: "ignore" },
-  );
+  const { certPath, keyPath } = selfSignedCert(certDir.path);
   server = await startAzurite({ tls: { certPath, keyPath }, oauth: true });
 });
 

@@ -1,9 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isEwsVaultError } from "@ewsvault/core";
-import { ensureCommand, tempDir } from "@ewsvault/testkit";
+import { selfSignedCert, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClientCredentialsTokenSupplier, createEwsClient, resolveEwsUrl } from "../src/index.js";
 import { FOLDER_ID, send, startCannedServer, syncFolderItemsOk } from "./canned-server.js";
@@ -12,34 +10,10 @@ let tls: { key: string; cert: string };
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const openssl = ensureCommand("openssl", "openssl");
   const dir = await tempDir("ews-tls-");
   cleanup = dir.cleanup;
-  execFileSync(
-    openssl,
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      `${dir.path}/key.pem`,
-      "-out",
-      `${dir.path}/cert.pem`,
-    ],
-    { stdio: "ignore" },
-  );
-  tls = {
-    key: readFileSync(`${dir.path}/key.pem`, "utf8"),
-    cert: readFileSync(`${dir.path}/cert.pem`, "utf8"),
-  };
+  const { key, cert } = selfSignedCert(dir.path);
+  tls = { key, cert };
 });
 afterAll(async () => {
   await cleanup?.();

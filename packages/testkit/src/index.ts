@@ -1,6 +1,8 @@
 // @ewsvault/testkit — helpers for tests only: loopback ports, temporary directories and
-// installing Debian packages on demand (CI has no Docker; tests start their own servers).
+// installing Debian packages on demand (CI has no Docker; tests start their own servers), and
+// self-signed certificates for TLS tests.
 import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -75,4 +77,44 @@ export function ensureCommand(command: string, aptPackage: string): string {
   return execFileSync("sh", ["-c", `command -v ${command}`])
     .toString()
     .trim();
+}
+
+/** Paths (and PEM text) of a self-signed certificate for 127.0.0.1 and its key. */
+export interface SelfSignedCert {
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * Writes a one-day self-signed RSA certificate for CN and IP SAN 127.0.0.1 into `dir` (Debian's
+ * openssl, installed on demand), for tests of TLS servers that a client must explicitly trust.
+ */
+export function selfSignedCert(dir: string): SelfSignedCert {
+  const openssl = ensureCommand("openssl", "openssl");
+  const certPath = join(dir, "cert.pem");
+  const keyPath = join(dir, "key.pem");
+  execFileSync(
+    openssl,
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+    ],
+    { stdio: "ignore" },
+  );
+  return { certPath, keyPath, cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };
 }
