@@ -2,7 +2,7 @@
 // objects with namespace prefixes removed (clients use any prefix they like); responses are
 // built as strings because the server controls element order exactly (xs:sequence matters).
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { MockEwsError } from "./errors.js";
+import { EwsResponseError, MockEwsError } from "./errors.js";
 
 export type XmlNode = Record<string, unknown>;
 
@@ -122,6 +122,34 @@ export function text(node: unknown, name?: string): string | undefined {
   const inner = (first as XmlNode)["#text"];
   if (inner === undefined) return "";
   return String(inner);
+}
+
+/**
+ * Reads an xs:boolean lexical value. XML Schema allows `true`, `false`, `1` and `0` with
+ * surrounding whitespace collapsed, and clients send all four (ews-javascript-api writes
+ * `true`, exchangelib and hand-written SOAP often `1`/`0`). Every boolean the mock reads from a
+ * request MUST go through here. Returns undefined when the value is absent; throws
+ * EwsResponseError ErrorSchemaValidation (Exchange's answer to a non-boolean) otherwise.
+ */
+export function xsBoolean(raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new EwsResponseError(
+    "ErrorSchemaValidation",
+    `The request failed schema validation: '${value.slice(0, 40)}' is not a valid xs:boolean.`,
+  );
+}
+
+/** xs:boolean text of a child element (undefined when absent). */
+export function boolText(node: unknown, name: string): boolean | undefined {
+  return xsBoolean(text(node, name));
+}
+
+/** xs:boolean value of an attribute (undefined when absent). */
+export function boolAttr(node: unknown, name: string): boolean | undefined {
+  return xsBoolean(attr(node, name));
 }
 
 export function attr(node: unknown, name: string): string | undefined {

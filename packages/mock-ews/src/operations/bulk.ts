@@ -4,7 +4,7 @@
 import { EwsResponseError, SoapFaultError } from "../errors.js";
 import { changeKey } from "../store/ids.js";
 import type { ItemRecord } from "../store/index.js";
-import { attr, child, children, esc, text } from "../xml.js";
+import { attr, boolAttr, child, children, esc, text } from "../xml.js";
 import { itemIdsIn, type Operation, resolveItem, singleFolder, successMessage } from "./common.js";
 import { perEntry } from "./common.js";
 
@@ -80,7 +80,7 @@ export const uploadItems: Operation = {
         }
         throw error;
       }
-      const isAssociated = attr(node, "IsAssociated") === "true";
+      const isAssociated = boolAttr(node, "IsAssociated") === true;
       // CreateNew ignores ItemId; Update and UpdateOrCreate without one are a SOAP fault
       // (MS-OXWSBTRF R242, R234). Update of an item outside ParentFolderId is ErrorItemNotFound
       // (R231); UpdateOrCreate then uploads a new copy into the folder (R235).

@@ -6,7 +6,7 @@ import type { MockItemData } from "../model.js";
 import type { FolderRecord, ItemRecord, MailboxState, Store } from "../store/index.js";
 import { PUBLIC_MAILBOX_INDEX } from "../store/index.js";
 import type { ExtendedFieldRequest, FolderShape, ItemShape } from "../server/render.js";
-import { attr, child, children, esc, text, type XmlNode } from "../xml.js";
+import { attr, boolText, child, children, esc, text, type XmlNode } from "../xml.js";
 
 /** The codecs the operations need (the generator helper's export-stream and MIME codecs). */
 export interface Codecs {
@@ -178,7 +178,7 @@ export function parseItemShape(node: XmlNode | undefined): ItemShape {
     base: baseShape(text(node ?? {}, "BaseShape")),
     additional: extra.uris,
     extended: extra.extended,
-    includeMime: text(node ?? {}, "IncludeMimeContent") === "true",
+    includeMime: boolText(node ?? {}, "IncludeMimeContent") === true,
     bodyType: bodyType === "Text" || bodyType === "HTML" ? bodyType : "Best",
   };
 }

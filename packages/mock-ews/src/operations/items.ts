@@ -6,7 +6,7 @@ import { itemElementName, itemIdXml, type ItemShape, renderItem } from "../serve
 import { changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord } from "../store/index.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
-import { attr, child, childNames, children, el, esc, text, type XmlNode } from "../xml.js";
+import { attr, child, childNames, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import {
   indexedPage,
   itemIdsIn,
@@ -89,7 +89,7 @@ function constantOf(node: XmlNode, sample: string | number | boolean): string | 
     attr(child(node, "Constant"), "Value") ??
     "";
   if (typeof sample === "number") return Date.parse(raw) || Number(raw);
-  if (typeof sample === "boolean") return raw === "true";
+  if (typeof sample === "boolean") return xsBoolean(raw) === true;
   return raw;
 }
 
@@ -271,7 +271,7 @@ export const createItem: Operation = {
       if (mime !== undefined) {
         // Explicit properties next to MimeContent win over the MIME (Exchange applies them after).
         const isRead = text(node, "IsRead");
-        if (isRead !== undefined) data = { ...data, isRead: isRead === "true" };
+        if (isRead !== undefined) data = { ...data, isRead: xsBoolean(isRead) === true };
       }
       if (disposition === "SendOnly" || disposition === "SendAndSaveCopy") deliver(ctx, data);
       if (disposition === "SendOnly") return successMessage(this.messageName, "<m:Items/>");

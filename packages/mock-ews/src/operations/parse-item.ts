@@ -8,7 +8,7 @@ import type {
   MockMailAddress,
   MockRecurrence,
 } from "../model.js";
-import { attr, child, children, text, type XmlNode } from "../xml.js";
+import { attr, boolText, child, children, text, xsBoolean, type XmlNode } from "../xml.js";
 
 const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
   Message: "IPM.Note",
@@ -90,13 +90,13 @@ function fileAttachments(node: XmlNode | undefined): MockAttachment[] {
     const out: { -readonly [K in keyof MockAttachment]: MockAttachment[K] } = {
       name: text(a, "Name") ?? "attachment",
       contentType: text(a, "ContentType") ?? "application/octet-stream",
-      isInline: text(a, "IsInline") === "true",
+      isInline: boolText(a, "IsInline") === true,
       lastModifiedTime: nowIso(),
       content: new Uint8Array(Buffer.from(text(a, "Content") ?? "", "base64")),
     };
     const contentId = text(a, "ContentId");
     if (contentId !== undefined) out.contentId = contentId;
-    if (text(a, "IsContactPhoto") === "true") out.isContactPhoto = true;
+    if (boolText(a, "IsContactPhoto") === true) out.isContactPhoto = true;
     return out;
   });
 }
@@ -136,7 +136,7 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
     ),
     categories: children(child(node, "Categories"), "String").map((s) => text(s) ?? ""),
     // Items a user creates are read (Exchange sets the read flag on everything saved by its owner).
-    isRead: text(node, "IsRead") === undefined ? true : text(node, "IsRead") === "true",
+    isRead: boolText(node, "IsRead") ?? true,
     flagStatus: oneOf(
       text(child(node, "Flag") ?? {}, "FlagStatus"),
       ["NotFlagged", "Flagged", "Complete"] as const,
@@ -156,7 +156,7 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
         text(node, "End"),
         new Date(Date.parse(start) + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
       ),
-      isAllDayEvent: text(node, "IsAllDayEvent") === "true",
+      isAllDayEvent: boolText(node, "IsAllDayEvent") === true,
       location: text(node, "Location") ?? "",
       organizer: address(child(node, "Organizer")) ?? from ?? owner ?? { name: "", email: "" },
       requiredAttendees: attendees(child(node, "RequiredAttendees")),
@@ -223,7 +223,7 @@ export function applyFieldUpdate(data: MockItemData, uri: string, source: XmlNod
     case "item:subject":
       return { ...data, subject: value("Subject") ?? "" };
     case "message:isread":
-      return { ...data, isRead: value("IsRead") === "true" };
+      return { ...data, isRead: xsBoolean(value("IsRead")) === true };
     case "item:categories":
       return {
         ...data,
