@@ -180,6 +180,11 @@ describe("careless input", { timeout: 120_000 }, () => {
   });
 
   it("`ewsvault ls --items | head -1` ends quietly with exit 0 through a real pipe", async () => {
+    // Its own full backup, so the snapshot listed holds the 40 long subjects (~240 KB of text).
+    const full = await cli(["backup", ...common, ...ews, "--mailbox", mailbox], env);
+    expect(full.code, full.stderr).toBe(0);
+    const listed = await cli(["ls", ...common, "--mailbox", mailbox, "--items"], env);
+    expect(listed.stdout.length).toBeGreaterThan(200_000);
     const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
     const args = [
       "--import",
