@@ -94,6 +94,14 @@ const folderGlob: Check = (value) => {
   return value;
 };
 
+/** A snapshot id, a unique id prefix (4+ hex digits), "latest", or an ISO time. */
+const snapshotRef: Check = (value) => {
+  const text = value.trim();
+  if (text === "latest" || /^[0-9a-f]{4,64}$/.test(text)) return text;
+  if (/^[0-9]{4}-/.test(text)) return date(text);
+  throw new InvalidArgumentError("It must be a snapshot id (or a prefix of 4+ hex digits), 'latest' or an ISO time.");
+};
+
 const nonEmpty: Check = (value) => {
   if (value.trim() === "") throw new InvalidArgumentError("It must not be empty.");
   return value;
@@ -123,6 +131,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
   "exclude-folder": folderGlob,
   folder: folderGlob,
   "exclude-mailbox": folderGlob,
+  snapshot: snapshotRef,
 };
 
 /** Options whose value is one of a fixed list (commander's Option.choices). */
@@ -161,6 +170,11 @@ function attach(option: Option): void {
 export function applyOptionValidation(program: Command): void {
   const visit = (command: Command) => {
     for (const option of command.options) attach(option);
+    // Positional arguments named like an option get the same check (`ls [snapshot]`).
+    for (const argument of command.registeredArguments) {
+      const check = CHECKS[argument.name()];
+      if (check !== undefined && argument.parseArg === undefined) argument.argParser((value: string) => check(value));
+    }
     for (const sub of command.commands) visit(sub);
   };
   visit(program);

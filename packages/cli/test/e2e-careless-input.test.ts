@@ -90,6 +90,9 @@ const BAD: ReadonlyArray<[string[], string]> = [
   [["verify", "--read-data-subset", "0"], "--read-data-subset"],
   [["verify", "--read-data-subset", "3/2"], "--read-data-subset"],
   [["ls", "--mailbox", ""], "--mailbox"],
+  [["ls", "--mailbox", "a@x.test", "2024-13-01"], "snapshot"],
+  [["ls", "--mailbox", "a@x.test", "yesterday"], "snapshot"],
+  [["restore", "--mailbox", "a@x.test", "--snapshot", "2024-02-30"], "--snapshot"],
 ];
 
 describe("careless input", { timeout: 120_000 }, () => {
@@ -172,7 +175,7 @@ describe("careless input", { timeout: 120_000 }, () => {
     }
     expect(valued.size).toBeGreaterThan(30);
     const numericLooking =
-      /concurrency|size|interval|wait|keep-(last|hourly|daily|weekly|monthly|yearly|within)|subset|after|before|folder|exclude-mailbox|auth|conflict|timeout|retries|limit|max|min|count|percent|seconds|hours|days/;
+      /concurrency|size|interval|wait|keep-(last|hourly|daily|weekly|monthly|yearly|within)|subset|after|before|folder|exclude-mailbox|auth|conflict|snapshot|timeout|retries|limit|max|min|count|percent|seconds|hours|days/;
     const looked = [...valued].filter((name) => numericLooking.test(name) && name !== "into-folder");
     expect(looked.length).toBeGreaterThan(20);
     for (const name of looked) expect(checkKindOf(name), name).not.toBe("non-empty");
