@@ -7,7 +7,7 @@
 // The mock serves the names over SOAP; characters XML 1.0 cannot carry (NUL, ESC, BEL) are put
 // in by a source wrapper between the EWS client and the engine, as a hostile server or a
 // tampered repository would deliver them.
-import { lstat, mkdir, readdir, realpath } from "node:fs/promises";
+import { lstat, mkdir, readdir, realpath, symlink } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { backup, initRepository, type MailboxSource } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
@@ -182,6 +182,18 @@ describe("a hostile mailbox", { timeout: 120_000 }, () => {
     expect(await readdir(parent)).toEqual(["b"]);
   });
 
+  it("export refuses a symlink planted in the output directory and writes nothing through it", async () => {
+    const out = join(work.path, "planted");
+    const outside = join(work.path, "outside");
+    await mkdir(out);
+    await mkdir(outside);
+    await symlink(outside, join(out, "Inbox"));
+    const result = await cli(["export", ...common, "--mailbox", mailbox, "--out", out], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error EXPORT_PATH_UNSAFE: /m);
+    expect(await readdir(outside)).toEqual([]);
+  });
+
   it("ls, find and snapshots show control and bidi characters as visible escapes", async () => {
     const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
     const ls = await cli(["ls", ...common, "--mailbox", mailbox, "--items"], env);
@@ -205,6 +217,11 @@ describe("a hostile mailbox", { timeout: 120_000 }, () => {
     expect(snapshots.code, snapshots.stderr).toBe(0);
     expect(snapshots.stdout).not.toMatch(raw);
     expect(snapshots.stdout).toContain("tag\\x1b[31mred");
+    const snapshotsJson = await cli(["snapshots", ...common, "--json"], env);
+    expect(snapshotsJson.stdout).not.toMatch(raw);
+    expect((JSON.parse(snapshotsJson.stdout) as Array<{ tags: string[] }>)[0]!.tags).toEqual([
+      `tag${ESC}[31mred`,
+    ]);
   });
 
   it("--json keeps names and subjects exact, spelling the dangerous characters as JSON escapes", async () => {

@@ -11,7 +11,7 @@ import type { Command } from "commander";
 import { openDestination } from "../destinations.js";
 import { CliError, ExitCode } from "../errors.js";
 import { openRepositoryFromOptions, type RepoOptions, repositoryLocation } from "../context.js";
-import { formatBytes, type Output, shown } from "../output.js";
+import { formatBytes, jsonLine, type Output, shown } from "../output.js";
 import { promptHidden, readPassword } from "../secrets.js";
 import { addRepoOptions, type CommandRunner, parseDate } from "./shared.js";
 
@@ -133,7 +133,7 @@ async function snapshotsCommand(options: RepoOptions & { mailbox?: string }, out
     );
     if (out.json) {
       // The documented contract: one JSON array on stdout.
-      process.stdout.write(`${JSON.stringify(snapshots.map(snapshotJson))}\n`);
+      process.stdout.write(jsonLine(snapshots.map(snapshotJson)));
       return ExitCode.ok;
     }
     if (snapshots.length === 0) out.info("no snapshots");
