@@ -99,7 +99,9 @@ const snapshotRef: Check = (value) => {
   const text = value.trim();
   if (text === "latest" || /^[0-9a-f]{4,64}$/.test(text)) return text;
   if (/^[0-9]{4}-/.test(text)) return date(text);
-  throw new InvalidArgumentError("It must be a snapshot id (or a prefix of 4+ hex digits), 'latest' or an ISO time.");
+  throw new InvalidArgumentError(
+    "It must be a snapshot id (or a prefix of 4+ hex digits), 'latest' or an ISO time.",
+  );
 };
 
 const nonEmpty: Check = (value) => {
@@ -173,7 +175,8 @@ export function applyOptionValidation(program: Command): void {
     // Positional arguments named like an option get the same check (`ls [snapshot]`).
     for (const argument of command.registeredArguments) {
       const check = CHECKS[argument.name()];
-      if (check !== undefined && argument.parseArg === undefined) argument.argParser((value: string) => check(value));
+      if (check !== undefined && argument.parseArg === undefined)
+        argument.argParser((value: string) => check(value));
     }
     for (const sub of command.commands) visit(sub);
   };
