@@ -24,8 +24,8 @@ const CONTROL =
   /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** Separators and the characters Windows refuses in names. */
 const FORBIDDEN = /[/\\:*?"<>|]/g;
-/** Device names Windows resolves in every directory, with or without an extension. */
-const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\.|$)/i;
+/** Device names Windows resolves in every directory, with or without an extension ("CON .txt" too). */
+const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(?=[. ]|$)/i;
 
 function utf8Length(text: string): number {
   return Buffer.byteLength(text, "utf8");

@@ -22,6 +22,8 @@ const HOSTILE = [
   "\\\\server\\share",
   "CON",
   "con.txt",
+  "CON .txt",
+  "aux ",
   "Nul",
   "COM1",
   "lpt9.eml",
@@ -99,7 +101,7 @@ function assertSafeSegment(segment: string): void {
   );
   expect(segment).not.toMatch(/^\./);
   expect(segment).not.toMatch(/[. ]$/);
-  expect(segment).not.toMatch(/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\.|$)/i);
+  expect(segment).not.toMatch(/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)([. ]|$)/i);
   expect(Buffer.byteLength(segment, "utf8")).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
   expect(segment).toBe(segment.normalize("NFC"));
   expect(wellFormed(segment)).toBe(true);
