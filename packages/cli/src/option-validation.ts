@@ -114,7 +114,6 @@ const CHECKS: Readonly<Record<string, Check>> = {
   "mailbox-concurrency": wholeNumber(1),
   "item-concurrency": wholeNumber(1),
   concurrency: wholeNumber(1),
-  "ews-concurrency": wholeNumber(1),
   "keep-last": wholeNumber(0),
   "keep-hourly": wholeNumber(0),
   "keep-daily": wholeNumber(0),
