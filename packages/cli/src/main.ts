@@ -8,7 +8,8 @@ import { registerRepositoryCommands } from "./commands/repository-commands.js";
 import { registerRestoreCommands } from "./commands/restore-commands.js";
 import type { CommandRunner } from "./commands/shared.js";
 import { ExitCode, exitCodeFor, formatError } from "./errors.js";
-import { createOutput } from "./output.js";
+import { applyOptionValidation } from "./option-validation.js";
+import { createOutput, jsonLine } from "./output.js";
 
 export const VERSION = "0.1.0";
 
@@ -22,9 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     } catch (error) {
       out.done();
       if (out.json)
-        process.stdout.write(
-          `${JSON.stringify({ type: "error", code: codeOf(error), message: messageOf(error) })}\n`,
-        );
+        process.stdout.write(jsonLine({ type: "error", code: codeOf(error), message: messageOf(error) }));
       process.stderr.write(`${formatError(error)}\n`);
       exitCode = exitCodeFor(error);
     }
@@ -41,6 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBackupCommand(program, run);
   registerRestoreCommands(program, run);
   registerCheckCommand(program, run);
+  applyOptionValidation(program); // after every command is registered
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

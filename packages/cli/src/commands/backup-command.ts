@@ -12,7 +12,8 @@ import {
   type RepoOptions,
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { bar, formatBytes, type Output } from "../output.js";
+import { assertValidGlob, assertValidSelection } from "../option-validation.js";
+import { bar, formatBytes, type Output, shown } from "../output.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
 
 interface BackupCommandOptions extends RepoOptions, EwsOptions {
@@ -87,9 +88,10 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
       );
     set = found;
   }
-  const excluded = [...(cli.excludeMailbox ?? []), ...(set.excludeMailboxes ?? [])].map((glob) =>
-    picomatch(glob, { nocase: true }),
-  );
+  const excluded = [...(cli.excludeMailbox ?? []), ...(set.excludeMailboxes ?? [])].map((glob) => {
+    assertValidGlob(glob, "excludeMailboxes");
+    return picomatch(glob, { nocase: true });
+  });
   const mailboxes = (cli.mailbox ?? [...(set.mailboxes ?? [])]).filter(
     (m) => !excluded.some((match) => match(m)),
   );
@@ -119,6 +121,7 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
     ...(options.after ? { receivedAfter: parseDate(options.after, "--after") } : {}),
     ...(options.before ? { receivedBefore: parseDate(options.before, "--before") } : {}),
   };
+  assertValidSelection(selection); // a backup set's patterns too, before the repository is opened
 
   const opened = await openRepositoryFromOptions(options);
   const source = await ewsClientFromOptions(options).catch(async (error) => {
@@ -168,7 +171,7 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
           out.progress([...progress.values()].join(" | "));
         } else if (event.type === "item-failed") {
           out.info(
-            `warning ${event.failure.code}: ${event.mailbox} ${event.failure.folderPath} "${event.failure.subject ?? event.failure.itemId}": ${event.failure.reason}`,
+            `warning ${event.failure.code}: ${shown(event.mailbox)} ${shown(event.failure.folderPath)} "${shown(event.failure.subject ?? event.failure.itemId)}": ${shown(event.failure.reason)}`,
           );
         } else if (event.type === "mailbox-done") {
           progress.delete(event.report.mailbox);

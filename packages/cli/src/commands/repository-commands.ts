@@ -11,7 +11,7 @@ import type { Command } from "commander";
 import { openDestination } from "../destinations.js";
 import { CliError, ExitCode } from "../errors.js";
 import { openRepositoryFromOptions, type RepoOptions, repositoryLocation } from "../context.js";
-import { formatBytes, type Output } from "../output.js";
+import { formatBytes, jsonLine, type Output, shown } from "../output.js";
 import { promptHidden, readPassword } from "../secrets.js";
 import { addRepoOptions, type CommandRunner, parseDate } from "./shared.js";
 
@@ -133,15 +133,15 @@ async function snapshotsCommand(options: RepoOptions & { mailbox?: string }, out
     );
     if (out.json) {
       // The documented contract: one JSON array on stdout.
-      process.stdout.write(`${JSON.stringify(snapshots.map(snapshotJson))}\n`);
+      process.stdout.write(jsonLine(snapshots.map(snapshotJson)));
       return ExitCode.ok;
     }
     if (snapshots.length === 0) out.info("no snapshots");
     for (const s of snapshots) {
       process.stdout.write(
-        `${s.id.slice(0, 12)}  ${s.time.toISOString()}  ${s.mailbox}  items=${s.counts?.items ?? "?"}  new=${formatBytes(
+        `${shown(s.id.slice(0, 12))}  ${s.time.toISOString()}  ${shown(s.mailbox)}  items=${s.counts?.items ?? "?"}  new=${formatBytes(
           s.sizes?.stored ?? 0,
-        )}  ${s.tags.join(",")}\n`,
+        )}  ${shown(s.tags.join(","))}\n`,
       );
     }
     return ExitCode.ok;
@@ -202,14 +202,14 @@ async function lsCommand(
       out.event(
         "folder",
         { path, itemCount: folder.tree.itemCount, folderClass: folder.tree.folderClass ?? null },
-        () => `${path}/  (${folder.tree.itemCount} items, ${formatBytes(folder.tree.itemBytes)})`,
+        () => `${shown(path)}/  (${folder.tree.itemCount} items, ${formatBytes(folder.tree.itemBytes)})`,
       );
       if (!options.items) continue;
       for (const item of await loadSnapshotItems(opened.repository, folder.tree)) {
         out.event(
           "item",
           { folder: path, ...item },
-          () => `  ${item.itemId.slice(-16)}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}`,
+          () => `  ${shown(item.itemId.slice(-16))}  ${shown(item.receivedAt)}  ${shown(item.subject)}`,
         );
       }
     }
@@ -255,7 +255,7 @@ async function findCommand(
             "match",
             { snapshot: snapshot.id, mailbox: snapshot.mailbox, folder: path, ...item },
             () =>
-              `${snapshot.mailbox}  ${path}  ${item.itemId}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}`,
+              `${shown(snapshot.mailbox)}  ${shown(path)}  ${shown(item.itemId)}  ${shown(item.receivedAt)}  ${shown(item.subject)}`,
           );
         }
       }

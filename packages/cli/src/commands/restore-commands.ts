@@ -1,7 +1,5 @@
 // `ewsvault restore` (into the original mailbox, another mailbox, or another server) and
 // `ewsvault export` (mail items as .eml files, from MIME captured at backup).
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { type ConflictPolicy, type ItemSearch, planRestore, restore } from "@ewsvault/core";
 import type { Command } from "commander";
 import {
@@ -11,7 +9,8 @@ import {
   type RepoOptions,
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { bar, type Output } from "../output.js";
+import { bar, type Output, shown } from "../output.js";
+import { SafeOutputTree } from "../safe-path.js";
 import { resolveSnapshotArgument } from "./repository-commands.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
 
@@ -119,7 +118,7 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
           out.event(
             "would-restore",
             { folder: folder.folder.path.join("/"), itemId: item.itemId, subject: item.subject ?? null },
-            () => `${folder.folder.path.join("/")}  ${item.subject ?? item.itemId}`,
+            () => `${shown(folder.folder.path.join("/"))}  ${shown(item.subject ?? item.itemId)}`,
           );
         }
       }
@@ -158,7 +157,7 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
             else out.progress(`restoring ${bar(event.done, event.total)} ${event.done}/${event.total}`);
             if (event.item.status === "failed") {
               out.info(
-                `failed ${event.item.error?.code}: ${event.item.folderPath} "${event.item.subject ?? event.item.sourceItemId}": ${event.item.error?.message}`,
+                `failed ${event.item.error?.code}: ${shown(event.item.folderPath)} "${shown(event.item.subject ?? event.item.sourceItemId)}": ${shown(event.item.error?.message)}`,
               );
             }
           }
@@ -205,19 +204,21 @@ async function exportCmd(
     });
     let written = 0;
     let withoutMime = 0;
+    // Folder names come from the mailbox: only SafeOutputTree turns them into paths (safe-path.ts).
+    const tree = await SafeOutputTree.open(options.out);
     for (const folder of plan.folders) {
-      const directory = join(options.out, ...folder.folder.path.map(safeFileName));
       for (const item of folder.items) {
         if (!item.mime) {
           withoutMime++;
           continue;
         }
-        await mkdir(directory, { recursive: true });
-        const file = join(
-          directory,
-          `${safeFileName(item.subject ?? "")}-${item.itemId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}.eml`,
+        const file = await tree.writeFile(
+          folder.folder.path,
+          `${safeFileName(item.subject ?? "")}-${item.itemId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}`,
+          ".eml",
+          await opened.repository.loadData(item.mime.content),
+          item.itemId,
         );
-        await writeFile(file, await opened.repository.loadData(item.mime.content));
         written++;
         out.event("exported", { file, itemId: item.itemId }, () => file);
       }
