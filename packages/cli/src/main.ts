@@ -1,5 +1,6 @@
 // The ewsvault command line: wires the packages together and holds no logic of its own beyond
 // reading options, passwords and printing. Exit codes are listed in the README.
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { registerBackupCommand } from "./commands/backup-command.js";
 import { registerCheckCommand } from "./commands/check-command.js";
@@ -11,7 +12,10 @@ import { ExitCode, exitCodeFor, formatError } from "./errors.js";
 import { applyOptionValidation } from "./option-validation.js";
 import { createOutput, jsonLine } from "./output.js";
 
-export const VERSION = "0.1.0";
+// package.json's version, so a release (`changeset version` bumps package.json) changes it in one
+// place; "../package.json" is the package's manifest from both src/ and the built dist/.
+export const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string })
+  .version;
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
