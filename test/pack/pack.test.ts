@@ -131,7 +131,11 @@ describe("a project outside the workspace that installed the tarballs with npm",
   }, 300_000);
 
   it("backs a mailbox up from the installed mock-ews and restores it into another, every item identical", async () => {
-    const { stdout } = await run(process.execPath, [join("dist", "consumer.js")], { cwd: consumer });
+    const consumerWork = join(work, "consumer-run");
+    await mkdir(consumerWork);
+    const { stdout } = await run(process.execPath, [join("dist", "consumer.js"), consumerWork], {
+      cwd: consumer,
+    });
     const result = JSON.parse(stdout.trim()) as {
       backedUp: number;
       originals: number;

@@ -2,8 +2,7 @@
 // it starts the mock EWS server, backs one mailbox up into a filesystem repository, restores it
 // into another mailbox and compares every restored item with its original, property by property.
 // It prints one JSON line (PackConsumerResult) and exits 0; pack.test.ts asserts the numbers.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// Usage: node dist/consumer.js WORK_DIR (an empty directory the caller removes afterwards).
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type BackupEvent, backup, initRepository, openRepository, restore } from "@ewsvault/core";
@@ -22,8 +21,9 @@ export interface PackConsumerResult {
 
 const RESTORED_FOLDER = "Restored from tarballs";
 
+const work = process.argv[2];
+if (work === undefined) throw new Error("usage: consumer.js WORK_DIR");
 const server = await startMockEwsServer({ seed: 11, mailboxes: 2, itemsPerMailbox: 24 });
-const work = await mkdtemp(join(tmpdir(), "ewsvault-pack-consumer-"));
 const ews = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
 const [source, target] = server.mailboxes;
 if (source === undefined || target === undefined) throw new Error("the mock served fewer than 2 mailboxes");
@@ -82,7 +82,6 @@ try {
 } finally {
   await ews.close();
   await server.stop();
-  await rm(work, { recursive: true, force: true });
 }
 
 /** The mock's record of every item in `mailbox`, or only below its top-level folder `topFolder`. */
