@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe("publishable packages, packed", () => {
-  it("are the nine public @ewsvault packages, private helpers excluded", () => {
+  it("are the nine public @ewsvault packages, private helpers excluded, versioned as one group", async () => {
     expect(packages.map((p) => p.name)).toEqual([
       "@ewsvault/cli",
       "@ewsvault/core",
@@ -80,6 +80,16 @@ describe("publishable packages, packed", () => {
       "@ewsvault/ews",
       "@ewsvault/mock-ews",
     ]);
+    // One fixed changesets group: the published packages always share a version, which is what
+    // lets each pin its siblings exactly ("workspace:*" packs as the exact version).
+    const changesets = JSON.parse(
+      await readFile(join(WORKSPACE_ROOT, ".changeset", "config.json"), "utf8"),
+    ) as {
+      fixed: string[][];
+      access: string;
+    };
+    expect(changesets.fixed).toEqual([packages.map((p) => p.name)]);
+    expect(changesets.access).toBe("public");
   });
 
   it("ship real versions, the licence, metadata and only the built files their exports name", async () => {
