@@ -37,7 +37,7 @@ describe("schema validity of every response", () => {
       seed: 11,
       mailboxes: 1,
       itemsPerMailbox: 5,
-      throttling: { burst: 1, rechargePerSecond: 0.01 },
+      throttling: { burst: 1, rechargePerSecond: 0.01, refusal: "responseMessage" },
       faults: [{ kind: "mailboxMove", operation: "GetFolder", nth: [1] }],
     });
     smallServer = await startMockEwsServer({

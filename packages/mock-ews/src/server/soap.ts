@@ -5,8 +5,9 @@ import { NS_M, NS_T } from "./render.js";
 
 export const NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
 const NS_ERRORS = "http://schemas.microsoft.com/exchange/services/2006/errors";
-const XSI =
+export const XSI_DECLARATIONS =
   'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+const XSI = XSI_DECLARATIONS;
 
 /** Exchange 2016 CU: 15.1.2507.x. */
 export const SERVER_VERSION_INFO = `<h:ServerVersionInfo MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" MinorBuildNumber="6" Version="V2017_07_11" xmlns:h="${NS_T}" ${XSI}/>`;
