@@ -21,7 +21,9 @@ describe("behaviour knobs", () => {
   });
 
   it("budget: a burst of N requests, then ErrorServerBusy with BackOffMilliseconds", async () => {
-    const server = await start({ throttling: { burst: 3, rechargePerSecond: 0.5, refusal: "responseMessage" } });
+    const server = await start({
+      throttling: { burst: 3, rechargePerSecond: 0.5, refusal: "responseMessage" },
+    });
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await soap(server, GET_INBOX));
     expect(results.map((r) => responseCodes(r.text)[0])).toEqual([

@@ -19,7 +19,12 @@ export const getFolder: Operation = {
   messageName: "GetFolderResponseMessage",
   entries: { container: "FolderIds", names: ["FolderId", "DistinguishedFolderId"] },
   run(request, ctx) {
-    const shape = parseFolderShape(child(request, "FolderShape"));
+    const parsed = parseFolderShape(child(request, "FolderShape"));
+    // Exchange returns the permission set with AllProperties or when named (GetFolder only).
+    const shape = {
+      ...parsed,
+      permissionSet: parsed.base === "AllProperties" || parsed.additional.has("folder:permissionset"),
+    };
     return perEntry(this, folderIdsIn(child(request, "FolderIds")), ({ kind, node }) => {
       const folder = resolveFolderNode(ctx, kind, node);
       return successMessage(

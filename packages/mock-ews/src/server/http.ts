@@ -22,7 +22,13 @@ import { FaultInjector, RequestBudget } from "./faults.js";
 import { collectSoon } from "./memory.js";
 import { DEFAULTS, type FaultKind, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
 import { envelope, soapFault } from "./soap.js";
-import { busy, connectionCount, faultMessageXml, throttleRefusalForm, unknownOperationFault } from "./refusals.js";
+import {
+  busy,
+  connectionCount,
+  faultMessageXml,
+  throttleRefusalForm,
+  unknownOperationFault,
+} from "./refusals.js";
 import { selfSignedCertificate } from "./tls.js";
 import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
 

@@ -5,6 +5,7 @@ import type { MockAttachment, MockItemData, MockMailAddress, MockRecurrence } fr
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
 import { el, esc } from "../xml.js";
+import { permissionSetXml } from "./render-permissions.js";
 
 export const NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
 export const NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
@@ -546,6 +547,8 @@ export interface FolderShape {
   readonly additional: ReadonlySet<string>;
   /** ExtendedFieldURI requests; only the folder properties the store keeps are answered. */
   readonly extended?: readonly ExtendedFieldRequest[];
+  /** Render the folder's PermissionSet (GetFolder asked for it; FindFolder never returns it). */
+  readonly permissionSet?: boolean;
 }
 
 /** PidTagLocalCommitTimeMax and PidTagDeletedCountTotal: how a client sees that a folder's contents changed. */
@@ -610,6 +613,8 @@ export function renderFolder(store: Store, folder: FolderRecord, shape: FolderSh
   if (want("folder:distinguishedfolderid", false) && folder.distinguishedName !== undefined) {
     out += el("t:DistinguishedFolderId", folder.distinguishedName);
   }
+  // PermissionSet comes after the base folder properties in every folder subtype.
+  if (shape.permissionSet === true) out += permissionSetXml(folder);
   if (element === "Folder" || element === "TasksFolder") {
     if (want("folder:unreadcount", true)) out += el("t:UnreadCount", store.unreadCount(folder));
   }

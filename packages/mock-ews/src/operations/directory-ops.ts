@@ -1,0 +1,226 @@
+// Address book operations: FindPeople (paged over the directory), ExpandDL, GetRoomLists,
+// GetRooms, GetMailTips and GetSearchableMailboxes. All read the directory (store/directory.ts).
+import { EwsResponseError } from "../errors.js";
+import { type DirectoryEntry, directoryOf, isList } from "../store/directory.js";
+import { deterministicGuid } from "../store/ids.js";
+import { attr, boolText, child, children, el, text, type XmlNode } from "../xml.js";
+import { type Operation, type OperationContext, parseIntAttr, successMessage } from "./common.js";
+import { emailAddressContent, legacyDn, mailboxXml, personaXml } from "./directory-xml.js";
+
+/** The address in a t:EmailAddressType node, without an "smtp:" prefix. */
+function addressOf(node: XmlNode | undefined): string {
+  return (text(node, "EmailAddress") ?? "").trim().replace(/^smtp:/i, "");
+}
+
+function noResults(): EwsResponseError {
+  return new EwsResponseError("ErrorNameResolutionNoResults", "No results were found.");
+}
+
+/**
+ * FindPeople over the address book (no ParentFolderId, or an AddressListId): every visible entry
+ * in display-name order, or those QueryString matches by ambiguous name resolution; paged with
+ * the required IndexedPageItemView. A mailbox folder as ParentFolderId (personal contacts) holds
+ * no personas in the mock: the answer is an empty page.
+ */
+export const findPeople: Operation = {
+  messageName: "FindPeopleResponse",
+  framing: "self",
+  run(request, ctx) {
+    const view = child(request, "IndexedPageItemView");
+    if (view === undefined)
+      throw new EwsResponseError("ErrorInvalidRequest", "FindPeople requires an IndexedPageItemView.");
+    const max = parseIntAttr(view, "MaxEntriesReturned", 100);
+    if (max < 1) throw new EwsResponseError("ErrorInvalidArgument", "MaxEntriesReturned must be at least 1.");
+    const offset = parseIntAttr(view, "Offset", 0);
+    const parent = child(request, "ParentFolderId");
+    const fromDirectory = parent === undefined || child(parent, "AddressListId") !== undefined;
+    const query = text(request, "QueryString");
+    const all = fromDirectory ? directoryOf(ctx.store).search(query ?? "") : [];
+    const start =
+      attr(view, "BasePoint") === "End"
+        ? Math.max(0, all.length - offset - max)
+        : Math.min(offset, all.length);
+    const page = all.slice(start, start + max);
+    return successMessage(
+      this.messageName,
+      `<m:People>${page.map(personaXml).join("")}</m:People>${el("m:TotalNumberOfPeopleInView", all.length)}${el("m:FirstMatchingRowIndex", 0)}${el("m:FirstLoadedRowIndex", start)}`,
+    );
+  },
+};
+
+/** Exchange's ExpandDL answers at most this many members. */
+const EXPAND_LIMIT = 100;
+
+/**
+ * ExpandDL: the direct members of a distribution list or room list (nested lists as PublicDL
+ * entries, not expanded, as Exchange does). An address that is no list of the directory is
+ * ErrorNameResolutionNoResults.
+ */
+export const expandDL: Operation = {
+  messageName: "ExpandDLResponseMessage",
+  run(request, ctx) {
+    const directory = directoryOf(ctx.store);
+    const list = directory.get(addressOf(child(request, "Mailbox")));
+    if (list === undefined || !isList(list)) throw noResults();
+    const members = directory.members(list);
+    const shown = members.slice(0, EXPAND_LIMIT);
+    return successMessage(
+      this.messageName,
+      `<m:DLExpansion TotalItemsInView="${members.length}" IncludesLastItemInRange="${members.length <= EXPAND_LIMIT}">${shown.map((m) => mailboxXml(m)).join("")}</m:DLExpansion>`,
+    );
+  },
+};
+
+export const getRoomLists: Operation = {
+  messageName: "GetRoomListsResponse",
+  framing: "self",
+  run(_request, ctx) {
+    const lists = directoryOf(ctx.store)
+      .entries()
+      .filter((e) => e.kind === "RoomList");
+    return successMessage(
+      this.messageName,
+      `<m:RoomLists>${lists.map((e) => `<t:Address>${emailAddressContent(e)}</t:Address>`).join("")}</m:RoomLists>`,
+    );
+  },
+};
+
+/** GetRooms: the rooms of a room list (ErrorNameResolutionNoResults for an unknown list). */
+export const getRooms: Operation = {
+  messageName: "GetRoomsResponse",
+  framing: "self",
+  run(request, ctx) {
+    const directory = directoryOf(ctx.store);
+    const list = directory.get(addressOf(child(request, "RoomList")));
+    if (list === undefined || list.kind !== "RoomList") throw noResults();
+    const rooms = directory.members(list).filter((e) => e.kind === "Room");
+    return successMessage(
+      this.messageName,
+      `<m:Rooms>${rooms.map((e) => `<t:Room><t:Id>${emailAddressContent(e)}</t:Id></t:Room>`).join("")}</m:Rooms>`,
+    );
+  },
+};
+
+/** Exchange 2016's default maximum message size (35 MB), in bytes. */
+const MAX_MESSAGE_SIZE = 36_700_160;
+const TIP_ORDER = [
+  "OutOfOfficeMessage",
+  "MailboxFullStatus",
+  "CustomMailTip",
+  "TotalMemberCount",
+  "ExternalMemberCount",
+  "MaxMessageSize",
+  "DeliveryRestriction",
+  "ModerationStatus",
+  "InvalidRecipient",
+  "Scope",
+] as const;
+
+function mailTips(ctx: OperationContext, recipient: XmlNode, wanted: ReadonlySet<string>): string {
+  const directory = directoryOf(ctx.store);
+  const address = addressOf(recipient);
+  const entry = directory.get(address);
+  const internal = address.toLowerCase().endsWith(`@${directory.domain.toLowerCase()}`);
+  const want = (tip: string) => wanted.has("All") || wanted.has(tip);
+  const recipientXml = `<t:RecipientAddress>${
+    entry === undefined
+      ? `${el("t:EmailAddress", address)}<t:RoutingType>SMTP</t:RoutingType>`
+      : emailAddressContent(entry)
+  }</t:RecipientAddress>`;
+  let tips = "";
+  for (const tip of TIP_ORDER) {
+    if (!want(tip)) continue;
+    switch (tip) {
+      case "OutOfOfficeMessage":
+        if (entry !== undefined && !isList(entry))
+          tips += "<t:OutOfOffice><t:ReplyBody><t:Message/></t:ReplyBody></t:OutOfOffice>";
+        break;
+      case "MailboxFullStatus":
+        if (entry !== undefined && !isList(entry)) tips += el("t:MailboxFull", false);
+        break;
+      case "TotalMemberCount":
+        if (entry !== undefined)
+          tips += el("t:TotalMemberCount", isList(entry) ? directory.expandDeep(entry).length : 1);
+        break;
+      case "ExternalMemberCount":
+        if (entry !== undefined) tips += el("t:ExternalMemberCount", 0);
+        break;
+      case "MaxMessageSize":
+        tips += el("t:MaxMessageSize", MAX_MESSAGE_SIZE);
+        break;
+      case "DeliveryRestriction":
+        tips += el("t:DeliveryRestricted", false);
+        break;
+      case "ModerationStatus":
+        tips += el("t:IsModerated", false);
+        break;
+      case "InvalidRecipient":
+        tips += el("t:InvalidRecipient", internal && entry === undefined);
+        break;
+      case "Scope":
+        // 0: the recipient is inside the organisation, 1: outside (Exchange's MailTips scope bits).
+        tips += el("t:Scope", internal ? 0 : 1);
+        break;
+      default:
+        break;
+    }
+  }
+  return `<m:MailTips>${recipientXml}<t:PendingMailTips/>${tips}</m:MailTips>`;
+}
+
+/**
+ * GetMailTips: per recipient, the requested tips the directory can answer (out-of-office with an
+ * empty reply — OOF settings are not modelled —, mailbox not full, member counts of lists, the
+ * 35 MB size limit, no delivery restriction or moderation, InvalidRecipient for an unknown
+ * address of the organisation's domain, the scope).
+ */
+export const getMailTips: Operation = {
+  messageName: "GetMailTipsResponse",
+  framing: "self",
+  run(request, ctx) {
+    const wanted = new Set((text(request, "MailTipsRequested") ?? "").trim().split(/\s+/).filter(Boolean));
+    if (wanted.size === 0) throw new EwsResponseError("ErrorInvalidRequest", "MailTipsRequested is empty.");
+    const recipients = children(child(request, "Recipients"), "Mailbox");
+    const messages = recipients
+      .map((r) => successMessage("MailTipsResponseMessageType", mailTips(ctx, r, wanted)))
+      .join("");
+    return successMessage(this.messageName, `<m:ResponseMessages>${messages}</m:ResponseMessages>`);
+  },
+};
+
+function searchableMailboxXml(ctx: OperationContext, entry: DirectoryEntry, group: boolean): string {
+  const mailbox = ctx.store.mailboxBySmtp(entry.smtpAddress);
+  const guid = mailbox?.guid ?? deterministicGuid("directory", entry.smtpAddress.toLowerCase());
+  return `<t:SearchableMailbox>${el("t:Guid", guid)}${el("t:PrimarySmtpAddress", entry.smtpAddress)}${el("t:IsExternalMailbox", false)}<t:ExternalEmailAddress/>${el("t:DisplayName", entry.displayName)}${el("t:IsMembershipGroup", group)}${el("t:ReferenceId", legacyDn(entry))}</t:SearchableMailbox>`;
+}
+
+/**
+ * GetSearchableMailboxes (eDiscovery): every mailbox of the directory and every distribution
+ * list as a membership group, or the lists' members with ExpandGroupMembership; SearchFilter is
+ * an ambiguous-name filter. Only a caller that may open every mailbox (the Discovery Management
+ * role in Exchange) may ask: others get ErrorAccessDenied.
+ */
+export const getSearchableMailboxes: Operation = {
+  messageName: "GetSearchableMailboxesResponse",
+  framing: "self",
+  errorTail: "<m:SearchableMailboxes/>",
+  run(request, ctx) {
+    if (!ctx.store.mailboxes.every((m) => ctx.mayAccess(m)))
+      throw new EwsResponseError("ErrorAccessDenied", "The caller has no discovery management rights.");
+    const directory = directoryOf(ctx.store);
+    const expand = boolText(request, "ExpandGroupMembership") ?? false;
+    const filter = text(request, "SearchFilter") ?? "";
+    const seen = new Set<string>();
+    let out = "";
+    for (const entry of directory.search(filter)) {
+      const members = isList(entry) && expand ? directory.expandDeep(entry) : [entry];
+      for (const member of members) {
+        const key = member.smtpAddress.toLowerCase();
+        if (seen.has(key) || member.kind === "RoomList") continue;
+        seen.add(key);
+        out += searchableMailboxXml(ctx, member, isList(member));
+      }
+    }
+    return successMessage(this.messageName, `<m:SearchableMailboxes>${out}</m:SearchableMailboxes>`);
+  },
+};
