@@ -89,6 +89,37 @@ describe("address book", () => {
     ]);
   });
 
+  it("FindPeople over the distinguished folder directory is the address book; over a contacts folder, its contacts", async () => {
+    const gal = await soap(
+      server,
+      `<m:FindPeople Traversal="Shallow"><m:IndexedPageItemView BasePoint="Beginning" MaxEntriesReturned="500" Offset="0"/><m:ParentFolderId><t:DistinguishedFolderId Id="directory"/></m:ParentFolderId></m:FindPeople>`,
+    );
+    expect(personas(gal.text)).toHaveLength(server.directory.entries().length);
+    const box = server.mailboxes[0]!;
+    const template = server.getItem(server.listItems(box, "inbox")[0]!);
+    server.addItem(box, "contacts", {
+      ...template,
+      itemClass: "IPM.Contact",
+      subject: "Grace Hopper",
+      contact: {
+        givenName: "Grace",
+        surname: "Hopper",
+        companyName: "Navy",
+        jobTitle: "Rear Admiral",
+        emailAddresses: ["grace@example.test"],
+      },
+    });
+    const contacts = await soap(
+      server,
+      `<m:FindPeople><m:IndexedPageItemView BasePoint="Beginning" MaxEntriesReturned="500" Offset="0"/><m:ParentFolderId><t:DistinguishedFolderId Id="contacts"/></m:ParentFolderId><m:QueryString>grace</m:QueryString></m:FindPeople>`,
+    );
+    expect(responseCodes(contacts.text)).toEqual(["NoError"]);
+    expect(personas(contacts.text)).toEqual([
+      { type: "Person", address: "grace@example.test", mailboxType: "Contact" },
+    ]);
+    expect(contacts.text).toContain("<t:CompanyName>Navy</t:CompanyName>");
+  });
+
   it("entries added, reclassified and hidden through the in-process API show at once", async () => {
     server.directory.add({ smtpAddress: "board@contoso.test", displayName: "Board Room", kind: "Room" });
     server.directory.add({

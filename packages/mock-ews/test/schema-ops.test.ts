@@ -103,6 +103,10 @@ describe("schema validity of the operations of issue 12", () => {
       "FindPeople query",
       `<m:FindPeople><m:IndexedPageItemView BasePoint="Beginning" MaxEntriesReturned="50" Offset="0"/><m:QueryString>room</m:QueryString></m:FindPeople>`,
     );
+    await call(
+      "FindPeople contacts",
+      `<m:FindPeople><m:IndexedPageItemView BasePoint="Beginning" MaxEntriesReturned="50" Offset="0"/><m:ParentFolderId><t:DistinguishedFolderId Id="contacts"/></m:ParentFolderId></m:FindPeople>`,
+    );
     await call("FindPeople without view", `<m:FindPeople><m:QueryString>room</m:QueryString></m:FindPeople>`);
     await call(
       "ResolveNames full",

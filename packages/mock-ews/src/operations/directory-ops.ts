@@ -4,8 +4,14 @@ import { EwsResponseError } from "../errors.js";
 import { type DirectoryEntry, directoryOf, isList } from "../store/directory.js";
 import { deterministicGuid } from "../store/ids.js";
 import { attr, boolText, child, children, el, text, type XmlNode } from "../xml.js";
-import { type Operation, type OperationContext, parseIntAttr, successMessage } from "./common.js";
-import { emailAddressContent, legacyDn, mailboxXml, personaXml } from "./directory-xml.js";
+import {
+  type Operation,
+  type OperationContext,
+  parseIntAttr,
+  singleFolder,
+  successMessage,
+} from "./common.js";
+import { contactPersonaXml, emailAddressContent, legacyDn, mailboxXml, personaXml } from "./directory-xml.js";
 
 /** The address in a t:EmailAddressType node, without an "smtp:" prefix. */
 function addressOf(node: XmlNode | undefined): string {
@@ -16,11 +22,36 @@ function noResults(): EwsResponseError {
   return new EwsResponseError("ErrorNameResolutionNoResults", "No results were found.");
 }
 
+/** Whether a FindPeople ParentFolderId names the address book rather than a mailbox folder. */
+function isAddressBook(parent: XmlNode | undefined): boolean {
+  if (parent === undefined || child(parent, "AddressListId") !== undefined) return true;
+  return attr(child(parent, "DistinguishedFolderId"), "Id")?.toLowerCase() === "directory";
+}
+
+/** The personas of a mailbox folder: its contacts, those QueryString matches when given. */
+function folderPersonas(ctx: OperationContext, parent: XmlNode, query: string | undefined): string[] {
+  const folder = singleFolder(ctx, parent);
+  const q = query?.trim().toLowerCase() ?? "";
+  const out: { name: string; xml: string }[] = [];
+  for (const record of ctx.store.folderItems(folder)) {
+    if (record.isAssociated) continue;
+    const data = ctx.store.itemData(record);
+    const contact = data.contact;
+    if (contact === undefined) continue;
+    const name = `${contact.givenName} ${contact.surname}`.trim() || data.subject;
+    const email = contact.emailAddresses[0];
+    const words = [name, contact.givenName, contact.surname, email ?? "", ...name.split(/\s+/)];
+    if (q !== "" && !words.some((w) => w.toLowerCase().startsWith(q))) continue;
+    out.push({ name, xml: contactPersonaXml(ctx.store.itemIdOf(record), name, contact, email) });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name, "en")).map((p) => p.xml);
+}
+
 /**
- * FindPeople over the address book (no ParentFolderId, or an AddressListId): every visible entry
- * in display-name order, or those QueryString matches by ambiguous name resolution; paged with
- * the required IndexedPageItemView. A mailbox folder as ParentFolderId (personal contacts) holds
- * no personas in the mock: the answer is an empty page.
+ * FindPeople: over the address book (no ParentFolderId, an AddressListId, or the distinguished
+ * folder "directory") every visible entry in display-name order, or those QueryString matches by
+ * ambiguous name resolution; over a mailbox folder (a contacts folder) the personas of its
+ * contacts. Paged with the required IndexedPageItemView. Restriction and SortOrder are ignored.
  */
 export const findPeople: Operation = {
   messageName: "FindPeopleResponse",
@@ -33,9 +64,12 @@ export const findPeople: Operation = {
     if (max < 1) throw new EwsResponseError("ErrorInvalidArgument", "MaxEntriesReturned must be at least 1.");
     const offset = parseIntAttr(view, "Offset", 0);
     const parent = child(request, "ParentFolderId");
-    const fromDirectory = parent === undefined || child(parent, "AddressListId") !== undefined;
     const query = text(request, "QueryString");
-    const all = fromDirectory ? directoryOf(ctx.store).search(query ?? "") : [];
+    const all = isAddressBook(parent)
+      ? directoryOf(ctx.store)
+          .search(query ?? "")
+          .map(personaXml)
+      : folderPersonas(ctx, parent!, query);
     const start =
       attr(view, "BasePoint") === "End"
         ? Math.max(0, all.length - offset - max)
@@ -43,7 +77,7 @@ export const findPeople: Operation = {
     const page = all.slice(start, start + max);
     return successMessage(
       this.messageName,
-      `<m:People>${page.map(personaXml).join("")}</m:People>${el("m:TotalNumberOfPeopleInView", all.length)}${el("m:FirstMatchingRowIndex", 0)}${el("m:FirstLoadedRowIndex", start)}`,
+      `<m:People>${page.join("")}</m:People>${el("m:TotalNumberOfPeopleInView", all.length)}${el("m:FirstMatchingRowIndex", 0)}${el("m:FirstLoadedRowIndex", start)}`,
     );
   },
 };

@@ -1,6 +1,7 @@
 // Address book entries as EWS XML: t:EmailAddressType (Mailbox, Address, Room/Id), the Contact
 // that ResolveNames returns with full contact data, and the Persona of FindPeople.
 import { createHash } from "node:crypto";
+import type { MockContactFields } from "../model.js";
 import { type DirectoryEntry, isList } from "../store/directory.js";
 import { el, esc } from "../xml.js";
 
@@ -69,6 +70,29 @@ export function personaXml(entry: DirectoryEntry): string {
     `<t:EmailAddress>${emailAddressContent(entry)}</t:EmailAddress>` +
     `<t:EmailAddresses><t:Address>${emailAddressContent(entry)}</t:Address></t:EmailAddresses>` +
     `${el("t:RelevanceScore", 2147483647)}</t:Persona>`
+  );
+}
+
+/** A personal contact's persona (FindPeople over a contacts folder): MailboxType Contact. */
+export function contactPersonaXml(
+  itemId: string,
+  name: string,
+  contact: MockContactFields,
+  email: string | undefined,
+): string {
+  const id = createHash("sha1").update(`contact-persona\u0000${itemId}`).digest();
+  const address =
+    email === undefined
+      ? ""
+      : `${el("t:Name", name)}${el("t:EmailAddress", email)}<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Contact</t:MailboxType>`;
+  return (
+    `<t:Persona><t:PersonaId Id="${Buffer.concat([Buffer.from([0x00, 0x00, 0x00, 0x10, 0x43]), id]).toString("base64")}"/>` +
+    `${el("t:PersonaType", "Person")}${el("t:DisplayName", name)}` +
+    `${contact.givenName === "" ? "" : el("t:GivenName", contact.givenName)}` +
+    `${contact.surname === "" ? "" : el("t:Surname", contact.surname)}` +
+    `${contact.jobTitle === "" ? "" : el("t:Title", contact.jobTitle)}` +
+    `${contact.companyName === "" ? "" : el("t:CompanyName", contact.companyName)}` +
+    `${address === "" ? "" : `<t:EmailAddress>${address}</t:EmailAddress><t:EmailAddresses><t:Address>${address}</t:Address></t:EmailAddresses>`}</t:Persona>`
   );
 }
 
