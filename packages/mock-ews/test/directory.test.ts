@@ -118,6 +118,16 @@ describe("address book", () => {
       { type: "Person", address: "grace@example.test", mailboxType: "Contact" },
     ]);
     expect(contacts.text).toContain("<t:CompanyName>Navy</t:CompanyName>");
+    // GetPersona (what exchangelib asks for every FindPeople result) answers both kinds.
+    const contactId = /<t:PersonaId Id="([^"]+)"/.exec(contacts.text)![1]!;
+    const galId = /<t:PersonaId Id="([^"]+)"/.exec(gal.text)![1]!;
+    for (const id of [contactId, galId]) {
+      const persona = await soap(server, `<m:GetPersona><m:PersonaId Id="${id}"/></m:GetPersona>`);
+      expect(responseCodes(persona.text)).toEqual(["NoError"]);
+      expect(persona.text).toContain(`<m:Persona><t:PersonaId Id="${id}"/>`);
+    }
+    const missing = await soap(server, `<m:GetPersona><m:PersonaId Id="AAAA"/></m:GetPersona>`);
+    expect(responseCodes(missing.text)).toEqual(["ErrorItemNotFound"]);
   });
 
   it("entries added, reclassified and hidden through the in-process API show at once", async () => {
@@ -233,6 +243,12 @@ describe("address book", () => {
     expect(each[1]).toContain("<t:InvalidRecipient>true</t:InvalidRecipient>");
     expect(each[2]).toContain("<t:MailboxFull>false</t:MailboxFull>");
     expect(each[2]).not.toContain("MaxMessageSize");
+    // exchangelib 4.x puts the tip list in the element's own text: read it too.
+    const lenient = await soap(
+      server,
+      `<m:GetMailTips><m:SendingAs><t:EmailAddress>${server.mailboxes[0]}</t:EmailAddress></m:SendingAs><m:Recipients><t:Mailbox><t:EmailAddress>${server.mailboxes[1]}</t:EmailAddress></t:Mailbox></m:Recipients>All</m:GetMailTips>`,
+    );
+    expect(lenient.text).toContain("<t:MaxMessageSize>36700160</t:MaxMessageSize>");
   });
 
   it("GetSearchableMailboxes lists mailboxes and groups (or their members), only for a caller with rights", async () => {

@@ -86,6 +86,14 @@ describe("ConvertId, time zones and availability", () => {
     const all = await soap(server, "<m:GetServerTimeZones/>");
     expect(responseCodes(all.text)).toEqual(["NoError"]);
     expect(all.text).toContain('<t:TimeZoneDefinition Id="W. Europe Standard Time"');
+    expect(all.text.match(/<t:TimeZoneDefinition /g)).toHaveLength(45);
+    // Romance Standard Time (Copenhagen, Paris) changes at 01:00 UTC: 02:00 local in March.
+    expect(all.text).toContain(
+      '<t:To Kind="Period">trule:Microsoft/Registry/Romance Standard Time/2006-Daylight</t:To><t:TimeOffset>PT2H</t:TimeOffset><t:Month>3</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek><t:Occurrence>-1</t:Occurrence>',
+    );
+    expect(all.text).toContain(
+      '<t:Period Bias="-PT5H30M" Name="Standard" Id="trule:Microsoft/Registry/India Standard Time/2006-Standard"/>',
+    );
     expect(all.text).toContain('Id="trule:Microsoft/Registry/W. Europe Standard Time/2006-Daylight"');
     const names = await soap(
       server,

@@ -107,6 +107,11 @@ describe("schema validity of the operations of issue 12", () => {
       "FindPeople contacts",
       `<m:FindPeople><m:IndexedPageItemView BasePoint="Beginning" MaxEntriesReturned="50" Offset="0"/><m:ParentFolderId><t:DistinguishedFolderId Id="contacts"/></m:ParentFolderId></m:FindPeople>`,
     );
+    const personaId = /<t:PersonaId Id="([^"]+)"/.exec(
+      bodies.find((b) => b.name === "FindPeople")!.body,
+    )![1]!;
+    await call("GetPersona", `<m:GetPersona><m:PersonaId Id="${personaId}"/></m:GetPersona>`);
+    await call("GetPersona unknown", `<m:GetPersona><m:PersonaId Id="AAAA"/></m:GetPersona>`);
     await call("FindPeople without view", `<m:FindPeople><m:QueryString>room</m:QueryString></m:FindPeople>`);
     await call(
       "ResolveNames full",

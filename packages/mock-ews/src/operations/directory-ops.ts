@@ -11,7 +11,15 @@ import {
   singleFolder,
   successMessage,
 } from "./common.js";
-import { contactPersonaXml, emailAddressContent, legacyDn, mailboxXml, personaXml } from "./directory-xml.js";
+import {
+  contactPersonaId,
+  contactPersonaXml,
+  emailAddressContent,
+  legacyDn,
+  mailboxXml,
+  personaId,
+  personaXml,
+} from "./directory-xml.js";
 
 /** The address in a t:EmailAddressType node, without an "smtp:" prefix. */
 function addressOf(node: XmlNode | undefined): string {
@@ -78,6 +86,54 @@ export const findPeople: Operation = {
     return successMessage(
       this.messageName,
       `<m:People>${page.join("")}</m:People>${el("m:TotalNumberOfPeopleInView", all.length)}${el("m:FirstMatchingRowIndex", 0)}${el("m:FirstLoadedRowIndex", start)}`,
+    );
+  },
+};
+
+/** The persona of a PersonaId: an address book entry, or a contact of the request's mailbox. */
+function personaById(ctx: OperationContext, id: string): string | undefined {
+  const entry = directoryOf(ctx.store)
+    .entries()
+    .find((e) => personaId(e) === id);
+  if (entry !== undefined) return personaXml(entry);
+  for (const folder of ctx.mailbox.folders.values()) {
+    if (folder.deleted || folder.folderClass?.startsWith("IPF.Contact") !== true) continue;
+    for (const record of ctx.store.folderItems(folder)) {
+      const contact = record.isAssociated ? undefined : ctx.store.itemData(record).contact;
+      if (contact === undefined) continue;
+      const itemId = ctx.store.itemIdOf(record);
+      if (contactPersonaId(itemId) !== id) continue;
+      const name = `${contact.givenName} ${contact.surname}`.trim() || ctx.store.itemData(record).subject;
+      return contactPersonaXml(itemId, name, contact, contact.emailAddresses[0]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * GetPersona (Exchange 2013+; exchangelib fetches every FindPeople result with it): the persona of
+ * a PersonaId from FindPeople, or of an address book EmailAddress. Unknown: ErrorItemNotFound.
+ */
+export const getPersona: Operation = {
+  messageName: "GetPersonaResponseMessage",
+  framing: "self",
+  // The schema requires a Persona even in an error answer.
+  errorTail: "<m:Persona/>",
+  run(request, ctx) {
+    const id = attr(child(request, "PersonaId"), "Id");
+    const address = addressOf(child(request, "EmailAddress"));
+    const entry = address === "" ? undefined : directoryOf(ctx.store).get(address);
+    const persona =
+      id !== undefined && id !== ""
+        ? personaById(ctx, id)
+        : entry === undefined
+          ? undefined
+          : personaXml(entry);
+    if (persona === undefined)
+      throw new EwsResponseError("ErrorItemNotFound", "The specified object was not found in the store.");
+    return successMessage(
+      this.messageName,
+      persona.replace(/^<t:Persona>/, "<m:Persona>").replace(/<\/t:Persona>$/, "</m:Persona>"),
     );
   },
 };
@@ -212,8 +268,11 @@ export const getMailTips: Operation = {
   messageName: "GetMailTipsResponse",
   framing: "self",
   run(request, ctx) {
-    const wanted = new Set((text(request, "MailTipsRequested") ?? "").trim().split(/\s+/).filter(Boolean));
-    if (wanted.size === 0) throw new EwsResponseError("ErrorInvalidRequest", "MailTipsRequested is empty.");
+    // exchangelib 4.x writes the tip list as the request element's own text instead of a
+    // MailTipsRequested child; the mock reads either, and all tips when neither names any.
+    const listed = text(request, "MailTipsRequested") ?? text(request) ?? "";
+    const wanted = new Set(listed.trim().split(/\s+/).filter(Boolean));
+    if (wanted.size === 0) wanted.add("All");
     const recipients = children(child(request, "Recipients"), "Mailbox");
     const messages = recipients
       .map((r) => successMessage("MailTipsResponseMessageType", mailTips(ctx, r, wanted)))

@@ -73,6 +73,12 @@ export function personaXml(entry: DirectoryEntry): string {
   );
 }
 
+/** The persona id of a personal contact (stable, derived from its item id). */
+export function contactPersonaId(itemId: string): string {
+  const id = createHash("sha1").update(`contact-persona\u0000${itemId}`).digest();
+  return Buffer.concat([Buffer.from([0x00, 0x00, 0x00, 0x10, 0x43]), id]).toString("base64");
+}
+
 /** A personal contact's persona (FindPeople over a contacts folder): MailboxType Contact. */
 export function contactPersonaXml(
   itemId: string,
@@ -80,13 +86,12 @@ export function contactPersonaXml(
   contact: MockContactFields,
   email: string | undefined,
 ): string {
-  const id = createHash("sha1").update(`contact-persona\u0000${itemId}`).digest();
   const address =
     email === undefined
       ? ""
       : `${el("t:Name", name)}${el("t:EmailAddress", email)}<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Contact</t:MailboxType>`;
   return (
-    `<t:Persona><t:PersonaId Id="${Buffer.concat([Buffer.from([0x00, 0x00, 0x00, 0x10, 0x43]), id]).toString("base64")}"/>` +
+    `<t:Persona><t:PersonaId Id="${contactPersonaId(itemId)}"/>` +
     `${el("t:PersonaType", "Person")}${el("t:DisplayName", name)}` +
     `${contact.givenName === "" ? "" : el("t:GivenName", contact.givenName)}` +
     `${contact.surname === "" ? "" : el("t:Surname", contact.surname)}` +
