@@ -118,7 +118,7 @@ export const getPersona: Operation = {
   messageName: "GetPersonaResponseMessage",
   framing: "self",
   // The schema requires a Persona even in an error answer.
-  errorTail: "<m:Persona/>",
+  errorTail: '<m:Persona><t:PersonaId Id=""/></m:Persona>',
   run(request, ctx) {
     const id = attr(child(request, "PersonaId"), "Id");
     const address = addressOf(child(request, "EmailAddress"));
