@@ -130,6 +130,15 @@ describe("folder changes", () => {
         `<t:Folder><t:PermissionSet><t:Permissions><t:Permission><t:UserId><t:DistinguishedUser>Default</t:DistinguishedUser></t:UserId><t:PermissionLevel>Owner</t:PermissionLevel></t:Permission><t:Permission><t:UserId><t:DistinguishedUser>Default</t:DistinguishedUser></t:UserId><t:PermissionLevel>None</t:PermissionLevel></t:Permission></t:Permissions></t:PermissionSet></t:Folder>`,
       ].map((element) => soap(server, setField(id, "folder:PermissionSet", element))),
     );
+    const nested = await soap(
+      server,
+      setField(
+        id,
+        "folder:PermissionSet",
+        "<t:Folder><t:PermissionSet><t:PermissionSet><t:Permissions/></t:PermissionSet></t:PermissionSet></t:Folder>",
+      ),
+    );
+    expect(responseCodes(nested.text)).toEqual(["ErrorSchemaValidation"]);
     expect(errors.map((r) => responseCodes(r.text)[0])).toEqual([
       "ErrorInvalidUserInfo",
       "ErrorInvalidPermissionSettings",

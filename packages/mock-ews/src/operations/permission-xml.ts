@@ -50,11 +50,18 @@ function action(node: XmlNode, name: string): PermissionAction {
 /**
  * The entries of a PermissionSet element for `folder`. MUST throw
  * ErrorCannotSetNonCalendarPermissionOnCalendarFolder / ErrorCannotSetCalendarPermissionOnNonCalendarFolder
- * for the wrong kind of set, ErrorInvalidPermissionSettings for bad levels or rights,
+ * for the wrong kind of set, ErrorSchemaValidation for a set with neither, ErrorInvalidPermissionSettings for bad levels or rights,
  * ErrorDuplicateUserIdsSpecified for a user named twice, ErrorInvalidUserInfo for an unknown user.
  */
 export function parsePermissionSet(store: Store, folder: FolderRecord, set: XmlNode): FolderPermission[] {
   const calendar = isCalendarFolder(folder);
+  // Exchange validates the request against its schema: a set without its entry array (e.g. a
+  // PermissionSet nested in a PermissionSet, as exchangelib 4.x writes) is refused, not emptied.
+  if (child(set, "Permissions") === undefined && child(set, "CalendarPermissions") === undefined)
+    throw new EwsResponseError(
+      "ErrorSchemaValidation",
+      "The request failed schema validation: PermissionSet has no Permissions or CalendarPermissions element.",
+    );
   const plain = children(child(set, "Permissions"), "Permission");
   const calendarEntries = children(child(set, "CalendarPermissions"), "CalendarPermission");
   if (calendar && plain.length > 0)
