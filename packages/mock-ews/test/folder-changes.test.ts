@@ -54,6 +54,14 @@ describe("folder changes", () => {
       setField(id, "folder:TotalCount", "<t:Folder><t:TotalCount>1</t:TotalCount></t:Folder>"),
     );
     expect(responseCodes(readOnly.text)).toEqual(["ErrorInvalidPropertySet"]);
+    const append = await soap(
+      server,
+      setField(id, "folder:DisplayName", "<t:Folder><t:DisplayName>x</t:DisplayName></t:Folder>").replace(
+        /SetFolderField/g,
+        "AppendToFolderField",
+      ),
+    );
+    expect(responseCodes(append.text)).toEqual(["ErrorInvalidPropertyAppend"]);
     const refine = await soap(
       server,
       setField(

@@ -117,7 +117,13 @@ export const updateFolder: Operation = {
         throw new EwsResponseError("ErrorIncorrectUpdatePropertyCount", "The folder change has no updates.");
       for (const name of names) {
         for (const update of children(updates, name)) {
-          if (name === "SetFolderField" || name === "AppendToFolderField") setField(ctx, folder, update);
+          if (name === "SetFolderField") setField(ctx, folder, update);
+          else if (name === "AppendToFolderField")
+            // No folder property is a list a client may append to.
+            throw new EwsResponseError(
+              "ErrorInvalidPropertyAppend",
+              "This folder property cannot be appended to.",
+            );
           else if (name === "DeleteFolderField") deleteField(folder, update);
           else throw new EwsResponseError("ErrorInvalidPropertySet", `Unknown update ${name}.`);
         }
