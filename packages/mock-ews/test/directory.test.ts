@@ -196,6 +196,21 @@ describe("address book", () => {
       server,
       `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>zzzz-nobody</m:UnresolvedEntry></m:ResolveNames>`,
     );
+    // The mailbox's contacts resolve too (default scope ActiveDirectoryContacts), as Contact entries.
+    const contact = await soap(
+      server,
+      `<m:ResolveNames ReturnFullContactData="true"><m:UnresolvedEntry>hopper</m:UnresolvedEntry></m:ResolveNames>`,
+    );
+    expect(responseCodes(contact.text)).toEqual(["NoError"]);
+    expect(contact.text).toMatch(
+      /<t:EmailAddress>grace@example.test<\/t:EmailAddress><t:RoutingType>SMTP<\/t:RoutingType><t:MailboxType>Contact<\/t:MailboxType><t:ItemId Id="[^"]+" ChangeKey="[^"]+"\/>/,
+    );
+    expect(contact.text).toContain("<t:ContactSource>Store</t:ContactSource>");
+    const adOnly = await soap(
+      server,
+      `<m:ResolveNames ReturnFullContactData="false" SearchScope="ActiveDirectory"><m:UnresolvedEntry>hopper</m:UnresolvedEntry></m:ResolveNames>`,
+    );
+    expect(responseCodes(adOnly.text)).toEqual(["ErrorNameResolutionNoResults"]);
     expect(responseCodes(none.text)).toEqual(["ErrorNameResolutionNoResults"]);
   });
 

@@ -117,6 +117,22 @@ describe("schema validity of the operations of issue 12", () => {
       "ResolveNames full",
       `<m:ResolveNames ReturnFullContactData="true" SearchScope="ActiveDirectory"><m:UnresolvedEntry>${other}</m:UnresolvedEntry></m:ResolveNames>`,
     );
+    server.addItem(box, "contacts", {
+      ...server.getItem(server.listItems(box, "inbox")[0]!),
+      itemClass: "IPM.Contact",
+      subject: "Ada Lovelace",
+      contact: {
+        givenName: "Ada",
+        surname: "Lovelace",
+        companyName: "Analytical",
+        jobTitle: "Countess",
+        emailAddresses: ["ada@example.test"],
+      },
+    });
+    await call(
+      "ResolveNames contacts",
+      `<m:ResolveNames ReturnFullContactData="true" SearchScope="ContactsActiveDirectory"><m:UnresolvedEntry>lovelace</m:UnresolvedEntry></m:ResolveNames>`,
+    );
     await call(
       "ResolveNames lists",
       `<m:ResolveNames ReturnFullContactData="1"><m:UnresolvedEntry>room</m:UnresolvedEntry></m:ResolveNames>`,
