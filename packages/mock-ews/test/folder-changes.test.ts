@@ -78,6 +78,38 @@ describe("folder changes", () => {
     expect(responseCodes(change.text)).toEqual(["ErrorNoFolderClassOverride"]);
   });
 
+  it("UpdateFolder sets and deletes extended properties by tag; GetFolder returns them when asked", async () => {
+    const id = server.addFolder(box, "msgfolderroot", "Hidden Later");
+    const uri = '<t:ExtendedFieldURI PropertyTag="0x10F4" PropertyType="Boolean"/>';
+    const update = (body: string) =>
+      soap(
+        server,
+        `<m:UpdateFolder><m:FolderChanges><t:FolderChange><t:FolderId Id="${id}"/><t:Updates>${body}</t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>`,
+      );
+    const get = async () =>
+      (
+        await soap(
+          server,
+          `<m:GetFolder>${SHAPE("IdOnly", `<t:AdditionalProperties>${uri}</t:AdditionalProperties>`)}<m:FolderIds><t:FolderId Id="${id}"/></m:FolderIds></m:GetFolder>`,
+        )
+      ).text;
+    expect(await get()).not.toContain("<t:ExtendedProperty>");
+    const set = await update(
+      `<t:SetFolderField>${uri}<t:Folder><t:ExtendedProperty>${uri}<t:Value>true</t:Value></t:ExtendedProperty></t:Folder></t:SetFolderField>`,
+    );
+    expect(responseCodes(set.text)).toEqual(["NoError"]);
+    expect(await get()).toContain(
+      '<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x10F4" PropertyType="Boolean"/><t:Value>true</t:Value></t:ExtendedProperty>',
+    );
+    const removed = await update(`<t:DeleteFolderField>${uri}</t:DeleteFolderField>`);
+    expect(responseCodes(removed.text)).toEqual(["NoError"]);
+    expect(await get()).not.toContain("<t:ExtendedProperty>");
+    const named = await update(
+      `<t:SetFolderField><t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="x" PropertyType="String"/><t:Folder><t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="x" PropertyType="String"/><t:Value>v</t:Value></t:ExtendedProperty></t:Folder></t:SetFolderField>`,
+    );
+    expect(responseCodes(named.text)).toEqual(["ErrorInvalidPropertySet"]);
+  });
+
   it("permissions: defaults, set by UpdateFolder (levels fix the rights, Custom keeps them), reset by DeleteFolderField", async () => {
     const other = server.mailboxes[1]!;
     const id = server.addFolder(box, "msgfolderroot", "Shared Stuff");

@@ -1,7 +1,8 @@
 // Folder operations that change folders: UpdateFolder (display name, folder class, permission
-// set), MoveFolder, CopyFolder, EmptyFolder and MarkAllItemsAsRead.
+// set, extended properties by tag), MoveFolder, CopyFolder, EmptyFolder and MarkAllItemsAsRead.
 import { EwsResponseError } from "../errors.js";
 import { folderElementName, folderIdXml } from "../server/render.js";
+import { propertyTagNumber, setFolderExtendedValue } from "../store/folder-extended.js";
 import { resetFolderPermissions, setFolderPermissions } from "../store/folder-permissions.js";
 import {
   copyFolderTree,
@@ -43,12 +44,44 @@ function carriedFolder(update: XmlNode): XmlNode | undefined {
 function fieldOf(update: XmlNode): string {
   const uri = attr(child(update, "FieldURI"), "FieldURI");
   if (uri !== undefined) return uri.toLowerCase();
-  if (child(update, "ExtendedFieldURI") !== undefined || child(update, "IndexedFieldURI") !== undefined)
+  if (child(update, "IndexedFieldURI") !== undefined)
     throw new EwsResponseError("ErrorInvalidPropertySet", "This folder property cannot be set.");
   throw new EwsResponseError("ErrorInvalidPropertySet", "The update names no property.");
 }
 
+/**
+ * An ExtendedFieldURI update by PropertyTag (named properties are not kept for folders). MUST
+ * throw ErrorInvalidPropertySet for a named or malformed property, ErrorIncorrectUpdatePropertyCount
+ * when a set carries no single matching value. Returns false when the update names no extended field.
+ */
+function extendedField(folder: FolderRecord, update: XmlNode, remove: boolean): boolean {
+  const uri = child(update, "ExtendedFieldURI");
+  if (uri === undefined) return false;
+  const tagText = attr(uri, "PropertyTag");
+  const type = attr(uri, "PropertyType");
+  const tag = tagText === undefined ? Number.NaN : propertyTagNumber(tagText);
+  if (!Number.isInteger(tag) || tag < 0 || tag > 0xffff || type === undefined)
+    throw new EwsResponseError(
+      "ErrorInvalidPropertySet",
+      "Only extended properties named by PropertyTag can be set on a folder.",
+    );
+  if (remove) {
+    setFolderExtendedValue(folder, tag, type, undefined);
+    return true;
+  }
+  const property = child(carriedFolder(update), "ExtendedProperty");
+  const value = text(property, "Value");
+  if (property === undefined || value === undefined)
+    throw new EwsResponseError(
+      "ErrorIncorrectUpdatePropertyCount",
+      "The update carries no extended property value.",
+    );
+  setFolderExtendedValue(folder, tag, type, value);
+  return true;
+}
+
 function setField(ctx: OperationContext, folder: FolderRecord, update: XmlNode): void {
+  if (extendedField(folder, update, false)) return;
   const field = fieldOf(update);
   const carried = carriedFolder(update);
   if (carried === undefined)
@@ -97,6 +130,7 @@ function setField(ctx: OperationContext, folder: FolderRecord, update: XmlNode):
 }
 
 function deleteField(folder: FolderRecord, update: XmlNode): void {
+  if (extendedField(folder, update, true)) return;
   const field = fieldOf(update);
   if (field === "folder:permissionset") {
     resetFolderPermissions(folder);

@@ -5,6 +5,7 @@ import type { MockAttachment, MockItemData, MockMailAddress, MockRecurrence } fr
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
 import { el, esc } from "../xml.js";
+import { folderExtendedValue } from "../store/folder-extended.js";
 import { permissionSetXml } from "./render-permissions.js";
 
 export const NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
@@ -571,7 +572,10 @@ function folderExtendedProperties(folder: FolderRecord, requests: readonly Exten
     } else if (tag === DELETED_COUNT_TOTAL && request.propertyType === "Integer") {
       value = String(folder.deletedCountTotal);
     } else {
-      continue;
+      // Properties a client set with UpdateFolder.
+      const set = folderExtendedValue(folder, tag, request.propertyType);
+      if (set === undefined) continue;
+      value = set;
     }
     out += `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="${esc(request.propertyTag)}" PropertyType="${esc(request.propertyType)}"/>${el("t:Value", value)}</t:ExtendedProperty>`;
   }
