@@ -19,7 +19,12 @@ export const getFolder: Operation = {
   messageName: "GetFolderResponseMessage",
   entries: { container: "FolderIds", names: ["FolderId", "DistinguishedFolderId"] },
   run(request, ctx) {
-    const shape = parseFolderShape(child(request, "FolderShape"));
+    const parsed = parseFolderShape(child(request, "FolderShape"));
+    // Exchange returns the permission set with AllProperties or when named (GetFolder only).
+    const shape = {
+      ...parsed,
+      permissionSet: parsed.base === "AllProperties" || parsed.additional.has("folder:permissionset"),
+    };
     return perEntry(this, folderIdsIn(child(request, "FolderIds")), ({ kind, node }) => {
       const folder = resolveFolderNode(ctx, kind, node);
       return successMessage(
@@ -116,11 +121,13 @@ export const createFolder: Operation = {
       const name = text(node, "DisplayName");
       if (name === undefined || name === "")
         throw new EwsResponseError("ErrorInvalidRequest", "DisplayName is required.");
-      const defaults: Record<string, string> = {
+      // A generic Folder created without FolderClass has none in Exchange (clients such as
+      // exchangelib then see a plain folder); the typed elements imply theirs.
+      const defaults: Record<string, string | undefined> = {
         CalendarFolder: "IPF.Appointment",
         ContactsFolder: "IPF.Contact",
         TasksFolder: "IPF.Task",
-        Folder: "IPF.Note",
+        Folder: undefined,
       };
       const folder = ctx.store.createFolder(parent, name, text(node, "FolderClass") ?? defaults[element]);
       return successMessage(

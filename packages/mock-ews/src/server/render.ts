@@ -5,6 +5,8 @@ import type { MockAttachment, MockItemData, MockMailAddress, MockRecurrence } fr
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
 import { el, esc } from "../xml.js";
+import { folderExtendedValue } from "../store/folder-extended.js";
+import { permissionSetXml } from "./render-permissions.js";
 
 export const NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
 export const NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
@@ -546,6 +548,8 @@ export interface FolderShape {
   readonly additional: ReadonlySet<string>;
   /** ExtendedFieldURI requests; only the folder properties the store keeps are answered. */
   readonly extended?: readonly ExtendedFieldRequest[];
+  /** Render the folder's PermissionSet (GetFolder asked for it; FindFolder never returns it). */
+  readonly permissionSet?: boolean;
 }
 
 /** PidTagLocalCommitTimeMax and PidTagDeletedCountTotal: how a client sees that a folder's contents changed. */
@@ -568,7 +572,10 @@ function folderExtendedProperties(folder: FolderRecord, requests: readonly Exten
     } else if (tag === DELETED_COUNT_TOTAL && request.propertyType === "Integer") {
       value = String(folder.deletedCountTotal);
     } else {
-      continue;
+      // Properties a client set with UpdateFolder.
+      const set = folderExtendedValue(folder, tag, request.propertyType);
+      if (set === undefined) continue;
+      value = set;
     }
     out += `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="${esc(request.propertyTag)}" PropertyType="${esc(request.propertyType)}"/>${el("t:Value", value)}</t:ExtendedProperty>`;
   }
@@ -610,6 +617,8 @@ export function renderFolder(store: Store, folder: FolderRecord, shape: FolderSh
   if (want("folder:distinguishedfolderid", false) && folder.distinguishedName !== undefined) {
     out += el("t:DistinguishedFolderId", folder.distinguishedName);
   }
+  // PermissionSet comes after the base folder properties in every folder subtype.
+  if (shape.permissionSet === true) out += permissionSetXml(folder);
   if (element === "Folder" || element === "TasksFolder") {
     if (want("folder:unreadcount", true)) out += el("t:UnreadCount", store.unreadCount(folder));
   }
