@@ -7,6 +7,7 @@ import { registerKeyCommands } from "./commands/key-commands.js";
 import { registerRepositoryCommands } from "./commands/repository-commands.js";
 import { registerRestoreCommands } from "./commands/restore-commands.js";
 import type { CommandRunner } from "./commands/shared.js";
+import { addCommonOptions } from "./config-defaults.js";
 import { ExitCode, exitCodeFor, formatError } from "./errors.js";
 import { createOutput } from "./output.js";
 
@@ -41,14 +42,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBackupCommand(program, run);
   registerRestoreCommands(program, run);
   registerCheckCommand(program, run);
+  // After every command exists: --config (validated before any action) and password commands.
+  addCommonOptions(program);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    // A config file that fails validation (preAction hook) lands here, before any command ran.
     process.stderr.write(`${formatError(error)}\n`);
-    return ExitCode.failure;
+    return exitCodeFor(error);
   }
   return exitCode;
 }

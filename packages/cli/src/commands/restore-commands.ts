@@ -2,7 +2,8 @@
 // `ewsvault export` (mail items as .eml files, from MIME captured at backup).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ConflictPolicy, type ItemSearch, planRestore, restore } from "@ewsvault/core";
+import { type ConflictPolicy, type ItemSearch, restore } from "@ewsvault/core";
+import { addGroupOptions, chosenGroup } from "../backup-selection.js";
 import type { Command } from "commander";
 import {
   type EwsOptions,
@@ -12,11 +13,15 @@ import {
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
 import { bar, type Output } from "../output.js";
-import { resolveSnapshotArgument } from "./repository-commands.js";
+import { checkedSelection } from "../restore-selection.js";
+import { resolveSnapshotArgument } from "../snapshot-argument.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
 
 interface SelectionOptions {
   snapshot: string;
+  group?: string;
+  set?: string;
+  config?: string;
   mailbox?: string;
   folder?: string[];
   item?: string[];
@@ -43,7 +48,7 @@ interface RestoreCommandOptions extends RepoOptions, EwsOptions, SelectionOption
 }
 
 function addSelectionOptions(command: Command): Command {
-  return command
+  return addGroupOptions(command)
     .option(
       "--snapshot <id|latest|time>",
       "snapshot id (or prefix), 'latest', or the latest at an ISO time",
@@ -105,15 +110,19 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
   }
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const snapshot = await resolveSnapshotArgument(
+      opened.repository,
+      options.snapshot,
+      options.mailbox,
+      await chosenGroup(options),
+    );
     const search = searchFrom(options);
-    const selection = {
+    const { selection, plan } = await checkedSelection(opened.repository, snapshot, {
       ...(options.folder ? { folders: options.folder } : {}),
       ...(options.item ? { itemIds: options.item } : {}),
       ...(search ? { search } : {}),
-    };
+    });
     if (options.dryRun) {
-      const plan = await planRestore(opened.repository, snapshot, selection);
       for (const folder of plan.folders) {
         for (const item of folder.items) {
           out.event(
@@ -196,9 +205,14 @@ async function exportCmd(
   if (!options.mailbox) throw new CliError("MAILBOX_REQUIRED", "--mailbox is required", ExitCode.usage);
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const snapshot = await resolveSnapshotArgument(
+      opened.repository,
+      options.snapshot,
+      options.mailbox,
+      await chosenGroup(options),
+    );
     const search = searchFrom({ ...options, class: options.class ?? "IPM.Note" });
-    const plan = await planRestore(opened.repository, snapshot, {
+    const { plan } = await checkedSelection(opened.repository, snapshot, {
       ...(options.folder ? { folders: options.folder } : {}),
       ...(options.item ? { itemIds: options.item } : {}),
       ...(search ? { search } : {}),
@@ -221,6 +235,12 @@ async function exportCmd(
         written++;
         out.event("exported", { file, itemId: item.itemId }, () => file);
       }
+    }
+    if (written === 0 && withoutMime > 0) {
+      throw new CliError(
+        "NOTHING_MATCHED",
+        `none of the ${withoutMime} selected item(s) has MIME in snapshot ${snapshot.id.slice(0, 12)} (back up with --capture-mime to export them)`,
+      );
     }
     if (withoutMime > 0) {
       out.info(
