@@ -46,7 +46,10 @@ export function buildSelection(options: SelectionOptions, set: Partial<BackupSet
 }
 
 /** The named set of the config file; BACKUP_SET_UNKNOWN when there is no such set (or no file). */
-export async function loadBackupSet(configOption: string | undefined, name: string): Promise<BackupSetConfig> {
+export async function loadBackupSet(
+  configOption: string | undefined,
+  name: string,
+): Promise<BackupSetConfig> {
   const path = configPath(configOption);
   const config = path === undefined ? undefined : await loadConfigFile(path);
   const set = config?.sets?.[name];

@@ -23,7 +23,12 @@ const EWS_PASSWORD_ENV = ["EWS_PASSWORD", "EWS_PASSWORD_FILE", "EWS_PASSWORD_COM
 const DEFAULTS: readonly ConfigDefault[] = [
   { key: "repository", option: "repo", env: ["EWSVAULT_REPOSITORY"] },
   { key: "passwordFile", option: "passwordFile", env: REPO_PASSWORD_ENV, exclusiveWith: ["passwordCommand"] },
-  { key: "passwordCommand", option: "passwordCommand", env: REPO_PASSWORD_ENV, exclusiveWith: ["passwordFile"] },
+  {
+    key: "passwordCommand",
+    option: "passwordCommand",
+    env: REPO_PASSWORD_ENV,
+    exclusiveWith: ["passwordFile"],
+  },
   { key: "cacheDir", option: "cacheDir", env: ["EWSVAULT_CACHE_DIR"] },
   { key: "ews.url", option: "ewsUrl", env: ["EWS_URL"] },
   { key: "ews.username", option: "username", env: ["EWS_USERNAME"] },

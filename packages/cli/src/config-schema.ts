@@ -23,7 +23,7 @@ export const backupSetSchema = z.strictObject({
   mailboxKinds: z
     .array(z.enum(MAILBOX_KINDS))
     .optional()
-    .describe("with `[\"*\"]`: kinds of mailbox to include (default `[user, shared]`)"),
+    .describe('with `["*"]`: kinds of mailbox to include (default `[user, shared]`)'),
   roots: z
     .array(z.enum(ROOT_NAMES))
     .optional()
@@ -43,9 +43,7 @@ export const ewsSchema = z.strictObject({
   username: text.optional().describe("account (env `EWS_USERNAME`)"),
   domain: text.optional().describe("Windows domain of the account (env `EWS_DOMAIN`)"),
   passwordFile: text.optional().describe("file holding the EWS password"),
-  passwordCommand: text
-    .optional()
-    .describe("command whose standard output is the EWS password"),
+  passwordCommand: text.optional().describe("command whose standard output is the EWS password"),
   auth: z.enum(AUTH_KINDS).optional().describe("`basic` (default), `bearer`, `client-credentials`"),
   tokenUrl: z.url().optional().describe("OAuth token endpoint for `client-credentials`"),
   clientId: text.optional().describe("OAuth client id for `client-credentials`"),
@@ -55,9 +53,7 @@ export const ewsSchema = z.strictObject({
 export const configSchema = z.strictObject({
   repository: text.optional().describe("repository location (as `--repo`)"),
   passwordFile: text.optional().describe("file holding the repository password"),
-  passwordCommand: text
-    .optional()
-    .describe("command whose standard output is the repository password"),
+  passwordCommand: text.optional().describe("command whose standard output is the repository password"),
   cacheDir: text.optional().describe("local cache directory (as `--cache-dir`)"),
   ews: ewsSchema.optional().describe("the EWS endpoint and account"),
   sets: z.record(text, backupSetSchema).optional().describe("named backup sets (`backup --set NAME`)"),
@@ -96,10 +92,10 @@ function typeName(schema: z.ZodType): string {
   if (inner instanceof z.ZodArray) {
     const element = unwrap(inner.element as z.ZodType);
     return element instanceof z.ZodEnum
-      ? `list of ${(element.options as string[]).join(" | ")}`
+      ? `list of ${(element.options as string[]).join(", ")}`
       : "list of strings";
   }
-  if (inner instanceof z.ZodEnum) return (inner.options as string[]).join(" | ");
+  if (inner instanceof z.ZodEnum) return `one of ${(inner.options as string[]).join(", ")}`;
   if (inner instanceof z.ZodRecord) return "map of name to set";
   if (inner instanceof z.ZodObject) return "object";
   if (inner instanceof z.ZodNumber) return "integer";
@@ -116,7 +112,8 @@ export function configReference(): string {
       rows.push(`| \`${name}\` | ${typeName(value)} | ${(value as Described).description ?? ""} |`);
       const inner = unwrap(value);
       if (inner instanceof z.ZodObject) walk(inner, `${name}.`);
-      if (inner instanceof z.ZodRecord) walk(unwrap(inner.valueType as z.ZodType) as z.ZodObject, `${name}.NAME.`);
+      if (inner instanceof z.ZodRecord)
+        walk(unwrap(inner.valueType as z.ZodType) as z.ZodObject, `${name}.NAME.`);
     }
   };
   walk(configSchema, "");

@@ -17,6 +17,7 @@ import {
   discoverMailboxes,
   type EwsAuth,
   type EwsClient,
+  type ResponseInfo,
 } from "@ewsvault/ews";
 import { openDestination } from "./destinations.js";
 import { CliError, ExitCode } from "./errors.js";
@@ -44,6 +45,8 @@ export interface EwsOptions {
   readonly insecureTls?: boolean;
   readonly impersonation?: boolean;
   readonly ewsConcurrency?: string;
+  /** Called after every HTTP response (check's latency and throttling report). */
+  readonly onResponse?: (info: ResponseInfo) => void;
 }
 
 export function repositoryLocation(options: RepoOptions): string {
@@ -211,6 +214,7 @@ export async function ewsClientFromOptions(
     ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     ...(options.impersonation === undefined ? {} : { impersonation: options.impersonation }),
     ...(options.ewsConcurrency ? { maxConcurrency: Number(options.ewsConcurrency) } : {}),
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
   });
 }
 

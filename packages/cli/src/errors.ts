@@ -46,6 +46,7 @@ export function exitCodeFor(error: unknown): number {
   const code = errorCode(error);
   if (code === "REPO_LOCKED" || code === "REPO_MAILBOX_LOCKED") return ExitCode.locked;
   if (code === "REPO_NOT_FOUND") return ExitCode.noRepository;
+  if (code === "SNAPSHOT_GROUP_AMBIGUOUS") return ExitCode.usage;
   if (code === "CRYPTO_WRONG_PASSWORD") return ExitCode.wrongPassword;
   if (code === "CANCELLED" || code === "ABORTED") return ExitCode.interrupted;
   if (code === "INVALID_ARGUMENT" || code.startsWith("commander.")) return ExitCode.usage;

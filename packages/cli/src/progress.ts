@@ -119,7 +119,10 @@ export function createBackupProgress(options: BackupProgressOptions): BackupProg
     }
   };
   if (options.mode === "plain") {
-    const timer = setInterval(() => stream.write(`progress: ${formatOverall(state, now())}\n`), options.intervalMs ?? 10_000);
+    const timer = setInterval(
+      () => stream.write(`progress: ${formatOverall(state, now())}\n`),
+      options.intervalMs ?? 10_000,
+    );
     timer.unref();
     return {
       onEvent: update,

@@ -129,6 +129,7 @@ export async function runPasswordCommand(command: string): Promise<string> {
       `password command failed (${signal === null ? `exit ${code}` : signal === "SIGTERM" ? "timed out" : signal})`,
     );
   const password = stdout.replace(/\r?\n$/, "");
-  if (password === "") throw new CliError("PASSWORD_EMPTY", "password command printed nothing", ExitCode.usage);
+  if (password === "")
+    throw new CliError("PASSWORD_EMPTY", "password command printed nothing", ExitCode.usage);
   return password;
 }

@@ -87,9 +87,7 @@ async function backupCommand(options: BackupCommandOptions, out: Output): Promis
   // The config file's repository and EWS defaults are already applied (config-defaults.ts).
   const set: Partial<BackupSetConfig> = options.set ? await loadBackupSet(options.config, options.set) : {};
   const selection = buildSelection(options, set);
-  const { mailboxes, discovery } = await resolveMailboxes(options, set, () =>
-    discoverFromOptions(options),
-  );
+  const { mailboxes, discovery } = await resolveMailboxes(options, set, () => discoverFromOptions(options));
   if (discovery !== undefined)
     out.info(
       `address book (${discovery.method}${discovery.fallbackReason ? `, FindPeople refused: ${discovery.fallbackReason}` : ""}): ${discovery.mailboxes.length} mailbox(es), ${mailboxes.length} selected`,
