@@ -274,6 +274,63 @@ describe("mailbox discovery", { timeout: 120_000 }, () => {
   });
 });
 
+describe("check", { timeout: 60_000 }, () => {
+  it("reports impersonation rights per mailbox and what it met of throttling, with hints", async () => {
+    const limited = await startMockEwsServer({
+      seed: 46,
+      mailboxes: 2,
+      itemsPerMailbox: 1,
+      users: [
+        { username: "svc@contoso.test", password: "svc pw", impersonate: [] },
+        { username: "boss@contoso.test", password: "boss pw", impersonate: "*" },
+      ],
+      throttling: { burst: 1, rechargePerSecond: 2 },
+    });
+    try {
+      const [allowed, denied] = limited.mailboxes;
+      const result = await cli(
+        ["check", "--ews-url", limited.url, "--username", "svc@contoso.test", "--mailbox", denied!, "--json"],
+        { EWS_PASSWORD: "svc pw" },
+      );
+      expect(result.code).toBe(1);
+      const checks = jsonLines(result.stdout).filter((e) => e.type === "check");
+      expect(checks).toContainEqual(
+        expect.objectContaining({
+          check: `impersonation ${denied}`,
+          ok: false,
+          code: "EWS_IMPERSONATION_DENIED",
+        }),
+      );
+      expect(checks.find((c) => c.check === "throttling")?.detail).toMatch(/request\(s\), median \d+ ms/);
+
+      const ok = await cli(["check", ...ews, "--mailbox", server.mailboxes[0]!, server.mailboxes[1]!], env);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/^ok +impersonation .*ApplicationImpersonation/m);
+      expect(ok.stdout).toMatch(/^ok +throttling: \d+ request\(s\)/m);
+      expect(allowed).toBeTruthy();
+
+      // The budget of 1 request (2 a second) runs out during the check: the hint names the throttling policy.
+      const busy = await cli(
+        [
+          "check",
+          "--ews-url",
+          limited.url,
+          "--username",
+          "boss@contoso.test",
+          "--mailbox",
+          allowed!,
+          denied!,
+        ],
+        { EWS_PASSWORD: "boss pw" },
+      );
+      expect(busy.code, busy.stdout + busy.stderr).toBe(0);
+      expect(busy.stdout, busy.stdout).toMatch(/throttling hint: the account.s EWS budget ran out/);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe("Ctrl-C", { timeout: 180_000 }, () => {
   it("exits 130 after making finished work durable, and the next run resumes", async () => {
     const slow = await startMockEwsServer({ seed: 45, mailboxes: 1, itemsPerMailbox: 80, latencyMs: 15 });
