@@ -235,6 +235,17 @@ describe("snapshot groups and selections", { timeout: 120_000 }, () => {
       (await cli(["find", ...common, "--json", "--latest", "--subject", "needle for find"], env)).stdout,
     ).find((e) => e.type === "match") as { snapshots: string[] };
     expect(latestOnly.snapshots).toEqual([match.snapshots[0]]);
+
+    // Prune says what it freed and what stays unreferenced, in JSON and in words.
+    const forget = await cli(["forget", ...common, "--mailbox", mailbox, "--keep-last", "1", "--json"], env);
+    expect(jsonLines(forget.stdout).filter((e) => e.type === "remove")).toHaveLength(1);
+    const pruned = jsonLines((await cli(["prune", ...common, "--json"], env)).stdout).find(
+      (e) => e.type === "pruned",
+    ) as { bytesFreed: number; bytesUnreferenced: number };
+    expect(pruned.bytesFreed).toBeGreaterThanOrEqual(0);
+    expect(pruned.bytesUnreferenced).toBeGreaterThanOrEqual(0);
+    const text = await cli(["prune", ...common, "--dry-run"], env);
+    expect(text.stdout).toMatch(/^would free [\d.]+ \w+ \(.*\); [\d.]+ \w+ still unreferenced/m);
   });
 });
 
