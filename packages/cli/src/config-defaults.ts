@@ -19,6 +19,11 @@ interface ConfigDefault {
 
 const REPO_PASSWORD_ENV = ["EWSVAULT_PASSWORD", "EWSVAULT_PASSWORD_FILE", "EWSVAULT_PASSWORD_COMMAND"];
 const EWS_PASSWORD_ENV = ["EWS_PASSWORD", "EWS_PASSWORD_FILE", "EWS_PASSWORD_COMMAND"];
+const LDAP_PASSWORD_ENV = [
+  "EWSVAULT_LDAP_PASSWORD",
+  "EWSVAULT_LDAP_PASSWORD_FILE",
+  "EWSVAULT_LDAP_PASSWORD_COMMAND",
+];
 
 const DEFAULTS: readonly ConfigDefault[] = [
   { key: "repository", option: "repo", env: ["EWSVAULT_REPOSITORY"] },
@@ -46,6 +51,22 @@ const DEFAULTS: readonly ConfigDefault[] = [
     exclusiveWith: ["ewsPasswordFile"],
   },
   { key: "ews.auth", option: "auth", env: [] },
+  { key: "ldap.url", option: "ldapUrl", env: [] },
+  { key: "ldap.base", option: "ldapBase", env: [] },
+  { key: "ldap.bindDn", option: "ldapBindDn", env: [] },
+  { key: "ldap.caFile", option: "ldapCaFile", env: [] },
+  {
+    key: "ldap.passwordFile",
+    option: "ldapPasswordFile",
+    env: LDAP_PASSWORD_ENV,
+    exclusiveWith: ["ldapPasswordCommand"],
+  },
+  {
+    key: "ldap.passwordCommand",
+    option: "ldapPasswordCommand",
+    env: LDAP_PASSWORD_ENV,
+    exclusiveWith: ["ldapPasswordFile"],
+  },
   { key: "ews.tokenUrl", option: "tokenUrl", env: [] },
   { key: "ews.clientId", option: "clientId", env: [] },
   { key: "ews.impersonation", option: "impersonation", env: [] },

@@ -50,12 +50,28 @@ export const ewsSchema = z.strictObject({
   impersonation: z.boolean().optional().describe("use ExchangeImpersonation (default true)"),
 });
 
+export const ldapSchema = z.strictObject({
+  url: text.describe(
+    "`ldaps://dc.contoso.com` or `ldap://...` (upgraded with StartTLS); discovery reads Active Directory",
+  ),
+  base: text.optional().describe("search base DN (default: the server's defaultNamingContext)"),
+  bindDn: text.optional().describe("bind identity, a DN or UPN (default: `ews.username`)"),
+  caFile: text.optional().describe("PEM file of the CA that signed the directory's certificate"),
+  passwordFile: text
+    .optional()
+    .describe("file holding the LDAP password (env `EWSVAULT_LDAP_PASSWORD[_FILE|_COMMAND]`)"),
+  passwordCommand: text.optional().describe("command whose standard output is the LDAP password"),
+});
+
 export const configSchema = z.strictObject({
   repository: text.optional().describe("repository location (as `--repo`)"),
   passwordFile: text.optional().describe("file holding the repository password"),
   passwordCommand: text.optional().describe("command whose standard output is the repository password"),
   cacheDir: text.optional().describe("local cache directory (as `--cache-dir`)"),
   ews: ewsSchema.optional().describe("the EWS endpoint and account"),
+  ldap: ldapSchema
+    .optional()
+    .describe("Active Directory for `--all-mailboxes` (instead of the EWS address book)"),
   sets: z.record(text, backupSetSchema).optional().describe("named backup sets (`backup --set NAME`)"),
 });
 

@@ -13,7 +13,6 @@ import type { Destination } from "@ewsvault/destination";
 import {
   createClientCredentialsTokenSupplier,
   createEwsClient,
-  type DiscoveryResult,
   discoverMailboxes,
   type EwsAuth,
   type EwsClient,
@@ -21,6 +20,8 @@ import {
 } from "@ewsvault/ews";
 import { openDestination } from "./destinations.js";
 import { CliError, ExitCode } from "./errors.js";
+import { discoverMailboxesLdap } from "./ldap-discovery.js";
+import type { MailboxDirectory } from "./mailbox-list.js";
 import { readPassword } from "./secrets.js";
 
 export interface RepoOptions {
@@ -146,8 +147,43 @@ export function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD"): Prom
   return auth;
 }
 
-/** Every mailbox of the address book (see @ewsvault/ews discoverMailboxes). */
-export async function discoverFromOptions(options: EwsOptions): Promise<DiscoveryResult> {
+export interface LdapOptions {
+  readonly ldapUrl?: string;
+  readonly ldapBase?: string;
+  readonly ldapBindDn?: string;
+  readonly ldapCaFile?: string;
+  readonly ldapPasswordFile?: string;
+  readonly ldapPasswordCommand?: string;
+}
+
+/**
+ * Every mailbox the account can see: Active Directory when `--ldap-url` (or `ldap.url`) is
+ * given, else the EWS address book (see @ewsvault/ews discoverMailboxes).
+ */
+export async function discoverFromOptions(options: EwsOptions & LdapOptions): Promise<MailboxDirectory> {
+  if (options.ldapUrl) {
+    const bindDn = options.ldapBindDn ?? ewsUsername(options);
+    if (!bindDn)
+      throw new CliError(
+        "EWS_USERNAME_REQUIRED",
+        "--ldap-bind-dn (or --username) is required",
+        ExitCode.usage,
+      );
+    const password = await readPassword({
+      envName: "EWSVAULT_LDAP_PASSWORD",
+      ...(options.ldapPasswordFile === undefined ? {} : { file: options.ldapPasswordFile }),
+      ...(options.ldapPasswordCommand === undefined ? {} : { command: options.ldapPasswordCommand }),
+      prompt: `LDAP password for ${bindDn}: `,
+    });
+    return discoverMailboxesLdap({
+      url: options.ldapUrl,
+      bindDn,
+      password,
+      ...(options.ldapBase ? { base: options.ldapBase } : {}),
+      ...(options.ldapCaFile ? { caFile: options.ldapCaFile } : {}),
+      ...(options.insecureTls ? { insecureTls: true } : {}),
+    });
+  }
   const url = ewsUrl(options);
   if (!url) throw new CliError("EWS_URL_REQUIRED", "--ews-url (or EWS_URL) is required", ExitCode.usage);
   return discoverMailboxes({

@@ -1,7 +1,7 @@
 // Which mailboxes a backup covers: named ones (`--mailbox`, a set's `mailboxes`), or every
 // mailbox of the address book (`--all-mailboxes`, `mailboxes: ["*"]`) filtered by kind and
 // include/exclude globs. An empty result is an error, never a backup of nothing.
-import type { DiscoveryResult, MailboxKind } from "@ewsvault/ews";
+import type { DiscoveredMailbox, MailboxKind } from "@ewsvault/ews";
 import picomatch from "picomatch";
 import type { BackupSetConfig } from "./config-schema.js";
 import { MAILBOX_KINDS } from "./config-schema.js";
@@ -18,10 +18,18 @@ export interface MailboxListOptions {
 /** Kinds `--all-mailboxes` takes when none are named: people's mailboxes, not rooms and devices. */
 export const DEFAULT_MAILBOX_KINDS: readonly MailboxKind[] = ["user", "shared"];
 
+/** What discovery found, by EWS (FindPeople/ResolveNames) or LDAP. */
+export interface MailboxDirectory {
+  readonly mailboxes: readonly DiscoveredMailbox[];
+  readonly method: string;
+  readonly fallbackReason?: string;
+  readonly requests: number;
+}
+
 export interface ResolvedMailboxes {
   readonly mailboxes: readonly string[];
   /** Present when the address book was asked. */
-  readonly discovery?: DiscoveryResult;
+  readonly discovery?: MailboxDirectory;
 }
 
 function kinds(values: readonly string[] | undefined): readonly MailboxKind[] {
@@ -46,12 +54,12 @@ const matcher = (globs: readonly string[]) => {
 export async function resolveMailboxes(
   cli: MailboxListOptions,
   set: Partial<BackupSetConfig>,
-  discover: () => Promise<DiscoveryResult>,
+  discover: () => Promise<MailboxDirectory>,
 ): Promise<ResolvedMailboxes> {
   const named = [...(cli.mailbox ?? set.mailboxes ?? [])];
   const everything = cli.allMailboxes === true || named.includes("*");
   const excluded = matcher([...(cli.excludeMailbox ?? []), ...(set.excludeMailboxes ?? [])]);
-  let discovery: DiscoveryResult | undefined;
+  let discovery: MailboxDirectory | undefined;
   const chosen = named.filter((m) => m !== "*");
   if (everything) {
     discovery = await discover();

@@ -9,6 +9,7 @@ import {
   discoverFromOptions,
   type EwsOptions,
   ewsClientFromOptions,
+  type LdapOptions,
   openRepositoryFromOptions,
   type RepoOptions,
 } from "../context.js";
@@ -18,7 +19,12 @@ import { formatBytes, type Output } from "../output.js";
 import { createBackupProgress, progressMode } from "../progress.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, positiveInteger } from "./shared.js";
 
-interface BackupCommandOptions extends RepoOptions, EwsOptions, SelectionOptions, MailboxListOptions {
+interface BackupCommandOptions
+  extends RepoOptions,
+    EwsOptions,
+    LdapOptions,
+    SelectionOptions,
+    MailboxListOptions {
   mailbox?: string[];
   excludeMailbox?: string[];
   config?: string;
@@ -51,6 +57,15 @@ export function registerBackupCommand(program: Command, run: CommandRunner): voi
       "--mailbox-kind <kind...>",
       "with --all-mailboxes: user, shared, room, equipment (default user shared)",
     )
+    .option(
+      "--ldap-url <url>",
+      "with --all-mailboxes: read Active Directory (ldaps:// or ldap:// + StartTLS)",
+    )
+    .option("--ldap-base <dn>", "LDAP search base (default: the server's defaultNamingContext)")
+    .option("--ldap-bind-dn <dn>", "LDAP bind DN or UPN (default: --username)")
+    .option("--ldap-ca-file <file>", "PEM CA of the directory's certificate")
+    .option("--ldap-password-file <file>", "LDAP password file (else EWSVAULT_LDAP_PASSWORD[_FILE|_COMMAND])")
+    .option("--ldap-password-command <command>", "command printing the LDAP password")
     .option(
       "--exclude-mailbox <glob...>",
       "leave out mailboxes matching these globs (e.g. from a backup set)",
