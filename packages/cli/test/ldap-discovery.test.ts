@@ -197,6 +197,8 @@ describe("LDAP discovery against slapd", { timeout: 60_000 }, () => {
     );
     // Every room and device excluded: nothing left, after the directory listed all 15 mailboxes.
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/^error NOTHING_MATCHED: no mailbox left to back up: the address book listed 15/m);
+    expect(result.stderr).toMatch(
+      /^error NOTHING_MATCHED: no mailbox left to back up: the address book listed 15/m,
+    );
   });
 });
