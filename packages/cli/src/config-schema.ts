@@ -2,13 +2,12 @@
 // a misspelt key is an error, not a silently ignored default) and generates the README's
 // config reference (configReference(), checked against the README by a test).
 import { z } from "zod";
+import { AUTH_SCHEMES } from "./option-validation.js";
 
 /** Hierarchies a backup set can name (the engine's HierarchyRootName). */
 export const ROOT_NAMES = ["mailbox", "archive", "recoverable", "public"] as const;
 /** Mailbox kinds discovery can include (see @ewsvault/ews discovery). */
 export const MAILBOX_KINDS = ["user", "shared", "room", "equipment"] as const;
-/** EWS authentication kinds the config may name. */
-export const AUTH_KINDS = ["basic", "bearer", "client-credentials"] as const;
 
 const text = z.string().min(1);
 const list = z.array(text);
@@ -44,7 +43,7 @@ export const ewsSchema = z.strictObject({
   domain: text.optional().describe("Windows domain of the account (env `EWS_DOMAIN`)"),
   passwordFile: text.optional().describe("file holding the EWS password"),
   passwordCommand: text.optional().describe("command whose standard output is the EWS password"),
-  auth: z.enum(AUTH_KINDS).optional().describe("`basic` (default), `bearer`, `client-credentials`"),
+  auth: z.enum(AUTH_SCHEMES).optional().describe("how to authenticate (as `--auth`; default `basic`)"),
   tokenUrl: z.url().optional().describe("OAuth token endpoint for `client-credentials`"),
   clientId: text.optional().describe("OAuth client id for `client-credentials`"),
   impersonation: z.boolean().optional().describe("use ExchangeImpersonation (default true)"),

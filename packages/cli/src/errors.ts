@@ -1,6 +1,7 @@
 // How the CLI turns any failure into one line on stderr and a documented exit code. Codes come
 // from the error (EwsVaultError, DestinationError); secrets never reach the message because
 // the libraries below keep them out of their errors.
+import { escapeTerminalText } from "./terminal-text.js";
 
 export const ExitCode = {
   ok: 0,
@@ -53,8 +54,8 @@ export function exitCodeFor(error: unknown): number {
   return ExitCode.failure;
 }
 
-/** "error CODE: message" — one line, whatever the error. */
+/** "error CODE: message" — one line, whatever the error; names it quotes are shown escaped. */
 export function formatError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return `error ${errorCode(error)}: ${message.split("\n")[0]}`;
+  return escapeTerminalText(`error ${errorCode(error)}: ${message.split("\n")[0]}`);
 }

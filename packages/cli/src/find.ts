@@ -5,7 +5,7 @@
 import { loadSnapshotItems, type Repository, type Snapshot, walkSnapshotFolders } from "@ewsvault/core";
 import { parseDate } from "./commands/shared.js";
 import { ExitCode } from "./errors.js";
-import type { Output } from "./output.js";
+import { type Output, shown } from "./output.js";
 
 export interface FindOptions {
   readonly mailbox?: string;
@@ -106,10 +106,10 @@ export async function findInSnapshots(
         snapshots: holders.map((s) => s.id),
       },
       () =>
-        `${mailbox}  ${folder}  ${item.itemId.slice(-16)}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}\n    in ${holders.length} snapshot(s): ${holders
+        `${shown(mailbox)}  ${shown(folder)}  ${shown(item.itemId.slice(-16))}  ${shown(item.receivedAt)}  ${shown(item.subject)}  [in ${holders.length} snapshot(s): ${holders
           .slice(0, 8)
           .map((s) => `${s.id.slice(0, 8)} (${s.time.toISOString().slice(0, 16)}Z)`)
-          .join(", ")}${holders.length > 8 ? `, … ${holders.length - 8} more` : ""}`,
+          .join(", ")}${holders.length > 8 ? `, … ${holders.length - 8} more` : ""}]`,
     );
   }
   out.info(`${found.size} item(s) found in ${snapshots.length} snapshot(s) searched`);

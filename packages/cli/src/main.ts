@@ -9,7 +9,8 @@ import { registerRestoreCommands } from "./commands/restore-commands.js";
 import type { CommandRunner } from "./commands/shared.js";
 import { addCommonOptions } from "./config-defaults.js";
 import { ExitCode, exitCodeFor, formatError } from "./errors.js";
-import { createOutput } from "./output.js";
+import { applyOptionValidation } from "./option-validation.js";
+import { createOutput, jsonLine } from "./output.js";
 
 export const VERSION = "0.1.0";
 
@@ -23,9 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     } catch (error) {
       out.done();
       if (out.json)
-        process.stdout.write(
-          `${JSON.stringify({ type: "error", code: codeOf(error), message: messageOf(error) })}\n`,
-        );
+        process.stdout.write(jsonLine({ type: "error", code: codeOf(error), message: messageOf(error) }));
       process.stderr.write(`${formatError(error)}\n`);
       exitCode = exitCodeFor(error);
     }
@@ -42,8 +41,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBackupCommand(program, run);
   registerRestoreCommands(program, run);
   registerCheckCommand(program, run);
-  // After every command exists: --config (validated before any action) and password commands.
+  // After every command exists: --config (validated before any action) and password commands,
+  // then the checks of every option (they see the options just added too).
   addCommonOptions(program);
+  applyOptionValidation(program);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

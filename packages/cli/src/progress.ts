@@ -6,7 +6,7 @@
 // and --json never gets here (its events are the progress).
 import type { BackupEvent, MailboxProgress } from "@ewsvault/core";
 import { createLogUpdate } from "log-update";
-import { bar, formatBytes } from "./output.js";
+import { bar, formatBytes, shown, terminalLine } from "./output.js";
 
 export type ProgressMode = "tty" | "plain" | "none";
 
@@ -74,7 +74,7 @@ export function formatOverall(state: OverallState, now: number): string {
 }
 
 export function formatMailbox(p: MailboxProgress, width: number): string {
-  const text = `  ${p.mailbox} ${bar(p.foldersDone, p.foldersTotal, 10)} ${p.itemsDone}/${p.itemsTotal} items ${formatBytes(p.bytesRead)}${
+  const text = `  ${shown(p.mailbox)} ${bar(p.foldersDone, p.foldersTotal, 10)} ${p.itemsDone}/${p.itemsTotal} items ${formatBytes(p.bytesRead)}${
     p.etaSeconds === undefined ? "" : ` eta ${formatDuration(p.etaSeconds)}`
   }${p.errors > 0 ? ` ${p.errors} failed` : ""}`;
   return text.length < width ? text : `${text.slice(0, Math.max(0, width - 2))}…`;
@@ -126,7 +126,7 @@ export function createBackupProgress(options: BackupProgressOptions): BackupProg
     timer.unref();
     return {
       onEvent: update,
-      log: (text) => stream.write(`${text}\n`),
+      log: (text) => stream.write(`${terminalLine(text)}\n`),
       finish: () => clearInterval(timer),
     };
   }
@@ -145,7 +145,7 @@ export function createBackupProgress(options: BackupProgressOptions): BackupProg
       dirty = true;
     },
     log(text) {
-      live.persist(text);
+      live.persist(terminalLine(text));
       dirty = true;
     },
     finish() {

@@ -15,7 +15,8 @@ import {
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
 import { type MailboxListOptions, resolveMailboxes } from "../mailbox-list.js";
-import { formatBytes, type Output } from "../output.js";
+import { assertValidGlob, assertValidSelection } from "../option-validation.js";
+import { formatBytes, type Output, shown } from "../output.js";
 import { createBackupProgress, progressMode } from "../progress.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, positiveInteger } from "./shared.js";
 
@@ -101,11 +102,16 @@ export function registerBackupCommand(program: Command, run: CommandRunner): voi
 async function backupCommand(options: BackupCommandOptions, out: Output): Promise<number> {
   // The config file's repository and EWS defaults are already applied (config-defaults.ts).
   const set: Partial<BackupSetConfig> = options.set ? await loadBackupSet(options.config, options.set) : {};
+  for (const glob of [...(options.excludeMailbox ?? []), ...(set.excludeMailboxes ?? [])])
+    assertValidGlob(glob, "excludeMailboxes");
+  for (const glob of [...(options.includeMailbox ?? []), ...(set.includeMailboxes ?? [])])
+    assertValidGlob(glob, "includeMailboxes");
   const selection = buildSelection(options, set);
+  assertValidSelection(selection); // a backup set's patterns too, before the repository is opened
   const { mailboxes, discovery } = await resolveMailboxes(options, set, () => discoverFromOptions(options));
   if (discovery !== undefined)
     out.info(
-      `address book (${discovery.method}${discovery.fallbackReason ? `, FindPeople refused: ${discovery.fallbackReason}` : ""}): ${discovery.mailboxes.length} mailbox(es), ${mailboxes.length} selected`,
+      `address book (${discovery.method}${discovery.fallbackReason ? `, FindPeople refused: ${shown(discovery.fallbackReason)}` : ""}): ${discovery.mailboxes.length} mailbox(es), ${mailboxes.length} selected`,
     );
 
   const opened = await openRepositoryFromOptions(options);
@@ -152,7 +158,7 @@ async function backupCommand(options: BackupCommandOptions, out: Output): Promis
         view.onEvent(event);
         if (event.type === "item-failed") {
           view.log(
-            `warning ${event.failure.code}: ${event.mailbox} ${event.failure.folderPath} "${event.failure.subject ?? event.failure.itemId}": ${event.failure.reason}`,
+            `warning ${event.failure.code}: ${shown(event.mailbox)} ${shown(event.failure.folderPath)} "${shown(event.failure.subject ?? event.failure.itemId)}": ${shown(event.failure.reason)}`,
           );
         } else if (event.type === "mailbox-done") {
           const r = event.report;

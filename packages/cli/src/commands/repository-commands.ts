@@ -15,7 +15,7 @@ import type { Command } from "commander";
 import { openDestination } from "../destinations.js";
 import { CliError, ExitCode } from "../errors.js";
 import { openRepositoryFromOptions, type RepoOptions, repositoryLocation } from "../context.js";
-import { formatBytes, type Output } from "../output.js";
+import { formatBytes, jsonLine, type Output, shown } from "../output.js";
 import { promptHidden, readPassword } from "../secrets.js";
 import { addRepoOptions, type CommandRunner } from "./shared.js";
 
@@ -156,7 +156,7 @@ async function snapshotsCommand(
     ).filter((s) => group === undefined || group === "any" || s.group === group);
     if (out.json) {
       // The documented contract: one JSON array on stdout.
-      process.stdout.write(`${JSON.stringify(snapshots.map(snapshotJson))}\n`);
+      process.stdout.write(jsonLine(snapshots.map(snapshotJson)));
       return ExitCode.ok;
     }
     if (snapshots.length === 0) {
@@ -172,9 +172,10 @@ async function snapshotsCommand(
     for (const s of snapshots) {
       groups.set(s.group, describeSelection(s.selection));
       process.stdout.write(
-        `${s.id.slice(0, 12)}  ${s.time.toISOString()}  ${s.group.padEnd(12)}  ${s.mailbox}  ${s.counts?.items ?? "?"}  ${formatBytes(
+        `${s.id.slice(0, 12)}  ${s.time.toISOString()}  ${s.group.padEnd(12)}  ${shown(s.mailbox)}  ${s.counts?.items ?? "?"}  ${formatBytes(
           s.sizes?.items ?? 0,
-        )}  ${formatBytes(s.sizes?.stored ?? 0)}  ${s.tags.join(",")}\n`,
+        )}  ${formatBytes(s.sizes?.stored ?? 0)}  ${shown(s.tags.join(","))}
+`,
       );
     }
     out.info(
@@ -205,14 +206,14 @@ async function lsCommand(
       out.event(
         "folder",
         { path, itemCount: folder.tree.itemCount, folderClass: folder.tree.folderClass ?? null },
-        () => `${path}/  (${folder.tree.itemCount} items, ${formatBytes(folder.tree.itemBytes)})`,
+        () => `${shown(path)}/  (${folder.tree.itemCount} items, ${formatBytes(folder.tree.itemBytes)})`,
       );
       if (!options.items) continue;
       for (const item of await loadSnapshotItems(opened.repository, folder.tree)) {
         out.event(
           "item",
           { folder: path, ...item },
-          () => `  ${item.itemId.slice(-16)}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}`,
+          () => `  ${shown(item.itemId.slice(-16))}  ${shown(item.receivedAt)}  ${shown(item.subject)}`,
         );
       }
     }

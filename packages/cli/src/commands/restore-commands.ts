@@ -1,7 +1,5 @@
 // `ewsvault restore` (into the original mailbox, another mailbox, or another server) and
 // `ewsvault export` (mail items as .eml files, from MIME captured at backup).
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { type ConflictPolicy, type ItemSearch, restore } from "@ewsvault/core";
 import { addGroupOptions, chosenGroup } from "../backup-selection.js";
 import type { Command } from "commander";
@@ -12,8 +10,9 @@ import {
   type RepoOptions,
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { bar, type Output } from "../output.js";
+import { bar, type Output, shown } from "../output.js";
 import { checkedSelection } from "../restore-selection.js";
+import { SafeOutputTree } from "../safe-path.js";
 import { resolveSnapshotArgument } from "../snapshot-argument.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
 
@@ -128,7 +127,7 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
           out.event(
             "would-restore",
             { folder: folder.folder.path.join("/"), itemId: item.itemId, subject: item.subject ?? null },
-            () => `${folder.folder.path.join("/")}  ${item.subject ?? item.itemId}`,
+            () => `${shown(folder.folder.path.join("/"))}  ${shown(item.subject ?? item.itemId)}`,
           );
         }
       }
@@ -167,7 +166,7 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
             else out.progress(`restoring ${bar(event.done, event.total)} ${event.done}/${event.total}`);
             if (event.item.status === "failed") {
               out.info(
-                `failed ${event.item.error?.code}: ${event.item.folderPath} "${event.item.subject ?? event.item.sourceItemId}": ${event.item.error?.message}`,
+                `failed ${event.item.error?.code}: ${shown(event.item.folderPath)} "${shown(event.item.subject ?? event.item.sourceItemId)}": ${shown(event.item.error?.message)}`,
               );
             }
           }
@@ -217,30 +216,35 @@ async function exportCmd(
       ...(options.item ? { itemIds: options.item } : {}),
       ...(search ? { search } : {}),
     });
+    const selected = plan.folders.reduce((n, folder) => n + folder.items.length, 0);
+    const withMime = plan.folders.reduce((n, folder) => n + folder.items.filter((i) => i.mime).length, 0);
+    // Checked before the output directory is touched: nothing to export is an error, not "0 written".
+    if (withMime === 0) {
+      throw new CliError(
+        "NOTHING_MATCHED",
+        `none of the ${selected} selected item(s) has MIME in snapshot ${snapshot.id.slice(0, 12)} (back up with --capture-mime to export them)`,
+      );
+    }
     let written = 0;
     let withoutMime = 0;
+    // Folder names come from the mailbox: only SafeOutputTree turns them into paths (safe-path.ts).
+    const tree = await SafeOutputTree.open(options.out);
     for (const folder of plan.folders) {
-      const directory = join(options.out, ...folder.folder.path.map(safeFileName));
       for (const item of folder.items) {
         if (!item.mime) {
           withoutMime++;
           continue;
         }
-        await mkdir(directory, { recursive: true });
-        const file = join(
-          directory,
-          `${safeFileName(item.subject ?? "")}-${item.itemId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}.eml`,
+        const file = await tree.writeFile(
+          folder.folder.path,
+          `${safeFileName(item.subject ?? "")}-${item.itemId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}`,
+          ".eml",
+          await opened.repository.loadData(item.mime.content),
+          item.itemId,
         );
-        await writeFile(file, await opened.repository.loadData(item.mime.content));
         written++;
         out.event("exported", { file, itemId: item.itemId }, () => file);
       }
-    }
-    if (written === 0 && withoutMime > 0) {
-      throw new CliError(
-        "NOTHING_MATCHED",
-        `none of the ${withoutMime} selected item(s) has MIME in snapshot ${snapshot.id.slice(0, 12)} (back up with --capture-mime to export them)`,
-      );
     }
     if (withoutMime > 0) {
       out.info(
