@@ -223,7 +223,8 @@ async function readEwsAuth(options: EwsOptions, passwordEnv: string): Promise<Ew
     // Pass the supplier itself: the client calls its invalidate() to refresh after a 401.
     return { kind: "bearer", getToken: supplier };
   }
-  const username = ewsUsername(options);
+  // EWS_USERNAME is the source server's account; a restore target names its own.
+  const username = passwordEnv === "EWS_PASSWORD" ? ewsUsername(options) : options.username;
   if (!username)
     throw new CliError("EWS_USERNAME_REQUIRED", "--username (or EWS_USERNAME) is required", ExitCode.usage);
   const password = await readPassword({
@@ -239,7 +240,7 @@ export async function ewsClientFromOptions(
   options: EwsOptions,
   passwordEnv = "EWS_PASSWORD",
 ): Promise<EwsClient> {
-  const url = ewsUrl(options);
+  const url = passwordEnv === "EWS_PASSWORD" ? ewsUrl(options) : options.ewsUrl;
   if (!url) throw new CliError("EWS_URL_REQUIRED", "--ews-url (or EWS_URL) is required", ExitCode.usage);
   const auth = await ewsAuth(options, passwordEnv);
   if (options.insecureTls)

@@ -256,7 +256,16 @@ describe("mailbox discovery", { timeout: 120_000 }, () => {
       ["backup", ...common, ...ews, "--all-mailboxes", "--exclude-mailbox", excluded!, "--json"],
       env,
     );
+    const discovery = jsonLines(all.stdout).find((e) => e.type === "discovery") as {
+      method: string;
+      found: number;
+      selected: string[];
+    };
+    // ResolveNames on today's mock; FindPeople once the mock serves the address book.
+    expect(["FindPeople", "ResolveNames"]).toContain(discovery.method);
+    expect(discovery.found).toBeGreaterThanOrEqual(server.mailboxes.length);
     const names = reportOf(all.stdout).mailboxes.map((m) => m.mailbox.toLowerCase());
+    expect(discovery.selected.map((m) => m.toLowerCase())).toEqual(names);
     for (const mailbox of kept) expect(names).toContain(mailbox.toLowerCase());
     expect(names).not.toContain(excluded!.toLowerCase());
     for (const m of reportOf(all.stdout).mailboxes.filter((r) => kept.includes(r.mailbox)))

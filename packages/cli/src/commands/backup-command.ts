@@ -110,8 +110,20 @@ async function backupCommand(options: BackupCommandOptions, out: Output): Promis
   assertValidSelection(selection); // a backup set's patterns too, before the repository is opened
   const { mailboxes, discovery } = await resolveMailboxes(options, set, () => discoverFromOptions(options));
   if (discovery !== undefined)
-    out.info(
-      `address book (${discovery.method}${discovery.fallbackReason ? `, FindPeople refused: ${shown(discovery.fallbackReason)}` : ""}): ${discovery.mailboxes.length} mailbox(es), ${mailboxes.length} selected`,
+    out.event(
+      "discovery",
+      {
+        method: discovery.method,
+        ...(discovery.fallbackReason ? { fallbackReason: discovery.fallbackReason } : {}),
+        found: discovery.mailboxes.length,
+        selected: mailboxes,
+      },
+      () => {
+        out.info(
+          `address book (${discovery.method}${discovery.fallbackReason ? `, FindPeople refused: ${shown(discovery.fallbackReason)}` : ""}): ${discovery.mailboxes.length} mailbox(es), ${mailboxes.length} selected`,
+        );
+        return undefined;
+      },
     );
 
   const opened = await openRepositoryFromOptions(options);
