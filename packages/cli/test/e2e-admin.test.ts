@@ -179,6 +179,19 @@ describe("snapshot groups and selections", { timeout: 120_000 }, () => {
     expect(jsonLines(byGroup.stdout).filter((e) => e.type === "would-restore")).toHaveLength(
       partialReport.items,
     );
+    // Two partial groups and no whole mailbox: ls and restore refuse to pick one silently.
+    const other = server.mailboxes[3]!;
+    for (const folder of ["inbox", "sentitems"])
+      expect(
+        (await cli(["backup", ...common, ...ews, "--mailbox", other, "--include-folder", folder], env)).code,
+      ).toBe(0);
+    const ambiguous = await cli(["ls", ...common, "--mailbox", other, "latest"], env);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(
+      /^error SNAPSHOT_GROUP_AMBIGUOUS: .*folders \+inbox.*folders \+sentitems|^error SNAPSHOT_GROUP_AMBIGUOUS: .*folders \+sentitems.*folders \+inbox/m,
+    );
+    expect((await cli(["ls", ...common, "--mailbox", other, "--group", "any", "latest"], env)).code).toBe(0);
+
     const text = await cli(["snapshots", ...common, "--mailbox", mailbox], env);
     expect(text.stdout).toMatch(/items size +added/);
     expect(text.stderr).toContain(`group ${partialGroup}: mailbox; folders +inbox`);

@@ -160,6 +160,27 @@ describe("backup and restore within snapshot groups", () => {
     expect(forgotten.remove.map((s) => s.id).sort()).toEqual([whole1.id, partial.id].sort());
   });
 
+  it("snapshots written before selections were recorded form the legacy group, never taken for the whole mailbox", async () => {
+    const partial = await run({ includeFolders: ["inbox"] });
+    // What an older engine wrote: the same manifest without a selection.
+    const legacy = await repository.saveSnapshot({
+      mailbox: A,
+      time: new Date(partial.time.getTime() + 1000),
+      tree: partial.tree,
+      counts: partial.counts ?? {},
+    });
+    expect(legacy.group).toBe(LEGACY_GROUP);
+    expect(legacy.selection).toBeUndefined();
+    // A partial group and a legacy one, no whole mailbox: no silent choice.
+    await expect(resolveSnapshot(repository, A, "latest")).rejects.toMatchObject({
+      code: "SNAPSHOT_GROUP_AMBIGUOUS",
+    });
+    const whole = await run();
+    expect(whole.parent).toBeUndefined(); // neither the legacy nor the partial snapshot
+    expect((await resolveSnapshot(repository, A, "latest")).id).toBe(whole.id);
+    expect((await resolveSnapshot(repository, A, "latest", LEGACY_GROUP)).id).toBe(legacy.id);
+  });
+
   it("with only partial groups, latest refuses to choose (SNAPSHOT_GROUP_AMBIGUOUS) until told", async () => {
     const inbox = await run({ includeFolders: ["inbox"] });
     expect((await resolveSnapshot(repository, A, "latest")).id).toBe(inbox.id); // the only group
