@@ -99,7 +99,13 @@ async function initCommand(options: RepoOptions & { packSize: string }, out: Out
   const destination = await openDestination(repositoryLocation(options));
   try {
     let password: string;
-    if (options.passwordFile === undefined && !process.env.EWSVAULT_PASSWORD && process.stdin.isTTY) {
+    const given =
+      options.passwordFile !== undefined ||
+      options.passwordCommand !== undefined ||
+      ["EWSVAULT_PASSWORD", "EWSVAULT_PASSWORD_FILE", "EWSVAULT_PASSWORD_COMMAND"].some((name) =>
+        Boolean(process.env[name]),
+      );
+    if (!given && process.stdin.isTTY) {
       password = await promptHidden("new repository password: ");
       if ((await promptHidden("repeat password: ")) !== password) {
         throw new CliError("PASSWORD_MISMATCH", "the passwords differ", ExitCode.usage);
@@ -108,6 +114,7 @@ async function initCommand(options: RepoOptions & { packSize: string }, out: Out
       password = await readPassword({
         envName: "EWSVAULT_PASSWORD",
         ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
+        ...(options.passwordCommand === undefined ? {} : { command: options.passwordCommand }),
         prompt: "new repository password: ",
       });
     }
