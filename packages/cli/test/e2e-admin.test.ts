@@ -406,6 +406,48 @@ describe("Ctrl-C", { timeout: 180_000 }, () => {
       expect(report.itemsExported).toBeLessThan(report.items);
       const verify = await cli(["verify", ...own], childEnv);
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+
+      // A restore stopped by Ctrl-C exits 130 too; the same restore again skips what arrived.
+      const restoreArgs = [
+        "restore",
+        ...own,
+        "--ews-url",
+        slow.url,
+        "--username",
+        slow.credentials.username,
+        "--mailbox",
+        mailbox,
+        "--into-folder",
+        "Restored",
+        "--concurrency",
+        "1",
+        "--json",
+      ];
+      const restoring = spawnCli(restoreArgs, childEnv);
+      let restored = 0;
+      let pending = "";
+      restoring.stdout!.on("data", (chunk: Buffer) => {
+        pending += chunk.toString();
+        const lines = pending.split("\n");
+        pending = lines.pop()!;
+        for (const line of lines) {
+          if (!line.startsWith("{")) continue;
+          const event = JSON.parse(line) as { type: string; status?: string };
+          if (event.type === "item" && event.status === "restored" && ++restored === 1)
+            restoring.kill("SIGINT");
+        }
+      });
+      const [restoreCode] = await once(restoring, "exit");
+      expect(restored).toBeGreaterThan(0);
+      expect(restoreCode).toBe(130);
+      const again = await cli(restoreArgs, childEnv);
+      expect(again.code, again.stderr).toBe(0);
+      const final = jsonLines(again.stdout).find((e) => e.type === "report") as {
+        restored: number;
+        skipped: number;
+      };
+      expect(final.skipped).toBeGreaterThanOrEqual(restored);
+      expect(final.restored + final.skipped).toBe(report.items);
     } finally {
       await slow.stop();
     }

@@ -149,8 +149,14 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
           "EWS_TARGET_PASSWORD",
         )
       : await ewsClientFromOptions(options);
+    // Ctrl-C: stop uploading; what was restored stays, and the same command again skips it
+    // (items already present are recognised), so it resumes.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once("SIGINT", onSignal);
     try {
       const report = await restore({
+        signal: abort.signal,
         repository: opened.repository,
         target,
         mailbox: options.mailbox,
@@ -179,13 +185,26 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
         () =>
           `restored ${report.restored}, skipped ${report.skipped} already present, failed ${report.failed}; ${report.foldersCreated} folder(s) created in ${report.toMailbox} from snapshot ${report.snapshotId.slice(0, 12)}`,
       );
+      if (abort.signal.aborted) return interrupted(out);
       return report.failed > 0 ? ExitCode.partial : ExitCode.ok;
+    } catch (error) {
+      if (abort.signal.aborted) return interrupted(out);
+      throw error;
     } finally {
+      process.off("SIGINT", onSignal);
       await target.close();
     }
   } finally {
     await opened.close();
   }
+}
+
+function interrupted(out: Output): number {
+  out.done();
+  out.info(
+    "interrupted: items restored so far stay; the same restore again finishes it (with --conflict skip, the default, they are skipped)",
+  );
+  return ExitCode.interrupted;
 }
 
 function safeFileName(text: string): string {
