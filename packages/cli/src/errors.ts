@@ -15,6 +15,12 @@ export const ExitCode = {
   damaged: 4,
   /** Another process holds a lock this command needs. */
   locked: 5,
+  /** No repository at the location (REPO_NOT_FOUND); restic's code. */
+  noRepository: 10,
+  /** No key slot opens with the password (CRYPTO_WRONG_PASSWORD); restic's code. */
+  wrongPassword: 12,
+  /** Stopped by Ctrl-C (SIGINT) after making finished work durable; 128 + SIGINT, as shells and restic use. */
+  interrupted: 130,
 } as const;
 
 export class CliError extends Error {
@@ -40,6 +46,10 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
   const code = errorCode(error);
   if (code === "REPO_LOCKED" || code === "REPO_MAILBOX_LOCKED") return ExitCode.locked;
+  if (code === "REPO_NOT_FOUND") return ExitCode.noRepository;
+  if (code === "SNAPSHOT_GROUP_AMBIGUOUS") return ExitCode.usage;
+  if (code === "CRYPTO_WRONG_PASSWORD") return ExitCode.wrongPassword;
+  if (code === "CANCELLED" || code === "ABORTED") return ExitCode.interrupted;
   if (code === "INVALID_ARGUMENT" || code.startsWith("commander.")) return ExitCode.usage;
   return ExitCode.failure;
 }

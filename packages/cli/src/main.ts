@@ -8,6 +8,7 @@ import { registerKeyCommands } from "./commands/key-commands.js";
 import { registerRepositoryCommands } from "./commands/repository-commands.js";
 import { registerRestoreCommands } from "./commands/restore-commands.js";
 import type { CommandRunner } from "./commands/shared.js";
+import { addCommonOptions } from "./config-defaults.js";
 import { ExitCode, exitCodeFor, formatError } from "./errors.js";
 import { applyOptionValidation } from "./option-validation.js";
 import { createOutput, jsonLine } from "./output.js";
@@ -44,15 +45,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBackupCommand(program, run);
   registerRestoreCommands(program, run);
   registerCheckCommand(program, run);
-  applyOptionValidation(program); // after every command is registered
+  // After every command exists: --config (validated before any action) and password commands,
+  // then the checks of every option (they see the options just added too).
+  addCommonOptions(program);
+  applyOptionValidation(program);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    // A config file that fails validation (preAction hook) lands here, before any command ran.
     process.stderr.write(`${formatError(error)}\n`);
-    return ExitCode.failure;
+    return exitCodeFor(error);
   }
   return exitCode;
 }

@@ -132,6 +132,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
   "exclude-folder": folderGlob,
   folder: folderGlob,
   "exclude-mailbox": folderGlob,
+  "include-mailbox": folderGlob,
   snapshot: snapshotRef,
 };
 

@@ -32,3 +32,11 @@ export { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } fro
 export { EWS_ERROR_CODES, type EwsErrorCode, errorCodeForResponseCode, itemErrorFor } from "./errors.js";
 export { type RetryOptions, retryDelay, resolveRetryOptions } from "./retry.js";
 export type { EwsLogger, ResponseInfo } from "./transport.js";
+export {
+  type DiscoveredMailbox,
+  type DiscoveryOptions,
+  type DiscoveryResult,
+  discoverMailboxes,
+  type MailboxKind,
+  RESOLVE_NAMES_LIMIT,
+} from "./discovery.js";

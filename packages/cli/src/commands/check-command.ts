@@ -1,7 +1,10 @@
 // `ewsvault check`: the pre-flight an administrator runs before the first backup — endpoint
-// reachable, credentials accepted, impersonation allowed, each mailbox reachable — each check
-// one line with a stable code, and hints about throttling.
+// reachable, credentials accepted, impersonation (or delegate access) allowed per mailbox, each
+// mailbox reachable — each check one line with a stable code, then what the check's own
+// requests met of throttling, with hints (check-report.ts).
+import type { ResponseInfo } from "@ewsvault/ews";
 import type { Command } from "commander";
+import { accessLine, type CheckLine, throttlingLines } from "../check-report.js";
 import { type EwsOptions, ewsClientFromOptions } from "../context.js";
 import { CliError, ExitCode, errorCode } from "../errors.js";
 import type { Output } from "../output.js";
@@ -20,7 +23,11 @@ export function registerCheckCommand(program: Command, run: CommandRunner): void
 async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: Output): Promise<number> {
   if (!options.mailbox?.length)
     throw new CliError("MAILBOX_REQUIRED", "name at least one --mailbox", ExitCode.usage);
-  const client = await ewsClientFromOptions(options);
+  const durations: number[] = [];
+  const client = await ewsClientFromOptions({
+    ...options,
+    onResponse: (info: ResponseInfo) => durations.push(info.durationMs),
+  } as EwsOptions);
   let failures = 0;
   const report = (name: string, ok: boolean, detail: string, code?: string) => {
     if (!ok) failures++;
@@ -30,7 +37,13 @@ async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: O
       () => `${ok ? "ok  " : "FAIL"}  ${name}: ${detail}${code ? ` (${code})` : ""}`,
     );
   };
+  const line = (l: CheckLine | undefined) => {
+    if (l !== undefined) report(l.check, l.ok, l.detail, l.code);
+  };
+  const impersonation = options.impersonation !== false;
   try {
+    // Offered authentication schemes (WWW-Authenticate of an anonymous request) are reported
+    // here, before any mailbox: see the ntlm/negotiate work (check-auth-schemes).
     for (const mailbox of options.mailbox) {
       const started = Date.now();
       try {
@@ -41,30 +54,31 @@ async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: O
           true,
           `reachable, ${Object.keys(info.distinguishedFolders).length} distinguished folders, ${ms} ms`,
         );
+        line(accessLine(mailbox, impersonation, undefined));
         const page = await client.syncFolderHierarchy(mailbox, { maxChanges: 512 });
         report(`hierarchy ${mailbox}`, true, `${page.changes.length} folders visible`);
-        if (ms > 2000)
-          out.info(
-            `hint: ${ms} ms per request; consider --item-concurrency above 4 if the server's throttling policy allows`,
-          );
       } catch (error) {
         const code = errorCode(error);
+        const access = accessLine(mailbox, impersonation, code);
+        if (access !== undefined) {
+          line(access);
+          continue;
+        }
         const hint =
           code === "EWS_AUTH_FAILED"
             ? "credentials rejected"
-            : code === "EWS_IMPERSONATION_DENIED"
-              ? "the account lacks the ApplicationImpersonation role for this mailbox"
-              : code === "EWS_MAILBOX_NOT_FOUND"
-                ? "no such mailbox"
-                : code === "EWS_UNREACHABLE" || code === "EWS_TLS"
-                  ? "endpoint unreachable (URL, DNS, firewall, certificate)"
-                  : code === "EWS_THROTTLED"
-                    ? "throttled: lower --mailbox-concurrency/--item-concurrency or raise EWSMaxConcurrency"
-                    : (error as Error).message;
+            : code === "EWS_MAILBOX_NOT_FOUND"
+              ? "no such mailbox"
+              : code === "EWS_UNREACHABLE" || code === "EWS_TLS"
+                ? "endpoint unreachable (URL, DNS, firewall, certificate)"
+                : code === "EWS_THROTTLED"
+                  ? "throttled: lower --mailbox-concurrency/--item-concurrency or raise EWSMaxConcurrency"
+                  : (error as Error).message;
         report(`mailbox ${mailbox}`, false, hint, code);
         if (code === "EWS_AUTH_FAILED" || code === "EWS_UNREACHABLE" || code === "EWS_TLS") break;
       }
     }
+    for (const l of throttlingLines(client.stats(), client.gate.snapshot(), durations)) line(l);
   } finally {
     await client.close();
   }

@@ -1,6 +1,7 @@
 // `ewsvault restore` (into the original mailbox, another mailbox, or another server) and
 // `ewsvault export` (mail items as .eml files, from MIME captured at backup).
-import { type ConflictPolicy, type ItemSearch, planRestore, restore } from "@ewsvault/core";
+import { type ConflictPolicy, type ItemSearch, restore } from "@ewsvault/core";
+import { addGroupOptions, chosenGroup } from "../backup-selection.js";
 import type { Command } from "commander";
 import {
   type EwsOptions,
@@ -10,12 +11,16 @@ import {
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
 import { bar, type Output, shown } from "../output.js";
+import { checkedSelection } from "../restore-selection.js";
 import { SafeOutputTree } from "../safe-path.js";
-import { resolveSnapshotArgument } from "./repository-commands.js";
+import { resolveSnapshotArgument } from "../snapshot-argument.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
 
 interface SelectionOptions {
   snapshot: string;
+  group?: string;
+  set?: string;
+  config?: string;
   mailbox?: string;
   folder?: string[];
   item?: string[];
@@ -42,7 +47,7 @@ interface RestoreCommandOptions extends RepoOptions, EwsOptions, SelectionOption
 }
 
 function addSelectionOptions(command: Command): Command {
-  return command
+  return addGroupOptions(command)
     .option(
       "--snapshot <id|latest|time>",
       "snapshot id (or prefix), 'latest', or the latest at an ISO time",
@@ -104,15 +109,19 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
   }
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const snapshot = await resolveSnapshotArgument(
+      opened.repository,
+      options.snapshot,
+      options.mailbox,
+      await chosenGroup(options),
+    );
     const search = searchFrom(options);
-    const selection = {
+    const { selection, plan } = await checkedSelection(opened.repository, snapshot, {
       ...(options.folder ? { folders: options.folder } : {}),
       ...(options.item ? { itemIds: options.item } : {}),
       ...(search ? { search } : {}),
-    };
+    });
     if (options.dryRun) {
-      const plan = await planRestore(opened.repository, snapshot, selection);
       for (const folder of plan.folders) {
         for (const item of folder.items) {
           out.event(
@@ -140,8 +149,14 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
           "EWS_TARGET_PASSWORD",
         )
       : await ewsClientFromOptions(options);
+    // Ctrl-C: stop uploading; what was restored stays, and the same command again skips it
+    // (items already present are recognised), so it resumes.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once("SIGINT", onSignal);
     try {
       const report = await restore({
+        signal: abort.signal,
         repository: opened.repository,
         target,
         mailbox: options.mailbox,
@@ -170,13 +185,26 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
         () =>
           `restored ${report.restored}, skipped ${report.skipped} already present, failed ${report.failed}; ${report.foldersCreated} folder(s) created in ${report.toMailbox} from snapshot ${report.snapshotId.slice(0, 12)}`,
       );
+      if (abort.signal.aborted) return interrupted(out);
       return report.failed > 0 ? ExitCode.partial : ExitCode.ok;
+    } catch (error) {
+      if (abort.signal.aborted) return interrupted(out);
+      throw error;
     } finally {
+      process.off("SIGINT", onSignal);
       await target.close();
     }
   } finally {
     await opened.close();
   }
+}
+
+function interrupted(out: Output): number {
+  out.done();
+  out.info(
+    "interrupted: items restored so far stay; the same restore again finishes it (with --conflict skip, the default, they are skipped)",
+  );
+  return ExitCode.interrupted;
 }
 
 function safeFileName(text: string): string {
@@ -195,13 +223,27 @@ async function exportCmd(
   if (!options.mailbox) throw new CliError("MAILBOX_REQUIRED", "--mailbox is required", ExitCode.usage);
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const snapshot = await resolveSnapshotArgument(
+      opened.repository,
+      options.snapshot,
+      options.mailbox,
+      await chosenGroup(options),
+    );
     const search = searchFrom({ ...options, class: options.class ?? "IPM.Note" });
-    const plan = await planRestore(opened.repository, snapshot, {
+    const { plan } = await checkedSelection(opened.repository, snapshot, {
       ...(options.folder ? { folders: options.folder } : {}),
       ...(options.item ? { itemIds: options.item } : {}),
       ...(search ? { search } : {}),
     });
+    const selected = plan.folders.reduce((n, folder) => n + folder.items.length, 0);
+    const withMime = plan.folders.reduce((n, folder) => n + folder.items.filter((i) => i.mime).length, 0);
+    // Checked before the output directory is touched: nothing to export is an error, not "0 written".
+    if (withMime === 0) {
+      throw new CliError(
+        "NOTHING_MATCHED",
+        `none of the ${selected} selected item(s) has MIME in snapshot ${snapshot.id.slice(0, 12)} (back up with --capture-mime to export them)`,
+      );
+    }
     let written = 0;
     let withoutMime = 0;
     // Folder names come from the mailbox: only SafeOutputTree turns them into paths (safe-path.ts).
