@@ -7,6 +7,8 @@ import type { FolderRecord, ItemRecord, MailboxState, Store } from "../store/ind
 import { PUBLIC_MAILBOX_INDEX } from "../store/index.js";
 import type { ExtendedFieldRequest, FolderShape, ItemShape } from "../server/render.js";
 import { attr, boolText, child, children, esc, text, type XmlNode } from "../xml.js";
+import { parseExtendedUri } from "./extended-properties.js";
+import type { IndexedRequest } from "./indexed-properties.js";
 
 /** The codecs the operations need (the generator helper's export-stream and MIME codecs). */
 export interface Codecs {
@@ -147,9 +149,14 @@ export function resolveItem(ctx: OperationContext, node: XmlNode): ItemRecord {
   return record;
 }
 
-function additional(node: XmlNode | undefined): { uris: Set<string>; extended: ExtendedFieldRequest[] } {
+function additional(node: XmlNode | undefined): {
+  uris: Set<string>;
+  indexed: IndexedRequest[];
+  extended: ExtendedFieldRequest[];
+} {
   const props = child(node, "AdditionalProperties");
   const uris = new Set<string>();
+  const indexed: IndexedRequest[] = [];
   const extended: ExtendedFieldRequest[] = [];
   for (const f of children(props, "FieldURI")) {
     const uri = attr(f, "FieldURI");
@@ -157,13 +164,13 @@ function additional(node: XmlNode | undefined): { uris: Set<string>; extended: E
   }
   for (const f of children(props, "IndexedFieldURI")) {
     const uri = attr(f, "FieldURI");
-    if (uri !== undefined) uris.add(uri.toLowerCase());
+    if (uri !== undefined) indexed.push({ uri: uri.toLowerCase(), index: attr(f, "FieldIndex") ?? "" });
   }
   for (const f of children(props, "ExtendedFieldURI")) {
     const tag = attr(f, "PropertyTag");
     if (tag !== undefined) extended.push({ propertyTag: tag, propertyType: attr(f, "PropertyType") ?? "" });
   }
-  return { uris, extended };
+  return { uris, indexed, extended };
 }
 
 function baseShape(value: string | undefined): "IdOnly" | "Default" | "AllProperties" {
@@ -177,7 +184,8 @@ export function parseItemShape(node: XmlNode | undefined): ItemShape {
   return {
     base: baseShape(text(node ?? {}, "BaseShape")),
     additional: extra.uris,
-    extended: extra.extended,
+    indexed: extra.indexed,
+    extended: children(child(node, "AdditionalProperties"), "ExtendedFieldURI").map(parseExtendedUri),
     includeMime: boolText(node ?? {}, "IncludeMimeContent") === true,
     bodyType: bodyType === "Text" || bodyType === "HTML" ? bodyType : "Best",
   };

@@ -1,6 +1,6 @@
 // EWS operations the mock server implements, by SOAP body element name. Each handler parses
 // its request element and returns its response messages; the server frames them.
-import { getAttachment } from "./attachments.js";
+import { createAttachment, deleteAttachment, getAttachment } from "./attachments.js";
 import { exportItems, uploadItems } from "./bulk.js";
 import type { Operation } from "./common.js";
 import { createFolder, deleteFolder, findFolder, getFolder, syncFolderHierarchy } from "./folders.js";
@@ -36,4 +36,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   UploadItems: uploadItems,
   ResolveNames: resolveNames,
   GetAttachment: getAttachment,
+  CreateAttachment: createAttachment,
+  DeleteAttachment: deleteAttachment,
 };

@@ -2,6 +2,7 @@
 import { EwsResponseError } from "../errors.js";
 import type {
   MockAttachment,
+  MockItemAttachment,
   MockCalendarFields,
   MockItemClass,
   MockItemData,
@@ -9,6 +10,8 @@ import type {
   MockRecurrence,
 } from "../model.js";
 import { attr, boolText, child, children, text, xsBoolean, type XmlNode } from "../xml.js";
+import { parseExtendedProperty, writeExtended } from "./extended-properties.js";
+import { indexedFromXml } from "./indexed-properties.js";
 
 const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
   Message: "IPM.Note",
@@ -18,6 +21,9 @@ const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
   PostItem: "IPM.Post",
   Item: "IPM.Note",
 };
+
+/** How deep item attachments may nest (Exchange refuses deeper ones too). */
+const MAX_ATTACHMENT_DEPTH = 10;
 
 export const ITEM_ELEMENTS = Object.keys(CLASS_BY_ELEMENT);
 
@@ -105,8 +111,41 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return allowed.includes(value as T) ? (value as T) : fallback;
 }
 
+/** The t:ItemAttachment elements of an Attachments container: each carries one typed item. */
+export function itemAttachmentsFromXml(
+  node: XmlNode | undefined,
+  owner?: MockMailAddress,
+  depth = 0,
+): MockItemAttachment[] {
+  return children(node, "ItemAttachment").map((a) => {
+    const element = ITEM_ELEMENTS.find((e) => child(a, e) !== undefined);
+    if (element === undefined)
+      throw new EwsResponseError(
+        "ErrorMissingItemForCreateItemAttachment",
+        "An ItemAttachment must contain an item.",
+      );
+    if (depth >= MAX_ATTACHMENT_DEPTH)
+      throw new EwsResponseError(
+        "ErrorAttachmentNestLevelLimitExceeded",
+        "Attachments are nested too deeply.",
+      );
+    const item = itemFromXml(element, child(a, element)!, owner, depth + 1);
+    return {
+      name: text(a, "Name") ?? item.subject,
+      isInline: boolText(a, "IsInline") === true,
+      lastModifiedTime: nowIso(),
+      item,
+    };
+  });
+}
+
 /** A typed item element as MockItemData; fields the request leaves out get Exchange's defaults. */
-export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddress): MockItemData {
+export function itemFromXml(
+  element: string,
+  node: XmlNode,
+  owner?: MockMailAddress,
+  depth = 0,
+): MockItemData {
   const now = nowIso();
   const rawClass = text(node, "ItemClass");
   const itemClass = oneOf<MockItemClass>(
@@ -144,6 +183,8 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
     ),
     attachments: fileAttachments(child(node, "Attachments")),
   };
+  const itemAttachments = itemAttachmentsFromXml(child(node, "Attachments"), owner, depth);
+  if (itemAttachments.length > 0) data.itemAttachments = itemAttachments;
   const from = address(child(node, "From"));
   if (from !== undefined) data.from = from;
   const messageId = text(node, "InternetMessageId");
@@ -172,25 +213,13 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
     data.calendar = calendar;
   }
   if (itemClass === "IPM.Contact") {
-    const entries = (name: string) => children(child(node, name), "Entry");
-    const phone = (key: string) => {
-      const entry = entries("PhoneNumbers").find((e) => attr(e, "Key") === key);
-      return entry === undefined ? undefined : text(entry);
-    };
-    const contact: {
-      -readonly [K in keyof NonNullable<MockItemData["contact"]>]: NonNullable<MockItemData["contact"]>[K];
-    } = {
+    data.contact = indexedFromXml(node, {
       givenName: text(node, "GivenName") ?? "",
       surname: text(node, "Surname") ?? "",
       companyName: text(node, "CompanyName") ?? "",
       jobTitle: text(node, "JobTitle") ?? "",
-      emailAddresses: entries("EmailAddresses").map((e) => text(e) ?? ""),
-    };
-    const business = phone("BusinessPhone");
-    if (business !== undefined) contact.businessPhone = business;
-    const mobile = phone("MobilePhone");
-    if (mobile !== undefined) contact.mobilePhone = mobile;
-    data.contact = contact;
+      emailAddresses: [],
+    });
   }
   if (itemClass === "IPM.Task") {
     const task: {
@@ -209,7 +238,10 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
     if (due !== undefined) task.dueDate = normalizeDate(due, now);
     data.task = task;
   }
-  return data;
+  let out: MockItemData = data;
+  for (const property of children(node, "ExtendedProperty").map(parseExtendedProperty))
+    out = writeExtended(out, property, property.values);
+  return out;
 }
 
 /**

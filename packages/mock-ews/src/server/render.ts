@@ -1,7 +1,21 @@
 // Items and folders as EWS XML. Each type's properties are listed in the order of its
 // xs:sequence in types.xsd, with the shape (IdOnly / Default / AllProperties) they belong to,
 // so a response never puts an element out of schema order.
-import type { MockAttachment, MockItemData, MockMailAddress, MockRecurrence } from "../model.js";
+import type {
+  MockAttachment,
+  MockItemAttachment,
+  MockItemData,
+  MockMailAddress,
+  MockRecurrence,
+} from "../model.js";
+import { type ExtendedUri, extendedPropertyXml, readExtended } from "../operations/extended-properties.js";
+import {
+  emailAddressesXml,
+  type IndexedRequest,
+  indexedFilters,
+  phoneNumbersXml,
+  physicalAddressesXml,
+} from "../operations/indexed-properties.js";
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
 import { el, esc } from "../xml.js";
@@ -18,10 +32,20 @@ export interface ItemShape {
   readonly base: "IdOnly" | "Default" | "AllProperties";
   /** Lower-cased FieldURI values from AdditionalProperties. */
   readonly additional: ReadonlySet<string>;
-  readonly extended: readonly ExtendedFieldRequest[];
+  /** IndexedFieldURI requests (contact phone numbers, e-mail and postal addresses). */
+  readonly indexed: readonly IndexedRequest[];
+  readonly extended: readonly ExtendedUri[];
   readonly includeMime: boolean;
   readonly bodyType: "Best" | "Text" | "HTML";
 }
+
+export const SERIES_PARTS = [
+  "FirstOccurrence",
+  "LastOccurrence",
+  "ModifiedOccurrences",
+  "DeletedOccurrences",
+] as const;
+export type SeriesPart = (typeof SERIES_PARTS)[number];
 
 export interface RenderContext {
   readonly store: Store;
@@ -31,6 +55,16 @@ export interface RenderContext {
   readonly mime: (() => string) | undefined;
   /** "find" for FindItem/Sync views (no bodies, as Exchange), "get" for GetItem and friends. */
   readonly mode: "get" | "find";
+  /** An item embedded in an attachment: no ItemId and no ParentFolderId, as Exchange serves it. */
+  readonly embedded?: boolean;
+  /** Set when serving one occurrence (or exception) of a recurring master. */
+  readonly occurrence?: {
+    readonly id: string;
+    readonly type: "Occurrence" | "Exception";
+    readonly originalStart: string;
+  };
+  /** A recurring master's FirstOccurrence ... DeletedOccurrences elements. */
+  readonly seriesXml?: (part: SeriesPart) => string;
 }
 
 interface Prop {
@@ -39,6 +73,8 @@ interface Prop {
   readonly def: boolean;
   /** Not part of AllProperties (only when asked for by name). */
   readonly onlyByName?: boolean;
+  /** Also wanted when some of its entries are asked for by IndexedFieldURI. */
+  readonly byIndex?: (shape: ItemShape) => boolean;
   readonly render: (c: PropContext) => string;
 }
 
@@ -95,10 +131,37 @@ export function fileAttachmentXml(
   );
 }
 
+/** Attachment ids of item attachments use positions from here on (file attachments below). */
+export const ITEM_ATTACHMENT_BASE = 0x8000;
+
+/**
+ * A t:ItemAttachment. `embedded` is the attached item's element (GetAttachment); item views
+ * leave it out. `root` adds RootItemId/RootItemChangeKey (CreateAttachment answers with them).
+ */
+export function itemAttachmentXml(
+  mailboxGuid: string,
+  serial: number,
+  a: MockItemAttachment,
+  index: number,
+  embedded: string | undefined,
+  root?: { readonly id: string; readonly changeKey: string },
+): string {
+  const id = attachmentId(mailboxGuid, serial, ITEM_ATTACHMENT_BASE + index);
+  const rootAttrs =
+    root === undefined ? "" : ` RootItemId="${esc(root.id)}" RootItemChangeKey="${esc(root.changeKey)}"`;
+  return (
+    `<t:ItemAttachment><t:AttachmentId Id="${esc(id)}"${rootAttrs}/>${el("t:Name", a.name)}` +
+    `${el("t:Size", itemSize(a.item))}${el("t:LastModifiedTime", isoSeconds(a.lastModifiedTime))}` +
+    `${el("t:IsInline", a.isInline)}${embedded ?? ""}</t:ItemAttachment>`
+  );
+}
+
 /** An estimate of the item's size in the store, stable for unchanged items. */
 export function itemSize(data: MockItemData): number {
   let size = 512 + Buffer.byteLength(data.subject) + Buffer.byteLength(data.body.content);
   for (const a of data.attachments) size += a.content.length + 128;
+  for (const a of data.itemAttachments ?? []) size += itemSize(a.item) + 128;
+  for (const p of data.extendedProperties ?? []) size += 32 + p.values.reduce((n, v) => n + v.length, 0);
   return size;
 }
 
@@ -150,7 +213,9 @@ const ITEM_HEAD: Prop[] = [
     uri: "item:parentfolderid",
     def: true,
     render: (c) =>
-      `<t:ParentFolderId Id="${esc(c.store.folderIdOf(c.record.folder))}" ChangeKey="${esc(changeKey("folder", c.record.folder.mailbox.guid, c.record.folder.lastSeq))}"/>`,
+      c.embedded === true
+        ? ""
+        : `<t:ParentFolderId Id="${esc(c.store.folderIdOf(c.record.folder))}" ChangeKey="${esc(changeKey("folder", c.record.folder.mailbox.guid, c.record.folder.lastSeq))}"/>`,
   },
   { uri: "item:itemclass", def: true, render: (c) => el("t:ItemClass", c.data.itemClass) },
   { uri: "item:subject", def: true, render: (c) => el("t:Subject", c.data.subject) },
@@ -168,9 +233,9 @@ const ITEM_HEAD: Prop[] = [
     uri: "item:attachments",
     def: true,
     render: (c) =>
-      c.data.attachments.length === 0 || c.mode === "find"
+      c.data.attachments.length + (c.data.itemAttachments?.length ?? 0) === 0 || c.mode === "find"
         ? ""
-        : `<t:Attachments>${c.data.attachments.map((a, i) => attachmentXml(c, a, i)).join("")}</t:Attachments>`,
+        : `<t:Attachments>${c.data.attachments.map((a, i) => attachmentXml(c, a, i)).join("")}${(c.data.itemAttachments ?? []).map((a, i) => itemAttachmentXml(c.record.folder.mailbox.guid, c.record.serial, a, i, undefined)).join("")}</t:Attachments>`,
   },
   {
     uri: "item:datetimereceived",
@@ -223,7 +288,7 @@ const ITEM_HEAD: Prop[] = [
     render: (c) =>
       el(
         "t:HasAttachments",
-        c.data.attachments.some((a) => !a.isInline),
+        c.data.attachments.some((a) => !a.isInline) || (c.data.itemAttachments?.length ?? 0) > 0,
       ),
   },
 ];
@@ -325,6 +390,11 @@ const CALENDAR: Prop[] = [
     render: (c) => el("t:UID", Buffer.from(c.store.searchKey(c.record)).toString("hex").toUpperCase()),
   },
   {
+    uri: "calendar:recurrenceid",
+    def: false,
+    render: (c) => (c.occurrence === undefined ? "" : el("t:RecurrenceId", c.occurrence.originalStart)),
+  },
+  {
     uri: "calendar:start",
     def: true,
     render: (c) => (c.data.calendar ? el("t:Start", isoSeconds(c.data.calendar.start)) : ""),
@@ -333,6 +403,11 @@ const CALENDAR: Prop[] = [
     uri: "calendar:end",
     def: true,
     render: (c) => (c.data.calendar ? el("t:End", isoSeconds(c.data.calendar.end)) : ""),
+  },
+  {
+    uri: "calendar:originalstart",
+    def: false,
+    render: (c) => (c.occurrence === undefined ? "" : el("t:OriginalStart", c.occurrence.originalStart)),
   },
   {
     uri: "calendar:isalldayevent",
@@ -365,13 +440,17 @@ const CALENDAR: Prop[] = [
   {
     uri: "calendar:isrecurring",
     def: false,
-    render: (c) => el("t:IsRecurring", c.data.calendar?.recurrence !== undefined),
+    // Exchange: true for occurrences and exceptions, false for masters and single items.
+    render: (c) => el("t:IsRecurring", c.occurrence !== undefined),
   },
   {
     uri: "calendar:calendaritemtype",
     def: true,
     render: (c) =>
-      el("t:CalendarItemType", c.data.calendar?.recurrence === undefined ? "Single" : "RecurringMaster"),
+      el(
+        "t:CalendarItemType",
+        c.occurrence?.type ?? (c.data.calendar?.recurrence === undefined ? "Single" : "RecurringMaster"),
+      ),
   },
   { uri: "calendar:myresponsetype", def: false, render: () => el("t:MyResponseType", "Organizer") },
   {
@@ -401,6 +480,12 @@ const CALENDAR: Prop[] = [
     def: false,
     render: (c) => (c.data.calendar?.recurrence ? recurrenceXml(c.data.calendar.recurrence) : ""),
   },
+  // FirstOccurrence, LastOccurrence, ModifiedOccurrences, DeletedOccurrences (masters only).
+  ...SERIES_PARTS.map((part) => ({
+    uri: `calendar:${part.toLowerCase()}`,
+    def: false,
+    render: (c: PropContext) => (c.data.calendar?.recurrence && c.seriesXml ? c.seriesXml(part) : ""),
+  })),
 ];
 
 const CONTACT: Prop[] = [
@@ -429,22 +514,37 @@ const CONTACT: Prop[] = [
   {
     uri: "contacts:emailaddresses",
     def: true,
+    byIndex: (s) => indexedFilters(s.indexed).emails.size > 0,
     render: (c) => {
-      const list = c.data.contact?.emailAddresses ?? [];
-      if (list.length === 0) return "";
-      return `<t:EmailAddresses>${list
-        .slice(0, 3)
-        .map((e, i) => `<t:Entry Key="EmailAddress${i + 1}">${esc(e)}</t:Entry>`)
-        .join("")}</t:EmailAddresses>`;
+      if (c.data.contact === undefined) return "";
+      const only = wantedWhole(c, "contacts:emailaddresses")
+        ? undefined
+        : indexedFilters(c.shape.indexed).emails;
+      return emailAddressesXml(c.data.contact, only);
+    },
+  },
+  {
+    uri: "contacts:physicaladdresses",
+    def: true,
+    byIndex: (s) => indexedFilters(s.indexed).addresses.size > 0,
+    render: (c) => {
+      if (c.data.contact === undefined) return "";
+      const only = wantedWhole(c, "contacts:physicaladdresses")
+        ? undefined
+        : indexedFilters(c.shape.indexed).addresses;
+      return physicalAddressesXml(c.data.contact, only);
     },
   },
   {
     uri: "contacts:phonenumbers",
     def: true,
+    byIndex: (s) => indexedFilters(s.indexed).phones.size > 0,
     render: (c) => {
-      const k = c.data.contact;
-      if (!k || (k.businessPhone === undefined && k.mobilePhone === undefined)) return "";
-      return `<t:PhoneNumbers>${k.businessPhone === undefined ? "" : `<t:Entry Key="BusinessPhone">${esc(k.businessPhone)}</t:Entry>`}${k.mobilePhone === undefined ? "" : `<t:Entry Key="MobilePhone">${esc(k.mobilePhone)}</t:Entry>`}</t:PhoneNumbers>`;
+      if (c.data.contact === undefined) return "";
+      const only = wantedWhole(c, "contacts:phonenumbers")
+        ? undefined
+        : indexedFilters(c.shape.indexed).phones;
+      return phoneNumbersXml(c.data.contact, only);
     },
   },
   {
@@ -510,8 +610,14 @@ function typeProps(element: string): Prop[] {
   }
 }
 
+/** Whether a whole indexed collection is wanted (by its own URI or the base shape), not just entries. */
+function wantedWhole(c: PropContext, uri: string): boolean {
+  return c.shape.additional.has(uri) || c.shape.base === "AllProperties" || c.shape.base === "Default";
+}
+
 function wanted(p: Prop, shape: ItemShape): boolean {
   if (shape.additional.has(p.uri)) return true;
+  if (p.byIndex?.(shape) === true) return true;
   if (shape.base === "AllProperties") return p.onlyByName !== true;
   if (shape.base === "Default") return p.def;
   return false;
@@ -519,6 +625,20 @@ function wanted(p: Prop, shape: ItemShape): boolean {
 
 export function itemIdXml(store: Store, record: ItemRecord): string {
   return `<t:ItemId Id="${esc(store.itemIdOf(record))}" ChangeKey="${esc(changeKey("item", record.folder.mailbox.guid, record.lastSeq))}"/>`;
+}
+
+/** The requested extended properties the item has, in request order (unset ones left out, as Exchange). */
+function extendedXml(c: RenderContext, requests: readonly ExtendedUri[]): string {
+  let out = "";
+  for (const uri of requests) {
+    const values = readExtended(c.data, uri, {
+      size: itemSize(c.data),
+      lastModifiedTime: c.record.lastModifiedTime,
+      searchKey: () => c.store.searchKey(c.record),
+    });
+    if (values !== undefined) out += extendedPropertyXml(uri, values);
+  }
+  return out;
 }
 
 /** One item as its typed element (`<t:Message>...</t:Message>`), shaped as asked. */
@@ -529,13 +649,13 @@ export function renderItem(c: RenderContext, shape: ItemShape): string {
   if (c.mime !== undefined && (shape.includeMime || shape.additional.has("item:mimecontent"))) {
     out += `<t:MimeContent CharacterSet="UTF-8">${Buffer.from(c.mime(), "utf8").toString("base64")}</t:MimeContent>`;
   }
-  out += itemIdXml(c.store, c.record);
-  for (const p of ITEM_HEAD) if (wanted(p, shape)) out += p.render(ctx);
-  for (const x of shape.extended) {
-    if (x.propertyTag.toLowerCase() === "0x300b" || Number.parseInt(x.propertyTag, 16) === 0x300b) {
-      out += searchKeyProperty(c.store, c.record);
-    }
+  if (c.occurrence !== undefined) {
+    out += `<t:ItemId Id="${esc(c.occurrence.id)}" ChangeKey="${esc(changeKey("item", c.record.folder.mailbox.guid, c.record.lastSeq))}"/>`;
+  } else if (c.embedded !== true) {
+    out += itemIdXml(c.store, c.record);
   }
+  for (const p of ITEM_HEAD) if (wanted(p, shape)) out += p.render(ctx);
+  out += extendedXml(c, shape.extended);
   for (const p of ITEM_TAIL) if (wanted(p, shape)) out += p.render(ctx);
   for (const p of typeProps(element)) if (wanted(p, shape)) out += p.render(ctx);
   return `${out}</t:${element}>`;

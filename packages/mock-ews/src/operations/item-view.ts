@@ -1,0 +1,122 @@
+// One item (or one occurrence of a recurring series) as the XML an operation answers with,
+// shaped as the request asked.
+import type { MockItemData } from "../model.js";
+import { itemElementName, itemIdXml, type ItemShape, renderItem, type SeriesPart } from "../server/render.js";
+import { changeKey } from "../store/ids.js";
+import type { ItemRecord } from "../store/index.js";
+import { el, esc } from "../xml.js";
+import {
+  isoFromMs,
+  type ItemTarget,
+  type Occurrence,
+  occurrenceData,
+  occurrenceId,
+  occurrences,
+} from "./calendar-view.js";
+import type { OperationContext } from "./common.js";
+
+function occurrenceInfo(ctx: OperationContext, record: ItemRecord, o: Occurrence): string {
+  const id = occurrenceId(record.folder.mailbox.guid, record.serial, o.index);
+  const key = changeKey("item", record.folder.mailbox.guid, record.lastSeq);
+  return `<t:ItemId Id="${esc(id)}" ChangeKey="${esc(key)}"/>${el("t:Start", isoFromMs(o.start))}${el("t:End", isoFromMs(o.end))}${el("t:OriginalStart", isoFromMs(o.originalStart))}`;
+}
+
+/** A recurring master's FirstOccurrence / LastOccurrence / ModifiedOccurrences / DeletedOccurrences. */
+function seriesXml(
+  ctx: OperationContext,
+  record: ItemRecord,
+  data: MockItemData,
+): (part: SeriesPart) => string {
+  let all: Occurrence[] | undefined;
+  const list = () => {
+    all ??= occurrences(data.calendar!, Number.POSITIVE_INFINITY);
+    return all;
+  };
+  const r = data.calendar!.recurrence!;
+  return (part) => {
+    switch (part) {
+      case "FirstOccurrence": {
+        const first = list()[0];
+        return first === undefined
+          ? ""
+          : `<t:FirstOccurrence>${occurrenceInfo(ctx, record, first)}</t:FirstOccurrence>`;
+      }
+      case "LastOccurrence": {
+        if (r.numberOfOccurrences === undefined && r.endDate === undefined) return "";
+        const last = list()[list().length - 1];
+        return last === undefined
+          ? ""
+          : `<t:LastOccurrence>${occurrenceInfo(ctx, record, last)}</t:LastOccurrence>`;
+      }
+      case "ModifiedOccurrences": {
+        const modified = list().filter((o) => o.exception !== undefined);
+        if (modified.length === 0) return "";
+        return `<t:ModifiedOccurrences>${modified.map((o) => `<t:Occurrence>${occurrenceInfo(ctx, record, o)}</t:Occurrence>`).join("")}</t:ModifiedOccurrences>`;
+      }
+      case "DeletedOccurrences": {
+        const deleted = data.calendar!.deletedOccurrences ?? [];
+        if (deleted.length === 0) return "";
+        return `<t:DeletedOccurrences>${deleted.map((s) => `<t:DeletedOccurrence>${el("t:Start", s)}</t:DeletedOccurrence>`).join("")}</t:DeletedOccurrences>`;
+      }
+    }
+  };
+}
+
+function isIdOnly(shape: ItemShape): boolean {
+  return (
+    shape.base === "IdOnly" &&
+    shape.additional.size === 0 &&
+    shape.indexed.length === 0 &&
+    shape.extended.length === 0 &&
+    !shape.includeMime
+  );
+}
+
+export function render(
+  ctx: OperationContext,
+  target: ItemRecord | ItemTarget,
+  shape: ItemShape,
+  mode: "get" | "find",
+): string {
+  const { record, occurrence } = "record" in target ? target : { record: target, occurrence: undefined };
+  if (occurrence === undefined && isIdOnly(shape)) return idOnly(ctx, record);
+  const master = ctx.store.itemData(record);
+  const data = occurrence === undefined ? master : occurrenceData(master, occurrence);
+  return renderItem(
+    {
+      store: ctx.store,
+      record,
+      data,
+      mode,
+      mime:
+        shape.includeMime || shape.additional.has("item:mimecontent")
+          ? () => ctx.codecs.toMime(data)
+          : undefined,
+      ...(occurrence === undefined
+        ? data.calendar?.recurrence === undefined
+          ? {}
+          : { seriesXml: seriesXml(ctx, record, data) }
+        : {
+            occurrence: {
+              id: occurrenceId(record.folder.mailbox.guid, record.serial, occurrence.index),
+              type: occurrence.exception === undefined ? ("Occurrence" as const) : ("Exception" as const),
+              originalStart: isoFromMs(occurrence.originalStart),
+            },
+          }),
+    },
+    shape,
+  );
+}
+
+export function idOnly(ctx: OperationContext, record: ItemRecord): string {
+  const element = itemElementName(ctx.store.itemClassOf(record));
+  return `<t:${element}>${itemIdXml(ctx.store, record)}</t:${element}>`;
+}
+
+/** An occurrence (or item) answered by id only: its own ItemId. */
+export function targetIdOnly(ctx: OperationContext, target: ItemTarget): string {
+  if (target.occurrence === undefined) return idOnly(ctx, target.record);
+  const id = occurrenceId(target.record.folder.mailbox.guid, target.record.serial, target.occurrence.index);
+  const key = changeKey("item", target.record.folder.mailbox.guid, target.record.lastSeq);
+  return `<t:CalendarItem><t:ItemId Id="${esc(id)}" ChangeKey="${esc(key)}"/></t:CalendarItem>`;
+}
