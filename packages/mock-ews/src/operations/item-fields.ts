@@ -8,7 +8,7 @@ import type { ItemRecord, Store } from "../store/index.js";
 import { attr, type XmlNode } from "../xml.js";
 import { type ExtendedUri, parseExtendedUri, readExtended } from "./extended-properties.js";
 import { readIndexed } from "./indexed-properties.js";
-import type { Getter, PathResolver, Scalar } from "./restrictions.js";
+import type { Getter, PathResolver, PathUse, Scalar } from "./restrictions.js";
 
 type Values = readonly Scalar[] | undefined;
 type DataGetter = (d: MockItemData, r: ItemRecord) => Values;
@@ -35,7 +35,6 @@ const ITEM_FIELDS: Record<string, DataGetter> = {
     d.attachments.some((a) => !a.isInline) || (d.itemAttachments?.length ?? 0) > 0,
   ],
   "item:size": (d) => [itemSize(d)],
-  "item:body": (d) => [d.body.content],
   "item:displayto": (d) => [d.toRecipients.map((a) => a.name).join("; ")],
   "item:displaycc": (d) => [d.ccRecipients.map((a) => a.name).join("; ")],
   "item:isassociated": (_d, r) => [r.isAssociated],
@@ -97,7 +96,7 @@ function typedExtended(uri: ExtendedUri, values: readonly string[]): Scalar[] {
 
 /** The PathResolver of FindItem restrictions and sort orders. */
 export function itemPathResolver(store: Store): PathResolver<ItemRecord> {
-  return (kind: string, node: XmlNode): Getter<ItemRecord> => {
+  return (kind: string, node: XmlNode, use: PathUse): Getter<ItemRecord> => {
     if (kind === "ExtendedFieldURI") {
       const uri = parseExtendedUri(node);
       return (r) => {
@@ -115,6 +114,8 @@ export function itemPathResolver(store: Store): PathResolver<ItemRecord> {
       const index = attr(node, "FieldIndex") ?? "";
       return (r) => str(readIndexed(store.itemData(r).contact, uri, index));
     }
+    // The body can be searched (Contains) but not compared or sorted on, as in Exchange.
+    if (uri === "item:body" && use === "contains") return (r) => [store.itemData(r).body.content];
     const getter = ITEM_FIELDS[uri];
     if (getter === undefined)
       throw new EwsResponseError(

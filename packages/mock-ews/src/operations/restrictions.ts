@@ -13,15 +13,21 @@ export type Getter<S> = (subject: S) => readonly Scalar[] | undefined;
  * Turns a property path element (`kind` is FieldURI, IndexedFieldURI or ExtendedFieldURI) into a
  * getter. MUST throw ErrorUnsupportedPathForQuery for a path it cannot evaluate.
  */
-export type PathResolver<S> = (kind: string, node: XmlNode) => Getter<S>;
+export type PathResolver<S> = (kind: string, node: XmlNode, use: PathUse) => Getter<S>;
+/** What the path is used for: some properties (the body) can only be searched, not compared or sorted. */
+export type PathUse = "compare" | "contains" | "sort";
 
 const PATH_KINDS = ["FieldURI", "IndexedFieldURI", "ExtendedFieldURI"] as const;
 
 /** The property path a restriction element (or FieldOrder) names. */
-export function pathGetter<S>(node: XmlNode | undefined, resolve: PathResolver<S>): Getter<S> {
+export function pathGetter<S>(
+  node: XmlNode | undefined,
+  resolve: PathResolver<S>,
+  use: PathUse = "compare",
+): Getter<S> {
   for (const kind of PATH_KINDS) {
     const path = child(node, kind);
-    if (path !== undefined) return resolve(kind, path);
+    if (path !== undefined) return resolve(kind, path, use);
   }
   throw new EwsResponseError("ErrorInvalidRestriction", "The restriction names no property.");
 }
@@ -105,7 +111,7 @@ const CONTAINMENT_MODES: Record<string, (hay: string, needle: string) => boolean
 };
 
 function containsPredicate<S>(part: XmlNode, resolve: PathResolver<S>): (s: S) => boolean {
-  const get = pathGetter(part, resolve);
+  const get = pathGetter(part, resolve, "contains");
   const mode = attr(part, "ContainmentMode") ?? "Substring";
   const match = CONTAINMENT_MODES[mode];
   if (match === undefined)
@@ -194,7 +200,7 @@ export function sortBy<S>(
   tie: (a: S, b: S) => number,
 ): S[] {
   if (orders.length === 0) return [...subjects];
-  const keys = orders.map((f) => ({ get: pathGetter(f, resolve), desc: attr(f, "Order") === "Descending" }));
+  const keys = orders.map((f) => ({ get: pathGetter(f, resolve, "sort"), desc: attr(f, "Order") === "Descending" }));
   const decorated = subjects.map((s) => ({ s, v: keys.map((k) => k.get(s)?.[0]) }));
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {
