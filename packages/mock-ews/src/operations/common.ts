@@ -181,6 +181,9 @@ function baseShape(value: string | undefined): "IdOnly" | "Default" | "AllProper
 export function parseItemShape(node: XmlNode | undefined): ItemShape {
   const extra = additional(node);
   const bodyType = text(node ?? {}, "BodyType");
+  // Rendering options this server does not apply are still read as xs:boolean (bad ones fail).
+  for (const option of ["FilterHtmlContent", "ConvertHtmlCodePageToUTF8", "AddBlankTargetToLinks"])
+    boolText(node ?? {}, option);
   return {
     base: baseShape(text(node ?? {}, "BaseShape")),
     additional: extra.uris,

@@ -347,3 +347,40 @@ export function writeExtended(
   };
   return { ...data, extendedProperties: [...others, stored] };
 }
+
+/**
+ * Boolean first-class properties this model keeps as their MAPI property (they are rarely set,
+ * so they live with the other extended properties): FieldURI -> element name and property.
+ */
+export const STORED_FLAGS: Readonly<
+  Record<string, { readonly element: string; readonly property: Omit<MockExtendedProperty, "values"> }>
+> = {
+  "item:reminderisset": {
+    element: "ReminderIsSet",
+    property: {
+      propertySetId: DISTINGUISHED_PROPERTY_SETS.Common!,
+      propertyId: 0x8503,
+      propertyType: "Boolean",
+    },
+  },
+  "message:isreadreceiptrequested": {
+    element: "IsReadReceiptRequested",
+    property: { propertyTag: 0x0029, propertyType: "Boolean" },
+  },
+  "message:isdeliveryreceiptrequested": {
+    element: "IsDeliveryReceiptRequested",
+    property: { propertyTag: 0x0023, propertyType: "Boolean" },
+  },
+  "message:isresponserequested": {
+    element: "IsResponseRequested",
+    property: { propertyTag: 0x0063, propertyType: "Boolean" },
+  },
+};
+
+/** A stored flag's value (undefined: never set, the item's default applies). */
+export function storedFlag(data: MockItemData, uri: string): boolean | undefined {
+  const flag = STORED_FLAGS[uri];
+  if (flag === undefined) return undefined;
+  const stored = data.extendedProperties?.find((p) => sameProperty(p, flag.property));
+  return stored === undefined ? undefined : stored.values[0] === "true";
+}

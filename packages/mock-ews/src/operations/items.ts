@@ -6,7 +6,7 @@ import { itemIdXml } from "../server/render.js";
 import { changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord } from "../store/index.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
-import { attr, child, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, boolAttr, boolText, child, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import {
   itemRefsIn,
   occurrenceData,
@@ -171,6 +171,8 @@ export const deleteItem: Operation = {
   entries: { container: "ItemIds", names: ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"] },
   run(request, ctx) {
     const type = attr(request, "DeleteType") ?? "HardDelete";
+    // Read receipts are never sent by this server; the flag is still validated as an xs:boolean.
+    boolAttr(request, "SuppressReadReceipts");
     return perEntry(this, itemRefsIn(child(request, "ItemIds")), ({ kind, node }) => {
       const { record, occurrence } = resolveTarget(ctx, kind, node);
       if (occurrence !== undefined) {
@@ -200,6 +202,8 @@ export const deleteItem: Operation = {
 
 function transfer(op: Operation, request: XmlNode, ctx: OperationContext, keep: boolean): string {
   const target: FolderRecord = singleFolder(ctx, child(request, "ToFolderId"));
+  // Exchange 2010 SP1+: ReturnNewItemIds false answers without the new ids.
+  const returnIds = boolText(request, "ReturnNewItemIds") ?? true;
   return perEntry(op, itemRefsIn(child(request, "ItemIds")), ({ kind, node }) => {
     const { record, occurrence } = resolveTarget(ctx, kind, node);
     if (occurrence !== undefined)
@@ -208,7 +212,10 @@ function transfer(op: Operation, request: XmlNode, ctx: OperationContext, keep: 
         "Cannot move or copy an occurrence of a recurring calendar item.",
       );
     const moved = ctx.store.transferItem(record, target, keep);
-    return successMessage(op.messageName, `<m:Items>${idOnly(ctx, moved)}</m:Items>`);
+    return successMessage(
+      op.messageName,
+      returnIds ? `<m:Items>${idOnly(ctx, moved)}</m:Items>` : "<m:Items/>",
+    );
   });
 }
 

@@ -10,7 +10,7 @@ import type {
   MockRecurrence,
 } from "../model.js";
 import { attr, boolText, child, children, text, xsBoolean, type XmlNode } from "../xml.js";
-import { parseExtendedProperty, writeExtended } from "./extended-properties.js";
+import { parseExtendedProperty, STORED_FLAGS, writeExtended } from "./extended-properties.js";
 import { indexedFromXml } from "./indexed-properties.js";
 
 const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
@@ -239,6 +239,10 @@ export function itemFromXml(
     data.task = task;
   }
   let out: MockItemData = data;
+  for (const { element: name, property } of Object.values(STORED_FLAGS)) {
+    const value = boolText(node, name);
+    if (value !== undefined) out = writeExtended(out, property, [String(value)]);
+  }
   for (const property of children(node, "ExtendedProperty").map(parseExtendedProperty))
     out = writeExtended(out, property, property.values);
   return out;
@@ -251,6 +255,11 @@ export function itemFromXml(
 export function applyFieldUpdate(data: MockItemData, uri: string, source: XmlNode | undefined): MockItemData {
   const set = source !== undefined;
   const value = (name: string) => (source === undefined ? undefined : text(source, name));
+  const flag = STORED_FLAGS[uri.toLowerCase()];
+  if (flag !== undefined) {
+    const on = set ? xsBoolean(value(flag.element)) : undefined;
+    return writeExtended(data, flag.property, on === undefined ? undefined : [String(on)]);
+  }
   switch (uri.toLowerCase()) {
     case "item:subject":
       return { ...data, subject: value("Subject") ?? "" };
@@ -295,6 +304,48 @@ export function applyFieldUpdate(data: MockItemData, uri: string, source: XmlNod
           content: body === undefined ? "" : (text(body) ?? ""),
         },
       };
+    }
+    case "calendar:isalldayevent":
+      if (data.calendar === undefined) break;
+      return {
+        ...data,
+        calendar: { ...data.calendar, isAllDayEvent: xsBoolean(value("IsAllDayEvent")) === true },
+      };
+    case "calendar:legacyfreebusystatus":
+      if (data.calendar === undefined) break;
+      return {
+        ...data,
+        calendar: {
+          ...data.calendar,
+          legacyFreeBusyStatus: oneOf(
+            value("LegacyFreeBusyStatus"),
+            ["Free", "Tentative", "Busy", "OOF"] as const,
+            "Busy",
+          ),
+        },
+      };
+    case "calendar:recurrence": {
+      if (data.calendar === undefined) break;
+      const { recurrence: _old, ...rest } = data.calendar;
+      const next = recurrence(child(source, "Recurrence"));
+      return { ...data, calendar: next === undefined ? rest : { ...rest, recurrence: next } };
+    }
+    case "message:torecipients":
+    case "message:ccrecipients":
+    case "message:bccrecipients": {
+      const element = {
+        "message:torecipients": "ToRecipients",
+        "message:ccrecipients": "CcRecipients",
+        "message:bccrecipients": "BccRecipients",
+      }[uri.toLowerCase()]!;
+      const key = `${element.charAt(0).toLowerCase()}${element.slice(1)}` as "toRecipients";
+      return { ...data, [key]: addresses(child(source, element)) };
+    }
+    case "message:from":
+    case "message:sender": {
+      const from = address(child(source, uri.toLowerCase() === "message:from" ? "From" : "Sender"));
+      const { from: _old, ...rest } = data;
+      return from === undefined ? rest : { ...rest, from };
     }
     case "calendar:location":
       if (data.calendar === undefined) break;

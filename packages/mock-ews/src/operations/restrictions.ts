@@ -200,7 +200,10 @@ export function sortBy<S>(
   tie: (a: S, b: S) => number,
 ): S[] {
   if (orders.length === 0) return [...subjects];
-  const keys = orders.map((f) => ({ get: pathGetter(f, resolve, "sort"), desc: attr(f, "Order") === "Descending" }));
+  const keys = orders.map((f) => ({
+    get: pathGetter(f, resolve, "sort"),
+    desc: attr(f, "Order") === "Descending",
+  }));
   const decorated = subjects.map((s) => ({ s, v: keys.map((k) => k.get(s)?.[0]) }));
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {

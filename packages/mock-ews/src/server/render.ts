@@ -8,7 +8,12 @@ import type {
   MockMailAddress,
   MockRecurrence,
 } from "../model.js";
-import { type ExtendedUri, extendedPropertyXml, readExtended } from "../operations/extended-properties.js";
+import {
+  type ExtendedUri,
+  extendedPropertyXml,
+  readExtended,
+  storedFlag,
+} from "../operations/extended-properties.js";
 import {
   emailAddressesXml,
   type IndexedRequest,
@@ -278,7 +283,11 @@ const ITEM_HEAD: Prop[] = [
   {
     uri: "item:reminderisset",
     def: false,
-    render: (c) => el("t:ReminderIsSet", c.data.itemClass === "IPM.Appointment"),
+    render: (c) =>
+      el(
+        "t:ReminderIsSet",
+        storedFlag(c.data, "item:reminderisset") ?? c.data.itemClass === "IPM.Appointment",
+      ),
   },
   { uri: "item:displaycc", def: true, render: (c) => el("t:DisplayCc", displayList(c.data.ccRecipients)) },
   { uri: "item:displayto", def: true, render: (c) => el("t:DisplayTo", displayList(c.data.toRecipients)) },
@@ -332,11 +341,17 @@ const MESSAGE: Prop[] = [
     def: false,
     render: (c) => recipients("BccRecipients", c.data.bccRecipients),
   },
-  { uri: "message:isreadreceiptrequested", def: false, render: () => el("t:IsReadReceiptRequested", false) },
+  {
+    uri: "message:isreadreceiptrequested",
+    def: false,
+    render: (c) =>
+      el("t:IsReadReceiptRequested", storedFlag(c.data, "message:isreadreceiptrequested") ?? false),
+  },
   {
     uri: "message:isdeliveryreceiptrequested",
     def: false,
-    render: () => el("t:IsDeliveryReceiptRequested", false),
+    render: (c) =>
+      el("t:IsDeliveryReceiptRequested", storedFlag(c.data, "message:isdeliveryreceiptrequested") ?? false),
   },
   {
     uri: "message:conversationtopic",
@@ -355,6 +370,14 @@ const MESSAGE: Prop[] = [
       c.data.internetMessageId === undefined ? "" : el("t:InternetMessageId", c.data.internetMessageId),
   },
   { uri: "message:isread", def: true, render: (c) => el("t:IsRead", c.data.isRead) },
+  {
+    uri: "message:isresponserequested",
+    def: false,
+    render: (c) => {
+      const value = storedFlag(c.data, "message:isresponserequested");
+      return value === undefined ? "" : el("t:IsResponseRequested", value);
+    },
+  },
 ];
 
 const POST: Prop[] = [
