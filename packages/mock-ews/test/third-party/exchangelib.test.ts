@@ -24,7 +24,11 @@ function ensureExchangelib(): void {
   if (hasExchangelib()) return;
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env, timeout: 300_000 });
-  execFileSync("apt-get", ["install", "-y", "-qq", "python3-exchangelib"], { stdio: "ignore", env, timeout: 600_000 });
+  execFileSync("apt-get", ["install", "-y", "-qq", "python3-exchangelib"], {
+    stdio: "ignore",
+    env,
+    timeout: 600_000,
+  });
   if (!hasExchangelib()) throw new Error("python3-exchangelib is still not importable after apt-get install");
 }
 
@@ -35,7 +39,11 @@ function runClient(server: MockEwsServer): Promise<Checks> {
     execFile(
       PYTHON,
       [SCRIPT, server.url, server.credentials.username, server.mailboxes[0]!],
-      { env: { ...process.env, MOCK_EWS_PASSWORD: server.credentials.password }, timeout: 240_000, maxBuffer: 16 << 20 },
+      {
+        env: { ...process.env, MOCK_EWS_PASSWORD: server.credentials.password },
+        timeout: 240_000,
+        maxBuffer: 16 << 20,
+      },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`exchangelib client failed: ${error.message}\n${stderr}`));
         resolve((JSON.parse(stdout) as { checks: Checks }).checks);
