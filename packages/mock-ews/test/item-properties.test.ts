@@ -336,6 +336,19 @@ describe("item properties and restrictions", () => {
     expect(text).toContain("ErrorUnsupportedPathForQuery");
   });
 
+  it("filters FindFolder with the same restriction engine", async () => {
+    const text = await rec.call(
+      "FindFolder restriction",
+      `<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:Restriction><t:Or><t:And><t:IsEqualTo><t:FieldURI FieldURI="folder:FolderClass"/><t:FieldURIOrConstant><t:Constant Value="IPF.Appointment"/></t:FieldURIOrConstant></t:IsEqualTo><t:Contains ContainmentMode="Prefixed" ContainmentComparison="IgnoreCase"><t:FieldURI FieldURI="folder:DisplayName"/><t:Constant Value="CAL"/></t:Contains></t:And><t:IsEqualTo><t:FieldURI FieldURI="folder:DisplayName"/><t:FieldURIOrConstant><t:Constant Value="restrictions"/></t:FieldURIOrConstant></t:IsEqualTo></t:Or></m:Restriction><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>`,
+    );
+    expect(all(text, /<t:DisplayName>([^<]+)</).sort()).toEqual(["Calendar", "Restrictions"]);
+    const bad = await rec.call(
+      "FindFolder unsupported path",
+      `<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:Restriction><t:Exists><t:FieldURI FieldURI="item:Subject"/></t:Exists></m:Restriction><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>`,
+    );
+    expect(bad).toContain("ErrorUnsupportedPathForQuery");
+  });
+
   it("answers schema-valid XML throughout", async () => {
     expect(rec.bodies.length).toBeGreaterThan(30);
     expect((await rec.failures()).slice(0, 20)).toEqual([]);
