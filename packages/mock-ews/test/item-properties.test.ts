@@ -284,6 +284,11 @@ describe("item properties and restrictions", () => {
       "cafe reunion notes",
       "report quarterly",
     ]);
+    // Importance compares as Exchange's integer (Low < Normal < High), not alphabetically.
+    const importance = `<t:FieldURI FieldURI="item:Importance"/>`;
+    expect(await sorted(`<t:IsLessThan>${importance}${constant("High")}</t:IsLessThan>`)).toHaveLength(4);
+    expect(await sorted(`<t:IsGreaterThan>${importance}${constant("Low")}</t:IsGreaterThan>`)).toHaveLength(4);
+    expect(await sorted(`<t:IsGreaterThan>${importance}${constant("Normal")}</t:IsGreaterThan>`)).toEqual([]);
     // ContainmentMode x ContainmentComparison.
     expect(await sorted(contains("Substring", "Exact", "Quarterly"))).toEqual(["Quarterly report"]);
     expect(await sorted(contains("Substring", "IgnoreCase", "REPORT"))).toEqual([

@@ -50,12 +50,32 @@ function coerce(raw: string, sample: Scalar): Scalar {
   return raw;
 }
 
+/**
+ * Enumerations Exchange stores as integers (Importance, Sensitivity, LegacyFreeBusyStatus, task
+ * Status): ordered by that integer, not alphabetically.
+ */
+const RANKED: readonly (readonly string[])[] = [
+  ["low", "normal", "high"],
+  ["normal", "personal", "private", "confidential"],
+  ["free", "tentative", "busy", "oof", "workingelsewhere", "nodata"],
+  ["notstarted", "inprogress", "completed", "waitingonothers", "deferred"],
+];
+
 function compare(a: Scalar, b: Scalar): number {
   if (typeof a === "string" && typeof b === "string") {
     const x = a.toLowerCase();
     const y = b.toLowerCase();
+    for (const ranks of RANKED) {
+      const i = ranks.indexOf(x);
+      const j = ranks.indexOf(y);
+      if (i >= 0 && j >= 0) return i - j;
+    }
     return x < y ? -1 : x > y ? 1 : 0;
   }
+  return compareOther(a, b);
+}
+
+function compareOther(a: Scalar, b: Scalar): number {
   if (typeof a === "boolean" || typeof b === "boolean") return Number(a) - Number(b);
   return a < b ? -1 : a > b ? 1 : 0;
 }
