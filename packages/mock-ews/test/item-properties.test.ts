@@ -287,7 +287,9 @@ describe("item properties and restrictions", () => {
     // Importance compares as Exchange's integer (Low < Normal < High), not alphabetically.
     const importance = `<t:FieldURI FieldURI="item:Importance"/>`;
     expect(await sorted(`<t:IsLessThan>${importance}${constant("High")}</t:IsLessThan>`)).toHaveLength(4);
-    expect(await sorted(`<t:IsGreaterThan>${importance}${constant("Low")}</t:IsGreaterThan>`)).toHaveLength(4);
+    expect(await sorted(`<t:IsGreaterThan>${importance}${constant("Low")}</t:IsGreaterThan>`)).toHaveLength(
+      4,
+    );
     expect(await sorted(`<t:IsGreaterThan>${importance}${constant("Normal")}</t:IsGreaterThan>`)).toEqual([]);
     // ContainmentMode x ContainmentComparison.
     expect(await sorted(contains("Substring", "Exact", "Quarterly"))).toEqual(["Quarterly report"]);
@@ -339,6 +341,40 @@ describe("item properties and restrictions", () => {
       `<m:FindItem Traversal="Shallow">${itemShape()}<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="item:MimeContent"/>${constant("x")}</t:IsEqualTo></m:Restriction>${parent(folder)}</m:FindItem>`,
     );
     expect(text).toContain("ErrorUnsupportedPathForQuery");
+  });
+
+  it("keeps reminders and a contact's own DisplayName, accepts other writable fields, refuses computed ones", async () => {
+    const cal = await create(
+      `<t:CalendarItem><t:Subject>reminded</t:Subject><t:ReminderMinutesBeforeStart>25</t:ReminderMinutesBeforeStart><t:Start>2030-06-01T09:00:00Z</t:Start><t:End>2030-06-01T10:00:00Z</t:End></t:CalendarItem>`,
+    );
+    let text = await update(
+      cal,
+      `<t:SetItemField><t:FieldURI FieldURI="calendar:StartTimeZone"/><t:CalendarItem><t:StartTimeZone Id="UTC"/></t:CalendarItem></t:SetItemField>` +
+        `<t:SetItemField><t:FieldURI FieldURI="item:ReminderDueBy"/><t:CalendarItem><t:ReminderDueBy>2030-06-01T08:35:00Z</t:ReminderDueBy></t:CalendarItem></t:SetItemField>`,
+    );
+    expect(text).toContain("NoError");
+    text = await get(cal, itemShape("AllProperties"));
+    expect(text).toContain("<t:ReminderDueBy>2030-06-01T08:35:00Z</t:ReminderDueBy>");
+    expect(text).toContain("<t:ReminderMinutesBeforeStart>25</t:ReminderMinutesBeforeStart>");
+    text = await update(
+      cal,
+      `<t:SetItemField><t:FieldURI FieldURI="item:DateTimeReceived"/><t:CalendarItem><t:DateTimeReceived>2030-01-01T00:00:00Z</t:DateTimeReceived></t:CalendarItem></t:SetItemField>`,
+      "UpdateItem computed field",
+    );
+    expect(text).toContain("ErrorInvalidPropertySet");
+    const contact = await create(
+      `<t:Contact><t:FileAs>Byron, Ada</t:FileAs><t:DisplayName>Countess of Lovelace</t:DisplayName><t:GivenName>Ada</t:GivenName><t:Surname>King</t:Surname></t:Contact>`,
+    );
+    text = await get(contact, itemShape("Default"));
+    expect(text).toContain("<t:DisplayName>Countess of Lovelace</t:DisplayName>");
+    await update(
+      contact,
+      `<t:SetItemField><t:FieldURI FieldURI="contacts:Birthday"/><t:Contact><t:Birthday>1815-12-10T00:00:00Z</t:Birthday></t:Contact></t:SetItemField>` +
+        `<t:DeleteItemField><t:FieldURI FieldURI="contacts:DisplayName"/></t:DeleteItemField>`,
+    );
+    text = await get(contact, itemShape("AllProperties"));
+    expect(text).toContain("<t:DisplayName>Ada King</t:DisplayName>");
+    expect(text).toContain("<t:FileAs>Byron, Ada</t:FileAs>");
   });
 
   it("filters FindFolder with the same restriction engine", async () => {

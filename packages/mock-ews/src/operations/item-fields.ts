@@ -8,6 +8,7 @@ import type { ItemRecord, Store } from "../store/index.js";
 import { attr, type XmlNode } from "../xml.js";
 import { type ExtendedUri, parseExtendedUri, readExtended } from "./extended-properties.js";
 import { readIndexed } from "./indexed-properties.js";
+import { storedFlag, storedValue } from "./stored-fields.js";
 import type { Getter, PathResolver, PathUse, Scalar } from "./restrictions.js";
 
 type Values = readonly Scalar[] | undefined;
@@ -41,7 +42,7 @@ const ITEM_FIELDS: Record<string, DataGetter> = {
   "item:isdraft": () => [false],
   "item:issubmitted": () => [false],
   "item:isfromme": (d, r) => [d.from?.email.toLowerCase() === r.folder.mailbox.smtpAddress.toLowerCase()],
-  "item:reminderisset": (d) => [d.itemClass === "IPM.Appointment"],
+  "item:reminderisset": (d) => [storedFlag(d, "item:reminderisset") ?? d.itemClass === "IPM.Appointment"],
   "message:isread": (d) => [d.isRead],
   "message:from": (d) => people([d.from]),
   "message:sender": (d) => people([d.from]),
@@ -73,9 +74,13 @@ const ITEM_FIELDS: Record<string, DataGetter> = {
   "contacts:companyname": (d) => str(d.contact?.companyName),
   "contacts:jobtitle": (d) => str(d.contact?.jobTitle),
   "contacts:displayname": (d) =>
-    d.contact === undefined ? undefined : [`${d.contact.givenName} ${d.contact.surname}`],
+    d.contact === undefined
+      ? undefined
+      : [storedValue(d, "contacts:displayname") ?? `${d.contact.givenName} ${d.contact.surname}`],
   "contacts:fileas": (d) =>
-    d.contact === undefined ? undefined : [`${d.contact.surname}, ${d.contact.givenName}`],
+    d.contact === undefined
+      ? undefined
+      : [storedValue(d, "contacts:fileas") ?? `${d.contact.surname}, ${d.contact.givenName}`],
   "task:status": (d) => str(d.task?.status),
   "task:percentcomplete": (d) => (d.task === undefined ? undefined : [d.task.percentComplete]),
   "task:duedate": (d) => ms(d.task?.dueDate),

@@ -58,5 +58,92 @@ export function applyUpdate(data: MockItemData, update: XmlNode, isDelete: boole
   const uri = attr(child(update, "FieldURI"), "FieldURI");
   if (uri === undefined)
     throw new EwsResponseError("ErrorInvalidPropertySet", "The change names no property.");
-  return applyFieldUpdate(data, uri, isDelete ? undefined : sourceOf(update));
+  const source = isDelete ? undefined : sourceOf(update);
+  try {
+    return applyFieldUpdate(data, uri, source);
+  } catch (error) {
+    if (
+      !(error instanceof EwsResponseError) ||
+      error.code !== "ErrorInvalidPropertySet" ||
+      !isIgnorable(data, uri)
+    )
+      throw error;
+    // A writable property of this kind of item that the model does not keep (time zones,
+    // a contact's Birthday, ...): accepted, as Exchange accepts it, and not served back.
+    return data;
+  }
+}
+
+/** Properties Exchange computes: setting them is ErrorInvalidPropertySet. */
+const READ_ONLY = new Set([
+  "item:itemid",
+  "item:parentfolderid",
+  "item:datetimereceived",
+  "item:datetimesent",
+  "item:datetimecreated",
+  "item:size",
+  "item:hasattachments",
+  "item:displayto",
+  "item:displaycc",
+  "item:issubmitted",
+  "item:isdraft",
+  "item:isfromme",
+  "item:isresend",
+  "item:isunmodified",
+  "item:isassociated",
+  "item:lastmodifiedname",
+  "item:lastmodifiedtime",
+  "item:effectiverights",
+  "item:conversationid",
+  "item:uniquebody",
+  "item:textbody",
+  "item:preview",
+  "item:webclientreadformquerystring",
+  "item:webclienteditformquerystring",
+  "item:mimecontent",
+  "message:conversationindex",
+  "message:conversationtopic",
+  "message:internetmessageid",
+  "calendar:duration",
+  "calendar:isrecurring",
+  "calendar:calendaritemtype",
+  "calendar:myresponsetype",
+  "calendar:ismeeting",
+  "calendar:iscancelled",
+  "calendar:appointmentstate",
+  "calendar:conflictingmeetings",
+  "calendar:adjacentmeetings",
+  "calendar:conflictingmeetingcount",
+  "calendar:adjacentmeetingcount",
+  "calendar:firstoccurrence",
+  "calendar:lastoccurrence",
+  "calendar:modifiedoccurrences",
+  "calendar:deletedoccurrences",
+  "calendar:originalstart",
+  "calendar:recurrenceid",
+  "contacts:completename",
+  "task:iscomplete",
+  "task:isrecurring",
+  "task:delegator",
+]);
+
+/** The FieldURI prefixes each kind of item has (item: is every item's). */
+function prefixesOf(data: MockItemData): string[] {
+  switch (data.itemClass) {
+    case "IPM.Appointment":
+      return ["item:", "calendar:"];
+    case "IPM.Contact":
+      return ["item:", "contacts:"];
+    case "IPM.Task":
+      return ["item:", "task:"];
+    case "IPM.Post":
+      return ["item:", "message:", "postitem:"];
+    default:
+      return ["item:", "message:"];
+  }
+}
+
+function isIgnorable(data: MockItemData, uri: string): boolean {
+  const lower = uri.toLowerCase();
+  return !READ_ONLY.has(lower) && prefixesOf(data).some((p) => lower.startsWith(p));
 }

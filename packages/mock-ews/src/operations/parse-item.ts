@@ -10,8 +10,9 @@ import type {
   MockRecurrence,
 } from "../model.js";
 import { attr, boolText, child, children, text, xsBoolean, type XmlNode } from "../xml.js";
-import { parseExtendedProperty, STORED_FLAGS, writeExtended } from "./extended-properties.js";
+import { parseExtendedProperty, writeExtended } from "./extended-properties.js";
 import { indexedFromXml } from "./indexed-properties.js";
+import { applyStored, storedFromXml } from "./stored-fields.js";
 
 const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
   Message: "IPM.Note",
@@ -238,11 +239,7 @@ export function itemFromXml(
     if (due !== undefined) task.dueDate = normalizeDate(due, now);
     data.task = task;
   }
-  let out: MockItemData = data;
-  for (const { element: name, property } of Object.values(STORED_FLAGS)) {
-    const value = boolText(node, name);
-    if (value !== undefined) out = writeExtended(out, property, [String(value)]);
-  }
+  let out: MockItemData = storedFromXml(node, data, itemClass === "IPM.Contact");
   for (const property of children(node, "ExtendedProperty").map(parseExtendedProperty))
     out = writeExtended(out, property, property.values);
   return out;
@@ -255,11 +252,8 @@ export function itemFromXml(
 export function applyFieldUpdate(data: MockItemData, uri: string, source: XmlNode | undefined): MockItemData {
   const set = source !== undefined;
   const value = (name: string) => (source === undefined ? undefined : text(source, name));
-  const flag = STORED_FLAGS[uri.toLowerCase()];
-  if (flag !== undefined) {
-    const on = set ? xsBoolean(value(flag.element)) : undefined;
-    return writeExtended(data, flag.property, on === undefined ? undefined : [String(on)]);
-  }
+  const stored = applyStored(data, uri, source);
+  if (stored !== undefined) return stored;
   switch (uri.toLowerCase()) {
     case "item:subject":
       return { ...data, subject: value("Subject") ?? "" };

@@ -8,12 +8,7 @@ import type {
   MockMailAddress,
   MockRecurrence,
 } from "../model.js";
-import {
-  type ExtendedUri,
-  extendedPropertyXml,
-  readExtended,
-  storedFlag,
-} from "../operations/extended-properties.js";
+import { type ExtendedUri, extendedPropertyXml, readExtended } from "../operations/extended-properties.js";
 import {
   emailAddressesXml,
   type IndexedRequest,
@@ -21,6 +16,7 @@ import {
   phoneNumbersXml,
   physicalAddressesXml,
 } from "../operations/indexed-properties.js";
+import { storedFlag, storedValue } from "../operations/stored-fields.js";
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
 import { el, esc } from "../xml.js";
@@ -257,6 +253,14 @@ const ITEM_HEAD: Prop[] = [
         : `<t:Categories>${c.data.categories.map((s) => el("t:String", s)).join("")}</t:Categories>`,
   },
   { uri: "item:importance", def: true, render: (c) => el("t:Importance", c.data.importance) },
+  {
+    uri: "item:inreplyto",
+    def: false,
+    render: (c) => {
+      const value = storedValue(c.data, "item:inreplyto");
+      return value === undefined ? "" : el("t:InReplyTo", value);
+    },
+  },
   { uri: "item:issubmitted", def: false, render: () => el("t:IsSubmitted", false) },
   { uri: "item:isdraft", def: false, render: () => el("t:IsDraft", false) },
   {
@@ -281,12 +285,31 @@ const ITEM_HEAD: Prop[] = [
     render: (c) => el("t:DateTimeCreated", isoSeconds(c.data.dateTimeCreated)),
   },
   {
+    uri: "item:reminderdueby",
+    def: false,
+    render: (c) => {
+      const value = storedValue(c.data, "item:reminderdueby");
+      return value === undefined ? "" : el("t:ReminderDueBy", value);
+    },
+  },
+  {
     uri: "item:reminderisset",
     def: false,
     render: (c) =>
       el(
         "t:ReminderIsSet",
         storedFlag(c.data, "item:reminderisset") ?? c.data.itemClass === "IPM.Appointment",
+      ),
+  },
+  {
+    // Exchange's default reminder is 15 minutes before a meeting.
+    uri: "item:reminderminutesbeforestart",
+    def: false,
+    render: (c) =>
+      el(
+        "t:ReminderMinutesBeforeStart",
+        storedValue(c.data, "item:reminderminutesbeforestart") ??
+          (c.data.itemClass === "IPM.Appointment" ? 15 : 0),
       ),
   },
   { uri: "item:displaycc", def: true, render: (c) => el("t:DisplayCc", displayList(c.data.ccRecipients)) },
@@ -516,13 +539,25 @@ const CONTACT: Prop[] = [
     uri: "contacts:fileas",
     def: false,
     render: (c) =>
-      c.data.contact ? el("t:FileAs", `${c.data.contact.surname}, ${c.data.contact.givenName}`) : "",
+      c.data.contact
+        ? el(
+            "t:FileAs",
+            storedValue(c.data, "contacts:fileas") ??
+              `${c.data.contact.surname}, ${c.data.contact.givenName}`,
+          )
+        : "",
   },
   {
     uri: "contacts:displayname",
     def: true,
     render: (c) =>
-      c.data.contact ? el("t:DisplayName", `${c.data.contact.givenName} ${c.data.contact.surname}`) : "",
+      c.data.contact
+        ? el(
+            "t:DisplayName",
+            storedValue(c.data, "contacts:displayname") ??
+              `${c.data.contact.givenName} ${c.data.contact.surname}`,
+          )
+        : "",
   },
   {
     uri: "contacts:givenname",

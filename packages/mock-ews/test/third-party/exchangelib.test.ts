@@ -146,6 +146,16 @@ describe("exchangelib (python3-exchangelib) against the mock", () => {
     expect(calendar.limited).toBe(2);
   });
 
+  it("accepts exchangelib's full updates (every writable field, time zones included)", () => {
+    expect(ok("full_save")).toEqual({
+      start: "2031-04-01T11:00:00+00:00",
+      subject: "review (moved)",
+      reminder: [true, 45],
+      attendees: ["bob@example.test"],
+      message: [["X"], "High", true],
+    });
+  });
+
   it("creates, reads and removes item attachments next to file attachments", () => {
     expect(ok("attachments")).toEqual({
       has_attachments: true,

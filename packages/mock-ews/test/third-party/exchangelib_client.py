@@ -243,6 +243,43 @@ def _calendar():
     return out
 
 
+@check("full_save")
+def _full_save():
+    start = EWSDateTime(2031, 4, 1, 9, 0, tzinfo=UTC)
+    item = CalendarItem(
+        account=account,
+        folder=account.calendar,
+        subject="review",
+        start=start,
+        end=start + datetime.timedelta(hours=1),
+        reminder_is_set=True,
+        reminder_minutes_before_start=30,
+        required_attendees=["bob@example.test"],
+    )
+    item.save()
+    item.start = start + datetime.timedelta(hours=2)
+    item.end = start + datetime.timedelta(hours=3)
+    item.save(update_fields=["start", "end"])  # exchangelib adds the time zone fields
+    got = account.calendar.get(id=item.id)
+    got.subject = "review (moved)"
+    got.reminder_minutes_before_start = 45
+    got.save()  # every writable field, as exchangelib's full update sends them
+    again = account.calendar.get(id=item.id)
+    m = Message(account=account, folder=account.drafts, subject="full", importance="High", is_read_receipt_requested=True)
+    m.save()
+    fetched = account.drafts.get(id=m.id)
+    fetched.categories = ["X"]
+    fetched.save()
+    message = account.drafts.get(id=m.id)
+    return {
+        "start": again.start.isoformat(),
+        "subject": again.subject,
+        "reminder": [again.reminder_is_set, again.reminder_minutes_before_start],
+        "attendees": [a.mailbox.email_address for a in again.required_attendees or []],
+        "message": [message.categories, message.importance, message.is_read_receipt_requested],
+    }
+
+
 @check("attachments")
 def _attachments():
     inner = Message(subject="embedded note", body="inside")
