@@ -2,8 +2,8 @@
 // item's data, whatever the path names: a first-class field (FieldURI), one entry of a contact's
 // indexed collections (IndexedFieldURI) or an extended MAPI property (ExtendedFieldURI).
 import { EwsResponseError } from "../errors.js";
-import type { MockItemData } from "../model.js";
-import { attr, child, children, type XmlNode } from "../xml.js";
+import type { MockItemData, MockMailAddress } from "../model.js";
+import { attr, child, children, text, type XmlNode } from "../xml.js";
 import {
   parseExtendedProperty,
   parseExtendedUri,
@@ -11,7 +11,7 @@ import {
   writeExtended,
 } from "./extended-properties.js";
 import { isIndexedUri, updateIndexed } from "./indexed-properties.js";
-import { applyFieldUpdate, ITEM_ELEMENTS } from "./parse-item.js";
+import { addresses, applyFieldUpdate, attendees, ITEM_ELEMENTS, normalizeDate } from "./parse-item.js";
 
 function sourceOf(update: XmlNode): XmlNode {
   const source = ITEM_ELEMENTS.map((e) => child(update, e)).find((n) => n !== undefined);
@@ -23,8 +23,79 @@ function sourceOf(update: XmlNode): XmlNode {
   return source;
 }
 
+/** Element of the recipient / attendee lists, by lower-cased FieldURI. */
+const LISTS: Record<string, string> = {
+  "message:torecipients": "ToRecipients",
+  "message:ccrecipients": "CcRecipients",
+  "message:bccrecipients": "BccRecipients",
+  "calendar:requiredattendees": "RequiredAttendees",
+  "calendar:optionalattendees": "OptionalAttendees",
+};
+
+/** The model's list a LISTS URI names, and how to put it back. */
+function listOf(
+  data: MockItemData,
+  uri: string,
+): { list: readonly MockMailAddress[]; put: (list: MockMailAddress[]) => MockItemData } | undefined {
+  switch (uri) {
+    case "message:torecipients":
+      return { list: data.toRecipients, put: (l) => ({ ...data, toRecipients: l }) };
+    case "message:ccrecipients":
+      return { list: data.ccRecipients, put: (l) => ({ ...data, ccRecipients: l }) };
+    case "message:bccrecipients":
+      return { list: data.bccRecipients, put: (l) => ({ ...data, bccRecipients: l }) };
+    case "calendar:requiredattendees":
+    case "calendar:optionalattendees": {
+      const cal = data.calendar;
+      if (cal === undefined) return undefined;
+      const key = uri === "calendar:requiredattendees" ? "requiredAttendees" : "optionalAttendees";
+      return { list: cal[key], put: (l) => ({ ...data, calendar: { ...cal, [key]: l } }) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * AppendToItemField: Exchange appends to the body and to recipient and attendee lists only;
+ * anything else is ErrorInvalidPropertyAppend.
+ */
+function append(data: MockItemData, uri: string, source: XmlNode): MockItemData {
+  if (uri === "item:body") {
+    const added = text(child(source, "Body")) ?? "";
+    return { ...data, body: { ...data.body, content: data.body.content + added } };
+  }
+  const target = listOf(data, uri);
+  if (target === undefined)
+    throw new EwsResponseError("ErrorInvalidPropertyAppend", `The property ${uri} cannot be appended to.`);
+  const element = child(source, LISTS[uri]!);
+  const added = uri.startsWith("calendar:") ? attendees(element) : addresses(element);
+  return target.put([...target.list, ...added]);
+}
+
+/** SetItemField / DeleteItemField of the fields applyFieldUpdate leaves out; undefined when not one. */
+function setOther(data: MockItemData, uri: string, source: XmlNode | undefined): MockItemData | undefined {
+  const target = listOf(data, uri);
+  if (target !== undefined && uri.startsWith("calendar:")) {
+    return target.put(source === undefined ? [] : attendees(child(source, LISTS[uri]!)));
+  }
+  if ((uri === "task:duedate" || uri === "task:startdate") && data.task !== undefined) {
+    const key = uri === "task:duedate" ? "dueDate" : "startDate";
+    const { [key]: _old, ...rest } = data.task;
+    const raw = source === undefined ? undefined : text(source, key === "dueDate" ? "DueDate" : "StartDate");
+    if (raw === undefined) return { ...data, task: rest };
+    return { ...data, task: { ...rest, [key]: normalizeDate(raw, raw) } };
+  }
+  return undefined;
+}
+
 /** MUST throw an EwsResponseError (ErrorInvalidPropertySet, ...) for a change it cannot make. */
-export function applyUpdate(data: MockItemData, update: XmlNode, isDelete: boolean): MockItemData {
+export function applyUpdate(
+  data: MockItemData,
+  update: XmlNode,
+  kind: "SetItemField" | "AppendToItemField" | "DeleteItemField",
+): MockItemData {
+  const isDelete = kind === "DeleteItemField";
   const extended = child(update, "ExtendedFieldURI");
   if (extended !== undefined) {
     const uri = parseExtendedUri(extended);
@@ -59,6 +130,10 @@ export function applyUpdate(data: MockItemData, update: XmlNode, isDelete: boole
   if (uri === undefined)
     throw new EwsResponseError("ErrorInvalidPropertySet", "The change names no property.");
   const source = isDelete ? undefined : sourceOf(update);
+  const lower = uri.toLowerCase();
+  if (kind === "AppendToItemField") return append(data, lower, source!);
+  const other = setOther(data, lower, source);
+  if (other !== undefined) return other;
   try {
     return applyFieldUpdate(data, uri, source);
   } catch (error) {

@@ -146,9 +146,9 @@ export const updateItem: Operation = {
       let data = occurrence === undefined ? master : occurrenceData(master, occurrence);
       const updates = child(change, "Updates");
       let readOnly = true;
-      for (const kind of ["SetItemField", "AppendToItemField", "DeleteItemField"]) {
+      for (const kind of ["SetItemField", "AppendToItemField", "DeleteItemField"] as const) {
         for (const update of children(updates, kind)) {
-          data = applyUpdate(data, update, kind === "DeleteItemField");
+          data = applyUpdate(data, update, kind);
           const uri = attr(child(update, "FieldURI"), "FieldURI");
           if (uri?.toLowerCase() !== "message:isread") readOnly = false;
         }

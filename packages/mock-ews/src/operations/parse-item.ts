@@ -39,20 +39,20 @@ function address(node: XmlNode | undefined): MockMailAddress | undefined {
   return { name: text(mb, "Name") ?? email, email };
 }
 
-function addresses(node: XmlNode | undefined): MockMailAddress[] {
+export function addresses(node: XmlNode | undefined): MockMailAddress[] {
   return children(node, "Mailbox").map((mb) => {
     const email = text(mb, "EmailAddress") ?? "";
     return { name: text(mb, "Name") ?? email, email };
   });
 }
 
-function attendees(node: XmlNode | undefined): MockMailAddress[] {
+export function attendees(node: XmlNode | undefined): MockMailAddress[] {
   return children(node, "Attendee")
     .map((a) => address(a))
     .filter((a): a is MockMailAddress => a !== undefined);
 }
 
-function normalizeDate(value: string | undefined, fallback: string): string {
+export function normalizeDate(value: string | undefined, fallback: string): string {
   if (value === undefined || value === "") return fallback;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? fallback : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
