@@ -129,6 +129,29 @@ describe("calendar views and item attachments", () => {
     expect(text).toContain("ErrorCalendarCannotMoveOrCopyOccurrence");
   });
 
+  it("expands a series without end years after its start, and by InstanceIndex", async () => {
+    const text = await rec.call(
+      "CreateItem no-end daily",
+      `<m:CreateItem SendMeetingInvitations="SendToNone"><m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId><m:Items><t:CalendarItem><t:Subject>forever</t:Subject><t:Start>2020-01-01T07:00:00Z</t:Start><t:End>2020-01-01T07:15:00Z</t:End><t:Recurrence><t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence><t:NoEndRecurrence><t:StartDate>2020-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence></t:CalendarItem></m:Items></m:CreateItem>`,
+    );
+    const master = capture(text, ITEM_ID);
+    const window = await view("2045-06-01T00:00:00Z", "2045-06-03T00:00:00Z");
+    const forever = all(window, /<t:Subject>forever<\/t:Subject><t:Start>([^<]+)</);
+    expect(forever).toEqual(["2045-06-01T07:00:00Z", "2045-06-02T07:00:00Z"]);
+    // 2020-01-01 is index 1: 2045-06-01 is 9283 days later.
+    const byIndex = await rec.call(
+      "GetItem far InstanceIndex",
+      `<m:GetItem>${itemShape("Default")}<m:ItemIds><t:OccurrenceItemId RecurringMasterId="${master}" InstanceIndex="9284"/></m:ItemIds></m:GetItem>`,
+    );
+    expect(byIndex).toContain("<t:Start>2045-06-01T07:00:00Z</t:Start>");
+    const masterXml = await rec.call(
+      "GetItem no-end master",
+      `<m:GetItem>${itemShape("AllProperties")}<m:ItemIds><t:ItemId Id="${master}"/></m:ItemIds></m:GetItem>`,
+    );
+    expect(masterXml).toContain("<t:FirstOccurrence>");
+    expect(masterXml).not.toContain("<t:LastOccurrence>");
+  });
+
   it("expands the generator's recurring items, which alone would show only their masters", async () => {
     const masters = await rec.call(
       "FindItem calendar masters",

@@ -25,8 +25,8 @@ const MONTHS = [
   "November",
   "December",
 ];
-/** Occurrences a series may have before expansion stops (Exchange caps series, too). */
-const MAX_OCCURRENCES = 5000;
+/** Occurrences a series may have before expansion stops (a safety cap; daily for 270 years). */
+const MAX_OCCURRENCES = 100_000;
 const OCCURRENCE_TAG = 0x0002;
 
 export interface Occurrence {
@@ -87,7 +87,11 @@ function* patternDays(r: MockRecurrence): Generator<number> {
  * Every occurrence of a series up to `until` (ms, exclusive), deleted ones left out and
  * exceptions applied. Series without an end stop at `until`.
  */
-export function occurrences(cal: MockCalendarFields, until: number): Occurrence[] {
+export function occurrences(
+  cal: MockCalendarFields,
+  until: number,
+  maxIndex = Number.POSITIVE_INFINITY,
+): Occurrence[] {
   const r = cal.recurrence;
   if (r === undefined) return [];
   const startMs = Date.parse(cal.start);
@@ -98,12 +102,13 @@ export function occurrences(cal: MockCalendarFields, until: number): Occurrence[
   const deleted = new Set((cal.deletedOccurrences ?? []).map((s) => Date.parse(s)));
   const modified = new Map((cal.modifiedOccurrences ?? []).map((m) => [Date.parse(m.originalStart), m]));
   const out: Occurrence[] = [];
+  // An exception may start up to a year before its original start: look that far past `until`.
+  const horizon = modified.size === 0 ? until : until + 366 * DAY;
   let index = 0;
   for (const day of patternDays(r)) {
-    if (day > endDay || index >= count || index >= MAX_OCCURRENCES) break;
+    if (day > endDay || index >= count || index >= maxIndex || index >= MAX_OCCURRENCES) break;
     const originalStart = day + timeOfDay;
-    if (originalStart >= until && r.numberOfOccurrences === undefined && r.endDate === undefined) break;
-    if (originalStart >= until && originalStart - duration >= until + 366 * DAY) break;
+    if (originalStart >= horizon) break;
     index++;
     if (deleted.has(originalStart)) continue;
     const exception = modified.get(originalStart);
@@ -124,7 +129,7 @@ export function occurrences(cal: MockCalendarFields, until: number): Occurrence[
 
 /** The occurrence with InstanceIndex `index`, including deleted ones (flagged). */
 function occurrenceAt(cal: MockCalendarFields, index: number): Occurrence | "deleted" | undefined {
-  const all = occurrences({ ...cal, deletedOccurrences: [] }, Number.POSITIVE_INFINITY);
+  const all = occurrences({ ...cal, deletedOccurrences: [] }, Number.POSITIVE_INFINITY, index);
   const found = all.find((o) => o.index === index);
   if (found === undefined) return undefined;
   const deleted = (cal.deletedOccurrences ?? []).some((s) => Date.parse(s) === found.originalStart);

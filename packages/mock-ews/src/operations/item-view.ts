@@ -27,34 +27,35 @@ function seriesXml(
   record: ItemRecord,
   data: MockItemData,
 ): (part: SeriesPart) => string {
-  let all: Occurrence[] | undefined;
-  const list = () => {
-    all ??= occurrences(data.calendar!, Number.POSITIVE_INFINITY);
-    return all;
-  };
-  const r = data.calendar!.recurrence!;
+  const cal = data.calendar!;
+  const r = cal.recurrence!;
+  const info = (o: Occurrence) => occurrenceInfo(ctx, record, o);
   return (part) => {
     switch (part) {
       case "FirstOccurrence": {
-        const first = list()[0];
-        return first === undefined
-          ? ""
-          : `<t:FirstOccurrence>${occurrenceInfo(ctx, record, first)}</t:FirstOccurrence>`;
+        // The first live occurrence is at most one past the deleted ones.
+        const first = occurrences(
+          cal,
+          Number.POSITIVE_INFINITY,
+          (cal.deletedOccurrences?.length ?? 0) + 1,
+        )[0];
+        return first === undefined ? "" : `<t:FirstOccurrence>${info(first)}</t:FirstOccurrence>`;
       }
       case "LastOccurrence": {
         if (r.numberOfOccurrences === undefined && r.endDate === undefined) return "";
-        const last = list()[list().length - 1];
-        return last === undefined
-          ? ""
-          : `<t:LastOccurrence>${occurrenceInfo(ctx, record, last)}</t:LastOccurrence>`;
+        const list = occurrences(cal, Number.POSITIVE_INFINITY);
+        const last = list[list.length - 1];
+        return last === undefined ? "" : `<t:LastOccurrence>${info(last)}</t:LastOccurrence>`;
       }
       case "ModifiedOccurrences": {
-        const modified = list().filter((o) => o.exception !== undefined);
-        if (modified.length === 0) return "";
-        return `<t:ModifiedOccurrences>${modified.map((o) => `<t:Occurrence>${occurrenceInfo(ctx, record, o)}</t:Occurrence>`).join("")}</t:ModifiedOccurrences>`;
+        const changed = cal.modifiedOccurrences ?? [];
+        if (changed.length === 0) return "";
+        const until = Math.max(...changed.map((m) => Date.parse(m.originalStart))) + 1;
+        const modified = occurrences(cal, until).filter((o) => o.exception !== undefined);
+        return `<t:ModifiedOccurrences>${modified.map((o) => `<t:Occurrence>${info(o)}</t:Occurrence>`).join("")}</t:ModifiedOccurrences>`;
       }
       case "DeletedOccurrences": {
-        const deleted = data.calendar!.deletedOccurrences ?? [];
+        const deleted = cal.deletedOccurrences ?? [];
         if (deleted.length === 0) return "";
         return `<t:DeletedOccurrences>${deleted.map((s) => `<t:DeletedOccurrence>${el("t:Start", s)}</t:DeletedOccurrence>`).join("")}</t:DeletedOccurrences>`;
       }
