@@ -101,6 +101,11 @@ describe("item properties and restrictions", () => {
     );
     expect(text).toContain("ErrorSchemaValidation");
     text = await rec.call(
+      "CreateItem bad boolean",
+      `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:CalendarItem><t:Subject>x</t:Subject><t:AllowNewTimeProposal>yes</t:AllowNewTimeProposal></t:CalendarItem></m:Items></m:CreateItem>`,
+    );
+    expect(text).toContain("ErrorSchemaValidation");
+    text = await rec.call(
       "DeleteItem SuppressReadReceipts=1",
       `<m:DeleteItem DeleteType="HardDelete" SuppressReadReceipts="1"><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:DeleteItem>`,
     );

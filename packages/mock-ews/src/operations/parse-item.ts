@@ -23,6 +23,19 @@ const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
   Item: "IPM.Note",
 };
 
+/**
+ * xs:boolean elements of the item types in types.xsd. Those the model keeps are read where
+ * they are used; every one is validated, so `yes` is ErrorSchemaValidation as in Exchange.
+ */
+const BOOLEAN_ELEMENTS = (
+  "AllowNewTimeProposal AtAllMention BlockStatus CanDelete DoNotForwardMeeting HasAttachments HasBlockedImages " +
+  "HasPicture HidePresenceAndProfile InviteFree IsAllDayEvent IsAssociated IsAutoUpdateDisabled IsCancelled " +
+  "IsClutter IsComplete IsDeliveryReceiptRequested IsDraft IsFromMe IsHidden IsMeeting IsMessengerEnabled " +
+  "IsOnlineMeeting IsOrganizer IsPendingOutbound IsPrivate IsRead IsReadReceiptRequested IsRecurring IsResend " +
+  "IsResponseRequested IsSubmitted IsTeamTask IsUnmodified MeetingRequestWasSent MentionedMe MobileIMEnabled " +
+  "NotInBirthdayCalendar ReminderIsSet SupportGroupFeeds UnifiedInbox"
+).split(" ");
+
 /** How deep item attachments may nest (Exchange refuses deeper ones too). */
 const MAX_ATTACHMENT_DEPTH = 10;
 
@@ -147,6 +160,7 @@ export function itemFromXml(
   owner?: MockMailAddress,
   depth = 0,
 ): MockItemData {
+  for (const name of BOOLEAN_ELEMENTS) boolText(node, name);
   const now = nowIso();
   const rawClass = text(node, "ItemClass");
   const itemClass = oneOf<MockItemClass>(
