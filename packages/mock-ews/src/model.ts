@@ -86,6 +86,12 @@ export interface MockRecurrence {
   /** For AbsoluteMonthly / AbsoluteYearly. */
   readonly dayOfMonth?: number;
   readonly month?: string;
+  /**
+   * Set for the relative patterns (EWS RelativeMonthly / RelativeYearly): the occurrence is the
+   * Nth of `daysOfWeek` (which may also be Day, Weekday or WeekendDay) in the month instead of
+   * `dayOfMonth`. Never generated; kept off `pattern` so the export codec's table is unchanged.
+   */
+  readonly dayOfWeekIndex?: "First" | "Second" | "Third" | "Fourth" | "Last";
   /** yyyy-mm-dd. */
   readonly startDate: string;
   /** Either a count or an end date; neither means no end. */

@@ -152,6 +152,51 @@ describe("calendar views and item attachments", () => {
     expect(masterXml).not.toContain("<t:LastOccurrence>");
   });
 
+  it("expands relative monthly and yearly patterns and survives series with no day to fall on", async () => {
+    const create = (name: string, pattern: string, range: string) =>
+      rec.call(
+        `CreateItem ${name}`,
+        `<m:CreateItem SendMeetingInvitations="SendToNone"><m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId><m:Items><t:CalendarItem><t:Subject>${name}</t:Subject><t:Start>2033-01-11T12:00:00Z</t:Start><t:End>2033-01-11T13:00:00Z</t:End><t:Recurrence>${pattern}${range}</t:Recurrence></t:CalendarItem></m:Items></m:CreateItem>`,
+      );
+    const numbered = (n: number) =>
+      `<t:NumberedRecurrence><t:StartDate>2033-01-01</t:StartDate><t:NumberOfOccurrences>${n}</t:NumberOfOccurrences></t:NumberedRecurrence>`;
+    const monthly = capture(
+      await create(
+        "second tuesday",
+        `<t:RelativeMonthlyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Tuesday</t:DaysOfWeek><t:DayOfWeekIndex>Second</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence>`,
+        numbered(3),
+      ),
+      ITEM_ID,
+    );
+    await create(
+      "last weekday of june",
+      `<t:RelativeYearlyRecurrence><t:DaysOfWeek>Weekday</t:DaysOfWeek><t:DayOfWeekIndex>Last</t:DayOfWeekIndex><t:Month>June</t:Month></t:RelativeYearlyRecurrence>`,
+      numbered(2),
+    );
+    await create(
+      "never",
+      `<t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Someday</t:DaysOfWeek></t:WeeklyRecurrence>`,
+      `<t:NoEndRecurrence><t:StartDate>2033-01-01</t:StartDate></t:NoEndRecurrence>`,
+    );
+    const text = await view("2033-01-01T00:00:00Z", "2035-01-01T00:00:00Z");
+    const starts = (subject: string) =>
+      all(text, new RegExp(`<t:Subject>${subject}</t:Subject><t:Start>([^<]+)<`));
+    expect(starts("second tuesday")).toEqual([
+      "2033-01-11T12:00:00Z",
+      "2033-02-08T12:00:00Z",
+      "2033-03-08T12:00:00Z",
+    ]);
+    expect(starts("last weekday of june")).toEqual(["2033-06-30T12:00:00Z", "2034-06-30T12:00:00Z"]);
+    expect(starts("never")).toEqual([]);
+    const master = await rec.call(
+      "GetItem relative master",
+      `<m:GetItem>${itemShape("AllProperties")}<m:ItemIds><t:ItemId Id="${monthly}"/></m:ItemIds></m:GetItem>`,
+    );
+    expect(master).toContain(
+      "<t:RelativeMonthlyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Tuesday</t:DaysOfWeek><t:DayOfWeekIndex>Second</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence>",
+    );
+  });
+
   it("expands the generator's recurring items, which alone would show only their masters", async () => {
     const masters = await rec.call(
       "FindItem calendar masters",

@@ -47,18 +47,44 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }
 
+/** DayOfWeekType values as a set of getUTCDay() numbers (Day, Weekday and WeekendDay included). */
+function weekdaySet(days: readonly string[]): Set<number> {
+  const out = new Set<number>();
+  for (const d of days) {
+    if (d === "Day") for (let i = 0; i < 7; i++) out.add(i);
+    else if (d === "Weekday") for (let i = 1; i < 6; i++) out.add(i);
+    else if (d === "WeekendDay") out.add(0).add(6);
+    else if (WEEKDAYS.includes(d)) out.add(WEEKDAYS.indexOf(d));
+  }
+  return out;
+}
+
+const ORDINALS = ["First", "Second", "Third", "Fourth"];
+
+/** The Nth (or last) day of `month` whose weekday is in `days` (UTC midnight ms). */
+function nthWeekday(year: number, month: number, days: ReadonlySet<number>, index: string): number {
+  const matching: number[] = [];
+  for (let d = 1; d <= daysInMonth(year, month); d++) {
+    const day = Date.UTC(year, month, d);
+    if (days.has(new Date(day).getUTCDay())) matching.push(day);
+  }
+  return index === "Last" ? matching[matching.length - 1]! : matching[Math.max(0, ORDINALS.indexOf(index))]!;
+}
+
 /** Candidate occurrence days (UTC midnight ms) of a pattern, in order, from the range's start. */
 function* patternDays(r: MockRecurrence): Generator<number> {
   const first = Date.parse(`${r.startDate}T00:00:00Z`);
   const interval = Math.max(1, r.interval || 1);
   const start = new Date(first);
+  // A series with no valid start or no day to fall on has no occurrences (and must not spin).
+  if (Number.isNaN(first)) return;
+  const byWeekday = r.pattern === "Weekly" || r.dayOfWeekIndex !== undefined;
+  if (byWeekday && r.daysOfWeek !== undefined && weekdaySet(r.daysOfWeek).size === 0) return;
   switch (r.pattern) {
     case "Daily":
       for (let day = first; ; day += interval * DAY) yield day;
     case "Weekly": {
-      const wanted = new Set(
-        (r.daysOfWeek ?? [WEEKDAYS[start.getUTCDay()]!]).map((d) => WEEKDAYS.indexOf(d)),
-      );
+      const wanted = weekdaySet(r.daysOfWeek ?? [WEEKDAYS[start.getUTCDay()]!]);
       const weekStart = first - start.getUTCDay() * DAY;
       for (let week = weekStart; ; week += interval * 7 * DAY) {
         for (let d = 0; d < 7; d++) if (wanted.has(d) && week + d * DAY >= first) yield week + d * DAY;
@@ -73,7 +99,10 @@ function* patternDays(r: MockRecurrence): Generator<number> {
       let year = start.getUTCFullYear();
       if (yearly && month < start.getUTCMonth()) year++;
       for (;;) {
-        const day = Date.UTC(year, month, Math.min(dayOfMonth, daysInMonth(year, month)));
+        const day =
+          r.dayOfWeekIndex === undefined
+            ? Date.UTC(year, month, Math.min(dayOfMonth, daysInMonth(year, month)))
+            : nthWeekday(year, month, weekdaySet(r.daysOfWeek ?? ["Day"]), r.dayOfWeekIndex);
         if (day >= first) yield day;
         month += step;
         year += Math.floor(month / 12);

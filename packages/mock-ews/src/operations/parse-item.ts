@@ -78,6 +78,8 @@ function recurrence(node: XmlNode | undefined): MockRecurrence | undefined {
     "WeeklyRecurrence",
     "AbsoluteMonthlyRecurrence",
     "AbsoluteYearlyRecurrence",
+    "RelativeMonthlyRecurrence",
+    "RelativeYearlyRecurrence",
   ] as const;
   const name = patterns.find((p) => child(node, p) !== undefined);
   if (name === undefined) return undefined;
@@ -88,7 +90,7 @@ function recurrence(node: XmlNode | undefined): MockRecurrence | undefined {
   const out: {
     -readonly [K in keyof MockRecurrence]: MockRecurrence[K];
   } = {
-    pattern: name.replace("Recurrence", "") as MockRecurrence["pattern"],
+    pattern: name.replace("Recurrence", "").replace("Relative", "Absolute") as MockRecurrence["pattern"],
     interval: Number(text(p, "Interval") ?? "1"),
     startDate,
   };
@@ -98,6 +100,9 @@ function recurrence(node: XmlNode | undefined): MockRecurrence | undefined {
   if (dayOfMonth !== undefined) out.dayOfMonth = Number(dayOfMonth);
   const month = text(p, "Month");
   if (month !== undefined) out.month = month;
+  const index = text(p, "DayOfWeekIndex");
+  if (name.startsWith("Relative"))
+    out.dayOfWeekIndex = oneOf(index, ["First", "Second", "Third", "Fourth", "Last"] as const, "First");
   const count = text(range ?? {}, "NumberOfOccurrences");
   if (count !== undefined) out.numberOfOccurrences = Number(count);
   const endDate = text(range ?? {}, "EndDate");

@@ -168,6 +168,10 @@ export function itemSize(data: MockItemData): number {
 
 function recurrenceXml(r: MockRecurrence): string {
   let pattern: string;
+  const relative =
+    r.dayOfWeekIndex === undefined
+      ? undefined
+      : `${el("t:DaysOfWeek", (r.daysOfWeek ?? ["Day"]).join(" "))}${el("t:DayOfWeekIndex", r.dayOfWeekIndex)}`;
   switch (r.pattern) {
     case "Daily":
       pattern = `<t:DailyRecurrence>${el("t:Interval", r.interval)}</t:DailyRecurrence>`;
@@ -176,9 +180,17 @@ function recurrenceXml(r: MockRecurrence): string {
       pattern = `<t:WeeklyRecurrence>${el("t:Interval", r.interval)}${el("t:DaysOfWeek", (r.daysOfWeek ?? ["Monday"]).join(" "))}</t:WeeklyRecurrence>`;
       break;
     case "AbsoluteMonthly":
+      if (relative !== undefined) {
+        pattern = `<t:RelativeMonthlyRecurrence>${el("t:Interval", r.interval)}${relative}</t:RelativeMonthlyRecurrence>`;
+        break;
+      }
       pattern = `<t:AbsoluteMonthlyRecurrence>${el("t:Interval", r.interval)}${el("t:DayOfMonth", r.dayOfMonth ?? 1)}</t:AbsoluteMonthlyRecurrence>`;
       break;
     case "AbsoluteYearly":
+      if (relative !== undefined) {
+        pattern = `<t:RelativeYearlyRecurrence>${relative}${el("t:Month", r.month ?? "January")}</t:RelativeYearlyRecurrence>`;
+        break;
+      }
       pattern = `<t:AbsoluteYearlyRecurrence>${el("t:DayOfMonth", r.dayOfMonth ?? 1)}${el("t:Month", r.month ?? "January")}</t:AbsoluteYearlyRecurrence>`;
       break;
   }
