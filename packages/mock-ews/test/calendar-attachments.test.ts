@@ -274,6 +274,26 @@ describe("calendar views and item attachments", () => {
     expect(text).toContain("ErrorInvalidAttachmentId");
   });
 
+  it("still exports items that carry the new data (item attachments, extended properties, exceptions)", async () => {
+    const created = await rec.call(
+      "CreateItem for export",
+      `<m:CreateItem MessageDisposition="SaveOnly"><m:Items>` +
+        `<t:Message><t:Subject>export me</t:Subject><t:Attachments><t:ItemAttachment><t:Name>n</t:Name><t:Message><t:Subject>inner</t:Subject></t:Message></t:ItemAttachment></t:Attachments><t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x6905" PropertyType="StringArray"/><t:Values><t:Value>a</t:Value></t:Values></t:ExtendedProperty></t:Message>` +
+        `<t:CalendarItem><t:Subject>export series</t:Subject><t:Start>2034-01-02T08:00:00Z</t:Start><t:End>2034-01-02T09:00:00Z</t:End><t:Recurrence><t:RelativeMonthlyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek><t:DayOfWeekIndex>First</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence><t:NumberedRecurrence><t:StartDate>2034-01-01</t:StartDate><t:NumberOfOccurrences>4</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence></t:CalendarItem>` +
+        `</m:Items></m:CreateItem>`,
+    );
+    const [message, series] = all(created, ITEM_ID);
+    await rec.call(
+      "DeleteItem occurrence for export",
+      `<m:DeleteItem DeleteType="HardDelete" SendMeetingCancellations="SendToNone"><m:ItemIds><t:OccurrenceItemId RecurringMasterId="${series}" InstanceIndex="2"/></m:ItemIds></m:DeleteItem>`,
+    );
+    const text = await rec.call(
+      "ExportItems new data",
+      `<m:ExportItems><m:ItemIds><t:ItemId Id="${message}"/><t:ItemId Id="${series}"/></m:ItemIds></m:ExportItems>`,
+    );
+    expect(all(text, /<m:ResponseCode>([^<]+)</)).toEqual(["NoError", "NoError"]);
+  });
+
   it("answers schema-valid XML throughout", async () => {
     expect(rec.bodies.length).toBeGreaterThan(20);
     expect((await rec.failures()).slice(0, 20)).toEqual([]);
