@@ -156,6 +156,19 @@ describe("exchangelib (python3-exchangelib) against the mock", () => {
     });
   });
 
+  it("pages, fetches, copies, soft-deletes, saves tasks and bulk-updates", () => {
+    expect(ok("misc")).toEqual({
+      page: ["misc 02", "misc 03", "misc 04"],
+      fetched: ["misc 00", "misc 01"],
+      high: 3,
+      copied: 1,
+      after_soft_delete: 6,
+      task: ["InProgress", 50],
+      bulk_updated: 2,
+      read_now: 2,
+    });
+  });
+
   it("creates, reads and removes item attachments next to file attachments", () => {
     expect(ok("attachments")).toEqual({
       has_attachments: true,

@@ -26,6 +26,7 @@ from exchangelib import (
     ItemAttachment,
     Message,
     Q,
+    Task,
     Version,
 )
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
@@ -277,6 +278,36 @@ def _full_save():
         "reminder": [again.reminder_is_set, again.reminder_minutes_before_start],
         "attendees": [a.mailbox.email_address for a in again.required_attendees or []],
         "message": [message.categories, message.importance, message.is_read_receipt_requested],
+    }
+
+
+@check("misc")
+def _misc():
+    from decimal import Decimal
+
+    folder = account.inbox
+    subjects = ["misc %02d" % i for i in range(7)]
+    for i, subject in enumerate(subjects):
+        Message(account=account, folder=folder, subject=subject, importance="High" if i % 3 == 0 else "Low").save()
+    q = folder.filter(subject__startswith="misc ")
+    page = [i.subject for i in q.order_by("subject").only("subject")[2:5]]
+    fetched = list(account.fetch(ids=[(i.id, i.changekey) for i in q.order_by("subject")[:2]]))
+    source = q.order_by("subject")[0]
+    source.copy(to_folder=account.drafts)
+    q.order_by("subject")[1].soft_delete()
+    task = Task(account=account, folder=account.tasks, subject="misc task", status="InProgress", percent_complete=Decimal(50))
+    task.save()
+    got_task = account.tasks.get(subject="misc task")
+    updated = account.bulk_update(items=[(i, ["is_read"]) for i in q.order_by("subject")[:2] if setattr(i, "is_read", True) is None])
+    return {
+        "page": page,
+        "fetched": [i.subject for i in fetched],
+        "high": q.filter(importance="High").count(),
+        "copied": account.drafts.filter(subject="misc 00").count(),
+        "after_soft_delete": q.count(),
+        "task": [got_task.status, int(got_task.percent_complete)],
+        "bulk_updated": len(updated),
+        "read_now": q.filter(is_read=True).count(),
     }
 
 
