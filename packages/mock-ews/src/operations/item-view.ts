@@ -1,8 +1,15 @@
 // One item (or one occurrence of a recurring series) as the XML an operation answers with,
 // shaped as the request asked.
 import type { MockItemData } from "../model.js";
-import { itemElementName, itemIdXml, type ItemShape, renderItem, type SeriesPart } from "../server/render.js";
-import { changeKey } from "../store/ids.js";
+import {
+  ITEM_ATTACHMENT_BASE,
+  itemElementName,
+  itemIdXml,
+  type ItemShape,
+  renderItem,
+  type SeriesPart,
+} from "../server/render.js";
+import { attachmentId, changeKey } from "../store/ids.js";
 import type { ItemRecord } from "../store/index.js";
 import { el, esc } from "../xml.js";
 import {
@@ -112,6 +119,28 @@ export function render(
 export function idOnly(ctx: OperationContext, record: ItemRecord): string {
   const element = itemElementName(ctx.store.itemClassOf(record));
   return `<t:${element}>${itemIdXml(ctx.store, record)}</t:${element}>`;
+}
+
+/**
+ * A created item as CreateItem answers it: its ItemId and, when it has attachments, their
+ * AttachmentIds (Exchange 2010 SP2+ does, and clients such as ews-javascript-api rely on it to
+ * know the attachments were created with the item instead of creating them again).
+ */
+export function createdXml(ctx: OperationContext, record: ItemRecord): string {
+  const data = ctx.store.itemData(record);
+  const items = data.itemAttachments ?? [];
+  if (data.attachments.length + items.length === 0) return idOnly(ctx, record);
+  const element = itemElementName(data.itemClass);
+  const guid = record.folder.mailbox.guid;
+  const files = data.attachments.map(
+    (_a, i) =>
+      `<t:FileAttachment><t:AttachmentId Id="${esc(attachmentId(guid, record.serial, i))}"/></t:FileAttachment>`,
+  );
+  const embedded = items.map(
+    (_a, i) =>
+      `<t:ItemAttachment><t:AttachmentId Id="${esc(attachmentId(guid, record.serial, ITEM_ATTACHMENT_BASE + i))}"/></t:ItemAttachment>`,
+  );
+  return `<t:${element}>${itemIdXml(ctx.store, record)}<t:Attachments>${files.join("")}${embedded.join("")}</t:Attachments></t:${element}>`;
 }
 
 /** An occurrence (or item) answered by id only: its own ItemId. */

@@ -24,7 +24,7 @@ import {
   successMessage,
 } from "./common.js";
 import { applyUpdate } from "./item-updates.js";
-import { idOnly, render, targetIdOnly } from "./item-view.js";
+import { createdXml, idOnly, render, targetIdOnly } from "./item-view.js";
 import { ITEM_ELEMENTS, itemFromXml } from "./parse-item.js";
 
 export { findItem } from "./find-item.js";
@@ -112,7 +112,7 @@ export const createItem: Operation = {
           ? ctx.store.distinguishedFolder(ctx.mailbox, "sentitems")
           : (folder ?? ctx.store.distinguishedFolder(ctx.mailbox, DEFAULT_FOLDER[element] ?? "drafts"));
       const record = ctx.store.addItem(target, { data });
-      return successMessage(this.messageName, `<m:Items>${idOnly(ctx, record)}</m:Items>`);
+      return successMessage(this.messageName, `<m:Items>${createdXml(ctx, record)}</m:Items>`);
     });
   },
 };
