@@ -135,6 +135,19 @@ describe("calendar views and item attachments", () => {
       `<m:CreateItem SendMeetingInvitations="SendToNone"><m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId><m:Items><t:CalendarItem><t:Subject>forever</t:Subject><t:Start>2020-01-01T07:00:00Z</t:Start><t:End>2020-01-01T07:15:00Z</t:End><t:Recurrence><t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence><t:NoEndRecurrence><t:StartDate>2020-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence></t:CalendarItem></m:Items></m:CreateItem>`,
     );
     const master = capture(text, ITEM_ID);
+    // A second daily series: 2 x 730 entries in two years is past EWSFindCountLimit (1000).
+    await rec.call(
+      "CreateItem second no-end daily",
+      `<m:CreateItem SendMeetingInvitations="SendToNone"><m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId><m:Items><t:CalendarItem><t:Subject>forever too</t:Subject><t:Start>2044-01-01T18:00:00Z</t:Start><t:End>2044-01-01T18:15:00Z</t:End><t:Recurrence><t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence><t:NoEndRecurrence><t:StartDate>2044-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence></t:CalendarItem></m:Items></m:CreateItem>`,
+    );
+    let big = await view("2045-01-01T00:00:00Z", "2047-01-01T00:00:00Z");
+    expect(big).toContain("ErrorExceededFindCountLimit");
+    expect(big).toContain(`<t:Value Name="PolicyLimit">1000</t:Value>`);
+    big = await view("2045-01-01T00:00:00Z", "2047-01-01T00:00:00Z", `MaxEntriesReturned="1000" `);
+    expect(all(big, ITEM_ID)).toHaveLength(1000);
+    expect(big).toContain(`IncludesLastItemInRange="false"`);
+    const tooLong = await view("2045-01-01T00:00:00Z", "2047-01-01T00:00:01Z");
+    expect(tooLong).toContain("ErrorCalendarViewRangeTooBig");
     const window = await view("2045-06-01T00:00:00Z", "2045-06-03T00:00:00Z");
     const forever = all(window, /<t:Subject>forever<\/t:Subject><t:Start>([^<]+)</);
     expect(forever).toEqual(["2045-06-01T07:00:00Z", "2045-06-02T07:00:00Z"]);
@@ -204,8 +217,18 @@ describe("calendar views and item attachments", () => {
     );
     const generated = all(masters, /<t:CalendarItemType>([^<]+)</).filter((t) => t === "RecurringMaster");
     expect(generated.length).toBeGreaterThan(0);
-    const text = await view("2015-01-01T00:00:00Z", "2035-01-01T00:00:00Z");
-    const types = all(text, /<t:CalendarItemType>([^<]+)</);
+    // Exchange refuses windows over two years: walk 2016-2036 two years at a time.
+    const types: string[] = [];
+    for (let year = 2016; year < 2036; year += 2) {
+      // (the daily series of the test before fill these windows: cap them below EWSFindCountLimit)
+      const text = await view(
+        `${year}-01-01T00:00:00Z`,
+        `${year + 2}-01-01T00:00:00Z`,
+        `MaxEntriesReturned="1000" `,
+      );
+      expect(text).toContain("NoError");
+      types.push(...all(text, /<t:CalendarItemType>([^<]+)</));
+    }
     expect(types).not.toContain("RecurringMaster");
     expect(types.filter((t) => t === "Occurrence").length).toBeGreaterThan(generated.length);
   });

@@ -311,6 +311,14 @@ export function parseCalendarView(view: XmlNode): { start: number; end: number; 
       "ErrorCalendarEndDateIsEarlierThanStartDate",
       "EndDate is earlier than StartDate",
     );
+  // Exchange refuses windows longer than two years.
+  const limit = new Date(start);
+  limit.setUTCFullYear(limit.getUTCFullYear() + 2);
+  if (end > limit.getTime())
+    throw new EwsResponseError(
+      "ErrorCalendarViewRangeTooBig",
+      "The specified view range exceeds the maximum range of two years.",
+    );
   const maxRaw = attr(view, "MaxEntriesReturned");
   const max = maxRaw === undefined ? Number.POSITIVE_INFINITY : Number(maxRaw);
   if (!Number.isInteger(max) && max !== Number.POSITIVE_INFINITY)

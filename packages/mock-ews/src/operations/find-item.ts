@@ -20,6 +20,9 @@ import { itemPathResolver } from "./item-fields.js";
 import { render } from "./item-view.js";
 import { compileRestriction, sortBy } from "./restrictions.js";
 
+/** Exchange's default EWSFindCountLimit. */
+const FIND_COUNT_LIMIT = 1000;
+
 export const findItem: Operation = {
   messageName: "FindItemResponseMessage",
   entries: { container: "ParentFolderIds", names: ["FolderId", "DistinguishedFolderId"] },
@@ -46,6 +49,14 @@ export const findItem: Operation = {
             "CalendarView is only valid on calendar folders.",
           );
         const shown = calendarWindow(ctx, all, window);
+        // EWSFindCountLimit: a view can hand out 1000 entries; more without a smaller
+        // MaxEntriesReturned is refused (a CalendarView cannot be paged).
+        if (shown.length > FIND_COUNT_LIMIT && window.max > FIND_COUNT_LIMIT)
+          throw new EwsResponseError(
+            "ErrorExceededFindCountLimit",
+            "You have exceeded the maximum number of objects that can be returned for the find operation. Use paging to reduce the result size and try your request again.",
+            `<t:Value Name="PolicyLimit">${FIND_COUNT_LIMIT}</t:Value>`,
+          );
         const page = shown.slice(0, window.max);
         const items = page.map((t) => render(ctx, t, shape, "find")).join("");
         // More entries than MaxEntriesReturned: the first ones, and IncludesLastItemInRange false.
