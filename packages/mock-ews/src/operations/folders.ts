@@ -3,7 +3,7 @@ import { EwsResponseError } from "../errors.js";
 import { folderIdXml, renderFolder } from "../server/render.js";
 import type { FolderRecord } from "../store/index.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
-import { attr, child, childNames, children, el, esc, text, type XmlNode } from "../xml.js";
+import { attr, child, children, el, esc, text, type XmlNode } from "../xml.js";
 import {
   folderIdsIn,
   indexedPage,

@@ -22,21 +22,17 @@ import {
 } from "./calendar-view.js";
 import type { OperationContext } from "./common.js";
 
-function occurrenceInfo(ctx: OperationContext, record: ItemRecord, o: Occurrence): string {
+function occurrenceInfo(record: ItemRecord, o: Occurrence): string {
   const id = occurrenceId(record.folder.mailbox.guid, record.serial, o.index);
   const key = changeKey("item", record.folder.mailbox.guid, record.lastSeq);
   return `<t:ItemId Id="${esc(id)}" ChangeKey="${esc(key)}"/>${el("t:Start", isoFromMs(o.start))}${el("t:End", isoFromMs(o.end))}${el("t:OriginalStart", isoFromMs(o.originalStart))}`;
 }
 
 /** A recurring master's FirstOccurrence / LastOccurrence / ModifiedOccurrences / DeletedOccurrences. */
-function seriesXml(
-  ctx: OperationContext,
-  record: ItemRecord,
-  data: MockItemData,
-): (part: SeriesPart) => string {
+function seriesXml(record: ItemRecord, data: MockItemData): (part: SeriesPart) => string {
   const cal = data.calendar!;
   const r = cal.recurrence!;
-  const info = (o: Occurrence) => occurrenceInfo(ctx, record, o);
+  const info = (o: Occurrence) => occurrenceInfo(record, o);
   return (part) => {
     switch (part) {
       case "FirstOccurrence": {
@@ -103,7 +99,7 @@ export function render(
       ...(occurrence === undefined
         ? data.calendar?.recurrence === undefined
           ? {}
-          : { seriesXml: seriesXml(ctx, record, data) }
+          : { seriesXml: seriesXml(record, data) }
         : {
             occurrence: {
               id: occurrenceId(record.folder.mailbox.guid, record.serial, occurrence.index),

@@ -1,25 +1,31 @@
 // Items and folders as EWS XML. Each type's properties are listed in the order of its
 // xs:sequence in types.xsd, with the shape (IdOnly / Default / AllProperties) they belong to,
 // so a response never puts an element out of schema order.
-import type {
-  MockAttachment,
-  MockItemAttachment,
-  MockItemData,
-  MockMailAddress,
-  MockRecurrence,
-} from "../model.js";
+import type { MockAttachment, MockItemAttachment, MockItemData, MockMailAddress } from "../model.js";
 import { type ExtendedUri, extendedPropertyXml, readExtended } from "../operations/extended-properties.js";
-import {
-  emailAddressesXml,
-  type IndexedRequest,
-  indexedFilters,
-  phoneNumbersXml,
-  physicalAddressesXml,
-} from "../operations/indexed-properties.js";
 import { storedFlag, storedValue } from "../operations/stored-fields.js";
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
 import { el, esc } from "../xml.js";
+import {
+  isoSeconds,
+  type ItemShape,
+  mailbox,
+  type Prop,
+  type PropContext,
+  type RenderContext,
+  recipients,
+} from "./render-base.js";
+import { CALENDAR } from "./render-calendar.js";
+import { CONTACT, TASK } from "./render-contact.js";
+
+export {
+  isoSeconds,
+  type ItemShape,
+  type RenderContext,
+  SERIES_PARTS,
+  type SeriesPart,
+} from "./render-base.js";
 
 export const NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
 export const NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
@@ -27,75 +33,6 @@ export const NS_M = "http://schemas.microsoft.com/exchange/services/2006/message
 export interface ExtendedFieldRequest {
   readonly propertyTag: string;
   readonly propertyType: string;
-}
-
-export interface ItemShape {
-  readonly base: "IdOnly" | "Default" | "AllProperties";
-  /** Lower-cased FieldURI values from AdditionalProperties. */
-  readonly additional: ReadonlySet<string>;
-  /** IndexedFieldURI requests (contact phone numbers, e-mail and postal addresses). */
-  readonly indexed: readonly IndexedRequest[];
-  readonly extended: readonly ExtendedUri[];
-  readonly includeMime: boolean;
-  readonly bodyType: "Best" | "Text" | "HTML";
-}
-
-export const SERIES_PARTS = [
-  "FirstOccurrence",
-  "LastOccurrence",
-  "ModifiedOccurrences",
-  "DeletedOccurrences",
-] as const;
-export type SeriesPart = (typeof SERIES_PARTS)[number];
-
-export interface RenderContext {
-  readonly store: Store;
-  readonly record: ItemRecord;
-  readonly data: MockItemData;
-  /** Present when the shape asks for MimeContent. */
-  readonly mime: (() => string) | undefined;
-  /** "find" for FindItem/Sync views (no bodies, as Exchange), "get" for GetItem and friends. */
-  readonly mode: "get" | "find";
-  /** An item embedded in an attachment: no ItemId and no ParentFolderId, as Exchange serves it. */
-  readonly embedded?: boolean;
-  /** Set when serving one occurrence (or exception) of a recurring master. */
-  readonly occurrence?: {
-    readonly id: string;
-    readonly type: "Occurrence" | "Exception";
-    readonly originalStart: string;
-  };
-  /** A recurring master's FirstOccurrence ... DeletedOccurrences elements. */
-  readonly seriesXml?: (part: SeriesPart) => string;
-}
-
-interface Prop {
-  readonly uri: string;
-  /** Part of the Default shape. */
-  readonly def: boolean;
-  /** Not part of AllProperties (only when asked for by name). */
-  readonly onlyByName?: boolean;
-  /** Also wanted when some of its entries are asked for by IndexedFieldURI. */
-  readonly byIndex?: (shape: ItemShape) => boolean;
-  readonly render: (c: PropContext) => string;
-}
-
-type PropContext = RenderContext & { readonly shape: ItemShape };
-
-export function isoSeconds(iso: string): string {
-  return iso.replace(/\.\d{3}Z$/, "Z");
-}
-
-function mailbox(a: MockMailAddress): string {
-  return `<t:Mailbox>${el("t:Name", a.name)}${a.email === "" ? "" : el("t:EmailAddress", a.email)}<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox</t:MailboxType></t:Mailbox>`;
-}
-
-function recipients(tag: string, list: readonly MockMailAddress[]): string {
-  return list.length === 0 ? "" : `<t:${tag}>${list.map(mailbox).join("")}</t:${tag}>`;
-}
-
-function attendees(tag: string, list: readonly MockMailAddress[]): string {
-  if (list.length === 0) return "";
-  return `<t:${tag}>${list.map((a) => `<t:Attendee>${mailbox(a)}<t:ResponseType>Unknown</t:ResponseType></t:Attendee>`).join("")}</t:${tag}>`;
 }
 
 function bodyText(
@@ -164,54 +101,6 @@ export function itemSize(data: MockItemData): number {
   for (const a of data.itemAttachments ?? []) size += itemSize(a.item) + 128;
   for (const p of data.extendedProperties ?? []) size += 32 + p.values.reduce((n, v) => n + v.length, 0);
   return size;
-}
-
-function recurrenceXml(r: MockRecurrence): string {
-  let pattern: string;
-  const relative =
-    r.dayOfWeekIndex === undefined
-      ? undefined
-      : `${el("t:DaysOfWeek", (r.daysOfWeek ?? ["Day"]).join(" "))}${el("t:DayOfWeekIndex", r.dayOfWeekIndex)}`;
-  switch (r.pattern) {
-    case "Daily":
-      pattern = `<t:DailyRecurrence>${el("t:Interval", r.interval)}</t:DailyRecurrence>`;
-      break;
-    case "Weekly":
-      pattern = `<t:WeeklyRecurrence>${el("t:Interval", r.interval)}${el("t:DaysOfWeek", (r.daysOfWeek ?? ["Monday"]).join(" "))}</t:WeeklyRecurrence>`;
-      break;
-    case "AbsoluteMonthly":
-      if (relative !== undefined) {
-        pattern = `<t:RelativeMonthlyRecurrence>${el("t:Interval", r.interval)}${relative}</t:RelativeMonthlyRecurrence>`;
-        break;
-      }
-      pattern = `<t:AbsoluteMonthlyRecurrence>${el("t:Interval", r.interval)}${el("t:DayOfMonth", r.dayOfMonth ?? 1)}</t:AbsoluteMonthlyRecurrence>`;
-      break;
-    case "AbsoluteYearly":
-      if (relative !== undefined) {
-        pattern = `<t:RelativeYearlyRecurrence>${relative}${el("t:Month", r.month ?? "January")}</t:RelativeYearlyRecurrence>`;
-        break;
-      }
-      pattern = `<t:AbsoluteYearlyRecurrence>${el("t:DayOfMonth", r.dayOfMonth ?? 1)}${el("t:Month", r.month ?? "January")}</t:AbsoluteYearlyRecurrence>`;
-      break;
-  }
-  let range: string;
-  if (r.numberOfOccurrences !== undefined) {
-    range = `<t:NumberedRecurrence>${el("t:StartDate", r.startDate)}${el("t:NumberOfOccurrences", r.numberOfOccurrences)}</t:NumberedRecurrence>`;
-  } else if (r.endDate !== undefined) {
-    range = `<t:EndDateRecurrence>${el("t:StartDate", r.startDate)}${el("t:EndDate", r.endDate)}</t:EndDateRecurrence>`;
-  } else {
-    range = `<t:NoEndRecurrence>${el("t:StartDate", r.startDate)}</t:NoEndRecurrence>`;
-  }
-  return `<t:Recurrence>${pattern}${range}</t:Recurrence>`;
-}
-
-function isoDuration(startIso: string, endIso: string): string {
-  const seconds = Math.max(0, Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000));
-  const d = Math.floor(seconds / 86400);
-  const h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return `P${d > 0 ? `${d}D` : ""}T${h}H${m}M${s}S`;
 }
 
 const displayList = (list: readonly MockMailAddress[]) => list.map((a) => a.name).join("; ");
@@ -441,218 +330,6 @@ const POST: Prop[] = [
   },
 ];
 
-const CALENDAR: Prop[] = [
-  {
-    uri: "calendar:uid",
-    def: false,
-    render: (c) => el("t:UID", Buffer.from(c.store.searchKey(c.record)).toString("hex").toUpperCase()),
-  },
-  {
-    uri: "calendar:recurrenceid",
-    def: false,
-    render: (c) => (c.occurrence === undefined ? "" : el("t:RecurrenceId", c.occurrence.originalStart)),
-  },
-  {
-    uri: "calendar:start",
-    def: true,
-    render: (c) => (c.data.calendar ? el("t:Start", isoSeconds(c.data.calendar.start)) : ""),
-  },
-  {
-    uri: "calendar:end",
-    def: true,
-    render: (c) => (c.data.calendar ? el("t:End", isoSeconds(c.data.calendar.end)) : ""),
-  },
-  {
-    uri: "calendar:originalstart",
-    def: false,
-    render: (c) => (c.occurrence === undefined ? "" : el("t:OriginalStart", c.occurrence.originalStart)),
-  },
-  {
-    uri: "calendar:isalldayevent",
-    def: false,
-    render: (c) => (c.data.calendar ? el("t:IsAllDayEvent", c.data.calendar.isAllDayEvent) : ""),
-  },
-  {
-    uri: "calendar:legacyfreebusystatus",
-    def: true,
-    render: (c) =>
-      c.data.calendar ? el("t:LegacyFreeBusyStatus", c.data.calendar.legacyFreeBusyStatus) : "",
-  },
-  {
-    uri: "calendar:location",
-    def: true,
-    render: (c) => (c.data.calendar ? el("t:Location", c.data.calendar.location) : ""),
-  },
-  {
-    uri: "calendar:ismeeting",
-    def: false,
-    render: (c) =>
-      c.data.calendar
-        ? el(
-            "t:IsMeeting",
-            c.data.calendar.requiredAttendees.length + c.data.calendar.optionalAttendees.length > 0,
-          )
-        : "",
-  },
-  { uri: "calendar:iscancelled", def: false, render: () => el("t:IsCancelled", false) },
-  {
-    uri: "calendar:isrecurring",
-    def: false,
-    // Exchange: true for occurrences and exceptions, false for masters and single items.
-    render: (c) => el("t:IsRecurring", c.occurrence !== undefined),
-  },
-  {
-    uri: "calendar:calendaritemtype",
-    def: true,
-    render: (c) =>
-      el(
-        "t:CalendarItemType",
-        c.occurrence?.type ?? (c.data.calendar?.recurrence === undefined ? "Single" : "RecurringMaster"),
-      ),
-  },
-  { uri: "calendar:myresponsetype", def: false, render: () => el("t:MyResponseType", "Organizer") },
-  {
-    uri: "calendar:organizer",
-    def: true,
-    render: (c) =>
-      c.data.calendar ? `<t:Organizer>${mailbox(c.data.calendar.organizer)}</t:Organizer>` : "",
-  },
-  {
-    uri: "calendar:requiredattendees",
-    def: false,
-    render: (c) => (c.data.calendar ? attendees("RequiredAttendees", c.data.calendar.requiredAttendees) : ""),
-  },
-  {
-    uri: "calendar:optionalattendees",
-    def: false,
-    render: (c) => (c.data.calendar ? attendees("OptionalAttendees", c.data.calendar.optionalAttendees) : ""),
-  },
-  {
-    uri: "calendar:duration",
-    def: false,
-    render: (c) =>
-      c.data.calendar ? el("t:Duration", isoDuration(c.data.calendar.start, c.data.calendar.end)) : "",
-  },
-  {
-    uri: "calendar:recurrence",
-    def: false,
-    render: (c) => (c.data.calendar?.recurrence ? recurrenceXml(c.data.calendar.recurrence) : ""),
-  },
-  // FirstOccurrence, LastOccurrence, ModifiedOccurrences, DeletedOccurrences (masters only).
-  ...SERIES_PARTS.map((part) => ({
-    uri: `calendar:${part.toLowerCase()}`,
-    def: false,
-    render: (c: PropContext) => (c.data.calendar?.recurrence && c.seriesXml ? c.seriesXml(part) : ""),
-  })),
-];
-
-const CONTACT: Prop[] = [
-  {
-    uri: "contacts:fileas",
-    def: false,
-    render: (c) =>
-      c.data.contact
-        ? el(
-            "t:FileAs",
-            storedValue(c.data, "contacts:fileas") ??
-              `${c.data.contact.surname}, ${c.data.contact.givenName}`,
-          )
-        : "",
-  },
-  {
-    uri: "contacts:displayname",
-    def: true,
-    render: (c) =>
-      c.data.contact
-        ? el(
-            "t:DisplayName",
-            storedValue(c.data, "contacts:displayname") ??
-              `${c.data.contact.givenName} ${c.data.contact.surname}`,
-          )
-        : "",
-  },
-  {
-    uri: "contacts:givenname",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:GivenName", c.data.contact.givenName) : ""),
-  },
-  {
-    uri: "contacts:companyname",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:CompanyName", c.data.contact.companyName) : ""),
-  },
-  {
-    uri: "contacts:emailaddresses",
-    def: true,
-    byIndex: (s) => indexedFilters(s.indexed).emails.size > 0,
-    render: (c) => {
-      if (c.data.contact === undefined) return "";
-      const only = wantedWhole(c, "contacts:emailaddresses")
-        ? undefined
-        : indexedFilters(c.shape.indexed).emails;
-      return emailAddressesXml(c.data.contact, only);
-    },
-  },
-  {
-    uri: "contacts:physicaladdresses",
-    def: true,
-    byIndex: (s) => indexedFilters(s.indexed).addresses.size > 0,
-    render: (c) => {
-      if (c.data.contact === undefined) return "";
-      const only = wantedWhole(c, "contacts:physicaladdresses")
-        ? undefined
-        : indexedFilters(c.shape.indexed).addresses;
-      return physicalAddressesXml(c.data.contact, only);
-    },
-  },
-  {
-    uri: "contacts:phonenumbers",
-    def: true,
-    byIndex: (s) => indexedFilters(s.indexed).phones.size > 0,
-    render: (c) => {
-      if (c.data.contact === undefined) return "";
-      const only = wantedWhole(c, "contacts:phonenumbers")
-        ? undefined
-        : indexedFilters(c.shape.indexed).phones;
-      return phoneNumbersXml(c.data.contact, only);
-    },
-  },
-  {
-    uri: "contacts:jobtitle",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:JobTitle", c.data.contact.jobTitle) : ""),
-  },
-  {
-    uri: "contacts:surname",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:Surname", c.data.contact.surname) : ""),
-  },
-];
-
-const TASK: Prop[] = [
-  {
-    uri: "task:duedate",
-    def: true,
-    render: (c) => (c.data.task?.dueDate ? el("t:DueDate", isoSeconds(c.data.task.dueDate)) : ""),
-  },
-  {
-    uri: "task:iscomplete",
-    def: false,
-    render: (c) => (c.data.task ? el("t:IsComplete", c.data.task.status === "Completed") : ""),
-  },
-  {
-    uri: "task:percentcomplete",
-    def: true,
-    render: (c) => (c.data.task ? el("t:PercentComplete", c.data.task.percentComplete) : ""),
-  },
-  {
-    uri: "task:startdate",
-    def: false,
-    render: (c) => (c.data.task?.startDate ? el("t:StartDate", isoSeconds(c.data.task.startDate)) : ""),
-  },
-  { uri: "task:status", def: true, render: (c) => (c.data.task ? el("t:Status", c.data.task.status) : "") },
-];
-
 /** The EWS element an item class is served as (Exchange serves sticky notes as plain Item). */
 export function itemElementName(itemClass: string): string {
   if (itemClass.startsWith("IPM.Appointment")) return "CalendarItem";
@@ -678,11 +355,6 @@ function typeProps(element: string): Prop[] {
     default:
       return [];
   }
-}
-
-/** Whether a whole indexed collection is wanted (by its own URI or the base shape), not just entries. */
-function wantedWhole(c: PropContext, uri: string): boolean {
-  return c.shape.additional.has(uri) || c.shape.base === "AllProperties" || c.shape.base === "Default";
 }
 
 function wanted(p: Prop, shape: ItemShape): boolean {
