@@ -207,7 +207,7 @@ export function extendedPropertyXml(uri: ExtendedUri, values: readonly string[])
 
 /** What a mapped property needs beyond the item's data. */
 export interface ItemFacts {
-  readonly size: number;
+  readonly size: () => number;
   readonly lastModifiedTime: string;
   readonly searchKey: () => Uint8Array;
 }
@@ -280,7 +280,7 @@ const MAPPED_TAGS: ReadonlyMap<number, Mapped> = new Map<number, Mapped>([
   [0x0039, { get: (d) => [seconds(d.dateTimeSent)] }],
   [0x3007, { get: (d) => [seconds(d.dateTimeCreated)] }],
   [0x3008, { get: (_d, f) => [f.lastModifiedTime] }],
-  [0x0e08, { get: (_d, f) => [String(f.size)] }],
+  [0x0e08, { get: (_d, f) => [String(f.size())] }],
   [
     0x0e1b,
     { get: (d) => [String(d.attachments.some((a) => !a.isInline) || (d.itemAttachments?.length ?? 0) > 0)] },

@@ -107,7 +107,7 @@ export function itemPathResolver(store: Store): PathResolver<ItemRecord> {
       return (r) => {
         const data = store.itemData(r);
         const values = readExtended(data, uri, {
-          size: itemSize(data),
+          size: () => itemSize(data),
           lastModifiedTime: r.lastModifiedTime,
           searchKey: () => store.searchKey(r),
         });

@@ -374,7 +374,7 @@ function extendedXml(c: RenderContext, requests: readonly ExtendedUri[]): string
   let out = "";
   for (const uri of requests) {
     const values = readExtended(c.data, uri, {
-      size: itemSize(c.data),
+      size: () => itemSize(c.data),
       lastModifiedTime: c.record.lastModifiedTime,
       searchKey: () => c.store.searchKey(c.record),
     });
