@@ -187,6 +187,11 @@ describe("calendar views and item attachments", () => {
       numbered(2),
     );
     await create(
+      "never either",
+      `<t:AbsoluteMonthlyRecurrence><t:Interval>1</t:Interval><t:DayOfMonth>x</t:DayOfMonth></t:AbsoluteMonthlyRecurrence>`,
+      `<t:NoEndRecurrence><t:StartDate>2033-01-01</t:StartDate></t:NoEndRecurrence>`,
+    );
+    await create(
       "never",
       `<t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Someday</t:DaysOfWeek></t:WeeklyRecurrence>`,
       `<t:NoEndRecurrence><t:StartDate>2033-01-01</t:StartDate></t:NoEndRecurrence>`,
@@ -201,6 +206,7 @@ describe("calendar views and item attachments", () => {
     ]);
     expect(starts("last weekday of june")).toEqual(["2033-06-30T12:00:00Z", "2034-06-30T12:00:00Z"]);
     expect(starts("never")).toEqual([]);
+    expect(starts("never either")).toEqual([]);
     const master = await rec.call(
       "GetItem relative master",
       `<m:GetItem>${itemShape("AllProperties")}<m:ItemIds><t:ItemId Id="${monthly}"/></m:ItemIds></m:GetItem>`,

@@ -103,6 +103,7 @@ function* patternDays(r: MockRecurrence): Generator<number> {
           r.dayOfWeekIndex === undefined
             ? Date.UTC(year, month, Math.min(dayOfMonth, daysInMonth(year, month)))
             : nthWeekday(year, month, weekdaySet(r.daysOfWeek ?? ["Day"]), r.dayOfWeekIndex);
+        if (Number.isNaN(day)) return; // a DayOfMonth that is no number: no occurrences
         if (day >= first) yield day;
         month += step;
         year += Math.floor(month / 12);
