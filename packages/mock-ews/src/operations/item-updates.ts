@@ -113,6 +113,8 @@ export function applyUpdate(
   const indexed = child(update, "IndexedFieldURI");
   if (indexed !== undefined) {
     const uri = attr(indexed, "FieldURI") ?? "";
+    // contacts:ImAddress (ImAddresses) is writable in Exchange but not kept by the model.
+    if (uri.toLowerCase() === "contacts:imaddress" && data.contact !== undefined) return data;
     if (!isIndexedUri(uri) || data.contact === undefined)
       throw new EwsResponseError(
         "ErrorInvalidPropertySet",

@@ -127,6 +127,7 @@ describe("exchangelib (python3-exchangelib) against the mock", () => {
       emails: ["ada@example.test"],
       address: [["Home", "1 Main St", "London", "N1"]],
       phones_after: [["MobilePhone", "+1 555 0199"]],
+      full_save: ["Analyst", "Ada Lovelace", ["ada@example.test"]],
     });
   });
 

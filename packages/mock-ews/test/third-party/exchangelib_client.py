@@ -197,6 +197,10 @@ def _contacts():
     got.save(update_fields=["phone_numbers"])
     again = account.contacts.get(id=c.id)
     out["phones_after"] = sorted((p.label, p.phone_number) for p in again.phone_numbers or [])
+    again.job_title = "Analyst"
+    again.save()  # a full save: every writable field, indexed ones (ImAddress too) entry by entry
+    final = account.contacts.get(id=c.id)
+    out["full_save"] = [final.job_title, final.display_name, [e.email for e in final.email_addresses or []]]
     return out
 
 
