@@ -2,6 +2,7 @@
 // permissions), move, copy and empty, ConvertId, ResolveNames, ExpandDL, GetRoomLists/GetRooms,
 // GetUserAvailability and autodiscover GetUserSettings. (The library has no FindPeople or
 // GetMailTips call; directory.test.ts and schema-ops.test.ts cover those over raw SOAP.)
+import "./third-party/node-util-shim.js";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import {
   AlternateId,

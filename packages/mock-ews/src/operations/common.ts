@@ -9,6 +9,8 @@ import type { ExtendedFieldRequest, FolderShape, ItemShape } from "../server/ren
 import { NS_M, NS_T } from "../server/render.js";
 import { operationResponse, XSI_DECLARATIONS } from "../server/soap.js";
 import { attr, boolText, child, children, esc, text, type XmlNode } from "../xml.js";
+import { parseExtendedUri } from "./extended-properties.js";
+import type { IndexedRequest } from "./indexed-properties.js";
 
 /** The codecs the operations need (the generator helper's export-stream and MIME codecs). */
 export interface Codecs {
@@ -169,9 +171,14 @@ export function resolveItem(ctx: OperationContext, node: XmlNode): ItemRecord {
   return record;
 }
 
-function additional(node: XmlNode | undefined): { uris: Set<string>; extended: ExtendedFieldRequest[] } {
+function additional(node: XmlNode | undefined): {
+  uris: Set<string>;
+  indexed: IndexedRequest[];
+  extended: ExtendedFieldRequest[];
+} {
   const props = child(node, "AdditionalProperties");
   const uris = new Set<string>();
+  const indexed: IndexedRequest[] = [];
   const extended: ExtendedFieldRequest[] = [];
   for (const f of children(props, "FieldURI")) {
     const uri = attr(f, "FieldURI");
@@ -179,13 +186,13 @@ function additional(node: XmlNode | undefined): { uris: Set<string>; extended: E
   }
   for (const f of children(props, "IndexedFieldURI")) {
     const uri = attr(f, "FieldURI");
-    if (uri !== undefined) uris.add(uri.toLowerCase());
+    if (uri !== undefined) indexed.push({ uri: uri.toLowerCase(), index: attr(f, "FieldIndex") ?? "" });
   }
   for (const f of children(props, "ExtendedFieldURI")) {
     const tag = attr(f, "PropertyTag");
     if (tag !== undefined) extended.push({ propertyTag: tag, propertyType: attr(f, "PropertyType") ?? "" });
   }
-  return { uris, extended };
+  return { uris, indexed, extended };
 }
 
 function baseShape(value: string | undefined): "IdOnly" | "Default" | "AllProperties" {
@@ -196,10 +203,14 @@ function baseShape(value: string | undefined): "IdOnly" | "Default" | "AllProper
 export function parseItemShape(node: XmlNode | undefined): ItemShape {
   const extra = additional(node);
   const bodyType = text(node ?? {}, "BodyType");
+  // Rendering options this server does not apply are still read as xs:boolean (bad ones fail).
+  for (const option of ["FilterHtmlContent", "ConvertHtmlCodePageToUTF8", "AddBlankTargetToLinks"])
+    boolText(node ?? {}, option);
   return {
     base: baseShape(text(node ?? {}, "BaseShape")),
     additional: extra.uris,
-    extended: extra.extended,
+    indexed: extra.indexed,
+    extended: children(child(node, "AdditionalProperties"), "ExtendedFieldURI").map(parseExtendedUri),
     includeMime: boolText(node ?? {}, "IncludeMimeContent") === true,
     bodyType: bodyType === "Text" || bodyType === "HTML" ? bodyType : "Best",
   };

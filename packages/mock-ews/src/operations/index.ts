@@ -2,7 +2,7 @@
 // operation's input message in services.wsdl). Each handler parses its request element and
 // returns its response messages; the server frames them. README.md's operation table lists
 // what is served and what not; test/operation-table.test.ts keeps it true.
-import { getAttachment } from "./attachments.js";
+import { createAttachment, deleteAttachment, getAttachment } from "./attachments.js";
 import { exportItems, uploadItems } from "./bulk.js";
 import type { Operation } from "./common.js";
 import {
@@ -73,4 +73,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   GetServerTimeZones: getServerTimeZones,
   // The availability service's request element carries a Request suffix (services.wsdl).
   GetUserAvailabilityRequest: getUserAvailability,
+  CreateAttachment: createAttachment,
+  DeleteAttachment: deleteAttachment,
 };
