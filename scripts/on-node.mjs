@@ -36,10 +36,15 @@ function nodeBinary(major) {
     return process.execPath;
   }
   // npx keeps the package in its cache (~/.npm/_npx), so only the first run downloads it.
+  // Under `pnpm run`, pnpm puts its own settings in npm_config_* variables; npm would warn about
+  // each one it does not know, so npx gets an environment without them.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_config_")),
+  );
   const printed = execFileSync(
     "npx",
     ["--yes", "-p", `node@${major}`, "-c", 'node -p "process.version + \\" \\" + process.execPath"'],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env },
   ).trim();
   const [version, path] = printed.split(" ");
   if (!version?.startsWith(`v${major}.`) || !path) {
