@@ -43,4 +43,6 @@ export interface EngineRepository {
   loadSnapshot(id: string): Promise<EngineSnapshot>;
   /** MUST reject with REPO_MAILBOX_LOCKED when another backup of the mailbox holds the lock. */
   lockMailbox(mailbox: string): Promise<EngineLock>;
+  /** The key the mailbox indexes are sealed and named with (Repository.cacheKey()). */
+  cacheKey(): Uint8Array;
 }

@@ -176,6 +176,12 @@ export interface Repository {
    */
   repairIndex(options?: RepairIndexOptions): Promise<RepairIndexReport>;
   stats(): Promise<RepositoryStats>;
+  /**
+   * A copy of the key local caches of this repository derive theirs from (the mailbox indexes:
+   * docs/mailbox-index.md). Derived from the master key, so only someone who can open the
+   * repository can read or even find its caches.
+   */
+  cacheKey(): Uint8Array;
   /** Closes writers (checkpointing them) and releases this process's locks; does not close the destination. */
   close(): Promise<void>;
 }
@@ -281,9 +287,10 @@ class LocalCache {
   async put(kind: string, id: string, bytes: Uint8Array): Promise<void> {
     if (this.dir === undefined) return;
     try {
-      await mkdir(join(this.dir, kind), { recursive: true });
+      // Sealed bytes under content-hash names, but private all the same (0700/0600).
+      await mkdir(join(this.dir, kind), { recursive: true, mode: 0o700 });
       const tmp = join(this.dir, kind, `.${id}.${randomBytes(6).toString("hex")}.tmp`);
-      await writeFile(tmp, bytes);
+      await writeFile(tmp, bytes, { mode: 0o600 });
       await rename(tmp, join(this.dir, kind, id));
     } catch {
       // A cache that cannot be written only costs a download next time.
@@ -915,6 +922,10 @@ export class RepositoryImpl implements Repository, WriterContext {
   repairIndex(options: RepairIndexOptions = {}): Promise<RepairIndexReport> {
     this.assertOpen();
     return repairRepositoryIndex(this, options);
+  }
+
+  cacheKey(): Uint8Array {
+    return Uint8Array.from(this.keys.cacheKey);
   }
 
   async stats(): Promise<RepositoryStats> {

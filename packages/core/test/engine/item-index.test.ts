@@ -86,6 +86,7 @@ function counting(target: Repository): { repository: EngineRepository; loaded: M
     findSnapshot: (query) => target.findSnapshot(query),
     loadSnapshot: (id) => target.loadSnapshot(id),
     lockMailbox: (mailbox) => target.lockMailbox(mailbox),
+    cacheKey: () => target.cacheKey(),
   };
   return { repository: port, loaded };
 }

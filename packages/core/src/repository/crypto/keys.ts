@@ -12,6 +12,12 @@ export interface RepositoryKeys {
   readonly idKey: Uint8Array;
   /** Seeds the chunker's gear table (createChunker's chunkerKey). */
   readonly chunkerKey: Uint8Array;
+  /**
+   * Root of the keys of local caches on the backup host (the mailbox indexes seal their entries
+   * and name their directories with keys derived from it; docs/mailbox-index.md). Never used
+   * for anything stored in the repository.
+   */
+  readonly cacheKey: Uint8Array;
 }
 
 /** HKDF "info" strings; part of the on-disk format (docs/repository-crypto.md), never change them. */
@@ -19,6 +25,7 @@ export const HKDF_INFO = {
   dataKey: "ewsvault/v1/data-key",
   idKey: "ewsvault/v1/id-key",
   chunkerKey: "ewsvault/v1/chunker-key",
+  cacheKey: "ewsvault/v1/cache-key",
 } as const;
 
 /** HKDF salt for subkey derivation: fixed, because the master key is already uniformly random. */
@@ -46,6 +53,7 @@ export function deriveRepositoryKeys(masterKey: Uint8Array): RepositoryKeys {
     dataKey: hkdf(masterKey, HKDF_SALT, HKDF_INFO.dataKey),
     idKey: hkdf(masterKey, HKDF_SALT, HKDF_INFO.idKey),
     chunkerKey: hkdf(masterKey, HKDF_SALT, HKDF_INFO.chunkerKey),
+    cacheKey: hkdf(masterKey, HKDF_SALT, HKDF_INFO.cacheKey),
   };
 }
 
