@@ -49,6 +49,19 @@ export function indexDirectoryName(cacheKey: Uint8Array, mailbox: string): strin
   return `${INDEX_DIRECTORY_PREFIX}${tag(nameKey, normaliseMailboxAddress(mailbox))}`;
 }
 
+/** The two keys of one mailbox's index (exported for the golden vectors of the format). */
+export function deriveIndexEntryKeys(
+  cacheKey: Uint8Array,
+  mailbox: string,
+): { readonly entryKey: Uint8Array; readonly keyHashKey: Uint8Array } {
+  checkCacheKey(cacheKey);
+  const address = normaliseMailboxAddress(mailbox);
+  return {
+    entryKey: derive(cacheKey, `${INDEX_HKDF_INFO.entryKey}\n${address}`),
+    keyHashKey: derive(cacheKey, `${INDEX_HKDF_INFO.keyHashKey}\n${address}`),
+  };
+}
+
 /**
  * The keys of one mailbox's index: keyed hashes for database keys and sealing of values.
  * Folder tags are memoised: an incremental run asks for the same few folders many times.
@@ -59,10 +72,9 @@ export class IndexEntryCipher {
   readonly #folderTags = new Map<string, string>();
 
   constructor(cacheKey: Uint8Array, mailbox: string) {
-    checkCacheKey(cacheKey);
-    const address = normaliseMailboxAddress(mailbox);
-    this.#aead = createAeadCipher(derive(cacheKey, `${INDEX_HKDF_INFO.entryKey}\n${address}`));
-    this.#keyHashKey = derive(cacheKey, `${INDEX_HKDF_INFO.keyHashKey}\n${address}`);
+    const { entryKey, keyHashKey } = deriveIndexEntryKeys(cacheKey, mailbox);
+    this.#aead = createAeadCipher(entryKey);
+    this.#keyHashKey = keyHashKey;
   }
 
   /** Keyed hash of a folder id ("f" domain), 32 hex. */
