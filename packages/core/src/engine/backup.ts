@@ -29,6 +29,7 @@ import type {
 import { ByteBudget } from "../scheduler/index.js";
 import { removeOverwriting } from "../index/private-files.js";
 import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "./index-location.js";
+import { itemBinding } from "./item-binding.js";
 import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";
 import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";
 import {
@@ -889,12 +890,18 @@ class MailboxBackup {
       }
     }
     const { parentFolderId: _parent, ...rest } = summary;
-    this.#putItem({
-      ...rest,
-      folderId: folder.folder.folderId,
+    const stored = {
+      itemId: summary.itemId,
       blobIds: saved.blobIds,
       dataSize: saved.size,
       ...(mimeBlobIds === undefined ? {} : { mimeBlobIds }),
+    };
+    this.#putItem({
+      ...rest,
+      ...stored,
+      folderId: folder.folder.folderId,
+      // Bound here, where the bytes were just exported for this item id (item-binding.ts).
+      binding: itemBinding(this.#repository, stored),
     } as IndexedItem);
     this.#account(saved.size, saved.newBytes, saved.storedBytes);
     this.#stats.itemsDone++;

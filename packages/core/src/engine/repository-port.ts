@@ -45,4 +45,6 @@ export interface EngineRepository {
   lockMailbox(mailbox: string): Promise<EngineLock>;
   /** The key the mailbox indexes are sealed and named with (Repository.cacheKey()). */
   cacheKey(): Uint8Array;
+  /** Binds an item's blob list to its id (Repository.contentBinding()). */
+  contentBinding(owner: string, blobIds: readonly string[], size: number): string;
 }

@@ -30,6 +30,11 @@ export interface SnapshotItem extends Omit<ItemSummary, "parentFolderId"> {
   readonly dataSize: number;
   /** RFC 822 MIME when captured at backup. */
   readonly mime?: { readonly content: readonly string[] };
+  /**
+   * Keyed MAC of content, mime.content and dataSize bound to itemId (item-binding.ts); absent
+   * in items stored before bindings existed.
+   */
+  readonly binding?: string;
 }
 
 export interface ItemPageTree {

@@ -51,6 +51,8 @@ export interface IndexedItem extends ItemSummary {
   readonly dataSize: number;
   /** Blob ids of the RFC 822 MIME, when captured for .eml export. */
   readonly mimeBlobIds?: readonly string[];
+  /** The item's content binding (engine item-binding.ts), recorded when it was stored. */
+  readonly binding?: string;
 }
 
 export interface MailboxIndexMeta {

@@ -38,6 +38,7 @@ export {
   createAeadCipher,
   deriveRepositoryKeys,
   KEY_BYTES,
+  contentBinding,
   keyedBlobId,
   type RepositoryKeys,
   randomKey,

@@ -63,7 +63,7 @@ import {
 } from "./snapshots.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
 import { type RepositoryWriter, WriterImpl, type WriterContext, type WriterOptions } from "./writer.js";
-import { keyedBlobId } from "./crypto/index.js";
+import { contentBinding, keyedBlobId } from "./crypto/index.js";
 
 export interface InitRepositoryOptions {
   readonly destination: Destination;
@@ -182,6 +182,12 @@ export interface Repository {
    * repository can read or even find its caches.
    */
   cacheKey(): Uint8Array;
+  /**
+   * contentBinding() under this repository's binding key: what a tree records next to a blob
+   * list to bind it to its owner (the engine: every item's content to its item id), and what a
+   * checker recomputes. Deterministic; needs no I/O.
+   */
+  contentBinding(owner: string, blobIds: readonly string[], size: number): string;
   /** Closes writers (checkpointing them) and releases this process's locks; does not close the destination. */
   close(): Promise<void>;
 }
@@ -926,6 +932,10 @@ export class RepositoryImpl implements Repository, WriterContext {
 
   cacheKey(): Uint8Array {
     return Uint8Array.from(this.keys.cacheKey);
+  }
+
+  contentBinding(owner: string, blobIds: readonly string[], size: number): string {
+    return contentBinding(this.keys.bindingKey, owner, blobIds, size);
   }
 
   async stats(): Promise<RepositoryStats> {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   type BackupEvent,
   backup,
+  checkSnapshotItems,
   initRepository,
   MailboxIndex,
   mailboxIndexDirectory,
@@ -215,7 +216,13 @@ describe("a tampered index never yields wrong data (item 5)", () => {
       expect(events.filter((e) => e.type === "mailbox-done")).toHaveLength(1);
       expect(events.filter((e) => e.type === "mailbox-start")).toHaveLength(1);
 
-      // The snapshot holds every item with its own bytes: restore and compare.
+      // Every item of the snapshot carries the content exported for it (bindings check clean)...
+      const latest = (await repository.findSnapshot({ mailbox: A }))!;
+      expect(latest.id).toBe(report.snapshotId);
+      const check = await checkSnapshotItems(repository, latest.tree);
+      expect(check.problems).toEqual([]);
+      expect(check.bound).toBe(check.items);
+      // ...and its own bytes: restore and compare.
       const restored = await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
       expect(restored.failed).toBe(0);
       expect(contents(FRESH)).toEqual(contents(A));
