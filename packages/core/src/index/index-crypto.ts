@@ -6,9 +6,15 @@
 // keyed hash, and the directory of a mailbox is named by a keyed hash of its address. A value's
 // associated data is the database key it is stored under, and the entry key is the mailbox's own,
 // so an entry moved to another key (another item) or another mailbox fails authentication.
-import { createHmac, hkdfSync } from "node:crypto";
+import { createHmac, hkdfSync, randomFillSync } from "node:crypto";
 import { EwsVaultError } from "../errors.js";
-import { type AeadCipher, createAeadCipher, KEY_BYTES } from "../repository/crypto/index.js";
+import {
+  type AeadCipher,
+  createAeadCipher,
+  KEY_BYTES,
+  NONCE_BYTES,
+  sealWithNonce,
+} from "../repository/crypto/index.js";
 
 /** HKDF salt of every index key; part of format 3, never change it. */
 export const INDEX_HKDF_SALT = "ewsvault/v3/mailbox-index";
@@ -63,17 +69,40 @@ export function deriveIndexEntryKeys(
 }
 
 /**
+ * Random nonces drawn from the CSPRNG 512 at a time: one randomBytes(12) call costs about as
+ * much as sealing a small index value, and a commit seals a thousand of them. Each nonce is
+ * handed out once (the offset only moves forward; the pool is refilled, never reread).
+ */
+class NoncePool {
+  readonly #pool = new Uint8Array(NONCE_BYTES * 512);
+  #offset = this.#pool.length;
+
+  next(): Uint8Array {
+    if (this.#offset === this.#pool.length) {
+      randomFillSync(this.#pool);
+      this.#offset = 0;
+    }
+    const nonce = this.#pool.slice(this.#offset, this.#offset + NONCE_BYTES);
+    this.#offset += NONCE_BYTES;
+    return nonce;
+  }
+}
+
+/**
  * The keys of one mailbox's index: keyed hashes for database keys and sealing of values.
  * Folder tags are memoised: an incremental run asks for the same few folders many times.
  */
 export class IndexEntryCipher {
   readonly #aead: AeadCipher;
+  readonly #entryKey: Uint8Array;
   readonly #keyHashKey: Uint8Array;
+  readonly #nonces = new NoncePool();
   readonly #folderTags = new Map<string, string>();
 
   constructor(cacheKey: Uint8Array, mailbox: string) {
     const { entryKey, keyHashKey } = deriveIndexEntryKeys(cacheKey, mailbox);
     this.#aead = createAeadCipher(entryKey);
+    this.#entryKey = entryKey;
     this.#keyHashKey = keyHashKey;
   }
 
@@ -94,7 +123,13 @@ export class IndexEntryCipher {
 
   /** Seals a JSON value bound to the database key it is stored under. */
   seal(databaseKey: string, value: unknown): Uint8Array {
-    return this.#aead.seal(Buffer.from(JSON.stringify(value), "utf8"), Buffer.from(databaseKey, "utf8"));
+    // The same seal as AeadCipher.seal() (node implementation), with a pooled random nonce.
+    return sealWithNonce(
+      this.#entryKey,
+      this.#nonces.next(),
+      Buffer.from(JSON.stringify(value), "utf8"),
+      Buffer.from(databaseKey, "utf8"),
+    );
   }
 
   /**

@@ -90,6 +90,10 @@ describe("mailbox index format 3: golden vectors", () => {
     const b = cipher.seal(GOLDEN.itemKey, ITEM);
     expect(hex(a)).not.toBe(hex(b));
     expect(cipher.open(GOLDEN.itemKey, a)).toEqual(ITEM);
+    // Nonces come from a pool refilled every 512: never one twice, across refills too.
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2000; i++) nonces.add(hex(cipher.seal(GOLDEN.itemKey, ITEM).subarray(0, 12)));
+    expect(nonces.size).toBe(2000);
   });
 });
 
