@@ -386,8 +386,16 @@ class MailboxBackup {
       if (latest !== undefined) await this.#rebuildIndex(latest.tree, latest.id);
     }
     // A format 1 or 2 index held plaintext and unauthenticated entries: it is never read (the
-    // new one was rebuilt from the repository above), only removed.
-    await removeOverwriting(legacyMailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox));
+    // new one was rebuilt from the repository above), only removed. Failing to remove it must
+    // not fail the backup, but must not go unnoticed either.
+    const legacy = legacyMailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox);
+    await removeOverwriting(legacy).catch((error: unknown) =>
+      this.#warn(
+        "INDEX_LEGACY_NOT_REMOVED",
+        `the plaintext index of an older version at ${legacy} could not be removed; remove it by hand`,
+        error,
+      ),
+    );
   }
 
   #indexDirectory(): string {

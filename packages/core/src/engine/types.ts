@@ -101,8 +101,9 @@ export interface ItemFailure {
 }
 
 /**
- * Something the run repaired on its own and the operator should know about (a tampered index
- * rebuilt from the repository: INDEX_AUTH_FAILED). The snapshot is complete and correct.
+ * Something the run repaired on its own, or could not, that the operator should know about: a
+ * tampered index rebuilt from the repository (INDEX_AUTH_FAILED), an older version's plaintext
+ * index that could not be removed (INDEX_LEGACY_NOT_REMOVED). The snapshot is complete and correct.
  */
 export interface BackupWarning {
   /** Stable ewsvault code. */

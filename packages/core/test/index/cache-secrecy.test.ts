@@ -3,7 +3,7 @@
 // are 0700 and files 0600; an old plaintext index is removed; and an index whose entries were
 // swapped, edited or replaced is detected, rebuilt from the repository with a coded warning,
 // and never makes a snapshot record the wrong content.
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type BackupEvent,
@@ -167,6 +167,18 @@ describe("the cache holds nothing readable about the mailbox (item 4)", () => {
     expect(exchange.calls.exportItems ?? 0).toBe(calls);
     await expect(stat(legacy)).rejects.toMatchObject({ code: "ENOENT" });
     await expectNothingReadable();
+  });
+});
+
+describe("an old index that cannot be removed", () => {
+  it("does not fail the backup and is reported as INDEX_LEGACY_NOT_REMOVED", async () => {
+    // Something the engine cannot treat as a directory stands where the old index was.
+    const legacy = legacyMailboxIndexDirectory(indexDirectory, A);
+    await mkdir(indexDirectory, { recursive: true });
+    await writeFile(legacy, "not a directory");
+    const report = (await run()).mailboxes[0]!;
+    expect(report.status).toBe("completed");
+    expect(report.warnings?.map((w) => w.code)).toEqual(["INDEX_LEGACY_NOT_REMOVED"]);
   });
 });
 
