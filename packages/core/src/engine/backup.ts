@@ -990,6 +990,9 @@ class MailboxBackup {
     const treeKey = this.#treeKey(roots);
     let tree = await this.#reusableTree(treeKey);
     if (tree === undefined) {
+      // The tree is written from the index: an item entry removed outside ewsvault would be
+      // left out silently, so the item set is checked first (INDEX_AUTH_FAILED: run again).
+      await this.#index.verifyItemSet();
       const folders = [...this.#folders.values()].filter((f) => roots.includes(f.root));
       const index = this.#index;
       const writer = await this.#startWriter();

@@ -121,6 +121,14 @@ export class IndexEntryCipher {
     return tag(this.#keyHashKey, `i\n${itemId}`);
   }
 
+  /** Keyed hash of a database key ("k" domain), 16 bytes: the item set digest XORs these. */
+  keyDigest(databaseKey: string): Buffer {
+    return createHmac("sha256", this.#keyHashKey)
+      .update(`k\n${databaseKey}`, "utf8")
+      .digest()
+      .subarray(0, 16);
+  }
+
   /** Seals a JSON value bound to the database key it is stored under. */
   seal(databaseKey: string, value: unknown): Uint8Array {
     // The same seal as AeadCipher.seal() (node implementation), with a pooled random nonce.

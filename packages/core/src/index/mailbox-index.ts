@@ -11,6 +11,7 @@ import { Level } from "level";
 import { EwsVaultError } from "../errors.js";
 import type { FolderChangeProbe, FolderInfo, ItemSummary } from "../mailbox/types.js";
 import { IndexEntryCipher } from "./index-crypto.js";
+import { checkItemSet, EMPTY_ITEM_SET, type ItemSet, nextItemSet } from "./item-set.js";
 import { ensurePrivateDirectory, restrictTree } from "./private-files.js";
 
 /**
@@ -70,6 +71,8 @@ export interface MailboxIndexMeta {
    * nothing may give its snapshot the same tree instead of writing it again.
    */
   readonly lastTreeKey?: string;
+  /** Count and keyed digest of the item keys (item-set.ts); kept up to date by every commit. */
+  readonly itemSet: ItemSet;
 }
 
 type Value = MailboxIndexMeta | IndexedFolder | IndexedItem;
@@ -172,6 +175,7 @@ export class MailboxIndex {
   readonly #cipher: IndexEntryCipher;
   readonly #directory: string;
   #meta: MailboxIndexMeta;
+  #applying: Promise<void> = Promise.resolve();
 
   private constructor(
     db: Level<string, Uint8Array>,
@@ -296,21 +300,40 @@ export class MailboxIndex {
   }
 
   /** @internal used by MailboxIndexBatch.commit */
-  async _apply(
+  _apply(
     folderDeletes: readonly string[],
     operations: readonly Operation[],
     meta: MailboxIndexMeta,
   ): Promise<void> {
-    const all: Operation[] = [];
-    for (const folderId of folderDeletes) {
-      all.push({ type: "del", key: this._folderKey(folderId) });
-      const prefix = `i!${this.#cipher.folderTag(folderId)}!`;
-      for await (const key of this.#db.keys({ gte: prefix, lt: prefixEnd(prefix) }))
-        all.push({ type: "del", key });
-    }
-    all.push(...operations, this._put(META_KEY, meta));
-    await this.#db.batch(all);
-    this.#meta = meta;
+    // One commit at a time: each brings the item set of the one before up to date.
+    const apply = async () => {
+      const deletes: Operation[] = [];
+      const deletedItems: string[] = [];
+      for (const folderId of folderDeletes) {
+        deletes.push({ type: "del", key: this._folderKey(folderId) });
+        const prefix = `i!${this.#cipher.folderTag(folderId)}!`;
+        for await (const key of this.#db.keys({ gte: prefix, lt: prefixEnd(prefix) })) {
+          deletes.push({ type: "del", key });
+          deletedItems.push(key);
+        }
+      }
+      const itemSet = await nextItemSet(this.#db, this.#cipher, this.#meta.itemSet, deletedItems, operations);
+      const committed: MailboxIndexMeta = { ...meta, itemSet };
+      await this.#db.batch([...deletes, ...operations, this._put(META_KEY, committed)]);
+      this.#meta = committed;
+    };
+    this.#applying = this.#applying.then(apply, apply);
+    return this.#applying;
+  }
+
+  /**
+   * Reads every item key and checks it against the header's item set. MUST throw
+   * INDEX_AUTH_FAILED when an entry was removed (or one of an older copy put back) outside
+   * ewsvault. Costs a pass over the keys: the engine calls it before writing a tree from the index.
+   */
+  async verifyItemSet(): Promise<void> {
+    await this.#applying.catch(() => {});
+    await checkItemSet(this.#db, this.#cipher, this.#meta.itemSet);
   }
 
   async #get<T>(key: string): Promise<T | undefined> {
@@ -343,6 +366,7 @@ async function readMeta(
       formatVersion: MAILBOX_INDEX_FORMAT_VERSION,
       mailbox,
       hierarchyStates: {},
+      itemSet: EMPTY_ITEM_SET,
     };
     await db.batch([
       { type: "put", key: FORMAT_KEY, value: Buffer.from(String(MAILBOX_INDEX_FORMAT_VERSION)) },
@@ -366,7 +390,11 @@ async function readMeta(
       details,
     });
   }
-  if (meta.formatVersion !== MAILBOX_INDEX_FORMAT_VERSION) {
+  if (
+    meta.formatVersion !== MAILBOX_INDEX_FORMAT_VERSION ||
+    typeof meta.itemSet?.count !== "number" ||
+    typeof meta.itemSet?.digest !== "string"
+  ) {
     throw new EwsVaultError("INDEX_CORRUPT", `the index of ${mailbox} contradicts its format`, { details });
   }
   return meta;

@@ -20,6 +20,7 @@ import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { legacyMailboxIndexDirectory } from "../../src/engine/index-location.js";
+import { IndexEntryCipher } from "../../src/index/index-crypto.js";
 import { MemoryExchange } from "../support/memory-mailbox.js";
 
 const A = "Quentin.Marlowe@fabrikam-secret.test";
@@ -183,8 +184,8 @@ describe("an old index that cannot be removed", () => {
 });
 
 describe("a tampered index never yields wrong data (item 5)", () => {
-  /** Swaps the values of two item entries of one folder, or edits or replaces one. */
-  async function tamper(how: "swap" | "edit" | "garbage"): Promise<void> {
+  /** Swaps the values of two item entries of one folder, or edits, replaces or deletes one. */
+  async function tamper(how: "swap" | "edit" | "garbage" | "delete"): Promise<void> {
     const directory = mailboxIndexDirectory(indexDirectory, A, repository.cacheKey());
     const db = new Level<string, Uint8Array>(directory, { valueEncoding: "view" });
     await db.open();
@@ -205,13 +206,21 @@ describe("a tampered index never yields wrong data (item 5)", () => {
       const edited = Buffer.from(v1);
       edited[40]! ^= 0x04;
       await db.put(k1, edited);
-    } else {
+    } else if (how === "garbage") {
       await db.put(k1, Buffer.from(JSON.stringify({ itemId: "x", blobIds: [] })));
+    } else {
+      // Not an item the test then modifies (the run would simply export it again).
+      const inbox = exchange.folderId(A, "Inbox");
+      const cipher = new IndexEntryCipher(repository.cacheKey(), A);
+      const victim = exchange.itemsIn(A, inbox)[1]!.summary.itemId;
+      const key = `i!${cipher.folderTag(inbox)}!${cipher.itemTag(victim)}`;
+      expect(await db.get(key)).toBeDefined();
+      await db.del(key);
     }
     await db.close();
   }
 
-  for (const how of ["swap", "edit", "garbage"] as const) {
+  for (const how of ["swap", "edit", "garbage", "delete"] as const) {
     it(`${how}: the next incremental run detects it, rebuilds the index and records the right content`, async () => {
       expect((await run()).mailboxes[0]!.status).toBe("completed");
       await tamper(how);

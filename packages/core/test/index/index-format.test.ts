@@ -188,6 +188,70 @@ describe("mailbox index format 3: entries are authenticated and bound", () => {
   });
 });
 
+describe("mailbox index format 3: the item set", () => {
+  const entry = (folderId: string, itemId: string): IndexedItem => ({ ...ITEM, folderId, itemId });
+
+  it("follows puts, re-puts, deletes and folder deletions, and catches a removed or re-added entry", async () => {
+    const path = await dir();
+    const index = await MailboxIndex.open(path, MAILBOX, CACHE_KEY);
+    await index
+      .batch()
+      .putItem(entry("F1", "a"))
+      .putItem(entry("F1", "b"))
+      .putItem(entry("F2", "c"))
+      .commit();
+    await index
+      .batch()
+      .putItem(entry("F1", "a")) // replaces: no change to the set
+      .deleteItem("F2", "c")
+      .deleteItem("F2", "missing") // deletes nothing
+      .putItem(entry("F2", "d"))
+      .commit();
+    await index.batch().deleteFolder("F1").putItem(entry("F1", "b")).putItem(entry("F3", "e")).commit();
+    // Concurrent commits are applied one after the other.
+    await Promise.all([
+      index.batch().putItem(entry("F3", "f")).commit(),
+      index.batch().deleteItem("F3", "e").commit(),
+    ]);
+    expect(index.meta.itemSet.count).toBe(3);
+    expect(await index.countItems()).toBe(3);
+    await index.verifyItemSet();
+    await index.close();
+
+    const raw = new Level<string, Uint8Array>(path, { valueEncoding: "view" });
+    await raw.open();
+    const [first] = await raw.keys({ gte: "i!", lt: 'i"', limit: 1 }).all();
+    const saved = (await raw.get(first!))!;
+    await raw.del(first!);
+    await raw.close();
+    const removed = await MailboxIndex.open(path, MAILBOX, CACHE_KEY);
+    await expect(removed.verifyItemSet()).rejects.toMatchObject({ code: "INDEX_AUTH_FAILED" });
+    await removed.close();
+
+    // Put back (authentic bytes under their own key): the set matches again...
+    const back = new Level<string, Uint8Array>(path, { valueEncoding: "view" });
+    await back.open();
+    await back.put(first!, saved);
+    await back.close();
+    const restored = await MailboxIndex.open(path, MAILBOX, CACHE_KEY);
+    await restored.verifyItemSet();
+    // ...but an entry ewsvault deleted, put back from an older copy, does not.
+    const victim = (await restored.getItem("F3", "f"))!;
+    await restored.batch().deleteItem(victim.folderId, victim.itemId).commit();
+    await restored.close();
+    const cipher = new IndexEntryCipher(CACHE_KEY, MAILBOX);
+    const victimKey = `i!${cipher.folderTag("F3")}!${cipher.itemTag("f")}`;
+    const old = new Level<string, Uint8Array>(path, { valueEncoding: "view" });
+    await old.open();
+    await old.put(victimKey, cipher.seal(victimKey, victim));
+    await old.close();
+    const readded = await MailboxIndex.open(path, MAILBOX, CACHE_KEY);
+    expect(await readded.getItem("F3", "f")).toEqual(victim); // authentic on its own...
+    await expect(readded.verifyItemSet()).rejects.toMatchObject({ code: "INDEX_AUTH_FAILED" });
+    await readded.close();
+  });
+});
+
 describe("mailbox index format 3: storage", () => {
   it("creates its directory 0700 and leaves every file 0600", async () => {
     const path = await dir();
