@@ -24,38 +24,72 @@ function xorInto(target: Buffer, digest: Buffer): void {
 type Operation = { readonly type: "put" | "del"; readonly key: string };
 
 /**
- * The item set after `operations` (applied in order) on top of `current`, given `deleted`: the
- * keys a folder deletion removes first (they exist). One getMany tells which other item keys
- * exist; a put of an existing key or a delete of a missing one changes nothing.
+ * The item set after `operations` (applied in order) on top of `current`, given `deleted` (the
+ * keys a folder deletion removes first) and `keys`, every item key the database holds now (see
+ * loadItemKeys). A put of an existing key or a delete of a missing one changes nothing. `keys` is
+ * left alone: call the returned `apply()` once the commit is durable.
  */
-export async function nextItemSet(
-  db: Level<string, Uint8Array>,
+export function nextItemSet(
   cipher: IndexEntryCipher,
   current: ItemSet,
+  keys: Set<string>,
   deleted: readonly string[],
   operations: readonly Operation[],
-): Promise<ItemSet> {
-  const present = new Map<string, boolean>();
-  for (const key of deleted) present.set(key, true);
-  const unknown = [
-    ...new Set(operations.filter((o) => isItemKey(o.key) && !present.has(o.key)).map((o) => o.key)),
-  ];
-  if (unknown.length > 0) {
-    const values = await db.getMany(unknown);
-    for (const [i, key] of unknown.entries()) present.set(key, values[i] !== undefined);
-  }
+): { readonly itemSet: ItemSet; apply(): void } {
+  const changed = new Map<string, boolean>();
+  const present = (key: string) => changed.get(key) ?? keys.has(key);
   const digest = Buffer.from(current.digest, "hex");
   let count = current.count;
   const toggle = (key: string, now: boolean) => {
-    if (present.get(key) === now) return;
-    present.set(key, now);
+    if (present(key) === now) return;
+    changed.set(key, now);
     xorInto(digest, cipher.keyDigest(key));
     count += now ? 1 : -1;
   };
   for (const key of deleted) toggle(key, false);
   for (const operation of operations)
     if (isItemKey(operation.key)) toggle(operation.key, operation.type === "put");
-  return { count, digest: digest.toString("hex") };
+  return {
+    itemSet: { count, digest: digest.toString("hex") },
+    apply() {
+      for (const [key, now] of changed) {
+        if (now) keys.add(key);
+        else keys.delete(key);
+      }
+    },
+  };
+}
+
+/**
+ * Every item key of the database, read once per open index before its first commit that touches
+ * items (a run that changes nothing never reads them), and checked against `expected` on the way.
+ * MUST throw INDEX_AUTH_FAILED when they differ (see checkItemSet).
+ */
+export async function loadItemKeys(
+  db: Level<string, Uint8Array>,
+  cipher: IndexEntryCipher,
+  expected: ItemSet,
+): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const key of db.keys({ gte: "i!", lt: 'i"' })) keys.add(key);
+  compare(cipher, keys, expected);
+  return keys;
+}
+
+function compare(cipher: IndexEntryCipher, keys: Iterable<string>, expected: ItemSet): void {
+  const digest = Buffer.alloc(16);
+  let count = 0;
+  for (const key of keys) {
+    xorInto(digest, cipher.keyDigest(key));
+    count++;
+  }
+  if (count !== expected.count || digest.toString("hex") !== expected.digest) {
+    throw new EwsVaultError(
+      "INDEX_AUTH_FAILED",
+      "the mailbox index's items do not match its header (entries removed or put back outside ewsvault)",
+      { details: { expected: expected.count, found: count } },
+    );
+  }
 }
 
 /**
@@ -67,17 +101,5 @@ export async function checkItemSet(
   cipher: IndexEntryCipher,
   expected: ItemSet,
 ): Promise<void> {
-  const digest = Buffer.alloc(16);
-  let count = 0;
-  for await (const key of db.keys({ gte: "i!", lt: 'i"' })) {
-    xorInto(digest, cipher.keyDigest(key));
-    count++;
-  }
-  if (count !== expected.count || digest.toString("hex") !== expected.digest) {
-    throw new EwsVaultError(
-      "INDEX_AUTH_FAILED",
-      "the mailbox index's items do not match its header (entries removed or put back outside ewsvault)",
-      { details: { expected: expected.count, found: count } },
-    );
-  }
+  await loadItemKeys(db, cipher, expected);
 }

@@ -11,7 +11,7 @@ import { Level } from "level";
 import { EwsVaultError } from "../errors.js";
 import type { FolderChangeProbe, FolderInfo, ItemSummary } from "../mailbox/types.js";
 import { IndexEntryCipher } from "./index-crypto.js";
-import { checkItemSet, EMPTY_ITEM_SET, type ItemSet, nextItemSet } from "./item-set.js";
+import { checkItemSet, EMPTY_ITEM_SET, type ItemSet, loadItemKeys, nextItemSet } from "./item-set.js";
 import { ensurePrivateDirectory, restrictTree } from "./private-files.js";
 
 /**
@@ -176,6 +176,11 @@ export class MailboxIndex {
   readonly #directory: string;
   #meta: MailboxIndexMeta;
   #applying: Promise<void> = Promise.resolve();
+  /**
+   * Every item key, loaded before the first commit that touches items (item-set.ts): whether a
+   * put adds an entry is then a lookup, not a database read. About 100 bytes per item.
+   */
+  #itemKeys: Set<string> | undefined;
 
   private constructor(
     db: Level<string, Uint8Array>,
@@ -317,9 +322,18 @@ export class MailboxIndex {
           deletedItems.push(key);
         }
       }
-      const itemSet = await nextItemSet(this.#db, this.#cipher, this.#meta.itemSet, deletedItems, operations);
+      let itemSet = this.#meta.itemSet;
+      let applyToKeys = () => {};
+      if (deletedItems.length > 0 || operations.some((o) => o.key.startsWith("i!"))) {
+        // Which item keys exist, once per open index (checked against the header on the way).
+        this.#itemKeys ??= await loadItemKeys(this.#db, this.#cipher, this.#meta.itemSet);
+        const next = nextItemSet(this.#cipher, itemSet, this.#itemKeys, deletedItems, operations);
+        itemSet = next.itemSet;
+        applyToKeys = next.apply;
+      }
       const committed: MailboxIndexMeta = { ...meta, itemSet };
       await this.#db.batch([...deletes, ...operations, this._put(META_KEY, committed)]);
+      applyToKeys();
       this.#meta = committed;
     };
     this.#applying = this.#applying.then(apply, apply);
