@@ -50,9 +50,9 @@ for (let round = 0; round < 4; round++) {
       return w;
     };
     const open = MailboxIndex.open.bind(MailboxIndex);
-    (MailboxIndex as { open: unknown }).open = async (d: string, m: string) => {
+    (MailboxIndex as { open: unknown }).open = async (d: string, m: string, k: Uint8Array) => {
       const t = performance.now();
-      const index = await open(d, m);
+      const index = await open(d, m, k);
       const l = timings.get("index.open") ?? [];
       l.push(performance.now() - t);
       timings.set("index.open", l);

@@ -11,6 +11,7 @@ import {
   benchPassword,
   createBenchRepository,
   describeCounts,
+  openBenchRepository,
   scratchDirectory,
   treeBytes,
 } from "../lib/setup.js";
@@ -65,8 +66,12 @@ try {
   // Modify 1% of the items, spread over every mailbox and folder (a new subject: a new change key
   // and a slightly different export stream, as when a user edits or categorises a message).
   const itemIds: Array<{ mailbox: string; itemId: string }> = [];
+  const repository = await openBenchRepository(repoDir, password);
+  const cacheKey = repository.cacheKey();
+  await repository.close();
   for (const mailbox of server.mailboxes) {
-    const index = await MailboxIndex.open(mailboxIndexDirectory(join(work.dir, "index"), mailbox), mailbox);
+    const directory = mailboxIndexDirectory(join(work.dir, "index"), mailbox, cacheKey);
+    const index = await MailboxIndex.open(directory, mailbox, cacheKey);
     try {
       for await (const item of index.allItems()) itemIds.push({ mailbox, itemId: item.itemId });
     } finally {

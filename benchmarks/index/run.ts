@@ -4,7 +4,7 @@
 //
 //   tsx --conditions=source benchmarks/index/run.ts [--quick] [--out dir]
 import { randomBytes } from "node:crypto";
-import { type IndexedItem, MailboxIndex } from "@ewsvault/core";
+import { type IndexedItem, MailboxIndex, randomKey } from "@ewsvault/core";
 import { BenchReport, parseBenchArgs, round } from "../lib/harness.js";
 import { scratchDirectory, treeBytes } from "../lib/setup.js";
 
@@ -43,7 +43,7 @@ function item(n: number): IndexedItem {
 
 const work = await scratchDirectory("index");
 try {
-  const index = await MailboxIndex.open(work.dir, "bench@contoso.test");
+  const index = await MailboxIndex.open(work.dir, "bench@contoso.test", randomKey());
   let commitSeconds = 0;
   const started = performance.now();
   for (let n = 0; n < ITEMS; n += BATCH) {

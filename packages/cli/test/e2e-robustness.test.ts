@@ -4,7 +4,8 @@
 import { once } from "node:events";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MailboxIndex, mailboxIndexDirectory } from "@ewsvault/core";
+import { MailboxIndex, mailboxIndexDirectory, openRepository } from "@ewsvault/core";
+import { createFsDestination } from "@ewsvault/destination-fs";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +37,18 @@ async function listTree(root: string): Promise<string[]> {
   };
   await walk(root);
   return out.sort();
+}
+
+/** The repository's cache key: mailbox indexes are named and sealed with it. */
+async function cacheKeyOf(repo: string, password: string): Promise<Uint8Array> {
+  const destination = createFsDestination({ root: repo });
+  const repository = await openRepository({ destination, password, workers: 0 });
+  try {
+    return repository.cacheKey();
+  } finally {
+    await repository.close();
+    await destination.close();
+  }
 }
 
 const servers: MockEwsServer[] = [];
@@ -162,10 +175,11 @@ describe("ewsvault under faults, crashes and bad input", { timeout: 240_000 }, (
 
     // What the killed run made durable, per its indexes.
     const repoId = (await readdir(join(cache, "index")))[0]!;
+    const cacheKey = await cacheKeyOf(repo, env.EWSVAULT_PASSWORD);
     let durable = 0;
     for (const mailbox of server.mailboxes) {
-      const dir = mailboxIndexDirectory(join(cache, "index", repoId), mailbox);
-      const index = await MailboxIndex.open(dir, mailbox);
+      const dir = mailboxIndexDirectory(join(cache, "index", repoId), mailbox, cacheKey);
+      const index = await MailboxIndex.open(dir, mailbox, cacheKey);
       durable += await index.countItems();
       await index.close();
     }
@@ -189,11 +203,15 @@ describe("ewsvault under faults, crashes and bad input", { timeout: 240_000 }, (
   });
 
   it("a deleted or corrupt index hurts only its mailbox and is rebuilt without re-exporting", async () => {
-    const { server, cache, common, ews, env } = await setup();
+    const { server, repo, cache, common, ews, env } = await setup();
     const [a, b] = server.mailboxes;
     expect((await cli(["backup", ...common, ...ews, "--mailbox", a!, b!], env)).code).toBe(0);
     const repoId = (await readdir(join(cache, "index")))[0]!;
-    const dirA = mailboxIndexDirectory(join(cache, "index", repoId), a!);
+    const dirA = mailboxIndexDirectory(
+      join(cache, "index", repoId),
+      a!,
+      await cacheKeyOf(repo, env.EWSVAULT_PASSWORD),
+    );
     await rm(dirA, { recursive: true });
     server.resetCounters();
     const second = reportOf(

@@ -28,7 +28,9 @@ import type {
 } from "../mailbox/types.js";
 import { type SelectionInput, selectionGroup } from "../repository/snapshot-group.js";
 import { ByteBudget } from "../scheduler/index.js";
-import { mailboxIndexDirectory } from "./index-location.js";
+import { removeOverwriting } from "../index/private-files.js";
+import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "./index-location.js";
+import { itemBinding } from "./item-binding.js";
 import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";
 import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";
 import {
@@ -44,6 +46,7 @@ import type {
   BackupEvent,
   BackupOptions,
   BackupReport,
+  BackupWarning,
   ItemFailure,
   MailboxBackupReport,
   MailboxProgress,
@@ -81,12 +84,34 @@ export async function backup(options: BackupOptions): Promise<BackupReport> {
   const limits: RunLimits = { open: pLimit(requests), work: pLimit(mailboxes), requests: pLimit(requests) };
   const budget = new ByteBudget(options.inFlightBytes ?? 192 * MiB);
   const reports = await Promise.all(
-    options.mailboxes.map((mailbox) =>
-      limits.open(() => new MailboxBackup(options, mailbox, budget, limits).run()),
-    ),
+    options.mailboxes.map((mailbox) => limits.open(() => backupMailbox(options, mailbox, budget, limits))),
   );
   return { mailboxes: reports, durationMs: Date.now() - started };
 }
+
+/**
+ * One mailbox. An index entry that fails authentication in the middle of a run (its values are
+ * read lazily) ends that run without committing anything to the index and removes the index;
+ * the mailbox then runs once more, rebuilding its index from the repository, so nothing the
+ * tampered entry said reaches a snapshot.
+ */
+async function backupMailbox(
+  options: BackupOptions,
+  mailbox: string,
+  budget: ByteBudget,
+  limits: RunLimits,
+): Promise<MailboxBackupReport> {
+  const first = new MailboxBackup(options, mailbox, budget, limits);
+  const report = await first.run();
+  if (report !== RERUN) return report;
+  const second = new MailboxBackup(options, mailbox, budget, limits, first.warnings);
+  const again = await second.run();
+  if (again !== RERUN) return again;
+  throw new Error("unreachable: a second run never asks for a third");
+}
+
+/** What run() returns when the index failed authentication and the mailbox must run again. */
+const RERUN = Symbol("rerun");
 
 interface ExportCandidate {
   readonly summary: ItemSummary;
@@ -127,6 +152,11 @@ class MailboxBackup {
   /** The last snapshot, read while the mailbox is being checked (see #reusableTree). */
   #lastSnapshot: Promise<EngineSnapshot | undefined> = Promise.resolve(undefined);
   readonly #failures: ItemFailure[] = [];
+  readonly #warnings: BackupWarning[];
+  /** Set by a second run after the first met a tampered index (see backupMailbox). */
+  readonly #isRerun: boolean;
+  /** The index failed authentication mid-run: remove it once closed, and run again. */
+  #rerunNeeded = false;
   #lastProgress = 0;
   /** Every selected folder is synced this run (due, asked for, or no probe to trust). */
   #fullSync = false;
@@ -144,7 +174,15 @@ class MailboxBackup {
     bytesStored: 0,
   };
 
-  constructor(options: BackupOptions, mailbox: string, budget: ByteBudget, limits: RunLimits) {
+  constructor(
+    options: BackupOptions,
+    mailbox: string,
+    budget: ByteBudget,
+    limits: RunLimits,
+    earlierWarnings?: readonly BackupWarning[],
+  ) {
+    this.#isRerun = earlierWarnings !== undefined;
+    this.#warnings = [...(earlierWarnings ?? [])];
     this.#options = options;
     this.#mailbox = mailbox;
     this.#source = options.source;
@@ -166,8 +204,12 @@ class MailboxBackup {
     }
   }
 
-  async run(): Promise<MailboxBackupReport> {
-    this.#emit({ type: "mailbox-start", mailbox: this.#mailbox });
+  get warnings(): readonly BackupWarning[] {
+    return this.#warnings;
+  }
+
+  async run(): Promise<MailboxBackupReport | typeof RERUN> {
+    if (!this.#isRerun) this.#emit({ type: "mailbox-start", mailbox: this.#mailbox });
     // Ask the server first: a wrong password, an unknown mailbox or an unreachable endpoint
     // then fails the mailbox before anything is written to the repository.
     let info: MailboxInfo;
@@ -236,6 +278,13 @@ class MailboxBackup {
         snapshotId,
       );
     } catch (error) {
+      if (indexOpen && !this.#isRerun && isEwsVaultError(error, "INDEX_AUTH_FAILED")) {
+        // Nothing more goes into this index: it is removed below and rebuilt by the next run
+        // (what was exported is made durable by the writer's close and deduplicated then).
+        this.#indexTampered(error);
+        this.#rerunNeeded = true;
+        return RERUN;
+      }
       // Keep what is already exported: make it durable and indexed so the next run resumes.
       if (indexOpen) await this.#checkpoint().catch(() => {});
       return this.#finish("failed", error);
@@ -243,6 +292,7 @@ class MailboxBackup {
       const writer = await this.#writerStarting?.catch(() => undefined);
       await writer?.close().catch(() => {});
       if (indexOpen) await this.#index.close().catch(() => {});
+      if (this.#rerunNeeded) await destroyMailboxIndex(this.#indexDirectory()).catch(() => {});
       await lock.release().catch(() => {});
     }
   }
@@ -268,6 +318,7 @@ class MailboxBackup {
       foldersSynced: s.foldersSynced,
       fullSync: this.#fullSync,
       indexRebuilt: this.#indexRebuilt,
+      ...(this.#warnings.length === 0 ? {} : { warnings: [...this.#warnings] }),
     };
     this.#emitProgress(true);
     this.#emit({ type: "mailbox-done", report });
@@ -322,13 +373,14 @@ class MailboxBackup {
   // ---- index -------------------------------------------------------------------------------
 
   async #openIndex(): Promise<void> {
-    const directory = mailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox);
+    const directory = this.#indexDirectory();
     try {
-      this.#index = await MailboxIndex.open(directory, this.#mailbox);
+      this.#index = await MailboxIndex.open(directory, this.#mailbox, this.#repository.cacheKey());
     } catch (error) {
-      if (!isEwsVaultError(error, "INDEX_CORRUPT") && !isEwsVaultError(error, "INDEX_VERSION")) throw error;
+      if (!isRebuildableIndexError(error)) throw error;
+      if (isEwsVaultError(error, "INDEX_AUTH_FAILED")) this.#indexTampered(error);
       await destroyMailboxIndex(directory);
-      this.#index = await MailboxIndex.open(directory, this.#mailbox);
+      this.#index = await MailboxIndex.open(directory, this.#mailbox, this.#repository.cacheKey());
     }
     if (this.#index.meta.lastSnapshotId === undefined) {
       // Rebuild from this selection's own group when it has a snapshot: another group's tree
@@ -338,14 +390,48 @@ class MailboxBackup {
         (await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest" }));
       if (latest !== undefined) await this.#rebuildIndex(latest.tree, latest.id);
     }
+    // A format 1 or 2 index held plaintext and unauthenticated entries: it is never read (the
+    // new one was rebuilt from the repository above), only removed. Failing to remove it must
+    // not fail the backup, but must not go unnoticed either.
+    const legacy = legacyMailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox);
+    await removeOverwriting(legacy).catch((error: unknown) =>
+      this.#warn(
+        "INDEX_LEGACY_NOT_REMOVED",
+        `the plaintext index of an older version at ${legacy} could not be removed; remove it by hand`,
+        error,
+      ),
+    );
+  }
+
+  #indexDirectory(): string {
+    return mailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox, this.#repository.cacheKey());
+  }
+
+  /** An index entry failed authentication: the index is rebuilt from the repository, and said so. */
+  #indexTampered(error: EwsVaultError): void {
+    this.#warn(
+      "INDEX_AUTH_FAILED",
+      "the mailbox index failed authentication (changed outside ewsvault); it was rebuilt from the repository",
+      error,
+    );
+  }
+
+  #warn(code: string, message: string, cause?: unknown): void {
+    const warning: BackupWarning = {
+      code,
+      message,
+      ...(cause === undefined ? {} : { cause: describeError(cause) }),
+    };
+    this.#warnings.push(warning);
+    this.#emit({ type: "warning", mailbox: this.#mailbox, warning });
   }
 
   /** Refills an empty index from a snapshot: folders without sync states, items as they were. */
   async #rebuildIndex(rootTreeId: string, snapshotId: string): Promise<void> {
-    const directory = mailboxIndexDirectory(this.#options.indexDirectory, this.#mailbox);
+    const directory = this.#indexDirectory();
     await this.#index.close();
     await destroyMailboxIndex(directory);
-    this.#index = await MailboxIndex.open(directory, this.#mailbox);
+    this.#index = await MailboxIndex.open(directory, this.#mailbox, this.#repository.cacheKey());
     const batch = this.#index.batch();
     for await (const { tree, parentFolderId } of walkSnapshotFolders(this.#repository, rootTreeId)) {
       const folder: FolderInfo = {
@@ -817,12 +903,18 @@ class MailboxBackup {
       }
     }
     const { parentFolderId: _parent, ...rest } = summary;
-    this.#putItem({
-      ...rest,
-      folderId: folder.folder.folderId,
+    const stored = {
+      itemId: summary.itemId,
       blobIds: saved.blobIds,
       dataSize: saved.size,
       ...(mimeBlobIds === undefined ? {} : { mimeBlobIds }),
+    };
+    this.#putItem({
+      ...rest,
+      ...stored,
+      folderId: folder.folder.folderId,
+      // Bound here, where the bytes were just exported for this item id (item-binding.ts).
+      binding: itemBinding(this.#repository, stored),
     } as IndexedItem);
     this.#account(saved.size, saved.newBytes, saved.storedBytes);
     this.#stats.itemsDone++;
@@ -913,6 +1005,9 @@ class MailboxBackup {
     const treeKey = this.#treeKey(roots);
     let tree = await this.#reusableTree(treeKey);
     if (tree === undefined) {
+      // The tree is written from the index: an item entry removed outside ewsvault would be
+      // left out silently, so the item set is checked first (INDEX_AUTH_FAILED: run again).
+      await this.#index.verifyItemSet();
       const folders = [...this.#folders.values()].filter((f) => roots.includes(f.root));
       const index = this.#index;
       const writer = await this.#startWriter();
@@ -977,6 +1072,15 @@ function sameTreeFolder(a: FolderInfo, b: FolderInfo): boolean {
     a.displayName === b.displayName &&
     a.folderClass === b.folderClass &&
     a.distinguishedName === b.distinguishedName
+  );
+}
+
+/** Index errors after which the index is removed and rebuilt from the repository. */
+function isRebuildableIndexError(error: unknown): error is EwsVaultError {
+  return (
+    isEwsVaultError(error, "INDEX_CORRUPT") ||
+    isEwsVaultError(error, "INDEX_VERSION") ||
+    isEwsVaultError(error, "INDEX_AUTH_FAILED")
   );
 }
 

@@ -2,6 +2,13 @@
 // repository, with progress events, run reports and the snapshot tree format.
 export { backup, describeError } from "./backup.js";
 export { mailboxIndexDirectory } from "./index-location.js";
+export { checkSnapshotItems, itemBinding } from "./item-binding.js";
+export type {
+  BindableItem,
+  ItemCheckProblem,
+  ItemCheckProblemCode,
+  ItemCheckReport,
+} from "./item-binding.js";
 export type {
   EngineLock,
   EngineRepository,

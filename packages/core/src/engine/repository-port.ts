@@ -50,4 +50,8 @@ export interface EngineRepository {
   loadSnapshot(id: string): Promise<EngineSnapshot>;
   /** MUST reject with REPO_MAILBOX_LOCKED when another backup of the mailbox holds the lock. */
   lockMailbox(mailbox: string): Promise<EngineLock>;
+  /** The key the mailbox indexes are sealed and named with (Repository.cacheKey()). */
+  cacheKey(): Uint8Array;
+  /** Binds an item's blob list to its id (Repository.contentBinding()). */
+  contentBinding(owner: string, blobIds: readonly string[], size: number): string;
 }

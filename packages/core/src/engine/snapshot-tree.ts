@@ -30,6 +30,11 @@ export interface SnapshotItem extends Omit<ItemSummary, "parentFolderId"> {
   readonly dataSize: number;
   /** RFC 822 MIME when captured at backup. */
   readonly mime?: { readonly content: readonly string[] };
+  /**
+   * Keyed MAC of content, mime.content and dataSize bound to itemId (item-binding.ts); absent
+   * in items stored before bindings existed.
+   */
+  readonly binding?: string;
 }
 
 export interface ItemPageTree {
@@ -118,7 +123,7 @@ export interface TreeBuildResult {
 
 /**
  * Writes the tree of one mailbox from its index state. `itemsOf` yields a folder's items in
- * item id order (the index's natural order).
+ * item id order (JavaScript string order; MailboxIndex.items() sorts, its keys are hashes).
  */
 export async function writeMailboxTree(
   writer: EngineWriter,
@@ -296,8 +301,9 @@ export async function loadSnapshotItems(
 /**
  * The items of a folder whose ids are in `itemIds`, in page order. Reads only the pages that can
  * hold them when the page references carry `first` ids; otherwise (older snapshots), or when an
- * id is not where the order says (the writer's sort is the index's byte order, which JavaScript
- * string order matches for the ASCII ids EWS uses), it reads every page.
+ * id is not where the order says (snapshots written from index format 2 sorted by UTF-8 byte
+ * order, which JavaScript string order matches only for the ASCII ids EWS uses), it reads every
+ * page.
  */
 export async function loadSnapshotItemsById(
   repository: EngineRepository,

@@ -86,6 +86,7 @@ export type BackupEvent =
   | { readonly type: "progress"; readonly progress: MailboxProgress }
   | { readonly type: "item-failed"; readonly mailbox: string; readonly failure: ItemFailure }
   | { readonly type: "checkpoint"; readonly mailbox: string }
+  | { readonly type: "warning"; readonly mailbox: string; readonly warning: BackupWarning }
   | { readonly type: "mailbox-done"; readonly report: MailboxBackupReport };
 
 export interface ItemFailure {
@@ -97,6 +98,19 @@ export interface ItemFailure {
   /** The server's own ResponseCode (ErrorCorruptData, ErrorItemNotFound, ...), when it sent one. */
   readonly responseCode?: string;
   readonly reason: string;
+}
+
+/**
+ * Something the run repaired on its own, or could not, that the operator should know about: a
+ * tampered index rebuilt from the repository (INDEX_AUTH_FAILED), an older version's plaintext
+ * index that could not be removed (INDEX_LEGACY_NOT_REMOVED). The snapshot is complete and correct.
+ */
+export interface BackupWarning {
+  /** Stable ewsvault code. */
+  readonly code: string;
+  readonly message: string;
+  /** The error that caused it, when there was one. */
+  readonly cause?: { readonly code: string; readonly message: string };
 }
 
 export type MailboxBackupStatus = "completed" | "completed-with-warnings" | "failed" | "skipped-locked";
@@ -123,8 +137,10 @@ export interface MailboxBackupReport {
   readonly foldersSynced: number;
   /** True when every folder was synced because a full sync was due or asked for. */
   readonly fullSync: boolean;
-  /** True when the index was missing or corrupt and rebuilt from the latest snapshot. */
+  /** True when the index was missing, corrupt, tampered with or of an older format and rebuilt from the latest snapshot. */
   readonly indexRebuilt: boolean;
+  /** Present when the run repaired something (see BackupWarning). */
+  readonly warnings?: readonly BackupWarning[];
 }
 
 export interface BackupReport {

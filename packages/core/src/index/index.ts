@@ -7,6 +7,7 @@ export {
   MailboxIndex,
   MailboxIndexBatch,
 } from "./mailbox-index.js";
+export type { ItemSet } from "./item-set.js";
 export type {
   HierarchyRootName,
   IndexedFolder,

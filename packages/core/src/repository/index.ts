@@ -52,6 +52,7 @@ export {
   createAeadCipher,
   deriveRepositoryKeys,
   KEY_BYTES,
+  contentBinding,
   keyedBlobId,
   type RepositoryKeys,
   randomKey,

@@ -63,7 +63,7 @@ import {
 } from "./snapshots.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
 import { type RepositoryWriter, WriterImpl, type WriterContext, type WriterOptions } from "./writer.js";
-import { keyedBlobId } from "./crypto/index.js";
+import { contentBinding, keyedBlobId } from "./crypto/index.js";
 
 export interface InitRepositoryOptions {
   readonly destination: Destination;
@@ -188,6 +188,18 @@ export interface Repository {
    */
   repairIndex(options?: RepairIndexOptions): Promise<RepairIndexReport>;
   stats(): Promise<RepositoryStats>;
+  /**
+   * A copy of the key local caches of this repository derive theirs from (the mailbox indexes:
+   * docs/mailbox-index.md). Derived from the master key, so only someone who can open the
+   * repository can read or even find its caches.
+   */
+  cacheKey(): Uint8Array;
+  /**
+   * contentBinding() under this repository's binding key: what a tree records next to a blob
+   * list to bind it to its owner (the engine: every item's content to its item id), and what a
+   * checker recomputes. Deterministic; needs no I/O.
+   */
+  contentBinding(owner: string, blobIds: readonly string[], size: number): string;
   /** Closes writers (checkpointing them) and releases this process's locks; does not close the destination. */
   close(): Promise<void>;
 }
@@ -293,9 +305,10 @@ class LocalCache {
   async put(kind: string, id: string, bytes: Uint8Array): Promise<void> {
     if (this.dir === undefined) return;
     try {
-      await mkdir(join(this.dir, kind), { recursive: true });
+      // Sealed bytes under content-hash names, but private all the same (0700/0600).
+      await mkdir(join(this.dir, kind), { recursive: true, mode: 0o700 });
       const tmp = join(this.dir, kind, `.${id}.${randomBytes(6).toString("hex")}.tmp`);
-      await writeFile(tmp, bytes);
+      await writeFile(tmp, bytes, { mode: 0o600 });
       await rename(tmp, join(this.dir, kind, id));
     } catch {
       // A cache that cannot be written only costs a download next time.
@@ -934,6 +947,14 @@ export class RepositoryImpl implements Repository, WriterContext {
   repairIndex(options: RepairIndexOptions = {}): Promise<RepairIndexReport> {
     this.assertOpen();
     return repairRepositoryIndex(this, options);
+  }
+
+  cacheKey(): Uint8Array {
+    return Uint8Array.from(this.keys.cacheKey);
+  }
+
+  contentBinding(owner: string, blobIds: readonly string[], size: number): string {
+    return contentBinding(this.keys.bindingKey, owner, blobIds, size);
   }
 
   async stats(): Promise<RepositoryStats> {

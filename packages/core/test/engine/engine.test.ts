@@ -123,8 +123,8 @@ describe("backup and restore engine", () => {
 
   it("a refused sync state resyncs the folder without exporting unchanged items", async () => {
     await run([A]);
-    const dir = mailboxIndexDirectory(indexDirectory, A);
-    const index = await MailboxIndex.open(dir, A);
+    const dir = mailboxIndexDirectory(indexDirectory, A, repository.cacheKey());
+    const index = await MailboxIndex.open(dir, A, repository.cacheKey());
     const batch = index.batch();
     for (const folder of await index.listFolders()) batch.putFolder({ ...folder, syncState: "%%corrupt%%" });
     await batch.commit();
@@ -138,14 +138,14 @@ describe("backup and restore engine", () => {
 
   it("a deleted or corrupted index is rebuilt from the latest snapshot without re-exporting, other mailboxes unaffected", async () => {
     await run([A, B]);
-    await rm(mailboxIndexDirectory(indexDirectory, A), { recursive: true });
+    await rm(mailboxIndexDirectory(indexDirectory, A, repository.cacheKey()), { recursive: true });
     const calls = exchange.calls.exportItems ?? 0;
     const report = await run([A, B]);
     expect(report.mailboxes[0]).toMatchObject({ status: "completed", indexRebuilt: true, itemsExported: 0 });
     expect(report.mailboxes[1]).toMatchObject({ status: "completed", indexRebuilt: false, itemsExported: 0 });
     expect(exchange.calls.exportItems ?? 0).toBe(calls);
 
-    const dirA = mailboxIndexDirectory(indexDirectory, A);
+    const dirA = mailboxIndexDirectory(indexDirectory, A, repository.cacheKey());
     for (const name of await readdir(dirA)) {
       if (name.startsWith("MANIFEST") || name === "CURRENT") await writeFile(join(dirA, name), "garbage");
     }

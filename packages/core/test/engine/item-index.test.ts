@@ -87,6 +87,8 @@ function counting(target: Repository): { repository: EngineRepository; loaded: M
     listSnapshots: (filter) => target.listSnapshots(filter),
     loadSnapshot: (id) => target.loadSnapshot(id),
     lockMailbox: (mailbox) => target.lockMailbox(mailbox),
+    cacheKey: () => target.cacheKey(),
+    contentBinding: (owner, blobIds, size) => target.contentBinding(owner, blobIds, size),
   };
   return { repository: port, loaded };
 }

@@ -1,7 +1,8 @@
 // A run that changed nothing gives its snapshot the previous snapshot's tree instead of
 // writing it again; any index change since that tree (even one committed by a run that then
-// failed before its snapshot) makes the next run write the tree anew. Index format 2 upgrades
-// a version-1 database in place and refuses newer ones.
+// failed before its snapshot) makes the next run write the tree anew. Index format 3 refuses
+// older (plaintext) and newer databases.
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   backup,
@@ -100,25 +101,31 @@ describe("snapshot tree reuse", () => {
   });
 });
 
-describe("mailbox index format 2", () => {
-  it("upgrades a version-1 index in place and refuses a newer one with INDEX_VERSION", async () => {
-    expect(MAILBOX_INDEX_FORMAT_VERSION).toBe(2);
-    const directory = mailboxIndexDirectory(work.path, A);
-    const writeMeta = async (formatVersion: number) => {
+describe("mailbox index format 3", () => {
+  it("refuses a version-1 or version-2 database and a newer one with INDEX_VERSION", async () => {
+    expect(MAILBOX_INDEX_FORMAT_VERSION).toBe(3);
+    const directory = mailboxIndexDirectory(work.path, A, repository.cacheKey());
+    const writeOld = async (formatVersion: number) => {
       const db = new Level<string, unknown>(directory, { valueEncoding: "json" });
       await db.open();
       await db.put("m", { formatVersion, mailbox: A, hierarchyStates: { mailbox: "H" } });
       await db.close();
     };
-    await writeMeta(1);
-    const upgraded = await MailboxIndex.open(directory, A);
-    expect(upgraded.meta).toMatchObject({ formatVersion: 2, hierarchyStates: { mailbox: "H" } });
-    await upgraded.close();
-    const reopened = await MailboxIndex.open(directory, A);
-    expect(reopened.meta.formatVersion).toBe(2);
-    await reopened.close();
-
-    await writeMeta(3);
-    await expect(MailboxIndex.open(join(directory), A)).rejects.toMatchObject({ code: "INDEX_VERSION" });
+    for (const old of [1, 2]) {
+      await writeOld(old);
+      await expect(MailboxIndex.open(directory, A, repository.cacheKey())).rejects.toMatchObject({
+        code: "INDEX_VERSION",
+      });
+      await rm(directory, { recursive: true });
+    }
+    const created = await MailboxIndex.open(directory, A, repository.cacheKey());
+    await created.close();
+    const db = new Level<string, string>(directory);
+    await db.open();
+    await db.put("v", "4");
+    await db.close();
+    await expect(MailboxIndex.open(join(directory), A, repository.cacheKey())).rejects.toMatchObject({
+      code: "INDEX_VERSION",
+    });
   });
 });

@@ -3,6 +3,10 @@ import { join } from "node:path";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { MailboxIndex } from "../../src/index/index.js";
+import { randomKey } from "../../src/repository/crypto/index.js";
+
+/** A repository's cache key (Repository.cacheKey()). */
+const KEY = randomKey();
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -30,7 +34,7 @@ const item = (folderId: string, itemId: string) => ({
 describe("MailboxIndex", () => {
   it("commits folders, items and states atomically and reads them back after reopen", async () => {
     const path = await dir();
-    const index = await MailboxIndex.open(path, "a@contoso.test");
+    const index = await MailboxIndex.open(path, "a@contoso.test", KEY);
     await index
       .batch()
       .putFolder(folder("F1"))
@@ -42,7 +46,7 @@ describe("MailboxIndex", () => {
       .commit();
     await index.close();
 
-    const reopened = await MailboxIndex.open(path, "a@contoso.test");
+    const reopened = await MailboxIndex.open(path, "a@contoso.test", KEY);
     expect(reopened.meta.hierarchyStates.mailbox).toBe("H1");
     expect((await reopened.listFolders()).map((f) => f.folder.folderId).sort()).toEqual(["F1", "F2"]);
     expect((await reopened.getFolder("F2"))?.syncState).toBe("S2");
@@ -54,7 +58,7 @@ describe("MailboxIndex", () => {
   });
 
   it("deleting a folder removes its items and nothing else", async () => {
-    const index = await MailboxIndex.open(await dir(), "a@contoso.test");
+    const index = await MailboxIndex.open(await dir(), "a@contoso.test", KEY);
     await index
       .batch()
       .putFolder(folder("F1"))
@@ -70,27 +74,31 @@ describe("MailboxIndex", () => {
   });
 
   it("an uncommitted batch changes nothing", async () => {
-    const index = await MailboxIndex.open(await dir(), "a@contoso.test");
+    const index = await MailboxIndex.open(await dir(), "a@contoso.test", KEY);
     index.batch().putItem(item("F1", "I1")).setLastSnapshot("s1");
     expect(await index.getItem("F1", "I1")).toBeUndefined();
     expect(index.meta.lastSnapshotId).toBeUndefined();
     await index.close();
   });
 
-  it("refuses another mailbox's index with INDEX_CORRUPT", async () => {
+  it("refuses another mailbox's index: its header is sealed under that mailbox's key (INDEX_AUTH_FAILED)", async () => {
     const path = await dir();
-    await (await MailboxIndex.open(path, "a@contoso.test")).close();
-    await expect(MailboxIndex.open(path, "b@contoso.test")).rejects.toMatchObject({ code: "INDEX_CORRUPT" });
+    await (await MailboxIndex.open(path, "a@contoso.test", KEY)).close();
+    await expect(MailboxIndex.open(path, "b@contoso.test", KEY)).rejects.toMatchObject({
+      code: "INDEX_AUTH_FAILED",
+    });
   });
 
   it("reports a corrupted database as INDEX_CORRUPT", async () => {
     const path = await dir();
-    const index = await MailboxIndex.open(path, "a@contoso.test");
+    const index = await MailboxIndex.open(path, "a@contoso.test", KEY);
     await index.batch().putItem(item("F1", "I1")).commit();
     await index.close();
     for (const name of await readdir(path)) {
       if (name.startsWith("MANIFEST") || name === "CURRENT") await writeFile(join(path, name), "garbage\n");
     }
-    await expect(MailboxIndex.open(path, "a@contoso.test")).rejects.toMatchObject({ code: "INDEX_CORRUPT" });
+    await expect(MailboxIndex.open(path, "a@contoso.test", KEY)).rejects.toMatchObject({
+      code: "INDEX_CORRUPT",
+    });
   });
 });

@@ -106,7 +106,8 @@ function nobleOpen(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8A
 }
 
 /**
- * Seals with a caller-chosen nonce. Internal: only golden tests and cross-implementation tests
+ * Seals with a caller-chosen nonce. Internal: only golden tests, cross-implementation tests and
+ * callers that draw every nonce fresh from the CSPRNG in bulk (the mailbox index's nonce pool)
  * may call it, because reusing a nonce under one key destroys GCM's confidentiality and integrity.
  */
 export function sealWithNonce(

@@ -10,5 +10,12 @@ export {
   sealWithNonce,
 } from "./aead.js";
 export type { AeadCipher, AeadImplementation } from "./aead.js";
-export { HKDF_INFO, HKDF_SALT, deriveRepositoryKeys, keyedBlobId, randomKey } from "./keys.js";
+export {
+  HKDF_INFO,
+  HKDF_SALT,
+  contentBinding,
+  deriveRepositoryKeys,
+  keyedBlobId,
+  randomKey,
+} from "./keys.js";
 export type { RepositoryKeys } from "./keys.js";
