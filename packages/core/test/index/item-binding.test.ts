@@ -63,10 +63,16 @@ async function forgeSnapshot(edit: (items: ItemPageTree["items"][number][]) => v
       continue;
     }
     const pages = [];
+    // Inbox's items may fall on one page or more (page cuts are content-defined under the
+    // repository's random key): forge exactly one page, the first with two items or more.
+    let edited = false;
     for (const pageRef of folder.itemPages) {
       const page = (await repository.loadTree(pageRef.subtree)) as ItemPageTree;
       const items = page.items.map((item) => ({ ...item }));
-      edit(items);
+      if (!edited && items.length >= 2) {
+        edit(items);
+        edited = true;
+      }
       pages.push({ ...pageRef, subtree: await writer.saveTree({ ...page, items }) });
     }
     folders.push({ subtree: await writer.saveTree({ ...folder, itemPages: pages }) });
