@@ -22,6 +22,7 @@ import type {
   FolderChangeProbe,
   FolderInfo,
   HierarchyChange,
+  ItemChange,
   ItemSummary,
   MailboxInfo,
   MailboxSource,
@@ -30,6 +31,7 @@ import { ByteBudget } from "../scheduler/index.js";
 import { mailboxIndexDirectory } from "./index-location.js";
 import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";
 import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";
+import { SyncProgressGuard, changeBudget } from "./sync-progress.js";
 import {
   fromSnapshotItem,
   loadSnapshotItems,
@@ -121,6 +123,8 @@ class MailboxBackup {
   /** Items in the snapshot written (the whole mailbox as selected), once written. */
   #snapshotItems: number | undefined;
   #retry: ExportCandidate[] = [];
+  /** The first error that failed a folder sync (and so the mailbox); see #throwIfFolderFailed. */
+  #folderFailed: unknown;
   /** An item or folder of the index changed this run: the snapshot tree must be written anew. */
   #treeDirty = false;
   /** The last snapshot, read while the mailbox is being checked (see #reusableTree). */
@@ -223,9 +227,12 @@ class MailboxBackup {
           ? await finish()
           : await this.#limits.work(async () => {
               await this.#startWriter();
-              await Promise.all(
+              // Every folder sync runs to its end before a failure of one fails the mailbox: the
+              // checkpoint below then keeps all their work, none is cut off mid-batch.
+              const synced = await Promise.allSettled(
                 toSync.map((folder) => this.#syncFolder(folder, probes.get(folder.folder.folderId))),
               );
+              if (synced.some((outcome) => outcome.status === "rejected")) throw this.#folderFailed;
               await this.#retryDeferred();
               return finish();
             });
@@ -453,6 +460,8 @@ class MailboxBackup {
     let state = this.#index.meta.hierarchyStates[root];
     let full = state === undefined;
     let seen = new Set<string>();
+    const guardOf = () => new SyncProgressGuard(`the ${root} hierarchy`, { mailbox: this.#mailbox, root });
+    let guard = guardOf();
     for (;;) {
       this.#signal?.throwIfAborted();
       let page: Awaited<ReturnType<MailboxSource["syncFolderHierarchy"]>>;
@@ -469,10 +478,17 @@ class MailboxBackup {
           state = undefined;
           full = true;
           seen = new Set();
+          guard = guardOf();
           continue;
         }
         throw error;
       }
+      guard.observe({
+        sentState: state,
+        syncState: page.syncState,
+        ids: page.changes.map((c) => (c.kind === "delete" ? c.folderId : c.folder.folderId)),
+        last: page.includesLastFolderInRange,
+      });
       for (const change of page.changes) this.#applyHierarchyChange(root, change, seen);
       state = page.syncState;
       if (page.includesLastFolderInRange) break;
@@ -581,8 +597,13 @@ class MailboxBackup {
 
   async #syncFolder(folder: IndexedFolder, probe: StoredFolderProbe | undefined): Promise<void> {
     this.#stats.foldersSynced++;
-    if (folder.root === "public") await this.#syncPublicFolder(folder);
-    else await this.#syncFolderItems(folder, probe);
+    try {
+      if (folder.root === "public") await this.#syncPublicFolder(folder);
+      else await this.#syncFolderItems(folder, probe);
+    } catch (error) {
+      this.#folderFailed ??= error;
+      throw error;
+    }
     this.#stats.foldersDone++;
     this.#emitProgress();
   }
@@ -591,29 +612,54 @@ class MailboxBackup {
     const folderId = initial.folder.folderId;
     let state = initial.syncState;
     let seen: Set<string> | undefined = state === undefined ? new Set() : undefined;
+    const guardOf = () =>
+      new SyncProgressGuard(
+        `folder ${this.#folderPath(initial)}`,
+        { mailbox: this.#mailbox, folderId },
+        changeBudget({
+          ...(initial.folder.totalCount === undefined ? {} : { totalCount: initial.folder.totalCount }),
+          ...probe,
+        }),
+      );
+    let guard = guardOf();
     for (;;) {
       this.#signal?.throwIfAborted();
+      this.#throwIfFolderFailed();
       let page: Awaited<ReturnType<MailboxSource["syncFolderItems"]>>;
       try {
-        page = await this.#limit(() =>
-          this.#source.syncFolderItems(this.#mailbox, folderId, {
+        page = await this.#limit(() => {
+          // Queued behind the limiter: a folder that failed meanwhile stops this one here.
+          this.#throwIfFolderFailed();
+          return this.#source.syncFolderItems(this.#mailbox, folderId, {
             ...(state === undefined ? {} : { syncState: state }),
             ...(this.#signal === undefined ? {} : { signal: this.#signal }),
-          }),
-        );
+          });
+        });
       } catch (error) {
         if (seen === undefined && isEwsVaultError(error, "EWS_INVALID_SYNC_STATE")) {
           // Start over for this folder; unchanged items keep their change keys, so nothing is re-exported.
           this.#stats.foldersResynced++;
           state = undefined;
           seen = new Set();
+          guard = guardOf();
           continue;
         }
         throw error;
       }
+      guard.observe({
+        sentState: state,
+        syncState: page.syncState,
+        ids: page.changes.map(changedItemId),
+        last: page.includesLastItemInRange,
+      });
       const folder = this.#folders.get(folderId) ?? initial;
       const candidates: ExportCandidate[] = [];
+      // A page that names one item twice (a server bug or a hostile one) exports it once.
+      const onPage = new Set<string>();
       for (const change of page.changes) {
+        const changedId = changedItemId(change);
+        if (change.kind !== "delete" && onPage.has(changedId)) continue;
+        onPage.add(changedId);
         if (change.kind === "delete") {
           if (await this.#getItem(folderId, change.itemId)) {
             this.#deleteItem(folderId, change.itemId);
@@ -658,7 +704,16 @@ class MailboxBackup {
     }
   }
 
+  /**
+   * Once one folder failed the mailbox fails: the other folder syncs finish the page they are on
+   * (so its items and sync state become durable) but ask the server for nothing more.
+   */
+  #throwIfFolderFailed(): void {
+    if (this.#folderFailed !== undefined) throw new FolderSyncStopped();
+  }
+
   async #syncPublicFolder(folder: IndexedFolder): Promise<void> {
+    this.#throwIfFolderFailed();
     const folderId = folder.folder.folderId;
     const items = await this.#limit(() => this.#source.findItems(this.#mailbox, folderId, this.#signal));
     const seen = new Set<string>();
@@ -744,6 +799,7 @@ class MailboxBackup {
       const results = await this.#limit(async () => {
         // Batches queue behind the limiter; one that starts after cancellation must not run.
         this.#signal?.throwIfAborted();
+        this.#throwIfFolderFailed();
         const collected = [];
         for await (const result of this.#source.exportItems(
           this.#mailbox,
@@ -958,6 +1014,13 @@ function sameTreeFolder(a: FolderInfo, b: FolderInfo): boolean {
     a.folderClass === b.folderClass &&
     a.distinguishedName === b.distinguishedName
   );
+}
+
+/** Thrown by a folder sync that stops because another folder failed the mailbox (never reported). */
+class FolderSyncStopped extends Error {}
+
+function changedItemId(change: ItemChange): string {
+  return "item" in change ? change.item.itemId : change.itemId;
 }
 
 function overlayKey(folderId: string, itemId: string): string {
