@@ -74,7 +74,7 @@ import {
   type ResponseInfo,
   type TransportStats,
 } from "./transport.js";
-import { child, childText } from "./xml-parser.js";
+import { child, childText, INVALID_PAYLOAD_ATTRIBUTE } from "./xml-parser.js";
 
 export interface EwsClientOptions {
   /** EWS endpoint, e.g. https://mail.example.com/EWS/Exchange.asmx */
@@ -497,7 +497,11 @@ class EwsClientImpl implements EwsClient {
     const { soap, payloads } = await this.transport.call("GetItem", getMimeContentRequest(itemId), context);
     const message = this.single(responseMessages(soap.body), "GetItem", mailbox);
     const item = child(message.element, "Items")?.children[0];
-    const marker = child(item, "MimeContent")?.attributes.payload;
+    const mime = child(item, "MimeContent");
+    // Not thrown by the transport (one bad payload is one bad item): never returned as empty MIME.
+    if (mime?.attributes[INVALID_PAYLOAD_ATTRIBUTE] !== undefined)
+      throw ewsError("EWS_MALFORMED_RESPONSE", "MimeContent is not base64");
+    const marker = mime?.attributes.payload;
     if (marker === undefined) return new Uint8Array(0);
     const data = payloads[Number(marker)];
     if (data === undefined) throw ewsError("EWS_MALFORMED_RESPONSE", "MimeContent payload missing");
@@ -769,7 +773,20 @@ class EwsClientImpl implements EwsClient {
           error: itemErrorFor(message.responseCode, message.messageText),
         };
       }
-      const marker = child(message.element, "Data")?.attributes.payload;
+      const dataElement = child(message.element, "Data");
+      if (dataElement?.attributes[INVALID_PAYLOAD_ATTRIBUTE] !== undefined) {
+        // One item's damaged stream: report and skip that item, keep the rest of the batch.
+        return {
+          ok: false,
+          itemId: request.itemId,
+          error: {
+            code: "EWS_MALFORMED_RESPONSE",
+            message: "ExportItems Data of this item is not base64",
+            disposition: "skip",
+          },
+        };
+      }
+      const marker = dataElement?.attributes.payload;
       const data = marker === undefined ? undefined : result.payloads[Number(marker)];
       return data === undefined
         ? {
