@@ -276,15 +276,24 @@ async function verifyCommand(
     const readData = options.readDataSubset ?? (options.readData ? true : undefined);
     const report = await opened.repository.verify(readData === undefined ? {} : { readData });
     for (const problem of report.problems) {
-      out.event("problem", { ...problem }, () => `damage ${problem.code}: ${problem.message}`);
+      out.event(
+        "problem",
+        { ...problem },
+        () => `damage ${problem.code}: ${problem.message}${problem.object ? ` (${problem.object})` : ""}`,
+      );
     }
+    // Everything --json says is said in text too: unindexed packs are not damage, but an
+    // administrator must see them (leftovers of killed backups, or objects someone put there).
+    const unindexed = report.unindexedPacks.length;
     out.event(
       "verified",
-      { ok: report.ok, checked: report.checked, unindexedPacks: report.unindexedPacks.length },
+      { ok: report.ok, checked: report.checked, unindexedPacks: unindexed },
       () =>
-        report.ok
-          ? `no errors: ${report.checked.packs} packs, ${report.checked.snapshots} snapshots, ${report.checked.packsRead} packs read (${formatBytes(report.checked.bytesRead)})`
-          : `${report.problems.length} problem(s) found`,
+        `${
+          report.ok
+            ? `no errors: ${report.checked.packs} packs, ${report.checked.snapshots} snapshots, ${report.checked.packsRead} packs read (${formatBytes(report.checked.bytesRead)})`
+            : `${report.problems.length} problem(s) found`
+        }${unindexed > 0 ? `; ${unindexed} pack(s) no index lists (left by interrupted backups; prune removes them)` : ""}`,
     );
     return report.ok ? ExitCode.ok : ExitCode.damaged;
   } finally {
@@ -387,7 +396,7 @@ async function pruneCommand(
       "pruned",
       { ...report },
       () =>
-        `${report.dryRun ? "would delete" : "deleted"} ${report.packsDeleted} packs, repacked ${report.packsRepacked}, unused blobs ${report.unusedBlobs}`,
+        `${report.dryRun ? "would delete" : "deleted"} ${report.packsDeleted} packs, repacked ${report.packsRepacked}, unused blobs ${report.unusedBlobs}${report.staleLocksRemoved > 0 ? `, stale locks ${report.staleLocksRemoved}` : ""}`,
     );
     return ExitCode.ok;
   } finally {

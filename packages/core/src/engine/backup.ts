@@ -337,7 +337,13 @@ class MailboxBackup {
       this.#index = await MailboxIndex.open(directory, this.#mailbox);
     }
     if (this.#index.meta.lastSnapshotId === undefined) {
-      const latest = await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest" });
+      // A damaged snapshot elsewhere (REPO_CORRUPT) must not stop backups: start afresh then.
+      const latest = await this.#repository
+        .findSnapshot({ mailbox: this.#mailbox, at: "latest" })
+        .catch((error: unknown) => {
+          if (isEwsVaultError(error, "REPO_CORRUPT")) return undefined;
+          throw error;
+        });
       if (latest !== undefined) await this.#rebuildIndex(latest.tree, latest.id);
     }
   }

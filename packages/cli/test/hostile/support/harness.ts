@@ -43,8 +43,8 @@ export interface HostileCase {
   readonly sandbox: string;
   readonly repo: string;
   readonly cache: string;
-  /** Runs `ewsvault <args> --json` against the proxy with the repository options added. */
-  run(args: readonly string[]): Promise<HostileRun>;
+  /** Runs `ewsvault <args> --json` (text output with json: false) with the repository options added. */
+  run(args: readonly string[], options?: { json?: boolean }): Promise<HostileRun>;
   /** Runs `ewsvault backup` of the given mailboxes (default: the first) through the proxy. */
   backup(mailboxes?: readonly string[], extra?: readonly string[]): Promise<HostileRun>;
   /** Every file in the sandbox, relative to it, "/"-separated. */
@@ -104,7 +104,7 @@ export async function startHostileCase(
   const init = await cli(["init", ...common], env);
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
 
-  const run = async (args: readonly string[]): Promise<HostileRun> => {
+  const run = async (args: readonly string[], options: { json?: boolean } = {}): Promise<HostileRun> => {
     const before = { ...proxy.requests() };
     global.gc?.();
     const base = process.memoryUsage().heapUsed;
@@ -114,7 +114,7 @@ export async function startHostileCase(
     }, 10);
     let result: Awaited<ReturnType<typeof cli>>;
     try {
-      result = await cli([...args, ...common, "--json"], env);
+      result = await cli([...args, ...common, ...(options.json === false ? [] : ["--json"])], env);
     } finally {
       clearInterval(sampler);
     }
