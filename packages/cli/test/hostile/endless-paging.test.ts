@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type HostileCase, startHostileCase } from "./support/harness.js";
 import { expectContained, onlyMailbox } from "./support/expectations.js";
-import { neverLast, type Rewrite, repeatFirstPage } from "./support/hostile-proxy.js";
+import { neverLast, type Rewrite, repeatFirstPage, withoutTotals } from "./support/hostile-proxy.js";
 
 let hostile: HostileCase | undefined;
 afterEach(async () => {
@@ -41,6 +41,37 @@ describe("endless paging", { timeout: 120_000 }, () => {
     expect(mailbox.status).toBe("failed");
     expect(mailbox.error?.code).toBe("SYNC_NO_PROGRESS");
     expect(run.requests.SyncFolderHierarchy).toBeLessThanOrEqual(4);
+    await expectContained(run, hostile);
+  });
+
+  it("FindItem of a public folder answering the same page for every offset: stops at TotalItemsInView, nothing twice", async () => {
+    const rewrites: Record<string, Rewrite> = { FindItem: repeatFirstPage() };
+    hostile = await startHostileCase(rewrites);
+    const run = await hostile.backup(undefined, ["--public-folders"]);
+    const mailbox = onlyMailbox(run);
+    expect(mailbox.status, JSON.stringify(mailbox.error)).toBe("completed");
+    // Each public folder's first page and one repeat; before the fix the offsets grew for ever.
+    expect(run.requests.FindItem).toBeLessThanOrEqual(40);
+    await expectContained(run, hostile);
+
+    delete rewrites.FindItem;
+    const clean = onlyMailbox(await hostile.backup(undefined, ["--public-folders"]));
+    expect(clean.status).toBe("completed");
+    expect(clean.itemsExported).toBe(0);
+    expect(clean.items).toBe(mailbox.items);
+  });
+
+  it("the same FindItem page for every offset and no TotalItemsInView: EWS_MALFORMED_RESPONSE after three repeats", async () => {
+    const repeat = repeatFirstPage();
+    hostile = await startHostileCase({
+      FindItem: (body, exchange) => withoutTotals(repeat(body, exchange) as string),
+    });
+    const run = await hostile.backup(undefined, ["--public-folders"]);
+    const mailbox = onlyMailbox(run);
+    expect(mailbox.status).toBe("failed");
+    expect(mailbox.error?.code).toBe("EWS_MALFORMED_RESPONSE");
+    expect(mailbox.error?.message).toContain("never reach the end");
+    expect(run.requests.FindItem).toBeLessThanOrEqual(40);
     await expectContained(run, hostile);
   });
 

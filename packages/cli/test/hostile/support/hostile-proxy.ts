@@ -113,9 +113,14 @@ export async function startHostileProxy(options: HostileProxyOptions): Promise<H
 
 // ---- the catalogue -------------------------------------------------------------------------
 
-/** Every IncludesLastItemInRange / IncludesLastFolderInRange says "false": paging never ends. */
+/**
+ * Every IncludesLastItemInRange / IncludesLastFolderInRange (elements of the Sync operations,
+ * attributes of FindItem/FindFolder's RootFolder) says "false": paging never ends.
+ */
 export const neverLast = (body: string): string =>
-  body.replace(/(<(?:[\w-]+:)?IncludesLast(?:Item|Folder)InRange>)\s*(?:true|1)\s*(<)/g, "$1false$2");
+  body
+    .replace(/(<(?:[\w-]+:)?IncludesLast(?:Item|Folder)InRange>)\s*(?:true|1)\s*(<)/g, "$1false$2")
+    .replace(/(\sIncludesLastItemInRange=")(?:true|1)(")/g, "$1false$2");
 
 /**
  * Answers every request for one folder with the first answer it saw for that folder, marked not
@@ -130,6 +135,9 @@ export function repeatFirstPage(): Rewrite {
     return neverLast(first.get(folder) as string);
   };
 }
+
+/** Removes TotalItemsInView from FindItem/FindFolder answers (a server that does not say). */
+export const withoutTotals = (body: string): string => body.replace(/\sTotalItemsInView="\d+"/g, "");
 
 /**
  * Puts characters no base64 alphabet has into the middle of the `index`-th Data element (0-based)
