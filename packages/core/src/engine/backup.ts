@@ -227,8 +227,9 @@ class MailboxBackup {
           ? await finish()
           : await this.#limits.work(async () => {
               await this.#startWriter();
-              // Every folder sync runs to its end before a failure of one fails the mailbox: the
-              // checkpoint below then keeps all their work, none is cut off mid-batch.
+              // A failure of one folder fails the mailbox only once every folder sync has
+              // settled (they stop before their next request, see #throwIfFolderFailed), so the
+              // checkpoint in the catch below keeps everything they stored.
               const synced = await Promise.allSettled(
                 toSync.map((folder) => this.#syncFolder(folder, probes.get(folder.folder.folderId))),
               );
@@ -711,8 +712,9 @@ class MailboxBackup {
   }
 
   /**
-   * Once one folder failed the mailbox fails: the other folder syncs finish the page they are on
-   * (so its items and sync state become durable) but ask the server for nothing more.
+   * Once one folder failed, the mailbox fails: the other folder syncs ask the server for nothing
+   * more. What they already stored stays in the index (made durable by the final checkpoint),
+   * and each keeps the sync state of its last complete page, so the next run redoes no export.
    */
   #throwIfFolderFailed(): void {
     if (this.#folderFailed !== undefined) throw new FolderSyncStopped();
