@@ -22,8 +22,33 @@ export interface HostileExchange {
   readonly status: number;
 }
 
+/**
+ * A body too large to build in memory: `head`, then `fill` repeated until `bytes` bytes of it
+ * were sent, then `tail`; sent chunked (no Content-Length), so only the client's own limit stops it.
+ */
+export interface StreamedBody {
+  readonly head: string;
+  readonly fill: string;
+  readonly bytes: number;
+  readonly tail: string;
+}
+
 /** Returns the body to send instead of the upstream one (a string is sent as UTF-8). */
-export type Rewrite = (body: string, exchange: HostileExchange) => string | Buffer;
+export type Rewrite = (body: string, exchange: HostileExchange) => string | Buffer | StreamedBody;
+
+function isStreamed(out: string | Buffer | StreamedBody): out is StreamedBody {
+  return typeof out === "object" && !Buffer.isBuffer(out);
+}
+
+/** Writes a StreamedBody, respecting back-pressure; stops quietly when the client hangs up. */
+async function sendStreamed(res: import("node:http").ServerResponse, out: StreamedBody): Promise<void> {
+  const fill = Buffer.from(out.fill.repeat(Math.max(1, Math.floor((1024 * 1024) / out.fill.length))));
+  res.write(out.head);
+  for (let sent = 0; sent < out.bytes && !res.destroyed; sent += fill.length) {
+    if (!res.write(fill)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+  }
+  if (!res.destroyed) res.end(out.tail);
+}
 
 export interface HostileProxyOptions {
   /** The real (mock) server's EWS URL, http:. */
@@ -79,6 +104,14 @@ export async function startHostileProxy(options: HostileProxyOptions): Promise<H
             const rewrite = options.rewrites[operation];
             if (rewrite !== undefined && status === 200) {
               const out = rewrite(body.toString("utf8"), { operation, nth, requestBody: text, status });
+              if (isStreamed(out)) {
+                largest = Math.max(largest, out.bytes);
+                const streamHeaders = { ...answer.headers };
+                delete streamHeaders["content-length"];
+                res.writeHead(status, streamHeaders);
+                sendStreamed(res, out).catch(() => res.destroy());
+                return;
+              }
               body = typeof out === "string" ? Buffer.from(out, "utf8") : out;
             }
             largest = Math.max(largest, body.length);
@@ -205,6 +238,18 @@ export const dropLastMessage: Rewrite = (body) => {
   if (last === undefined || previousEnd < 0) return body;
   return body.slice(0, previousEnd) + body.slice(last.index + last[0].length);
 };
+
+/**
+ * The answer with `bytes` of padding in it (inside the first ResponseMessages element), streamed:
+ * a response-size limit must stop reading it long before it ends.
+ */
+export function hugeBody(bytes: number): Rewrite {
+  return (body) => {
+    const at = body.search(/<(?:[\w-]+:)?ResponseMessages>/);
+    const cut = at < 0 ? body.length : body.indexOf(">", at) + 1;
+    return { head: body.slice(0, cut), fill: "<t:x>padding</t:x>", bytes, tail: body.slice(cut) };
+  };
+}
 
 /** Every Create change of a SyncFolderItems answer twice (duplicate ids on one page). */
 export const duplicateChanges: Rewrite = (body) =>
