@@ -74,7 +74,7 @@ import {
   type ResponseInfo,
   type TransportStats,
 } from "./transport.js";
-import { child, childText } from "./xml-parser.js";
+import { child, childText, INVALID_PAYLOAD_ATTRIBUTE } from "./xml-parser.js";
 
 export interface EwsClientOptions {
   /** EWS endpoint, e.g. https://mail.example.com/EWS/Exchange.asmx */
@@ -138,6 +138,8 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
 const MIB = 1024 * 1024;
 /** Folders per GetFolder of probeFolders: one request for a typical mailbox, small enough responses for big ones. */
 export const PROBE_BATCH_FOLDERS = 200;
+/** FindItem/FindFolder pages in a row that bring no id not seen before, tolerated before giving up. */
+const MAX_REPEATED_FIND_PAGES = 3;
 
 function requireMailbox(mailbox: string): void {
   if (typeof mailbox !== "string" || mailbox.trim() === "")
@@ -429,16 +431,35 @@ class EwsClientImpl implements EwsClient {
     operationName: "FindItem" | "FindFolder",
     build: (offset: number) => ReturnType<typeof findItemRequest>,
     parse: (message: ResponseMessage) => FindPage<T>,
+    key: (entry: T) => string,
     signal?: AbortSignal,
   ): Promise<T[]> {
     const context = this.context(mailbox, signal);
     const all: T[] = [];
+    const seen = new Set<string>();
+    let stalled = 0;
     let offset = 0;
     for (;;) {
       const { soap } = await this.transport.call(operationName, build(offset), context);
       const page = parse(this.single(responseMessages(soap.body), operationName, mailbox));
-      all.push(...page.entries);
+      let fresh = 0;
+      for (const entry of page.entries) {
+        const id = key(entry);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        all.push(entry);
+        fresh++;
+      }
       if (page.includesLast || page.entries.length === 0) return all;
+      // A server that never says IncludesLastItemInRange: done once the view's own count is
+      // reached; pages that only repeat what came before end the call with a coded error.
+      if (page.totalItemsInView !== undefined && all.length >= page.totalItemsInView) return all;
+      stalled = fresh === 0 ? stalled + 1 : 0;
+      if (stalled >= MAX_REPEATED_FIND_PAGES) {
+        throw ewsError("EWS_MALFORMED_RESPONSE", `${operationName} pages repeat and never reach the end`, {
+          details: { mailbox, operation: operationName, entries: all.length },
+        });
+      }
       const next = page.nextOffset ?? offset + page.entries.length;
       // A server that does not advance would loop forever; trust our own count instead.
       offset = next > offset ? next : offset + page.entries.length;
@@ -453,6 +474,7 @@ class EwsClientImpl implements EwsClient {
       "FindItem",
       (offset) => findItemRequest({ folderId, offset, pageSize: this.pageSize, delegateMailbox: delegate }),
       (message) => parseFindPage(message.element, "Items", parseItem),
+      (item) => item.itemId,
       signal,
     );
   }
@@ -468,6 +490,7 @@ class EwsClientImpl implements EwsClient {
         (offset) =>
           findFolderRequest({ folderId, offset, pageSize: this.pageSize, deep, delegateMailbox: delegate }),
         (message) => parseFindPage(message.element, "Folders", (e) => parseFolder(e, names)),
+        (folder) => folder.folderId,
         signal,
       );
     if (rootFolderId !== "publicfoldersroot") {
@@ -497,7 +520,11 @@ class EwsClientImpl implements EwsClient {
     const { soap, payloads } = await this.transport.call("GetItem", getMimeContentRequest(itemId), context);
     const message = this.single(responseMessages(soap.body), "GetItem", mailbox);
     const item = child(message.element, "Items")?.children[0];
-    const marker = child(item, "MimeContent")?.attributes.payload;
+    const mime = child(item, "MimeContent");
+    // Not thrown by the transport (one bad payload is one bad item): never returned as empty MIME.
+    if (mime?.attributes[INVALID_PAYLOAD_ATTRIBUTE] !== undefined)
+      throw ewsError("EWS_MALFORMED_RESPONSE", "MimeContent is not base64");
+    const marker = mime?.attributes.payload;
     if (marker === undefined) return new Uint8Array(0);
     const data = payloads[Number(marker)];
     if (data === undefined) throw ewsError("EWS_MALFORMED_RESPONSE", "MimeContent payload missing");
@@ -769,7 +796,20 @@ class EwsClientImpl implements EwsClient {
           error: itemErrorFor(message.responseCode, message.messageText),
         };
       }
-      const marker = child(message.element, "Data")?.attributes.payload;
+      const dataElement = child(message.element, "Data");
+      if (dataElement?.attributes[INVALID_PAYLOAD_ATTRIBUTE] !== undefined) {
+        // One item's damaged stream: report and skip that item, keep the rest of the batch.
+        return {
+          ok: false,
+          itemId: request.itemId,
+          error: {
+            code: "EWS_MALFORMED_RESPONSE",
+            message: "ExportItems Data of this item is not base64",
+            disposition: "skip",
+          },
+        };
+      }
+      const marker = dataElement?.attributes.payload;
       const data = marker === undefined ? undefined : result.payloads[Number(marker)];
       return data === undefined
         ? {

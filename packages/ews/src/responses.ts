@@ -211,6 +211,8 @@ export interface FindPage<T> {
   readonly entries: T[];
   readonly includesLast: boolean;
   readonly nextOffset?: number;
+  /** TotalItemsInView: how many entries the whole view holds, when the server says. */
+  readonly totalItemsInView?: number;
 }
 
 /** RootFolder of a FindItem/FindFolder response message, with its paging attributes. */
@@ -227,5 +229,8 @@ export function parseFindPage<T>(
     entries: elements.map(parse),
     includesLast: bool(root.attributes.IncludesLastItemInRange) ?? true,
     nextOffset: int(root.attributes.IndexedPagingOffset),
+    ...(int(root.attributes.TotalItemsInView) === undefined
+      ? {}
+      : { totalItemsInView: int(root.attributes.TotalItemsInView) }),
   };
 }

@@ -170,10 +170,16 @@ export function childText(element: XmlElement | undefined, name: string): string
 
 /** Base64 payloads cut out of a response, in document order, already decoded. */
 export interface ExtractedPayloads {
-  /** The response with each payload element emptied (`<m:Data/>` style, marker attribute kept). */
+  /**
+   * The response with each payload element emptied: `<m:Data payload="N"/>` for the N-th decoded
+   * payload, `<m:Data invalid="base64"/>` (no payload) for one whose text is not base64.
+   */
   readonly xml: Buffer;
   readonly payloads: Uint8Array[];
 }
+
+/** Marker attribute of a payload element whose text was not base64 (see extractBase64Elements). */
+export const INVALID_PAYLOAD_ATTRIBUTE = "invalid";
 
 /** Base64 as servers send it: the alphabet, padding, and line-folding white space. */
 const BASE64_TEXT = /^[A-Za-z0-9+/=\r\n\t ]*$/;
@@ -233,6 +239,11 @@ function decodeBase64(body: Buffer, start: number, end: number): Buffer | undefi
  * Cuts every `<prefix:Element ...>base64</prefix:Element>` (local name `elementName`) out of
  * `body`, decodes it and replaces it with `<prefix:Element payload="N"/>`. Works on bytes so a
  * 16 MiB response is never turned into one 32 MiB JS string.
+ *
+ * A payload that is not base64 is one bad item, not a bad response: it becomes
+ * `<prefix:Element invalid="base64"/>` and the caller reports that item alone (ExportItems:
+ * a per-item failure), instead of the whole response failing and being asked for again.
+ * Only a broken structure (a tag or element left open) fails the response.
  */
 export function extractBase64Elements(body: Buffer, elementName: string): ExtractedPayloads {
   const payloads: Uint8Array[] = [];
@@ -267,14 +278,17 @@ export function extractBase64Elements(body: Buffer, elementName: string): Extrac
     const closeStart = body.indexOf(closeTag, openEnd + 1);
     if (closeStart < 0) throw ewsError("EWS_MALFORMED_RESPONSE", `response ends inside <${tagName}>`);
     const decoded = decodeBase64(body, openEnd + 1, closeStart);
-    if (decoded === undefined) throw ewsError("EWS_MALFORMED_RESPONSE", `<${tagName}> does not hold base64`);
-    payloads.push(decoded);
     pieces.push(body.subarray(cursor, start));
-    pieces.push(Buffer.from(`<${tagName} payload="${payloads.length - 1}"/>`, "latin1"));
+    if (decoded === undefined) {
+      pieces.push(Buffer.from(`<${tagName} ${INVALID_PAYLOAD_ATTRIBUTE}="base64"/>`, "latin1"));
+    } else {
+      payloads.push(decoded);
+      pieces.push(Buffer.from(`<${tagName} payload="${payloads.length - 1}"/>`, "latin1"));
+    }
     cursor = closeStart + closeTag.length;
     searchFrom = cursor;
   }
-  if (payloads.length === 0) return { xml: body, payloads };
+  if (cursor === 0) return { xml: body, payloads };
   pieces.push(body.subarray(cursor));
   return { xml: Buffer.concat(pieces), payloads };
 }

@@ -248,15 +248,24 @@ async function verifyCommand(
     const readData = options.readDataSubset ?? (options.readData ? true : undefined);
     const report = await opened.repository.verify(readData === undefined ? {} : { readData });
     for (const problem of report.problems) {
-      out.event("problem", { ...problem }, () => `damage ${problem.code}: ${problem.message}`);
+      out.event(
+        "problem",
+        { ...problem },
+        () => `damage ${problem.code}: ${problem.message}${problem.object ? ` (${problem.object})` : ""}`,
+      );
     }
+    // Everything --json says is said in text too: unindexed packs are not damage, but an
+    // administrator must see them (leftovers of killed backups, or objects someone put there).
+    const unindexed = report.unindexedPacks.length;
     out.event(
       "verified",
-      { ok: report.ok, checked: report.checked, unindexedPacks: report.unindexedPacks.length },
+      { ok: report.ok, checked: report.checked, unindexedPacks: unindexed },
       () =>
-        report.ok
-          ? `no errors: ${report.checked.packs} packs, ${report.checked.snapshots} snapshots, ${report.checked.packsRead} packs read (${formatBytes(report.checked.bytesRead)})`
-          : `${report.problems.length} problem(s) found`,
+        `${
+          report.ok
+            ? `no errors: ${report.checked.packs} packs, ${report.checked.snapshots} snapshots, ${report.checked.packsRead} packs read (${formatBytes(report.checked.bytesRead)})`
+            : `${report.problems.length} problem(s) found`
+        }${unindexed > 0 ? `; ${unindexed} pack(s) no index lists (left by interrupted backups; prune removes them)` : ""}`,
     );
     return report.ok ? ExitCode.ok : ExitCode.damaged;
   } finally {
@@ -374,8 +383,13 @@ function pruneSummary(report: {
   unusedBlobs: number;
   bytesFreed: number;
   bytesUnreferenced: number;
+  staleLocksRemoved: number;
 }): string {
-  return `${report.dryRun ? "would free" : "freed"} ${formatBytes(Math.max(0, report.bytesFreed))} (${report.packsDeleted} packs ${report.dryRun ? "to delete" : "deleted"}, ${report.packsRepacked} repacked, ${report.unusedBlobs} unused blobs); ${formatBytes(report.bytesUnreferenced)} still unreferenced in the packs kept (below the repack threshold)`;
+  const locks =
+    report.staleLocksRemoved > 0
+      ? `; ${report.staleLocksRemoved} stale lock(s) of stopped backups ${report.dryRun ? "to remove" : "removed"}`
+      : "";
+  return `${report.dryRun ? "would free" : "freed"} ${formatBytes(Math.max(0, report.bytesFreed))} (${report.packsDeleted} packs ${report.dryRun ? "to delete" : "deleted"}, ${report.packsRepacked} repacked, ${report.unusedBlobs} unused blobs); ${formatBytes(report.bytesUnreferenced)} still unreferenced in the packs kept (below the repack threshold)${locks}`;
 }
 
 async function unlockCommand(options: RepoOptions & { all?: boolean }, out: Output): Promise<number> {

@@ -22,6 +22,7 @@ import type {
   FolderChangeProbe,
   FolderInfo,
   HierarchyChange,
+  ItemChange,
   ItemSummary,
   MailboxInfo,
   MailboxSource,
@@ -33,6 +34,7 @@ import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "./index-loca
 import { itemBinding } from "./item-binding.js";
 import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";
 import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";
+import { SyncProgressGuard, changeBudget } from "./sync-progress.js";
 import {
   fromSnapshotItem,
   loadSnapshotItems,
@@ -147,6 +149,8 @@ class MailboxBackup {
   /** Items in the snapshot written (the whole mailbox as selected), once written. */
   #snapshotItems: number | undefined;
   #retry: ExportCandidate[] = [];
+  /** The first error that failed a folder sync (and so the mailbox); see #throwIfFolderFailed. */
+  #folderFailed: unknown;
   /** An item or folder of the index changed this run: the snapshot tree must be written anew. */
   #treeDirty = false;
   /** The last snapshot, read while the mailbox is being checked (see #reusableTree). */
@@ -266,9 +270,13 @@ class MailboxBackup {
           ? await finish()
           : await this.#limits.work(async () => {
               await this.#startWriter();
-              await Promise.all(
+              // A failure of one folder fails the mailbox only once every folder sync has
+              // settled (they stop before their next request, see #throwIfFolderFailed), so the
+              // checkpoint in the catch below keeps everything they stored.
+              const synced = await Promise.allSettled(
                 toSync.map((folder) => this.#syncFolder(folder, probes.get(folder.folder.folderId))),
               );
+              if (synced.some((outcome) => outcome.status === "rejected")) throw this.#folderFailed;
               await this.#retryDeferred();
               return finish();
             });
@@ -384,10 +392,16 @@ class MailboxBackup {
     }
     if (this.#index.meta.lastSnapshotId === undefined) {
       // Rebuild from this selection's own group when it has a snapshot: another group's tree
-      // may hold only part of the folders (the rest are then synced afresh, deduplicated).
-      const latest =
-        (await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest", group: this.#group })) ??
-        (await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest" }));
+      // may hold only part of the folders (the rest are then synced afresh, deduplicated). A
+      // damaged snapshot elsewhere (REPO_CORRUPT) must not stop backups: start afresh then.
+      const latestOf = (group?: string) =>
+        this.#repository
+          .findSnapshot({ mailbox: this.#mailbox, at: "latest", ...(group === undefined ? {} : { group }) })
+          .catch((error: unknown) => {
+            if (isEwsVaultError(error, "REPO_CORRUPT")) return undefined;
+            throw error;
+          });
+      const latest = (await latestOf(this.#group)) ?? (await latestOf());
       if (latest !== undefined) await this.#rebuildIndex(latest.tree, latest.id);
     }
     // A format 1 or 2 index held plaintext and unauthenticated entries: it is never read (the
@@ -544,6 +558,8 @@ class MailboxBackup {
     let state = this.#index.meta.hierarchyStates[root];
     let full = state === undefined;
     let seen = new Set<string>();
+    const guardOf = () => new SyncProgressGuard(`the ${root} hierarchy`, { mailbox: this.#mailbox, root });
+    let guard = guardOf();
     for (;;) {
       this.#signal?.throwIfAborted();
       let page: Awaited<ReturnType<MailboxSource["syncFolderHierarchy"]>>;
@@ -560,10 +576,17 @@ class MailboxBackup {
           state = undefined;
           full = true;
           seen = new Set();
+          guard = guardOf();
           continue;
         }
         throw error;
       }
+      guard.observe({
+        sentState: state,
+        syncState: page.syncState,
+        ids: page.changes.map((c) => (c.kind === "delete" ? c.folderId : c.folder.folderId)),
+        last: page.includesLastFolderInRange,
+      });
       for (const change of page.changes) this.#applyHierarchyChange(root, change, seen);
       state = page.syncState;
       if (page.includesLastFolderInRange) break;
@@ -672,8 +695,13 @@ class MailboxBackup {
 
   async #syncFolder(folder: IndexedFolder, probe: StoredFolderProbe | undefined): Promise<void> {
     this.#stats.foldersSynced++;
-    if (folder.root === "public") await this.#syncPublicFolder(folder);
-    else await this.#syncFolderItems(folder, probe);
+    try {
+      if (folder.root === "public") await this.#syncPublicFolder(folder);
+      else await this.#syncFolderItems(folder, probe);
+    } catch (error) {
+      this.#folderFailed ??= error;
+      throw error;
+    }
     this.#stats.foldersDone++;
     this.#emitProgress();
   }
@@ -682,29 +710,54 @@ class MailboxBackup {
     const folderId = initial.folder.folderId;
     let state = initial.syncState;
     let seen: Set<string> | undefined = state === undefined ? new Set() : undefined;
+    const guardOf = () =>
+      new SyncProgressGuard(
+        `folder ${this.#folderPath(initial)}`,
+        { mailbox: this.#mailbox, folderId },
+        changeBudget({
+          ...(initial.folder.totalCount === undefined ? {} : { totalCount: initial.folder.totalCount }),
+          ...probe,
+        }),
+      );
+    let guard = guardOf();
     for (;;) {
       this.#signal?.throwIfAborted();
+      this.#throwIfFolderFailed();
       let page: Awaited<ReturnType<MailboxSource["syncFolderItems"]>>;
       try {
-        page = await this.#limit(() =>
-          this.#source.syncFolderItems(this.#mailbox, folderId, {
+        page = await this.#limit(() => {
+          // Queued behind the limiter: a folder that failed meanwhile stops this one here.
+          this.#throwIfFolderFailed();
+          return this.#source.syncFolderItems(this.#mailbox, folderId, {
             ...(state === undefined ? {} : { syncState: state }),
             ...(this.#signal === undefined ? {} : { signal: this.#signal }),
-          }),
-        );
+          });
+        });
       } catch (error) {
         if (seen === undefined && isEwsVaultError(error, "EWS_INVALID_SYNC_STATE")) {
           // Start over for this folder; unchanged items keep their change keys, so nothing is re-exported.
           this.#stats.foldersResynced++;
           state = undefined;
           seen = new Set();
+          guard = guardOf();
           continue;
         }
         throw error;
       }
+      guard.observe({
+        sentState: state,
+        syncState: page.syncState,
+        ids: page.changes.map(changedItemId),
+        last: page.includesLastItemInRange,
+      });
       const folder = this.#folders.get(folderId) ?? initial;
       const candidates: ExportCandidate[] = [];
+      // A page that names one item twice (a server bug or a hostile one) exports it once.
+      const onPage = new Set<string>();
       for (const change of page.changes) {
+        const changedId = changedItemId(change);
+        if (change.kind !== "delete" && onPage.has(changedId)) continue;
+        onPage.add(changedId);
         if (change.kind === "delete") {
           if (await this.#getItem(folderId, change.itemId)) {
             this.#deleteItem(folderId, change.itemId);
@@ -749,7 +802,17 @@ class MailboxBackup {
     }
   }
 
+  /**
+   * Once one folder failed, the mailbox fails: the other folder syncs ask the server for nothing
+   * more. What they already stored stays in the index (made durable by the final checkpoint),
+   * and each keeps the sync state of its last complete page, so the next run redoes no export.
+   */
+  #throwIfFolderFailed(): void {
+    if (this.#folderFailed !== undefined) throw new FolderSyncStopped();
+  }
+
   async #syncPublicFolder(folder: IndexedFolder): Promise<void> {
+    this.#throwIfFolderFailed();
     const folderId = folder.folder.folderId;
     const items = await this.#limit(() => this.#source.findItems(this.#mailbox, folderId, this.#signal));
     const seen = new Set<string>();
@@ -835,6 +898,7 @@ class MailboxBackup {
       const results = await this.#limit(async () => {
         // Batches queue behind the limiter; one that starts after cancellation must not run.
         this.#signal?.throwIfAborted();
+        this.#throwIfFolderFailed();
         const collected = [];
         for await (const result of this.#source.exportItems(
           this.#mailbox,
@@ -1082,6 +1146,13 @@ function isRebuildableIndexError(error: unknown): error is EwsVaultError {
     isEwsVaultError(error, "INDEX_VERSION") ||
     isEwsVaultError(error, "INDEX_AUTH_FAILED")
   );
+}
+
+/** Thrown by a folder sync that stops because another folder failed the mailbox (never reported). */
+class FolderSyncStopped extends Error {}
+
+function changedItemId(change: ItemChange): string {
+  return "item" in change ? change.item.itemId : change.itemId;
 }
 
 function overlayKey(folderId: string, itemId: string): string {

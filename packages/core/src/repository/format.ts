@@ -30,6 +30,7 @@ export const AD = Object.freeze({
   index: utf8("ewsvault/v1/index"),
   snapshot: utf8("ewsvault/v1/snapshot"),
   lock: utf8("ewsvault/v1/lock"),
+  forgotten: utf8("ewsvault/v1/forgotten"),
   packHeader: utf8("ewsvault/v1/pack-header"),
 });
 
@@ -71,6 +72,7 @@ export const OBJECT_PREFIX = Object.freeze({
   index: "index/",
   snapshots: "snapshots/",
   locks: "locks/",
+  forgotten: "forgotten/",
 });
 export const CONFIG_NAME = "config";
 
@@ -78,6 +80,7 @@ export const packObjectName = (packId: string): string => `data/${packId.slice(0
 export const indexObjectName = (id: string): string => `index/${id}`;
 export const snapshotObjectName = (id: string): string => `snapshots/${id}`;
 export const lockObjectName = (id: string): string => `locks/${id}`;
+export const forgottenObjectName = (id: string): string => `forgotten/${id}`;
 
 /** The id at the end of an object name (`data/ab/<id>` -> `<id>`), or undefined when it is not an id. */
 export function idFromName(name: string): string | undefined {

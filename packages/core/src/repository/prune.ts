@@ -9,6 +9,7 @@ import { EwsVaultError, isEwsVaultError } from "../errors.js";
 import { openBlob } from "./blob.js";
 import { OBJECT_PREFIX, idFromName, indexObjectName, packObjectName } from "./format.js";
 import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";
+import { EXCLUSIVE_LOCK_NAME } from "./locks.js";
 import { PackBuilder, type PackEntry } from "./pack.js";
 import type { RepositoryImpl } from "./repository.js";
 import { collectTreeRefs, walkTrees } from "./tree-refs.js";
@@ -62,6 +63,11 @@ export interface PruneReport {
    * repackThreshold): what a later prune may still free.
    */
   readonly bytesUnreferenced: number;
+  /**
+   * Backup and mailbox locks of holders that stopped refreshing or died on this host (a killed
+   * backup leaves its locks behind), removed (or, in a dry run, found).
+   */
+  readonly staleLocksRemoved: number;
 }
 
 export async function pruneRepository(repo: RepositoryImpl, options: PruneOptions): Promise<PruneReport> {
@@ -72,6 +78,13 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
   const dryRun = options.dryRun ?? false;
   const lock = await repo.acquireExclusiveLock(options.waitMs ?? 0, options.pollMs ?? 1000);
   try {
+    // acquireExclusiveLock already ignored these; nothing else would ever remove them.
+    const staleLocks = (await repo.listLocks()).filter(
+      (l) => l.stale && l.unreadable !== true && l.name !== EXCLUSIVE_LOCK_NAME,
+    );
+    if (!dryRun) {
+      for (const stale of staleLocks) await repo.io(() => repo.destination.remove(stale.name));
+    }
     await repo.reloadIndex();
     if (repo.indexProblems.size > 0) {
       throw new EwsVaultError(
@@ -203,6 +216,7 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
       indexFilesReplaced: dryRun ? 0 : oldIndexFiles.length,
       bytesFreed,
       bytesUnreferenced,
+      staleLocksRemoved: staleLocks.length,
     };
   } catch (error) {
     if (isEwsVaultError(error)) throw error;

@@ -20,6 +20,7 @@ import {
 import { type RepositoryConfig, decodeConfig, encodeConfig } from "./config.js";
 import { type RepositoryKeys, deriveRepositoryKeys } from "./crypto/index.js";
 import { type ForgetPolicy, applyForgetPolicy } from "./forget-policy.js";
+import { encodeForgetRecord } from "./forget-records.js";
 import {
   CONFIG_NAME,
   DEFAULT_PACK_SIZE,
@@ -30,6 +31,7 @@ import {
   idFromName,
   indexObjectName,
   isId,
+  forgottenObjectName,
   snapshotObjectName,
   utf8,
 } from "./format.js";
@@ -166,7 +168,9 @@ export interface Repository {
   loadSnapshot(id: string): Promise<Snapshot>;
   /**
    * Newest snapshot of the mailbox at or before `at` (default "latest") within `group` (a
-   * snapshot group id, see snapshot-group.ts; default: any group), or undefined.
+   * snapshot group id, see snapshot-group.ts; default: any group), or undefined. MUST throw
+   * REPO_CORRUPT instead of answering undefined when damaged snapshot objects exist (one of them
+   * may be the answer; details: snapshots, the damaged ids).
    */
   findSnapshot(query: SnapshotQuery): Promise<Snapshot | undefined>;
   /**
@@ -339,6 +343,8 @@ export class RepositoryImpl implements Repository, WriterContext {
   private readonly limit: LimitFunction;
   private readonly cache: LocalCache;
   private readonly snapshotCache = new Map<string, Snapshot>();
+  /** Snapshot objects the last listSnapshots() found damaged (REPO_CORRUPT). */
+  private damagedSnapshots: readonly string[] = [];
   private readonly writers = new Set<WriterImpl>();
   private readonly mailboxLocks = new Set<LockHandle>();
   private backupLock: Promise<LockHandle> | undefined;
@@ -868,15 +874,17 @@ export class RepositoryImpl implements Repository, WriterContext {
     const live = new Set(ids);
     for (const id of this.snapshotCache.keys()) if (!live.has(id)) this.snapshotCache.delete(id);
     await this.cache.retain("snapshots", live);
+    const damaged: string[] = [];
     const all = await Promise.all(
       ids.map((id) =>
         this.readSnapshot(id).catch((error: unknown) => {
-          if (isEwsVaultError(error, "REPO_CORRUPT") || isEwsVaultError(error, "REPO_SNAPSHOT_NOT_FOUND"))
-            return undefined;
-          throw error;
+          if (isEwsVaultError(error, "REPO_CORRUPT")) damaged.push(id);
+          else if (!isEwsVaultError(error, "REPO_SNAPSHOT_NOT_FOUND")) throw error;
+          return undefined;
         }),
       ),
     );
+    this.damagedSnapshots = damaged.sort();
     return all
       .filter(
         (s): s is Snapshot =>
@@ -892,12 +900,28 @@ export class RepositoryImpl implements Repository, WriterContext {
   }
 
   async findSnapshot(query: SnapshotQuery): Promise<Snapshot | undefined> {
-    return pickSnapshot(
+    const at = query.at ?? "latest";
+    const found = pickSnapshot(
       await this.listSnapshots({ mailbox: query.mailbox }),
       query.mailbox,
-      query.at ?? "latest",
+      at,
       query.group,
     );
+    if (found === undefined && this.damagedSnapshots.length > 0) {
+      // "Not found" would be a guess: a damaged manifest's mailbox and time cannot be read.
+      throw new EwsVaultError(
+        "REPO_CORRUPT",
+        `no readable snapshot of ${query.mailbox} at ${String(at)}, and ${this.damagedSnapshots.length} snapshot(s) are damaged; run verify`,
+        {
+          details: {
+            mailbox: query.mailbox,
+            snapshots: [...this.damagedSnapshots],
+            objects: this.damagedSnapshots.map(snapshotObjectName),
+          },
+        },
+      );
+    }
+    return found;
   }
 
   async forget(policy: ForgetPolicy, options: ForgetOptions = {}): Promise<ForgetReport> {
@@ -922,7 +946,17 @@ export class RepositoryImpl implements Repository, WriterContext {
     }
     if (groups.size === 0) applyForgetPolicy([], policy); // validates the policy even when there is nothing
     const dryRun = options.dryRun ?? false;
-    if (!dryRun) {
+    if (!dryRun && remove.length > 0) {
+      // The record first: a crash after it leaves snapshots a record names (harmless); the other
+      // order would leave a snapshot gone without one, which verify reports as lost.
+      const record = encodeForgetRecord(
+        {
+          forgottenAt: new Date().toISOString(),
+          snapshots: remove.map((s) => ({ id: s.id, mailbox: s.mailbox, time: s.time.toISOString() })),
+        },
+        this.sealer,
+      );
+      await this.io(() => this.destination.save(forgottenObjectName(record.id), record.bytes));
       for (const s of remove) {
         await this.io(() => this.destination.remove(snapshotObjectName(s.id)));
         this.snapshotCache.delete(s.id);

@@ -60,12 +60,23 @@ export function validateManifest(manifest: SnapshotManifest): void {
     throw new TypeError("manifest.parent must be an id");
 }
 
+/**
+ * Manifest version written now. 2 = written by a repository that leaves a forget record
+ * (forget-records.ts) for every snapshot it forgets, so verify may report a missing `parent` of a
+ * version 2 snapshot as a lost snapshot. Version 1 manifests (older writers) read exactly as
+ * before; their parents are not checked. The JSON fields are the same in both.
+ */
+export const SNAPSHOT_VERSION = 2;
+const READABLE_SNAPSHOT_VERSIONS: ReadonlySet<unknown> = new Set([1, 2]);
+
 export function encodeSnapshot(
   manifest: SnapshotManifest,
   sealer: Sealer,
+  /** Only tests write older versions (golden vectors of version 1). */
+  version: 1 | 2 = SNAPSHOT_VERSION,
 ): { id: string; bytes: Uint8Array } {
   const stored = {
-    v: 1,
+    v: version,
     mailbox: manifest.mailbox,
     time: manifest.time.toISOString(),
     hostname: manifest.hostname ?? osHostname(),
@@ -83,6 +94,15 @@ export function encodeSnapshot(
 
 /** MUST throw REPO_CORRUPT for bytes that do not hash to `id`, fail authentication or do not parse. */
 export function decodeSnapshot(id: string, bytes: Uint8Array, sealer: Sealer): Snapshot {
+  return decodeSnapshotVersioned(id, bytes, sealer).snapshot;
+}
+
+/** decodeSnapshot() and the manifest version (see SNAPSHOT_VERSION). */
+export function decodeSnapshotVersioned(
+  id: string,
+  bytes: Uint8Array,
+  sealer: Sealer,
+): { snapshot: Snapshot; version: 1 | 2 } {
   const object = `snapshots/${id}`;
   if (sha256Hex(bytes) !== id) throw corrupt(`${object} does not hash to its name`, { object });
   const plain = openObject(sealer, bytes, AD.snapshot, { object });
@@ -92,10 +112,15 @@ export function decodeSnapshot(id: string, bytes: Uint8Array, sealer: Sealer): S
   } catch (error) {
     throw corrupt(`${object} is not valid JSON`, { object }, error);
   }
-  if (raw.v !== 1 || typeof raw.mailbox !== "string" || !isId(raw.tree) || typeof raw.time !== "string") {
-    throw corrupt(`${object} is not a version 1 snapshot`, { object });
+  if (
+    !READABLE_SNAPSHOT_VERSIONS.has(raw.v) ||
+    typeof raw.mailbox !== "string" ||
+    !isId(raw.tree) ||
+    typeof raw.time !== "string"
+  ) {
+    throw corrupt(`${object} is not a version 1 or 2 snapshot`, { object });
   }
-  return {
+  const snapshot: Snapshot = {
     id,
     mailbox: raw.mailbox,
     time: new Date(raw.time),
@@ -107,6 +132,7 @@ export function decodeSnapshot(id: string, bytes: Uint8Array, sealer: Sealer): S
     sizes: (raw.sizes ?? {}) as Record<string, number>,
     ...withSelection(raw.selection),
   };
+  return { snapshot, version: raw.v as 1 | 2 };
 }
 
 function withSelection(raw: unknown): { selection?: SnapshotSelection; group: string } {

@@ -1,7 +1,9 @@
 // verify: proves the repository is usable without trusting any cache. The structural pass reads
-// config, key files, every index file, the pack listing and every snapshot's tree closure; the
-// optional read-data pass downloads a subset of packs and authenticates and re-hashes every blob
-// in them. Problems are collected, never thrown, so one report shows everything that is wrong.
+// config, key files, every index file, the pack listing, every snapshot's tree closure and the
+// forget records (a version 2 snapshot's parent that is gone without one was lost: see
+// forget-records.ts); the optional read-data pass downloads a subset of packs, indexed or not,
+// and authenticates and re-hashes every blob in them. Problems are collected, never thrown, so
+// one report shows everything that is wrong.
 
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import { isEwsVaultError } from "../errors.js";
@@ -10,6 +12,7 @@ import { decodeConfig } from "./config.js";
 import {
   CONFIG_NAME,
   OBJECT_PREFIX,
+  forgottenObjectName,
   fromUtf8,
   idFromName,
   indexObjectName,
@@ -21,7 +24,8 @@ import { listKeys } from "./keys/index.js";
 import { MasterIndex } from "./master-index.js";
 import { PACK_TRAILER_BYTES, parsePack } from "./pack.js";
 import type { Sealer } from "./sealer.js";
-import { type Snapshot, decodeSnapshot } from "./snapshots.js";
+import { decodeForgetRecord, findLostSnapshots } from "./forget-records.js";
+import { type Snapshot, decodeSnapshotVersioned } from "./snapshots.js";
 import { collectTreeRefs, walkTrees } from "./tree-refs.js";
 
 export interface VerifyOptions {
@@ -38,6 +42,7 @@ export type VerifyProblemCode =
   | "REPO_MISSING_BLOB"
   | "REPO_MISSING_PACK"
   | "REPO_MISSING_CONFIG"
+  | "REPO_SNAPSHOT_MISSING"
   | "REPO_UNREADABLE";
 
 export interface VerifyProblem {
@@ -59,6 +64,8 @@ export interface VerifyReport {
     readonly indexFiles: number;
     readonly packs: number;
     readonly snapshots: number;
+    /** Forget records read (see forget-records.ts). */
+    readonly forgetRecords: number;
     readonly trees: number;
     readonly dataBlobs: number;
     readonly packsRead: number;
@@ -222,13 +229,44 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
   const loadedSnapshots = await mapLimited(snapshotIds, async (id) => {
     const object = `snapshots/${id}`;
     try {
-      return decodeSnapshot(id, await destination.load(object), sealer);
+      return decodeSnapshotVersioned(id, await destination.load(object), sealer);
     } catch (error) {
       add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object, snapshot: id });
       return undefined;
     }
   });
-  for (const s of loadedSnapshots) if (s !== undefined) snapshots.push(s);
+  for (const s of loadedSnapshots) if (s !== undefined) snapshots.push(s.snapshot);
+
+  // snapshots lost: parents of version 2 snapshots neither present nor forgotten on purpose
+  const recordIds: string[] = [];
+  for await (const info of destination.list(OBJECT_PREFIX.forgotten)) {
+    const id = idFromName(info.name);
+    if (id === undefined)
+      add({ code: "REPO_CORRUPT", message: "unexpected object in forgotten/", object: info.name });
+    else recordIds.push(id);
+  }
+  const forgotten = new Set<string>();
+  const records = await mapLimited(recordIds, async (id) => {
+    const object = forgottenObjectName(id);
+    try {
+      return decodeForgetRecord(id, await destination.load(object), sealer);
+    } catch (error) {
+      add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object });
+      return undefined;
+    }
+  });
+  for (const record of records) for (const s of record?.snapshots ?? []) forgotten.add(s.id);
+  const versioned = loadedSnapshots.flatMap((s) =>
+    s === undefined ? [] : [{ ...s.snapshot, version: s.version }],
+  );
+  for (const lost of findLostSnapshots(versioned, new Set(snapshotIds), forgotten)) {
+    add({
+      code: "REPO_SNAPSHOT_MISSING",
+      message: `snapshot ${lost.id} of ${lost.mailbox} is gone and no forget removed it (it is the parent of ${lost.child})`,
+      object: `snapshots/${lost.id}`,
+      snapshot: lost.id,
+    });
+  }
   const seenData = new Set<string>();
   const treeSnapshot = new Map<string, string>();
   for (const snapshot of snapshots)
@@ -274,7 +312,11 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
   let packsRead = 0;
   let bytesRead = 0;
   if (select !== undefined) {
-    const chosen = [...index.packs].filter(([packId]) => packSizes.has(packId) && select(packId));
+    // Unindexed packs are read too: one stored under another pack's name is caught by its hash.
+    const chosen = [
+      ...[...index.packs].filter(([packId]) => packSizes.has(packId) && select(packId)),
+      ...unindexedPacks.filter((packId) => select(packId)).map((packId) => [packId, undefined] as const),
+    ];
     // A few packs at a time: bounded memory (whole packs are held), remote latency overlapped.
     let next = 0;
     const readOne = async ([packId, pack]: (typeof chosen)[number]) => {
@@ -288,7 +330,7 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
         }
         const header = parsePack(bytes, sealer, name);
         const byId = new Map(header.map((e) => [e.id, e]));
-        for (const e of pack.entries) {
+        for (const e of pack?.entries ?? []) {
           const h = byId.get(e.id);
           if (
             h === undefined ||
@@ -346,6 +388,7 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
       indexFiles,
       packs: index.packs.size,
       snapshots: snapshots.length,
+      forgetRecords: records.filter((r) => r !== undefined).length,
       trees: seenTrees.size,
       dataBlobs: seenData.size,
       packsRead,

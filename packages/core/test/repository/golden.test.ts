@@ -9,7 +9,8 @@ import { bytesToHex, canonicalJson, utf8 } from "../../src/repository/format.js"
 import { decodeIndexFile, encodeIndexFile } from "../../src/repository/index-file.js";
 import { PackBuilder, parsePack } from "../../src/repository/pack.js";
 import { createDeterministicSealer } from "../../src/repository/sealer.js";
-import { decodeSnapshot, encodeSnapshot } from "../../src/repository/snapshots.js";
+import { decodeForgetRecord, encodeForgetRecord } from "../../src/repository/forget-records.js";
+import { decodeSnapshot, decodeSnapshotVersioned, encodeSnapshot } from "../../src/repository/snapshots.js";
 
 const MASTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 const keys = deriveRepositoryKeys(MASTER_KEY);
@@ -75,6 +76,7 @@ describe("format version 1 golden vectors", () => {
         tree: pack.entries[1]!.id,
       },
       sealer,
+      1,
     );
     expect(snapshot.id).toBe(GOLDEN.snapshotId);
     expect(decodeSnapshot(snapshot.id, snapshot.bytes, sealer).mailbox).toBe("alice@example.com");
@@ -93,6 +95,79 @@ describe("format version 1 golden vectors", () => {
     expect(decodeConfig(config, sealer).id).toBe("ab".repeat(32));
   });
 });
+
+// Snapshot manifest version 2 and forget records (docs/repository-format.md, "Snapshots" and
+// "Forget records"): added within format version 1; version 1 manifests stay readable.
+describe("snapshot manifest version 2 and forget record golden vectors", () => {
+  it("a version 2 snapshot with a parent and the forget record naming that parent", () => {
+    const sealer = createDeterministicSealer(keys.dataKey, 100);
+    const parent = "11".repeat(32);
+    const snapshot = encodeSnapshot(
+      {
+        mailbox: "alice@example.com",
+        time: new Date("2026-01-03T03:04:05.000Z"),
+        hostname: "host",
+        tree: GOLDEN.treeId,
+        parent,
+      },
+      sealer,
+    );
+    expect(bytesToHex(snapshot.bytes)).toBe(GOLDEN_V2.snapshotHex);
+    expect(snapshot.id).toBe(GOLDEN_V2.snapshotId);
+    const decoded = decodeSnapshotVersioned(snapshot.id, snapshot.bytes, sealer);
+    expect(decoded.version).toBe(2);
+    expect(decoded.snapshot.parent).toBe(parent);
+
+    const record = encodeForgetRecord(
+      {
+        forgottenAt: "2026-01-04T00:00:00.000Z",
+        snapshots: [{ id: parent, mailbox: "alice@example.com", time: "2026-01-02T03:04:05.000Z" }],
+      },
+      sealer,
+    );
+    expect(bytesToHex(record.bytes)).toBe(GOLDEN_V2.forgetRecordHex);
+    expect(record.id).toBe(GOLDEN_V2.forgetRecordId);
+    expect(decodeForgetRecord(record.id, record.bytes, sealer).snapshots.map((s) => s.id)).toEqual([parent]);
+  });
+
+  it("the version 1 snapshot vector still decodes, as version 1", () => {
+    const { sealer, pack } = tinyPack();
+    encodeIndexFile({ supersedes: [], packs: [] }, sealer); // nonce 4, as in the vector above
+    const v1 = encodeSnapshot(
+      {
+        mailbox: "alice@example.com",
+        time: new Date("2026-01-02T03:04:05.000Z"),
+        hostname: "host",
+        tree: pack.entries[1]!.id,
+      },
+      sealer,
+      1,
+    );
+    expect(v1.id).toBe(GOLDEN.snapshotId);
+    expect(decodeSnapshotVersioned(v1.id, v1.bytes, sealer).version).toBe(1);
+  });
+});
+
+const GOLDEN_V2 = {
+  snapshotId: "8cd90f08fcce8e71444a687e052e43330ccd5afb96bb9cf47b218cef882e023b",
+  snapshotHex: [
+    "00000000000000000000006455dc6c20ec8699ba4c3bca319ebb921e2722c22069b4b28ee9bff4f0d9c99ad40fd325e9",
+    "32a56c9087613bf14e50b214c9cbee61816b6eb7074ca1c6e54bdbb3f200879da3e3e74f7adb3a435d941bcca8346747",
+    "75640c8e3f51f5385f6da967e669d712062bc6c1000120733c569e37202c385c09d377a0c321840e5863827b5e9e0744",
+    "b5dc3a377e31f70b056aa33338dda6510fd5c25b8c364bd91a90c60ff62797bb0eb836889ecddb4ed7e35db71f4e6d48",
+    "e3fb4791d61ed94c383e380d091410f77ee32c45153f12f958a5cedd682c9e0c4a694514492460f81803f3374a6f9f0c",
+    "3213346a8e2f510efba2055e22b239823515282b96c1367a8de14cbbf12ab7ecf6bb7c5fbc6ec6256836ff25e1936d8a",
+    "ea9a7ff6254de55b641e3a57",
+  ].join(""),
+  forgetRecordId: "64486615b3391960a1d735db13796cd4aa04bc692adddd3dd82041c3edcc89aa",
+  forgetRecordHex: [
+    "00000000000000000000006576fc3a0e332b113402a63b34665b367897eb91eb887694ebaeb8dd68db5c2422592519ce",
+    "aba57e5466a1b7822fc2cbebabdf9ac6381ae59ff043dfbc315304ef435a29de9e069bed475334fac3f5df0571605475",
+    "ba58164e289424cff569b39c3ad53fbe2a024a4f17df61e26bc206562e06c49394a331c043d27787f5f482df3e997436",
+    "87dcb8f4e8ff2a82cf9646d5a24ec06c0e6ce5b6511c15c9a69c1b203c586acfd8d6fe7d29e08fbb20f896fde37847f6",
+    "2e48e0dfcae058dbeb50dec4a6d5ae190a40e70d6428140b18ffb33f9daa9a8beae6a561",
+  ].join(""),
+};
 
 const GOLDEN = {
   dataId: "617e0a9895047ed6d5f9f0d82ff96833414a8b7c87920f1d4a611131699f0454",
