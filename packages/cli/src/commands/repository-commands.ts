@@ -1,6 +1,7 @@
 // Commands that work on the repository alone: init, snapshots, ls, find, verify, forget,
 // prune, unlock, stats.
 import {
+  checkSnapshotItems,
   describeSelection,
   type ForgetPolicy,
   initRepository,
@@ -254,23 +255,63 @@ async function verifyCommand(
         () => `damage ${problem.code}: ${problem.message}${problem.object ? ` (${problem.object})` : ""}`,
       );
     }
+    // The repository checks its objects; whether each item of a snapshot holds its own content
+    // (not another item's blob list, swapped through a tampered cache) is the engine's item
+    // binding, checked here from the trees alone. With --read-data, every blob also matched its id.
+    const items = await checkItemBindings(opened.repository, out);
+    const ok = report.ok && items.problems === 0;
     // Everything --json says is said in text too: unindexed packs are not damage, but an
     // administrator must see them (leftovers of killed backups, or objects someone put there).
     const unindexed = report.unindexedPacks.length;
     out.event(
       "verified",
-      { ok: report.ok, checked: report.checked, unindexedPacks: unindexed },
+      {
+        ok,
+        checked: { ...report.checked, items: items.items, itemsBound: items.bound },
+        unindexedPacks: unindexed,
+      },
       () =>
         `${
-          report.ok
-            ? `no errors: ${report.checked.packs} packs, ${report.checked.snapshots} snapshots, ${report.checked.packsRead} packs read (${formatBytes(report.checked.bytesRead)})`
-            : `${report.problems.length} problem(s) found`
+          ok
+            ? `no errors: ${report.checked.packs} packs, ${report.checked.snapshots} snapshots, ${items.items} items (${items.bound} bound to their content), ${report.checked.packsRead} packs read (${formatBytes(report.checked.bytesRead)})`
+            : `${report.problems.length + items.problems} problem(s) found`
         }${unindexed > 0 ? `; ${unindexed} pack(s) no index lists (left by interrupted backups; prune removes them)` : ""}`,
     );
-    return report.ok ? ExitCode.ok : ExitCode.damaged;
+    return ok ? ExitCode.ok : ExitCode.damaged;
   } finally {
     await opened.close();
   }
+}
+
+/** Checks every snapshot's item bindings; reports each problem as a `problem` event. */
+async function checkItemBindings(
+  repository: Parameters<typeof checkSnapshotItems>[0] & {
+    listSnapshots(): Promise<readonly { id: string; tree: string }[]>;
+  },
+  out: Output,
+): Promise<{ items: number; bound: number; problems: number }> {
+  const seen = new Set<string>();
+  let items = 0;
+  let bound = 0;
+  let problems = 0;
+  for (const snapshot of await repository.listSnapshots()) {
+    // Unchanged mailboxes reuse their tree: each distinct tree is checked once.
+    if (seen.has(snapshot.tree)) continue;
+    seen.add(snapshot.tree);
+    const check = await checkSnapshotItems(repository, snapshot.tree);
+    items += check.items;
+    bound += check.bound;
+    for (const problem of check.problems) {
+      problems++;
+      out.event(
+        "problem",
+        { ...problem, snapshot: snapshot.id },
+        () =>
+          `damage ${problem.code}: ${shown(problem.message)} (snapshot ${snapshot.id.slice(0, 12)}, folder ${shown(problem.folderId)}, item ${shown(problem.itemId)})`,
+      );
+    }
+  }
+  return { items, bound, problems };
 }
 
 function parseDuration(text: string): number {
