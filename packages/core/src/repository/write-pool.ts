@@ -9,8 +9,9 @@
 // it runs the same from TypeScript sources (tests, tsx) and from the built package without a
 // loader. The WebAssembly cutter and the incompressibility test are embedded with
 // Function.prototype.toString; ids are HMAC-SHA256 like keyedBlobId() and the stored form is
-// compressBlob(data, method) + AEAD seal (same codec, level, pre-check and 1/16 rule). Tests prove worker and inline output identical (ids, cut points)
-// and open worker output with the primitives.
+// compressBlob(data, method) + AEAD seal (same codec, level, pre-check and 1/16 rule). Tests
+// prove worker and inline output identical (ids, cut points, compressed payload bytes) and open
+// worker output with the primitives.
 
 import { availableParallelism } from "node:os";
 import { isMarkedAsUntransferable, Worker } from "node:worker_threads";
