@@ -3,7 +3,12 @@
 // the keyed id from the plaintext, so neither a flipped bit nor a swapped blob is ever returned.
 
 import { isEwsVaultError } from "../errors.js";
-import { compressBlob, decompressBlob } from "./compress/index.js";
+import {
+  type CompressionMethod,
+  DEFAULT_COMPRESSION,
+  compressBlob,
+  decompressBlob,
+} from "./compress/index.js";
 import { keyedBlobId } from "./crypto/index.js";
 import { type BlobType, TREE_ID_DOMAIN, blobAd, corrupt } from "./format.js";
 import { type Sealer, openObject } from "./sealer.js";
@@ -17,8 +22,15 @@ export function blobId(idKey: Uint8Array, type: BlobType, plaintext: Uint8Array)
   return keyedBlobId(idKey, input);
 }
 
-export function sealBlob(sealer: Sealer, type: BlobType, id: string, plaintext: Uint8Array): Uint8Array {
-  return sealer.seal(compressBlob(plaintext), blobAd(type, id));
+/** `compression` is the repository's codec (blobCompression(config)); zstd unless given. */
+export function sealBlob(
+  sealer: Sealer,
+  type: BlobType,
+  id: string,
+  plaintext: Uint8Array,
+  compression: CompressionMethod = DEFAULT_COMPRESSION,
+): Uint8Array {
+  return sealer.seal(compressBlob(plaintext, compression), blobAd(type, id));
 }
 
 /**

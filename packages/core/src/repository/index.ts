@@ -46,7 +46,14 @@ export { canonicalJson, DEFAULT_PACK_SIZE, FORMAT_VERSION, type BlobType } from 
 // The primitives' public surface, by name: test-only helpers (fixed-nonce sealing, gear tables,
 // raw key-file builders) stay internal.
 export { type Chunker, type ChunkerParams, createChunker, DEFAULT_CHUNKER_PARAMS } from "./chunker/index.js";
-export { compressBlob, DEFAULT_MAX_DECOMPRESSED, decompressBlob } from "./compress/index.js";
+export {
+  type CompressionMethod,
+  compressBlob,
+  DEFAULT_COMPRESSION,
+  DEFAULT_MAX_DECOMPRESSED,
+  decompressBlob,
+} from "./compress/index.js";
+export { CONFIG_VERSION, type ConfigVersion } from "./config.js";
 export {
   type AeadCipher,
   createAeadCipher,

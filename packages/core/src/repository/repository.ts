@@ -17,7 +17,15 @@ import {
   createChunker,
   validateChunkerParams,
 } from "./chunker/index.js";
-import { type RepositoryConfig, decodeConfig, encodeConfig } from "./config.js";
+import {
+  CONFIG_VERSION,
+  type ConfigVersion,
+  type RepositoryConfig,
+  blobCompression,
+  decodeConfig,
+  encodeConfig,
+} from "./config.js";
+import type { CompressionMethod } from "./compress/index.js";
 import { type RepositoryKeys, deriveRepositoryKeys } from "./crypto/index.js";
 import { type ForgetPolicy, applyForgetPolicy } from "./forget-policy.js";
 import { encodeForgetRecord } from "./forget-records.js";
@@ -76,6 +84,11 @@ export interface InitRepositoryOptions {
   readonly chunkerParams?: ChunkerParams;
   /** Target pack size in bytes, 4 KiB..1 GiB; default 16 MiB. */
   readonly packSize?: number;
+  /**
+   * Config version to create (default CONFIG_VERSION, 2: zstd blobs). 1 writes brotli blobs, so
+   * ewsvault versions from before zstd can still open the repository. Fixed for its life.
+   */
+  readonly configVersion?: ConfigVersion;
   readonly cacheDir?: string;
   readonly lockStaleAfterMs?: number;
   readonly workers?: number;
@@ -237,6 +250,8 @@ export async function initRepository(options: InitRepositoryOptions): Promise<Re
   validateChunkerParams(chunkerParams);
   const packSize = options.packSize ?? DEFAULT_PACK_SIZE;
   checkPackSize(packSize);
+  const version = options.configVersion ?? CONFIG_VERSION;
+  if (version !== 1 && version !== 2) throw new TypeError("configVersion must be 1 or 2");
   try {
     await destination.stat(CONFIG_NAME);
     throw new EwsVaultError("REPO_ALREADY_EXISTS", `${destination.description} already holds a repository`);
@@ -246,7 +261,7 @@ export async function initRepository(options: InitRepositoryOptions): Promise<Re
   const unlocked = await initKeys(destination, options.password, options.kdf ? { kdf: options.kdf } : {});
   const keys = deriveRepositoryKeys(unlocked.masterKey);
   const config: RepositoryConfig = {
-    version: 1,
+    version,
     id: randomBytes(32).toString("hex"),
     chunkerParams: { ...chunkerParams },
     packSize,
@@ -336,6 +351,7 @@ export class RepositoryImpl implements Repository, WriterContext {
   readonly pending = new Map<string, WriterImpl>();
   readonly chunker: Chunker & { readonly plan: CutPlan };
   readonly packSize: number;
+  readonly compression: CompressionMethod;
   readonly idKey: Uint8Array;
   readonly lockStaleAfterMs: number;
   /** Index files that exist but cannot be read (name -> error). */
@@ -363,6 +379,7 @@ export class RepositoryImpl implements Repository, WriterContext {
   ) {
     this.chunker = createChunker(config.chunkerParams, keys.chunkerKey);
     this.packSize = config.packSize;
+    this.compression = blobCompression(config);
     this.idKey = keys.idKey;
     this.lockStaleAfterMs = options.lockStaleAfterMs ?? DEFAULT_LOCK_STALE_AFTER_MS;
     this.workerCount = options.workers ?? defaultWriteWorkers();
@@ -376,7 +393,7 @@ export class RepositoryImpl implements Repository, WriterContext {
 
   writePool(): WritePool | undefined {
     if (this.workerCount === 0) return undefined;
-    this.pool ??= new WritePool(this.keys, this.chunker.plan, this.workerCount);
+    this.pool ??= new WritePool(this.keys, this.chunker.plan, this.workerCount, this.compression);
     return this.pool;
   }
 

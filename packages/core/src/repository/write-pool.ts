@@ -9,15 +9,23 @@
 // it runs the same from TypeScript sources (tests, tsx) and from the built package without a
 // loader. The WebAssembly cutter and the incompressibility test are embedded with
 // Function.prototype.toString; ids are HMAC-SHA256 like keyedBlobId() and the stored form is
-// compressBlob() + AEAD seal. Tests prove worker and inline output identical (ids, cut points)
-// and open worker output with the primitives.
+// compressBlob(data, method) + AEAD seal (same codec, level, pre-check and 1/16 rule). Tests
+// prove worker and inline output identical (ids, cut points, compressed payload bytes) and open
+// worker output with the primitives.
 
 import { availableParallelism } from "node:os";
 import { isMarkedAsUntransferable, Worker } from "node:worker_threads";
 import { EwsVaultError } from "../errors.js";
 import type { CutPlan } from "./chunker/index.js";
 import { GEAR_CUT_WASM_BASE64, makeWasmCutter } from "./chunker/wasm-cutter.js";
-import { BROTLI_QUALITY, COMPRESSION, looksIncompressible } from "./compress/index.js";
+import {
+  BROTLI_QUALITY,
+  COMPRESSION,
+  type CompressionMethod,
+  DEFAULT_COMPRESSION,
+  ZSTD_LEVEL,
+  looksIncompressible,
+} from "./compress/index.js";
 import { NONCE_BYTES, TAG_BYTES } from "./crypto/index.js";
 import { BLOB_AD_PREFIX, BLOB_TYPE_CODE } from "./format.js";
 
@@ -25,7 +33,7 @@ const WORKER_SOURCE = `
 "use strict";
 const { parentPort, workerData } = require("node:worker_threads");
 const { createCipheriv, createHmac, randomFillSync } = require("node:crypto");
-const { brotliCompressSync, constants } = require("node:zlib");
+const { brotliCompressSync, constants, zstdCompressSync } = require("node:zlib");
 const makeWasmCutter = (${makeWasmCutter.toString()});
 const looksIncompressible = (${looksIncompressible.toString()});
 const w = workerData;
@@ -33,6 +41,7 @@ const key = Buffer.from(w.key);
 const idKey = Buffer.from(w.idKey);
 const adPrefix = Buffer.from(w.adPrefix);
 const brotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: w.quality } };
+const zstdOptions = { params: { [constants.ZSTD_c_compressionLevel]: w.zstdLevel } };
 // Nonces come from one random refill per 4 KiB: randomBytes per blob costs more than the AES.
 const nonces = Buffer.allocUnsafe(4096);
 let nonceAt = nonces.length;
@@ -59,9 +68,14 @@ function chunk(data) {
 }
 function compress(data) {
   if (data.length >= 64 && !looksIncompressible(data)) {
-    brotliOptions.params[constants.BROTLI_PARAM_SIZE_HINT] = data.length;
-    const c = brotliCompressSync(data, brotliOptions);
-    if (c.length + 1 <= data.length - (data.length >>> 4)) return [w.brotli, c];
+    let c;
+    if (w.method === "zstd") {
+      c = zstdCompressSync(data, zstdOptions);
+    } else {
+      brotliOptions.params[constants.BROTLI_PARAM_SIZE_HINT] = data.length;
+      c = brotliCompressSync(data, brotliOptions);
+    }
+    if (c.length + 1 <= data.length - (data.length >>> 4)) return [w.header, c];
   }
   return [w.stored, data];
 }
@@ -199,8 +213,16 @@ export class WritePool {
   private broken: unknown;
   private flushScheduled = false;
 
-  constructor(keys: WritePoolKeys, plan: CutPlan, size: number) {
+  /** `compression`: the repository's codec (blobCompression(config)); workers write exactly it. */
+  constructor(
+    keys: WritePoolKeys,
+    plan: CutPlan,
+    size: number,
+    compression: CompressionMethod = DEFAULT_COMPRESSION,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new TypeError("write pool size must be an integer >= 1");
+    if (compression !== "zstd" && compression !== "brotli")
+      throw new TypeError(`unknown compression method ${compression}`);
     for (let i = 0; i < size; i++) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
@@ -218,8 +240,10 @@ export class WritePool {
           maskL: plan.maskL,
           wasm: GEAR_CUT_WASM_BASE64,
           stored: COMPRESSION.stored,
-          brotli: COMPRESSION.brotli,
+          method: compression,
+          header: COMPRESSION[compression],
           quality: BROTLI_QUALITY,
+          zstdLevel: ZSTD_LEVEL,
           nonceBytes: NONCE_BYTES,
           tagBytes: TAG_BYTES,
           adPrefix: BLOB_AD_PREFIX,

@@ -15,6 +15,7 @@ import { PackBuilder } from "./pack.js";
 import type { Sealer } from "./sealer.js";
 import { collectTreeRefs } from "./tree-refs.js";
 import type { WritePool } from "./write-pool.js";
+import type { CompressionMethod } from "./compress/index.js";
 
 export interface WriterOptions {
   /** Write an index file once this many bytes of packs are uploaded but not yet indexed; default 64 MiB. */
@@ -76,6 +77,8 @@ export interface WriterContext {
   readonly idKey: Uint8Array;
   readonly chunker: Chunker;
   readonly packSize: number;
+  /** Codec for compressible blobs, fixed by the config version (blobCompression). */
+  readonly compression: CompressionMethod;
   readonly index: MasterIndex;
   /** Blob id -> writer whose pack holds it and has not indexed it yet (shared by writers of one repository). */
   readonly pending: Map<string, WriterImpl>;
@@ -177,7 +180,7 @@ export class WriterImpl implements RepositoryWriter {
   /** Returns sealed bytes added (0 when the blob is known or in flight). */
   private store(type: BlobType, id: string, plain: Uint8Array): number {
     if (!this.claim(id)) return 0;
-    const sealed = sealBlob(this.ctx.sealer, type, id, plain);
+    const sealed = sealBlob(this.ctx.sealer, type, id, plain, this.ctx.compression);
     this.addSealed(type, id, sealed, plain.length);
     return sealed.length;
   }
@@ -223,7 +226,7 @@ export class WriterImpl implements RepositoryWriter {
       blobIds.push(id);
       if (this.claim(id)) {
         newBytes += chunk.length;
-        const sealed = sealBlob(this.ctx.sealer, "data", id, chunk);
+        const sealed = sealBlob(this.ctx.sealer, "data", id, chunk, this.ctx.compression);
         storedBytes += sealed.length;
         this.addSealed("data", id, sealed, chunk.length);
       }

@@ -6,7 +6,13 @@ import { createMemoryDestination } from "@ewsvault/destination";
 import { markAsUntransferable } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { isEwsVaultError } from "../../src/errors.js";
+import { DEFAULT_CHUNKER_PARAMS, createChunker } from "../../src/repository/chunker/index.js";
+import { compressBlob } from "../../src/repository/compress/index.js";
+import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";
+import { blobAd } from "../../src/repository/format.js";
 import { initRepository, openRepository } from "../../src/repository/index.js";
+import { createSealer } from "../../src/repository/sealer.js";
+import { WritePool } from "../../src/repository/write-pool.js";
 import { FAST_KDF, PASSWORD, concat, digest, mailText, seededBytes } from "./helpers.js";
 
 async function pair() {
@@ -41,6 +47,36 @@ describe("write pool", () => {
     }
     await pooled.close();
     await inline.close();
+  });
+
+  it("compresses exactly like compressBlob, for zstd and brotli: same header, same payload bytes", async () => {
+    const keys = deriveRepositoryKeys(Uint8Array.from({ length: 32 }, (_, i) => 255 - i));
+    const chunker = createChunker(DEFAULT_CHUNKER_PARAMS, keys.chunkerKey);
+    const sealer = createSealer(keys.dataKey);
+    const data = concat(
+      mailText(11, 300_000),
+      seededBytes(12, 100_000),
+      new Uint8Array(50_000),
+      mailText(13, 9_000),
+    );
+    const chunks = chunker.split(data);
+    for (const method of ["zstd", "brotli"] as const) {
+      const pool = new WritePool(keys, chunker.plan, 1, method);
+      const item = pool.add(data);
+      const { ids } = await item.chunked;
+      expect(ids).toHaveLength(chunks.length);
+      const sealed = await item.seal(new Uint8Array(ids.length).fill(1));
+      const headers = new Set<number>();
+      for (const [i, blob] of sealed.entries()) {
+        const opened = sealer.open(blob, blobAd("data", ids[i]!));
+        const inline = compressBlob(chunks[i]!, method);
+        headers.add(inline[0]!);
+        expect(Buffer.from(opened).equals(Buffer.from(inline))).toBe(true);
+      }
+      expect(headers).toEqual(new Set([0, method === "zstd" ? 2 : 1]));
+      await pool.close();
+    }
+    expect(() => new WritePool(keys, chunker.plan, 1, "lz4" as never)).toThrow(TypeError);
   });
 
   it("stores new chunks once, compressed when that pays, and verify reads them back", async () => {

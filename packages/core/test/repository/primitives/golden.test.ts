@@ -123,6 +123,17 @@ describe("golden vectors (docs/repository-crypto.md)", () => {
     expect(hex(compressBlob(utf8("short")))).toBe(`00${hex(utf8("short"))}`);
     const brotli = fromHex("018b23000080aaaaaaeaff74e5f3950f7ce3db220207709f7aa54bec00d6f85c9fe35c0437");
     expect(new TextDecoder().decode(decompressBlob(brotli))).toBe("ewsvault ".repeat(8));
+    // Header 2: one zstd frame (RFC 8878) with its content size. Encoder output may differ across
+    // zstd versions, so the decoding and the header are pinned, not the encoder's bytes.
+    const zstd = fromHex("0228b52ffd20487d0000486577737661756c74200100a4548e");
+    expect(new TextDecoder().decode(decompressBlob(zstd))).toBe("ewsvault ".repeat(8));
+    const written = compressBlob(utf8("ewsvault ".repeat(8)));
+    expect(written[0]).toBe(2);
+    expect(hex(written.subarray(1, 5))).toBe("28b52ffd");
+    expect(new TextDecoder().decode(decompressBlob(written))).toBe("ewsvault ".repeat(8));
+    const asBrotli = compressBlob(utf8("ewsvault ".repeat(8)), "brotli");
+    expect(asBrotli[0]).toBe(1);
+    expect(new TextDecoder().decode(decompressBlob(asBrotli))).toBe("ewsvault ".repeat(8));
   });
 
   it("V6: password + salt + params -> key file, which unlocks", async () => {
