@@ -69,11 +69,30 @@ interface Field {
   readonly tag: number;
   readonly key: string;
   readonly type: ValueType;
-  /** A required array: zero or more records with this tag. */
+  /**
+   * An array: zero or more records with this tag. Required (always an array on decode) unless
+   * also `optional`: then no records decode as an absent property, so an empty list and an
+   * absent one (which no client can tell apart) encode alike.
+   */
   readonly repeated?: boolean;
   readonly optional?: boolean;
+  /**
+   * A string-keyed map (Record), optional: one group record per entry, `scope` holding a
+   * 01 key (str) and 02 value, in ascending key order (deterministic; the decoder rejects any
+   * other order, which also rejects a repeated key). An empty map encodes as an absent one.
+   */
+  readonly map?: boolean;
   readonly values?: readonly string[];
   readonly scope?: Scope;
+  /** Group only: converts the model value to the group's record object and back. */
+  readonly adapt?: Adapter;
+  /** Group only: a cross-field rule the decoder enforces (returns what is wrong, or undefined). */
+  readonly check?: (record: Record<string, unknown>) => string | undefined;
+}
+
+interface Adapter {
+  toRecord(value: unknown): Record<string, unknown>;
+  fromRecord(record: Record<string, unknown>): unknown;
 }
 
 type Scope = readonly Field[];
@@ -102,6 +121,99 @@ const RECURRENCE: Scope = [
   { tag: 6, key: "startDate", type: "str" },
   { tag: 7, key: "numberOfOccurrences", type: "num", optional: true },
   { tag: 8, key: "endDate", type: "str", optional: true },
+  {
+    tag: 9,
+    key: "dayOfWeekIndex",
+    type: "str",
+    optional: true,
+    values: ["First", "Second", "Third", "Fourth", "Last"],
+  },
+];
+
+const OCCURRENCE_EXCEPTION: Scope = [
+  { tag: 1, key: "originalStart", type: "str" },
+  { tag: 2, key: "start", type: "str" },
+  { tag: 3, key: "end", type: "str" },
+  { tag: 4, key: "subject", type: "str", optional: true },
+  { tag: 5, key: "location", type: "str", optional: true },
+];
+
+const PHYSICAL_ADDRESS: Scope = [
+  { tag: 1, key: "street", type: "str", optional: true },
+  { tag: 2, key: "city", type: "str", optional: true },
+  { tag: 3, key: "state", type: "str", optional: true },
+  { tag: 4, key: "countryOrRegion", type: "str", optional: true },
+  { tag: 5, key: "postalCode", type: "str", optional: true },
+];
+
+const PHONE_NUMBER_ENTRY: Scope = [
+  { tag: 1, key: "key", type: "str" },
+  { tag: 2, key: "value", type: "str" },
+];
+
+const PHYSICAL_ADDRESS_ENTRY: Scope = [
+  { tag: 1, key: "key", type: "str" },
+  { tag: 2, key: "value", type: "group", scope: PHYSICAL_ADDRESS },
+];
+
+/** EWS MapiPropertyTypeType. */
+const MAPI_PROPERTY_TYPES = [
+  "ApplicationTime",
+  "ApplicationTimeArray",
+  "Binary",
+  "BinaryArray",
+  "Boolean",
+  "CLSID",
+  "CLSIDArray",
+  "Currency",
+  "CurrencyArray",
+  "Double",
+  "DoubleArray",
+  "Error",
+  "Float",
+  "FloatArray",
+  "Integer",
+  "IntegerArray",
+  "Long",
+  "LongArray",
+  "Null",
+  "Object",
+  "ObjectArray",
+  "Short",
+  "ShortArray",
+  "SystemTime",
+  "SystemTimeArray",
+  "String",
+  "StringArray",
+];
+
+function isUint(value: unknown, max: number): boolean {
+  return (
+    value === undefined || (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max)
+  );
+}
+
+/** The addressing rules of MockExtendedProperty: a tag alone, or a set with an id or a name. */
+function checkExtendedProperty(p: Record<string, unknown>): string | undefined {
+  if (!isUint(p.propertyTag, 0xffff) || !isUint(p.propertyId, 0xffffffff)) return "has a bad tag or id";
+  const bySet = p.propertySetId !== undefined;
+  if (p.propertyTag !== undefined)
+    return bySet || p.propertyId !== undefined || p.propertyName !== undefined
+      ? "mixes a tag with a set"
+      : undefined;
+  if (!bySet) return "has neither a tag nor a property set";
+  return (p.propertyId === undefined) === (p.propertyName === undefined)
+    ? "needs exactly one of id and name"
+    : undefined;
+}
+
+const EXTENDED_PROPERTY: Scope = [
+  { tag: 1, key: "propertyTag", type: "num", optional: true },
+  { tag: 2, key: "propertySetId", type: "str", optional: true },
+  { tag: 3, key: "propertyId", type: "num", optional: true },
+  { tag: 4, key: "propertyName", type: "str", optional: true },
+  { tag: 5, key: "propertyType", type: "str", values: MAPI_PROPERTY_TYPES },
+  { tag: 6, key: "values", type: "list" },
 ];
 
 const CALENDAR: Scope = [
@@ -114,6 +226,15 @@ const CALENDAR: Scope = [
   { tag: 7, key: "requiredAttendees", type: "group", scope: ADDRESS, repeated: true },
   { tag: 8, key: "optionalAttendees", type: "group", scope: ADDRESS, repeated: true },
   { tag: 9, key: "recurrence", type: "group", scope: RECURRENCE, optional: true },
+  { tag: 0x0a, key: "deletedOccurrences", type: "list", optional: true },
+  {
+    tag: 0x0b,
+    key: "modifiedOccurrences",
+    type: "group",
+    scope: OCCURRENCE_EXCEPTION,
+    repeated: true,
+    optional: true,
+  },
 ];
 
 const CONTACT: Scope = [
@@ -124,6 +245,8 @@ const CONTACT: Scope = [
   { tag: 5, key: "emailAddresses", type: "str", repeated: true },
   { tag: 6, key: "businessPhone", type: "str", optional: true },
   { tag: 7, key: "mobilePhone", type: "str", optional: true },
+  { tag: 8, key: "phoneNumbers", type: "group", scope: PHONE_NUMBER_ENTRY, map: true },
+  { tag: 9, key: "physicalAddresses", type: "group", scope: PHYSICAL_ADDRESS_ENTRY, map: true },
 ];
 
 const TASK: Scope = [
@@ -171,6 +294,50 @@ const ITEM: Scope = [
   { tag: 0x14, key: "bodyType", type: "str", values: ["Text", "HTML"] },
   { tag: 0x15, key: "body", type: "str" },
   { tag: 0x16, key: "attachments", type: "group", scope: ATTACHMENT, repeated: true },
+  {
+    tag: 0x17,
+    key: "itemAttachments",
+    type: "group",
+    get scope() {
+      return ITEM_ATTACHMENT;
+    },
+    repeated: true,
+    optional: true,
+  },
+  {
+    tag: 0x18,
+    key: "extendedProperties",
+    type: "group",
+    scope: EXTENDED_PROPERTY,
+    repeated: true,
+    optional: true,
+    check: checkExtendedProperty,
+  },
+];
+
+/** How deep item attachments may nest (the limit CreateItem enforces, as Exchange does). */
+const MAX_EMBEDDED_DEPTH = 10;
+
+/** The body travels as two top-level properties (bodyType, body) rather than one group. */
+const ITEM_ADAPTER: Adapter = {
+  toRecord(value) {
+    const item = value as MockItemData;
+    return { ...item, bodyType: item.body?.bodyType, body: item.body?.content };
+  },
+  fromRecord(record) {
+    const { bodyType, body, ...rest } = record;
+    return { ...rest, body: { bodyType, content: body } };
+  },
+};
+
+/** An item inside an item attachment: the item's own records, without the stream-only searchKey. */
+const EMBEDDED_ITEM: Scope = ITEM.filter((field) => field.tag !== SEARCH_KEY_TAG);
+
+const ITEM_ATTACHMENT: Scope = [
+  { tag: 1, key: "name", type: "str" },
+  { tag: 2, key: "isInline", type: "bool" },
+  { tag: 3, key: "lastModifiedTime", type: "str" },
+  { tag: 4, key: "item", type: "group", scope: EMBEDDED_ITEM, adapt: ITEM_ADAPTER },
 ];
 
 const utf8 = new TextEncoder();
@@ -338,7 +505,13 @@ function writeValue(field: Field, value: unknown, out: StreamWriter, path: strin
     }
     case "group":
       if (typeof value !== "object" || value === null) throw new TypeError(`${path} must be an object`);
-      writeScope(field.scope!, value as Record<string, unknown>, out, path, false);
+      writeScope(
+        field.scope!,
+        field.adapt ? field.adapt.toRecord(value) : (value as Record<string, unknown>),
+        out,
+        path,
+        false,
+      );
       break;
   }
 }
@@ -383,7 +556,18 @@ function writeScope(
 ): void {
   for (const field of scope) {
     const value = object[field.key];
-    if (field.repeated) {
+    if (field.map) {
+      if (value === undefined) continue;
+      if (typeof value !== "object" || value === null)
+        throw new TypeError(`${path}.${field.key} must be an object`);
+      // Code-unit order, not localeCompare: the bytes must not depend on the platform's locale.
+      const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const key of keys) {
+        const entry = { key, value: (value as Record<string, unknown>)[key] };
+        writeRecord(field, entry, out, `${path}.${field.key}[${key}]`, checked);
+      }
+    } else if (field.repeated) {
+      if (value === undefined && field.optional) continue;
       if (!Array.isArray(value)) throw new TypeError(`${path}.${field.key} must be an array`);
       for (let index = 0; index < value.length; index++) {
         writeRecord(field, value[index], out, `${path}.${field.key}[${index}]`, checked);
@@ -402,12 +586,7 @@ function writeScope(
  * property, wrong type, value outside an enum).
  */
 export function encodeExportStream(item: MockItemData, extra?: { searchKey?: Uint8Array }): Uint8Array {
-  const object: Record<string, unknown> = {
-    ...item,
-    body: undefined,
-    bodyType: item.body?.bodyType,
-  };
-  object.body = item.body?.content;
+  const object = ITEM_ADAPTER.toRecord(item);
   object.searchKey = extra?.searchKey;
   const out = new StreamWriter(scratch);
   out.bytes(Uint8Array.from(MAGIC));
@@ -469,9 +648,27 @@ function decodeValue(field: Field, bytes: Uint8Array, start: number, end: number
       }
       return list;
     }
-    case "group":
-      return decodeScope(field.scope!, bytes, start, end, path, false);
+    case "group": {
+      if (field.adapt === undefined)
+        return enforceCheck(field, decodeScope(field.scope!, bytes, start, end, path, false), path);
+      // Only embedded items adapt: bound their nesting before recursing into one.
+      if (embeddedDepth >= MAX_EMBEDDED_DEPTH) corrupt(`${path}: item attachments nest too deeply`);
+      embeddedDepth++;
+      try {
+        return field.adapt.fromRecord(decodeScope(field.scope!, bytes, start, end, path, false));
+      } finally {
+        embeddedDepth--;
+      }
+    }
   }
+}
+
+let embeddedDepth = 0;
+
+function enforceCheck(field: Field, record: Record<string, unknown>, path: string): Record<string, unknown> {
+  const problem = field.check?.(record);
+  if (problem !== undefined) corrupt(`${path} ${problem}`);
+  return record;
 }
 
 function decodeScope(
@@ -485,7 +682,8 @@ function decodeScope(
   const headerBytes = checked ? TOP_RECORD_HEADER_BYTES : RECORD_HEADER_BYTES;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result: Record<string, unknown> = {};
-  for (const field of scope) if (field.repeated) result[field.key] = [];
+  for (const field of scope) if (field.repeated && !field.optional) result[field.key] = [];
+  const lastMapKey = new Map<string, string>();
   let fieldIndex = 0;
   let lastTag = -1;
   let offset = start;
@@ -506,15 +704,33 @@ function decodeScope(
     while (fieldIndex < scope.length && scope[fieldIndex]!.tag < tag) fieldIndex++;
     const field = scope[fieldIndex];
     if (!field || field.tag !== tag) corrupt(`${path}: unknown tag ${tag} at ${offset}`);
-    if (tag === lastTag && !field.repeated) corrupt(`${path}.${field.key} appears twice`);
+    if (tag === lastTag && !field.repeated && !field.map) corrupt(`${path}.${field.key} appears twice`);
     const value = decodeValue(field, bytes, valueStart, valueStart + length, `${path}.${field.key}`);
-    if (field.repeated) (result[field.key] as unknown[]).push(value);
-    else result[field.key] = value;
+    if (field.map) {
+      const entry = value as { key: string; value: unknown };
+      if (result[field.key] === undefined) result[field.key] = {};
+      const map = result[field.key] as Record<string, unknown>;
+      // Tracked apart from the map: Object.keys lists integer-like keys first, not in insertion order.
+      const previous = lastMapKey.get(field.key);
+      if (previous !== undefined && !(previous < entry.key))
+        corrupt(`${path}.${field.key} keys are not ascending`);
+      lastMapKey.set(field.key, entry.key);
+      // defineProperty: a key such as "__proto__" stays an own entry rather than a prototype.
+      Object.defineProperty(map, entry.key, {
+        value: entry.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else if (field.repeated) {
+      if (result[field.key] === undefined) result[field.key] = [];
+      (result[field.key] as unknown[]).push(value);
+    } else result[field.key] = value;
     lastTag = tag;
     offset = valueStart + length;
   }
   for (const field of scope) {
-    if (!field.repeated && !field.optional && !(field.key in result)) {
+    if (!field.repeated && !field.optional && !field.map && !(field.key in result)) {
       corrupt(`${path}.${field.key} is missing`);
     }
   }
@@ -545,8 +761,8 @@ function decodeUnchecked(bytes: Uint8Array): { item: MockItemData; searchKey?: U
   if (END_RECORD.some((byte, index) => bytes[endOffset + index] !== byte)) {
     corrupt("export stream has no end record (truncated or trailing bytes)");
   }
-  const fields = decodeScope(ITEM, bytes, HEADER_BYTES, endOffset, "item", true);
-  const { bodyType, body, searchKey, ...rest } = fields;
-  const item = { ...rest, body: { bodyType, content: body } } as unknown as MockItemData;
+  embeddedDepth = 0;
+  const { searchKey, ...fields } = decodeScope(ITEM, bytes, HEADER_BYTES, endOffset, "item", true);
+  const item = ITEM_ADAPTER.fromRecord(fields) as MockItemData;
   return searchKey === undefined ? { item } : { item, searchKey: searchKey as Uint8Array };
 }
