@@ -33,21 +33,39 @@
  * 0006 flagStatus, 0007 category*, 0008 dateTimeCreated, 0009 dateTimeSent, 000A dateTimeReceived,
  * 000B internetMessageId?, 000C from? (address), 000D to* / 000E cc* / 000F bcc* (address),
  * 0010 calendar?, 0011 contact?, 0012 task?, 0013 searchKey? (bytes, outside MockItemData),
- * 0014 bodyType, 0015 body, 0016 attachment*.
+ * 0014 bodyType, 0015 body, 0016 attachment*, 0017 itemAttachment*?, 0018 extendedProperty*?.
  * Address group: 01 name, 02 email. Attachment group: 01 name, 02 contentType, 03 contentId?,
  * 04 isInline, 05 isContactPhoto?, 06 lastModifiedTime, 07 content.
  * Calendar group: 01 start, 02 end, 03 isAllDayEvent, 04 location, 05 legacyFreeBusyStatus,
- * 06 organizer, 07 requiredAttendee*, 08 optionalAttendee*, 09 recurrence?.
+ * 06 organizer, 07 requiredAttendee*, 08 optionalAttendee*, 09 recurrence?,
+ * 0A deletedOccurrences? (list of original starts), 0B modifiedOccurrence*?.
  * Recurrence group: 01 pattern, 02 interval, 03 daysOfWeek? (list), 04 dayOfMonth?, 05 month?,
- * 06 startDate, 07 numberOfOccurrences?, 08 endDate?.
+ * 06 startDate, 07 numberOfOccurrences?, 08 endDate?, 09 dayOfWeekIndex? (First..Last: the
+ * relative patterns, which keep their absolute `pattern`).
+ * Modified-occurrence group: 01 originalStart, 02 start, 03 end, 04 subject?, 05 location?.
  * Contact group: 01 givenName, 02 surname, 03 companyName, 04 jobTitle, 05 emailAddress*,
- * 06 businessPhone?, 07 mobilePhone?. Task group: 01 status, 02 percentComplete, 03 startDate?,
- * 04 dueDate?.
+ * 06 businessPhone?, 07 mobilePhone?, 08 phoneNumber*? (entry: 01 key, 02 number),
+ * 09 physicalAddress*? (entry: 01 key, 02 group: 01 street?, 02 city?, 03 state?,
+ * 04 countryOrRegion?, 05 postalCode?); entries in ascending key order (UTF-16 code units),
+ * each key once. Task group: 01 status, 02 percentComplete, 03 startDate?, 04 dueDate?.
+ * Item-attachment group: 01 name, 02 isInline, 03 lastModifiedTime, 04 item (the embedded item's
+ * own records, the item tags above without 0013, nested at most 10 items deep).
+ * Extended-property group: 01 propertyTag? (num), 02 propertySetId? (lower-case GUID),
+ * 03 propertyId? (num), 04 propertyName?, 05 propertyType (EWS MapiPropertyTypeType),
+ * 06 values (list, the values as EWS writes them); a tag alone, or a set with exactly one of
+ * id and name.
+ *
+ * `*?` marks a repeated property that is absent when it has no records: an empty list (or map)
+ * and an absent one encode alike, as no client can tell them apart. These item-level records
+ * (0017, 0018, calendar 0A/0B, recurrence 09, contact 08/09) appear only on items that have
+ * the data, so the stream of every other item is byte-for-byte what it was before they existed.
  *
  * The decoder rejects, with ExportStreamError (code CORRUPT_EXPORT_STREAM), anything else: bad
  * magic, unknown version or flags, unknown or out-of-order tags, repeated singletons, missing
  * required properties, lengths past the end, invalid UTF-8, values outside an enum, a checksum
- * mismatch, a missing end record and trailing bytes.
+ * mismatch, a missing end record and trailing bytes; also map entries out of key order or
+ * repeated, an extended property addressed both or neither way, and item attachments nested
+ * deeper than 10.
  */
 import { crc32 } from "node:zlib";
 import type { MockItemData } from "../model.js";
@@ -503,18 +521,29 @@ function writeValue(field: Field, value: unknown, out: StreamWriter, path: strin
       }
       break;
     }
-    case "group":
+    case "group": {
       if (typeof value !== "object" || value === null) throw new TypeError(`${path} must be an object`);
-      writeScope(
-        field.scope!,
-        field.adapt ? field.adapt.toRecord(value) : (value as Record<string, unknown>),
-        out,
-        path,
-        false,
-      );
+      // The encoder refuses what the decoder would reject, so every stream it writes reads back.
+      const problem = field.check?.(value as Record<string, unknown>);
+      if (problem !== undefined) throw new TypeError(`${path} ${problem}`);
+      if (field.adapt === undefined) {
+        writeScope(field.scope!, value as Record<string, unknown>, out, path, false);
+        break;
+      }
+      if (encodeDepth >= MAX_EMBEDDED_DEPTH) throw new TypeError(`${path}: item attachments nest too deeply`);
+      encodeDepth++;
+      try {
+        writeScope(field.scope!, field.adapt.toRecord(value), out, path, false);
+      } finally {
+        encodeDepth--;
+      }
       break;
+    }
   }
 }
+
+/** How many embedded items enclose the one being written. */
+let encodeDepth = 0;
 
 function writeRecord(field: Field, value: unknown, out: StreamWriter, path: string, checked: boolean): void {
   const headerAt = out.at;

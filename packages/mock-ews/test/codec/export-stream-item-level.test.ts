@@ -508,3 +508,28 @@ describe("export stream: malformed item-level records", () => {
     }
   });
 });
+
+describe("export stream: encoder refuses what the decoder would reject", () => {
+  it("MUST throw TypeError for a badly addressed extended property or item attachments nested too deeply", () => {
+    const bad = [
+      { propertyTag: 1, propertySetId: "s", propertyType: "String", values: [] },
+      { propertySetId: "s", propertyType: "String", values: [] },
+      { propertyTag: 1.5, propertyType: "String", values: [] },
+      { propertyTag: 1, propertyType: "Bogus", values: [] },
+    ];
+    for (const property of bad) {
+      expect(() => encodeExportStream(baseItem({ extendedProperties: [property] }))).toThrow(TypeError);
+    }
+    const nest = (levels: number): MockItemData => {
+      let item = baseItem();
+      for (let i = 0; i < levels; i++) {
+        item = baseItem({ itemAttachments: [{ name: "n", isInline: false, lastModifiedTime: "t", item }] });
+      }
+      return item;
+    };
+    expect(decodeExportStream(encodeExportStream(nest(10))).item).toStrictEqual(nest(10));
+    expect(() => encodeExportStream(nest(11))).toThrow(TypeError);
+    // A failed encode leaves no state behind: the next one works.
+    expect(decodeExportStream(encodeExportStream(nest(10))).item).toStrictEqual(nest(10));
+  });
+});
