@@ -29,29 +29,19 @@
  *   list  (u32 length, UTF-8)*  (an optional string list, where "empty" differs from "absent")
  *   group nested records in the same framing, ascending tags, no end record
  *
- * Item tags: 0001 itemClass, 0002 subject, 0003 importance, 0004 sensitivity, 0005 isRead,
- * 0006 flagStatus, 0007 category*, 0008 dateTimeCreated, 0009 dateTimeSent, 000A dateTimeReceived,
- * 000B internetMessageId?, 000C from? (address), 000D to* / 000E cc* / 000F bcc* (address),
- * 0010 calendar?, 0011 contact?, 0012 task?, 0013 searchKey? (bytes, outside MockItemData),
- * 0014 bodyType, 0015 body, 0016 attachment*.
- * Address group: 01 name, 02 email. Attachment group: 01 name, 02 contentType, 03 contentId?,
- * 04 isInline, 05 isContactPhoto?, 06 lastModifiedTime, 07 content.
- * Calendar group: 01 start, 02 end, 03 isAllDayEvent, 04 location, 05 legacyFreeBusyStatus,
- * 06 organizer, 07 requiredAttendee*, 08 optionalAttendee*, 09 recurrence?.
- * Recurrence group: 01 pattern, 02 interval, 03 daysOfWeek? (list), 04 dayOfMonth?, 05 month?,
- * 06 startDate, 07 numberOfOccurrences?, 08 endDate?.
- * Contact group: 01 givenName, 02 surname, 03 companyName, 04 jobTitle, 05 emailAddress*,
- * 06 businessPhone?, 07 mobilePhone?. Task group: 01 status, 02 percentComplete, 03 startDate?,
- * 04 dueDate?.
+ * The tags of every scope are listed, with their schema, in export-stream-schema.ts.
  *
  * The decoder rejects, with ExportStreamError (code CORRUPT_EXPORT_STREAM), anything else: bad
  * magic, unknown version or flags, unknown or out-of-order tags, repeated singletons, missing
  * required properties, lengths past the end, invalid UTF-8, values outside an enum, a checksum
- * mismatch, a missing end record and trailing bytes.
+ * mismatch, a missing end record and trailing bytes; also map entries out of key order or
+ * repeated, an extended property addressed both or neither way, and item attachments nested
+ * deeper than 10.
  */
 import { crc32 } from "node:zlib";
 import type { MockItemData } from "../model.js";
 import { ExportStreamError } from "./errors.js";
+import { type Field, ITEM, ITEM_ADAPTER, MAX_EMBEDDED_DEPTH, type Scope } from "./export-stream-schema.js";
 
 export { ExportStreamError } from "./errors.js";
 
@@ -61,118 +51,6 @@ const HEADER_BYTES = 6;
 const RECORD_HEADER_BYTES = 6;
 const TOP_RECORD_HEADER_BYTES = 10;
 const END_RECORD = [0xff, 0xff, 0, 0, 0, 0] as const;
-const SEARCH_KEY_TAG = 0x13;
-
-type ValueType = "str" | "bool" | "num" | "bytes" | "list" | "group";
-
-interface Field {
-  readonly tag: number;
-  readonly key: string;
-  readonly type: ValueType;
-  /** A required array: zero or more records with this tag. */
-  readonly repeated?: boolean;
-  readonly optional?: boolean;
-  readonly values?: readonly string[];
-  readonly scope?: Scope;
-}
-
-type Scope = readonly Field[];
-
-const ADDRESS: Scope = [
-  { tag: 1, key: "name", type: "str" },
-  { tag: 2, key: "email", type: "str" },
-];
-
-const ATTACHMENT: Scope = [
-  { tag: 1, key: "name", type: "str" },
-  { tag: 2, key: "contentType", type: "str" },
-  { tag: 3, key: "contentId", type: "str", optional: true },
-  { tag: 4, key: "isInline", type: "bool" },
-  { tag: 5, key: "isContactPhoto", type: "bool", optional: true },
-  { tag: 6, key: "lastModifiedTime", type: "str" },
-  { tag: 7, key: "content", type: "bytes" },
-];
-
-const RECURRENCE: Scope = [
-  { tag: 1, key: "pattern", type: "str", values: ["Daily", "Weekly", "AbsoluteMonthly", "AbsoluteYearly"] },
-  { tag: 2, key: "interval", type: "num" },
-  { tag: 3, key: "daysOfWeek", type: "list", optional: true },
-  { tag: 4, key: "dayOfMonth", type: "num", optional: true },
-  { tag: 5, key: "month", type: "str", optional: true },
-  { tag: 6, key: "startDate", type: "str" },
-  { tag: 7, key: "numberOfOccurrences", type: "num", optional: true },
-  { tag: 8, key: "endDate", type: "str", optional: true },
-];
-
-const CALENDAR: Scope = [
-  { tag: 1, key: "start", type: "str" },
-  { tag: 2, key: "end", type: "str" },
-  { tag: 3, key: "isAllDayEvent", type: "bool" },
-  { tag: 4, key: "location", type: "str" },
-  { tag: 5, key: "legacyFreeBusyStatus", type: "str", values: ["Free", "Tentative", "Busy", "OOF"] },
-  { tag: 6, key: "organizer", type: "group", scope: ADDRESS },
-  { tag: 7, key: "requiredAttendees", type: "group", scope: ADDRESS, repeated: true },
-  { tag: 8, key: "optionalAttendees", type: "group", scope: ADDRESS, repeated: true },
-  { tag: 9, key: "recurrence", type: "group", scope: RECURRENCE, optional: true },
-];
-
-const CONTACT: Scope = [
-  { tag: 1, key: "givenName", type: "str" },
-  { tag: 2, key: "surname", type: "str" },
-  { tag: 3, key: "companyName", type: "str" },
-  { tag: 4, key: "jobTitle", type: "str" },
-  { tag: 5, key: "emailAddresses", type: "str", repeated: true },
-  { tag: 6, key: "businessPhone", type: "str", optional: true },
-  { tag: 7, key: "mobilePhone", type: "str", optional: true },
-];
-
-const TASK: Scope = [
-  {
-    tag: 1,
-    key: "status",
-    type: "str",
-    values: ["NotStarted", "InProgress", "Completed", "WaitingOnOthers", "Deferred"],
-  },
-  { tag: 2, key: "percentComplete", type: "num" },
-  { tag: 3, key: "startDate", type: "str", optional: true },
-  { tag: 4, key: "dueDate", type: "str", optional: true },
-];
-
-const ITEM: Scope = [
-  {
-    tag: 0x01,
-    key: "itemClass",
-    type: "str",
-    values: ["IPM.Note", "IPM.Appointment", "IPM.Contact", "IPM.Task", "IPM.StickyNote", "IPM.Post"],
-  },
-  { tag: 0x02, key: "subject", type: "str" },
-  { tag: 0x03, key: "importance", type: "str", values: ["Low", "Normal", "High"] },
-  {
-    tag: 0x04,
-    key: "sensitivity",
-    type: "str",
-    values: ["Normal", "Personal", "Private", "Confidential"],
-  },
-  { tag: 0x05, key: "isRead", type: "bool" },
-  { tag: 0x06, key: "flagStatus", type: "str", values: ["NotFlagged", "Flagged", "Complete"] },
-  { tag: 0x07, key: "categories", type: "str", repeated: true },
-  { tag: 0x08, key: "dateTimeCreated", type: "str" },
-  { tag: 0x09, key: "dateTimeSent", type: "str" },
-  { tag: 0x0a, key: "dateTimeReceived", type: "str" },
-  { tag: 0x0b, key: "internetMessageId", type: "str", optional: true },
-  { tag: 0x0c, key: "from", type: "group", scope: ADDRESS, optional: true },
-  { tag: 0x0d, key: "toRecipients", type: "group", scope: ADDRESS, repeated: true },
-  { tag: 0x0e, key: "ccRecipients", type: "group", scope: ADDRESS, repeated: true },
-  { tag: 0x0f, key: "bccRecipients", type: "group", scope: ADDRESS, repeated: true },
-  { tag: 0x10, key: "calendar", type: "group", scope: CALENDAR, optional: true },
-  { tag: 0x11, key: "contact", type: "group", scope: CONTACT, optional: true },
-  { tag: 0x12, key: "task", type: "group", scope: TASK, optional: true },
-  { tag: SEARCH_KEY_TAG, key: "searchKey", type: "bytes", optional: true },
-  { tag: 0x14, key: "bodyType", type: "str", values: ["Text", "HTML"] },
-  { tag: 0x15, key: "body", type: "str" },
-  { tag: 0x16, key: "attachments", type: "group", scope: ATTACHMENT, repeated: true },
-];
-
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -336,12 +214,29 @@ function writeValue(field: Field, value: unknown, out: StreamWriter, path: strin
       }
       break;
     }
-    case "group":
+    case "group": {
       if (typeof value !== "object" || value === null) throw new TypeError(`${path} must be an object`);
-      writeScope(field.scope!, value as Record<string, unknown>, out, path, false);
+      // The encoder refuses what the decoder would reject, so every stream it writes reads back.
+      const problem = field.check?.(value as Record<string, unknown>);
+      if (problem !== undefined) throw new TypeError(`${path} ${problem}`);
+      if (field.adapt === undefined) {
+        writeScope(field.scope!, value as Record<string, unknown>, out, path, false);
+        break;
+      }
+      if (encodeDepth >= MAX_EMBEDDED_DEPTH) throw new TypeError(`${path}: item attachments nest too deeply`);
+      encodeDepth++;
+      try {
+        writeScope(field.scope!, field.adapt.toRecord(value), out, path, false);
+      } finally {
+        encodeDepth--;
+      }
       break;
+    }
   }
 }
+
+/** How many embedded items enclose the one being written. */
+let encodeDepth = 0;
 
 function writeRecord(field: Field, value: unknown, out: StreamWriter, path: string, checked: boolean): void {
   const headerAt = out.at;
@@ -383,7 +278,18 @@ function writeScope(
 ): void {
   for (const field of scope) {
     const value = object[field.key];
-    if (field.repeated) {
+    if (field.map) {
+      if (value === undefined) continue;
+      if (typeof value !== "object" || value === null)
+        throw new TypeError(`${path}.${field.key} must be an object`);
+      // Code-unit order, not localeCompare: the bytes must not depend on the platform's locale.
+      const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const key of keys) {
+        const entry = { key, value: (value as Record<string, unknown>)[key] };
+        writeRecord(field, entry, out, `${path}.${field.key}[${key}]`, checked);
+      }
+    } else if (field.repeated) {
+      if (value === undefined && field.optional) continue;
       if (!Array.isArray(value)) throw new TypeError(`${path}.${field.key} must be an array`);
       for (let index = 0; index < value.length; index++) {
         writeRecord(field, value[index], out, `${path}.${field.key}[${index}]`, checked);
@@ -402,12 +308,7 @@ function writeScope(
  * property, wrong type, value outside an enum).
  */
 export function encodeExportStream(item: MockItemData, extra?: { searchKey?: Uint8Array }): Uint8Array {
-  const object: Record<string, unknown> = {
-    ...item,
-    body: undefined,
-    bodyType: item.body?.bodyType,
-  };
-  object.body = item.body?.content;
+  const object = ITEM_ADAPTER.toRecord(item);
   object.searchKey = extra?.searchKey;
   const out = new StreamWriter(scratch);
   out.bytes(Uint8Array.from(MAGIC));
@@ -469,9 +370,27 @@ function decodeValue(field: Field, bytes: Uint8Array, start: number, end: number
       }
       return list;
     }
-    case "group":
-      return decodeScope(field.scope!, bytes, start, end, path, false);
+    case "group": {
+      if (field.adapt === undefined)
+        return enforceCheck(field, decodeScope(field.scope!, bytes, start, end, path, false), path);
+      // Only embedded items adapt: bound their nesting before recursing into one.
+      if (embeddedDepth >= MAX_EMBEDDED_DEPTH) corrupt(`${path}: item attachments nest too deeply`);
+      embeddedDepth++;
+      try {
+        return field.adapt.fromRecord(decodeScope(field.scope!, bytes, start, end, path, false));
+      } finally {
+        embeddedDepth--;
+      }
+    }
   }
+}
+
+let embeddedDepth = 0;
+
+function enforceCheck(field: Field, record: Record<string, unknown>, path: string): Record<string, unknown> {
+  const problem = field.check?.(record);
+  if (problem !== undefined) corrupt(`${path} ${problem}`);
+  return record;
 }
 
 function decodeScope(
@@ -485,7 +404,8 @@ function decodeScope(
   const headerBytes = checked ? TOP_RECORD_HEADER_BYTES : RECORD_HEADER_BYTES;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result: Record<string, unknown> = {};
-  for (const field of scope) if (field.repeated) result[field.key] = [];
+  for (const field of scope) if (field.repeated && !field.optional) result[field.key] = [];
+  const lastMapKey = new Map<string, string>();
   let fieldIndex = 0;
   let lastTag = -1;
   let offset = start;
@@ -506,15 +426,33 @@ function decodeScope(
     while (fieldIndex < scope.length && scope[fieldIndex]!.tag < tag) fieldIndex++;
     const field = scope[fieldIndex];
     if (!field || field.tag !== tag) corrupt(`${path}: unknown tag ${tag} at ${offset}`);
-    if (tag === lastTag && !field.repeated) corrupt(`${path}.${field.key} appears twice`);
+    if (tag === lastTag && !field.repeated && !field.map) corrupt(`${path}.${field.key} appears twice`);
     const value = decodeValue(field, bytes, valueStart, valueStart + length, `${path}.${field.key}`);
-    if (field.repeated) (result[field.key] as unknown[]).push(value);
-    else result[field.key] = value;
+    if (field.map) {
+      const entry = value as { key: string; value: unknown };
+      if (result[field.key] === undefined) result[field.key] = {};
+      const map = result[field.key] as Record<string, unknown>;
+      // Tracked apart from the map: Object.keys lists integer-like keys first, not in insertion order.
+      const previous = lastMapKey.get(field.key);
+      if (previous !== undefined && !(previous < entry.key))
+        corrupt(`${path}.${field.key} keys are not ascending`);
+      lastMapKey.set(field.key, entry.key);
+      // defineProperty: a key such as "__proto__" stays an own entry rather than a prototype.
+      Object.defineProperty(map, entry.key, {
+        value: entry.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else if (field.repeated) {
+      if (result[field.key] === undefined) result[field.key] = [];
+      (result[field.key] as unknown[]).push(value);
+    } else result[field.key] = value;
     lastTag = tag;
     offset = valueStart + length;
   }
   for (const field of scope) {
-    if (!field.repeated && !field.optional && !(field.key in result)) {
+    if (!field.repeated && !field.optional && !field.map && !(field.key in result)) {
       corrupt(`${path}.${field.key} is missing`);
     }
   }
@@ -545,8 +483,8 @@ function decodeUnchecked(bytes: Uint8Array): { item: MockItemData; searchKey?: U
   if (END_RECORD.some((byte, index) => bytes[endOffset + index] !== byte)) {
     corrupt("export stream has no end record (truncated or trailing bytes)");
   }
-  const fields = decodeScope(ITEM, bytes, HEADER_BYTES, endOffset, "item", true);
-  const { bodyType, body, searchKey, ...rest } = fields;
-  const item = { ...rest, body: { bodyType, content: body } } as unknown as MockItemData;
+  embeddedDepth = 0;
+  const { searchKey, ...fields } = decodeScope(ITEM, bytes, HEADER_BYTES, endOffset, "item", true);
+  const item = ITEM_ADAPTER.fromRecord(fields) as MockItemData;
   return searchKey === undefined ? { item } : { item, searchKey: searchKey as Uint8Array };
 }

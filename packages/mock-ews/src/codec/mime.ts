@@ -4,15 +4,22 @@
 //
 // What MIME carries, both ways: subject, from, to, cc, bcc, Date (dateTimeSent), Message-ID,
 // Importance, Sensitivity, Keywords (categories), the body (HTML is sent as multipart/alternative
-// with a derived text part; the HTML part wins on parse) and attachments (name, content type,
-// Content-ID, inline/attachment disposition, modification-date, content).
+// with a derived text part; the HTML part wins on parse), attachments (name, content type,
+// Content-ID, inline/attachment disposition, modification-date, content) and item attachments,
+// as Exchange writes them: a message/rfc822 part (name, disposition, modification-date) holding
+// the embedded item's own MIME, which carries and loses what this list says (nested up to 10
+// levels on parse, as CreateItem allows; deeper ones, or ones that do not parse, stay file
+// attachments so nothing is lost).
 // What it loses, and what mimeToItem sets instead:
 //   itemClass -> "IPM.Note"; isRead -> false; flagStatus -> "NotFlagged";
 //   dateTimeReceived and dateTimeCreated -> the Date header (dateTimeSent);
-//   calendar, contact and task fields -> absent; isContactPhoto -> absent;
+//   calendar, contact and task fields -> absent (recurrence, exceptions, deleted occurrences,
+//   contact indexed entries included); isContactPhoto -> absent;
+//   extended MAPI properties (and the reminder / receipt-request flags kept among them) ->
+//   absent: MIME has no place for a MAPI property, which is why backups use ExportItems;
 //   empty category names -> dropped; a missing Message-ID -> one derived from the content.
 import { crc32 } from "node:zlib";
-import type { MockAttachment, MockItemData, MockMailAddress } from "../model.js";
+import type { MockAttachment, MockItemAttachment, MockItemData, MockMailAddress } from "../model.js";
 import { MimeParseError } from "./errors.js";
 
 const CRLF = "\r\n";
@@ -263,6 +270,14 @@ function attachmentPart(attachment: MockAttachment): string {
   return `${headers.join(CRLF)}${CRLF}${CRLF}${base64Lines(attachment.content)}`;
 }
 
+/** An item attachment: message/rfc822 around the embedded item's MIME (`depth`: for its boundaries). */
+function itemAttachmentPart(attachment: MockItemAttachment, depth: number): string {
+  let disposition = `Content-Disposition: ${attachment.isInline ? "inline" : "attachment"};${CRLF}\t${fileParam("filename", attachment.name)}`;
+  const modified = rfc5322Date(attachment.lastModifiedTime);
+  if (modified) disposition += `;${CRLF}\tmodification-date=${quoteParam(modified)}`;
+  return `Content-Type: message/rfc822${CRLF}${disposition}${CRLF}${CRLF}${renderMime(attachment.item, depth + 1)}`;
+}
+
 /**
  * zlib's crc32(data, value) across Node versions: for empty data Node 22 and older answer 0, newer
  * ones `value` (the mathematically right answer). The mock's output is pinned byte for byte
@@ -278,6 +293,16 @@ function crc32Continued(data: Uint8Array, value: number): number {
  * derived from the content. Fields MIME cannot carry are listed at the top of this file.
  */
 export function itemToMime(item: MockItemData): string {
+  return renderMime(item, 0);
+}
+
+/**
+ * `depth` > 0 for an embedded item: its boundaries get the depth in their prefix, so they can
+ * never equal those of an enclosing message (top-level ones are unchanged, and pinned).
+ */
+function renderMime(item: MockItemData, depth: number): string {
+  const embedded = item.itemAttachments ?? [];
+  const boundaryPrefix = depth === 0 ? "----=_" : `----=_E${depth}_`;
   const fingerprint = crc32(
     utf8.encode(`${item.subject}\u0000${item.internetMessageId ?? ""}\u0000${item.body.content.length}`),
     item.attachments.length,
@@ -319,13 +344,17 @@ export function itemToMime(item: MockItemData): string {
 
   let body =
     item.body.bodyType === "HTML"
-      ? multipart(`alternative`, `----=_Alt_${fingerprint}`, [
+      ? multipart(`alternative`, `${boundaryPrefix}Alt_${fingerprint}`, [
           textPart("plain", htmlToText(item.body.content)),
           textPart("html", item.body.content),
         ])
       : textPart("plain", item.body.content);
-  if (item.attachments.length > 0) {
-    body = multipart("mixed", `----=_Mixed_${fingerprint}`, [body, ...item.attachments.map(attachmentPart)]);
+  if (item.attachments.length + embedded.length > 0) {
+    body = multipart("mixed", `${boundaryPrefix}Mixed_${fingerprint}`, [
+      body,
+      ...item.attachments.map(attachmentPart),
+      ...embedded.map((attachment) => itemAttachmentPart(attachment, depth)),
+    ]);
   }
   return `${headers.join(CRLF)}${CRLF}${body}${CRLF}`;
 }
@@ -587,7 +616,13 @@ interface Collected {
   text?: string;
   html?: string;
   attachments: MockAttachment[];
+  itemAttachments: MockItemAttachment[];
+  /** How deep the message being collected is embedded (0: the top-level message). */
+  embeddedDepth: number;
 }
+
+/** As CreateItem: item attachments nest at most this deep. */
+const MAX_EMBEDDED_DEPTH = 10;
 
 function collect(part: Part, collected: Collected, fallbackDate: string, depth: number): void {
   if (depth > 20) throw new MimeParseError("MIME nesting is too deep");
@@ -615,6 +650,21 @@ function collect(part: Part, collected: Collected, fallbackDate: string, depth: 
     return;
   }
   const modified = isoFromHeaderDate(disposition.params.get("modification-date"));
+  if (mediaType === "message/rfc822" && collected.embeddedDepth < MAX_EMBEDDED_DEPTH) {
+    try {
+      const item = parseMime(bytes, collected.embeddedDepth + 1);
+      collected.itemAttachments.push({
+        name: name ?? item.subject,
+        isInline: dispositionType === "inline",
+        lastModifiedTime: modified ?? fallbackDate,
+        item,
+      });
+      return;
+    } catch (error) {
+      // Not a message after all: kept below as the file attachment it claims to be.
+      if (!(error instanceof MimeParseError)) throw error;
+    }
+  }
   const attachment: MockAttachment = {
     name:
       name ??
@@ -637,6 +687,10 @@ export function mimeToItem(mime: string | Uint8Array): MockItemData {
   if (typeof mime !== "string" && !(mime instanceof Uint8Array)) {
     throw new TypeError("mimeToItem expects a string or a Uint8Array");
   }
+  return parseMime(mime, 0);
+}
+
+function parseMime(mime: string | Uint8Array, embeddedDepth: number): MockItemData {
   // Work on a binary string (one char per byte) so 8-bit bodies decode with their own charset.
   const binary =
     typeof mime === "string"
@@ -661,7 +715,7 @@ export function mimeToItem(mime: string | Uint8Array): MockItemData {
     return value === undefined ? undefined : decodeCharset(bytesOf(value), "utf-8");
   };
   const sent = isoFromHeaderDate(header(message, "date")) ?? EPOCH;
-  const collected: Collected = { attachments: [] };
+  const collected: Collected = { attachments: [], itemAttachments: [], embeddedDepth };
   collect(message, collected, sent, 0);
 
   const from = parseAddressList(raw("from"))[0];
@@ -708,5 +762,6 @@ export function mimeToItem(mime: string | Uint8Array): MockItemData {
     flagStatus: "NotFlagged",
     ...(messageId ? { internetMessageId: messageId } : {}),
     attachments: collected.attachments,
+    ...(collected.itemAttachments.length > 0 ? { itemAttachments: collected.itemAttachments } : {}),
   };
 }
