@@ -210,6 +210,11 @@ export class Store implements MailboxStore {
     this.publicFolders = pub;
   }
 
+  /** The generator's seed (seeds the mailbox settings' own PRNG stream, store/settings.ts). */
+  get seed(): number {
+    return this.#generator.seed;
+  }
+
   mailboxBySmtp(smtp: string): MailboxState | undefined {
     return this.#bySmtp.get(smtp.toLowerCase());
   }
