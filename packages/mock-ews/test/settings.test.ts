@@ -3,7 +3,7 @@
 // show in-process API changes at once, and every response validates against messages.xsd.
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { responseCodes } from "./helpers.js";
+import { responseCodes, soap } from "./helpers.js";
 import { capture, SchemaRecorder } from "./schema-recorder.js";
 
 describe("mailbox settings operations", () => {
@@ -297,6 +297,26 @@ describe("mailbox settings operations", () => {
       `<m:DeleteUserConfiguration>${name("Nope")}</m:DeleteUserConfiguration>`,
     );
     expect(responseCodes(missingDelete)).toEqual(["ErrorItemNotFound"]);
+  });
+
+  it("calendars are seeded as shared with colleagues (GetFolder PermissionSet)", async () => {
+    const permissionsOf = (mailbox: string) =>
+      soap(
+        server,
+        `<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:PermissionSet"/></t:AdditionalProperties></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="calendar"/></m:FolderIds></m:GetFolder>`,
+        { mailbox },
+      );
+    for (const [index, mailbox] of server.mailboxes.entries()) {
+      const result = await permissionsOf(mailbox);
+      recorder.bodies.push({ name: `GetFolder calendar permissions ${index}`, body: result.body });
+      expect(result.text).toMatch(
+        /<t:PrimarySmtpAddress>[^<]+<\/t:PrimarySmtpAddress>(?:(?!<\/t:CalendarPermission>).)*<t:CalendarPermissionLevel>Reviewer</,
+      );
+      expect(result.text).toContain(
+        `<t:CalendarPermissionLevel>${index % 2 === 1 ? "FreeBusyTimeAndSubjectAndLocation" : "FreeBusyTimeOnly"}</t:CalendarPermissionLevel>`,
+      );
+      expect(result.text).not.toContain(`<t:PrimarySmtpAddress>${mailbox}</t:PrimarySmtpAddress>`);
+    }
   });
 
   it("every response validates against messages.xsd", async () => {

@@ -4,6 +4,7 @@
 // configuration dictionary. Deterministic from the store's seed and the mailbox's index, drawn
 // from a PRNG stream of its own (SETTINGS_STREAM) so the item generator's draws never move.
 import { createHash } from "node:crypto";
+import { seedFolderPermissions } from "../store/folder-permissions.js";
 import type { FolderRecord, MailboxState, Store } from "../store/index.js";
 import {
   configurationKey,
@@ -18,8 +19,9 @@ import {
 } from "../store/settings.js";
 import { mixSeed, Prng } from "./prng.js";
 
-/** Separates this stream from the item generator's (any constant not used there). */
+/** Separate these streams from the item generator's (any constants not used there). */
 const SETTINGS_STREAM = 0x5e771265;
+const SHARING_STREAM = 0x5a4e1d09;
 
 /** Outlook's six default colour categories (name, colour index) plus a few a user adds. */
 const CATEGORIES: readonly (readonly [string, number])[] = [
@@ -213,4 +215,44 @@ export function generateMailboxSettings(store: Store, mailbox: MailboxState): Ma
       settings.configurations.set(configurationKey(config.folderId, config.name), config);
   }
   return settings;
+}
+
+/**
+ * Seeds folder sharing as people set it up: every calendar is shared with a colleague as
+ * Reviewer (sometimes a second as Editor); every other mailbox shows subjects and locations to
+ * everyone (Default FreeBusyTimeAndSubjectAndLocation; the rest keep Exchange's FreeBusyTimeOnly);
+ * some Contacts folders are shared with a colleague as Reviewer. Called once by the store's
+ * constructor; its own PRNG stream, and no change keys move.
+ */
+export function seedSharedFolders(store: Store): void {
+  for (const mailbox of store.mailboxes) {
+    const colleagues = store.mailboxes.filter((m) => m !== mailbox);
+    if (colleagues.length === 0) continue;
+    const prng = new Prng(mixSeed(store.seed, SHARING_STREAM, mailbox.index));
+    const user = (m: MailboxState) => ({ smtpAddress: m.smtpAddress, displayName: m.displayName });
+    const calendar = mailbox.distinguished.get("calendar");
+    if (calendar !== undefined) {
+      const pool = [...colleagues];
+      const [reviewer] = pool.splice(Math.floor(prng.float() * pool.length), 1);
+      const entries = [
+        {
+          user: { distinguished: "Default" as const },
+          level: mailbox.index % 2 === 1 ? "FreeBusyTimeAndSubjectAndLocation" : "FreeBusyTimeOnly",
+        },
+        { user: { distinguished: "Anonymous" as const }, level: "None" },
+        { user: user(reviewer!), level: "Reviewer" },
+      ];
+      if (pool.length > 0 && prng.float() < 0.5)
+        entries.push({ user: user(pick(prng, pool)), level: "Editor" });
+      seedFolderPermissions(calendar, entries);
+    }
+    const contacts = mailbox.distinguished.get("contacts");
+    if (contacts !== undefined && prng.float() < 0.4) {
+      seedFolderPermissions(contacts, [
+        { user: { distinguished: "Default" }, level: "None" },
+        { user: { distinguished: "Anonymous" }, level: "None" },
+        { user: user(pick(prng, colleagues)), level: "Reviewer" },
+      ]);
+    }
+  }
 }

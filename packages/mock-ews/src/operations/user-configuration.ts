@@ -92,8 +92,7 @@ function base64(node: XmlNode, name: string): string | undefined {
 /** The folder id and name of a UserConfigurationName element. */
 function nameOf(ctx: OperationContext, node: XmlNode | undefined): { folderId: string; name: string } {
   const name = attr(node, "Name")?.trim() ?? "";
-  if (name === "")
-    throw new EwsResponseError("ErrorInvalidArgument", "The configuration name is empty.");
+  if (name === "") throw new EwsResponseError("ErrorInvalidArgument", "The configuration name is empty.");
   const folderNode = child(node, "FolderId") ?? child(node, "DistinguishedFolderId");
   if (folderNode === undefined)
     throw new EwsResponseError("ErrorInvalidIdEmpty", "The configuration names no folder.");

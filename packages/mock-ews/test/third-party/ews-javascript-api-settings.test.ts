@@ -131,12 +131,16 @@ describe("ews-javascript-api on mailbox settings", () => {
     expect(server.settings.deliverMeetingRequests(owner)).toBe("DelegatesOnly");
   });
 
-  it("Folder.Bind reads the calendar's permissions", async () => {
+  it("Folder.Bind reads the calendar's seeded permissions", async () => {
     const folder = await Folder.Bind(
       service,
       WellKnownFolderName.Calendar,
       new PropertySet(BasePropertySet.FirstClassProperties, [FolderSchema.Permissions]),
     );
-    expect(folder.Permissions.Count).toBeGreaterThanOrEqual(2);
+    // Default, Anonymous and at least the seeded colleague with Reviewer rights.
+    expect(folder.Permissions.Count).toBeGreaterThanOrEqual(3);
+    const colleagues = folder.Permissions.GetEnumerator().filter((p) => p.UserId.PrimarySmtpAddress);
+    expect(colleagues.map((p) => p.UserId.PrimarySmtpAddress)).not.toContain(box);
+    expect(colleagues.some((p) => server.mailboxes.includes(p.UserId.PrimarySmtpAddress))).toBe(true);
   });
 });
