@@ -319,6 +319,102 @@ describe("mailbox settings operations", () => {
     }
   });
 
+  it("the in-process API changes each kind, shows the change over EWS, and refuses what EWS could not carry", async () => {
+    const box = server.mailboxes[3]!;
+    const other = server.mailboxes[0]!;
+    const invalid = expect.objectContaining({ code: "INVALID_SETTINGS" });
+    const inbox = server.folderId(box, "inbox");
+    const [kept] = server.settings.rules(box);
+    const rules = server.settings.setRules(box, [
+      {
+        displayName: "api rule",
+        isEnabled: true,
+        conditions: { IsNDR: true },
+        exceptions: {},
+        actions: { MoveToFolder: inbox },
+      },
+      kept!,
+    ]);
+    expect(rules.map((r) => [r.displayName, r.priority])).toEqual([
+      ["api rule", 1],
+      [kept!.displayName, 2],
+    ]);
+    expect(rules[1]!.id).toBe(kept!.id);
+    const listed = await soap(server, "<m:GetInboxRules/>", { mailbox: box });
+    expect(listed.text).toContain("<t:DisplayName>api rule</t:DisplayName><t:Priority>1</t:Priority>");
+    expect(listed.text).toContain("<t:IsNDR>true</t:IsNDR>");
+    const foreign = server.folderId(other, "inbox");
+    expect(() =>
+      server.settings.setRules(box, [
+        {
+          displayName: "x",
+          isEnabled: true,
+          conditions: {},
+          exceptions: {},
+          actions: { MoveToFolder: foreign },
+        },
+      ]),
+    ).toThrow(invalid);
+    expect(() =>
+      server.settings.setRules(box, [
+        { displayName: "x", isEnabled: true, conditions: {}, exceptions: {}, actions: {} },
+      ]),
+    ).toThrow(invalid);
+    expect(server.settings.rules(box)).toEqual(rules);
+
+    server.settings.setDelegates(
+      box,
+      [
+        {
+          smtpAddress: other,
+          displayName: "Other",
+          permissions: {
+            Calendar: "Editor",
+            Tasks: "None",
+            Inbox: "None",
+            Contacts: "None",
+            Notes: "None",
+            Journal: "None",
+          },
+          receiveCopiesOfMeetingMessages: true,
+          viewPrivateItems: false,
+        },
+      ],
+      "DelegatesAndMe",
+    );
+    const delegates = await soap(
+      server,
+      `<m:GetDelegate IncludePermissions="true"><m:Mailbox><t:EmailAddress>${box}</t:EmailAddress></m:Mailbox></m:GetDelegate>`,
+      { mailbox: box },
+    );
+    expect(delegates.text).toContain(`<t:PrimarySmtpAddress>${other}</t:PrimarySmtpAddress>`);
+    expect(delegates.text).toContain("<m:DeliverMeetingRequests>DelegatesAndMe</m:DeliverMeetingRequests>");
+    const base = server.settings.delegates(box)[0]!;
+    expect(() => server.settings.setDelegates(box, [{ ...base, smtpAddress: box }])).toThrow(invalid);
+    expect(() => server.settings.setDelegates(box, [{ ...base, smtpAddress: "ghost@nowhere.test" }])).toThrow(
+      invalid,
+    );
+    expect(() => server.settings.setDelegates(box, [base, base])).toThrow(invalid);
+
+    const calendar = server.folderId(box, "calendar");
+    server.settings.setConfiguration(box, { name: "Api.Config", folderId: calendar, binaryData: "AAAA" });
+    const got = await soap(
+      server,
+      `<m:GetUserConfiguration><m:UserConfigurationName Name="Api.Config"><t:DistinguishedFolderId Id="calendar"/></m:UserConfigurationName><m:UserConfigurationProperties>BinaryData</m:UserConfigurationProperties></m:GetUserConfiguration>`,
+      { mailbox: box },
+    );
+    expect(got.text).toContain("<t:BinaryData>AAAA</t:BinaryData>");
+    expect(() => server.settings.setConfiguration(box, { name: "X", folderId: foreign })).toThrow(invalid);
+    expect(server.settings.deleteConfiguration(box, calendar, "api.config")).toBe(true);
+    expect(server.settings.deleteConfiguration(box, calendar, "api.config")).toBe(false);
+    expect(() => server.settings.oof("nobody@nowhere.test")).toThrow(
+      expect.objectContaining({ code: "NOT_FOUND" }),
+    );
+    expect(() =>
+      server.settings.setOof(box, { start: "2026-01-02T00:00:00Z", end: "2026-01-01T00:00:00Z" }),
+    ).toThrow(invalid);
+  });
+
   it("every response validates against messages.xsd", async () => {
     expect(recorder.bodies.length).toBeGreaterThan(20);
     expect(await recorder.failures()).toEqual([]);

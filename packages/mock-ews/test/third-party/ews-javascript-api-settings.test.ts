@@ -24,6 +24,8 @@ import {
   PropertySet,
   Rule,
   TimeWindow,
+  UserConfiguration,
+  UserConfigurationProperties,
   Uri,
   WebCredentials,
   WellKnownFolderName,
@@ -129,6 +131,35 @@ describe("ews-javascript-api on mailbox settings", () => {
       permissions: { Calendar: "Reviewer" },
     });
     expect(server.settings.deliverMeetingRequests(owner)).toBe("DelegatesOnly");
+  });
+
+  it("UserConfiguration.Bind reads the category list; a new configuration round-trips", async () => {
+    const categories = await UserConfiguration.Bind(
+      service,
+      "CategoryList",
+      WellKnownFolderName.Calendar,
+      UserConfigurationProperties.All,
+    );
+    const seeded = server.settings.configurations(box).find((c) => c.name === "CategoryList")!;
+    expect(categories.XmlData).toBe(seeded.xmlData);
+    expect(Buffer.from(categories.XmlData, "base64").toString("utf8")).toContain(
+      '<category name="Blue category" color="7"',
+    );
+
+    const created = new UserConfiguration(service);
+    created.Dictionary.Add("count", 7);
+    created.Dictionary.Add("label", "seven");
+    created.BinaryData = Buffer.from([1, 2, 3]).toString("base64");
+    await created.Save("Js.Settings", WellKnownFolderName.Inbox);
+    const bound = await UserConfiguration.Bind(
+      service,
+      "Js.Settings",
+      WellKnownFolderName.Inbox,
+      UserConfigurationProperties.All,
+    );
+    expect(bound.Dictionary._getItem("count")).toBe(7);
+    expect(bound.Dictionary._getItem("label")).toBe("seven");
+    expect(bound.BinaryData).toBe("AQID");
   });
 
   it("Folder.Bind reads the calendar's seeded permissions", async () => {
