@@ -2,6 +2,7 @@
 // a test uses to read the seeded settings and change them between two backups. The EWS
 // operations see every change at once (they read the same records, store/settings.ts).
 import { MockEwsError } from "./errors.js";
+import { mirrorDelegate } from "./store/delegate-permissions.js";
 import { directoryOf } from "./store/directory.js";
 import type { MailboxState, Store } from "./store/index.js";
 import {
@@ -51,7 +52,7 @@ export interface MailboxSettingsApi {
   setOof(mailbox: string, change: Partial<OofSettings>): void;
   delegates(mailbox: string): Delegate[];
   deliverMeetingRequests(mailbox: string): DeliverMeetingRequests;
-  /** Replaces all delegates (and, when given, the meeting-request delivery scope). */
+  /** Replaces all delegates (and, when given, the meeting-request delivery scope); their levels go into the folders' ACLs. */
   setDelegates(mailbox: string, delegates: readonly Delegate[], deliver?: DeliverMeetingRequests): void;
   /** Every configuration object of the mailbox (CategoryList, Calendar, ...). */
   configurations(mailbox: string): UserConfiguration[];
@@ -134,6 +135,9 @@ export function settingsApi(store: Store): MailboxSettingsApi {
           if (!LEVELS.has(delegate.permissions[folder]))
             throw invalid(`unknown ${folder} level ${delegate.permissions[folder]}`);
       }
+      for (const gone of settings.delegates)
+        if (!seen.has(gone.smtpAddress.toLowerCase())) mirrorDelegate(mailbox, gone.smtpAddress, undefined);
+      for (const delegate of delegates) mirrorDelegate(mailbox, delegate.smtpAddress, delegate);
       settings.delegates = [...delegates];
       if (deliver !== undefined) settings.deliverMeetingRequests = deliver;
     },

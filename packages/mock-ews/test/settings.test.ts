@@ -198,6 +198,22 @@ describe("mailbox settings operations", () => {
       expect.objectContaining({ smtpAddress: b, permissions: expect.objectContaining({ Tasks: "Author" }) }),
     ]);
     expect(server.settings.deliverMeetingRequests(owner)).toBe("DelegatesOnly");
+    // As in Exchange, the delegate's levels are entries of the folders' ACLs.
+    const aclOf = async (folder: string) =>
+      (
+        await soap(
+          server,
+          `<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:PermissionSet"/></t:AdditionalProperties></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="${folder}"/></m:FolderIds></m:GetFolder>`,
+        )
+      ).text;
+    const entryOf = (acl: string, smtp: string) =>
+      new RegExp(
+        `<t:PrimarySmtpAddress>${smtp}</t:PrimarySmtpAddress>(?:(?!</t:(?:Calendar)?Permission>).)*<t:(?:Calendar)?PermissionLevel>(\\w+)<`,
+      ).exec(acl)?.[1];
+    expect(entryOf(await aclOf("calendar"), a)).toBe("Editor");
+    expect(entryOf(await aclOf("inbox"), a)).toBe("Reviewer");
+    expect(entryOf(await aclOf("tasks"), a)).toBeUndefined();
+    expect(entryOf(await aclOf("tasks"), b)).toBe("Author");
     const again = await call(
       "AddDelegate duplicate",
       `<m:AddDelegate>${mailbox}<m:DelegateUsers><m:DelegateUser><t:UserId><t:PrimarySmtpAddress>${a}</t:PrimarySmtpAddress></t:UserId></m:DelegateUser></m:DelegateUsers></m:AddDelegate>`,
@@ -230,6 +246,8 @@ describe("mailbox settings operations", () => {
     );
     expect(responseCodes(removed)).toEqual(["NoError", "NoError", "ErrorNotDelegate"]);
     expect(server.settings.delegates(owner).map((d) => d.smtpAddress)).toEqual([b]);
+    expect(entryOf(await aclOf("inbox"), a)).toBeUndefined();
+    expect(entryOf(await aclOf("calendar"), b)).toBe("Reviewer");
     const stranger = await call(
       "GetDelegate unknown mailbox",
       `<m:GetDelegate IncludePermissions="false"><m:Mailbox><t:EmailAddress>nobody@nowhere.test</t:EmailAddress></m:Mailbox></m:GetDelegate>`,

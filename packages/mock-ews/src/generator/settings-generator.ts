@@ -4,11 +4,13 @@
 // configuration dictionary. Deterministic from the store's seed and the mailbox's index, drawn
 // from a PRNG stream of its own (SETTINGS_STREAM) so the item generator's draws never move.
 import { createHash } from "node:crypto";
+import { mirrorDelegate } from "../store/delegate-permissions.js";
 import { seedFolderPermissions } from "../store/folder-permissions.js";
 import type { FolderRecord, MailboxState, Store } from "../store/index.js";
 import {
   configurationKey,
   DELEGATE_FOLDERS,
+  settingsOf,
   type Delegate,
   type DelegateLevel,
   type InboxRule,
@@ -254,5 +256,8 @@ export function seedSharedFolders(store: Store): void {
         { user: user(pick(prng, colleagues)), level: "Reviewer" },
       ]);
     }
+    // The seeded delegates' levels are ACL entries too (their entries win over the sharing above).
+    for (const delegate of settingsOf(store, mailbox).delegates)
+      mirrorDelegate(mailbox, delegate.smtpAddress, delegate, true);
   }
 }

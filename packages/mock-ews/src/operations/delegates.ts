@@ -2,9 +2,9 @@
 // response message (overall Success) carrying one DelegateUserResponseMessageType per user, each
 // with its own error (ErrorDelegateNoUser, ErrorDelegateAlreadyExists, ErrorNotDelegate,
 // ErrorDelegateCannotAddOwner, ErrorInvalidDelegatePermission), as Exchange answers.
-// Limitation: delegate folder permissions are kept with the delegate, not mirrored into the
-// folders' PermissionSet as Exchange does.
+// The delegates' folder levels are also written into the folders' ACLs (store/delegate-permissions.ts).
 import { EwsResponseError } from "../errors.js";
+import { mirrorDelegate } from "../store/delegate-permissions.js";
 import { directoryOf } from "../store/directory.js";
 import { userSid } from "../store/folder-permissions.js";
 import type { MailboxState } from "../store/index.js";
@@ -178,6 +178,7 @@ export const addDelegate: Operation = {
         viewPrivateItems: false,
       });
       settings.delegates.push(delegate);
+      mirrorDelegate(owner, delegate.smtpAddress, delegate);
       return success(delegateUserXml(delegate, true));
     });
     settings.deliverMeetingRequests = delivery;
@@ -200,6 +201,7 @@ export const updateDelegate: Operation = {
         throw new EwsResponseError("ErrorNotDelegate", "The user is not a delegate for the mailbox.");
       const updated = parseDelegate(node, current);
       settings.delegates = settings.delegates.map((d) => (d === current ? updated : d));
+      mirrorDelegate(owner, updated.smtpAddress, updated);
       return success(delegateUserXml(updated, true));
     });
     settings.deliverMeetingRequests = delivery;
@@ -220,6 +222,7 @@ export const removeDelegate: Operation = {
       if (current === undefined)
         throw new EwsResponseError("ErrorNotDelegate", "The user is not a delegate for the mailbox.");
       settings.delegates = settings.delegates.filter((d) => d !== current);
+      mirrorDelegate(owner, current.smtpAddress, undefined);
       return success("");
     });
     return `<m:RemoveDelegateResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>${userMessages(parts)}</m:RemoveDelegateResponse>`;

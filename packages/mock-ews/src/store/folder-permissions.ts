@@ -122,9 +122,9 @@ export function setFolderPermissions(folder: FolderRecord, entries: readonly Fol
  */
 export function seedFolderPermissions(
   folder: FolderRecord,
-  entries: readonly { readonly user: PermissionUser; readonly level: string }[],
+  entries: readonly ({ readonly user: PermissionUser; readonly level: string } | FolderPermission)[],
 ): void {
-  const list = entries.map((e) => entry(e.user, e.level));
+  const list = entries.map((e) => ("readItems" in e ? e : entry(e.user, e.level)));
   list.sort((a, b) => rank(a) - rank(b));
   permissions.set(folder, list);
 }
