@@ -50,13 +50,13 @@ function guidOf(...parts: (string | number)[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-function ruleTargets(store: Store, mailbox: MailboxState): FolderRecord[] {
+/** Folders a seeded rule moves mail to: the Inbox's subfolders, else Junk / Deleted Items / Notes. */
+function ruleTargets(mailbox: MailboxState): FolderRecord[] {
   const inbox = mailbox.distinguished.get("inbox");
   const below = (inbox?.children ?? []).filter((f) => !f.deleted);
   const fallback = ["junkemail", "deleteditems", "notes"]
     .map((name) => mailbox.distinguished.get(name))
     .filter((f): f is FolderRecord => f !== undefined);
-  void store;
   return below.length > 0 ? below : fallback;
 }
 
@@ -67,7 +67,7 @@ function rules(
   prng: Prng,
   colleagues: readonly MailboxState[],
 ): InboxRule[] {
-  const targets = ruleTargets(store, mailbox);
+  const targets = ruleTargets(mailbox);
   const count = 3 + Math.floor(prng.float() * 3);
   const out: InboxRule[] = [];
   for (let i = 0; i < count; i++) {
