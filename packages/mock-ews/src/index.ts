@@ -8,6 +8,7 @@ import { type MockEwsCounters, type MockEwsServerOptions, startServerCore } from
 import { type Directory, directoryOf } from "./store/directory.js";
 import { decodeId } from "./store/ids.js";
 import type { FolderRecord, MailboxState, Store } from "./store/index.js";
+import { type MailboxSettingsApi, settingsApi } from "./settings-api.js";
 
 export { EwsResponseError, MockEwsError } from "./errors.js";
 export type * from "./model.js";
@@ -22,6 +23,7 @@ export {
   type ThrottlingOptions,
 } from "./server/index.js";
 export { createMailboxGenerator } from "./generator/index.js";
+export type * from "./settings-api.js";
 export {
   DIRECTORY_KINDS,
   type Directory,
@@ -61,6 +63,12 @@ export interface MockEwsServer {
    * / remove change it at once; add MUST throw MockEwsError INVALID_DIRECTORY_ENTRY for a bad entry.
    */
   readonly directory: Directory;
+  /**
+   * Mailbox settings (inbox rules, OOF, delegates, user configurations such as the category
+   * list): seeded per mailbox from the seed; changes show at once in GetInboxRules,
+   * GetUserOofSettings, GetDelegate and GetUserConfiguration. See README "Mailbox settings".
+   */
+  readonly settings: MailboxSettingsApi;
   stop(): Promise<void>;
   counters(): MockEwsCounters;
   resetCounters(): void;
@@ -151,6 +159,7 @@ export async function startMockEwsServer(options: MockEwsServerOptions = {}): Pr
     certificate: core.certificate,
     mailboxes: store.mailboxes.map((m) => m.smtpAddress),
     directory: directoryOf(store),
+    settings: settingsApi(store),
     stop: () => core.close(),
     counters: () => core.counters(),
     resetCounters: () => core.resetCounters(),

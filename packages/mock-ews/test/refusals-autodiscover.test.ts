@@ -63,7 +63,7 @@ describe("unknown and unserved operations", () => {
   });
 
   it("answer the ErrorSchemaValidation fault Exchange gives an undeclared element, with its position", async () => {
-    for (const name of ["LaunchRockets", "GetUserOofSettingsRequest", "Subscribe"]) {
+    for (const name of ["LaunchRockets", "GetSharingMetadata", "Subscribe"]) {
       const payload = envelope(`\n<m:${name}/>`);
       const result = await postRaw(server.url, payload, {
         authorization: basicAuth(server.credentials.username, server.credentials.password),

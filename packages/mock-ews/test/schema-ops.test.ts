@@ -184,7 +184,7 @@ describe("schema validity of the operations of issue 12", () => {
     await call("Unknown operation", "<m:LaunchRockets/>");
     await call(
       "Unserved operation",
-      `<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>${box}</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>`,
+      `<m:GetSharingMetadata><m:IdOfFolderToShare><t:DistinguishedFolderId Id="calendar"/></m:IdOfFolderToShare><m:SenderSmtpAddress>${box}</m:SenderSmtpAddress><m:Recipients><t:SmtpAddress>${box}</t:SmtpAddress></m:Recipients></m:GetSharingMetadata>`,
     );
     await call("Busy default", `<m:GetRoomLists/>`, busy);
     await call("Busy default again", `<m:GetRoomLists/>`, busy);

@@ -36,6 +36,15 @@ import {
   getSearchableMailboxes,
 } from "./directory-ops.js";
 import { getServerTimeZones } from "./time-zones.js";
+import { addDelegate, getDelegate, removeDelegate, updateDelegate } from "./delegates.js";
+import { getInboxRules, updateInboxRules } from "./inbox-rules.js";
+import { getUserOofSettings, setUserOofSettings } from "./oof.js";
+import {
+  createUserConfiguration,
+  deleteUserConfiguration,
+  getUserConfiguration,
+  updateUserConfiguration,
+} from "./user-configuration.js";
 
 export type { Codecs, ItemFault, Operation, OperationContext } from "./common.js";
 
@@ -75,4 +84,17 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   GetUserAvailabilityRequest: getUserAvailability,
   CreateAttachment: createAttachment,
   DeleteAttachment: deleteAttachment,
+  GetInboxRules: getInboxRules,
+  UpdateInboxRules: updateInboxRules,
+  // Like the availability service's, the OOF request elements carry a Request suffix.
+  GetUserOofSettingsRequest: getUserOofSettings,
+  SetUserOofSettingsRequest: setUserOofSettings,
+  GetDelegate: getDelegate,
+  AddDelegate: addDelegate,
+  UpdateDelegate: updateDelegate,
+  RemoveDelegate: removeDelegate,
+  GetUserConfiguration: getUserConfiguration,
+  CreateUserConfiguration: createUserConfiguration,
+  UpdateUserConfiguration: updateUserConfiguration,
+  DeleteUserConfiguration: deleteUserConfiguration,
 };

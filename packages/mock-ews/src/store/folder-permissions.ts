@@ -116,6 +116,19 @@ export function setFolderPermissions(folder: FolderRecord, entries: readonly Fol
   folder.lastSeq = ++folder.mailbox.seq;
 }
 
+/**
+ * The folder's generated entries (seeded sharing, generator/settings-generator.ts): like
+ * setFolderPermissions but part of the generated state, so it bumps no change key or sequence.
+ */
+export function seedFolderPermissions(
+  folder: FolderRecord,
+  entries: readonly ({ readonly user: PermissionUser; readonly level: string } | FolderPermission)[],
+): void {
+  const list = entries.map((e) => ("readItems" in e ? e : entry(e.user, e.level)));
+  list.sort((a, b) => rank(a) - rank(b));
+  permissions.set(folder, list);
+}
+
 /** Back to the defaults (DeleteFolderField folder:PermissionSet). */
 export function resetFolderPermissions(folder: FolderRecord): void {
   permissions.delete(folder);

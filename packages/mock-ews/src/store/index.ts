@@ -6,6 +6,7 @@
 // sequence numbers and the tombstones of removed objects.
 import { EwsResponseError } from "../errors.js";
 import type { MailboxGenerator, MockFolderClass, MockItemData } from "../model.js";
+import { seedSharedFolders } from "../generator/settings-generator.js";
 import { decodeId, deriveSearchKey, deterministicGuid, folderId, itemId } from "./ids.js";
 
 export interface ItemOrigin {
@@ -208,6 +209,12 @@ export class Store implements MailboxStore {
       this.#reserveItems(pub, record, folderIndex, generator.publicItemCount(folderIndex));
     });
     this.publicFolders = pub;
+    seedSharedFolders(this);
+  }
+
+  /** The generator's seed (seeds the mailbox settings' own PRNG stream, store/settings.ts). */
+  get seed(): number {
+    return this.#generator.seed;
   }
 
   mailboxBySmtp(smtp: string): MailboxState | undefined {
