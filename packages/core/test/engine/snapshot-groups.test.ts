@@ -65,10 +65,12 @@ describe("recorded selection and group ids", () => {
       hostname: "host",
       tree: "ab".repeat(32),
     };
-    const legacy = encodeSnapshot(manifest, createDeterministicSealer(keys.dataKey, 1));
+    // Manifest version 1 pins the layout; version 2 (forget records) has the same fields.
+    const legacy = encodeSnapshot(manifest, createDeterministicSealer(keys.dataKey, 1), 1);
     const grouped = encodeSnapshot(
       { ...manifest, selection: { roots: ["mailbox"], excludeFolders: ["junkemail"] } },
       createDeterministicSealer(keys.dataKey, 1),
+      1,
     );
     const opener = createDeterministicSealer(keys.dataKey, 100);
     const plain = fromUtf8(opener.open(grouped.bytes, new TextEncoder().encode("ewsvault/v1/snapshot")));
