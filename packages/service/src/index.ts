@@ -1,0 +1,38 @@
+// @ewsvault/service: backup sets on cron schedules and mailbox jobs run by workers on many
+// machines, through BullMQ on Redis.
+export { isServiceError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from "./errors.js";
+export {
+  JOB_NAMES,
+  type MailboxJobData,
+  type MailboxJobResult,
+  mailboxJobId,
+  type RunJobData,
+  runJobId,
+  type SetRunJobData,
+  setSchedulerId,
+} from "./jobs.js";
+export {
+  assertRedisReachable,
+  bullConnection,
+  DEFAULT_PREFIX,
+  QUEUES,
+  type RedisLocation,
+  redactedUrl,
+} from "./redis.js";
+export {
+  type RunningScheduler,
+  type SchedulerEvent,
+  type SchedulerOptions,
+  startScheduler,
+} from "./scheduler.js";
+export {
+  assertValidSchedule,
+  assertValidTimezone,
+  type RetentionConfig,
+  resolveMailboxes,
+  type ScheduleConfig,
+  type ScheduledSet,
+  type ServiceSetConfig,
+  scheduledSets,
+  type VerifyConfig,
+} from "./set-config.js";
