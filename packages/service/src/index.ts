@@ -36,3 +36,6 @@ export {
   scheduledSets,
   type VerifyConfig,
 } from "./set-config.js";
+export { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
+export { engineOptionsOf, type SetEngineOptions } from "./set-selection.js";
+export { type RunningWorker, startWorker, type WorkerEvent, type WorkerOptions } from "./worker.js";

@@ -24,6 +24,7 @@ export interface RunJobData {
 
 /** What a worker returns for a mailbox job (kept in Redis with the completed job). */
 export interface MailboxJobResult {
+  readonly mailbox: string;
   readonly status: "completed" | "completed-with-warnings";
   readonly snapshotId: string;
   readonly items: number;

@@ -6,34 +6,15 @@
 // so a retried or repeated fan-out adds nothing twice.
 import { FlowProducer, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
-import {
-  JOB_NAMES,
-  type MailboxJobData,
-  mailboxJobId,
-  type RunJobData,
-  runJobId,
-  type SetRunJobData,
-  setSchedulerId,
-} from "./jobs.js";
+import { JOB_NAMES, type SetRunJobData, setSchedulerId } from "./jobs.js";
 import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 import { resolveMailboxes, type ScheduledSet, type ServiceSetConfig, scheduledSets } from "./set-config.js";
 
-export interface SchedulerOptions {
+export interface SchedulerOptions extends RunJobOptions {
   readonly redis: RedisLocation;
   /** The config file's `sets`; only those with a `schedule` are scheduled. */
   readonly sets: Readonly<Record<string, ServiceSetConfig>>;
-  /**
-   * Attempts per mailbox job before it counts as failed (retries back off exponentially from
-   * retryDelayMs); default 3.
-   */
-  readonly mailboxAttempts?: number;
-  /** First retry delay of a mailbox job; default 30 s. */
-  readonly retryDelayMs?: number;
-  /**
-   * How long finished jobs stay in Redis; default 7 days. A run's ids deduplicate only while its
-   * jobs exist, so this must be longer than any schedule's period.
-   */
-  readonly keepFinishedSeconds?: number;
   readonly onEvent?: (event: SchedulerEvent) => void;
 }
 
@@ -58,8 +39,6 @@ export interface RunningScheduler {
   close(): Promise<void>;
 }
 
-const DAY_SECONDS = 86_400;
-
 /**
  * Validates the sets (SERVICE_INVALID_CRON, SERVICE_INVALID_TIMEZONE, SERVICE_NO_MAILBOXES, ...)
  * and checks Redis (SERVICE_REDIS_UNREACHABLE) before writing anything, then upserts the job
@@ -70,7 +49,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   await assertRedisReachable(options.redis);
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
   const connection = bullConnection(options.redis);
-  const keep = { age: options.keepFinishedSeconds ?? 7 * DAY_SECONDS };
+  const keep = { age: options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
   const emit = options.onEvent ?? (() => {});
 
   const setsQueue = new Queue<SetRunJobData>(QUEUES.sets, { connection, prefix });
@@ -116,27 +95,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
         );
       const dueAt = dueTimeOf(job);
       const mailboxes = resolveMailboxes(name, set);
-      const attempts = options.mailboxAttempts ?? 3;
-      await flows.add({
-        name: JOB_NAMES.runFinished,
-        queueName: QUEUES.mailboxes,
-        data: { set: name, dueAt, mailboxes: mailboxes.length } satisfies RunJobData,
-        opts: { jobId: runJobId(name, dueAt), removeOnComplete: keep, removeOnFail: keep },
-        children: mailboxes.map((mailbox) => ({
-          name: JOB_NAMES.backupMailbox,
-          queueName: QUEUES.mailboxes,
-          data: { set: name, mailbox, dueAt } satisfies MailboxJobData,
-          opts: {
-            jobId: mailboxJobId(name, dueAt, mailbox),
-            attempts,
-            backoff: { type: "exponential", delay: options.retryDelayMs ?? 30_000 },
-            // A mailbox that fails for good must not hold back the run's retention and report.
-            ignoreDependencyOnFailure: true,
-            removeOnComplete: keep,
-            removeOnFail: keep,
-          },
-        })),
-      });
+      await enqueueRun(flows, { set: name, dueAt, mailboxes }, options);
       emit({ type: "run-enqueued", set: name, dueAt, mailboxes: mailboxes.length });
       return { mailboxes: mailboxes.length };
     };

@@ -1,0 +1,221 @@
+// The worker process: takes "backup-mailbox" jobs from any scheduler and runs the existing
+// engine on one mailbox against the shared repository, and "run-finished" jobs (a run's parent,
+// processed once all its mailboxes are done) applying the set's retention. BullMQ's lease is
+// the job lock: a worker renews it while the job runs; a worker that dies stops renewing, the
+// stalled-job check of any other worker moves the job back to wait, and someone else takes it.
+import { hostname } from "node:os";
+import { backup, type BackupEvent, type ForgetPolicy, type Repository } from "@ewsvault/core";
+import type { MailboxSource } from "@ewsvault/core";
+import { DelayedError, type Job, Worker } from "bullmq";
+import { ServiceError } from "./errors.js";
+import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
+import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import type { ServiceSetConfig } from "./set-config.js";
+import { engineOptionsOf } from "./set-selection.js";
+
+export interface WorkerOptions {
+  readonly redis: RedisLocation;
+  /** The config file's `sets` (the same config the schedulers were given). */
+  readonly sets: Readonly<Record<string, ServiceSetConfig>>;
+  /** The shared repository, opened by the caller (password from a file or env, never argv). */
+  readonly repository: Repository;
+  readonly source: MailboxSource;
+  /** This machine's per-mailbox index directory; a missing index is rebuilt from the repository. */
+  readonly indexDirectory: string;
+  /** Mailbox jobs this worker runs at once; default 2. */
+  readonly concurrency?: number;
+  /** EWS requests in flight per mailbox unless the set says otherwise; default 4. */
+  readonly itemConcurrency?: number;
+  /**
+   * A job's lease: renewed every half of it while the job runs; default 60 s. A worker that
+   * dies holds its jobs at most this long, plus one stalledIntervalMs until another worker's
+   * stalled check returns them to the queue: 90 s by default, within the 2 minutes promised.
+   */
+  readonly lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (leases that ran out); default 30 s. */
+  readonly stalledIntervalMs?: number;
+  /** Times a job may lose its lease (its worker died) before it fails; default 3. */
+  readonly maxStalledCount?: number;
+  /** Names this worker in results and events; default host:pid. */
+  readonly name?: string;
+  readonly onEvent?: (event: WorkerEvent) => void;
+}
+
+export type WorkerEvent =
+  | {
+      readonly type: "mailbox-start";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: "mailbox-done";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      readonly result: MailboxJobResult;
+    }
+  | {
+      readonly type: "mailbox-failed";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      readonly code: string;
+      readonly message: string;
+    }
+  | {
+      readonly type: "mailbox-requeued";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+    }
+  | {
+      readonly type: "run-finished";
+      readonly set: string;
+      readonly dueAt: number;
+      readonly completed: number;
+      readonly failed: number;
+      readonly forgotten: number;
+    }
+  | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent };
+
+export interface RunningWorker {
+  readonly name: string;
+  /**
+   * Graceful stop: asks running mailboxes to make their finished work durable and stop, puts
+   * their jobs back in the queue (no attempt counted), releases the leases, closes connections.
+   */
+  close(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  await assertRedisReachable(options.redis);
+  const name = options.name ?? `${hostname()}:${process.pid}`;
+  const emit = options.onEvent ?? (() => {});
+  const stopping = new AbortController();
+
+  const backupMailbox = async (
+    job: Job<MailboxJobData>,
+    token: string | undefined,
+  ): Promise<MailboxJobResult> => {
+    const { set: setName, mailbox, dueAt } = job.data;
+    const set = options.sets[setName];
+    if (set === undefined)
+      throw new ServiceError("SERVICE_UNKNOWN_SET", `no set "${setName}" in this worker's config`, {
+        details: { set: setName },
+      });
+    const engine = engineOptionsOf(set);
+    emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: job.attemptsMade + 1 });
+    // Other workers have written index files since this one opened the repository; the
+    // mailbox's last snapshot (perhaps written elsewhere) must be readable here.
+    await options.repository.reloadIndex();
+    const report = await backup({
+      repository: options.repository,
+      source: options.source,
+      mailboxes: [mailbox],
+      indexDirectory: options.indexDirectory,
+      mailboxConcurrency: 1,
+      itemConcurrency: engine.itemConcurrency ?? options.itemConcurrency ?? 4,
+      selection: engine.selection,
+      captureMime: engine.captureMime,
+      tags: [...engine.tags],
+      host: name,
+      signal: stopping.signal,
+      onEvent: (event) => emit({ type: "engine", set: setName, event }),
+    });
+    const result = report.mailboxes[0];
+    if (stopping.signal.aborted && result?.snapshotId === undefined) {
+      // Shutting down: what was finished is durable; hand the mailbox back without using up an
+      // attempt, so another worker (or this one, restarted) resumes it at once.
+      await job.moveToDelayed(Date.now(), token);
+      emit({ type: "mailbox-requeued", set: setName, mailbox, dueAt });
+      throw new DelayedError();
+    }
+    if (
+      result === undefined ||
+      result.snapshotId === undefined ||
+      (result.status !== "completed" && result.status !== "completed-with-warnings")
+    ) {
+      const cause = result?.error;
+      emit({
+        type: "mailbox-failed",
+        set: setName,
+        mailbox,
+        dueAt,
+        code: cause?.code ?? "SERVICE_MAILBOX_FAILED",
+        message: cause?.message ?? "no report",
+      });
+      throw new ServiceError(
+        "SERVICE_MAILBOX_FAILED",
+        `${mailbox}: ${result?.status ?? "no report"}${cause ? ` (${cause.code}: ${cause.message})` : ""}`,
+        { details: { set: setName, mailbox, status: result?.status, code: cause?.code } },
+      );
+    }
+    const done: MailboxJobResult = {
+      mailbox,
+      status: result.status,
+      snapshotId: result.snapshotId,
+      items: result.items,
+      itemsExported: result.itemsExported,
+      bytesRead: result.bytesRead,
+      durationMs: result.durationMs,
+      worker: name,
+    };
+    emit({ type: "mailbox-done", set: setName, mailbox, dueAt, result: done });
+    return done;
+  };
+
+  const finishRun = async (job: Job<RunJobData>) => {
+    const { set: setName, dueAt } = job.data;
+    const values = await job.getChildrenValues<MailboxJobResult>();
+    const failures = await job.getIgnoredChildrenFailures();
+    let forgotten = 0;
+    const retention = options.sets[setName]?.retention;
+    if (retention !== undefined) {
+      const { prune: _prune, ...policy } = retention;
+      // Only the mailboxes this run backed up: forget groups snapshots per mailbox, so another
+      // set's mailboxes keep their own policy.
+      for (const mailbox of new Set(Object.values(values).map((v) => v.mailbox))) {
+        const report = await options.repository.forget(policy as ForgetPolicy, { mailbox });
+        forgotten += report.remove.length;
+      }
+    }
+    const summary = {
+      completed: Object.keys(values).length,
+      failed: Object.keys(failures).length,
+      forgotten,
+    };
+    emit({ type: "run-finished", set: setName, dueAt, ...summary });
+    return summary;
+  };
+
+  const worker = new Worker<MailboxJobData | RunJobData>(
+    QUEUES.mailboxes,
+    (job, token) =>
+      job.name === JOB_NAMES.runFinished
+        ? finishRun(job as Job<RunJobData>)
+        : backupMailbox(job as Job<MailboxJobData>, token),
+    {
+      connection: bullConnection(options.redis),
+      prefix: options.redis.prefix ?? DEFAULT_PREFIX,
+      concurrency: options.concurrency ?? 2,
+      lockDuration: options.lockDurationMs ?? 60_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: options.maxStalledCount ?? 3,
+      name,
+    },
+  );
+  worker.on("error", () => {
+    // Connection errors: ioredis reconnects and the worker resumes; jobs keep their leases
+    // only as long as Redis can renew them, which the stalled check then sorts out.
+  });
+  await worker.waitUntilReady();
+  return {
+    name,
+    async close() {
+      stopping.abort();
+      await worker.close();
+    },
+  };
+}
