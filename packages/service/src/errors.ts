@@ -17,6 +17,11 @@ export const SERVICE_ERROR_CODES = [
   "SERVICE_REDIS_UNREACHABLE",
   /** A mailbox job names a set the worker's config does not have. */
   "SERVICE_UNKNOWN_SET",
+  /**
+   * Fencing: this worker's lease on the mailbox job ran out (it was paused or cut off from
+   * Redis) and another worker may own the mailbox now; nothing more is written for it.
+   */
+  "SERVICE_LEASE_LOST",
   /** The engine finished a mailbox job without a snapshot (failed or locked); the job is retried. */
   "SERVICE_MAILBOX_FAILED",
 ] as const;

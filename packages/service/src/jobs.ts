@@ -30,6 +30,8 @@ export interface MailboxJobResult {
   readonly items: number;
   readonly itemsExported: number;
   readonly bytesRead: number;
+  /** Bytes not already in the repository (what a takeover after a crash had to store again). */
+  readonly bytesNew: number;
   readonly durationMs: number;
   readonly worker: string;
 }

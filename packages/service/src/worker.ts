@@ -17,7 +17,12 @@ export interface WorkerOptions {
   readonly redis: RedisLocation;
   /** The config file's `sets` (the same config the schedulers were given). */
   readonly sets: Readonly<Record<string, ServiceSetConfig>>;
-  /** The shared repository, opened by the caller (password from a file or env, never argv). */
+  /**
+   * The shared repository, opened by the caller (password from a file or env, never argv) with
+   * lockStaleAfterMs no longer than lockDurationMs, so that the repository's mailbox lock of a
+   * worker that died or was paused goes stale when its queue lease does, and the worker that
+   * takes the job over can break it.
+   */
   readonly repository: Repository;
   readonly source: MailboxSource;
   /** This machine's per-mailbox index directory; a missing index is rebuilt from the repository. */
@@ -36,6 +41,8 @@ export interface WorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Times a job may lose its lease (its worker died) before it fails; default 3. */
   readonly maxStalledCount?: number;
+  /** Make finished work durable at least this often (the engine's checkpointSeconds); default 30. */
+  readonly checkpointSeconds?: number;
   /** Names this worker in results and events; default host:pid. */
   readonly name?: string;
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -94,6 +101,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const emit = options.onEvent ?? (() => {});
   const stopping = new AbortController();
+  const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
 
   const backupMailbox = async (
     job: Job<MailboxJobData>,
@@ -106,25 +114,50 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         details: { set: setName },
       });
     const engine = engineOptionsOf(set);
+    const lockKey = `${prefix}:${QUEUES.mailboxes}:${job.id}:lock`;
+    // Fencing: the lease is this job's BullMQ lock, whose value is our token while we hold it.
+    // A worker paused past the lease (SIGSTOP, a long GC, a lost network) finds another value
+    // or none when it resumes, and must not advance the mailbox's sync states or write its
+    // snapshot: another worker owns the mailbox now. Checked right before each commit, so the
+    // window left is the time of one commit, well inside the lease.
+    const beforeCommit = async () => {
+      const holder = await (await worker.client).get(lockKey);
+      if (token === undefined || holder !== token)
+        throw new ServiceError("SERVICE_LEASE_LOST", `lease on ${mailbox} lost; another worker owns it now`, {
+          details: { set: setName, mailbox, dueAt },
+        });
+    };
     emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: job.attemptsMade + 1 });
     // Other workers have written index files since this one opened the repository; the
     // mailbox's last snapshot (perhaps written elsewhere) must be readable here.
     await options.repository.reloadIndex();
-    const report = await backup({
-      repository: options.repository,
-      source: options.source,
-      mailboxes: [mailbox],
-      indexDirectory: options.indexDirectory,
-      mailboxConcurrency: 1,
-      itemConcurrency: engine.itemConcurrency ?? options.itemConcurrency ?? 4,
-      selection: engine.selection,
-      captureMime: engine.captureMime,
-      tags: [...engine.tags],
-      host: name,
-      signal: stopping.signal,
-      onEvent: (event) => emit({ type: "engine", set: setName, event }),
-    });
-    const result = report.mailboxes[0];
+    const run = () =>
+      backup({
+        repository: options.repository,
+        source: options.source,
+        mailboxes: [mailbox],
+        indexDirectory: options.indexDirectory,
+        mailboxConcurrency: 1,
+        itemConcurrency: engine.itemConcurrency ?? options.itemConcurrency ?? 4,
+        selection: engine.selection,
+        captureMime: engine.captureMime,
+        tags: [...engine.tags],
+        host: name,
+        signal: stopping.signal,
+        ...(options.checkpointSeconds === undefined ? {} : { checkpointSeconds: options.checkpointSeconds }),
+        beforeCommit,
+        onEvent: (event) => emit({ type: "engine", set: setName, event }),
+      });
+    let result = (await run()).mailboxes[0];
+    if (
+      result?.status === "skipped-locked" &&
+      (await options.repository.unlock({ staleOnly: true })).length > 0
+    ) {
+      // The repository's mailbox lock was held by a worker that stopped refreshing it (dead, or
+      // paused past the lease): the queue gave us its job, so the lock is broken and the
+      // mailbox taken over; the paused holder is fenced off by beforeCommit when it resumes.
+      result = (await run()).mailboxes[0];
+    }
     if (stopping.signal.aborted && result?.snapshotId === undefined) {
       // Shutting down: what was finished is durable; hand the mailbox back without using up an
       // attempt, so another worker (or this one, restarted) resumes it at once.
@@ -159,6 +192,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       items: result.items,
       itemsExported: result.itemsExported,
       bytesRead: result.bytesRead,
+      bytesNew: result.bytesNew,
       durationMs: result.durationMs,
       worker: name,
     };
@@ -198,7 +232,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         : backupMailbox(job as Job<MailboxJobData>, token),
     {
       connection: bullConnection(options.redis),
-      prefix: options.redis.prefix ?? DEFAULT_PREFIX,
+      prefix,
       concurrency: options.concurrency ?? 2,
       lockDuration: options.lockDurationMs ?? 60_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,

@@ -394,6 +394,7 @@ class MailboxBackup {
       await this.#writer?.checkpoint();
       // The index is about to differ from the last snapshot's tree: that tree is no longer reusable.
       if (this.#treeDirty) batch.setLastTreeKey(undefined);
+      await this.#options.beforeCommit?.("sync-state");
       await batch.commit();
       for (const [key, value] of keys) if (this.#overlay.get(key) === value) this.#overlay.delete(key);
       this.#emit({ type: "checkpoint", mailbox: this.#mailbox });
@@ -917,6 +918,7 @@ class MailboxBackup {
     this.#snapshotItems = tree.items;
     this.#stats.itemsUnchanged = Math.max(0, tree.items - this.#stats.itemsDone);
     const parent = this.#index.meta.lastSnapshotId;
+    await this.#options.beforeCommit?.("snapshot");
     const { id: snapshotId } = await this.#repository.saveSnapshot({
       mailbox: this.#mailbox,
       time: new Date(this.#started),

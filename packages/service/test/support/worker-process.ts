@@ -12,6 +12,7 @@ const repository = await openRepository({
   destination: createFsDestination({ root: options.repository }),
   password: process.env.EWSVAULT_TEST_REPO_PASSWORD ?? "",
   workers: 0,
+  ...(options.lockStaleAfterMs === undefined ? {} : { lockStaleAfterMs: options.lockStaleAfterMs }),
 });
 const source = createEwsClient({
   url: options.ewsUrl,
@@ -23,7 +24,7 @@ const worker = await startWorker({
   source,
   onEvent: (event) => {
     if (event.type === "engine" && event.event.type !== "checkpoint") return;
-    process.stdout.write(`${JSON.stringify({ ...event, worker: options.name })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...event, worker: options.name, at: Date.now() })}\n`);
   },
 });
 process.stdout.write(`${JSON.stringify({ type: "ready", worker: options.name })}\n`);
