@@ -7,6 +7,7 @@ import { registerCheckCommand } from "./commands/check-command.js";
 import { registerKeyCommands } from "./commands/key-commands.js";
 import { registerRepositoryCommands } from "./commands/repository-commands.js";
 import { registerRestoreCommands } from "./commands/restore-commands.js";
+import { registerServiceCommands } from "./commands/service-commands.js";
 import type { CommandRunner } from "./commands/shared.js";
 import { ExitCode, exitCodeFor, formatError } from "./errors.js";
 import { applyOptionValidation } from "./option-validation.js";
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBackupCommand(program, run);
   registerRestoreCommands(program, run);
   registerCheckCommand(program, run);
+  registerServiceCommands(program, run);
   applyOptionValidation(program); // after every command is registered
   try {
     await program.parseAsync(argv, { from: "user" });

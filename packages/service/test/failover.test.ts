@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullConnection, enqueueRun } from "../src/index.js";
 import { mailboxContent } from "./support/mailbox-content.js";
 import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
-import { type RedisTestServer, startRedisServer } from "./support/redis-server.js";
+import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
 
 const REPO_PASSWORD = "service failover test";
 const LEASE = { lockDurationMs: 2_000, stalledIntervalMs: 1_000, lockStaleAfterMs: 3_000 };

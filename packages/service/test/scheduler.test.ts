@@ -11,7 +11,7 @@ import {
   type RunJobData,
   startScheduler,
 } from "../src/index.js";
-import { type RedisTestServer, startRedisServer } from "./support/redis-server.js";
+import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
 import { startServiceProcess } from "./support/processes.js";
 import { freePort } from "@ewsvault/testkit";
 
