@@ -187,4 +187,40 @@ describe("failover and fencing", { timeout: 180_000 }, () => {
       await Promise.all(workers.map((w) => w.stop()));
     }
   });
+
+  it("SIGTERM stops a worker mid-mailbox: finished work is kept, the mailbox goes back to the queue at once, no attempt used", async () => {
+    const mailbox = server.mailboxes[3]!;
+    const { workers, open } = await cluster("graceful", [mailbox]);
+    try {
+      const first = await Promise.any(workers.map((w) => w.waitFor((e) => e.type === "engine", 60_000)));
+      const stopping = workers.find((w) => w.events.includes(first))!;
+      const other = workers.find((w) => w !== stopping)!;
+      const exited = new Promise<number | null>((resolve) =>
+        stopping.child.once("exit", (code) => resolve(code)),
+      );
+      const stoppedAt = Date.now();
+      stopping.child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(stopping.events.some((e) => e.type === "mailbox-requeued" && e.mailbox === mailbox)).toBe(true);
+      const takeover = await other.waitFor(
+        (e) => e.type === "mailbox-start" && e.mailbox === mailbox,
+        30_000,
+      );
+      // Handed back, not lost: no lease had to run out, and the attempt was not counted.
+      expect((takeover.at as number) - stoppedAt).toBeLessThan(LEASE.lockDurationMs + 3_000);
+      expect(takeover.attempt).toBe(1);
+      const done = await other.waitFor((e) => e.type === "mailbox-done" && e.mailbox === mailbox, 60_000);
+      const result = done.result as { bytesRead: number; bytesNew: number };
+      expect(result.bytesNew).toBeLessThan(result.bytesRead);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+    const repository = await open();
+    try {
+      expect((await repository.listSnapshots({ mailbox })).length).toBe(1);
+      expect((await repository.verify({ readData: true })).problems).toEqual([]);
+    } finally {
+      await repository.close();
+    }
+  });
 });
