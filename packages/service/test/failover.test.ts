@@ -3,20 +3,15 @@
 // it resumes, that another worker owns the mailbox, and writes neither a sync state nor a
 // snapshot for it. Short leases here (2 s lock, 1 s stalled check, 3 s repository lock
 // staleness) stand in for the defaults (60 s, 30 s: pickup within 90 s).
-import { join } from "node:path";
-import { initRepository, openRepository, restore } from "@ewsvault/core";
-import { createFsDestination } from "@ewsvault/destination-fs";
+import { type openRepository, restore } from "@ewsvault/core";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
-import { FlowProducer } from "bullmq";
+import { type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bullConnection, enqueueRun } from "../src/index.js";
+import { startCluster } from "./support/cluster.js";
 import { mailboxContent } from "./support/mailbox-content.js";
-import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
-import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
+import type { ServiceProcess } from "./support/processes.js";
 
-const REPO_PASSWORD = "service failover test";
 const LEASE = { lockDurationMs: 2_000, stalledIntervalMs: 1_000, lockStaleAfterMs: 3_000 };
 /** Lease plus one stalled check, plus slack for a loaded CI machine. */
 const PICKUP_BOUND_MS = LEASE.lockDurationMs + LEASE.stalledIntervalMs + 6_000;
@@ -40,47 +35,8 @@ afterAll(async () => {
   await work?.cleanup();
 });
 
-async function cluster(name: string, mailboxes: readonly string[]) {
-  const repo = join(work.path, `repo-${name}`);
-  const repository = await initRepository({
-    destination: createFsDestination({ root: repo }),
-    password: REPO_PASSWORD,
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  await repository.close();
-  const location = { url: redis.url, prefix: name };
-  const sets = { s: { mailboxes, schedule: { cron: "0 2 * * *" } } };
-  const workers: ServiceProcess[] = ["w1", "w2"].map((worker) =>
-    startServiceProcess("./worker-process.ts", {
-      EWSVAULT_TEST_WORKER: JSON.stringify({
-        name: worker,
-        redis: location,
-        sets,
-        repository: repo,
-        indexDirectory: join(work.path, `${name}-index-${worker}`),
-        ewsUrl: server.url,
-        username: server.credentials.username,
-        concurrency: 1,
-        itemConcurrency: 1,
-        checkpointSeconds: 0.2,
-        ...LEASE,
-      }),
-      EWSVAULT_TEST_REPO_PASSWORD: REPO_PASSWORD,
-      EWSVAULT_TEST_EWS_PASSWORD: server.credentials.password,
-    }),
-  );
-  await Promise.all(workers.map((w) => w.waitFor((e) => e.type === "ready", 60_000)));
-  const flows = new FlowProducer({ connection: bullConnection(location), prefix: location.prefix });
-  await enqueueRun(
-    flows,
-    { set: "s", dueAt: 1_800_000_000_000, mailboxes },
-    { retryDelayMs: 300, mailboxAttempts: 8 },
-  );
-  await flows.close();
-  const events = () => workers.flatMap((w) => w.events);
-  const open = () =>
-    openRepository({ destination: createFsDestination({ root: repo }), password: REPO_PASSWORD });
-  return { workers, events, open };
+function cluster(name: string, mailboxes: readonly string[]) {
+  return startCluster({ redisUrl: redis.url, server, work: work.path, name, mailboxes, lease: LEASE });
 }
 
 async function restoresEqual(

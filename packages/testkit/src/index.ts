@@ -125,6 +125,11 @@ export function selfSignedCert(dir: string): SelfSignedCert {
 export interface RedisTestServer {
   readonly url: string;
   readonly port: number;
+  /**
+   * Stops the server (SIGTERM) and starts it again on the same port and directory after
+   * `downMs`; with `persistence` its data survives, as a restarted production Redis's would.
+   */
+  restart(downMs?: number): Promise<void>;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -155,34 +160,53 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
     "--protected-mode",
     "yes",
   ];
-  const child: ChildProcess = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  /** Starts redis-server on the port and resolves once it accepts connections. */
+  const launch = async () => {
+    const child: ChildProcess = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      await Promise.race([
+        waitForPort(port, "127.0.0.1", 15_000),
+        exited.then(() => {
+          throw new Error(`redis-server exited at start: ${stderr.trim()}`);
+        }),
+      ]);
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
+    return { child, exited };
+  };
+  const halt = async (server: Awaited<ReturnType<typeof launch>>) => {
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      // SIGTERM: redis-server flushes its append-only file before it exits.
+      server.child.kill("SIGTERM");
+      const timer = setTimeout(() => server.child.kill("SIGKILL"), 5_000);
+      await server.exited;
+      clearTimeout(timer);
+    }
+  };
+  let running: Awaited<ReturnType<typeof launch>>;
   try {
-    await Promise.race([
-      waitForPort(port, "127.0.0.1", 15_000),
-      exited.then(() => {
-        throw new Error(`redis-server exited at start: ${stderr.trim()}`);
-      }),
-    ]);
+    running = await launch();
   } catch (error) {
-    child.kill("SIGKILL");
     await dir.cleanup();
     throw error;
   }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    async restart(downMs = 0) {
+      await halt(running);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      running = await launch();
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await halt(running);
       await dir.cleanup();
     },
   };
