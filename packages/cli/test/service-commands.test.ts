@@ -144,6 +144,27 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
     );
     expect(jsonLines(output.worker).at(-1)?.type).toBe("stopped");
     expect(`${output.scheduler}${output.worker}${output.errors}`).not.toContain(env.EWSVAULT_PASSWORD);
+    const status = await cli(["status", "--json", "--redis-prefix", "run"], {
+      EWSVAULT_REDIS_URL: redis.url,
+    });
+    expect(status.code, status.stderr).toBe(0);
+    const [report] = jsonLines(status.stdout) as Array<{
+      type: string;
+      runs: Array<{ set: string; completed: number }>;
+      mailboxes: Array<{ mailbox: string; lastSuccess?: { snapshotId: string } }>;
+    }>;
+    expect(report?.type).toBe("status");
+    expect(report?.runs.some((r) => r.set === "fast" && r.completed === mailboxes.length)).toBe(true);
+    expect(
+      report?.mailboxes
+        .filter((m) => m.lastSuccess !== undefined)
+        .map((m) => m.mailbox)
+        .sort(),
+    ).toEqual([...mailboxes].sort());
+    const human = await cli(["status", "--redis-prefix", "run"], { EWSVAULT_REDIS_URL: redis.url });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^queue: /);
+    expect(human.stdout).toContain(`${mailboxes[0]} (fast): last success `);
     const repository = await openRepository({
       destination: createFsDestination({ root: join(work.path, "repo") }),
       password: env.EWSVAULT_PASSWORD,

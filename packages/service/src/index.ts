@@ -39,3 +39,11 @@ export {
 export { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 export { engineOptionsOf, type SetEngineOptions } from "./set-selection.js";
 export { type RunningWorker, startWorker, type WorkerEvent, type WorkerOptions } from "./worker.js";
+export {
+  type JobState,
+  type MailboxStatus,
+  type RunStatus,
+  type ServiceStatus,
+  type StatusOptions,
+  serviceStatus,
+} from "./status.js";

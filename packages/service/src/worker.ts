@@ -226,10 +226,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const worker = new Worker<MailboxJobData | RunJobData>(
     QUEUES.mailboxes,
-    (job, token) =>
-      job.name === JOB_NAMES.runFinished
-        ? finishRun(job as Job<RunJobData>)
-        : backupMailbox(job as Job<MailboxJobData>, token),
+    async (job, token) => {
+      try {
+        return job.name === JOB_NAMES.runFinished
+          ? await finishRun(job as Job<RunJobData>)
+          : await backupMailbox(job as Job<MailboxJobData>, token);
+      } catch (error) {
+        if (error instanceof DelayedError) throw error;
+        // BullMQ keeps only the message of a failed job: it starts with the stable code, so
+        // `status` can report failures by code.
+        throw new Error(`${failureCode(error)}: ${(error as Error).message ?? String(error)}`, {
+          cause: error,
+        });
+      }
+    },
     {
       connection: bullConnection(options.redis),
       prefix,
@@ -252,4 +262,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await worker.close();
     },
   };
+}
+
+/** The most specific stable code of a failure: the engine's for a failed mailbox. */
+function failureCode(error: unknown): string {
+  if (error instanceof ServiceError) {
+    const engineCode = error.details.code;
+    return error.code === "SERVICE_MAILBOX_FAILED" && typeof engineCode === "string"
+      ? engineCode
+      : error.code;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "INTERNAL";
 }

@@ -10,7 +10,7 @@ import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { FlowProducer } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bullConnection, enqueueRun } from "../src/index.js";
+import { bullConnection, enqueueRun, serviceStatus } from "../src/index.js";
 import { mailboxContent } from "./support/mailbox-content.js";
 import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
 import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
@@ -77,10 +77,38 @@ describe("workers", { timeout: 180_000 }, () => {
         const done = events().filter((e) => e.type === "mailbox-done" && e.dueAt === dueAt);
         expect(done.map((e) => e.mailbox).sort()).toEqual([...mailboxes].sort());
         expect(events().filter((e) => e.type === "mailbox-failed")).toEqual([]);
+
         // Retention (keepLast 1) ran after the run: the second run forgets the first one's snapshots.
         expect(finished).toMatchObject({ completed: 6, failed: 0, forgotten: run === 0 ? 0 : 6 });
         if (run === 0) expect(new Set(done.map((e) => e.worker)).size).toBeGreaterThan(1);
       }
+      // A mailbox the server does not have fails every attempt; the run still finishes.
+      const ghost = "ghost@contoso.test";
+      const ghostDue = 1_800_172_800_000;
+      await enqueueRun(
+        flows,
+        { set: "all", dueAt: ghostDue, mailboxes: [ghost] },
+        { retryDelayMs: 200, mailboxAttempts: 2 },
+      );
+      const ghostRun = await Promise.any(
+        workers.map((w) => w.waitFor((e) => e.type === "run-finished" && e.dueAt === ghostDue, 60_000)),
+      );
+      expect(ghostRun).toMatchObject({ completed: 0, failed: 1 });
+
+      const status = await serviceStatus({ redis: location });
+      expect(status.runs.map((r) => [r.dueAt, r.state, r.completed, r.failed, r.pending])).toEqual([
+        [ghostDue, "finished", 0, 1, 0],
+        [1_800_086_400_000, "finished", 6, 0, 0],
+        [1_800_000_000_000, "finished", 6, 0, 0],
+      ]);
+      const byMailbox = new Map(status.mailboxes.map((m) => [m.mailbox, m]));
+      for (const mailbox of mailboxes)
+        expect(byMailbox.get(mailbox)?.lastSuccess).toMatchObject({ dueAt: 1_800_086_400_000 });
+      const failure = byMailbox.get(ghost)?.lastFailure;
+      expect(failure?.dueAt).toBe(ghostDue);
+      // The engine's stable code for the failure, not a generic one.
+      expect(failure?.code).toMatch(/^EWS_[A-Z_]+$/);
+      expect(byMailbox.get(ghost)?.lastSuccess).toBeUndefined();
     } finally {
       await flows.close();
       await Promise.all(workers.map((w) => w.stop()));

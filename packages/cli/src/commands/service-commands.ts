@@ -4,7 +4,13 @@
 // after making its mailboxes' finished work durable and handing them back to the queue.
 import { join } from "node:path";
 import { openRepository } from "@ewsvault/core";
-import { type RedisLocation, type ServiceSetConfig, startScheduler, startWorker } from "@ewsvault/service";
+import {
+  type RedisLocation,
+  type ServiceSetConfig,
+  serviceStatus,
+  startScheduler,
+  startWorker,
+} from "@ewsvault/service";
 import type { Command } from "commander";
 import { loadConfigFile } from "../config-file.js";
 import {
@@ -17,7 +23,7 @@ import {
 } from "../context.js";
 import { openDestination } from "../destinations.js";
 import { CliError, ExitCode } from "../errors.js";
-import { jsonLine } from "../output.js";
+import { jsonLine, type Output, shown } from "../output.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, positiveInteger } from "./shared.js";
 
 interface ServiceCommandOptions {
@@ -69,6 +75,52 @@ export function registerServiceCommands(program: Command, run: CommandRunner): v
       "60",
     )
     .action((options: WorkerCommandOptions) => run({ json: true }, () => workerCommand(options)));
+  registerStatusCommand(program, run);
+}
+
+function registerStatusCommand(program: Command, run: CommandRunner): void {
+  program
+    .command("status")
+    .description("recent runs of the scheduled sets, and each mailbox's last success and last failure")
+    .option(
+      "--redis <url>",
+      "redis:// or rediss:// URL without password (env EWSVAULT_REDIS_URL; password in EWSVAULT_REDIS_PASSWORD)",
+    )
+    .option("--redis-prefix <prefix>", "key prefix of the queues, one per cluster", "ewsvault")
+    .option("--runs <n>", "runs to show", "20")
+    .option("--json", "print the status as one JSON object")
+    .action((options: ServiceCommandOptions & { runs?: string; json?: boolean }) =>
+      run(options, (out) => statusCommand(options, out)),
+    );
+}
+
+async function statusCommand(
+  options: ServiceCommandOptions & { runs?: string },
+  out: Output,
+): Promise<number> {
+  const status = await serviceStatus({
+    redis: redisLocation({ ...options, config: "" }),
+    runs: positiveInteger(options.runs, "--runs") ?? 20,
+  });
+  const time = (ms: number) => new Date(ms).toISOString();
+  const q = status.queue;
+  const lines = [
+    `queue: ${q.active} active, ${q.waiting + q.prioritized} waiting, ${q.delayed} retrying, ${q.failed} failed, ${q.completed} completed`,
+  ];
+  for (const r of status.runs)
+    lines.push(
+      `run ${shown(r.set)} due ${time(r.dueAt)}: ${r.state}, ${r.completed}/${r.mailboxes} completed, ${r.failed} failed, ${r.pending} pending`,
+    );
+  for (const m of status.mailboxes) {
+    const success = m.lastSuccess ? `last success ${time(m.lastSuccess.at)}` : "never succeeded";
+    const failure =
+      m.lastFailure && (m.lastSuccess === undefined || m.lastFailure.at > m.lastSuccess.at)
+        ? `, failing since ${time(m.lastFailure.at)}: ${m.lastFailure.code} ${shown(m.lastFailure.message)}`
+        : "";
+    lines.push(`${shown(m.mailbox)} (${shown(m.set)}): ${success}${failure}`);
+  }
+  out.event("status", { ...status }, () => lines.join("\n"));
+  return ExitCode.ok;
 }
 
 /** --redis or EWSVAULT_REDIS_URL, with the password from EWSVAULT_REDIS_PASSWORD (never argv). */
