@@ -111,7 +111,7 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
     const serviceEnv = { ...env, EWS_PASSWORD: server.credentials.password, EWSVAULT_REDIS_URL: redis.url };
     const scheduler = spawnCli(["scheduler", "--config", config, "--redis-prefix", "run"], serviceEnv);
     const worker = spawnCli(
-      ["worker", "--config", config, "--redis-prefix", "run", "--concurrency", "2"],
+      ["worker", "--config", config, "--redis-prefix", "run", "--concurrency", "2", "--metrics-listen", ":0"],
       serviceEnv,
     );
     const output = { scheduler: "", worker: "", errors: "" };
@@ -133,6 +133,12 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
       while (backedUp().size < mailboxes.length && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 250));
       expect([...backedUp()].sort(), output.errors).toEqual([...mailboxes].sort());
+      const metricsUrl = jsonLines(output.worker).find((e) => e.type === "worker-started")
+        ?.metricsUrl as string;
+      expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
+      expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(
+        /^ewsvault_mailbox_jobs_total\{status="completed"\} [1-9]\d*$/m,
+      );
     } finally {
       scheduler.kill("SIGTERM");
       worker.kill("SIGTERM");

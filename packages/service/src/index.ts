@@ -47,3 +47,10 @@ export {
   type StatusOptions,
   serviceStatus,
 } from "./status.js";
+export {
+  createServiceMetrics,
+  type MetricsServerOptions,
+  type RunningMetricsServer,
+  type ServiceMetrics,
+  startMetricsServer,
+} from "./metrics.js";

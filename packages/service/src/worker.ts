@@ -6,8 +6,15 @@
 import { hostname } from "node:os";
 import { backup, type BackupEvent, type ForgetPolicy, type Repository } from "@ewsvault/core";
 import type { MailboxSource } from "@ewsvault/core";
-import { DelayedError, type Job, Worker } from "bullmq";
+import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
+import {
+  createServiceMetrics,
+  type MetricsServerOptions,
+  type RunningMetricsServer,
+  type ServiceMetrics,
+  startMetricsServer,
+} from "./metrics.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
 import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
 import type { ServiceSetConfig } from "./set-config.js";
@@ -43,6 +50,8 @@ export interface WorkerOptions {
   readonly maxStalledCount?: number;
   /** Make finished work durable at least this often (the engine's checkpointSeconds); default 30. */
   readonly checkpointSeconds?: number;
+  /** Serve Prometheus /metrics and /healthz on this address; default: no server. */
+  readonly metrics?: MetricsServerOptions;
   /** Names this worker in results and events; default host:pid. */
   readonly name?: string;
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -89,6 +98,8 @@ export type WorkerEvent =
 
 export interface RunningWorker {
   readonly name: string;
+  /** Base URL of /metrics and /healthz when `metrics` was given. */
+  readonly metricsUrl?: string;
   /**
    * Graceful stop: asks running mailboxes to make their finished work durable and stop, puts
    * their jobs back in the queue (no attempt counted), releases the leases, closes connections.
@@ -99,7 +110,11 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   await assertRedisReachable(options.redis);
   const name = options.name ?? `${hostname()}:${process.pid}`;
-  const emit = options.onEvent ?? (() => {});
+  let metrics: ServiceMetrics | undefined;
+  const emit = (event: WorkerEvent) => {
+    if (metrics !== undefined) countEvent(metrics, event);
+    options.onEvent?.(event);
+  };
   const stopping = new AbortController();
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
 
@@ -255,13 +270,65 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // only as long as Redis can renew them, which the stalled check then sorts out.
   });
   await worker.waitUntilReady();
+  let metricsServer: RunningMetricsServer | undefined;
+  let countsQueue: Queue | undefined;
+  if (options.metrics !== undefined) {
+    countsQueue = new Queue(QUEUES.mailboxes, { connection: bullConnection(options.redis), prefix });
+    const queue = countsQueue;
+    metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
+    metricsServer = await startMetricsServer(options.metrics, metrics.registry, () => redisAnswers(worker));
+  }
   return {
     name,
+    ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }),
     async close() {
       stopping.abort();
       await worker.close();
+      await countsQueue?.close();
+      await metricsServer?.close();
     },
   };
+}
+
+/** True when Redis answers PING within 2 s on the worker's connection. */
+async function redisAnswers(worker: Worker): Promise<boolean> {
+  // BullMQ types its client loosely; it is an ioredis client.
+  const client = (await worker.client) as unknown as { ping(): Promise<string> };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.ping().then((reply: string) => reply === "PONG"),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 2_000);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
+  switch (event.type) {
+    case "mailbox-done":
+      metrics.mailboxJobs.inc({ status: "completed" });
+      metrics.items.inc({ kind: "exported" }, event.result.itemsExported);
+      metrics.items.inc({ kind: "in-snapshot" }, event.result.items);
+      metrics.bytes.inc({ kind: "read" }, event.result.bytesRead);
+      metrics.bytes.inc({ kind: "new" }, event.result.bytesNew);
+      metrics.mailboxSeconds.observe(event.result.durationMs / 1000);
+      break;
+    case "mailbox-failed":
+      metrics.mailboxJobs.inc({ status: event.code === "SERVICE_LEASE_LOST" ? "lease-lost" : "failed" });
+      break;
+    case "mailbox-requeued":
+      metrics.mailboxJobs.inc({ status: "requeued" });
+      break;
+    case "engine":
+      if (event.event.type === "item-failed") metrics.itemFailures.inc({ code: event.event.failure.code });
+      break;
+  }
 }
 
 /** The most specific stable code of a failure: the engine's for a failed mailbox. */

@@ -58,6 +58,7 @@ describe("workers", { timeout: 180_000 }, () => {
           ewsUrl: server.url,
           username: server.credentials.username,
           concurrency: 1,
+          metrics: { port: 0 },
         }),
         EWSVAULT_TEST_REPO_PASSWORD: REPO_PASSWORD,
         EWSVAULT_TEST_EWS_PASSWORD: server.credentials.password,
@@ -94,6 +95,21 @@ describe("workers", { timeout: 180_000 }, () => {
         workers.map((w) => w.waitFor((e) => e.type === "run-finished" && e.dueAt === ghostDue, 60_000)),
       );
       expect(ghostRun).toMatchObject({ completed: 0, failed: 1 });
+
+      // Each worker's /metrics counts its own jobs; together they did 12 and failed the ghost twice.
+      let completed = 0;
+      let failed = 0;
+      for (const worker of workers) {
+        const url = worker.events.find((e) => e.type === "ready")?.metricsUrl as string;
+        expect((await fetch(`${url}/healthz`)).status).toBe(200);
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+        completed += value(/^ewsvault_mailbox_jobs_total\{status="completed"\} (\d+)$/m);
+        failed += value(/^ewsvault_mailbox_jobs_total\{status="failed"\} (\d+)$/m);
+        expect(text).toMatch(/^ewsvault_queue_jobs\{state="completed"\} \d+$/m);
+        expect(text).toMatch(/^ewsvault_mailbox_duration_seconds_count \d+$/m);
+      }
+      expect([completed, failed]).toEqual([12, 2]);
 
       const status = await serviceStatus({ redis: location });
       expect(status.runs.map((r) => [r.dueAt, r.state, r.completed, r.failed, r.pending])).toEqual([

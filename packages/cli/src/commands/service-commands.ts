@@ -37,6 +37,7 @@ interface WorkerCommandOptions extends ServiceCommandOptions, RepoOptions, EwsOp
   itemConcurrency?: string;
   indexDir?: string;
   leaseSeconds?: string;
+  metricsListen?: string;
 }
 
 function addServiceOptions(command: Command): Command {
@@ -69,6 +70,10 @@ export function registerServiceCommands(program: Command, run: CommandRunner): v
       "4",
     )
     .option("--index-dir <dir>", "per-mailbox index directory (default <cache-dir>/index/<repository id>)")
+    .option(
+      "--metrics-listen <host:port>",
+      "serve Prometheus /metrics and /healthz here (e.g. 127.0.0.1:9464)",
+    )
     .option(
       "--lease-seconds <n>",
       "job lease: a dead worker's mailboxes are taken over within 1.5x this",
@@ -224,6 +229,7 @@ async function workerCommand(cli: WorkerCommandOptions): Promise<number> {
           itemConcurrency,
           lockDurationMs: leaseMs,
           stalledIntervalMs: leaseMs / 2,
+          ...(options.metricsListen === undefined ? {} : { metrics: listenAddress(options.metricsListen) }),
           onEvent: (event) => {
             // Engine progress is too chatty for a log; checkpoints and failures are kept.
             if (
@@ -235,7 +241,7 @@ async function workerCommand(cli: WorkerCommandOptions): Promise<number> {
             log(event);
           },
         });
-        log({ type: "worker-started", worker: worker.name, concurrency });
+        log({ type: "worker-started", worker: worker.name, concurrency, metricsUrl: worker.metricsUrl });
         const signal = await stopped;
         log({ type: "stopping", signal });
         await worker.close();
@@ -250,4 +256,14 @@ async function workerCommand(cli: WorkerCommandOptions): Promise<number> {
   } finally {
     await destination.close();
   }
+}
+
+/** "host:port" or ":port" (loopback) for --metrics-listen. */
+function listenAddress(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535)
+    throw new CliError("INVALID_ARGUMENT", "--metrics-listen must be host:port or :port", ExitCode.usage);
+  const host = match[1] === "" ? "127.0.0.1" : match[1]!.replace(/^\[|\]$/g, "");
+  return { host, port };
 }

@@ -27,7 +27,9 @@ const worker = await startWorker({
     process.stdout.write(`${JSON.stringify({ ...event, worker: options.name, at: Date.now() })}\n`);
   },
 });
-process.stdout.write(`${JSON.stringify({ type: "ready", worker: options.name })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ type: "ready", worker: options.name, metricsUrl: worker.metricsUrl })}\n`,
+);
 process.once("SIGTERM", () => {
   void (async () => {
     await worker.close();
