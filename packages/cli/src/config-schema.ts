@@ -13,6 +13,9 @@ const text = z.string().min(1);
 const list = z.array(text);
 const count = z.number().int().min(1);
 
+/** A schedule of the service (@ewsvault/service validates the expression and the zone itself). */
+const scheduleSchema = z.strictObject({ cron: text, timezone: text.optional() });
+
 export const backupSetSchema = z.strictObject({
   mailboxes: list
     .min(1)
@@ -35,6 +38,27 @@ export const backupSetSchema = z.strictObject({
   mailboxConcurrency: count.optional().describe("mailboxes at once (default 4)"),
   itemConcurrency: count.optional().describe("EWS requests in flight per mailbox (default 4)"),
   captureMime: z.boolean().optional().describe("also store MIME of mail items for `export`"),
+  schedule: scheduleSchema
+    .optional()
+    .describe("when `ewsvault scheduler` runs the set: `{ cron, timezone }` (IANA zone, default UTC)"),
+  retention: z
+    .strictObject({
+      keepLast: count.optional(),
+      keepHourly: count.optional(),
+      keepDaily: count.optional(),
+      keepWeekly: count.optional(),
+      keepMonthly: count.optional(),
+      keepYearly: count.optional(),
+      keepWithinMs: count.optional(),
+      keepTags: list.optional(),
+      prune: scheduleSchema.optional(),
+    })
+    .optional()
+    .describe("forget policy the service applies after each run of the set (`prune`: its own schedule)"),
+  verify: scheduleSchema
+    .extend({ readDataSubset: z.number().gt(0).max(1).optional() })
+    .optional()
+    .describe("scheduled verify of the repository (`readDataSubset`: fraction of packs read)"),
 });
 
 export const ewsSchema = z.strictObject({

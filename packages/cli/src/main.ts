@@ -7,6 +7,7 @@ import { registerCheckCommand } from "./commands/check-command.js";
 import { registerKeyCommands } from "./commands/key-commands.js";
 import { registerRepositoryCommands } from "./commands/repository-commands.js";
 import { registerRestoreCommands } from "./commands/restore-commands.js";
+import { registerServiceCommands } from "./commands/service-commands.js";
 import type { CommandRunner } from "./commands/shared.js";
 import { addCommonOptions } from "./config-defaults.js";
 import { ExitCode, exitCodeFor, formatError } from "./errors.js";
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBackupCommand(program, run);
   registerRestoreCommands(program, run);
   registerCheckCommand(program, run);
+  registerServiceCommands(program, run);
   // After every command exists: --config (validated before any action) and password commands,
   // then the checks of every option (they see the options just added too).
   addCommonOptions(program);

@@ -114,6 +114,8 @@ const CHECKS: Readonly<Record<string, Check>> = {
   "mailbox-concurrency": wholeNumber(1),
   "item-concurrency": wholeNumber(1),
   concurrency: wholeNumber(1),
+  "lease-seconds": wholeNumber(1),
+  runs: wholeNumber(1),
   "keep-last": wholeNumber(0),
   "keep-hourly": wholeNumber(0),
   "keep-daily": wholeNumber(0),

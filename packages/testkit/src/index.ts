@@ -1,7 +1,7 @@
-// @ewsvault/testkit — helpers for tests only: loopback ports, temporary directories and
+// @ewsvault/testkit — helpers for tests only: loopback ports, temporary directories, a redis-server and
 // installing Debian packages on demand (CI has no Docker; tests start their own servers), and
 // self-signed certificates for TLS tests.
-import { execFileSync, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -117,4 +117,97 @@ export function selfSignedCert(dir: string): SelfSignedCert {
     { stdio: "ignore" },
   );
   return { certPath, keyPath, cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };
+}
+
+// A real redis-server (the service's tests): Debian's `redis-server`, installed with apt-get when
+// missing, started on 127.0.0.1 on a free port with its own temporary directory, no persistence
+// unless asked. It throws, never skips, when the server cannot start.
+export interface RedisTestServer {
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Stops the server (SIGTERM) and starts it again on the same port and directory after
+   * `downMs`; with `persistence` its data survives, as a restarted production Redis's would.
+   */
+  restart(downMs?: number): Promise<void>;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+export interface RedisTestServerOptions {
+  /** Keep an append-only file in the temporary directory (for restart tests); default off. */
+  readonly persistence?: boolean;
+}
+
+export async function startRedisServer(options: RedisTestServerOptions = {}): Promise<RedisTestServer> {
+  const binary = ensureCommand("redis-server", "redis-server");
+  const dir = await tempDir("ewsvault-redis-");
+  const port = await freePort();
+  const args = [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--dir",
+    dir.path,
+    "--save",
+    "",
+    "--appendonly",
+    options.persistence ? "yes" : "no",
+    // BullMQ requires that Redis never evicts its keys.
+    "--maxmemory-policy",
+    "noeviction",
+    "--protected-mode",
+    "yes",
+  ];
+  /** Starts redis-server on the port and resolves once it accepts connections. */
+  const launch = async () => {
+    const child: ChildProcess = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      await Promise.race([
+        waitForPort(port, "127.0.0.1", 15_000),
+        exited.then(() => {
+          throw new Error(`redis-server exited at start: ${stderr.trim()}`);
+        }),
+      ]);
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
+    return { child, exited };
+  };
+  const halt = async (server: Awaited<ReturnType<typeof launch>>) => {
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      // SIGTERM: redis-server flushes its append-only file before it exits.
+      server.child.kill("SIGTERM");
+      const timer = setTimeout(() => server.child.kill("SIGKILL"), 5_000);
+      await server.exited;
+      clearTimeout(timer);
+    }
+  };
+  let running: Awaited<ReturnType<typeof launch>>;
+  try {
+    running = await launch();
+  } catch (error) {
+    await dir.cleanup();
+    throw error;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async restart(downMs = 0) {
+      await halt(running);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      running = await launch();
+    },
+    async stop() {
+      await halt(running);
+      await dir.cleanup();
+    },
+  };
 }

@@ -499,6 +499,7 @@ class MailboxBackup {
       await this.#writer?.checkpoint();
       // The index is about to differ from the last snapshot's tree: that tree is no longer reusable.
       if (this.#treeDirty) batch.setLastTreeKey(undefined);
+      await this.#options.beforeCommit?.("sync-state");
       await batch.commit();
       for (const [key, value] of keys) if (this.#overlay.get(key) === value) this.#overlay.delete(key);
       this.#emit({ type: "checkpoint", mailbox: this.#mailbox });
@@ -1095,6 +1096,7 @@ class MailboxBackup {
     const parent = (
       await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest", group: this.#group })
     )?.id;
+    await this.#options.beforeCommit?.("snapshot");
     const { id: snapshotId } = await this.#repository.saveSnapshot({
       mailbox: this.#mailbox,
       selection: this.#recordedSelection(roots),

@@ -63,6 +63,14 @@ export interface BackupOptions {
   readonly host?: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: BackupEvent) => void;
+  /**
+   * Fencing: awaited right before the mailbox's index commits advanced sync states
+   * ("sync-state", after the data they describe is durable) and before its snapshot is saved
+   * ("snapshot"). A caller whose right to write the mailbox can lapse (a service worker whose
+   * queue lease ran out while it was paused) throws here; the mailbox then fails with that
+   * error and neither the sync states nor the snapshot are written.
+   */
+  readonly beforeCommit?: (what: "sync-state" | "snapshot") => Promise<void> | void;
 }
 
 export interface MailboxProgress {

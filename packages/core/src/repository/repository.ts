@@ -217,6 +217,12 @@ export interface Repository {
    * checker recomputes. Deterministic; needs no I/O.
    */
   contentBinding(owner: string, blobIds: readonly string[], size: number): string;
+  /**
+   * Brings the in-memory index in line with the index files now in the destination. A
+   * repository kept open while other processes write (a service worker between jobs) calls it
+   * before reading what they wrote since it was opened; startWriter() does it itself.
+   */
+  reloadIndex(): Promise<void>;
   /** Closes writers (checkpointing them) and releases this process's locks; does not close the destination. */
   close(): Promise<void>;
 }

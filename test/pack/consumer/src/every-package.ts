@@ -1,13 +1,15 @@
 // The published packages consumer.ts does not use, loaded from the installed tarballs: each
 // one's entry point must import (its third-party dependencies resolved from npm, ssh2 without
 // its optional native binding) and its types must check under the consumer's strict tsconfig.
-// Nothing here needs a server: URL parsing, the in-memory destination, the CLI's version.
+// Nothing here needs a server: URL parsing, the in-memory destination, the CLI's version, the
+// service's schedule validation.
 // Prints one JSON line (EveryPackageResult).
 import { VERSION } from "@ewsvault/cli";
 import { createMemoryDestination, type Destination, isDestinationError } from "@ewsvault/destination";
 import { type AzureBlobUrl, parseAzureBlobUrl } from "@ewsvault/destination-azure-blob";
 import { type ParsedS3Url, parseS3Url } from "@ewsvault/destination-s3";
 import { parseSftpUrl, type SftpUrl } from "@ewsvault/destination-sftp";
+import { isServiceError, scheduledSets } from "@ewsvault/service";
 
 export interface EveryPackageResult {
   readonly cliVersion: string;
@@ -16,6 +18,7 @@ export interface EveryPackageResult {
   readonly s3: ParsedS3Url;
   readonly azure: AzureBlobUrl;
   readonly sftp: SftpUrl;
+  readonly serviceCronCode: string;
 }
 
 const memory: Destination = createMemoryDestination();
@@ -29,6 +32,13 @@ try {
 }
 await memory.close();
 
+let serviceCronCode = "no error";
+try {
+  scheduledSets({ nightly: { mailboxes: ["a@contoso.com"], schedule: { cron: "not a cron" } } });
+} catch (error) {
+  serviceCronCode = isServiceError(error) ? error.code : String(error);
+}
+
 const result: EveryPackageResult = {
   cliVersion: VERSION,
   memoryRoundTrip,
@@ -36,5 +46,6 @@ const result: EveryPackageResult = {
   s3: parseS3Url("s3:https://minio.example:9000/backups/exchange"),
   azure: parseAzureBlobUrl("azure:account/container/exchange"),
   sftp: parseSftpUrl("sftp:backup@sftp.example:2222/srv/exchange"),
+  serviceCronCode,
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

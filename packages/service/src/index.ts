@@ -1,0 +1,56 @@
+// @ewsvault/service: backup sets on cron schedules and mailbox jobs run by workers on many
+// machines, through BullMQ on Redis.
+export { isServiceError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from "./errors.js";
+export {
+  JOB_NAMES,
+  type MailboxJobData,
+  type MailboxJobResult,
+  mailboxJobId,
+  type RunJobData,
+  runJobId,
+  type SetRunJobData,
+  setSchedulerId,
+} from "./jobs.js";
+export {
+  assertRedisReachable,
+  bullConnection,
+  DEFAULT_PREFIX,
+  QUEUES,
+  type RedisLocation,
+  redactedUrl,
+} from "./redis.js";
+export {
+  type RunningScheduler,
+  type SchedulerEvent,
+  type SchedulerOptions,
+  startScheduler,
+} from "./scheduler.js";
+export {
+  assertValidSchedule,
+  assertValidTimezone,
+  type RetentionConfig,
+  resolveMailboxes,
+  type ScheduleConfig,
+  type ScheduledSet,
+  type ServiceSetConfig,
+  scheduledSets,
+  type VerifyConfig,
+} from "./set-config.js";
+export { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
+export { engineOptionsOf, type SetEngineOptions } from "./set-selection.js";
+export { type RunningWorker, startWorker, type WorkerEvent, type WorkerOptions } from "./worker.js";
+export {
+  type JobState,
+  type MailboxStatus,
+  type RunStatus,
+  type ServiceStatus,
+  type StatusOptions,
+  serviceStatus,
+} from "./status.js";
+export {
+  createServiceMetrics,
+  type MetricsServerOptions,
+  type RunningMetricsServer,
+  type ServiceMetrics,
+  startMetricsServer,
+} from "./metrics.js";

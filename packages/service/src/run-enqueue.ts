@@ -1,0 +1,48 @@
+// Adds one run of a set to Redis: a BullMQ flow whose parent "run-finished" job waits for one
+// "backup-mailbox" child per mailbox. Every id is deterministic (set + due time + mailbox), and
+// BullMQ ignores an add whose id exists, so adding the same run again adds nothing.
+import type { FlowProducer } from "bullmq";
+import { JOB_NAMES, type MailboxJobData, mailboxJobId, type RunJobData, runJobId } from "./jobs.js";
+import { QUEUES } from "./redis.js";
+
+export interface RunJobOptions {
+  /** Attempts per mailbox job; retries back off exponentially from retryDelayMs. Default 3. */
+  readonly mailboxAttempts?: number;
+  /** First retry delay of a mailbox job; default 30 s. */
+  readonly retryDelayMs?: number;
+  /**
+   * How long finished jobs stay in Redis; default 7 days. A run's ids deduplicate only while its
+   * jobs exist, so this must be longer than any schedule's period.
+   */
+  readonly keepFinishedSeconds?: number;
+}
+
+export const DEFAULT_KEEP_FINISHED_SECONDS = 7 * 86_400;
+
+export async function enqueueRun(
+  flows: FlowProducer,
+  run: { readonly set: string; readonly dueAt: number; readonly mailboxes: readonly string[] },
+  options: RunJobOptions = {},
+): Promise<void> {
+  const keep = { age: options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
+  await flows.add({
+    name: JOB_NAMES.runFinished,
+    queueName: QUEUES.mailboxes,
+    data: { set: run.set, dueAt: run.dueAt, mailboxes: run.mailboxes.length } satisfies RunJobData,
+    opts: { jobId: runJobId(run.set, run.dueAt), removeOnComplete: keep, removeOnFail: keep },
+    children: run.mailboxes.map((mailbox) => ({
+      name: JOB_NAMES.backupMailbox,
+      queueName: QUEUES.mailboxes,
+      data: { set: run.set, mailbox, dueAt: run.dueAt } satisfies MailboxJobData,
+      opts: {
+        jobId: mailboxJobId(run.set, run.dueAt, mailbox),
+        attempts: options.mailboxAttempts ?? 3,
+        backoff: { type: "exponential", delay: options.retryDelayMs ?? 30_000 },
+        // A mailbox that fails for good must not hold back the run's retention and report.
+        ignoreDependencyOnFailure: true,
+        removeOnComplete: keep,
+        removeOnFail: keep,
+      },
+    })),
+  });
+}

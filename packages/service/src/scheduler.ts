@@ -1,0 +1,120 @@
+// The scheduler process: keeps one BullMQ job scheduler per scheduled set in Redis and turns
+// each due "set-run" job into one run: a parent "run-finished" job with one "backup-mailbox"
+// child per mailbox (a BullMQ flow), the mailbox list resolved at the due time. Several
+// scheduler processes may run at once: upserting a job scheduler is idempotent, each due
+// set-run job is taken by one of them (BullMQ lease), and the run's job ids are deterministic,
+// so a retried or repeated fan-out adds nothing twice.
+import { FlowProducer, type Job, Queue, Worker } from "bullmq";
+import { ServiceError } from "./errors.js";
+import { JOB_NAMES, type SetRunJobData, setSchedulerId } from "./jobs.js";
+import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
+import { resolveMailboxes, type ScheduledSet, type ServiceSetConfig, scheduledSets } from "./set-config.js";
+
+export interface SchedulerOptions extends RunJobOptions {
+  readonly redis: RedisLocation;
+  /** The config file's `sets`; only those with a `schedule` are scheduled. */
+  readonly sets: Readonly<Record<string, ServiceSetConfig>>;
+  readonly onEvent?: (event: SchedulerEvent) => void;
+}
+
+export type SchedulerEvent =
+  | {
+      readonly type: "schedule-upserted";
+      readonly set: string;
+      readonly cron: string;
+      readonly timezone: string;
+    }
+  | { readonly type: "schedule-removed"; readonly set: string }
+  | {
+      readonly type: "run-enqueued";
+      readonly set: string;
+      readonly dueAt: number;
+      readonly mailboxes: number;
+    };
+
+export interface RunningScheduler {
+  readonly sets: readonly ScheduledSet[];
+  /** Stops taking set-run jobs (the one in hand finishes) and closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Validates the sets (SERVICE_INVALID_CRON, SERVICE_INVALID_TIMEZONE, SERVICE_NO_MAILBOXES, ...)
+ * and checks Redis (SERVICE_REDIS_UNREACHABLE) before writing anything, then upserts the job
+ * schedulers, removes those of sets no longer scheduled, and starts fanning out due runs.
+ */
+export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
+  const sets = scheduledSets(options.sets);
+  await assertRedisReachable(options.redis);
+  const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
+  const connection = bullConnection(options.redis);
+  const keep = { age: options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
+  const emit = options.onEvent ?? (() => {});
+
+  const setsQueue = new Queue<SetRunJobData>(QUEUES.sets, { connection, prefix });
+  const flows = new FlowProducer({ connection, prefix });
+  let worker: Worker<SetRunJobData> | undefined;
+  const close = async () => {
+    await worker?.close();
+    await flows.close();
+    await setsQueue.close();
+  };
+  try {
+    for (const set of sets) {
+      await setsQueue.upsertJobScheduler(
+        setSchedulerId(set.name),
+        { pattern: set.cron, tz: set.timezone },
+        {
+          name: JOB_NAMES.setRun,
+          data: { set: set.name },
+          opts: { removeOnComplete: keep, removeOnFail: keep },
+        },
+      );
+      emit({ type: "schedule-upserted", set: set.name, cron: set.cron, timezone: set.timezone });
+    }
+    const wanted = new Set(sets.map((s) => setSchedulerId(s.name)));
+    for (const existing of await setsQueue.getJobSchedulers()) {
+      const id = existing.key;
+      if (id.startsWith("set-") && !wanted.has(id)) {
+        await setsQueue.removeJobScheduler(id);
+        emit({ type: "schedule-removed", set: id.slice("set-".length) });
+      }
+    }
+
+    const fanOut = async (job: Job<SetRunJobData>) => {
+      const name = job.data.set;
+      const set = options.sets[name];
+      if (set?.schedule === undefined)
+        throw new ServiceError(
+          "SERVICE_UNKNOWN_SET",
+          `no scheduled set "${name}" in this scheduler's config`,
+          {
+            details: { set: name },
+          },
+        );
+      const dueAt = dueTimeOf(job);
+      const mailboxes = resolveMailboxes(name, set);
+      await enqueueRun(flows, { set: name, dueAt, mailboxes }, options);
+      emit({ type: "run-enqueued", set: name, dueAt, mailboxes: mailboxes.length });
+      return { mailboxes: mailboxes.length };
+    };
+    worker = new Worker<SetRunJobData>(QUEUES.sets, fanOut, { connection, prefix, concurrency: 1 });
+    worker.on("error", () => {
+      // Connection errors are retried by ioredis; the worker resumes when Redis is back.
+    });
+    await worker.waitUntilReady();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { sets, close };
+}
+
+/** The due time a job scheduler gave its job (BullMQ stores it as prevMillis and in the id). */
+export function dueTimeOf(job: Job): number {
+  const prev = (job.opts as { prevMillis?: number }).prevMillis;
+  if (typeof prev === "number" && prev > 0) return prev;
+  const fromId = Number(job.id?.split(":").at(-1));
+  return Number.isFinite(fromId) && fromId > 0 ? fromId : job.timestamp;
+}

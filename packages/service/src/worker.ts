@@ -1,0 +1,344 @@
+// The worker process: takes "backup-mailbox" jobs from any scheduler and runs the existing
+// engine on one mailbox against the shared repository, and "run-finished" jobs (a run's parent,
+// processed once all its mailboxes are done) applying the set's retention. BullMQ's lease is
+// the job lock: a worker renews it while the job runs; a worker that dies stops renewing, the
+// stalled-job check of any other worker moves the job back to wait, and someone else takes it.
+import { hostname } from "node:os";
+import { backup, type BackupEvent, type ForgetPolicy, type Repository } from "@ewsvault/core";
+import type { MailboxSource } from "@ewsvault/core";
+import { DelayedError, type Job, Queue, Worker } from "bullmq";
+import { ServiceError } from "./errors.js";
+import {
+  createServiceMetrics,
+  type MetricsServerOptions,
+  type RunningMetricsServer,
+  type ServiceMetrics,
+  startMetricsServer,
+} from "./metrics.js";
+import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
+import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import type { ServiceSetConfig } from "./set-config.js";
+import { engineOptionsOf } from "./set-selection.js";
+
+export interface WorkerOptions {
+  readonly redis: RedisLocation;
+  /** The config file's `sets` (the same config the schedulers were given). */
+  readonly sets: Readonly<Record<string, ServiceSetConfig>>;
+  /**
+   * The shared repository, opened by the caller (password from a file or env, never argv) with
+   * lockStaleAfterMs no longer than lockDurationMs, so that the repository's mailbox lock of a
+   * worker that died or was paused goes stale when its queue lease does, and the worker that
+   * takes the job over can break it.
+   */
+  readonly repository: Repository;
+  readonly source: MailboxSource;
+  /** This machine's per-mailbox index directory; a missing index is rebuilt from the repository. */
+  readonly indexDirectory: string;
+  /** Mailbox jobs this worker runs at once; default 2. */
+  readonly concurrency?: number;
+  /** EWS requests in flight per mailbox unless the set says otherwise; default 4. */
+  readonly itemConcurrency?: number;
+  /**
+   * A job's lease: renewed every half of it while the job runs; default 60 s. A worker that
+   * dies holds its jobs at most this long, plus one stalledIntervalMs until another worker's
+   * stalled check returns them to the queue: 90 s by default, within the 2 minutes promised.
+   */
+  readonly lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (leases that ran out); default 30 s. */
+  readonly stalledIntervalMs?: number;
+  /** Times a job may lose its lease (its worker died) before it fails; default 3. */
+  readonly maxStalledCount?: number;
+  /** Make finished work durable at least this often (the engine's checkpointSeconds); default 30. */
+  readonly checkpointSeconds?: number;
+  /** Serve Prometheus /metrics and /healthz on this address; default: no server. */
+  readonly metrics?: MetricsServerOptions;
+  /** Names this worker in results and events; default host:pid. */
+  readonly name?: string;
+  readonly onEvent?: (event: WorkerEvent) => void;
+}
+
+export type WorkerEvent =
+  | {
+      readonly type: "mailbox-start";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: "mailbox-done";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      readonly result: MailboxJobResult;
+    }
+  | {
+      readonly type: "mailbox-failed";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      readonly code: string;
+      readonly message: string;
+    }
+  | {
+      readonly type: "mailbox-requeued";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+    }
+  | {
+      readonly type: "run-finished";
+      readonly set: string;
+      readonly dueAt: number;
+      readonly completed: number;
+      readonly failed: number;
+      readonly forgotten: number;
+    }
+  | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent };
+
+export interface RunningWorker {
+  readonly name: string;
+  /** Base URL of /metrics and /healthz when `metrics` was given. */
+  readonly metricsUrl?: string;
+  /**
+   * Graceful stop: asks running mailboxes to make their finished work durable and stop, puts
+   * their jobs back in the queue (no attempt counted), releases the leases, closes connections.
+   */
+  close(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  await assertRedisReachable(options.redis);
+  const name = options.name ?? `${hostname()}:${process.pid}`;
+  let metrics: ServiceMetrics | undefined;
+  const emit = (event: WorkerEvent) => {
+    if (metrics !== undefined) countEvent(metrics, event);
+    options.onEvent?.(event);
+  };
+  const stopping = new AbortController();
+  const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
+
+  const backupMailbox = async (
+    job: Job<MailboxJobData>,
+    token: string | undefined,
+  ): Promise<MailboxJobResult> => {
+    const { set: setName, mailbox, dueAt } = job.data;
+    const set = options.sets[setName];
+    if (set === undefined)
+      throw new ServiceError("SERVICE_UNKNOWN_SET", `no set "${setName}" in this worker's config`, {
+        details: { set: setName },
+      });
+    const engine = engineOptionsOf(set);
+    const lockKey = `${prefix}:${QUEUES.mailboxes}:${job.id}:lock`;
+    // Fencing: the lease is this job's BullMQ lock, whose value is our token while we hold it.
+    // A worker paused past the lease (SIGSTOP, a long GC, a lost network) finds another value
+    // or none when it resumes, and must not advance the mailbox's sync states or write its
+    // snapshot: another worker owns the mailbox now. Checked right before each commit, so the
+    // window left is the time of one commit, well inside the lease.
+    const beforeCommit = async () => {
+      const holder = await (await worker.client).get(lockKey);
+      if (token === undefined || holder !== token)
+        throw new ServiceError("SERVICE_LEASE_LOST", `lease on ${mailbox} lost; another worker owns it now`, {
+          details: { set: setName, mailbox, dueAt },
+        });
+    };
+    emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: job.attemptsMade + 1 });
+    // Other workers have written index files since this one opened the repository; the
+    // mailbox's last snapshot (perhaps written elsewhere) must be readable here.
+    await options.repository.reloadIndex();
+    const run = () =>
+      backup({
+        repository: options.repository,
+        source: options.source,
+        mailboxes: [mailbox],
+        indexDirectory: options.indexDirectory,
+        mailboxConcurrency: 1,
+        itemConcurrency: engine.itemConcurrency ?? options.itemConcurrency ?? 4,
+        selection: engine.selection,
+        captureMime: engine.captureMime,
+        tags: [...engine.tags],
+        host: name,
+        signal: stopping.signal,
+        ...(options.checkpointSeconds === undefined ? {} : { checkpointSeconds: options.checkpointSeconds }),
+        beforeCommit,
+        onEvent: (event) => emit({ type: "engine", set: setName, event }),
+      });
+    let result = (await run()).mailboxes[0];
+    if (
+      result?.status === "skipped-locked" &&
+      (await options.repository.unlock({ staleOnly: true })).length > 0
+    ) {
+      // The repository's mailbox lock was held by a worker that stopped refreshing it (dead, or
+      // paused past the lease): the queue gave us its job, so the lock is broken and the
+      // mailbox taken over; the paused holder is fenced off by beforeCommit when it resumes.
+      result = (await run()).mailboxes[0];
+    }
+    if (stopping.signal.aborted && result?.snapshotId === undefined) {
+      // Shutting down: what was finished is durable; hand the mailbox back without using up an
+      // attempt, so another worker (or this one, restarted) resumes it at once.
+      await job.moveToDelayed(Date.now(), token);
+      emit({ type: "mailbox-requeued", set: setName, mailbox, dueAt });
+      throw new DelayedError();
+    }
+    if (
+      result === undefined ||
+      result.snapshotId === undefined ||
+      (result.status !== "completed" && result.status !== "completed-with-warnings")
+    ) {
+      const cause = result?.error;
+      emit({
+        type: "mailbox-failed",
+        set: setName,
+        mailbox,
+        dueAt,
+        code: cause?.code ?? "SERVICE_MAILBOX_FAILED",
+        message: cause?.message ?? "no report",
+      });
+      throw new ServiceError(
+        "SERVICE_MAILBOX_FAILED",
+        `${mailbox}: ${result?.status ?? "no report"}${cause ? ` (${cause.code}: ${cause.message})` : ""}`,
+        { details: { set: setName, mailbox, status: result?.status, code: cause?.code } },
+      );
+    }
+    const done: MailboxJobResult = {
+      mailbox,
+      status: result.status,
+      snapshotId: result.snapshotId,
+      items: result.items,
+      itemsExported: result.itemsExported,
+      bytesRead: result.bytesRead,
+      bytesNew: result.bytesNew,
+      durationMs: result.durationMs,
+      worker: name,
+    };
+    emit({ type: "mailbox-done", set: setName, mailbox, dueAt, result: done });
+    return done;
+  };
+
+  const finishRun = async (job: Job<RunJobData>) => {
+    const { set: setName, dueAt } = job.data;
+    const values = await job.getChildrenValues<MailboxJobResult>();
+    const failures = await job.getIgnoredChildrenFailures();
+    let forgotten = 0;
+    const retention = options.sets[setName]?.retention;
+    if (retention !== undefined) {
+      const { prune: _prune, ...policy } = retention;
+      // Only the mailboxes this run backed up: forget groups snapshots per mailbox, so another
+      // set's mailboxes keep their own policy.
+      for (const mailbox of new Set(Object.values(values).map((v) => v.mailbox))) {
+        const report = await options.repository.forget(policy as ForgetPolicy, { mailbox });
+        forgotten += report.remove.length;
+      }
+    }
+    const summary = {
+      completed: Object.keys(values).length,
+      failed: Object.keys(failures).length,
+      forgotten,
+    };
+    emit({ type: "run-finished", set: setName, dueAt, ...summary });
+    return summary;
+  };
+
+  const worker = new Worker<MailboxJobData | RunJobData>(
+    QUEUES.mailboxes,
+    async (job, token) => {
+      try {
+        return job.name === JOB_NAMES.runFinished
+          ? await finishRun(job as Job<RunJobData>)
+          : await backupMailbox(job as Job<MailboxJobData>, token);
+      } catch (error) {
+        if (error instanceof DelayedError) throw error;
+        // BullMQ keeps only the message of a failed job: it starts with the stable code, so
+        // `status` can report failures by code.
+        throw new Error(`${failureCode(error)}: ${(error as Error).message ?? String(error)}`, {
+          cause: error,
+        });
+      }
+    },
+    {
+      connection: bullConnection(options.redis),
+      prefix,
+      concurrency: options.concurrency ?? 2,
+      lockDuration: options.lockDurationMs ?? 60_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: options.maxStalledCount ?? 3,
+      name,
+    },
+  );
+  worker.on("error", () => {
+    // Connection errors: ioredis reconnects and the worker resumes; jobs keep their leases
+    // only as long as Redis can renew them, which the stalled check then sorts out.
+  });
+  await worker.waitUntilReady();
+  let metricsServer: RunningMetricsServer | undefined;
+  let countsQueue: Queue | undefined;
+  if (options.metrics !== undefined) {
+    countsQueue = new Queue(QUEUES.mailboxes, { connection: bullConnection(options.redis), prefix });
+    const queue = countsQueue;
+    metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
+    metricsServer = await startMetricsServer(options.metrics, metrics.registry, () => redisAnswers(worker));
+  }
+  return {
+    name,
+    ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }),
+    async close() {
+      stopping.abort();
+      await worker.close();
+      await countsQueue?.close();
+      await metricsServer?.close();
+    },
+  };
+}
+
+/** True when Redis answers PING within 2 s on the worker's connection. */
+async function redisAnswers(worker: Worker): Promise<boolean> {
+  // BullMQ types its client loosely; it is an ioredis client.
+  const client = (await worker.client) as unknown as { ping(): Promise<string> };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.ping().then((reply: string) => reply === "PONG"),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 2_000);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
+  switch (event.type) {
+    case "mailbox-done":
+      metrics.mailboxJobs.inc({ status: "completed" });
+      metrics.items.inc({ kind: "exported" }, event.result.itemsExported);
+      metrics.items.inc({ kind: "in-snapshot" }, event.result.items);
+      metrics.bytes.inc({ kind: "read" }, event.result.bytesRead);
+      metrics.bytes.inc({ kind: "new" }, event.result.bytesNew);
+      metrics.mailboxSeconds.observe(event.result.durationMs / 1000);
+      break;
+    case "mailbox-failed":
+      metrics.mailboxJobs.inc({ status: event.code === "SERVICE_LEASE_LOST" ? "lease-lost" : "failed" });
+      break;
+    case "mailbox-requeued":
+      metrics.mailboxJobs.inc({ status: "requeued" });
+      break;
+    case "engine":
+      if (event.event.type === "item-failed") metrics.itemFailures.inc({ code: event.event.failure.code });
+      break;
+  }
+}
+
+/** The most specific stable code of a failure: the engine's for a failed mailbox. */
+function failureCode(error: unknown): string {
+  if (error instanceof ServiceError) {
+    const engineCode = error.details.code;
+    return error.code === "SERVICE_MAILBOX_FAILED" && typeof engineCode === "string"
+      ? engineCode
+      : error.code;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "INTERNAL";
+}

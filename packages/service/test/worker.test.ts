@@ -1,0 +1,160 @@
+// Scale-out against a real redis-server and the mock EWS server: three worker processes (each
+// with its own index directory, as on three machines) share one filesystem repository; each
+// run backs up every mailbox exactly once, the set's retention runs after the run, a restored
+// mailbox equals its original in every property, and the repository verifies clean.
+import { join } from "node:path";
+import { initRepository, openRepository, restore } from "@ewsvault/core";
+import { createFsDestination } from "@ewsvault/destination-fs";
+import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
+import { tempDir } from "@ewsvault/testkit";
+import { FlowProducer } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bullConnection, enqueueRun, serviceStatus } from "../src/index.js";
+import { mailboxContent } from "./support/mailbox-content.js";
+import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
+import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
+
+const REPO_PASSWORD = "service scale-out test";
+let redis: RedisTestServer;
+let server: MockEwsServer;
+let client: EwsClient;
+let work: { path: string; cleanup: () => Promise<void> };
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  server = await startMockEwsServer({ seed: 15, mailboxes: 8, itemsPerMailbox: 24 });
+  client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  work = await tempDir("ewsvault-service-");
+  const repository = await initRepository({
+    destination: createFsDestination({ root: join(work.path, "repo") }),
+    password: REPO_PASSWORD,
+    kdf: { N: 1024, r: 8, p: 1 },
+  });
+  await repository.close();
+});
+afterAll(async () => {
+  await client?.close();
+  await server?.stop();
+  await redis?.stop();
+  await work?.cleanup();
+});
+
+describe("workers", { timeout: 180_000 }, () => {
+  it("3 worker processes back up every mailbox exactly once per run, apply retention after it, restore equal, verify clean", async () => {
+    const location = { url: redis.url, prefix: "scale-out" };
+    const mailboxes = server.mailboxes.slice(0, 6);
+    const sets = {
+      all: { mailboxes, schedule: { cron: "0 2 * * *" }, retention: { keepLast: 1 }, tags: ["nightly"] },
+    };
+    const workers: ServiceProcess[] = ["w1", "w2", "w3"].map((name) =>
+      startServiceProcess("./worker-process.ts", {
+        EWSVAULT_TEST_WORKER: JSON.stringify({
+          name,
+          redis: location,
+          sets,
+          repository: join(work.path, "repo"),
+          indexDirectory: join(work.path, `index-${name}`),
+          ewsUrl: server.url,
+          username: server.credentials.username,
+          concurrency: 1,
+          metrics: { port: 0 },
+        }),
+        EWSVAULT_TEST_REPO_PASSWORD: REPO_PASSWORD,
+        EWSVAULT_TEST_EWS_PASSWORD: server.credentials.password,
+      }),
+    );
+    const flows = new FlowProducer({ connection: bullConnection(location), prefix: location.prefix });
+    const events = () => workers.flatMap((w) => w.events);
+    try {
+      await Promise.all(workers.map((w) => w.waitFor((e) => e.type === "ready", 60_000)));
+      for (const [run, dueAt] of [1_800_000_000_000, 1_800_086_400_000].entries()) {
+        await enqueueRun(flows, { set: "all", dueAt, mailboxes }, { retryDelayMs: 500 });
+        // Adding the same run again (a second scheduler, a retried fan-out) adds nothing.
+        await enqueueRun(flows, { set: "all", dueAt, mailboxes }, { retryDelayMs: 500 });
+        const finished = await Promise.any(
+          workers.map((w) => w.waitFor((e) => e.type === "run-finished" && e.dueAt === dueAt, 120_000)),
+        );
+        const done = events().filter((e) => e.type === "mailbox-done" && e.dueAt === dueAt);
+        expect(done.map((e) => e.mailbox).sort()).toEqual([...mailboxes].sort());
+        expect(events().filter((e) => e.type === "mailbox-failed")).toEqual([]);
+
+        // Retention (keepLast 1) ran after the run: the second run forgets the first one's snapshots.
+        expect(finished).toMatchObject({ completed: 6, failed: 0, forgotten: run === 0 ? 0 : 6 });
+        if (run === 0) expect(new Set(done.map((e) => e.worker)).size).toBeGreaterThan(1);
+      }
+      // A mailbox the server does not have fails every attempt; the run still finishes.
+      const ghost = "ghost@contoso.test";
+      const ghostDue = 1_800_172_800_000;
+      await enqueueRun(
+        flows,
+        { set: "all", dueAt: ghostDue, mailboxes: [ghost] },
+        { retryDelayMs: 200, mailboxAttempts: 2 },
+      );
+      const ghostRun = await Promise.any(
+        workers.map((w) => w.waitFor((e) => e.type === "run-finished" && e.dueAt === ghostDue, 60_000)),
+      );
+      expect(ghostRun).toMatchObject({ completed: 0, failed: 1 });
+
+      // Each worker's /metrics counts its own jobs; together they did 12 and failed the ghost twice.
+      let completed = 0;
+      let failed = 0;
+      for (const worker of workers) {
+        const url = worker.events.find((e) => e.type === "ready")?.metricsUrl as string;
+        expect((await fetch(`${url}/healthz`)).status).toBe(200);
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+        completed += value(/^ewsvault_mailbox_jobs_total\{status="completed"\} (\d+)$/m);
+        failed += value(/^ewsvault_mailbox_jobs_total\{status="failed"\} (\d+)$/m);
+        expect(text).toMatch(/^ewsvault_queue_jobs\{state="completed"\} \d+$/m);
+        expect(text).toMatch(/^ewsvault_mailbox_duration_seconds_count \d+$/m);
+      }
+      expect([completed, failed]).toEqual([12, 2]);
+
+      const status = await serviceStatus({ redis: location });
+      expect(status.runs.map((r) => [r.dueAt, r.state, r.completed, r.failed, r.pending])).toEqual([
+        [ghostDue, "finished", 0, 1, 0],
+        [1_800_086_400_000, "finished", 6, 0, 0],
+        [1_800_000_000_000, "finished", 6, 0, 0],
+      ]);
+      const byMailbox = new Map(status.mailboxes.map((m) => [m.mailbox, m]));
+      for (const mailbox of mailboxes)
+        expect(byMailbox.get(mailbox)?.lastSuccess).toMatchObject({ dueAt: 1_800_086_400_000 });
+      const failure = byMailbox.get(ghost)?.lastFailure;
+      expect(failure?.dueAt).toBe(ghostDue);
+      // The engine's stable code for the failure, not a generic one.
+      expect(failure?.code).toMatch(/^EWS_[A-Z_]+$/);
+      expect(byMailbox.get(ghost)?.lastSuccess).toBeUndefined();
+    } finally {
+      await flows.close();
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+
+    const repository = await openRepository({
+      destination: createFsDestination({ root: join(work.path, "repo") }),
+      password: REPO_PASSWORD,
+    });
+    try {
+      const snapshots = await repository.listSnapshots();
+      expect(snapshots.map((s) => s.mailbox).sort()).toEqual([...mailboxes].sort());
+      expect(snapshots.every((s) => s.tags.includes("nightly"))).toBe(true);
+      const [source] = mailboxes;
+      const target = server.mailboxes[7]!;
+      const restored = await restore({
+        repository,
+        target: client,
+        mailbox: source!,
+        toMailbox: target,
+        intoFolder: "Restored",
+      });
+      expect(restored.failed).toBe(0);
+      const original = await mailboxContent(client, server, source!);
+      expect([...original.values()].flat().length).toBeGreaterThan(0);
+      expect(await mailboxContent(client, server, target, "Restored")).toEqual(original);
+      const verify = await repository.verify({ readData: true });
+      expect(verify.problems).toEqual([]);
+    } finally {
+      await repository.close();
+    }
+  });
+});
