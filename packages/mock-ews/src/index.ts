@@ -11,8 +11,12 @@ import type { FolderRecord, MailboxState, Store } from "./store/index.js";
 export { EwsResponseError, MockEwsError } from "./errors.js";
 export type * from "./model.js";
 export {
+  type AuthFailureReason,
+  type AuthScheme,
+  authSchemes,
   DEFAULTS,
   FAULT_KINDS,
+  type MockAuthCounters,
   type FaultKind,
   type FaultRule,
   type MockEwsCounters,
