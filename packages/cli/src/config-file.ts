@@ -31,6 +31,8 @@ export interface ConfigFile {
     readonly tokenUrl?: string;
     readonly clientId?: string;
     readonly impersonation?: boolean;
+    /** Same as --allow-insecure-basic: a Basic password over plain http is refused without it. */
+    readonly allowInsecureBasic?: boolean;
   };
   readonly sets?: Readonly<Record<string, BackupSetConfig>>;
 }

@@ -32,10 +32,17 @@ export interface EwsOptions {
   readonly ewsUrl?: string;
   readonly username?: string;
   readonly ewsPasswordFile?: string;
-  readonly auth?: "basic" | "bearer" | "client-credentials";
+  readonly auth?: "basic" | "ntlm" | "negotiate" | "bearer" | "client-credentials";
+  /** Windows domain for ntlm/negotiate when the user name carries none. */
+  readonly domain?: string;
   readonly tokenUrl?: string;
   readonly clientId?: string;
+  /** AD FS: the resource to ask a token for (sent as `resource` instead of `scope`). */
+  readonly tokenResource?: string;
+  readonly tokenScope?: string;
   readonly insecureTls?: boolean;
+  /** Send Basic credentials or a bearer token over plain http. */
+  readonly allowInsecureBasic?: boolean;
   readonly impersonation?: boolean;
   readonly ewsConcurrency?: string;
 }
@@ -129,6 +136,8 @@ export async function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD")
       tokenUrl: options.tokenUrl,
       clientId: options.clientId,
       clientSecret: secret,
+      ...(options.tokenResource ? { resource: options.tokenResource } : {}),
+      ...(options.tokenScope ? { scope: options.tokenScope } : {}),
       ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     });
     // Pass the supplier itself: the client calls its invalidate() to refresh after a 401.
@@ -141,6 +150,21 @@ export async function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD")
     ...(options.ewsPasswordFile === undefined ? {} : { file: options.ewsPasswordFile }),
     prompt: `EWS password for ${options.username}: `,
   });
+  if (kind === "ntlm" || kind === "negotiate") {
+    return {
+      kind,
+      username: options.username,
+      password,
+      ...(options.domain ? { domain: options.domain } : {}),
+    };
+  }
+  if (kind !== "basic") {
+    throw new CliError(
+      "INVALID_ARGUMENT",
+      `--auth ${String(kind)}: use basic, ntlm, negotiate, bearer or client-credentials`,
+      ExitCode.usage,
+    );
+  }
   return { kind: "basic", username: options.username, password };
 }
 
@@ -152,9 +176,21 @@ export async function ewsClientFromOptions(
   const auth = await ewsAuth(options, passwordEnv);
   if (options.insecureTls)
     process.stderr.write("warning: TLS certificate verification is OFF (--insecure-tls)\n");
+  const plainHttp = options.ewsUrl.toLowerCase().startsWith("http:");
+  if (plainHttp && (auth.kind === "basic" || auth.kind === "bearer")) {
+    if (!options.allowInsecureBasic) {
+      throw new CliError(
+        "EWS_INSECURE_AUTH",
+        `--auth ${options.auth ?? "basic"} over plain http would send the ${auth.kind === "basic" ? "password" : "token"} readably: use https, or --allow-insecure-basic`,
+        ExitCode.usage,
+      );
+    }
+    // Said explicitly: no further word (error output stays one line per failure).
+  }
   return createEwsClient({
     url: options.ewsUrl,
     auth,
+    ...(options.allowInsecureBasic ? { allowInsecureAuth: true } : {}),
     ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     ...(options.impersonation === undefined ? {} : { impersonation: options.impersonation }),
     ...(options.ewsConcurrency ? { maxConcurrency: Number(options.ewsConcurrency) } : {}),

@@ -103,6 +103,7 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
     ewsUrl: cli.ewsUrl ?? config?.ews?.url,
     username: cli.username ?? config?.ews?.username,
     ewsPasswordFile: cli.ewsPasswordFile ?? config?.ews?.passwordFile,
+    allowInsecureBasic: cli.allowInsecureBasic ?? config?.ews?.allowInsecureBasic,
   } as BackupCommandOptions;
   const roots: NonNullable<Selection["roots"]> = [
     ...(set.roots ?? ["mailbox"]),

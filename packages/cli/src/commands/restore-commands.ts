@@ -35,10 +35,14 @@ interface RestoreCommandOptions extends RepoOptions, EwsOptions, SelectionOption
   targetEwsUrl?: string;
   targetUsername?: string;
   targetEwsPasswordFile?: string;
-  targetAuth?: "basic" | "bearer" | "client-credentials";
+  targetAuth?: "basic" | "ntlm" | "negotiate" | "bearer" | "client-credentials";
+  targetDomain?: string;
   targetTokenUrl?: string;
   targetClientId?: string;
+  targetTokenResource?: string;
+  targetTokenScope?: string;
   targetInsecureTls?: boolean;
+  targetAllowInsecureBasic?: boolean;
   dryRun?: boolean;
 }
 
@@ -134,9 +138,13 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
             username: options.targetUsername,
             ewsPasswordFile: options.targetEwsPasswordFile,
             auth: options.targetAuth,
+            domain: options.targetDomain,
             tokenUrl: options.targetTokenUrl,
             clientId: options.targetClientId,
+            tokenResource: options.targetTokenResource,
+            tokenScope: options.targetTokenScope,
             insecureTls: options.targetInsecureTls,
+            allowInsecureBasic: options.targetAllowInsecureBasic,
           } as EwsOptions,
           "EWS_TARGET_PASSWORD",
         )
