@@ -1,5 +1,6 @@
 // Everything a command needs from its options, built once: the destination and repository,
 // the EWS client, the index directory. Passwords are read here and nowhere else.
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import {
@@ -41,6 +42,8 @@ export interface EwsOptions {
   readonly tokenResource?: string;
   readonly tokenScope?: string;
   readonly insecureTls?: boolean;
+  /** PEM file of an extra trusted CA certificate for the EWS endpoint. */
+  readonly caFile?: string;
   /** Send Basic credentials or a bearer token over plain http. */
   readonly allowInsecureBasic?: boolean;
   readonly impersonation?: boolean;
@@ -187,9 +190,18 @@ export async function ewsClientFromOptions(
     }
     // Said explicitly: no further word (error output stays one line per failure).
   }
+  let ca: string | undefined;
+  if (options.caFile) {
+    try {
+      ca = await readFile(options.caFile, "utf8");
+    } catch {
+      throw new CliError("INVALID_ARGUMENT", `--ca-file ${options.caFile}: cannot read it`, ExitCode.usage);
+    }
+  }
   return createEwsClient({
     url: options.ewsUrl,
     auth,
+    ...(ca !== undefined ? { ca } : {}),
     ...(options.allowInsecureBasic ? { allowInsecureAuth: true } : {}),
     ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     ...(options.impersonation === undefined ? {} : { impersonation: options.impersonation }),

@@ -46,6 +46,8 @@ export interface ConnectionAuthStats {
   readonly handshakes: number;
   /** Whether the last handshake sent a TLS channel binding. */
   readonly channelBinding: boolean;
+  /** Most requests this pool had in flight at once (a connection is opened only when all are busy). */
+  readonly peakInFlight: number;
 }
 
 interface Slot {
@@ -75,7 +77,7 @@ export class AuthenticatedConnectionPool {
   private readonly options: ConnectionPoolOptions;
   private readonly slots: Slot[] = [];
   private readonly waiting: Array<(slot: Slot) => void> = [];
-  private readonly stats = { connections: 0, handshakes: 0, channelBinding: false };
+  private readonly stats = { connections: 0, handshakes: 0, channelBinding: false, peakInFlight: 0 };
   /** Last certificate seen, for a resumed TLS session that reports none. */
   private lastCertificate: Buffer | undefined;
 
@@ -128,6 +130,8 @@ export class AuthenticatedConnectionPool {
       (this.slots.length < this.options.connections ? this.newSlot() : undefined);
     if (slot !== undefined) {
       slot.busy = true;
+      const inFlight = this.slots.filter((s) => s.busy).length;
+      if (inFlight > this.stats.peakInFlight) this.stats.peakInFlight = inFlight;
       return Promise.resolve(slot);
     }
     return new Promise((resolve) => this.waiting.push(resolve));

@@ -91,6 +91,10 @@ export interface TransportStats {
   readonly connections?: number;
   /** NTLM/Negotiate handshakes run. */
   readonly handshakes?: number;
+  /** NTLM/Negotiate: most requests in flight at once on the connection pool. */
+  readonly peakInFlight?: number;
+  /** NTLM/Negotiate: whether the last handshake sent a TLS channel binding (Extended Protection). */
+  readonly channelBinding?: boolean;
 }
 
 type AttemptOutcome =
@@ -245,8 +249,7 @@ export class EwsTransport {
 
   getStats(): TransportStats {
     if (this.pool instanceof AuthenticatedConnectionPool) {
-      const { connections, handshakes } = this.pool.getStats();
-      return { ...this.stats, connections, handshakes };
+      return { ...this.stats, ...this.pool.getStats() };
     }
     return { ...this.stats };
   }

@@ -42,6 +42,7 @@ interface RestoreCommandOptions extends RepoOptions, EwsOptions, SelectionOption
   targetTokenResource?: string;
   targetTokenScope?: string;
   targetInsecureTls?: boolean;
+  targetCaFile?: string;
   targetAllowInsecureBasic?: boolean;
   dryRun?: boolean;
 }
@@ -144,6 +145,7 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
             tokenResource: options.targetTokenResource,
             tokenScope: options.targetTokenScope,
             insecureTls: options.targetInsecureTls,
+            caFile: options.targetCaFile,
             allowInsecureBasic: options.targetAllowInsecureBasic,
           } as EwsOptions,
           "EWS_TARGET_PASSWORD",
