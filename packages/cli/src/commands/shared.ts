@@ -59,7 +59,10 @@ export function addEwsOptions(command: Command, prefix = ""): Command {
       `--${p}token-scope <scope>`,
       "OAuth scope for client-credentials [https://outlook.office365.com/.default]",
     )
-    .option(`--${p}ca-file <pem>`, "trust this CA (or self-signed) certificate for the EWS endpoint, in addition to the system's")
+    .option(
+      `--${p}ca-file <pem>`,
+      "trust this CA (or self-signed) certificate for the EWS endpoint, in addition to the system's",
+    )
     .option(`--${p}insecure-tls`, "accept any TLS certificate (never do this in production)")
     .option(
       `--${p}allow-insecure-basic`,
