@@ -105,6 +105,38 @@ for (const scheme of ["ntlm", "negotiate"] as const satisfies readonly AuthSchem
       expect(auth.connectionsAuthenticated).toBeGreaterThan(0);
     });
 
+    it("check reports the schemes offered, the one used, the channel binding, and refuses a scheme not offered", async () => {
+      const ok = await cli(["check", ...ews, "--mailbox", server.mailboxes[0]!], env);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(
+        new RegExp(`^ok +authentication: the server offers ${scheme}; using ${scheme}`, "m"),
+      );
+      expect(ok.stdout).toMatch(/^ok +extended protection: the TLS channel binding was sent/m);
+      const before = server.counters().auth.failures;
+      const wrong = await cli(
+        [
+          "check",
+          ...ews.filter((a) => a !== scheme && a !== "--auth"),
+          "--auth",
+          "basic",
+          "--mailbox",
+          server.mailboxes[0]!,
+        ],
+        env,
+      );
+      expect(wrong.code).toBe(1);
+      expect(wrong.stdout).toMatch(
+        new RegExp(
+          `FAIL +authentication: the server offers ${scheme}, not basic: use --auth ${scheme} \\(EWS_AUTH_SCHEME_NOT_OFFERED\\)`,
+        ),
+      );
+      // No credential was tried: the server saw no failed login.
+      expect(server.counters().auth.failures["wrong-password"] ?? 0).toBe(before["wrong-password"] ?? 0);
+      expect(server.counters().auth.failures["scheme-not-offered"] ?? 0).toBe(
+        before["scheme-not-offered"] ?? 0,
+      );
+    });
+
     it("a 4x4 backup of 8 mailboxes authenticates each connection once and opens no more connections than requests in flight", async () => {
       const measured = createEwsClient({
         url: server.url,
