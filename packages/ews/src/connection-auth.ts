@@ -203,7 +203,14 @@ export class AuthenticatedConnectionPool {
     await leg1.body.dump();
     let challenge = token;
     if (spnego && token[0] === 0xa1) {
-      const resp = decodeNegTokenResp(token);
+      let resp: ReturnType<typeof decodeNegTokenResp>;
+      try {
+        resp = decodeNegTokenResp(token);
+      } catch {
+        throw ewsError("EWS_AUTH_FAILED", "the server's Negotiate answer is not valid SPNEGO", {
+          details: { status: 401 },
+        });
+      }
       if (resp.negState === "reject" || resp.responseToken === undefined) {
         throw ewsError("EWS_AUTH_FAILED", "the server rejected the Negotiate (SPNEGO) offer of NTLM", {
           details: { status: 401 },
