@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type MockEwsServer, MockEwsError, startMockEwsServer } from "@ewsvault/mock-ews";
 import {
+  AvId,
   channelBindingsHash,
+  decodeAvPairs,
+  decodeChallenge,
+  encodeAvPairs,
+  encodeChallenge,
+  fileTime,
   createAuthenticateMessage,
   createNegotiateMessage,
   decodeAuthenticate,
@@ -171,6 +177,27 @@ describe("mock-ews NTLM with Extended Protection", () => {
       "no-challenge": 1,
     });
     expect(server.counters().auth.connectionsAuthenticated).toBe(0);
+  });
+
+  it("refuses a stale timestamp (a response computed over an hour-old server time)", async () => {
+    server.resetCounters();
+    const agent = keepAlive();
+    const negotiate = createNegotiateMessage();
+    const first = await get(server, agent, `NTLM ${negotiate.toString("base64")}`);
+    const challenge = decodeChallenge(challengeOf(first, "NTLM"));
+    const pairs = decodeAvPairs(challenge.targetInfo).map((p) =>
+      p.id === AvId.Timestamp ? { id: p.id, value: fileTime(Date.now() - 3_600_000) } : p,
+    );
+    const old = encodeChallenge({ ...challenge, targetInfo: encodeAvPairs(pairs) });
+    const { message } = createAuthenticateMessage({
+      credentials: { user: "ewsadmin", domain: "CONTOSO", password: PASSWORD },
+      negotiate,
+      challenge: old,
+      channelBindings: channelBindingsHash(first.socket.getPeerCertificate().raw),
+    });
+    expect((await get(server, agent, `NTLM ${message.toString("base64")}`)).status).toBe(401);
+    expect(server.counters().auth.failures["stale-timestamp"]).toBe(1);
+    agent.destroy();
   });
 
   it("refuses a replayed AUTHENTICATE: the challenge is single-use", async () => {
