@@ -6,7 +6,13 @@ export default defineConfig({
   resolve: { conditions: ["source"] },
   ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/test/**/*.test.ts", "benchmarks/test/**/*.test.ts"],
+    include: [
+      "packages/*/test/**/*.test.ts",
+      "examples/test/**/*.test.ts",
+      "benchmarks/test/**/*.test.ts",
+      // The pack test: the published tarballs installed and used outside the workspace.
+      "test/pack/*.test.ts",
+    ],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: "forks",

@@ -8,19 +8,26 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 async function example(name: string): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    ["--import", "tsx", "--conditions=source", `examples/${name}`],
-    {
-      cwd: root,
-      timeout: 180_000,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    },
-  );
-  return stdout;
+  return (await exampleOutput(name)).stdout;
+}
+
+async function exampleOutput(name: string): Promise<{ stdout: string; stderr: string }> {
+  return await run(process.execPath, ["--import", "tsx", "--conditions=source", `examples/${name}`], {
+    cwd: root,
+    timeout: 180_000,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
 }
 
 describe("examples", { timeout: 200_000 }, () => {
+  it("the demo (README's main job) completes and Node prints no warning", async () => {
+    const { stdout, stderr } = await exampleOutput("demo.ts");
+    expect(stdout).toContain("demo completed: backup, incremental backup, restore and verify all succeeded");
+    // Node writes every process warning (MaxListenersExceededWarning, ExperimentalWarning,
+    // DeprecationWarning...) to stderr as "(node:PID) NameWarning: ...".
+    expect(stderr).not.toMatch(/Warning/);
+  });
+
   it("single-mailbox-restore backs up and restores every item", async () => {
     const out = await example("single-mailbox-restore.ts");
     const backedUp = Number(/backed up (\d+) items/.exec(out)?.[1]);

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Entry point of the `ewsvault` command.
+import { exitQuietlyWhenOutputCloses } from "./closed-output.js";
 import { main } from "./main.js";
+
+exitQuietlyWhenOutputCloses();
 
 main(process.argv.slice(2)).then(
   (code) => {

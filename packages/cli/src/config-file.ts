@@ -1,43 +1,20 @@
-// The optional config file (YAML or JSON): defaults for the repository and the EWS endpoint,
-// and named backup sets. Command-line options always win over the file.
+// The optional config file (YAML or JSON, `--config FILE` or EWSVAULT_CONFIG): defaults for the
+// repository and the EWS endpoint, and named backup sets. Validated against config-schema.ts
+// before any command runs; the first problem is one error naming the key and the file.
+// Command-line options and environment variables win over the file (see config-defaults.ts).
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
+import type { z } from "zod";
+import { type BackupSetConfig, type ConfigFile, configSchema, objectAt } from "./config-schema.js";
 import { CliError, ExitCode } from "./errors.js";
 
-export interface BackupSetConfig {
-  readonly mailboxes?: readonly string[];
-  /** Globs of mailboxes to leave out. */
-  readonly excludeMailboxes?: readonly string[];
-  readonly includeFolders?: readonly string[];
-  readonly excludeFolders?: readonly string[];
-  readonly includeItemClasses?: readonly string[];
-  readonly excludeItemClasses?: readonly string[];
-  readonly roots?: ReadonlyArray<"mailbox" | "archive" | "recoverable" | "public">;
-  readonly tags?: readonly string[];
-  readonly mailboxConcurrency?: number;
-  readonly itemConcurrency?: number;
-  readonly captureMime?: boolean;
-}
+export type { BackupSetConfig, ConfigFile };
 
-export interface ConfigFile {
-  readonly repository?: string;
-  readonly passwordFile?: string;
-  readonly cacheDir?: string;
-  readonly ews?: {
-    readonly url?: string;
-    readonly username?: string;
-    readonly passwordFile?: string;
-    readonly auth?: "basic" | "bearer" | "client-credentials";
-    readonly tokenUrl?: string;
-    readonly clientId?: string;
-    readonly impersonation?: boolean;
-    /** Same as --allow-insecure-basic: a Basic password over plain http is refused without it. */
-    readonly allowInsecureBasic?: boolean;
-  };
-  readonly sets?: Readonly<Record<string, BackupSetConfig>>;
+/** The config file a command reads: `--config`, else EWSVAULT_CONFIG, else none. */
+export function configPath(option: string | undefined): string | undefined {
+  const path = option ?? process.env.EWSVAULT_CONFIG;
+  return path === undefined || path === "" ? undefined : path;
 }
-
-const ROOT_KEYS = new Set(["repository", "passwordFile", "cacheDir", "ews", "sets"]);
 
 export async function loadConfigFile(path: string): Promise<ConfigFile> {
   let text: string;
@@ -47,6 +24,7 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
     throw new CliError(
       "CONFIG_UNREADABLE",
       `cannot read config file ${path}: ${(cause as NodeJS.ErrnoException).code}`,
+      ExitCode.usage,
     );
   }
   let value: unknown;
@@ -56,22 +34,69 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
   } catch (cause) {
     throw new CliError(
       "CONFIG_INVALID",
-      `config file ${path} is not valid YAML/JSON: ${(cause as Error).message}`,
+      `config file ${path} is not valid YAML/JSON: ${(cause as Error).message.split("\n")[0]}`,
       ExitCode.usage,
     );
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new CliError("CONFIG_INVALID", `config file ${path} must hold an object`, ExitCode.usage);
+  // An empty file is an empty config, not an error.
+  const result = configSchema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new CliError("CONFIG_INVALID", `config file ${path}: ${describeIssue(issue)}`, ExitCode.usage);
   }
-  for (const key of Object.keys(value)) {
-    if (!ROOT_KEYS.has(key))
-      throw new CliError("CONFIG_INVALID", `config file ${path}: unknown key "${key}"`, ExitCode.usage);
+  return result.data;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join(".");
+}
+
+/** One line per issue: the key's dotted path first, then what is wrong with it. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  const at = keyPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const known = Object.keys(objectAt(issue.path)?.shape ?? {});
+    return issue.keys
+      .map((key) => {
+        const full = at === "" ? key : `${at}.${key}`;
+        const near = closest(key, known);
+        return `unknown key "${full}"${near === undefined ? "" : ` (did you mean "${near}"?)`}`;
+      })
+      .join("; ");
   }
-  const config = value as ConfigFile;
-  for (const [name, set] of Object.entries(config.sets ?? {})) {
-    if (set.mailboxes !== undefined && !Array.isArray(set.mailboxes)) {
-      throw new CliError("CONFIG_INVALID", `backup set "${name}": mailboxes must be a list`, ExitCode.usage);
+  if (issue.code === "invalid_value")
+    return `"${at}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (issue.code === "invalid_type")
+    return `"${at || "(root)"}" must be ${issue.expected === "object" ? "a mapping" : `a ${issue.expected}`}`;
+  return `"${at}": ${issue.message}`;
+}
+
+/** The known key within edit distance 2 (case-insensitive), for "did you mean". */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
     }
   }
-  return config;
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
 }

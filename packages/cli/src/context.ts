@@ -14,11 +14,15 @@ import type { Destination } from "@ewsvault/destination";
 import {
   createClientCredentialsTokenSupplier,
   createEwsClient,
+  discoverMailboxes,
   type EwsAuth,
   type EwsClient,
+  type ResponseInfo,
 } from "@ewsvault/ews";
 import { openDestination } from "./destinations.js";
 import { CliError, ExitCode } from "./errors.js";
+import { discoverMailboxesLdap } from "./ldap-discovery.js";
+import type { MailboxDirectory } from "./mailbox-list.js";
 import { readPassword } from "./secrets.js";
 
 export interface RepoOptions {
@@ -26,6 +30,7 @@ export interface RepoOptions {
   readonly quiet?: boolean;
   readonly repo?: string;
   readonly passwordFile?: string;
+  readonly passwordCommand?: string;
   readonly cacheDir?: string;
 }
 
@@ -33,9 +38,10 @@ export interface EwsOptions {
   readonly ewsUrl?: string;
   readonly username?: string;
   readonly ewsPasswordFile?: string;
-  readonly auth?: "basic" | "ntlm" | "negotiate" | "bearer" | "client-credentials";
-  /** Windows domain for ntlm/negotiate when the user name carries none. */
+  readonly ewsPasswordCommand?: string;
+  /** Windows domain of the account (`--domain`, EWS_DOMAIN, config `ews.domain`); see ewsDomain(). */
   readonly domain?: string;
+  readonly auth?: "basic" | "ntlm" | "negotiate" | "bearer" | "client-credentials";
   readonly tokenUrl?: string;
   readonly clientId?: string;
   /** AD FS: the resource to ask a token for (sent as `resource` instead of `scope`). */
@@ -48,6 +54,8 @@ export interface EwsOptions {
   readonly allowInsecureBasic?: boolean;
   readonly impersonation?: boolean;
   readonly ewsConcurrency?: string;
+  /** Called after every HTTP response (check's latency and throttling report). */
+  readonly onResponse?: (info: ResponseInfo) => void;
 }
 
 export function repositoryLocation(options: RepoOptions): string {
@@ -73,8 +81,29 @@ export async function repositoryPassword(
   return readPassword({
     envName: "EWSVAULT_PASSWORD",
     ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
+    ...(options.passwordCommand === undefined ? {} : { command: options.passwordCommand }),
     prompt,
   });
+}
+
+function fromEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** The EWS endpoint: `--ews-url`, EWS_URL, or the config file's `ews.url`. */
+export function ewsUrl(options: EwsOptions): string | undefined {
+  return options.ewsUrl ?? fromEnv("EWS_URL");
+}
+
+/** The EWS account: `--username`, EWS_USERNAME, or the config file's `ews.username`. */
+export function ewsUsername(options: EwsOptions): string | undefined {
+  return options.username ?? fromEnv("EWS_USERNAME");
+}
+
+/** The account's Windows domain (NTLM/Negotiate): `--domain`, EWS_DOMAIN, or `ews.domain`. */
+export function ewsDomain(options: EwsOptions): string | undefined {
+  return options.domain ?? fromEnv("EWS_DOMAIN");
 }
 
 export interface OpenedRepository {
@@ -114,7 +143,67 @@ export function engineRepository(repository: Repository): EngineRepository {
   return repository;
 }
 
-export async function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD"): Promise<EwsAuth> {
+/** One password read per options object: discovery and the client share it (a command runs once). */
+const authCache = new WeakMap<EwsOptions, Promise<EwsAuth>>();
+
+export function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD"): Promise<EwsAuth> {
+  let auth = authCache.get(options);
+  if (auth === undefined) {
+    auth = readEwsAuth(options, passwordEnv);
+    authCache.set(options, auth);
+  }
+  return auth;
+}
+
+export interface LdapOptions {
+  readonly ldapUrl?: string;
+  readonly ldapBase?: string;
+  readonly ldapBindDn?: string;
+  readonly ldapCaFile?: string;
+  readonly ldapPasswordFile?: string;
+  readonly ldapPasswordCommand?: string;
+}
+
+/**
+ * Every mailbox the account can see: Active Directory when `--ldap-url` (or `ldap.url`) is
+ * given, else the EWS address book (see @ewsvault/ews discoverMailboxes).
+ */
+export async function discoverFromOptions(options: EwsOptions & LdapOptions): Promise<MailboxDirectory> {
+  if (options.ldapUrl) {
+    const bindDn = options.ldapBindDn ?? ewsUsername(options);
+    if (!bindDn)
+      throw new CliError(
+        "EWS_USERNAME_REQUIRED",
+        "--ldap-bind-dn (or --username) is required",
+        ExitCode.usage,
+      );
+    const password = await readPassword({
+      envName: "EWSVAULT_LDAP_PASSWORD",
+      ...(options.ldapPasswordFile === undefined ? {} : { file: options.ldapPasswordFile }),
+      ...(options.ldapPasswordCommand === undefined ? {} : { command: options.ldapPasswordCommand }),
+      prompt: `LDAP password for ${bindDn}: `,
+    });
+    return discoverMailboxesLdap({
+      url: options.ldapUrl,
+      bindDn,
+      password,
+      ...(options.ldapBase ? { base: options.ldapBase } : {}),
+      ...(options.ldapCaFile ? { caFile: options.ldapCaFile } : {}),
+      ...(options.insecureTls ? { insecureTls: true } : {}),
+    });
+  }
+  const url = ewsUrl(options);
+  if (!url) throw new CliError("EWS_URL_REQUIRED", "--ews-url (or EWS_URL) is required", ExitCode.usage);
+  return discoverMailboxes({
+    url,
+    auth: await ewsAuth(options),
+    ...(options.insecureTls ? { allowInsecureTls: true } : {}),
+    ...(options.allowInsecureBasic ? { allowInsecureAuth: true } : {}),
+    ...(options.caFile ? { ca: await readFile(options.caFile, "utf8") } : {}),
+  });
+}
+
+async function readEwsAuth(options: EwsOptions, passwordEnv: string): Promise<EwsAuth> {
   const kind = options.auth ?? "basic";
   if (kind === "bearer") {
     const token = process.env.EWS_TOKEN;
@@ -123,7 +212,7 @@ export async function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD")
     return {
       kind: "bearer",
       getToken: async () => token,
-      ...(options.username ? { username: options.username } : {}),
+      ...(ewsUsername(options) ? { username: ewsUsername(options) } : {}),
     };
   }
   if (kind === "client-credentials") {
@@ -146,20 +235,19 @@ export async function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD")
     // Pass the supplier itself: the client calls its invalidate() to refresh after a 401.
     return { kind: "bearer", getToken: supplier };
   }
-  if (!options.username)
-    throw new CliError("EWS_USERNAME_REQUIRED", "--username is required", ExitCode.usage);
+  // EWS_USERNAME is the source server's account; a restore target names its own.
+  const username = passwordEnv === "EWS_PASSWORD" ? ewsUsername(options) : options.username;
+  if (!username)
+    throw new CliError("EWS_USERNAME_REQUIRED", "--username (or EWS_USERNAME) is required", ExitCode.usage);
   const password = await readPassword({
     envName: passwordEnv,
     ...(options.ewsPasswordFile === undefined ? {} : { file: options.ewsPasswordFile }),
-    prompt: `EWS password for ${options.username}: `,
+    ...(options.ewsPasswordCommand === undefined ? {} : { command: options.ewsPasswordCommand }),
+    prompt: `EWS password for ${username}: `,
   });
   if (kind === "ntlm" || kind === "negotiate") {
-    return {
-      kind,
-      username: options.username,
-      password,
-      ...(options.domain ? { domain: options.domain } : {}),
-    };
+    const domain = passwordEnv === "EWS_PASSWORD" ? ewsDomain(options) : options.domain;
+    return { kind, username, password, ...(domain ? { domain } : {}) };
   }
   if (kind !== "basic") {
     throw new CliError(
@@ -168,18 +256,19 @@ export async function ewsAuth(options: EwsOptions, passwordEnv = "EWS_PASSWORD")
       ExitCode.usage,
     );
   }
-  return { kind: "basic", username: options.username, password };
+  return { kind: "basic", username, password };
 }
 
 export async function ewsClientFromOptions(
   options: EwsOptions,
   passwordEnv = "EWS_PASSWORD",
 ): Promise<EwsClient> {
-  if (!options.ewsUrl) throw new CliError("EWS_URL_REQUIRED", "--ews-url is required", ExitCode.usage);
+  const url = passwordEnv === "EWS_PASSWORD" ? ewsUrl(options) : options.ewsUrl;
+  if (!url) throw new CliError("EWS_URL_REQUIRED", "--ews-url (or EWS_URL) is required", ExitCode.usage);
   const auth = await ewsAuth(options, passwordEnv);
   if (options.insecureTls)
     process.stderr.write("warning: TLS certificate verification is OFF (--insecure-tls)\n");
-  const plainHttp = options.ewsUrl.toLowerCase().startsWith("http:");
+  const plainHttp = url.toLowerCase().startsWith("http:");
   if (plainHttp && (auth.kind === "basic" || auth.kind === "bearer")) {
     if (!options.allowInsecureBasic) {
       throw new CliError(
@@ -199,13 +288,14 @@ export async function ewsClientFromOptions(
     }
   }
   return createEwsClient({
-    url: options.ewsUrl,
+    url,
     auth,
     ...(ca !== undefined ? { ca } : {}),
     ...(options.allowInsecureBasic ? { allowInsecureAuth: true } : {}),
     ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     ...(options.impersonation === undefined ? {} : { impersonation: options.impersonation }),
     ...(options.ewsConcurrency ? { maxConcurrency: Number(options.ewsConcurrency) } : {}),
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
   });
 }
 

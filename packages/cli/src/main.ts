@@ -1,5 +1,6 @@
 // The ewsvault command line: wires the packages together and holds no logic of its own beyond
 // reading options, passwords and printing. Exit codes are listed in the README.
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { registerBackupCommand } from "./commands/backup-command.js";
 import { registerCheckCommand } from "./commands/check-command.js";
@@ -7,10 +8,15 @@ import { registerKeyCommands } from "./commands/key-commands.js";
 import { registerRepositoryCommands } from "./commands/repository-commands.js";
 import { registerRestoreCommands } from "./commands/restore-commands.js";
 import type { CommandRunner } from "./commands/shared.js";
+import { addCommonOptions } from "./config-defaults.js";
 import { ExitCode, exitCodeFor, formatError } from "./errors.js";
-import { createOutput } from "./output.js";
+import { applyOptionValidation } from "./option-validation.js";
+import { createOutput, jsonLine } from "./output.js";
 
-export const VERSION = "0.1.0";
+// package.json's version, so a release (`changeset version` bumps package.json) changes it in one
+// place; "../package.json" is the package's manifest from both src/ and the built dist/.
+export const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string })
+  .version;
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -22,9 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     } catch (error) {
       out.done();
       if (out.json)
-        process.stdout.write(
-          `${JSON.stringify({ type: "error", code: codeOf(error), message: messageOf(error) })}\n`,
-        );
+        process.stdout.write(jsonLine({ type: "error", code: codeOf(error), message: messageOf(error) }));
       process.stderr.write(`${formatError(error)}\n`);
       exitCode = exitCodeFor(error);
     }
@@ -41,14 +45,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBackupCommand(program, run);
   registerRestoreCommands(program, run);
   registerCheckCommand(program, run);
+  // After every command exists: --config (validated before any action) and password commands,
+  // then the checks of every option (they see the options just added too).
+  addCommonOptions(program);
+  applyOptionValidation(program);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    // A config file that fails validation (preAction hook) lands here, before any command ran.
     process.stderr.write(`${formatError(error)}\n`);
-    return ExitCode.failure;
+    return exitCodeFor(error);
   }
   return exitCode;
 }

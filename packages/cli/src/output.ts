@@ -1,5 +1,26 @@
 // Output modes: human text (with a progress line on a TTY) or, with --json, newline-delimited
 // JSON events on stdout. Human chatter goes to stderr so stdout stays machine-readable.
+//
+// Every line goes through terminal-text.ts here, in one place: control, bidi and zero-width
+// characters from mailbox data are shown as visible escapes in text mode and as JSON escapes
+// with --json (the data stays exact). Call sites wrap each untrusted value in `shown()` so a
+// newline inside a subject or folder name is escaped too instead of starting a fake line.
+import { escapeTerminalText, terminalSafeJson } from "./terminal-text.js";
+
+/** An untrusted value (subject, folder name, mailbox, server message) made safe for one line of text. */
+export function shown(value: unknown): string {
+  return escapeTerminalText(String(value ?? ""));
+}
+
+/** A finished text line (or lines) made safe for the terminal; "\n" stays a line break. */
+export function terminalLine(text: string): string {
+  return escapeTerminalText(text, { keepNewlines: true });
+}
+
+/** One JSON line as printed with --json. */
+export function jsonLine(value: unknown): string {
+  return `${terminalSafeJson(value)}\n`;
+}
 
 export interface Output {
   readonly json: boolean;
@@ -27,19 +48,19 @@ export function createOutput(options: { json: boolean; quiet?: boolean }): Outpu
     json: options.json,
     event(type, data, human) {
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ type, ...data })}\n`);
+        process.stdout.write(jsonLine({ type, ...data }));
         return;
       }
       const text = human?.();
       if (text !== undefined) {
         clear();
-        process.stdout.write(`${text}\n`);
+        process.stdout.write(`${terminalLine(text)}\n`);
       }
     },
     info(text) {
       if (options.json || options.quiet) return;
       clear();
-      process.stderr.write(`${text}\n`);
+      process.stderr.write(`${terminalLine(text)}\n`);
     },
     progress(text) {
       if (!tty) return;
@@ -47,7 +68,7 @@ export function createOutput(options: { json: boolean; quiet?: boolean }): Outpu
       if (now - lastProgress < 100) return;
       lastProgress = now;
       const width = process.stderr.columns ?? 100;
-      process.stderr.write(`\r\u001b[2K${text.slice(0, width - 1)}`);
+      process.stderr.write(`\r\u001b[2K${escapeTerminalText(text).slice(0, width - 1)}`);
       progressShown = true;
     },
     done: clear,

@@ -59,7 +59,8 @@ describe("ewsvault commands", { timeout: 180_000 }, () => {
     expect(changed.code, changed.stderr).toBe(0);
     const third = keyIdOf(changed.stdout, "password-changed");
     const wrong = await cli(["snapshots", ...common], { ...env, EWSVAULT_PASSWORD: "second password" });
-    expect(wrong.code).toBe(1);
+    // A wrong password has its own exit code (12, as restic; issue 10).
+    expect(wrong.code).toBe(12);
     expect(wrong.stderr).toMatch(/^error CRYPTO_WRONG_PASSWORD: /);
     expect((await cli(["snapshots", ...common], { ...env, EWSVAULT_PASSWORD: "third password" })).code).toBe(
       0,
@@ -75,7 +76,7 @@ describe("ewsvault commands", { timeout: 180_000 }, () => {
     expect(inUse.stderr).toMatch(/^error KEY_LAST_SLOT: /);
     expect((await cli(["key", "remove", ...common, third], env)).code).toBe(0);
     expect((await cli(["snapshots", ...common], { ...env, EWSVAULT_PASSWORD: "third password" })).code).toBe(
-      1,
+      12,
     );
   });
 

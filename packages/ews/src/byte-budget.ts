@@ -2,6 +2,7 @@
 // about to hold and give it back when it has been handed on. Peak memory then depends on the
 // budget, not on how many or how large the items are. FIFO: a large reservation at the head
 // is not starved by a stream of small ones.
+import { onAbort } from "./abort-subscription.js";
 import { ewsError } from "./errors.js";
 
 export interface ByteBudgetSnapshot {
@@ -45,17 +46,16 @@ export class ByteBudget {
     }
     await new Promise<void>((resolve, reject) => {
       const entry = { bytes: amount, resolve: () => {} };
-      const onAbort = () => {
+      const unsubscribe = onAbort(signal, () => {
         const index = this.queue.indexOf(entry);
         if (index >= 0) this.queue.splice(index, 1);
         reject(ewsError("EWS_ABORTED", "aborted", { cause: signal?.reason }));
         this.drain();
-      };
+      });
       entry.resolve = () => {
-        signal?.removeEventListener("abort", onAbort);
+        unsubscribe();
         resolve();
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
       this.queue.push(entry);
     });
     return amount;

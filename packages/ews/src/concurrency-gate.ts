@@ -11,6 +11,7 @@
 // (AIMD). The limit starts low and grows one slot per success (at most one per 25 ms and one
 // above what the server has accepted) until the first throttled answer, then one per window of
 // successes, so a server's concurrency limit costs one refusal to find, not a burst of them.
+import { onAbort } from "./abort-subscription.js";
 import { ewsError } from "./errors.js";
 import { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 
@@ -195,7 +196,7 @@ export class AdaptiveConcurrencyGate {
     return new Promise<GateTicket>((resolve, reject) => {
       const waiter: Waiter = {
         resolve: (ticket) => {
-          signal?.removeEventListener("abort", waiter.onAbort);
+          unsubscribe();
           resolve(ticket);
         },
         reject,
@@ -207,7 +208,7 @@ export class AdaptiveConcurrencyGate {
           this.pump();
         },
       };
-      signal?.addEventListener("abort", waiter.onAbort, { once: true });
+      const unsubscribe = onAbort(signal, waiter.onAbort);
       this.queue.push(waiter);
       this.pump();
     });

@@ -40,3 +40,11 @@ export {
   offeredSchemes,
   type ResponseInfo,
 } from "./transport.js";
+export {
+  type DiscoveredMailbox,
+  type DiscoveryOptions,
+  type DiscoveryResult,
+  discoverMailboxes,
+  type MailboxKind,
+  RESOLVE_NAMES_LIMIT,
+} from "./discovery.js";

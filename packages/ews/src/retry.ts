@@ -1,5 +1,6 @@
 // Retry policy: capped exponential backoff with full jitter, overridden by the server's own
 // hint (BackOffMilliseconds in ErrorServerBusy, Retry-After on 503/429) when it gives one.
+import { onAbort } from "./abort-subscription.js";
 import { ewsError } from "./errors.js";
 
 export interface RetryOptions {
@@ -80,14 +81,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(ewsError("EWS_ABORTED", "aborted", { cause: signal.reason }));
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(ewsError("EWS_ABORTED", "aborted", { cause: signal?.reason }));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      unsubscribe();
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const unsubscribe = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(ewsError("EWS_ABORTED", "aborted", { cause: signal?.reason }));
+    });
   });
 }

@@ -43,7 +43,8 @@ Options (default in brackets):
   --recharge-per-second N    budget refill rate in requests/s [${DEFAULTS.rechargePerSecond}]
   --throttle-503             answer every refusal (concurrency or budget) with HTTP 503 [off]
   --throttle-fault           answer refusals as SOAP faults (ErrorExceededConnectionCount or
-                             ErrorServerBusy) instead of response messages [off]
+                             ErrorServerBusy + BackOffMilliseconds), as Exchange 2013+ does [default]
+  --throttle-message         answer refusals as per-entry response messages (Exchange 2010) [off]
   --fault SPEC               repeatable: KIND[:OPERATION]@RATE or KIND[:OPERATION]#N,M,...
                              KIND: ${FAULT_KINDS.join(", ")}
                              e.g. --fault http500:GetItem@0.05 --fault reset#3,10
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
       "recharge-per-second": { type: "string" },
       "throttle-503": { type: "boolean" },
       "throttle-fault": { type: "boolean" },
+      "throttle-message": { type: "boolean" },
       fault: { type: "string", multiple: true },
       "fault-seed": { type: "string" },
       "slow-ms": { type: "string" },
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
   if (recharge !== undefined) throttling.rechargePerSecond = recharge;
   if (values["throttle-503"]) throttling.http503 = true;
   if (values["throttle-fault"]) throttling.soapFault = true;
+  if (values["throttle-message"]) throttling.soapFault = false;
   options.throttling = throttling;
   if (values.fault !== undefined) options.faults = values.fault.map(parseFault);
 

@@ -5,6 +5,7 @@
 import { EwsResponseError, MockEwsError } from "./errors.js";
 import type { MockItemData } from "./model.js";
 import { type MockEwsCounters, type MockEwsServerOptions, startServerCore } from "./server/index.js";
+import { type Directory, directoryOf } from "./store/directory.js";
 import { decodeId } from "./store/ids.js";
 import type { FolderRecord, MailboxState, Store } from "./store/index.js";
 
@@ -25,6 +26,13 @@ export {
   type ThrottlingOptions,
 } from "./server/index.js";
 export { createMailboxGenerator } from "./generator/index.js";
+export {
+  DIRECTORY_KINDS,
+  type Directory,
+  type DirectoryEntry,
+  type DirectoryEntryInput,
+  type DirectoryKind,
+} from "./store/directory.js";
 // The item codecs, for benchmarks and tests that need mock-shaped export streams or MIME
 // without a running server.
 export {
@@ -51,6 +59,12 @@ export interface MockEwsServer {
   readonly certificate: string | undefined;
   /** SMTP addresses of the generated mailboxes. */
   readonly mailboxes: readonly string[];
+  /**
+   * The address book (GAL) the address book operations read: the generated mailboxes as users,
+   * plus seeded shared, room and equipment mailboxes, distribution and room lists. add / setKind
+   * / remove change it at once; add MUST throw MockEwsError INVALID_DIRECTORY_ENTRY for a bad entry.
+   */
+  readonly directory: Directory;
   stop(): Promise<void>;
   counters(): MockEwsCounters;
   resetCounters(): void;
@@ -140,6 +154,7 @@ export async function startMockEwsServer(options: MockEwsServerOptions = {}): Pr
     credentials: { username: first.username, password: first.password },
     certificate: core.certificate,
     mailboxes: store.mailboxes.map((m) => m.smtpAddress),
+    directory: directoryOf(store),
     stop: () => core.close(),
     counters: () => core.counters(),
     resetCounters: () => core.resetCounters(),

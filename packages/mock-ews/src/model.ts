@@ -35,6 +35,49 @@ export interface MockAttachment {
   readonly content: Uint8Array;
 }
 
+/**
+ * A MAPI property set through EWS (ExtendedProperty / ExtendedFieldURI) that has no first-class
+ * field in this model. Addressed by a tag, or by a property set GUID (lower case; distinguished
+ * sets are stored as their GUID) with a numeric id or a name.
+ */
+export interface MockExtendedProperty {
+  readonly propertyTag?: number;
+  readonly propertySetId?: string;
+  readonly propertyId?: number;
+  readonly propertyName?: string;
+  /** EWS MapiPropertyTypeType, e.g. "String", "Integer", "StringArray". */
+  readonly propertyType: string;
+  /** The values as EWS writes them (one for single-valued types). */
+  readonly values: readonly string[];
+}
+
+/** An attached item (EWS ItemAttachment): a message, calendar item, contact... embedded in its parent. */
+export interface MockItemAttachment {
+  readonly name: string;
+  readonly isInline: boolean;
+  /** ISO 8601. */
+  readonly lastModifiedTime: string;
+  readonly item: MockItemData;
+}
+
+/** A changed occurrence of a recurring series (EWS Exception). */
+export interface MockOccurrenceException {
+  /** ISO 8601 start of the occurrence this replaces (its OriginalStart). */
+  readonly originalStart: string;
+  readonly start: string;
+  readonly end: string;
+  readonly subject?: string;
+  readonly location?: string;
+}
+
+export interface MockPhysicalAddress {
+  readonly street?: string;
+  readonly city?: string;
+  readonly state?: string;
+  readonly countryOrRegion?: string;
+  readonly postalCode?: string;
+}
+
 export interface MockRecurrence {
   readonly pattern: "Daily" | "Weekly" | "AbsoluteMonthly" | "AbsoluteYearly";
   readonly interval: number;
@@ -43,6 +86,12 @@ export interface MockRecurrence {
   /** For AbsoluteMonthly / AbsoluteYearly. */
   readonly dayOfMonth?: number;
   readonly month?: string;
+  /**
+   * Set for the relative patterns (EWS RelativeMonthly / RelativeYearly): the occurrence is the
+   * Nth of `daysOfWeek` (which may also be Day, Weekday or WeekendDay) in the month instead of
+   * `dayOfMonth`. Never generated; kept off `pattern` so the export codec's table is unchanged.
+   */
+  readonly dayOfWeekIndex?: "First" | "Second" | "Third" | "Fourth" | "Last";
   /** yyyy-mm-dd. */
   readonly startDate: string;
   /** Either a count or an end date; neither means no end. */
@@ -59,6 +108,9 @@ export interface MockCalendarFields {
   readonly requiredAttendees: readonly MockMailAddress[];
   readonly optionalAttendees: readonly MockMailAddress[];
   readonly recurrence?: MockRecurrence;
+  /** Original starts (ISO 8601) of occurrences deleted from the series. */
+  readonly deletedOccurrences?: readonly string[];
+  readonly modifiedOccurrences?: readonly MockOccurrenceException[];
   readonly legacyFreeBusyStatus: "Free" | "Tentative" | "Busy" | "OOF";
 }
 
@@ -70,6 +122,10 @@ export interface MockContactFields {
   readonly emailAddresses: readonly string[];
   readonly businessPhone?: string;
   readonly mobilePhone?: string;
+  /** Phone numbers under every other PhoneNumberKeyType (HomePhone, BusinessFax, ...). */
+  readonly phoneNumbers?: Readonly<Record<string, string>>;
+  /** PhysicalAddresses by key: Home, Business, Other. */
+  readonly physicalAddresses?: Readonly<Record<string, MockPhysicalAddress>>;
 }
 
 export interface MockTaskFields {
@@ -100,6 +156,10 @@ export interface MockItemData {
   /** Mail and posts: "<...@...>". */
   readonly internetMessageId?: string;
   readonly attachments: readonly MockAttachment[];
+  /** Attached items (never generated; created through CreateItem / CreateAttachment). */
+  readonly itemAttachments?: readonly MockItemAttachment[];
+  /** MAPI properties set through EWS that no first-class field holds (never generated). */
+  readonly extendedProperties?: readonly MockExtendedProperty[];
   readonly calendar?: MockCalendarFields;
   readonly contact?: MockContactFields;
   readonly task?: MockTaskFields;

@@ -21,7 +21,9 @@ describe("behaviour knobs", () => {
   });
 
   it("budget: a burst of N requests, then ErrorServerBusy with BackOffMilliseconds", async () => {
-    const server = await start({ throttling: { burst: 3, rechargePerSecond: 0.5 } });
+    const server = await start({
+      throttling: { burst: 3, rechargePerSecond: 0.5, refusal: "responseMessage" },
+    });
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await soap(server, GET_INBOX));
     expect(results.map((r) => responseCodes(r.text)[0])).toEqual([
@@ -73,7 +75,7 @@ describe("behaviour knobs", () => {
   it("concurrency: requests beyond maxConcurrency in flight get ErrorExceededConnectionCount, no backoff, no budget", async () => {
     const server = await start({
       latencyMs: 400,
-      throttling: { maxConcurrency: 2, burst: 3, rechargePerSecond: 0.01 },
+      throttling: { maxConcurrency: 2, burst: 3, rechargePerSecond: 0.01, refusal: "responseMessage" },
     });
     const results = await Promise.all(Array.from({ length: 5 }, () => soap(server, GET_INBOX)));
     const codes = results.map((r) => responseCodes(r.text)[0]);
@@ -180,7 +182,7 @@ describe("behaviour knobs", () => {
 
   it("request-level errors are repeated once per requested entry, as Exchange does", async () => {
     const server = await start({
-      throttling: { burst: 1, rechargePerSecond: 0.01 },
+      throttling: { burst: 1, rechargePerSecond: 0.01, refusal: "responseMessage" },
       faults: [{ kind: "mailboxMove", operation: "ExportItems", nth: [1] }],
     });
     const list = server

@@ -37,7 +37,7 @@ describe("schema validity of every response", () => {
       seed: 11,
       mailboxes: 1,
       itemsPerMailbox: 5,
-      throttling: { burst: 1, rechargePerSecond: 0.01 },
+      throttling: { burst: 1, rechargePerSecond: 0.01, refusal: "responseMessage" },
       faults: [{ kind: "mailboxMove", operation: "GetFolder", nth: [1] }],
     });
     smallServer = await startMockEwsServer({
@@ -199,7 +199,7 @@ describe("schema validity of every response", () => {
       "GetItem missing",
       `<m:GetItem>${itemShape()}<m:ItemIds><t:ItemId Id="${newId}"/></m:ItemIds></m:GetItem>`,
     );
-    for (const entry of [server.mailboxes[0]!, "contoso", "nobody-at-all"]) {
+    for (const entry of [server.mailboxes[0]!, "room", "nobody-at-all"]) {
       await call(
         "ResolveNames",
         `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>${entry}</m:UnresolvedEntry></m:ResolveNames>`,

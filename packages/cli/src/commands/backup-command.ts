@@ -1,21 +1,31 @@
 // `ewsvault backup`: mailboxes from --mailbox or a config file's backup set, progress on a TTY,
 // JSON events with --json, and a report whose exit code tells complete (0) from partial (3).
 import { join } from "node:path";
-import { backup, type BackupEvent, type Selection } from "@ewsvault/core";
-import picomatch from "picomatch";
+import { backup, type BackupEvent } from "@ewsvault/core";
 import type { Command } from "commander";
-import { type BackupSetConfig, loadConfigFile } from "../config-file.js";
+import { buildSelection, loadBackupSet, type SelectionOptions } from "../backup-selection.js";
+import type { BackupSetConfig } from "../config-schema.js";
 import {
+  discoverFromOptions,
   type EwsOptions,
   ewsClientFromOptions,
+  type LdapOptions,
   openRepositoryFromOptions,
   type RepoOptions,
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { bar, formatBytes, type Output } from "../output.js";
-import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
+import { type MailboxListOptions, resolveMailboxes } from "../mailbox-list.js";
+import { assertValidGlob, assertValidSelection } from "../option-validation.js";
+import { formatBytes, type Output, shown } from "../output.js";
+import { createBackupProgress, progressMode } from "../progress.js";
+import { addEwsOptions, addRepoOptions, type CommandRunner, positiveInteger } from "./shared.js";
 
-interface BackupCommandOptions extends RepoOptions, EwsOptions {
+interface BackupCommandOptions
+  extends RepoOptions,
+    EwsOptions,
+    LdapOptions,
+    SelectionOptions,
+    MailboxListOptions {
   mailbox?: string[];
   excludeMailbox?: string[];
   config?: string;
@@ -42,6 +52,21 @@ interface BackupCommandOptions extends RepoOptions, EwsOptions {
 export function registerBackupCommand(program: Command, run: CommandRunner): void {
   addEwsOptions(addRepoOptions(program.command("backup").description("back up mailboxes")))
     .option("--mailbox <smtp...>", "mailbox to back up (repeatable)")
+    .option("--all-mailboxes", "every mailbox of the address book (FindPeople, else ResolveNames)")
+    .option("--include-mailbox <glob...>", "with --all-mailboxes: only mailboxes matching these globs")
+    .option(
+      "--mailbox-kind <kind...>",
+      "with --all-mailboxes: user, shared, room, equipment (default user shared)",
+    )
+    .option(
+      "--ldap-url <url>",
+      "with --all-mailboxes: read Active Directory (ldaps:// or ldap:// + StartTLS)",
+    )
+    .option("--ldap-base <dn>", "LDAP search base (default: the server's defaultNamingContext)")
+    .option("--ldap-bind-dn <dn>", "LDAP bind DN or UPN (default: --username)")
+    .option("--ldap-ca-file <file>", "PEM CA of the directory's certificate")
+    .option("--ldap-password-file <file>", "LDAP password file (else EWSVAULT_LDAP_PASSWORD[_FILE|_COMMAND])")
+    .option("--ldap-password-command <command>", "command printing the LDAP password")
     .option(
       "--exclude-mailbox <glob...>",
       "leave out mailboxes matching these globs (e.g. from a backup set)",
@@ -74,52 +99,32 @@ export function registerBackupCommand(program: Command, run: CommandRunner): voi
     );
 }
 
-async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<number> {
-  const config = cli.config ? await loadConfigFile(cli.config) : undefined;
-  let set: BackupSetConfig = {};
-  if (cli.set) {
-    const found = config?.sets?.[cli.set];
-    if (!found)
-      throw new CliError(
-        "BACKUP_SET_UNKNOWN",
-        `no backup set "${cli.set}" in ${cli.config ?? "(no --config)"}`,
-        ExitCode.usage,
-      );
-    set = found;
-  }
-  const excluded = [...(cli.excludeMailbox ?? []), ...(set.excludeMailboxes ?? [])].map((glob) =>
-    picomatch(glob, { nocase: true }),
-  );
-  const mailboxes = (cli.mailbox ?? [...(set.mailboxes ?? [])]).filter(
-    (m) => !excluded.some((match) => match(m)),
-  );
-  if (mailboxes.length === 0)
-    throw new CliError("MAILBOX_REQUIRED", "name mailboxes with --mailbox or --set", ExitCode.usage);
-  const options: BackupCommandOptions = {
-    ...cli,
-    repo: cli.repo ?? config?.repository,
-    passwordFile: cli.passwordFile ?? config?.passwordFile,
-    cacheDir: cli.cacheDir ?? config?.cacheDir,
-    ewsUrl: cli.ewsUrl ?? config?.ews?.url,
-    username: cli.username ?? config?.ews?.username,
-    ewsPasswordFile: cli.ewsPasswordFile ?? config?.ews?.passwordFile,
-    allowInsecureBasic: cli.allowInsecureBasic ?? config?.ews?.allowInsecureBasic,
-  } as BackupCommandOptions;
-  const roots: NonNullable<Selection["roots"]> = [
-    ...(set.roots ?? ["mailbox"]),
-    ...(options.archive ? (["archive"] as const) : []),
-    ...(options.recoverableItems ? (["recoverable"] as const) : []),
-    ...(options.publicFolders ? (["public"] as const) : []),
-  ];
-  const selection: Selection = {
-    roots: [...new Set(roots)],
-    ...pick("includeFolders", options.includeFolder ?? set.includeFolders),
-    ...pick("excludeFolders", options.excludeFolder ?? set.excludeFolders),
-    ...pick("includeItemClasses", options.includeClass ?? set.includeItemClasses),
-    ...pick("excludeItemClasses", options.excludeClass ?? set.excludeItemClasses),
-    ...(options.after ? { receivedAfter: parseDate(options.after, "--after") } : {}),
-    ...(options.before ? { receivedBefore: parseDate(options.before, "--before") } : {}),
-  };
+async function backupCommand(options: BackupCommandOptions, out: Output): Promise<number> {
+  // The config file's repository and EWS defaults are already applied (config-defaults.ts).
+  const set: Partial<BackupSetConfig> = options.set ? await loadBackupSet(options.config, options.set) : {};
+  for (const glob of [...(options.excludeMailbox ?? []), ...(set.excludeMailboxes ?? [])])
+    assertValidGlob(glob, "excludeMailboxes");
+  for (const glob of [...(options.includeMailbox ?? []), ...(set.includeMailboxes ?? [])])
+    assertValidGlob(glob, "includeMailboxes");
+  const selection = buildSelection(options, set);
+  assertValidSelection(selection); // a backup set's patterns too, before the repository is opened
+  const { mailboxes, discovery } = await resolveMailboxes(options, set, () => discoverFromOptions(options));
+  if (discovery !== undefined)
+    out.event(
+      "discovery",
+      {
+        method: discovery.method,
+        ...(discovery.fallbackReason ? { fallbackReason: discovery.fallbackReason } : {}),
+        found: discovery.mailboxes.length,
+        selected: mailboxes,
+      },
+      () => {
+        out.info(
+          `address book (${discovery.method}${discovery.fallbackReason ? `, FindPeople refused: ${shown(discovery.fallbackReason)}` : ""}): ${discovery.mailboxes.length} mailbox(es), ${mailboxes.length} selected`,
+        );
+        return undefined;
+      },
+    );
 
   const opened = await openRepositoryFromOptions(options);
   const source = await ewsClientFromOptions(options).catch(async (error) => {
@@ -127,14 +132,18 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
     throw error;
   });
   const abort = new AbortController();
+  const view = createBackupProgress({
+    mailboxes: mailboxes.length,
+    mode: progressMode(options),
+    quietLog: (text) => out.info(text),
+  });
   const onSignal = () => {
-    out.info("stopping: making finished work durable (press Ctrl-C again to kill)");
+    view.log("stopping: making finished work durable (press Ctrl-C again to kill)");
     abort.abort();
-    process.once("SIGINT", () => process.exit(130));
+    process.once("SIGINT", () => process.exit(ExitCode.interrupted));
   };
   process.once("SIGINT", onSignal);
   try {
-    const progress = new Map<string, string>();
     // Failed mailboxes are reported at the end, once, so one cause is not printed per mailbox.
     const failedLines: string[] = [];
     const report = await backup({
@@ -158,34 +167,30 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
           out.event(event.type, { ...event } as Record<string, unknown>);
           return;
         }
-        if (event.type === "progress") {
-          const p = event.progress;
-          progress.set(
-            p.mailbox,
-            `${p.mailbox} ${bar(p.foldersDone, p.foldersTotal, 10)} ${p.itemsDone}/${p.itemsTotal} items ${formatBytes(p.bytesRead)}${
-              p.etaSeconds === undefined ? "" : ` eta ${p.etaSeconds}s`
-            }`,
-          );
-          out.progress([...progress.values()].join(" | "));
-        } else if (event.type === "item-failed") {
-          out.info(
-            `warning ${event.failure.code}: ${event.mailbox} ${event.failure.folderPath} "${event.failure.subject ?? event.failure.itemId}": ${event.failure.reason}`,
+        view.onEvent(event);
+        if (event.type === "item-failed") {
+          view.log(
+            `warning ${event.failure.code}: ${shown(event.mailbox)} ${shown(event.failure.folderPath)} "${shown(event.failure.subject ?? event.failure.itemId)}": ${shown(event.failure.reason)}`,
           );
         } else if (event.type === "mailbox-done") {
-          progress.delete(event.report.mailbox);
           const r = event.report;
           if (r.status === "failed" || r.status === "skipped-locked") {
             failedLines.push(`${r.mailbox}: ${r.status} — error ${r.error?.code}: ${r.error?.message}`);
             return;
           }
-          out.info(
-            r.status === "completed" || r.status === "completed-with-warnings"
-              ? `${r.mailbox}: ${r.status}, ${r.items} items (${r.itemsExported} exported, ${r.itemsDeleted} deleted, ${r.failedItems.length} failed), ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesStored)} stored, ${(r.durationMs / 1000).toFixed(1)} s, snapshot ${r.snapshotId?.slice(0, 12)}`
-              : `${r.mailbox}: ${r.status} — error ${r.error?.code}: ${r.error?.message}`,
+          view.log(
+            `${r.mailbox}: ${r.status}, ${r.items} items (${r.itemsExported} exported, ${r.itemsDeleted} deleted, ${r.failedItems.length} failed), ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesStored)} stored, ${(r.durationMs / 1000).toFixed(1)} s, snapshot ${r.snapshotId?.slice(0, 12)}`,
           );
         }
       },
     });
+    view.finish();
+    if (abort.signal.aborted) {
+      // Everything checkpointed before the stop is durable; the next run resumes from there.
+      out.event("interrupted", { report } as unknown as Record<string, unknown>, () => undefined);
+      out.info("interrupted: finished work is saved; run the same backup again to resume");
+      return ExitCode.interrupted;
+    }
     out.done();
     out.event("report", { ...report } as unknown as Record<string, unknown>);
     const statuses = report.mailboxes.map((m) => m.status);
@@ -208,6 +213,7 @@ async function backupCommand(cli: BackupCommandOptions, out: Output): Promise<nu
     }
     return ExitCode.partial;
   } finally {
+    view.finish();
     process.off("SIGINT", onSignal);
     await source.close();
     await opened.close();
@@ -219,11 +225,4 @@ function hours(value: string, flag: string): number {
   if (value.trim() === "" || !Number.isFinite(n) || n < 0)
     throw new CliError("INVALID_ARGUMENT", `${flag} must be a number of hours >= 0`, ExitCode.usage);
   return n;
-}
-
-function pick<K extends string>(
-  key: K,
-  value: readonly string[] | undefined,
-): Partial<Record<K, readonly string[]>> {
-  return value === undefined || value.length === 0 ? {} : ({ [key]: value } as Record<K, readonly string[]>);
 }

@@ -1,10 +1,12 @@
 // `ewsvault check`: the pre-flight an administrator runs before the first backup — endpoint
-// reachable, credentials accepted, impersonation allowed, each mailbox reachable — each check
-// one line with a stable code, and hints about throttling.
+// reachable, credentials accepted, impersonation (or delegate access) allowed per mailbox, each
+// mailbox reachable — each check one line with a stable code, then what the check's own
+// requests met of throttling, with hints (check-report.ts).
 import { readFile } from "node:fs/promises";
-import { type EwsClient, probeAuthSchemes } from "@ewsvault/ews";
+import { type EwsClient, probeAuthSchemes, type ResponseInfo } from "@ewsvault/ews";
 import type { Command } from "commander";
-import { type EwsOptions, ewsClientFromOptions } from "../context.js";
+import { accessLine, type CheckLine, throttlingLines } from "../check-report.js";
+import { type EwsOptions, ewsClientFromOptions, ewsUrl } from "../context.js";
 import { CliError, ExitCode, errorCode } from "../errors.js";
 import type { Output } from "../output.js";
 import { addEwsOptions, type CommandRunner } from "./shared.js";
@@ -22,7 +24,11 @@ export function registerCheckCommand(program: Command, run: CommandRunner): void
 async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: Output): Promise<number> {
   if (!options.mailbox?.length)
     throw new CliError("MAILBOX_REQUIRED", "name at least one --mailbox", ExitCode.usage);
-  const client = await ewsClientFromOptions(options);
+  const durations: number[] = [];
+  const client = await ewsClientFromOptions({
+    ...options,
+    onResponse: (info: ResponseInfo) => durations.push(info.durationMs),
+  } as EwsOptions);
   let failures = 0;
   const report = (name: string, ok: boolean, detail: string, code?: string) => {
     if (!ok) failures++;
@@ -32,7 +38,13 @@ async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: O
       () => `${ok ? "ok  " : "FAIL"}  ${name}: ${detail}${code ? ` (${code})` : ""}`,
     );
   };
+  const line = (l: CheckLine | undefined) => {
+    if (l !== undefined) report(l.check, l.ok, l.detail, l.code);
+  };
+  const impersonation = options.impersonation !== false;
   try {
+    // Offered authentication schemes (WWW-Authenticate of an anonymous request), before any
+    // mailbox and before any credential is sent.
     if (!(await checkAuthentication(options, client, report))) return ExitCode.failure;
     for (const mailbox of options.mailbox) {
       const started = Date.now();
@@ -44,31 +56,32 @@ async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: O
           true,
           `reachable, ${Object.keys(info.distinguishedFolders).length} distinguished folders, ${ms} ms`,
         );
+        line(accessLine(mailbox, impersonation, undefined));
         const page = await client.syncFolderHierarchy(mailbox, { maxChanges: 512 });
         report(`hierarchy ${mailbox}`, true, `${page.changes.length} folders visible`);
         if (mailbox === options.mailbox[0]) reportChannelBinding(options, client, report);
-        if (ms > 2000)
-          out.info(
-            `hint: ${ms} ms per request; consider --item-concurrency above 4 if the server's throttling policy allows`,
-          );
       } catch (error) {
         const code = errorCode(error);
+        const access = accessLine(mailbox, impersonation, code);
+        if (access !== undefined) {
+          line(access);
+          continue;
+        }
         const hint =
           code === "EWS_AUTH_FAILED"
             ? "credentials rejected"
-            : code === "EWS_IMPERSONATION_DENIED"
-              ? "the account lacks the ApplicationImpersonation role for this mailbox"
-              : code === "EWS_MAILBOX_NOT_FOUND"
-                ? "no such mailbox"
-                : code === "EWS_UNREACHABLE" || code === "EWS_TLS"
-                  ? "endpoint unreachable (URL, DNS, firewall, certificate)"
-                  : code === "EWS_THROTTLED"
-                    ? "throttled: lower --mailbox-concurrency/--item-concurrency or raise EWSMaxConcurrency"
-                    : (error as Error).message;
+            : code === "EWS_MAILBOX_NOT_FOUND"
+              ? "no such mailbox"
+              : code === "EWS_UNREACHABLE" || code === "EWS_TLS"
+                ? "endpoint unreachable (URL, DNS, firewall, certificate)"
+                : code === "EWS_THROTTLED"
+                  ? "throttled: lower --mailbox-concurrency/--item-concurrency or raise EWSMaxConcurrency"
+                  : (error as Error).message;
         report(`mailbox ${mailbox}`, false, hint, code);
         if (code === "EWS_AUTH_FAILED" || code === "EWS_UNREACHABLE" || code === "EWS_TLS") break;
       }
     }
+    for (const l of throttlingLines(client.stats(), client.gate.snapshot(), durations)) line(l);
   } finally {
     await client.close();
   }
@@ -95,7 +108,7 @@ async function checkAuthentication(
   const wanted = schemeOf(options.auth);
   let probe: Awaited<ReturnType<typeof probeAuthSchemes>>;
   try {
-    probe = await probeAuthSchemes(options.ewsUrl as string, {
+    probe = await probeAuthSchemes(ewsUrl(options) as string, {
       ...(options.insecureTls ? { allowInsecureTls: true } : {}),
       ...(options.caFile ? { ca: await readFile(options.caFile, "utf8") } : {}),
     });

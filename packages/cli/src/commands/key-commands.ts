@@ -44,7 +44,10 @@ async function unlock(destination: Destination, options: RepoOptions): Promise<U
 }
 
 async function newPassword(options: KeyOptions): Promise<string> {
-  if (options.newPasswordFile === undefined && !process.env.EWSVAULT_NEW_PASSWORD && process.stdin.isTTY) {
+  const fromEnv = ["", "_FILE", "_COMMAND"].some((suffix) =>
+    Boolean(process.env[`EWSVAULT_NEW_PASSWORD${suffix}`]),
+  );
+  if (options.newPasswordFile === undefined && !fromEnv && process.stdin.isTTY) {
     const first = await promptHidden("new password: ");
     if ((await promptHidden("repeat new password: ")) !== first) {
       throw new CliError("PASSWORD_MISMATCH", "the passwords differ", ExitCode.usage);

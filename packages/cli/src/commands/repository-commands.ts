@@ -1,37 +1,48 @@
 // Commands that work on the repository alone: init, snapshots, ls, find, verify, forget,
 // prune, unlock, stats.
 import {
+  describeSelection,
   type ForgetPolicy,
   initRepository,
   loadSnapshotItems,
   type Snapshot,
   walkSnapshotFolders,
 } from "@ewsvault/core";
+import { addGroupOptions, chosenGroup } from "../backup-selection.js";
+import { findInSnapshots, type FindOptions } from "../find.js";
+import { resolveSnapshotArgument } from "../snapshot-argument.js";
 import type { Command } from "commander";
 import { openDestination } from "../destinations.js";
 import { CliError, ExitCode } from "../errors.js";
 import { openRepositoryFromOptions, type RepoOptions, repositoryLocation } from "../context.js";
-import { formatBytes, type Output } from "../output.js";
+import { formatBytes, jsonLine, type Output, shown } from "../output.js";
 import { promptHidden, readPassword } from "../secrets.js";
-import { addRepoOptions, type CommandRunner, parseDate } from "./shared.js";
+import { addRepoOptions, type CommandRunner } from "./shared.js";
 
 export function registerRepositoryCommands(program: Command, run: CommandRunner): void {
   addRepoOptions(program.command("init").description("create a new encrypted repository"))
     .option("--pack-size <MiB>", "target pack size in MiB", "16")
     .action((options) => run(options, (out) => initCommand(options, out)));
 
-  addRepoOptions(program.command("snapshots").description("list snapshots"))
+  addGroupOptions(addRepoOptions(program.command("snapshots").description("list snapshots")))
     .option("--mailbox <smtp>", "only this mailbox's snapshots")
     .action((options) => run(options, (out) => snapshotsCommand(options, out)));
 
   addRepoOptions(program.command("ls").description("list the folders and items of a snapshot"))
-    .argument("[snapshot]", "snapshot id or 'latest'", "latest")
+    .argument("[snapshot]", "snapshot id (or unique prefix), 'latest' or an ISO time", "latest")
     .option("--mailbox <smtp>", "mailbox (needed with 'latest')")
+    .option("--group <id>", "snapshot group 'latest' is chosen in ('any' = every group)")
     .option("--items", "list items too, not only folders")
     .action((snapshot, options) => run(options, (out) => lsCommand(snapshot, options, out)));
 
-  addRepoOptions(program.command("find").description("search items in the latest snapshot of each mailbox"))
+  addRepoOptions(
+    program
+      .command("find")
+      .description("search items in every snapshot, newest first; say which snapshots hold each"),
+  )
     .option("--mailbox <smtp>", "only this mailbox")
+    .option("--latest", "only the latest snapshot of each mailbox and snapshot group")
+    .option("--group <id>", "only this snapshot group")
     .option("--subject <text>", "subject contains")
     .option("--from <text>", "sender contains")
     .option("--after <date>", "received at or after")
@@ -46,7 +57,13 @@ export function registerRepositoryCommands(program: Command, run: CommandRunner)
     .option("--read-data-subset <subset>", "check a subset: '10%', '0.1' or 'n/t'")
     .action((options) => run(options, (out) => verifyCommand(options, out)));
 
-  addRepoOptions(program.command("forget").description("remove snapshots by a retention policy"))
+  addGroupOptions(
+    addRepoOptions(
+      program
+        .command("forget")
+        .description("remove snapshots by a retention policy, applied per mailbox and snapshot group"),
+    ),
+  )
     .option("--mailbox <smtp>", "only this mailbox's snapshots")
     .option("--keep-last <n>", "keep the newest n")
     .option("--keep-hourly <n>", "keep one per hour for n hours")
@@ -82,7 +99,13 @@ async function initCommand(options: RepoOptions & { packSize: string }, out: Out
   const destination = await openDestination(repositoryLocation(options));
   try {
     let password: string;
-    if (options.passwordFile === undefined && !process.env.EWSVAULT_PASSWORD && process.stdin.isTTY) {
+    const given =
+      options.passwordFile !== undefined ||
+      options.passwordCommand !== undefined ||
+      ["EWSVAULT_PASSWORD", "EWSVAULT_PASSWORD_FILE", "EWSVAULT_PASSWORD_COMMAND"].some((name) =>
+        Boolean(process.env[name]),
+      );
+    if (!given && process.stdin.isTTY) {
       password = await promptHidden("new repository password: ");
       if ((await promptHidden("repeat password: ")) !== password) {
         throw new CliError("PASSWORD_MISMATCH", "the passwords differ", ExitCode.usage);
@@ -91,6 +114,7 @@ async function initCommand(options: RepoOptions & { packSize: string }, out: Out
       password = await readPassword({
         envName: "EWSVAULT_PASSWORD",
         ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
+        ...(options.passwordCommand === undefined ? {} : { command: options.passwordCommand }),
         prompt: "new repository password: ",
       });
     }
@@ -119,97 +143,84 @@ function snapshotJson(snapshot: Snapshot): Record<string, unknown> {
     hostname: snapshot.hostname,
     tags: snapshot.tags,
     tree: snapshot.tree,
+    group: snapshot.group,
+    selection: snapshot.selection ?? null,
     ...(snapshot.parent === undefined ? {} : { parent: snapshot.parent }),
     counts: snapshot.counts ?? {},
     sizes: snapshot.sizes ?? {},
   };
 }
 
-async function snapshotsCommand(options: RepoOptions & { mailbox?: string }, out: Output): Promise<number> {
+async function snapshotsCommand(
+  options: RepoOptions & { mailbox?: string; group?: string; set?: string; config?: string },
+  out: Output,
+): Promise<number> {
+  const group = await chosenGroup(options);
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshots = await opened.repository.listSnapshots(
-      options.mailbox ? { mailbox: options.mailbox } : {},
-    );
+    const snapshots = (
+      await opened.repository.listSnapshots(options.mailbox ? { mailbox: options.mailbox } : {})
+    ).filter((s) => group === undefined || group === "any" || s.group === group);
     if (out.json) {
       // The documented contract: one JSON array on stdout.
-      process.stdout.write(`${JSON.stringify(snapshots.map(snapshotJson))}\n`);
+      process.stdout.write(jsonLine(snapshots.map(snapshotJson)));
       return ExitCode.ok;
     }
-    if (snapshots.length === 0) out.info("no snapshots");
+    if (snapshots.length === 0) {
+      out.info("no snapshots");
+      return ExitCode.ok;
+    }
+    // "items size" is the mailbox data the snapshot holds (what a restore writes back); "added"
+    // is what this run stored anew after deduplication, compression and encryption.
+    process.stdout.write(
+      "id            time                      group         mailbox  items  items size  added  tags\n",
+    );
+    const groups = new Map<string, string>();
     for (const s of snapshots) {
+      groups.set(s.group, describeSelection(s.selection));
       process.stdout.write(
-        `${s.id.slice(0, 12)}  ${s.time.toISOString()}  ${s.mailbox}  items=${s.counts?.items ?? "?"}  new=${formatBytes(
-          s.sizes?.stored ?? 0,
-        )}  ${s.tags.join(",")}\n`,
+        `${s.id.slice(0, 12)}  ${s.time.toISOString()}  ${s.group.padEnd(12)}  ${shown(s.mailbox)}  ${s.counts?.items ?? "?"}  ${formatBytes(
+          s.sizes?.items ?? 0,
+        )}  ${formatBytes(s.sizes?.stored ?? 0)}  ${shown(s.tags.join(","))}
+`,
       );
     }
+    out.info(
+      "items size = the mailbox data the snapshot holds (what a restore writes); added = bytes this backup stored in the repository after deduplication and compression",
+    );
+    for (const [id, description] of groups) out.info(`group ${id}: ${description}`);
     return ExitCode.ok;
   } finally {
     await opened.close();
   }
 }
 
-export async function resolveSnapshotArgument(
-  repository: {
-    loadSnapshot(id: string): Promise<Snapshot>;
-    listSnapshots(f?: { mailbox?: string }): Promise<Snapshot[]>;
-    findSnapshot(q: { mailbox: string; at?: Date | "latest" }): Promise<Snapshot | undefined>;
-  },
-  snapshot: string,
-  mailbox: string | undefined,
-): Promise<Snapshot> {
-  if (snapshot === "latest" || /^\d{4}-\d{2}-\d{2}/.test(snapshot)) {
-    if (!mailbox)
-      throw new CliError(
-        "MAILBOX_REQUIRED",
-        `--mailbox is needed with snapshot "${snapshot}"`,
-        ExitCode.usage,
-      );
-    const at = snapshot === "latest" ? "latest" : parseDate(snapshot, "snapshot time");
-    const found = await repository.findSnapshot({ mailbox, at });
-    if (!found) throw new CliError("REPO_SNAPSHOT_NOT_FOUND", `no snapshot of ${mailbox} at ${snapshot}`);
-    return found;
-  }
-  if (/^[0-9a-f]{64}$/.test(snapshot)) return repository.loadSnapshot(snapshot);
-  if (/^[0-9a-f]{4,63}$/.test(snapshot)) {
-    const matches = (await repository.listSnapshots(mailbox ? { mailbox } : {})).filter((s) =>
-      s.id.startsWith(snapshot),
-    );
-    if (matches.length === 1) return matches[0]!;
-    throw new CliError(
-      matches.length === 0 ? "REPO_SNAPSHOT_NOT_FOUND" : "SNAPSHOT_AMBIGUOUS",
-      matches.length === 0 ? `no snapshot ${snapshot}` : `snapshot prefix ${snapshot} is ambiguous`,
-    );
-  }
-  throw new CliError(
-    "SNAPSHOT_INVALID",
-    `"${snapshot}" is not a snapshot id, 'latest' or a time`,
-    ExitCode.usage,
-  );
-}
-
 async function lsCommand(
   snapshotArg: string,
-  options: RepoOptions & { mailbox?: string; items?: boolean },
+  options: RepoOptions & { mailbox?: string; items?: boolean; group?: string },
   out: Output,
 ) {
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshot = await resolveSnapshotArgument(opened.repository, snapshotArg, options.mailbox);
+    const snapshot = await resolveSnapshotArgument(
+      opened.repository,
+      snapshotArg,
+      options.mailbox,
+      options.group,
+    );
     for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree)) {
       const path = folder.path.join("/");
       out.event(
         "folder",
         { path, itemCount: folder.tree.itemCount, folderClass: folder.tree.folderClass ?? null },
-        () => `${path}/  (${folder.tree.itemCount} items, ${formatBytes(folder.tree.itemBytes)})`,
+        () => `${shown(path)}/  (${folder.tree.itemCount} items, ${formatBytes(folder.tree.itemBytes)})`,
       );
       if (!options.items) continue;
       for (const item of await loadSnapshotItems(opened.repository, folder.tree)) {
         out.event(
           "item",
           { folder: path, ...item },
-          () => `  ${item.itemId.slice(-16)}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}`,
+          () => `  ${shown(item.itemId.slice(-16))}  ${shown(item.receivedAt)}  ${shown(item.subject)}`,
         );
       }
     }
@@ -219,49 +230,10 @@ async function lsCommand(
   }
 }
 
-async function findCommand(
-  options: RepoOptions & {
-    mailbox?: string;
-    subject?: string;
-    from?: string;
-    after?: string;
-    before?: string;
-    class?: string;
-  },
-  out: Output,
-): Promise<number> {
+async function findCommand(options: RepoOptions & FindOptions, out: Output): Promise<number> {
   const opened = await openRepositoryFromOptions(options);
   try {
-    const all = await opened.repository.listSnapshots(options.mailbox ? { mailbox: options.mailbox } : {});
-    const latest = new Map<string, Snapshot>();
-    for (const s of all) latest.set(s.mailbox, s); // oldest first, so the last one wins
-    const after = options.after ? parseDate(options.after, "--after").getTime() : undefined;
-    const before = options.before ? parseDate(options.before, "--before").getTime() : undefined;
-    let found = 0;
-    for (const snapshot of latest.values()) {
-      for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree)) {
-        for (const item of await loadSnapshotItems(opened.repository, folder.tree)) {
-          if (options.subject && !(item.subject ?? "").toLowerCase().includes(options.subject.toLowerCase()))
-            continue;
-          if (options.from && !(item.from ?? "").toLowerCase().includes(options.from.toLowerCase())) continue;
-          if (options.class && !(item.itemClass ?? "").toLowerCase().startsWith(options.class.toLowerCase()))
-            continue;
-          const received = item.receivedAt ? Date.parse(item.receivedAt) : Number.NaN;
-          if (after !== undefined && !(received >= after)) continue;
-          if (before !== undefined && !(received < before)) continue;
-          found++;
-          const path = folder.path.join("/");
-          out.event(
-            "match",
-            { snapshot: snapshot.id, mailbox: snapshot.mailbox, folder: path, ...item },
-            () =>
-              `${snapshot.mailbox}  ${path}  ${item.itemId}  ${item.receivedAt ?? ""}  ${item.subject ?? ""}`,
-          );
-        }
-      }
-    }
-    out.info(`${found} item(s) found`);
-    return ExitCode.ok;
+    return await findInSnapshots(opened.repository, options, out);
   } finally {
     await opened.close();
   }
@@ -334,16 +306,24 @@ async function forgetCommand(options: RepoOptions & Record<string, unknown>, out
   }
   const opened = await openRepositoryFromOptions(options);
   try {
+    const group = await chosenGroup(options as { group?: string; set?: string; config?: string });
     const report = await opened.repository.forget(policy, {
       ...(options.mailbox ? { mailbox: options.mailbox as string } : {}),
+      ...(group === undefined || group === "any" ? {} : { group }),
       dryRun: options.dryRun === true,
     });
     for (const { snapshot, reasons } of report.keep) {
       out.event(
         "keep",
-        { id: snapshot.id, mailbox: snapshot.mailbox, time: snapshot.time.toISOString(), reasons },
+        {
+          id: snapshot.id,
+          mailbox: snapshot.mailbox,
+          group: snapshot.group,
+          time: snapshot.time.toISOString(),
+          reasons,
+        },
         () =>
-          `keep    ${snapshot.id.slice(0, 12)}  ${snapshot.time.toISOString()}  ${snapshot.mailbox}  (${reasons.join(", ")})`,
+          `keep    ${snapshot.id.slice(0, 12)}  ${snapshot.time.toISOString()}  ${snapshot.mailbox}  group ${snapshot.group}  (${reasons.join(", ")})`,
       );
     }
     for (const snapshot of report.remove) {
@@ -352,20 +332,17 @@ async function forgetCommand(options: RepoOptions & Record<string, unknown>, out
         {
           id: snapshot.id,
           mailbox: snapshot.mailbox,
+          group: snapshot.group,
           time: snapshot.time.toISOString(),
           dryRun: report.dryRun,
         },
         () =>
-          `${report.dryRun ? "would remove" : "remove"}  ${snapshot.id.slice(0, 12)}  ${snapshot.time.toISOString()}  ${snapshot.mailbox}`,
+          `${report.dryRun ? "would remove" : "remove"}  ${snapshot.id.slice(0, 12)}  ${snapshot.time.toISOString()}  ${snapshot.mailbox}  group ${snapshot.group}`,
       );
     }
     if (options.prune && !report.dryRun) {
       const pruned = await opened.repository.prune({});
-      out.event(
-        "pruned",
-        { ...pruned },
-        () => `pruned: ${pruned.packsDeleted} packs deleted, ${pruned.packsRepacked} repacked`,
-      );
+      out.event("pruned", { ...pruned }, () => pruneSummary(pruned));
     }
     return ExitCode.ok;
   } finally {
@@ -383,16 +360,22 @@ async function pruneCommand(
       dryRun: options.dryRun === true,
       waitMs: Number(options.wait) * 1000,
     });
-    out.event(
-      "pruned",
-      { ...report },
-      () =>
-        `${report.dryRun ? "would delete" : "deleted"} ${report.packsDeleted} packs, repacked ${report.packsRepacked}, unused blobs ${report.unusedBlobs}`,
-    );
+    out.event("pruned", { ...report }, () => pruneSummary(report));
     return ExitCode.ok;
   } finally {
     await opened.close();
   }
+}
+
+function pruneSummary(report: {
+  dryRun: boolean;
+  packsDeleted: number;
+  packsRepacked: number;
+  unusedBlobs: number;
+  bytesFreed: number;
+  bytesUnreferenced: number;
+}): string {
+  return `${report.dryRun ? "would free" : "freed"} ${formatBytes(Math.max(0, report.bytesFreed))} (${report.packsDeleted} packs ${report.dryRun ? "to delete" : "deleted"}, ${report.packsRepacked} repacked, ${report.unusedBlobs} unused blobs); ${formatBytes(report.bytesUnreferenced)} still unreferenced in the packs kept (below the repack threshold)`;
 }
 
 async function unlockCommand(options: RepoOptions & { all?: boolean }, out: Output): Promise<number> {

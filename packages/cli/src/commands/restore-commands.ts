@@ -1,8 +1,7 @@
 // `ewsvault restore` (into the original mailbox, another mailbox, or another server) and
 // `ewsvault export` (mail items as .eml files, from MIME captured at backup).
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { type ConflictPolicy, type ItemSearch, planRestore, restore } from "@ewsvault/core";
+import { type ConflictPolicy, type ItemSearch, restore } from "@ewsvault/core";
+import { addGroupOptions, chosenGroup } from "../backup-selection.js";
 import type { Command } from "commander";
 import {
   type EwsOptions,
@@ -11,12 +10,17 @@ import {
   type RepoOptions,
 } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { bar, type Output } from "../output.js";
-import { resolveSnapshotArgument } from "./repository-commands.js";
+import { bar, type Output, shown } from "../output.js";
+import { checkedSelection } from "../restore-selection.js";
+import { SafeOutputTree } from "../safe-path.js";
+import { resolveSnapshotArgument } from "../snapshot-argument.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, parseDate, positiveInteger } from "./shared.js";
 
 interface SelectionOptions {
   snapshot: string;
+  group?: string;
+  set?: string;
+  config?: string;
   mailbox?: string;
   folder?: string[];
   item?: string[];
@@ -48,7 +52,7 @@ interface RestoreCommandOptions extends RepoOptions, EwsOptions, SelectionOption
 }
 
 function addSelectionOptions(command: Command): Command {
-  return command
+  return addGroupOptions(command)
     .option(
       "--snapshot <id|latest|time>",
       "snapshot id (or prefix), 'latest', or the latest at an ISO time",
@@ -110,21 +114,25 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
   }
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const snapshot = await resolveSnapshotArgument(
+      opened.repository,
+      options.snapshot,
+      options.mailbox,
+      await chosenGroup(options),
+    );
     const search = searchFrom(options);
-    const selection = {
+    const { selection, plan } = await checkedSelection(opened.repository, snapshot, {
       ...(options.folder ? { folders: options.folder } : {}),
       ...(options.item ? { itemIds: options.item } : {}),
       ...(search ? { search } : {}),
-    };
+    });
     if (options.dryRun) {
-      const plan = await planRestore(opened.repository, snapshot, selection);
       for (const folder of plan.folders) {
         for (const item of folder.items) {
           out.event(
             "would-restore",
             { folder: folder.folder.path.join("/"), itemId: item.itemId, subject: item.subject ?? null },
-            () => `${folder.folder.path.join("/")}  ${item.subject ?? item.itemId}`,
+            () => `${shown(folder.folder.path.join("/"))}  ${shown(item.subject ?? item.itemId)}`,
           );
         }
       }
@@ -151,8 +159,14 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
           "EWS_TARGET_PASSWORD",
         )
       : await ewsClientFromOptions(options);
+    // Ctrl-C: stop uploading; what was restored stays, and the same command again skips it
+    // (items already present are recognised), so it resumes.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once("SIGINT", onSignal);
     try {
       const report = await restore({
+        signal: abort.signal,
         repository: opened.repository,
         target,
         mailbox: options.mailbox,
@@ -168,7 +182,7 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
             else out.progress(`restoring ${bar(event.done, event.total)} ${event.done}/${event.total}`);
             if (event.item.status === "failed") {
               out.info(
-                `failed ${event.item.error?.code}: ${event.item.folderPath} "${event.item.subject ?? event.item.sourceItemId}": ${event.item.error?.message}`,
+                `failed ${event.item.error?.code}: ${shown(event.item.folderPath)} "${shown(event.item.subject ?? event.item.sourceItemId)}": ${shown(event.item.error?.message)}`,
               );
             }
           }
@@ -181,13 +195,26 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
         () =>
           `restored ${report.restored}, skipped ${report.skipped} already present, failed ${report.failed}; ${report.foldersCreated} folder(s) created in ${report.toMailbox} from snapshot ${report.snapshotId.slice(0, 12)}`,
       );
+      if (abort.signal.aborted) return interrupted(out);
       return report.failed > 0 ? ExitCode.partial : ExitCode.ok;
+    } catch (error) {
+      if (abort.signal.aborted) return interrupted(out);
+      throw error;
     } finally {
+      process.off("SIGINT", onSignal);
       await target.close();
     }
   } finally {
     await opened.close();
   }
+}
+
+function interrupted(out: Output): number {
+  out.done();
+  out.info(
+    "interrupted: items restored so far stay; the same restore again finishes it (with --conflict skip, the default, they are skipped)",
+  );
+  return ExitCode.interrupted;
 }
 
 function safeFileName(text: string): string {
@@ -206,28 +233,44 @@ async function exportCmd(
   if (!options.mailbox) throw new CliError("MAILBOX_REQUIRED", "--mailbox is required", ExitCode.usage);
   const opened = await openRepositoryFromOptions(options);
   try {
-    const snapshot = await resolveSnapshotArgument(opened.repository, options.snapshot, options.mailbox);
+    const snapshot = await resolveSnapshotArgument(
+      opened.repository,
+      options.snapshot,
+      options.mailbox,
+      await chosenGroup(options),
+    );
     const search = searchFrom({ ...options, class: options.class ?? "IPM.Note" });
-    const plan = await planRestore(opened.repository, snapshot, {
+    const { plan } = await checkedSelection(opened.repository, snapshot, {
       ...(options.folder ? { folders: options.folder } : {}),
       ...(options.item ? { itemIds: options.item } : {}),
       ...(search ? { search } : {}),
     });
+    const selected = plan.folders.reduce((n, folder) => n + folder.items.length, 0);
+    const withMime = plan.folders.reduce((n, folder) => n + folder.items.filter((i) => i.mime).length, 0);
+    // Checked before the output directory is touched: nothing to export is an error, not "0 written".
+    if (withMime === 0) {
+      throw new CliError(
+        "NOTHING_MATCHED",
+        `none of the ${selected} selected item(s) has MIME in snapshot ${snapshot.id.slice(0, 12)} (back up with --capture-mime to export them)`,
+      );
+    }
     let written = 0;
     let withoutMime = 0;
+    // Folder names come from the mailbox: only SafeOutputTree turns them into paths (safe-path.ts).
+    const tree = await SafeOutputTree.open(options.out);
     for (const folder of plan.folders) {
-      const directory = join(options.out, ...folder.folder.path.map(safeFileName));
       for (const item of folder.items) {
         if (!item.mime) {
           withoutMime++;
           continue;
         }
-        await mkdir(directory, { recursive: true });
-        const file = join(
-          directory,
-          `${safeFileName(item.subject ?? "")}-${item.itemId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}.eml`,
+        const file = await tree.writeFile(
+          folder.folder.path,
+          `${safeFileName(item.subject ?? "")}-${item.itemId.replace(/[^A-Za-z0-9]/g, "").slice(-12)}`,
+          ".eml",
+          await opened.repository.loadData(item.mime.content),
+          item.itemId,
         );
-        await writeFile(file, await opened.repository.loadData(item.mime.content));
         written++;
         out.event("exported", { file, itemId: item.itemId }, () => file);
       }

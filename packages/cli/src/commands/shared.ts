@@ -1,7 +1,8 @@
 // Option groups shared by several commands, and the runner that turns a command's outcome into
 // output and an exit code.
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { CliError, ExitCode } from "../errors.js";
+import { parseStrictDate } from "../option-validation.js";
 import type { Output } from "../output.js";
 
 export type CommandRunner = (
@@ -74,10 +75,16 @@ export function addEwsOptions(command: Command, prefix = ""): Command {
 }
 
 export function parseDate(text: string, what: string): Date {
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime()))
-    throw new CliError("INVALID_ARGUMENT", `${what}: "${text}" is not a date`, ExitCode.usage);
-  return date;
+  try {
+    return new Date(parseStrictDate(text));
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    throw new CliError(
+      "INVALID_ARGUMENT",
+      `${what}: "${text}" is not a date: ${error.message}`,
+      ExitCode.usage,
+    );
+  }
 }
 
 export function positiveInteger(text: string | undefined, what: string): number | undefined {

@@ -26,6 +26,7 @@ import type {
   MailboxInfo,
   MailboxSource,
 } from "../mailbox/types.js";
+import { type SelectionInput, selectionGroup } from "../repository/snapshot-group.js";
 import { ByteBudget } from "../scheduler/index.js";
 import { mailboxIndexDirectory } from "./index-location.js";
 import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";
@@ -330,7 +331,11 @@ class MailboxBackup {
       this.#index = await MailboxIndex.open(directory, this.#mailbox);
     }
     if (this.#index.meta.lastSnapshotId === undefined) {
-      const latest = await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest" });
+      // Rebuild from this selection's own group when it has a snapshot: another group's tree
+      // may hold only part of the folders (the rest are then synced afresh, deduplicated).
+      const latest =
+        (await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest", group: this.#group })) ??
+        (await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest" }));
       if (latest !== undefined) await this.#rebuildIndex(latest.tree, latest.id);
     }
   }
@@ -858,6 +863,16 @@ class MailboxBackup {
    * What the last snapshot's tree was written under: the tree format and everything that
    * decides which folders and items it holds besides the index itself.
    */
+  /** The selection as the snapshot records it: the roots actually written, every filter. */
+  #recordedSelection(roots: readonly HierarchyRootName[]): SelectionInput {
+    return { ...this.#options.selection, roots };
+  }
+
+  /** Snapshot group of this run (see repository/snapshot-group.ts). */
+  get #group(): string {
+    return selectionGroup(this.#recordedSelection(this.#options.selection?.roots ?? ["mailbox"]));
+  }
+
   #treeKey(roots: readonly HierarchyRootName[]): string {
     const s = this.#options.selection;
     return JSON.stringify({
@@ -916,9 +931,14 @@ class MailboxBackup {
     // that this run did not export.
     this.#snapshotItems = tree.items;
     this.#stats.itemsUnchanged = Math.max(0, tree.items - this.#stats.itemsDone);
-    const parent = this.#index.meta.lastSnapshotId;
+    // The parent is the newest snapshot of the same group (what was backed up), not whichever
+    // selection of this mailbox ran last.
+    const parent = (
+      await this.#repository.findSnapshot({ mailbox: this.#mailbox, at: "latest", group: this.#group })
+    )?.id;
     const { id: snapshotId } = await this.#repository.saveSnapshot({
       mailbox: this.#mailbox,
+      selection: this.#recordedSelection(roots),
       time: new Date(this.#started),
       hostname: this.#options.host ?? hostname(),
       tags: [...(this.#options.tags ?? [])],

@@ -12,7 +12,12 @@ export type {
 } from "./repository-port.js";
 export { planRestore, resolveSnapshot, restore } from "./restore.js";
 export type { RestorePlan } from "./restore.js";
-export { createFolderFilter, createItemFilter } from "./selection.js";
+export {
+  createFolderFilter,
+  createItemFilter,
+  folderPatternProblem,
+  validateSelection,
+} from "./selection.js";
 export {
   fromSnapshotItem,
   loadSnapshotItems,

@@ -39,7 +39,14 @@ export interface EngineRepository {
   loadData(blobIds: readonly string[]): Promise<Uint8Array>;
   loadTree(id: string): Promise<unknown>;
   saveSnapshot(manifest: EngineSnapshotManifest): Promise<EngineSnapshot>;
-  findSnapshot(query: { mailbox: string; at?: Date | "latest" }): Promise<EngineSnapshot | undefined>;
+  /** Newest snapshot of the mailbox at or before `at`, within `group` when given. */
+  findSnapshot(query: {
+    mailbox: string;
+    at?: Date | "latest";
+    group?: string;
+  }): Promise<EngineSnapshot | undefined>;
+  /** Readable snapshots, oldest first. */
+  listSnapshots(filter?: { mailbox?: string }): Promise<EngineSnapshot[]>;
   loadSnapshot(id: string): Promise<EngineSnapshot>;
   /** MUST reject with REPO_MAILBOX_LOCKED when another backup of the mailbox holds the lock. */
   lockMailbox(mailbox: string): Promise<EngineLock>;

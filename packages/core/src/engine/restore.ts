@@ -5,6 +5,7 @@
 // PR_SEARCH_KEY, which Exchange keeps across copy, export and upload — never by subject.
 import pLimit from "p-limit";
 import { EwsVaultError } from "../errors.js";
+import { defaultGroup, describeSelection, groupsOf } from "../repository/snapshot-group.js";
 import type { FolderInfo, MailboxInfo, MailboxTarget, UploadRequest } from "../mailbox/types.js";
 import { describeError } from "./backup.js";
 import { lookupItemFolders } from "./item-index.js";
@@ -29,23 +30,48 @@ const ROOT_LABELS = {
   public: "Public Folders",
 } as const;
 
+/**
+ * The snapshot a restore means. An id is taken as is. "latest" and a time are chosen within a
+ * snapshot group (what was backed up): `group` when given ("any" = every group, the caller's
+ * explicit choice), else the mailbox's default group (defaultGroup: whole mailbox, or the only
+ * group). With several groups and none of them the whole mailbox this MUST throw
+ * SNAPSHOT_GROUP_AMBIGUOUS rather than restore part of a mailbox as if it were all of it.
+ */
 export async function resolveSnapshot(
   repository: EngineRepository,
   mailbox: string,
   snapshot: string | Date | undefined,
+  group?: string,
 ): Promise<EngineSnapshot> {
-  let found: EngineSnapshot | undefined;
-  if (snapshot instanceof Date) found = await repository.findSnapshot({ mailbox, at: snapshot });
-  else if (snapshot === undefined || snapshot === "latest")
-    found = await repository.findSnapshot({ mailbox, at: "latest" });
-  else found = await repository.loadSnapshot(snapshot);
+  if (snapshot !== undefined && !(snapshot instanceof Date) && snapshot !== "latest") {
+    return repository.loadSnapshot(snapshot);
+  }
+  const at = snapshot instanceof Date ? snapshot : "latest";
+  let chosen = group === "any" ? undefined : group;
+  if (group === undefined) {
+    const all = await repository.listSnapshots({ mailbox });
+    chosen = defaultGroup(all, mailbox);
+    if (chosen === undefined && all.length > 0) {
+      const groups = groupsOf(all, mailbox);
+      throw new EwsVaultError(
+        "SNAPSHOT_GROUP_AMBIGUOUS",
+        `${mailbox} has snapshots of ${groups.length} different selections and none of the whole mailbox; choose a group (${groups
+          .map((g) => `${g.group}: ${describeSelection(g.latest.selection)}`)
+          .join("; ")})`,
+        { details: { mailbox, groups: groups.map((g) => g.group) } },
+      );
+    }
+  }
+  const found = await repository.findSnapshot({
+    mailbox,
+    at,
+    ...(chosen === undefined ? {} : { group: chosen }),
+  });
   if (found === undefined) {
     throw new EwsVaultError(
       "REPO_SNAPSHOT_NOT_FOUND",
-      `no snapshot of ${mailbox} matches ${String(snapshot ?? "latest")}`,
-      {
-        details: { mailbox },
-      },
+      `no snapshot of ${mailbox} matches ${String(snapshot ?? "latest")}${chosen === undefined ? "" : ` in group ${chosen}`}`,
+      { details: { mailbox, ...(chosen === undefined ? {} : { group: chosen }) } },
     );
   }
   return found;
@@ -215,7 +241,7 @@ class FolderResolver {
 export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   const started = Date.now();
   const { repository, target } = options;
-  const snapshot = await resolveSnapshot(repository, options.mailbox, options.snapshot);
+  const snapshot = await resolveSnapshot(repository, options.mailbox, options.snapshot, options.group);
   const toMailbox = options.toMailbox ?? options.mailbox;
   const info = await target.getMailboxInfo(toMailbox, options.signal);
   const rootId = info.distinguishedFolders.msgfolderroot;

@@ -152,6 +152,11 @@ export interface RestoreOptions {
   readonly mailbox: string;
   /** Snapshot id, "latest" (default), or the latest snapshot at or before a time. */
   readonly snapshot?: string | Date;
+  /**
+   * Snapshot group "latest" and a time are chosen in (see resolveSnapshot): a group id, "any"
+   * for every group, default the mailbox's whole-mailbox group (or its only group).
+   */
+  readonly group?: string;
   /** Mailbox restored into; default the original one. */
   readonly toMailbox?: string;
   /**

@@ -1,5 +1,5 @@
 // Retention policies, restic style: walking snapshots newest first, each keep-* rule keeps the
-// newest snapshot of each of its next N calendar buckets (UTC). Applied per mailbox. Pure
+// newest snapshot of each of its next N calendar buckets (UTC). Applied per mailbox and snapshot group. Pure
 // functions, so the policy table is tested without a repository.
 
 import type { Snapshot } from "./snapshots.js";
@@ -61,7 +61,7 @@ export function validateForgetPolicy(policy: ForgetPolicy): void {
   if (!any) throw new TypeError("forget policy keeps nothing; refusing to remove every snapshot");
 }
 
-/** Decides for one group (one mailbox). Input order does not matter. */
+/** Decides for one group (one mailbox, one snapshot group). Input order does not matter. */
 export function applyForgetPolicy(snapshots: readonly Snapshot[], policy: ForgetPolicy): ForgetDecision {
   validateForgetPolicy(policy);
   const sorted = [...snapshots].sort((a, b) => b.time.getTime() - a.time.getTime() || (a.id < b.id ? -1 : 1));

@@ -13,10 +13,24 @@ export {
   type OpenRepositoryOptions,
   type Repository,
   type RepositoryStats,
+  type SnapshotQuery,
 } from "./repository.js";
 export type { RepositoryWriter, SaveDataResult, WriterOptions } from "./writer.js";
 export type { RepositoryConfig } from "./config.js";
 export type { Snapshot, SnapshotManifest } from "./snapshots.js";
+export {
+  canonicalSelection,
+  defaultGroup,
+  describeSelection,
+  type GroupedSnapshot,
+  groupsOf,
+  LEGACY_GROUP,
+  type SelectionInput,
+  selectionGroup,
+  SNAPSHOT_SELECTION_VERSION,
+  type SnapshotSelection,
+  WHOLE_MAILBOX_SELECTION,
+} from "./snapshot-group.js";
 export {
   applyForgetPolicy,
   validateForgetPolicy,

@@ -52,8 +52,16 @@ export interface PruneReport {
   readonly unindexedPacksDeleted: number;
   /** Index files replaced by the one compacted file. */
   readonly indexFilesReplaced: number;
-  /** Stored bytes removed minus stored bytes written. */
+  /**
+   * Stored bytes removed minus stored bytes written (a dry run estimates the written bytes as
+   * the used blobs of the packs it would repack).
+   */
   readonly bytesFreed: number;
+  /**
+   * Bytes of unreferenced blobs left in packs this prune keeps (their pack's waste is under
+   * repackThreshold): what a later prune may still free.
+   */
+  readonly bytesUnreferenced: number;
 }
 
 export async function pruneRepository(repo: RepositoryImpl, options: PruneOptions): Promise<PruneReport> {
@@ -104,6 +112,7 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
       used.has(e.id) && index.blobs.get(e.id)?.packId === pack.packId;
     const remove: IndexedPack[] = [];
     let unusedBlobs = 0;
+    const usedBytesOf = new Map<string, number>();
     for (const pack of index.packs.values()) {
       let usedBytes = 0;
       const live: PackEntry[] = [];
@@ -113,6 +122,7 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
           live.push(e);
         } else unusedBlobs++;
       }
+      usedBytesOf.set(pack.packId, usedBytes);
       // Waste is measured against the whole object, so blobs an earlier prune already dropped
       // from the index still count.
       if (usedBytes === 0) remove.push(pack);
@@ -136,6 +146,12 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
     }
 
     let bytesFreed = [...remove, ...repack].reduce((n, p) => n + p.size, 0);
+    // Kept packs' entries are already reduced to live blobs; their waste is size minus those.
+    const bytesUnreferenced = keepPacks.reduce(
+      (n, p) => n + Math.max(0, p.size - (usedBytesOf.get(p.packId) ?? p.size)),
+      0,
+    );
+    if (dryRun) bytesFreed -= repack.reduce((n, p) => n + (usedBytesOf.get(p.packId) ?? 0), 0);
     const written: IndexedPack[] = [];
     const oldIndexFiles = [...index.files.keys()];
     if (!dryRun) {
@@ -186,6 +202,7 @@ export async function pruneRepository(repo: RepositoryImpl, options: PruneOption
       unindexedPacksDeleted: unindexed.length,
       indexFilesReplaced: dryRun ? 0 : oldIndexFiles.length,
       bytesFreed,
+      bytesUnreferenced,
     };
   } catch (error) {
     if (isEwsVaultError(error)) throw error;

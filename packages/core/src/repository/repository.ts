@@ -99,6 +99,13 @@ export interface OpenRepositoryOptions {
   readonly workers?: number;
 }
 
+export interface SnapshotQuery {
+  readonly mailbox: string;
+  readonly at?: Date | "latest";
+  /** Snapshot group id; default any group. */
+  readonly group?: string;
+}
+
 export interface MailboxLock {
   readonly mailbox: string;
   /** Removes the lock object; idempotent. */
@@ -108,6 +115,8 @@ export interface MailboxLock {
 export interface ForgetOptions {
   /** Only this mailbox's snapshots; default every mailbox (each grouped on its own). */
   readonly mailbox?: string;
+  /** Only this snapshot group (see snapshot-group.ts); default every group, each on its own. */
+  readonly group?: string;
   /** Decide and report, remove nothing. */
   readonly dryRun?: boolean;
 }
@@ -155,8 +164,11 @@ export interface Repository {
   listSnapshots(filter?: { mailbox?: string }): Promise<Snapshot[]>;
   /** MUST throw REPO_SNAPSHOT_NOT_FOUND for an unknown id, REPO_CORRUPT for a damaged one. */
   loadSnapshot(id: string): Promise<Snapshot>;
-  /** Newest snapshot of the mailbox at or before `at` (default "latest"), or undefined. */
-  findSnapshot(query: { mailbox: string; at?: Date | "latest" }): Promise<Snapshot | undefined>;
+  /**
+   * Newest snapshot of the mailbox at or before `at` (default "latest") within `group` (a
+   * snapshot group id, see snapshot-group.ts; default: any group), or undefined.
+   */
+  findSnapshot(query: SnapshotQuery): Promise<Snapshot | undefined>;
   /**
    * Takes the per-mailbox lock (and the process's backup lock). MUST throw REPO_MAILBOX_LOCKED
    * (details: hostname, pid, refreshedAt, stale) while another holder's lock exists; a lock
@@ -866,11 +878,12 @@ export class RepositoryImpl implements Repository, WriterContext {
     return this.readSnapshot(id);
   }
 
-  async findSnapshot(query: { mailbox: string; at?: Date | "latest" }): Promise<Snapshot | undefined> {
+  async findSnapshot(query: SnapshotQuery): Promise<Snapshot | undefined> {
     return pickSnapshot(
       await this.listSnapshots({ mailbox: query.mailbox }),
       query.mailbox,
       query.at ?? "latest",
+      query.group,
     );
   }
 
@@ -879,8 +892,14 @@ export class RepositoryImpl implements Repository, WriterContext {
     const snapshots = await this.listSnapshots(
       options.mailbox === undefined ? {} : { mailbox: options.mailbox },
     );
+    // Policies apply per mailbox and snapshot group (what was backed up), as restic applies
+    // them per host and paths: a daily partial set never pushes out the whole-mailbox backups.
     const groups = new Map<string, Snapshot[]>();
-    for (const s of snapshots) groups.set(s.mailbox, [...(groups.get(s.mailbox) ?? []), s]);
+    for (const s of snapshots) {
+      if (options.group !== undefined && s.group !== options.group) continue;
+      const key = `${s.mailbox}\u0000${s.group}`;
+      groups.set(key, [...(groups.get(key) ?? []), s]);
+    }
     const keep: ForgetReport["keep"][number][] = [];
     const remove: Snapshot[] = [];
     for (const group of groups.values()) {

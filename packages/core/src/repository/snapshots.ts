@@ -6,6 +6,13 @@ import { hostname as osHostname } from "node:os";
 import { EwsVaultError } from "../errors.js";
 import { AD, corrupt, fromUtf8, isId, sha256Hex, utf8 } from "./format.js";
 import { type Sealer, openObject } from "./sealer.js";
+import {
+  canonicalSelection,
+  groupOfRecorded,
+  parseRecordedSelection,
+  type SelectionInput,
+  type SnapshotSelection,
+} from "./snapshot-group.js";
 
 /** What the engine hands to saveSnapshot(). */
 export interface SnapshotManifest {
@@ -24,13 +31,22 @@ export interface SnapshotManifest {
   readonly counts?: Readonly<Record<string, number>>;
   /** Free-form byte sizes, e.g. { total, new, stored }. */
   readonly sizes?: Readonly<Record<string, number>>;
+  /**
+   * What was backed up (see snapshot-group.ts); stored canonical. Absent only in snapshots
+   * written before selections were recorded, which form the "legacy" group.
+   */
+  readonly selection?: SelectionInput;
 }
 
-export interface Snapshot extends SnapshotManifest {
+export interface Snapshot extends Omit<SnapshotManifest, "selection"> {
   /** SHA-256 of the stored object; its name is snapshots/<id>. */
   readonly id: string;
   readonly hostname: string;
   readonly tags: readonly string[];
+  /** The recorded selection, when there is one this reader understands. */
+  readonly selection?: SnapshotSelection;
+  /** Group id: selectionGroup(selection), "legacy", or "unknown-<hash>" (see snapshot-group.ts). */
+  readonly group: string;
 }
 
 export function validateManifest(manifest: SnapshotManifest): void {
@@ -58,6 +74,8 @@ export function encodeSnapshot(
     parent: manifest.parent,
     counts: manifest.counts ?? {},
     sizes: manifest.sizes ?? {},
+    // After every v1 key so a manifest without a selection encodes exactly as before.
+    selection: manifest.selection === undefined ? undefined : canonicalSelection(manifest.selection),
   };
   const bytes = sealer.seal(utf8(JSON.stringify(stored)), AD.snapshot);
   return { id: sha256Hex(bytes), bytes };
@@ -87,19 +105,30 @@ export function decodeSnapshot(id: string, bytes: Uint8Array, sealer: Sealer): S
     ...(isId(raw.parent) ? { parent: raw.parent } : {}),
     counts: (raw.counts ?? {}) as Record<string, number>,
     sizes: (raw.sizes ?? {}) as Record<string, number>,
+    ...withSelection(raw.selection),
   };
 }
 
-/** Newest snapshot of `mailbox` whose time is at or before `at` (undefined when there is none). */
+function withSelection(raw: unknown): { selection?: SnapshotSelection; group: string } {
+  const selection = parseRecordedSelection(raw);
+  return { ...(selection === undefined ? {} : { selection }), group: groupOfRecorded(raw) };
+}
+
+/**
+ * Newest snapshot of `mailbox` whose time is at or before `at`, within `group` when given
+ * (undefined when there is none).
+ */
 export function pickSnapshot(
   snapshots: readonly Snapshot[],
   mailbox: string,
   at: Date | "latest",
+  group?: string,
 ): Snapshot | undefined {
   let best: Snapshot | undefined;
   const limit = at === "latest" ? Number.POSITIVE_INFINITY : at.getTime();
   for (const s of snapshots) {
     if (s.mailbox !== mailbox || s.time.getTime() > limit) continue;
+    if (group !== undefined && s.group !== group) continue;
     if (best === undefined || s.time.getTime() > best.time.getTime()) best = s;
   }
   return best;

@@ -13,7 +13,7 @@
 // and open worker output with the primitives.
 
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { isMarkedAsUntransferable, Worker } from "node:worker_threads";
 import { EwsVaultError } from "../errors.js";
 import type { CutPlan } from "./chunker/index.js";
 import { GEAR_CUT_WASM_BASE64, makeWasmCutter } from "./chunker/wasm-cutter.js";
@@ -308,12 +308,18 @@ export class WritePool {
       failed.catch(() => undefined);
       return { chunked: failed, seal: () => failed, drop: () => undefined };
     }
+    // Only a buffer that is wholly ours may move: a view shares its neighbours' memory, and
+    // Node (24+) marks the ArrayBuffers behind pooled Buffers untransferable, so postMessage
+    // would throw DataCloneError for them.
     const whole =
       transfer &&
       data.byteOffset === 0 &&
       data.buffer instanceof ArrayBuffer &&
-      data.byteLength === data.buffer.byteLength;
-    const owned = whole ? data : data.slice();
+      data.byteLength === data.buffer.byteLength &&
+      !isMarkedAsUntransferable(data.buffer);
+    // `new Uint8Array(data)` copies into a fresh ArrayBuffer. Not `data.slice()`: on a Buffer that
+    // is a view of the same memory, whose (possibly pooled) ArrayBuffer would then be transferred.
+    const owned = whole ? data : new Uint8Array(data);
     const slot = this.slots.reduce((a, b) => (b.bytes < a.bytes ? b : a));
     const size = owned.length;
     slot.bytes += size;

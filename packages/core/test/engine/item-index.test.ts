@@ -84,6 +84,7 @@ function counting(target: Repository): { repository: EngineRepository; loaded: M
     },
     saveSnapshot: (manifest) => target.saveSnapshot(manifest),
     findSnapshot: (query) => target.findSnapshot(query),
+    listSnapshots: (filter) => target.listSnapshots(filter),
     loadSnapshot: (id) => target.loadSnapshot(id),
     lockMailbox: (mailbox) => target.lockMailbox(mailbox),
   };

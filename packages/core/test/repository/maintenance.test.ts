@@ -141,6 +141,7 @@ function snap(id: string, iso: string, tags: string[] = []): Snapshot {
     tree: "f".repeat(64),
     hostname: "h",
     tags,
+    group: "legacy",
   };
 }
 

@@ -3,6 +3,7 @@
 // the same dedupe decisions, stored blobs the inline reader opens, and the caller's buffer left
 // alone unless it hands it over.
 import { createMemoryDestination } from "@ewsvault/destination";
+import { markAsUntransferable } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { isEwsVaultError } from "../../src/errors.js";
 import { initRepository, openRepository } from "../../src/repository/index.js";
@@ -92,6 +93,32 @@ describe("write pool", () => {
     const reader = await openRepository({ destination, password: PASSWORD, workers: 0 });
     expect(digest(await reader.loadData(a.blobIds))).toBe(before);
     expect(digest(await reader.loadData(b.blobIds))).toBe(handedDigest);
+    await reader.close();
+  });
+
+  it("copies Buffers it may not move: pooled, views of other memory, marked untransferable", async () => {
+    // Node 24 marks the ArrayBuffer behind Buffer's allocation pool untransferable; moving any of
+    // these would throw DataCloneError (or, on older Node, detach memory the caller still uses).
+    const { destination, inline, pooled } = await pair();
+    const writer = await pooled.startWriter();
+    const neighbour = Buffer.from("a small pooled neighbour");
+    const neighbourText = neighbour.toString();
+    const big = Buffer.from(mailText(31, 60_000));
+    const view = big.subarray(10_000, 50_000); // a Buffer view: Buffer#slice would share memory
+    const marked = new Uint8Array(40_000).fill(7);
+    markAsUntransferable(marked.buffer);
+    const whole = Buffer.from(mailText(32, 30_000)); // allocated on its own: may move
+    const inputs: Uint8Array[] = [view, marked, Buffer.from(mailText(33, 9_000)), whole];
+    const digests = inputs.map(digest);
+    const saved = await Promise.all(inputs.map((input) => writer.saveData(input, { transfer: true })));
+    expect(neighbour.toString()).toBe(neighbourText);
+    expect(digest(view)).toBe(digests[0]);
+    expect(digest(marked)).toBe(digests[1]);
+    await writer.close();
+    await pooled.close();
+    await inline.close();
+    const reader = await openRepository({ destination, password: PASSWORD, workers: 0 });
+    for (const [i, s] of saved.entries()) expect(digest(await reader.loadData(s.blobIds))).toBe(digests[i]);
     await reader.close();
   });
 

@@ -6,7 +6,11 @@ import type { MockItemData } from "../model.js";
 import type { FolderRecord, ItemRecord, MailboxState, Store } from "../store/index.js";
 import { PUBLIC_MAILBOX_INDEX } from "../store/index.js";
 import type { ExtendedFieldRequest, FolderShape, ItemShape } from "../server/render.js";
+import { NS_M, NS_T } from "../server/render.js";
+import { operationResponse, XSI_DECLARATIONS } from "../server/soap.js";
 import { attr, boolText, child, children, esc, text, type XmlNode } from "../xml.js";
+import { parseExtendedUri } from "./extended-properties.js";
+import type { IndexedRequest } from "./indexed-properties.js";
 
 /** The codecs the operations need (the generator helper's export-stream and MIME codecs). */
 export interface Codecs {
@@ -45,8 +49,27 @@ export interface Operation {
    * does, so clients can match messages to entries. Absent: one message per request.
    */
   readonly entries?: { readonly container: string; readonly names: readonly string[] };
-  /** Returns the concatenated response messages. */
+  /**
+   * How the response element wraps what run() returns. "messages" (default): run() returns the
+   * children of `<m:XResponse><m:ResponseMessages>`. "self": the response element is itself the
+   * one response message (FindPeople, GetRoomLists, GetRooms, GetMailTips, GetSearchableMailboxes,
+   * GetUserAvailability): `messageName` is "XResponse" and run() returns that whole element;
+   * framing only adds the namespace declarations.
+   */
+  readonly framing?: "messages" | "self";
+  /**
+   * A request-level error in the operation's own response shape, for operations whose response
+   * schema has no place for the standard error message (GetUserAvailability).
+   */
+  readonly renderRequestError?: (error: EwsResponseError, request: XmlNode) => string;
+  /** Returns the concatenated response messages (or, with framing "self", the response element). */
   run(request: XmlNode, ctx: OperationContext): string;
+}
+
+/** The SOAP body content for an operation's output (see Operation.framing). */
+export function frameResponse(op: Operation, operation: string, messages: string): string {
+  if (op.framing !== "self") return operationResponse(operation, messages);
+  return messages.replace(/^<m:([A-Za-z]+)/, `<m:$1 xmlns:m="${NS_M}" ${XSI_DECLARATIONS} xmlns:t="${NS_T}"`);
 }
 
 /** The number of response messages a request expects (at least one). */
@@ -60,6 +83,7 @@ export function entryCount(op: Operation, request: XmlNode): number {
 
 /** The same error message once per entry of the request. */
 export function requestError(op: Operation, request: XmlNode, error: EwsResponseError): string {
+  if (op.renderRequestError !== undefined) return op.renderRequestError(error, request);
   return errorMessage(op.messageName, error, op.errorTail).repeat(entryCount(op, request));
 }
 
@@ -147,9 +171,14 @@ export function resolveItem(ctx: OperationContext, node: XmlNode): ItemRecord {
   return record;
 }
 
-function additional(node: XmlNode | undefined): { uris: Set<string>; extended: ExtendedFieldRequest[] } {
+function additional(node: XmlNode | undefined): {
+  uris: Set<string>;
+  indexed: IndexedRequest[];
+  extended: ExtendedFieldRequest[];
+} {
   const props = child(node, "AdditionalProperties");
   const uris = new Set<string>();
+  const indexed: IndexedRequest[] = [];
   const extended: ExtendedFieldRequest[] = [];
   for (const f of children(props, "FieldURI")) {
     const uri = attr(f, "FieldURI");
@@ -157,13 +186,13 @@ function additional(node: XmlNode | undefined): { uris: Set<string>; extended: E
   }
   for (const f of children(props, "IndexedFieldURI")) {
     const uri = attr(f, "FieldURI");
-    if (uri !== undefined) uris.add(uri.toLowerCase());
+    if (uri !== undefined) indexed.push({ uri: uri.toLowerCase(), index: attr(f, "FieldIndex") ?? "" });
   }
   for (const f of children(props, "ExtendedFieldURI")) {
     const tag = attr(f, "PropertyTag");
     if (tag !== undefined) extended.push({ propertyTag: tag, propertyType: attr(f, "PropertyType") ?? "" });
   }
-  return { uris, extended };
+  return { uris, indexed, extended };
 }
 
 function baseShape(value: string | undefined): "IdOnly" | "Default" | "AllProperties" {
@@ -174,10 +203,14 @@ function baseShape(value: string | undefined): "IdOnly" | "Default" | "AllProper
 export function parseItemShape(node: XmlNode | undefined): ItemShape {
   const extra = additional(node);
   const bodyType = text(node ?? {}, "BodyType");
+  // Rendering options this server does not apply are still read as xs:boolean (bad ones fail).
+  for (const option of ["FilterHtmlContent", "ConvertHtmlCodePageToUTF8", "AddBlankTargetToLinks"])
+    boolText(node ?? {}, option);
   return {
     base: baseShape(text(node ?? {}, "BaseShape")),
     additional: extra.uris,
-    extended: extra.extended,
+    indexed: extra.indexed,
+    extended: children(child(node, "AdditionalProperties"), "ExtendedFieldURI").map(parseExtendedUri),
     includeMime: boolText(node ?? {}, "IncludeMimeContent") === true,
     bodyType: bodyType === "Text" || bodyType === "HTML" ? bodyType : "Best",
   };

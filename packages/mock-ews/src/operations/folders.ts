@@ -3,7 +3,7 @@ import { EwsResponseError } from "../errors.js";
 import { folderIdXml, renderFolder } from "../server/render.js";
 import type { FolderRecord } from "../store/index.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
-import { attr, child, childNames, children, el, esc, text, type XmlNode } from "../xml.js";
+import { attr, child, children, el, esc, text, type XmlNode } from "../xml.js";
 import {
   folderIdsIn,
   indexedPage,
@@ -14,12 +14,19 @@ import {
   singleFolder,
   successMessage,
 } from "./common.js";
+import { folderPathResolver } from "./folder-fields.js";
+import { compileRestriction } from "./restrictions.js";
 
 export const getFolder: Operation = {
   messageName: "GetFolderResponseMessage",
   entries: { container: "FolderIds", names: ["FolderId", "DistinguishedFolderId"] },
   run(request, ctx) {
-    const shape = parseFolderShape(child(request, "FolderShape"));
+    const parsed = parseFolderShape(child(request, "FolderShape"));
+    // Exchange returns the permission set with AllProperties or when named (GetFolder only).
+    const shape = {
+      ...parsed,
+      permissionSet: parsed.base === "AllProperties" || parsed.additional.has("folder:permissionset"),
+    };
     return perEntry(this, folderIdsIn(child(request, "FolderIds")), ({ kind, node }) => {
       const folder = resolveFolderNode(ctx, kind, node);
       return successMessage(
@@ -30,52 +37,6 @@ export const getFolder: Operation = {
   },
 };
 
-function matchesFolderRestriction(folder: FolderRecord, node: XmlNode | undefined): boolean {
-  if (node === undefined) return true;
-  for (const name of childNames(node)) {
-    for (const part of children(node, name)) {
-      const field = attr(child(part, "FieldURI"), "FieldURI")?.toLowerCase();
-      const constant =
-        attr(child(child(part, "FieldURIOrConstant"), "Constant"), "Value") ??
-        attr(child(part, "Constant"), "Value") ??
-        "";
-      const value =
-        field === "folder:displayname"
-          ? folder.displayName
-          : field === "folder:folderclass"
-            ? (folder.folderClass ?? "")
-            : "";
-      let ok: boolean;
-      switch (name) {
-        case "IsEqualTo":
-          ok = value === constant;
-          break;
-        case "IsNotEqualTo":
-          ok = value !== constant;
-          break;
-        case "Contains":
-          ok = value.toLowerCase().includes(constant.toLowerCase());
-          break;
-        case "And":
-          ok = matchesFolderRestriction(folder, part);
-          break;
-        case "Or":
-          ok = childNames(part).some((n) =>
-            children(part, n).some((c) => matchesFolderRestriction(folder, { [n]: c })),
-          );
-          break;
-        case "Not":
-          ok = !matchesFolderRestriction(folder, part);
-          break;
-        default:
-          throw new EwsResponseError("ErrorUnsupportedPathForQuery", `Restriction ${name} is not supported.`);
-      }
-      if (!ok) return false;
-    }
-  }
-  return true;
-}
-
 export const findFolder: Operation = {
   messageName: "FindFolderResponseMessage",
   entries: { container: "ParentFolderIds", names: ["FolderId", "DistinguishedFolderId"] },
@@ -84,10 +45,12 @@ export const findFolder: Operation = {
     const deep = attr(request, "Traversal") === "Deep";
     const view = child(request, "IndexedPageFolderView");
     const restriction = child(request, "Restriction");
+    const matches =
+      restriction === undefined ? () => true : compileRestriction(restriction, folderPathResolver(ctx.store));
     return perEntry(this, folderIdsIn(child(request, "ParentFolderIds")), ({ kind, node }) => {
       const parent = resolveFolderNode(ctx, kind, node);
       const all = (deep ? ctx.store.descendants(parent) : parent.children.filter((c) => !c.deleted)).filter(
-        (f) => matchesFolderRestriction(f, restriction),
+        matches,
       );
       const { page, attrs } = indexedPage(view, all);
       const folders = page.map((f) => renderFolder(ctx.store, f, shape)).join("");
@@ -116,11 +79,13 @@ export const createFolder: Operation = {
       const name = text(node, "DisplayName");
       if (name === undefined || name === "")
         throw new EwsResponseError("ErrorInvalidRequest", "DisplayName is required.");
-      const defaults: Record<string, string> = {
+      // A generic Folder created without FolderClass has none in Exchange (clients such as
+      // exchangelib then see a plain folder); the typed elements imply theirs.
+      const defaults: Record<string, string | undefined> = {
         CalendarFolder: "IPF.Appointment",
         ContactsFolder: "IPF.Contact",
         TasksFolder: "IPF.Task",
-        Folder: "IPF.Note",
+        Folder: undefined,
       };
       const folder = ctx.store.createFolder(parent, name, text(node, "FolderClass") ?? defaults[element]);
       return successMessage(

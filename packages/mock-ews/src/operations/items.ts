@@ -1,201 +1,33 @@
-// Item operations: FindItem, GetItem, CreateItem, UpdateItem, DeleteItem, MoveItem, CopyItem
-// and SyncFolderItems.
+// Item operations: GetItem, CreateItem, UpdateItem, DeleteItem, MoveItem, CopyItem and
+// SyncFolderItems (FindItem is in find-item.ts). Ids may name an occurrence of a recurring series.
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
-import { itemElementName, itemIdXml, type ItemShape, renderItem } from "../server/render.js";
+import { itemIdXml } from "../server/render.js";
 import { changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord } from "../store/index.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
-import { attr, child, childNames, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, boolAttr, boolText, child, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import {
-  indexedPage,
+  itemRefsIn,
+  occurrenceData,
+  resolveTarget,
+  withException,
+  withoutOccurrence,
+} from "./calendar-view.js";
+import {
   itemIdsIn,
   type Operation,
   type OperationContext,
   parseItemShape,
   perEntry,
-  resolveFolderNode,
-  resolveItem,
-  folderIdsIn,
   singleFolder,
   successMessage,
 } from "./common.js";
-import { applyFieldUpdate, ITEM_ELEMENTS, itemFromXml } from "./parse-item.js";
+import { applyUpdate } from "./item-updates.js";
+import { createdXml, idOnly, render, targetIdOnly } from "./item-view.js";
+import { ITEM_ELEMENTS, itemFromXml } from "./parse-item.js";
 
-export function render(
-  ctx: OperationContext,
-  record: ItemRecord,
-  shape: ItemShape,
-  mode: "get" | "find",
-): string {
-  if (
-    shape.base === "IdOnly" &&
-    shape.additional.size === 0 &&
-    shape.extended.length === 0 &&
-    !shape.includeMime
-  ) {
-    return idOnly(ctx, record);
-  }
-  const data = ctx.store.itemData(record);
-  return renderItem(
-    {
-      store: ctx.store,
-      record,
-      data,
-      mode,
-      mime:
-        shape.includeMime || shape.additional.has("item:mimecontent")
-          ? () => ctx.codecs.toMime(data)
-          : undefined,
-    },
-    shape,
-  );
-}
-
-function idOnly(ctx: OperationContext, record: ItemRecord): string {
-  const element = itemElementName(ctx.store.itemClassOf(record));
-  return `<t:${element}>${itemIdXml(ctx.store, record)}</t:${element}>`;
-}
-
-type FieldGetter = (d: MockItemData) => string | number | boolean;
-
-const FIELDS: Record<string, FieldGetter> = {
-  "item:subject": (d) => d.subject,
-  "item:datetimereceived": (d) => Date.parse(d.dateTimeReceived),
-  "item:datetimesent": (d) => Date.parse(d.dateTimeSent),
-  "item:datetimecreated": (d) => Date.parse(d.dateTimeCreated),
-  "item:itemclass": (d) => d.itemClass,
-  "item:importance": (d) => d.importance,
-  "message:isread": (d) => d.isRead,
-  "item:hasattachments": (d) => d.attachments.length > 0,
-  "calendar:start": (d) => (d.calendar ? Date.parse(d.calendar.start) : 0),
-  "calendar:end": (d) => (d.calendar ? Date.parse(d.calendar.end) : 0),
-};
-
-function fieldOf(node: XmlNode | undefined): FieldGetter {
-  const uri = attr(child(node, "FieldURI"), "FieldURI")?.toLowerCase() ?? "";
-  const getter = FIELDS[uri];
-  if (getter === undefined)
-    throw new EwsResponseError(
-      "ErrorUnsupportedPathForQuery",
-      `The property ${uri} is not supported in restrictions.`,
-    );
-  return getter;
-}
-
-function constantOf(node: XmlNode, sample: string | number | boolean): string | number | boolean {
-  const raw =
-    attr(child(child(node, "FieldURIOrConstant"), "Constant"), "Value") ??
-    attr(child(node, "Constant"), "Value") ??
-    "";
-  if (typeof sample === "number") return Date.parse(raw) || Number(raw);
-  if (typeof sample === "boolean") return xsBoolean(raw) === true;
-  return raw;
-}
-
-/** Compiles a restriction into a predicate (IsEqualTo, IsNotEqualTo, IsGreaterThan(OrEqualTo), IsLessThan(OrEqualTo), Contains, And, Or, Not). */
-function compile(node: XmlNode): (d: MockItemData) => boolean {
-  const preds: ((d: MockItemData) => boolean)[] = [];
-  for (const name of childNames(node)) {
-    for (const part of children(node, name)) {
-      switch (name) {
-        case "And":
-          preds.push(compile(part));
-          break;
-        case "Or": {
-          const alts = childNames(part).flatMap((n) => children(part, n).map((c) => compile({ [n]: c })));
-          preds.push((d) => alts.some((p) => p(d)));
-          break;
-        }
-        case "Not": {
-          const inner = compile(part);
-          preds.push((d) => !inner(d));
-          break;
-        }
-        case "Contains": {
-          const get = fieldOf(part);
-          const needle = (attr(child(part, "Constant"), "Value") ?? "").toLowerCase();
-          const exact = attr(part, "ContainmentComparison") === "Exact";
-          const mode = attr(part, "ContainmentMode") ?? "Substring";
-          preds.push((d) => {
-            const hay = exact ? String(get(d)) : String(get(d)).toLowerCase();
-            const n = exact ? (attr(child(part, "Constant"), "Value") ?? "") : needle;
-            if (mode === "FullString") return hay === n;
-            if (mode === "Prefixed") return hay.startsWith(n);
-            return hay.includes(n);
-          });
-          break;
-        }
-        case "IsEqualTo":
-        case "IsNotEqualTo":
-        case "IsGreaterThan":
-        case "IsGreaterThanOrEqualTo":
-        case "IsLessThan":
-        case "IsLessThanOrEqualTo": {
-          const get = fieldOf(part);
-          preds.push((d) => {
-            const v = get(d);
-            const c = constantOf(part, v);
-            switch (name) {
-              case "IsEqualTo":
-                return v === c;
-              case "IsNotEqualTo":
-                return v !== c;
-              case "IsGreaterThan":
-                return v > c;
-              case "IsGreaterThanOrEqualTo":
-                return v >= c;
-              case "IsLessThan":
-                return v < c;
-              default:
-                return v <= c;
-            }
-          });
-          break;
-        }
-        default:
-          throw new EwsResponseError("ErrorUnsupportedPathForQuery", `Restriction ${name} is not supported.`);
-      }
-    }
-  }
-  return (d) => preds.every((p) => p(d));
-}
-
-export const findItem: Operation = {
-  messageName: "FindItemResponseMessage",
-  entries: { container: "ParentFolderIds", names: ["FolderId", "DistinguishedFolderId"] },
-  run(request, ctx) {
-    const shape = parseItemShape(child(request, "ItemShape"));
-    const associated = attr(request, "Traversal") === "Associated";
-    const restriction = child(request, "Restriction");
-    const predicate = restriction === undefined ? undefined : compile(restriction);
-    const sort = children(child(request, "SortOrder"), "FieldOrder");
-    return perEntry(this, folderIdsIn(child(request, "ParentFolderIds")), ({ kind, node }) => {
-      const folder = resolveFolderNode(ctx, kind, node);
-      let all = ctx.store.folderItems(folder).filter((r) => r.isAssociated === associated);
-      if (predicate !== undefined) all = all.filter((r) => predicate(ctx.store.itemData(r)));
-      if (sort.length > 0) {
-        const keys = sort.map((f) => ({ get: fieldOf(f), desc: attr(f, "Order") === "Descending" }));
-        const decorated = all.map((r) => ({ r, v: keys.map((k) => k.get(ctx.store.itemData(r))) }));
-        decorated.sort((a, b) => {
-          for (let i = 0; i < keys.length; i++) {
-            const x = a.v[i]!;
-            const y = b.v[i]!;
-            if (x !== y) return (x < y ? -1 : 1) * (keys[i]!.desc ? -1 : 1);
-          }
-          return a.r.serial - b.r.serial;
-        });
-        all = decorated.map((e) => e.r);
-      }
-      const { page, attrs } = indexedPage(child(request, "IndexedPageItemView"), all);
-      const items = page.map((r) => render(ctx, r, shape, "find")).join("");
-      return successMessage(
-        this.messageName,
-        `<m:RootFolder ${attrs}><t:Items>${items}</t:Items></m:RootFolder>`,
-      );
-    });
-  },
-};
+export { findItem } from "./find-item.js";
 
 export const getItem: Operation = {
   messageName: "GetItemResponseMessage",
@@ -203,13 +35,13 @@ export const getItem: Operation = {
   errorTail: "<m:Items/>",
   run(request, ctx) {
     const shape = parseItemShape(child(request, "ItemShape"));
-    return perEntry(this, itemIdsIn(child(request, "ItemIds")), (node) => {
-      const record = resolveItem(ctx, node);
+    return perEntry(this, itemRefsIn(child(request, "ItemIds")), ({ kind, node }) => {
+      const target = resolveTarget(ctx, kind, node);
       const fault = ctx.itemFault();
       if (fault === "ErrorItemNotFound")
         throw new EwsResponseError(fault, "The specified object was not found in the store.");
       if (fault === "ErrorCorruptData") throw new EwsResponseError(fault, "The item is corrupt.");
-      return successMessage(this.messageName, `<m:Items>${render(ctx, record, shape, "get")}</m:Items>`);
+      return successMessage(this.messageName, `<m:Items>${render(ctx, target, shape, "get")}</m:Items>`);
     });
   },
 };
@@ -280,7 +112,7 @@ export const createItem: Operation = {
           ? ctx.store.distinguishedFolder(ctx.mailbox, "sentitems")
           : (folder ?? ctx.store.distinguishedFolder(ctx.mailbox, DEFAULT_FOLDER[element] ?? "drafts"));
       const record = ctx.store.addItem(target, { data });
-      return successMessage(this.messageName, `<m:Items>${idOnly(ctx, record)}</m:Items>`);
+      return successMessage(this.messageName, `<m:Items>${createdXml(ctx, record)}</m:Items>`);
     });
   },
 };
@@ -293,9 +125,11 @@ export const updateItem: Operation = {
     const resolution = attr(request, "ConflictResolution") ?? "AutoResolve";
     const changes = children(child(request, "ItemChanges"), "ItemChange");
     return perEntry(this, changes, (change) => {
-      const idNode = child(change, "ItemId");
-      if (idNode === undefined) throw new EwsResponseError("ErrorInvalidIdEmpty", "Id is empty.");
-      const record = resolveItem(ctx, idNode);
+      const ref = itemRefsIn(change)[0];
+      if (ref === undefined) throw new EwsResponseError("ErrorInvalidIdEmpty", "Id is empty.");
+      const idNode = ref.node;
+      const target = resolveTarget(ctx, ref.kind, idNode);
+      const record = target.record;
       const given = attr(idNode, "ChangeKey");
       if (
         given !== undefined &&
@@ -307,35 +141,26 @@ export const updateItem: Operation = {
           "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
         );
       }
-      let data = ctx.store.itemData(record);
+      const master = ctx.store.itemData(record);
+      const occurrence = target.occurrence;
+      let data = occurrence === undefined ? master : occurrenceData(master, occurrence);
       const updates = child(change, "Updates");
       let readOnly = true;
-      for (const kind of ["SetItemField", "AppendToItemField", "DeleteItemField"]) {
+      for (const kind of ["SetItemField", "AppendToItemField", "DeleteItemField"] as const) {
         for (const update of children(updates, kind)) {
-          const uri =
-            attr(child(update, "FieldURI"), "FieldURI") ?? attr(child(update, "IndexedFieldURI"), "FieldURI");
-          if (uri === undefined)
-            throw new EwsResponseError(
-              "ErrorInvalidPropertySet",
-              "Extended and indexed properties cannot be set by this server.",
-            );
-          const source =
-            kind === "DeleteItemField"
-              ? undefined
-              : ITEM_ELEMENTS.map((e) => child(update, e)).find((n) => n !== undefined);
-          if (kind !== "DeleteItemField" && source === undefined)
-            throw new EwsResponseError(
-              "ErrorIncorrectUpdatePropertyCount",
-              "An object within a change description must contain one and only one property to modify.",
-            );
-          data = applyFieldUpdate(data, uri, source);
-          if (uri.toLowerCase() !== "message:isread") readOnly = false;
+          data = applyUpdate(data, update, kind);
+          const uri = attr(child(update, "FieldURI"), "FieldURI");
+          if (uri?.toLowerCase() !== "message:isread") readOnly = false;
         }
       }
-      ctx.store.updateItem(record, data, readOnly);
+      ctx.store.updateItem(
+        record,
+        occurrence === undefined ? data : withException(master, occurrence, data),
+        readOnly,
+      );
       return successMessage(
         this.messageName,
-        `<m:Items>${idOnly(ctx, record)}</m:Items><m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>`,
+        `<m:Items>${targetIdOnly(ctx, target)}</m:Items><m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>`,
       );
     });
   },
@@ -346,8 +171,15 @@ export const deleteItem: Operation = {
   entries: { container: "ItemIds", names: ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"] },
   run(request, ctx) {
     const type = attr(request, "DeleteType") ?? "HardDelete";
-    return perEntry(this, itemIdsIn(child(request, "ItemIds")), (node) => {
-      const record = resolveItem(ctx, node);
+    // Read receipts are never sent by this server; the flag is still validated as an xs:boolean.
+    boolAttr(request, "SuppressReadReceipts");
+    return perEntry(this, itemRefsIn(child(request, "ItemIds")), ({ kind, node }) => {
+      const { record, occurrence } = resolveTarget(ctx, kind, node);
+      if (occurrence !== undefined) {
+        // Deleting an occurrence removes it from its series, whatever the DeleteType.
+        ctx.store.updateItem(record, withoutOccurrence(ctx.store.itemData(record), occurrence));
+        return successMessage(this.messageName);
+      }
       const mailbox = record.folder.mailbox;
       if (type === "SoftDelete") {
         ctx.store.transferItem(
@@ -370,10 +202,20 @@ export const deleteItem: Operation = {
 
 function transfer(op: Operation, request: XmlNode, ctx: OperationContext, keep: boolean): string {
   const target: FolderRecord = singleFolder(ctx, child(request, "ToFolderId"));
-  return perEntry(op, itemIdsIn(child(request, "ItemIds")), (node) => {
-    const record = resolveItem(ctx, node);
+  // Exchange 2010 SP1+: ReturnNewItemIds false answers without the new ids.
+  const returnIds = boolText(request, "ReturnNewItemIds") ?? true;
+  return perEntry(op, itemRefsIn(child(request, "ItemIds")), ({ kind, node }) => {
+    const { record, occurrence } = resolveTarget(ctx, kind, node);
+    if (occurrence !== undefined)
+      throw new EwsResponseError(
+        "ErrorCalendarCannotMoveOrCopyOccurrence",
+        "Cannot move or copy an occurrence of a recurring calendar item.",
+      );
     const moved = ctx.store.transferItem(record, target, keep);
-    return successMessage(op.messageName, `<m:Items>${idOnly(ctx, moved)}</m:Items>`);
+    return successMessage(
+      op.messageName,
+      returnIds ? `<m:Items>${idOnly(ctx, moved)}</m:Items>` : "<m:Items/>",
+    );
   });
 }
 

@@ -2,6 +2,7 @@
 import { EwsResponseError } from "../errors.js";
 import type {
   MockAttachment,
+  MockItemAttachment,
   MockCalendarFields,
   MockItemClass,
   MockItemData,
@@ -9,6 +10,9 @@ import type {
   MockRecurrence,
 } from "../model.js";
 import { attr, boolText, child, children, text, xsBoolean, type XmlNode } from "../xml.js";
+import { parseExtendedProperty, writeExtended } from "./extended-properties.js";
+import { indexedFromXml } from "./indexed-properties.js";
+import { applyStored, storedFromXml } from "./stored-fields.js";
 
 const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
   Message: "IPM.Note",
@@ -18,6 +22,22 @@ const CLASS_BY_ELEMENT: Record<string, MockItemClass> = {
   PostItem: "IPM.Post",
   Item: "IPM.Note",
 };
+
+/**
+ * xs:boolean elements of the item types in types.xsd. Those the model keeps are read where
+ * they are used; every one is validated, so `yes` is ErrorSchemaValidation as in Exchange.
+ */
+const BOOLEAN_ELEMENTS = (
+  "AllowNewTimeProposal AtAllMention BlockStatus CanDelete DoNotForwardMeeting HasAttachments HasBlockedImages " +
+  "HasPicture HidePresenceAndProfile InviteFree IsAllDayEvent IsAssociated IsAutoUpdateDisabled IsCancelled " +
+  "IsClutter IsComplete IsDeliveryReceiptRequested IsDraft IsFromMe IsHidden IsMeeting IsMessengerEnabled " +
+  "IsOnlineMeeting IsOrganizer IsPendingOutbound IsPrivate IsRead IsReadReceiptRequested IsRecurring IsResend " +
+  "IsResponseRequested IsSubmitted IsTeamTask IsUnmodified MeetingRequestWasSent MentionedMe MobileIMEnabled " +
+  "NotInBirthdayCalendar ReminderIsSet SupportGroupFeeds UnifiedInbox"
+).split(" ");
+
+/** How deep item attachments may nest (Exchange refuses deeper ones too). */
+const MAX_ATTACHMENT_DEPTH = 10;
 
 export const ITEM_ELEMENTS = Object.keys(CLASS_BY_ELEMENT);
 
@@ -32,20 +52,20 @@ function address(node: XmlNode | undefined): MockMailAddress | undefined {
   return { name: text(mb, "Name") ?? email, email };
 }
 
-function addresses(node: XmlNode | undefined): MockMailAddress[] {
+export function addresses(node: XmlNode | undefined): MockMailAddress[] {
   return children(node, "Mailbox").map((mb) => {
     const email = text(mb, "EmailAddress") ?? "";
     return { name: text(mb, "Name") ?? email, email };
   });
 }
 
-function attendees(node: XmlNode | undefined): MockMailAddress[] {
+export function attendees(node: XmlNode | undefined): MockMailAddress[] {
   return children(node, "Attendee")
     .map((a) => address(a))
     .filter((a): a is MockMailAddress => a !== undefined);
 }
 
-function normalizeDate(value: string | undefined, fallback: string): string {
+export function normalizeDate(value: string | undefined, fallback: string): string {
   if (value === undefined || value === "") return fallback;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? fallback : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -58,6 +78,8 @@ function recurrence(node: XmlNode | undefined): MockRecurrence | undefined {
     "WeeklyRecurrence",
     "AbsoluteMonthlyRecurrence",
     "AbsoluteYearlyRecurrence",
+    "RelativeMonthlyRecurrence",
+    "RelativeYearlyRecurrence",
   ] as const;
   const name = patterns.find((p) => child(node, p) !== undefined);
   if (name === undefined) return undefined;
@@ -68,7 +90,7 @@ function recurrence(node: XmlNode | undefined): MockRecurrence | undefined {
   const out: {
     -readonly [K in keyof MockRecurrence]: MockRecurrence[K];
   } = {
-    pattern: name.replace("Recurrence", "") as MockRecurrence["pattern"],
+    pattern: name.replace("Recurrence", "").replace("Relative", "Absolute") as MockRecurrence["pattern"],
     interval: Number(text(p, "Interval") ?? "1"),
     startDate,
   };
@@ -78,6 +100,9 @@ function recurrence(node: XmlNode | undefined): MockRecurrence | undefined {
   if (dayOfMonth !== undefined) out.dayOfMonth = Number(dayOfMonth);
   const month = text(p, "Month");
   if (month !== undefined) out.month = month;
+  const index = text(p, "DayOfWeekIndex");
+  if (name.startsWith("Relative"))
+    out.dayOfWeekIndex = oneOf(index, ["First", "Second", "Third", "Fourth", "Last"] as const, "First");
   const count = text(range ?? {}, "NumberOfOccurrences");
   if (count !== undefined) out.numberOfOccurrences = Number(count);
   const endDate = text(range ?? {}, "EndDate");
@@ -105,8 +130,42 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return allowed.includes(value as T) ? (value as T) : fallback;
 }
 
+/** The t:ItemAttachment elements of an Attachments container: each carries one typed item. */
+export function itemAttachmentsFromXml(
+  node: XmlNode | undefined,
+  owner?: MockMailAddress,
+  depth = 0,
+): MockItemAttachment[] {
+  return children(node, "ItemAttachment").map((a) => {
+    const element = ITEM_ELEMENTS.find((e) => child(a, e) !== undefined);
+    if (element === undefined)
+      throw new EwsResponseError(
+        "ErrorMissingItemForCreateItemAttachment",
+        "An ItemAttachment must contain an item.",
+      );
+    if (depth >= MAX_ATTACHMENT_DEPTH)
+      throw new EwsResponseError(
+        "ErrorAttachmentNestLevelLimitExceeded",
+        "Attachments are nested too deeply.",
+      );
+    const item = itemFromXml(element, child(a, element)!, owner, depth + 1);
+    return {
+      name: text(a, "Name") ?? item.subject,
+      isInline: boolText(a, "IsInline") === true,
+      lastModifiedTime: nowIso(),
+      item,
+    };
+  });
+}
+
 /** A typed item element as MockItemData; fields the request leaves out get Exchange's defaults. */
-export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddress): MockItemData {
+export function itemFromXml(
+  element: string,
+  node: XmlNode,
+  owner?: MockMailAddress,
+  depth = 0,
+): MockItemData {
+  for (const name of BOOLEAN_ELEMENTS) boolText(node, name);
   const now = nowIso();
   const rawClass = text(node, "ItemClass");
   const itemClass = oneOf<MockItemClass>(
@@ -144,6 +203,8 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
     ),
     attachments: fileAttachments(child(node, "Attachments")),
   };
+  const itemAttachments = itemAttachmentsFromXml(child(node, "Attachments"), owner, depth);
+  if (itemAttachments.length > 0) data.itemAttachments = itemAttachments;
   const from = address(child(node, "From"));
   if (from !== undefined) data.from = from;
   const messageId = text(node, "InternetMessageId");
@@ -172,25 +233,13 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
     data.calendar = calendar;
   }
   if (itemClass === "IPM.Contact") {
-    const entries = (name: string) => children(child(node, name), "Entry");
-    const phone = (key: string) => {
-      const entry = entries("PhoneNumbers").find((e) => attr(e, "Key") === key);
-      return entry === undefined ? undefined : text(entry);
-    };
-    const contact: {
-      -readonly [K in keyof NonNullable<MockItemData["contact"]>]: NonNullable<MockItemData["contact"]>[K];
-    } = {
+    data.contact = indexedFromXml(node, {
       givenName: text(node, "GivenName") ?? "",
       surname: text(node, "Surname") ?? "",
       companyName: text(node, "CompanyName") ?? "",
       jobTitle: text(node, "JobTitle") ?? "",
-      emailAddresses: entries("EmailAddresses").map((e) => text(e) ?? ""),
-    };
-    const business = phone("BusinessPhone");
-    if (business !== undefined) contact.businessPhone = business;
-    const mobile = phone("MobilePhone");
-    if (mobile !== undefined) contact.mobilePhone = mobile;
-    data.contact = contact;
+      emailAddresses: [],
+    });
   }
   if (itemClass === "IPM.Task") {
     const task: {
@@ -209,7 +258,10 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
     if (due !== undefined) task.dueDate = normalizeDate(due, now);
     data.task = task;
   }
-  return data;
+  let out: MockItemData = storedFromXml(node, data, itemClass === "IPM.Contact");
+  for (const property of children(node, "ExtendedProperty").map(parseExtendedProperty))
+    out = writeExtended(out, property, property.values);
+  return out;
 }
 
 /**
@@ -219,6 +271,8 @@ export function itemFromXml(element: string, node: XmlNode, owner?: MockMailAddr
 export function applyFieldUpdate(data: MockItemData, uri: string, source: XmlNode | undefined): MockItemData {
   const set = source !== undefined;
   const value = (name: string) => (source === undefined ? undefined : text(source, name));
+  const stored = applyStored(data, uri, source);
+  if (stored !== undefined) return stored;
   switch (uri.toLowerCase()) {
     case "item:subject":
       return { ...data, subject: value("Subject") ?? "" };
@@ -263,6 +317,48 @@ export function applyFieldUpdate(data: MockItemData, uri: string, source: XmlNod
           content: body === undefined ? "" : (text(body) ?? ""),
         },
       };
+    }
+    case "calendar:isalldayevent":
+      if (data.calendar === undefined) break;
+      return {
+        ...data,
+        calendar: { ...data.calendar, isAllDayEvent: xsBoolean(value("IsAllDayEvent")) === true },
+      };
+    case "calendar:legacyfreebusystatus":
+      if (data.calendar === undefined) break;
+      return {
+        ...data,
+        calendar: {
+          ...data.calendar,
+          legacyFreeBusyStatus: oneOf(
+            value("LegacyFreeBusyStatus"),
+            ["Free", "Tentative", "Busy", "OOF"] as const,
+            "Busy",
+          ),
+        },
+      };
+    case "calendar:recurrence": {
+      if (data.calendar === undefined) break;
+      const { recurrence: _old, ...rest } = data.calendar;
+      const next = recurrence(child(source, "Recurrence"));
+      return { ...data, calendar: next === undefined ? rest : { ...rest, recurrence: next } };
+    }
+    case "message:torecipients":
+    case "message:ccrecipients":
+    case "message:bccrecipients": {
+      const element = {
+        "message:torecipients": "ToRecipients",
+        "message:ccrecipients": "CcRecipients",
+        "message:bccrecipients": "BccRecipients",
+      }[uri.toLowerCase()]!;
+      const key = `${element.charAt(0).toLowerCase()}${element.slice(1)}` as "toRecipients";
+      return { ...data, [key]: addresses(child(source, element)) };
+    }
+    case "message:from":
+    case "message:sender": {
+      const from = address(child(source, uri.toLowerCase() === "message:from" ? "From" : "Sender"));
+      const { from: _old, ...rest } = data;
+      return from === undefined ? rest : { ...rest, from };
     }
     case "calendar:location":
       if (data.calendar === undefined) break;

@@ -13,7 +13,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { EwsResponseError, MockEwsError, SoapFaultError } from "../errors.js";
 import { createMailboxGenerator } from "../generator/index.js";
 import { OPERATIONS, type OperationContext } from "../operations/index.js";
-import { requestError } from "../operations/common.js";
+import { frameResponse, requestError } from "../operations/common.js";
 import type { MailboxState } from "../store/index.js";
 import { PUBLIC_MAILBOX_INDEX, Store } from "../store/index.js";
 import { attr, child, childNames, parseXml, text, type XmlNode } from "../xml.js";
@@ -27,8 +27,14 @@ import {
   type MockEwsServerOptions,
   type MockEwsUser,
 } from "./options.js";
-import { NS_T } from "./render.js";
-import { envelope, operationResponse, soapFault } from "./soap.js";
+import { envelope, soapFault } from "./soap.js";
+import {
+  busy,
+  connectionCount,
+  faultMessageXml,
+  throttleRefusalForm,
+  unknownOperationFault,
+} from "./refusals.js";
 import { selfSignedCertificate } from "./tls.js";
 import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
 import { HttpAuthenticator, type MockAuthCounters } from "./auth/index.js";
@@ -117,6 +123,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     });
   }
   const maxConcurrency = throttling.maxConcurrency ?? DEFAULTS.maxConcurrency;
+  const refusalForm = throttleRefusalForm(throttling);
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULTS.maxRequestBytes;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
   const latencyMs = options.latencyMs ?? DEFAULTS.latencyMs;
@@ -273,16 +280,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     const op = opName === undefined ? undefined : OPERATIONS[opName];
     if (opName === undefined || op === undefined) {
       rejected++;
-      await send(
-        res,
-        500,
-        soapFault(
-          "ErrorInvalidRequest",
-          opName === undefined
-            ? "The request has no SOAP body."
-            : `The operation ${opName} is not supported by this server.`,
-        ),
-      );
+      await send(res, 500, unknownOperationFault(body.toString("utf8"), opName));
       return;
     }
     operation = opName;
@@ -316,7 +314,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       await send(
         res,
         status,
-        envelope(operationResponse(operation, requestError(op, requestNode, error))),
+        envelope(frameResponse(op, operation, requestError(op, requestNode, error))),
         headers,
       );
     };
@@ -325,25 +323,18 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     // then the budget. Exchange names the cause: ErrorExceededConnectionCount (no backoff hint:
     // "try again once your other requests have completed") when EWSMaxConcurrency is exceeded,
     // ErrorServerBusy with BackOffMilliseconds (when the budget holds a request again) when the
-    // budget is spent. The http503 form, like IIS queueing in front of Exchange, names neither.
+    // budget is spent. The form of the refusal (SOAP fault by default, as Exchange 2013 and later
+    // answer; response message; HTTP 503) is chosen in refusals.ts.
     const throttle = async (kind: "concurrency" | "budget", backOffMs: number) => {
       throttled++;
       throttledBy[kind]++;
       const refusal = kind === "concurrency" ? connectionCount(maxConcurrency) : busy(backOffMs);
-      if (throttling.http503) {
+      if (refusalForm === "http503") {
         await send(res, 503, soapFault(refusal.code, refusal.message), {
           "Retry-After": String(Math.max(1, Math.ceil(backOffMs / 1000))),
         });
-      } else if (throttling.soapFault) {
-        await send(
-          res,
-          500,
-          soapFault(
-            refusal.code,
-            refusal.message,
-            `<t:MessageXml xmlns:t="${NS_T}">${refusal.messageXml}</t:MessageXml>`,
-          ),
-        );
+      } else if (refusalForm === "soapFault") {
+        await send(res, 500, soapFault(refusal.code, refusal.message, faultMessageXml(refusal.messageXml)));
       } else {
         await respondError(refusal);
       }
@@ -421,7 +412,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         messages = requestError(op, requestNode, error);
       }
       const cut = fault === "reset" || fault === "truncate" ? fault : undefined;
-      const body = envelope(operationResponse(operation, messages));
+      const body = envelope(frameResponse(op, operation, messages));
       messages = "";
       // Regenerated content only: counting response sizes too forced a full collection every
       // ~16 ExportItems answers, a quarter of the mock's CPU in the scheduler benchmark.
@@ -571,25 +562,4 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         server.closeAllConnections();
       }),
   };
-}
-
-/** The budget is spent: Exchange says when it holds a request again (BackOffMilliseconds). */
-function busy(backOffMs: number): EwsResponseError & { messageXml: string } {
-  return new EwsResponseError(
-    "ErrorServerBusy",
-    "The server cannot service this request right now. Try again later.",
-    `<t:Value Name="BackOffMilliseconds">${backOffMs}</t:Value>`,
-  ) as EwsResponseError & { messageXml: string };
-}
-
-/**
- * EWSMaxConcurrency is exceeded: Exchange names the policy and its limit and suggests no backoff
- * (the client should wait for its own requests to complete, not for time to pass).
- */
-function connectionCount(limit: number): EwsResponseError & { messageXml: string } {
-  return new EwsResponseError(
-    "ErrorExceededConnectionCount",
-    "You have exceeded the available concurrent connections for your account. Try again once your other requests have completed.",
-    `<t:Value Name="Policy">MaxConcurrency</t:Value><t:Value Name="MaxConcurrencyLimit">${limit}</t:Value>`,
-  ) as EwsResponseError & { messageXml: string };
 }

@@ -34,15 +34,17 @@ export interface ThrottlingOptions {
   /** Tokens per second; default 10. */
   readonly rechargePerSecond?: number;
   /**
-   * Answer throttled requests with HTTP 503 (and Retry-After; a SOAP fault of the same code) instead
-   * of a response message: IIS queueing in front of Exchange, which does not tell the kinds apart.
+   * The wire form of a refusal. "soapFault" (default): HTTP 500 with a SOAP fault of the refusal's
+   * code (ErrorServerBusy with BackOffMilliseconds, or ErrorExceededConnectionCount) and
+   * `<t:MessageXml>` in the fault detail, as Exchange 2013 and later answer. "responseMessage": the
+   * operation's response with one ResponseClass="Error" message per requested entry and
+   * `<m:MessageXml>` (Exchange 2010). "http503": HTTP 503 with Retry-After, which does not tell the
+   * kinds apart (IIS queueing in front of Exchange).
    */
+  readonly refusal?: "soapFault" | "responseMessage" | "http503";
+  /** Legacy switch: true is `refusal: "http503"`. */
   readonly http503?: boolean;
-  /**
-   * Answer throttled requests with a SOAP fault (HTTP 500: ErrorServerBusy with BackOffMilliseconds,
-   * or ErrorExceededConnectionCount, in the fault detail's t:MessageXml), the form Exchange 2013+
-   * uses, instead of a response message.
-   */
+  /** Legacy switch: true is `refusal: "soapFault"` (the default), false is `refusal: "responseMessage"`. */
   readonly soapFault?: boolean;
 }
 

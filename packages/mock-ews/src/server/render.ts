@@ -1,10 +1,33 @@
 // Items and folders as EWS XML. Each type's properties are listed in the order of its
 // xs:sequence in types.xsd, with the shape (IdOnly / Default / AllProperties) they belong to,
 // so a response never puts an element out of schema order.
-import type { MockAttachment, MockItemData, MockMailAddress, MockRecurrence } from "../model.js";
+import type { MockAttachment, MockItemAttachment, MockItemData, MockMailAddress } from "../model.js";
+import { type ExtendedUri, extendedPropertyXml, readExtended } from "../operations/extended-properties.js";
+import { storedFlag, storedValue } from "../operations/stored-fields.js";
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
 import { el, esc } from "../xml.js";
+import { folderExtendedValue } from "../store/folder-extended.js";
+import { permissionSetXml } from "./render-permissions.js";
+import {
+  isoSeconds,
+  type ItemShape,
+  mailbox,
+  type Prop,
+  type PropContext,
+  type RenderContext,
+  recipients,
+} from "./render-base.js";
+import { CALENDAR } from "./render-calendar.js";
+import { CONTACT, TASK } from "./render-contact.js";
+
+export {
+  isoSeconds,
+  type ItemShape,
+  type RenderContext,
+  SERIES_PARTS,
+  type SeriesPart,
+} from "./render-base.js";
 
 export const NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
 export const NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
@@ -12,53 +35,6 @@ export const NS_M = "http://schemas.microsoft.com/exchange/services/2006/message
 export interface ExtendedFieldRequest {
   readonly propertyTag: string;
   readonly propertyType: string;
-}
-
-export interface ItemShape {
-  readonly base: "IdOnly" | "Default" | "AllProperties";
-  /** Lower-cased FieldURI values from AdditionalProperties. */
-  readonly additional: ReadonlySet<string>;
-  readonly extended: readonly ExtendedFieldRequest[];
-  readonly includeMime: boolean;
-  readonly bodyType: "Best" | "Text" | "HTML";
-}
-
-export interface RenderContext {
-  readonly store: Store;
-  readonly record: ItemRecord;
-  readonly data: MockItemData;
-  /** Present when the shape asks for MimeContent. */
-  readonly mime: (() => string) | undefined;
-  /** "find" for FindItem/Sync views (no bodies, as Exchange), "get" for GetItem and friends. */
-  readonly mode: "get" | "find";
-}
-
-interface Prop {
-  readonly uri: string;
-  /** Part of the Default shape. */
-  readonly def: boolean;
-  /** Not part of AllProperties (only when asked for by name). */
-  readonly onlyByName?: boolean;
-  readonly render: (c: PropContext) => string;
-}
-
-type PropContext = RenderContext & { readonly shape: ItemShape };
-
-export function isoSeconds(iso: string): string {
-  return iso.replace(/\.\d{3}Z$/, "Z");
-}
-
-function mailbox(a: MockMailAddress): string {
-  return `<t:Mailbox>${el("t:Name", a.name)}${a.email === "" ? "" : el("t:EmailAddress", a.email)}<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox</t:MailboxType></t:Mailbox>`;
-}
-
-function recipients(tag: string, list: readonly MockMailAddress[]): string {
-  return list.length === 0 ? "" : `<t:${tag}>${list.map(mailbox).join("")}</t:${tag}>`;
-}
-
-function attendees(tag: string, list: readonly MockMailAddress[]): string {
-  if (list.length === 0) return "";
-  return `<t:${tag}>${list.map((a) => `<t:Attendee>${mailbox(a)}<t:ResponseType>Unknown</t:ResponseType></t:Attendee>`).join("")}</t:${tag}>`;
 }
 
 function bodyText(
@@ -95,47 +71,38 @@ export function fileAttachmentXml(
   );
 }
 
+/** Attachment ids of item attachments use positions from here on (file attachments below). */
+export const ITEM_ATTACHMENT_BASE = 0x8000;
+
+/**
+ * A t:ItemAttachment. `embedded` is the attached item's element (GetAttachment); item views
+ * leave it out. `root` adds RootItemId/RootItemChangeKey (CreateAttachment answers with them).
+ */
+export function itemAttachmentXml(
+  mailboxGuid: string,
+  serial: number,
+  a: MockItemAttachment,
+  index: number,
+  embedded: string | undefined,
+  root?: { readonly id: string; readonly changeKey: string },
+): string {
+  const id = attachmentId(mailboxGuid, serial, ITEM_ATTACHMENT_BASE + index);
+  const rootAttrs =
+    root === undefined ? "" : ` RootItemId="${esc(root.id)}" RootItemChangeKey="${esc(root.changeKey)}"`;
+  return (
+    `<t:ItemAttachment><t:AttachmentId Id="${esc(id)}"${rootAttrs}/>${el("t:Name", a.name)}` +
+    `${el("t:Size", itemSize(a.item))}${el("t:LastModifiedTime", isoSeconds(a.lastModifiedTime))}` +
+    `${el("t:IsInline", a.isInline)}${embedded ?? ""}</t:ItemAttachment>`
+  );
+}
+
 /** An estimate of the item's size in the store, stable for unchanged items. */
 export function itemSize(data: MockItemData): number {
   let size = 512 + Buffer.byteLength(data.subject) + Buffer.byteLength(data.body.content);
   for (const a of data.attachments) size += a.content.length + 128;
+  for (const a of data.itemAttachments ?? []) size += itemSize(a.item) + 128;
+  for (const p of data.extendedProperties ?? []) size += 32 + p.values.reduce((n, v) => n + v.length, 0);
   return size;
-}
-
-function recurrenceXml(r: MockRecurrence): string {
-  let pattern: string;
-  switch (r.pattern) {
-    case "Daily":
-      pattern = `<t:DailyRecurrence>${el("t:Interval", r.interval)}</t:DailyRecurrence>`;
-      break;
-    case "Weekly":
-      pattern = `<t:WeeklyRecurrence>${el("t:Interval", r.interval)}${el("t:DaysOfWeek", (r.daysOfWeek ?? ["Monday"]).join(" "))}</t:WeeklyRecurrence>`;
-      break;
-    case "AbsoluteMonthly":
-      pattern = `<t:AbsoluteMonthlyRecurrence>${el("t:Interval", r.interval)}${el("t:DayOfMonth", r.dayOfMonth ?? 1)}</t:AbsoluteMonthlyRecurrence>`;
-      break;
-    case "AbsoluteYearly":
-      pattern = `<t:AbsoluteYearlyRecurrence>${el("t:DayOfMonth", r.dayOfMonth ?? 1)}${el("t:Month", r.month ?? "January")}</t:AbsoluteYearlyRecurrence>`;
-      break;
-  }
-  let range: string;
-  if (r.numberOfOccurrences !== undefined) {
-    range = `<t:NumberedRecurrence>${el("t:StartDate", r.startDate)}${el("t:NumberOfOccurrences", r.numberOfOccurrences)}</t:NumberedRecurrence>`;
-  } else if (r.endDate !== undefined) {
-    range = `<t:EndDateRecurrence>${el("t:StartDate", r.startDate)}${el("t:EndDate", r.endDate)}</t:EndDateRecurrence>`;
-  } else {
-    range = `<t:NoEndRecurrence>${el("t:StartDate", r.startDate)}</t:NoEndRecurrence>`;
-  }
-  return `<t:Recurrence>${pattern}${range}</t:Recurrence>`;
-}
-
-function isoDuration(startIso: string, endIso: string): string {
-  const seconds = Math.max(0, Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000));
-  const d = Math.floor(seconds / 86400);
-  const h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return `P${d > 0 ? `${d}D` : ""}T${h}H${m}M${s}S`;
 }
 
 const displayList = (list: readonly MockMailAddress[]) => list.map((a) => a.name).join("; ");
@@ -150,7 +117,9 @@ const ITEM_HEAD: Prop[] = [
     uri: "item:parentfolderid",
     def: true,
     render: (c) =>
-      `<t:ParentFolderId Id="${esc(c.store.folderIdOf(c.record.folder))}" ChangeKey="${esc(changeKey("folder", c.record.folder.mailbox.guid, c.record.folder.lastSeq))}"/>`,
+      c.embedded === true
+        ? ""
+        : `<t:ParentFolderId Id="${esc(c.store.folderIdOf(c.record.folder))}" ChangeKey="${esc(changeKey("folder", c.record.folder.mailbox.guid, c.record.folder.lastSeq))}"/>`,
   },
   { uri: "item:itemclass", def: true, render: (c) => el("t:ItemClass", c.data.itemClass) },
   { uri: "item:subject", def: true, render: (c) => el("t:Subject", c.data.subject) },
@@ -168,9 +137,9 @@ const ITEM_HEAD: Prop[] = [
     uri: "item:attachments",
     def: true,
     render: (c) =>
-      c.data.attachments.length === 0 || c.mode === "find"
+      c.data.attachments.length + (c.data.itemAttachments?.length ?? 0) === 0 || c.mode === "find"
         ? ""
-        : `<t:Attachments>${c.data.attachments.map((a, i) => attachmentXml(c, a, i)).join("")}</t:Attachments>`,
+        : `<t:Attachments>${c.data.attachments.map((a, i) => attachmentXml(c, a, i)).join("")}${(c.data.itemAttachments ?? []).map((a, i) => itemAttachmentXml(c.record.folder.mailbox.guid, c.record.serial, a, i, undefined)).join("")}</t:Attachments>`,
   },
   {
     uri: "item:datetimereceived",
@@ -187,6 +156,14 @@ const ITEM_HEAD: Prop[] = [
         : `<t:Categories>${c.data.categories.map((s) => el("t:String", s)).join("")}</t:Categories>`,
   },
   { uri: "item:importance", def: true, render: (c) => el("t:Importance", c.data.importance) },
+  {
+    uri: "item:inreplyto",
+    def: false,
+    render: (c) => {
+      const value = storedValue(c.data, "item:inreplyto");
+      return value === undefined ? "" : el("t:InReplyTo", value);
+    },
+  },
   { uri: "item:issubmitted", def: false, render: () => el("t:IsSubmitted", false) },
   { uri: "item:isdraft", def: false, render: () => el("t:IsDraft", false) },
   {
@@ -211,9 +188,32 @@ const ITEM_HEAD: Prop[] = [
     render: (c) => el("t:DateTimeCreated", isoSeconds(c.data.dateTimeCreated)),
   },
   {
+    uri: "item:reminderdueby",
+    def: false,
+    render: (c) => {
+      const value = storedValue(c.data, "item:reminderdueby");
+      return value === undefined ? "" : el("t:ReminderDueBy", value);
+    },
+  },
+  {
     uri: "item:reminderisset",
     def: false,
-    render: (c) => el("t:ReminderIsSet", c.data.itemClass === "IPM.Appointment"),
+    render: (c) =>
+      el(
+        "t:ReminderIsSet",
+        storedFlag(c.data, "item:reminderisset") ?? c.data.itemClass === "IPM.Appointment",
+      ),
+  },
+  {
+    // Exchange's default reminder is 15 minutes before a meeting.
+    uri: "item:reminderminutesbeforestart",
+    def: false,
+    render: (c) =>
+      el(
+        "t:ReminderMinutesBeforeStart",
+        storedValue(c.data, "item:reminderminutesbeforestart") ??
+          (c.data.itemClass === "IPM.Appointment" ? 15 : 0),
+      ),
   },
   { uri: "item:displaycc", def: true, render: (c) => el("t:DisplayCc", displayList(c.data.ccRecipients)) },
   { uri: "item:displayto", def: true, render: (c) => el("t:DisplayTo", displayList(c.data.toRecipients)) },
@@ -223,7 +223,7 @@ const ITEM_HEAD: Prop[] = [
     render: (c) =>
       el(
         "t:HasAttachments",
-        c.data.attachments.some((a) => !a.isInline),
+        c.data.attachments.some((a) => !a.isInline) || (c.data.itemAttachments?.length ?? 0) > 0,
       ),
   },
 ];
@@ -267,11 +267,17 @@ const MESSAGE: Prop[] = [
     def: false,
     render: (c) => recipients("BccRecipients", c.data.bccRecipients),
   },
-  { uri: "message:isreadreceiptrequested", def: false, render: () => el("t:IsReadReceiptRequested", false) },
+  {
+    uri: "message:isreadreceiptrequested",
+    def: false,
+    render: (c) =>
+      el("t:IsReadReceiptRequested", storedFlag(c.data, "message:isreadreceiptrequested") ?? false),
+  },
   {
     uri: "message:isdeliveryreceiptrequested",
     def: false,
-    render: () => el("t:IsDeliveryReceiptRequested", false),
+    render: (c) =>
+      el("t:IsDeliveryReceiptRequested", storedFlag(c.data, "message:isdeliveryreceiptrequested") ?? false),
   },
   {
     uri: "message:conversationtopic",
@@ -290,6 +296,14 @@ const MESSAGE: Prop[] = [
       c.data.internetMessageId === undefined ? "" : el("t:InternetMessageId", c.data.internetMessageId),
   },
   { uri: "message:isread", def: true, render: (c) => el("t:IsRead", c.data.isRead) },
+  {
+    uri: "message:isresponserequested",
+    def: false,
+    render: (c) => {
+      const value = storedFlag(c.data, "message:isresponserequested");
+      return value === undefined ? "" : el("t:IsResponseRequested", value);
+    },
+  },
 ];
 
 const POST: Prop[] = [
@@ -316,171 +330,6 @@ const POST: Prop[] = [
     def: false,
     render: (c) => (c.data.from ? `<t:Sender>${mailbox(c.data.from)}</t:Sender>` : ""),
   },
-];
-
-const CALENDAR: Prop[] = [
-  {
-    uri: "calendar:uid",
-    def: false,
-    render: (c) => el("t:UID", Buffer.from(c.store.searchKey(c.record)).toString("hex").toUpperCase()),
-  },
-  {
-    uri: "calendar:start",
-    def: true,
-    render: (c) => (c.data.calendar ? el("t:Start", isoSeconds(c.data.calendar.start)) : ""),
-  },
-  {
-    uri: "calendar:end",
-    def: true,
-    render: (c) => (c.data.calendar ? el("t:End", isoSeconds(c.data.calendar.end)) : ""),
-  },
-  {
-    uri: "calendar:isalldayevent",
-    def: false,
-    render: (c) => (c.data.calendar ? el("t:IsAllDayEvent", c.data.calendar.isAllDayEvent) : ""),
-  },
-  {
-    uri: "calendar:legacyfreebusystatus",
-    def: true,
-    render: (c) =>
-      c.data.calendar ? el("t:LegacyFreeBusyStatus", c.data.calendar.legacyFreeBusyStatus) : "",
-  },
-  {
-    uri: "calendar:location",
-    def: true,
-    render: (c) => (c.data.calendar ? el("t:Location", c.data.calendar.location) : ""),
-  },
-  {
-    uri: "calendar:ismeeting",
-    def: false,
-    render: (c) =>
-      c.data.calendar
-        ? el(
-            "t:IsMeeting",
-            c.data.calendar.requiredAttendees.length + c.data.calendar.optionalAttendees.length > 0,
-          )
-        : "",
-  },
-  { uri: "calendar:iscancelled", def: false, render: () => el("t:IsCancelled", false) },
-  {
-    uri: "calendar:isrecurring",
-    def: false,
-    render: (c) => el("t:IsRecurring", c.data.calendar?.recurrence !== undefined),
-  },
-  {
-    uri: "calendar:calendaritemtype",
-    def: true,
-    render: (c) =>
-      el("t:CalendarItemType", c.data.calendar?.recurrence === undefined ? "Single" : "RecurringMaster"),
-  },
-  { uri: "calendar:myresponsetype", def: false, render: () => el("t:MyResponseType", "Organizer") },
-  {
-    uri: "calendar:organizer",
-    def: true,
-    render: (c) =>
-      c.data.calendar ? `<t:Organizer>${mailbox(c.data.calendar.organizer)}</t:Organizer>` : "",
-  },
-  {
-    uri: "calendar:requiredattendees",
-    def: false,
-    render: (c) => (c.data.calendar ? attendees("RequiredAttendees", c.data.calendar.requiredAttendees) : ""),
-  },
-  {
-    uri: "calendar:optionalattendees",
-    def: false,
-    render: (c) => (c.data.calendar ? attendees("OptionalAttendees", c.data.calendar.optionalAttendees) : ""),
-  },
-  {
-    uri: "calendar:duration",
-    def: false,
-    render: (c) =>
-      c.data.calendar ? el("t:Duration", isoDuration(c.data.calendar.start, c.data.calendar.end)) : "",
-  },
-  {
-    uri: "calendar:recurrence",
-    def: false,
-    render: (c) => (c.data.calendar?.recurrence ? recurrenceXml(c.data.calendar.recurrence) : ""),
-  },
-];
-
-const CONTACT: Prop[] = [
-  {
-    uri: "contacts:fileas",
-    def: false,
-    render: (c) =>
-      c.data.contact ? el("t:FileAs", `${c.data.contact.surname}, ${c.data.contact.givenName}`) : "",
-  },
-  {
-    uri: "contacts:displayname",
-    def: true,
-    render: (c) =>
-      c.data.contact ? el("t:DisplayName", `${c.data.contact.givenName} ${c.data.contact.surname}`) : "",
-  },
-  {
-    uri: "contacts:givenname",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:GivenName", c.data.contact.givenName) : ""),
-  },
-  {
-    uri: "contacts:companyname",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:CompanyName", c.data.contact.companyName) : ""),
-  },
-  {
-    uri: "contacts:emailaddresses",
-    def: true,
-    render: (c) => {
-      const list = c.data.contact?.emailAddresses ?? [];
-      if (list.length === 0) return "";
-      return `<t:EmailAddresses>${list
-        .slice(0, 3)
-        .map((e, i) => `<t:Entry Key="EmailAddress${i + 1}">${esc(e)}</t:Entry>`)
-        .join("")}</t:EmailAddresses>`;
-    },
-  },
-  {
-    uri: "contacts:phonenumbers",
-    def: true,
-    render: (c) => {
-      const k = c.data.contact;
-      if (!k || (k.businessPhone === undefined && k.mobilePhone === undefined)) return "";
-      return `<t:PhoneNumbers>${k.businessPhone === undefined ? "" : `<t:Entry Key="BusinessPhone">${esc(k.businessPhone)}</t:Entry>`}${k.mobilePhone === undefined ? "" : `<t:Entry Key="MobilePhone">${esc(k.mobilePhone)}</t:Entry>`}</t:PhoneNumbers>`;
-    },
-  },
-  {
-    uri: "contacts:jobtitle",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:JobTitle", c.data.contact.jobTitle) : ""),
-  },
-  {
-    uri: "contacts:surname",
-    def: true,
-    render: (c) => (c.data.contact ? el("t:Surname", c.data.contact.surname) : ""),
-  },
-];
-
-const TASK: Prop[] = [
-  {
-    uri: "task:duedate",
-    def: true,
-    render: (c) => (c.data.task?.dueDate ? el("t:DueDate", isoSeconds(c.data.task.dueDate)) : ""),
-  },
-  {
-    uri: "task:iscomplete",
-    def: false,
-    render: (c) => (c.data.task ? el("t:IsComplete", c.data.task.status === "Completed") : ""),
-  },
-  {
-    uri: "task:percentcomplete",
-    def: true,
-    render: (c) => (c.data.task ? el("t:PercentComplete", c.data.task.percentComplete) : ""),
-  },
-  {
-    uri: "task:startdate",
-    def: false,
-    render: (c) => (c.data.task?.startDate ? el("t:StartDate", isoSeconds(c.data.task.startDate)) : ""),
-  },
-  { uri: "task:status", def: true, render: (c) => (c.data.task ? el("t:Status", c.data.task.status) : "") },
 ];
 
 /** The EWS element an item class is served as (Exchange serves sticky notes as plain Item). */
@@ -512,6 +361,7 @@ function typeProps(element: string): Prop[] {
 
 function wanted(p: Prop, shape: ItemShape): boolean {
   if (shape.additional.has(p.uri)) return true;
+  if (p.byIndex?.(shape) === true) return true;
   if (shape.base === "AllProperties") return p.onlyByName !== true;
   if (shape.base === "Default") return p.def;
   return false;
@@ -519,6 +369,20 @@ function wanted(p: Prop, shape: ItemShape): boolean {
 
 export function itemIdXml(store: Store, record: ItemRecord): string {
   return `<t:ItemId Id="${esc(store.itemIdOf(record))}" ChangeKey="${esc(changeKey("item", record.folder.mailbox.guid, record.lastSeq))}"/>`;
+}
+
+/** The requested extended properties the item has, in request order (unset ones left out, as Exchange). */
+function extendedXml(c: RenderContext, requests: readonly ExtendedUri[]): string {
+  let out = "";
+  for (const uri of requests) {
+    const values = readExtended(c.data, uri, {
+      size: () => itemSize(c.data),
+      lastModifiedTime: c.record.lastModifiedTime,
+      searchKey: () => c.store.searchKey(c.record),
+    });
+    if (values !== undefined) out += extendedPropertyXml(uri, values);
+  }
+  return out;
 }
 
 /** One item as its typed element (`<t:Message>...</t:Message>`), shaped as asked. */
@@ -529,13 +393,13 @@ export function renderItem(c: RenderContext, shape: ItemShape): string {
   if (c.mime !== undefined && (shape.includeMime || shape.additional.has("item:mimecontent"))) {
     out += `<t:MimeContent CharacterSet="UTF-8">${Buffer.from(c.mime(), "utf8").toString("base64")}</t:MimeContent>`;
   }
-  out += itemIdXml(c.store, c.record);
-  for (const p of ITEM_HEAD) if (wanted(p, shape)) out += p.render(ctx);
-  for (const x of shape.extended) {
-    if (x.propertyTag.toLowerCase() === "0x300b" || Number.parseInt(x.propertyTag, 16) === 0x300b) {
-      out += searchKeyProperty(c.store, c.record);
-    }
+  if (c.occurrence !== undefined) {
+    out += `<t:ItemId Id="${esc(c.occurrence.id)}" ChangeKey="${esc(changeKey("item", c.record.folder.mailbox.guid, c.record.lastSeq))}"/>`;
+  } else if (c.embedded !== true) {
+    out += itemIdXml(c.store, c.record);
   }
+  for (const p of ITEM_HEAD) if (wanted(p, shape)) out += p.render(ctx);
+  out += extendedXml(c, shape.extended);
   for (const p of ITEM_TAIL) if (wanted(p, shape)) out += p.render(ctx);
   for (const p of typeProps(element)) if (wanted(p, shape)) out += p.render(ctx);
   return `${out}</t:${element}>`;
@@ -546,6 +410,8 @@ export interface FolderShape {
   readonly additional: ReadonlySet<string>;
   /** ExtendedFieldURI requests; only the folder properties the store keeps are answered. */
   readonly extended?: readonly ExtendedFieldRequest[];
+  /** Render the folder's PermissionSet (GetFolder asked for it; FindFolder never returns it). */
+  readonly permissionSet?: boolean;
 }
 
 /** PidTagLocalCommitTimeMax and PidTagDeletedCountTotal: how a client sees that a folder's contents changed. */
@@ -568,7 +434,10 @@ function folderExtendedProperties(folder: FolderRecord, requests: readonly Exten
     } else if (tag === DELETED_COUNT_TOTAL && request.propertyType === "Integer") {
       value = String(folder.deletedCountTotal);
     } else {
-      continue;
+      // Properties a client set with UpdateFolder.
+      const set = folderExtendedValue(folder, tag, request.propertyType);
+      if (set === undefined) continue;
+      value = set;
     }
     out += `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="${esc(request.propertyTag)}" PropertyType="${esc(request.propertyType)}"/>${el("t:Value", value)}</t:ExtendedProperty>`;
   }
@@ -610,6 +479,8 @@ export function renderFolder(store: Store, folder: FolderRecord, shape: FolderSh
   if (want("folder:distinguishedfolderid", false) && folder.distinguishedName !== undefined) {
     out += el("t:DistinguishedFolderId", folder.distinguishedName);
   }
+  // PermissionSet comes after the base folder properties in every folder subtype.
+  if (shape.permissionSet === true) out += permissionSetXml(folder);
   if (element === "Folder" || element === "TasksFolder") {
     if (want("folder:unreadcount", true)) out += el("t:UnreadCount", store.unreadCount(folder));
   }

@@ -5,11 +5,14 @@ import { NS_M, NS_T } from "./render.js";
 
 export const NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
 const NS_ERRORS = "http://schemas.microsoft.com/exchange/services/2006/errors";
-const XSI =
+export const XSI_DECLARATIONS =
   'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+const XSI = XSI_DECLARATIONS;
 
-/** Exchange 2016 CU: 15.1.2507.x. */
-export const SERVER_VERSION_INFO = `<h:ServerVersionInfo MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" MinorBuildNumber="6" Version="V2017_07_11" xmlns:h="${NS_T}" ${XSI}/>`;
+/** The Exchange 2016 build the server claims (CU23 SU: 15.1.2507.6); autodiscover reports the same. */
+export const EXCHANGE_BUILD = { major: 15, minor: 1, build: 2507, revision: 6 } as const;
+
+export const SERVER_VERSION_INFO = `<h:ServerVersionInfo MajorVersion="${EXCHANGE_BUILD.major}" MinorVersion="${EXCHANGE_BUILD.minor}" MajorBuildNumber="${EXCHANGE_BUILD.build}" MinorBuildNumber="${EXCHANGE_BUILD.revision}" Version="V2017_07_11" xmlns:h="${NS_T}" ${XSI}/>`;
 
 export function envelope(body: string): string {
   return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}"><s:Header>${SERVER_VERSION_INFO}</s:Header><s:Body>${body}</s:Body></s:Envelope>`;

@@ -1,0 +1,195 @@
+// Snapshot groups: a snapshot records what was backed up; "latest", the incremental parent and
+// forget policies work within a group, so a partial set's run never stands in for the whole
+// mailbox. Also pins the recorded selection's encoding (a format change, see
+// docs/repository-format.md "Snapshots").
+import {
+  backup,
+  canonicalSelection,
+  defaultGroup,
+  describeSelection,
+  initRepository,
+  LEGACY_GROUP,
+  type Repository,
+  resolveSnapshot,
+  restore,
+  selectionGroup,
+  WHOLE_MAILBOX_SELECTION,
+} from "@ewsvault/core";
+import { createMemoryDestination } from "@ewsvault/destination";
+import { tempDir } from "@ewsvault/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";
+import { fromUtf8 } from "../../src/repository/format.js";
+import { createDeterministicSealer } from "../../src/repository/sealer.js";
+import { decodeSnapshot, encodeSnapshot } from "../../src/repository/snapshots.js";
+import { MemoryExchange } from "../support/memory-mailbox.js";
+
+const A = "ann@contoso.test";
+const TO = "restore@contoso.test";
+
+describe("recorded selection and group ids", () => {
+  it("is canonical: order, duplicates and empty lists do not change the group", () => {
+    const a = canonicalSelection({
+      roots: ["archive", "mailbox", "mailbox"],
+      includeFolders: ["sentitems", "inbox"],
+      excludeItemClasses: [],
+      receivedAfter: new Date("2026-01-01T00:00:00Z"),
+    });
+    expect(a).toEqual({
+      v: 1,
+      roots: ["archive", "mailbox"],
+      includeFolders: ["inbox", "sentitems"],
+      receivedAfter: "2026-01-01T00:00:00.000Z",
+    });
+    expect(
+      selectionGroup({
+        roots: ["mailbox", "archive"],
+        includeFolders: ["inbox", "sentitems"],
+        receivedAfter: "2026-01-01T00:00:00Z",
+      }),
+    ).toBe(selectionGroup(a));
+    // Golden: the group ids are stored nowhere, but users type them; they must not drift.
+    expect(selectionGroup(undefined)).toBe(selectionGroup(WHOLE_MAILBOX_SELECTION));
+    expect(selectionGroup(WHOLE_MAILBOX_SELECTION)).toBe(GOLDEN_WHOLE_MAILBOX_GROUP);
+    expect(selectionGroup({ includeFolders: ["inbox"] })).toBe("503024bf17eb");
+    expect(describeSelection(a)).toBe(
+      "archive+mailbox; folders +inbox +sentitems; received >= 2026-01-01T00:00:00.000Z",
+    );
+  });
+
+  it("is stored after every version-1 key; a manifest without one encodes exactly as before", () => {
+    const keys = deriveRepositoryKeys(Uint8Array.from({ length: 32 }, (_, i) => i));
+    const manifest = {
+      mailbox: A,
+      time: new Date("2026-01-02T03:04:05.000Z"),
+      hostname: "host",
+      tree: "ab".repeat(32),
+    };
+    const legacy = encodeSnapshot(manifest, createDeterministicSealer(keys.dataKey, 1));
+    const grouped = encodeSnapshot(
+      { ...manifest, selection: { roots: ["mailbox"], excludeFolders: ["junkemail"] } },
+      createDeterministicSealer(keys.dataKey, 1),
+    );
+    const opener = createDeterministicSealer(keys.dataKey, 100);
+    const plain = fromUtf8(opener.open(grouped.bytes, new TextEncoder().encode("ewsvault/v1/snapshot")));
+    expect(plain).toBe(
+      `{"v":1,"mailbox":"${A}","time":"2026-01-02T03:04:05.000Z","hostname":"host","tags":[],"tree":"${"ab".repeat(32)}","counts":{},"sizes":{},"selection":{"v":1,"roots":["mailbox"],"excludeFolders":["junkemail"]}}`,
+    );
+    const legacyPlain = fromUtf8(opener.open(legacy.bytes, new TextEncoder().encode("ewsvault/v1/snapshot")));
+    expect(legacyPlain).not.toContain("selection");
+    expect(decodeSnapshot(legacy.id, legacy.bytes, opener).group).toBe(LEGACY_GROUP);
+    const decoded = decodeSnapshot(grouped.id, grouped.bytes, opener);
+    expect(decoded.group).toBe(selectionGroup({ excludeFolders: ["junkemail"] }));
+    expect(decoded.selection).toEqual({ v: 1, roots: ["mailbox"], excludeFolders: ["junkemail"] });
+  });
+
+  it("latest without a group: whole mailbox first, else the only group, else nothing", () => {
+    const whole = selectionGroup(undefined);
+    const part = selectionGroup({ includeFolders: ["inbox"] });
+    const s = (group: string, day: number) => ({ mailbox: A, time: new Date(2026, 0, day), group });
+    expect(defaultGroup([s(whole, 1), s(part, 2)], A)).toBe(whole);
+    expect(defaultGroup([s(part, 2)], A)).toBe(part);
+    expect(defaultGroup([s(part, 2), s(LEGACY_GROUP, 1)], A)).toBeUndefined();
+    expect(defaultGroup([], A)).toBeUndefined();
+  });
+});
+
+describe("backup and restore within snapshot groups", () => {
+  let exchange: MemoryExchange;
+  let repository: Repository;
+  let indexDirectory: string;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    exchange = new MemoryExchange();
+    exchange.addMailbox(A);
+    exchange.addMailbox(TO);
+    const inbox = exchange.folderId(A, "Inbox");
+    const sent = exchange.folderId(A, "Sent Items");
+    for (let i = 0; i < 58; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
+    for (let i = 0; i < 2; i++) exchange.addItem(A, sent, `sent ${i}`, `sent body ${i}`);
+    repository = await initRepository({
+      destination: createMemoryDestination(),
+      password: "pw",
+      kdf: { N: 1024, r: 8, p: 1 },
+    });
+    const dir = await tempDir();
+    indexDirectory = dir.path;
+    cleanup = dir.cleanup;
+  });
+
+  afterEach(async () => {
+    await repository.close();
+    await cleanup();
+  });
+
+  const run = async (selection?: { includeFolders: string[] }) => {
+    const report = await backup({
+      repository,
+      source: exchange,
+      mailboxes: [A],
+      indexDirectory,
+      ...(selection ? { selection } : {}),
+    });
+    expect(report.mailboxes[0]!.status).toBe("completed");
+    return repository.loadSnapshot(report.mailboxes[0]!.snapshotId!);
+  };
+
+  it("latest after a partial run restores the whole-mailbox group; parents stay in their group; forget keeps each group", async () => {
+    const whole1 = await run();
+    const partial = await run({ includeFolders: ["inbox"] });
+    expect(whole1.group).toBe(selectionGroup(WHOLE_MAILBOX_SELECTION));
+    expect(partial.group).not.toBe(whole1.group);
+    expect(partial.counts?.items).toBe(58);
+    expect(partial.parent).toBeUndefined(); // first of its group
+    const whole2 = await run();
+    expect(whole2.parent).toBe(whole1.id); // not the partial run in between
+    const partial2 = await run({ includeFolders: ["inbox"] });
+    expect(partial2.parent).toBe(partial.id);
+
+    // The partial run is the newest snapshot, yet "latest" means the whole mailbox.
+    expect((await resolveSnapshot(repository, A, "latest")).id).toBe(whole2.id);
+    expect((await resolveSnapshot(repository, A, "latest", "any")).id).toBe(partial2.id);
+    expect((await resolveSnapshot(repository, A, "latest", partial.group)).id).toBe(partial2.id);
+    const report = await restore({ repository, target: exchange, mailbox: A, toMailbox: TO });
+    expect(report.snapshotId).toBe(whole2.id);
+    expect(report.restored).toBe(60);
+
+    const forgotten = await repository.forget({ keepLast: 1 }, { dryRun: true });
+    expect(forgotten.keep.map((k) => k.snapshot.id).sort()).toEqual([whole2.id, partial2.id].sort());
+    expect(forgotten.remove.map((s) => s.id).sort()).toEqual([whole1.id, partial.id].sort());
+  });
+
+  it("snapshots written before selections were recorded form the legacy group, never taken for the whole mailbox", async () => {
+    const partial = await run({ includeFolders: ["inbox"] });
+    // What an older engine wrote: the same manifest without a selection.
+    const legacy = await repository.saveSnapshot({
+      mailbox: A,
+      time: new Date(partial.time.getTime() + 1000),
+      tree: partial.tree,
+      counts: partial.counts ?? {},
+    });
+    expect(legacy.group).toBe(LEGACY_GROUP);
+    expect(legacy.selection).toBeUndefined();
+    // A partial group and a legacy one, no whole mailbox: no silent choice.
+    await expect(resolveSnapshot(repository, A, "latest")).rejects.toMatchObject({
+      code: "SNAPSHOT_GROUP_AMBIGUOUS",
+    });
+    const whole = await run();
+    expect(whole.parent).toBeUndefined(); // neither the legacy nor the partial snapshot
+    expect((await resolveSnapshot(repository, A, "latest")).id).toBe(whole.id);
+    expect((await resolveSnapshot(repository, A, "latest", LEGACY_GROUP)).id).toBe(legacy.id);
+  });
+
+  it("with only partial groups, latest refuses to choose (SNAPSHOT_GROUP_AMBIGUOUS) until told", async () => {
+    const inbox = await run({ includeFolders: ["inbox"] });
+    expect((await resolveSnapshot(repository, A, "latest")).id).toBe(inbox.id); // the only group
+    const sent = await run({ includeFolders: ["sentitems"] });
+    await expect(resolveSnapshot(repository, A, "latest")).rejects.toMatchObject({
+      code: "SNAPSHOT_GROUP_AMBIGUOUS",
+    });
+    expect((await resolveSnapshot(repository, A, "latest", sent.group)).id).toBe(sent.id);
+  });
+});
+
+const GOLDEN_WHOLE_MAILBOX_GROUP = "d1aba6b6e144";
