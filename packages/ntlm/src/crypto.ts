@@ -2,6 +2,9 @@
 // key exchange and the message signature) and the session keys. MD4 comes from js-md4 because
 // node:crypto's md4 is gone with OpenSSL 3 unless the legacy provider is loaded; RC4 is likewise
 // legacy in OpenSSL 3, and at 20 lines it is written here rather than loaded from another package.
+/// <reference path="./js-md4.d.ts" />
+// (the reference keeps js-md4's declaration with this file when another package's build
+// compiles it through the "source" export condition)
 import { createHash, createHmac } from "node:crypto";
 import md4 from "js-md4";
 
