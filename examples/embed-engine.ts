@@ -47,7 +47,11 @@ const server = await startMockEwsServer({
   faults: [{ kind: "corruptData", nth: [7] }],
 });
 const work = await mkdtemp(join(tmpdir(), "ewsvault-example-"));
-const ews = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+const ews = createEwsClient({
+  url: server.url,
+  allowInsecureAuth: true,
+  auth: { kind: "basic", ...server.credentials },
+});
 const repository = await initRepository({
   destination: createFsDestination({ root: join(work, "repo") }),
   password: "pw",

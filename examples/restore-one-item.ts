@@ -18,7 +18,11 @@ import { startMockEwsServer } from "@ewsvault/mock-ews";
 
 const server = await startMockEwsServer({ seed: 5, mailboxes: 2, itemsPerMailbox: 30 });
 const work = await mkdtemp(join(tmpdir(), "ewsvault-example-"));
-const ews = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+const ews = createEwsClient({
+  url: server.url,
+  allowInsecureAuth: true,
+  auth: { kind: "basic", ...server.credentials },
+});
 const repository = await initRepository({
   destination: createFsDestination({ root: join(work, "repo") }),
   password: "pw",

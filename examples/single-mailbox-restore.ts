@@ -11,7 +11,11 @@ import { startMockEwsServer } from "@ewsvault/mock-ews";
 
 const server = await startMockEwsServer({ seed: 3, mailboxes: 1, itemsPerMailbox: 40 });
 const work = await mkdtemp(join(tmpdir(), "ewsvault-example-"));
-const ews = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+const ews = createEwsClient({
+  url: server.url,
+  allowInsecureAuth: true,
+  auth: { kind: "basic", ...server.credentials },
+});
 const destination = createFsDestination({ root: join(work, "repository") });
 const repository = await initRepository({ destination, password: "example password" });
 const mailbox = server.mailboxes[0]!;

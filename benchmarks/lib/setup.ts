@@ -50,7 +50,12 @@ export function mockClient(
   server: Pick<MockEwsServer, "url" | "credentials">,
   options: Partial<EwsClientOptions> = {},
 ): EwsClient {
-  return createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials }, ...options });
+  return createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+    ...options,
+  });
 }
 
 /** Bytes of every regular file below `dir`. */

@@ -23,6 +23,7 @@ const repository = await initRepository({
 });
 const client = createEwsClient({
   url: config.url,
+  allowInsecureAuth: true,
   auth: { kind: "basic", username: config.username, password },
   maxConcurrency: 16,
 });

@@ -70,6 +70,8 @@ const DEFAULTS: readonly ConfigDefault[] = [
   { key: "ews.tokenUrl", option: "tokenUrl", env: [] },
   { key: "ews.clientId", option: "clientId", env: [] },
   { key: "ews.impersonation", option: "impersonation", env: [] },
+  { key: "ews.caFile", option: "caFile", env: [] },
+  { key: "ews.allowInsecureBasic", option: "allowInsecureBasic", env: [] },
 ];
 
 /** Every command without subcommands, depth first. */

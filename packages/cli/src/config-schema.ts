@@ -71,6 +71,11 @@ export const ewsSchema = z.strictObject({
   tokenUrl: z.url().optional().describe("OAuth token endpoint for `client-credentials`"),
   clientId: text.optional().describe("OAuth client id for `client-credentials`"),
   impersonation: z.boolean().optional().describe("use ExchangeImpersonation (default true)"),
+  caFile: text.optional().describe("PEM file of an extra trusted CA for the EWS endpoint (as `--ca-file`)"),
+  allowInsecureBasic: z
+    .boolean()
+    .optional()
+    .describe("allow a Basic password or token over plain http (as `--allow-insecure-basic`)"),
 });
 
 export const ldapSchema = z.strictObject({

@@ -1,5 +1,6 @@
 // Everything a command needs from its options, built once: the destination and repository,
 // the EWS client, the index directory. Passwords are read here and nowhere else.
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import {
@@ -40,10 +41,17 @@ export interface EwsOptions {
   readonly ewsPasswordCommand?: string;
   /** Windows domain of the account (`--domain`, EWS_DOMAIN, config `ews.domain`); see ewsDomain(). */
   readonly domain?: string;
-  readonly auth?: "basic" | "bearer" | "client-credentials";
+  readonly auth?: "basic" | "ntlm" | "negotiate" | "bearer" | "client-credentials";
   readonly tokenUrl?: string;
   readonly clientId?: string;
+  /** AD FS: the resource to ask a token for (sent as `resource` instead of `scope`). */
+  readonly tokenResource?: string;
+  readonly tokenScope?: string;
   readonly insecureTls?: boolean;
+  /** PEM file of an extra trusted CA certificate for the EWS endpoint. */
+  readonly caFile?: string;
+  /** Send Basic credentials or a bearer token over plain http. */
+  readonly allowInsecureBasic?: boolean;
   readonly impersonation?: boolean;
   readonly ewsConcurrency?: string;
   /** Called after every HTTP response (check's latency and throttling report). */
@@ -190,6 +198,8 @@ export async function discoverFromOptions(options: EwsOptions & LdapOptions): Pr
     url,
     auth: await ewsAuth(options),
     ...(options.insecureTls ? { allowInsecureTls: true } : {}),
+    ...(options.allowInsecureBasic ? { allowInsecureAuth: true } : {}),
+    ...(options.caFile ? { ca: await readFile(options.caFile, "utf8") } : {}),
   });
 }
 
@@ -218,6 +228,8 @@ async function readEwsAuth(options: EwsOptions, passwordEnv: string): Promise<Ew
       tokenUrl: options.tokenUrl,
       clientId: options.clientId,
       clientSecret: secret,
+      ...(options.tokenResource ? { resource: options.tokenResource } : {}),
+      ...(options.tokenScope ? { scope: options.tokenScope } : {}),
       ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     });
     // Pass the supplier itself: the client calls its invalidate() to refresh after a 401.
@@ -233,6 +245,17 @@ async function readEwsAuth(options: EwsOptions, passwordEnv: string): Promise<Ew
     ...(options.ewsPasswordCommand === undefined ? {} : { command: options.ewsPasswordCommand }),
     prompt: `EWS password for ${username}: `,
   });
+  if (kind === "ntlm" || kind === "negotiate") {
+    const domain = passwordEnv === "EWS_PASSWORD" ? ewsDomain(options) : options.domain;
+    return { kind, username, password, ...(domain ? { domain } : {}) };
+  }
+  if (kind !== "basic") {
+    throw new CliError(
+      "INVALID_ARGUMENT",
+      `--auth ${String(kind)}: use basic, ntlm, negotiate, bearer or client-credentials`,
+      ExitCode.usage,
+    );
+  }
   return { kind: "basic", username, password };
 }
 
@@ -245,9 +268,30 @@ export async function ewsClientFromOptions(
   const auth = await ewsAuth(options, passwordEnv);
   if (options.insecureTls)
     process.stderr.write("warning: TLS certificate verification is OFF (--insecure-tls)\n");
+  const plainHttp = url.toLowerCase().startsWith("http:");
+  if (plainHttp && (auth.kind === "basic" || auth.kind === "bearer")) {
+    if (!options.allowInsecureBasic) {
+      throw new CliError(
+        "EWS_INSECURE_AUTH",
+        `--auth ${options.auth ?? "basic"} over plain http would send the ${auth.kind === "basic" ? "password" : "token"} readably: use https, or --allow-insecure-basic`,
+        ExitCode.usage,
+      );
+    }
+    // Said explicitly: no further word (error output stays one line per failure).
+  }
+  let ca: string | undefined;
+  if (options.caFile) {
+    try {
+      ca = await readFile(options.caFile, "utf8");
+    } catch {
+      throw new CliError("INVALID_ARGUMENT", `--ca-file ${options.caFile}: cannot read it`, ExitCode.usage);
+    }
+  }
   return createEwsClient({
     url,
     auth,
+    ...(ca !== undefined ? { ca } : {}),
+    ...(options.allowInsecureBasic ? { allowInsecureAuth: true } : {}),
     ...(options.insecureTls ? { allowInsecureTls: true } : {}),
     ...(options.impersonation === undefined ? {} : { impersonation: options.impersonation }),
     ...(options.ewsConcurrency ? { maxConcurrency: Number(options.ewsConcurrency) } : {}),

@@ -13,7 +13,7 @@ import { folderPatternProblem, type Selection, validateSelection } from "@ewsvau
 import { CliError, ExitCode } from "./errors.js";
 
 /** The EWS authentication schemes `--auth` (and `--target-auth`) accept. */
-export const AUTH_SCHEMES = ["basic", "bearer", "client-credentials"] as const;
+export const AUTH_SCHEMES = ["basic", "ntlm", "negotiate", "bearer", "client-credentials"] as const;
 export type AuthScheme = (typeof AUTH_SCHEMES)[number];
 
 /** What restore does with an item already present in the target folder. */

@@ -25,7 +25,11 @@ beforeAll(async () => {
     password: "probe test password",
     kdf: { N: 1024, r: 8, p: 1 },
   });
-  reader = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  reader = createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+  });
 });
 
 afterAll(async () => {
@@ -41,7 +45,11 @@ async function run(
   options: { fullSync?: boolean; fullSyncIntervalSeconds?: number } = {},
   afterSync?: (folderId: string) => void,
 ) {
-  const client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  const client = createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+  });
   const exported: string[] = [];
   // Records every exported id; everything else goes to the client unchanged.
   const source: MailboxSource = {
@@ -208,7 +216,13 @@ describe("incremental backup with folder change probes", { timeout: 60_000 }, ()
   it("ewsvault backup --full-sync asks every folder; without it an unchanged mailbox asks none", async () => {
     const mailbox = server.mailboxes[2]!;
     const common = ["--repo", join(work.path, "cli-repo"), "--cache-dir", join(work.path, "cache")];
-    const ews = ["--ews-url", server.url, "--username", server.credentials.username];
+    const ews = [
+      "--ews-url",
+      server.url,
+      "--username",
+      server.credentials.username,
+      "--allow-insecure-basic",
+    ];
     const env = { EWSVAULT_PASSWORD: "cli probe password", EWS_PASSWORD: server.credentials.password };
     expect((await cli(["init", ...common, "--json"], env)).code).toBe(0);
     const backupRun = async (...extra: string[]) => {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   server = await startMockEwsServer({ seed: 44, mailboxes: 4, itemsPerMailbox: 30 });
   work = await tempDir();
   common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username];
+  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
   env = { EWSVAULT_PASSWORD: "admin repository password", EWS_PASSWORD: server.credentials.password };
   const init = await cli(["init", ...common], env);
   expect(init.code, init.stderr).toBe(0);
@@ -322,7 +322,17 @@ describe("check", { timeout: 60_000 }, () => {
     try {
       const [allowed, denied] = limited.mailboxes;
       const result = await cli(
-        ["check", "--ews-url", limited.url, "--username", "svc@contoso.test", "--mailbox", denied!, "--json"],
+        [
+          "check",
+          "--ews-url",
+          limited.url,
+          "--username",
+          "svc@contoso.test",
+          "--allow-insecure-basic",
+          "--mailbox",
+          denied!,
+          "--json",
+        ],
         { EWS_PASSWORD: "svc pw" },
       );
       expect(result.code).toBe(1);
@@ -350,6 +360,7 @@ describe("check", { timeout: 60_000 }, () => {
           limited.url,
           "--username",
           "boss@contoso.test",
+          "--allow-insecure-basic",
           "--mailbox",
           allowed!,
           denied!,
@@ -372,7 +383,15 @@ describe("Ctrl-C", { timeout: 180_000 }, () => {
       const own = ["--repo", join(dir, "repo"), "--cache-dir", join(dir, "cache")];
       expect((await cli(["init", ...own], env)).code).toBe(0);
       const mailbox = slow.mailboxes[0]!;
-      const args = ["backup", ...own, "--ews-url", slow.url, "--username", slow.credentials.username];
+      const args = [
+        "backup",
+        ...own,
+        "--ews-url",
+        slow.url,
+        "--username",
+        slow.credentials.username,
+        "--allow-insecure-basic",
+      ];
       const childEnv = { EWSVAULT_PASSWORD: env.EWSVAULT_PASSWORD!, EWS_PASSWORD: slow.credentials.password };
       const child = spawnCli(
         [...args, "--json", "--checkpoint-interval", "0.2", "--item-concurrency", "1", "--mailbox", mailbox],
@@ -415,6 +434,7 @@ describe("Ctrl-C", { timeout: 180_000 }, () => {
         slow.url,
         "--username",
         slow.credentials.username,
+        "--allow-insecure-basic",
         "--mailbox",
         mailbox,
         "--into-folder",

@@ -16,10 +16,14 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 11, mailboxes: 16, itemsPerMailbox: 12 });
-  client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  client = createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+  });
   work = await tempDir();
   common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username];
+  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
   env = { EWSVAULT_PASSWORD: "e2e repository password", EWS_PASSWORD: server.credentials.password };
   const init = await cli(["init", ...common, "--json"], env);
   expect(init.code, init.stderr).toBe(0);

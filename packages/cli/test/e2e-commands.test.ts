@@ -17,7 +17,7 @@ beforeAll(async () => {
   server = await startMockEwsServer({ seed: 31, mailboxes: 3, itemsPerMailbox: 15 });
   work = await tempDir();
   common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username];
+  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
   env = { EWSVAULT_PASSWORD: "first password", EWS_PASSWORD: server.credentials.password };
   expect((await cli(["init", ...common], env)).code).toBe(0);
 });
@@ -126,6 +126,7 @@ describe("ewsvault commands", { timeout: 180_000 }, () => {
         "ews:",
         `  url: ${server.url}`,
         `  username: ${server.credentials.username}`,
+        "  allowInsecureBasic: true",
         "sets:",
         "  pilot:",
         `    mailboxes: [${server.mailboxes[0]}, ${server.mailboxes[1]}]`,

@@ -92,7 +92,11 @@ beforeAll(async () => {
     password: env.EWSVAULT_PASSWORD,
     kdf: { N: 1024, r: 8, p: 1 },
   });
-  const client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  const client = createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+  });
   const source = new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);

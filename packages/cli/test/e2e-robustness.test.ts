@@ -72,7 +72,7 @@ async function setup(options: Parameters<typeof startMockEwsServer>[0] = {}) {
   const repo = join(dir, "repo");
   const cache = join(dir, "cache");
   const common = ["--repo", repo, "--cache-dir", cache];
-  const ews = ["--ews-url", server.url, "--username", server.credentials.username];
+  const ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
   const env = { EWSVAULT_PASSWORD: "robust repository password", EWS_PASSWORD: server.credentials.password };
   const init = await cli(["init", ...common], env);
   expect(init.code, init.stderr).toBe(0);
@@ -293,6 +293,7 @@ describe("ewsvault under faults, crashes and bad input", { timeout: 240_000 }, (
           `http://127.0.0.1:${closedPort}/EWS/Exchange.asmx`,
           "--username",
           "x",
+          "--allow-insecure-basic",
           "--mailbox",
           mailbox,
         ],

@@ -1,11 +1,29 @@
-// Authentication: Basic, OAuth bearer from a caller-supplied token function, and a
-// client-credentials helper that fetches and caches app tokens. Credentials only ever go
-// into the Authorization header; they never appear in errors, details or logs.
+// Authentication: Basic, OAuth bearer from a caller-supplied token function, NTLMv2 and Negotiate
+// (NTLM in SPNEGO; connection-bound, see connection-auth.ts), and a client-credentials helper that
+// fetches and caches app tokens (Entra ID or AD FS). Credentials only ever go into the
+// Authorization header; they never appear in errors, details or logs.
 import { Agent, request } from "undici";
 import { ewsError } from "./errors.js";
 
+/**
+ * NTLMv2 ("ntlm") or Negotiate with NTLM inside SPNEGO ("negotiate"): Windows authentication as
+ * an on-premises Exchange serves it. `username` is "DOMAIN\user", a UPN "user@example.com", or a
+ * bare "user" with `domain`. Only NTLMv2 responses are ever sent, with the TLS channel binding
+ * over HTTPS (Extended Protection).
+ */
+export interface ConnectionAuth {
+  readonly kind: "ntlm" | "negotiate";
+  readonly username: string;
+  readonly password: string;
+  /** NetBIOS or DNS domain, when `username` names none. */
+  readonly domain?: string;
+  /** Workstation name sent in the AUTHENTICATE message; default none. */
+  readonly workstation?: string;
+}
+
 export type EwsAuth =
   | { readonly kind: "basic"; readonly username: string; readonly password: string }
+  | ConnectionAuth
   | {
       readonly kind: "bearer";
       /** Returns a valid access token; called before every request, so it should cache. */
@@ -14,7 +32,30 @@ export type EwsAuth =
       readonly username?: string;
     };
 
-export async function authorizationHeader(auth: EwsAuth): Promise<string> {
+/** User and domain as NTLM hashes them: "DOMAIN\user", a UPN (empty domain), or user + `domain`. */
+export function ntlmCredentials(auth: ConnectionAuth): { user: string; domain: string; password: string } {
+  const slash = auth.username.indexOf("\\");
+  if (slash >= 0) {
+    return {
+      user: auth.username.slice(slash + 1),
+      domain: auth.username.slice(0, slash),
+      password: auth.password,
+    };
+  }
+  return {
+    user: auth.username,
+    domain: auth.username.includes("@") ? "" : (auth.domain ?? ""),
+    password: auth.password,
+  };
+}
+
+/** True for the schemes that authenticate a connection rather than each request. */
+export function isConnectionAuth(auth: EwsAuth): auth is ConnectionAuth {
+  return auth.kind === "ntlm" || auth.kind === "negotiate";
+}
+
+/** The Authorization header of a per-request scheme (Basic, Bearer). */
+export async function authorizationHeader(auth: Exclude<EwsAuth, ConnectionAuth>): Promise<string> {
   if (auth.kind === "basic") {
     return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;
   }
@@ -42,8 +83,14 @@ export interface ClientCredentialsOptions {
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** Default https://outlook.office365.com/.default */
+  /** Default https://outlook.office365.com/.default (unless `resource` is given). */
   readonly scope?: string;
+  /**
+   * AD FS (on-premises modern auth, Exchange 2019 CU13+ / SE): the resource URI of the Exchange
+   * server, e.g. https://mail.contoso.com. Sent as `resource` (AD FS's OAuth 2.0 form) instead of
+   * a `scope`; with both, both are sent.
+   */
+  readonly resource?: string;
   /** Refresh this long before expiry; default 60 s. */
   readonly refreshSkewMs?: number;
   readonly timeoutMs?: number;
@@ -81,8 +128,11 @@ export function createClientCredentialsTokenSupplier(
       grant_type: "client_credentials",
       client_id: options.clientId,
       client_secret: options.clientSecret,
-      scope: options.scope ?? "https://outlook.office365.com/.default",
     });
+    if (options.resource !== undefined) form.set("resource", options.resource);
+    if (options.scope !== undefined || options.resource === undefined) {
+      form.set("scope", options.scope ?? "https://outlook.office365.com/.default");
+    }
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(url, {

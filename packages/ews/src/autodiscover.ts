@@ -3,7 +3,8 @@
 // Exchange 2013..SE and Exchange Online. Used by the CLI's check command; the backup path
 // takes the URL from configuration.
 import { Agent, request } from "undici";
-import { type EwsAuth, authorizationHeader } from "./auth.js";
+import { type EwsAuth, authorizationHeader, isConnectionAuth } from "./auth.js";
+import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import { ewsError } from "./errors.js";
 import type { EwsLogger } from "./transport.js";
 import { document, el } from "./xml-writer.js";
@@ -153,9 +154,18 @@ export interface ResolveEwsUrlOptions {
   /** Autodiscover URLs to try instead of https://<domain>/... and https://autodiscover.<domain>/... */
   readonly candidates?: readonly string[];
   readonly allowInsecureTls?: boolean;
+  /** Send Basic credentials or a bearer token to an explicit http:// candidate (refused otherwise). */
+  readonly allowInsecureAuth?: boolean;
   readonly timeoutMs?: number;
   readonly logger?: EwsLogger;
   readonly signal?: AbortSignal;
+}
+
+/** Where Autodiscover requests go: one undici Agent, plus one NTLM/Negotiate pool per origin. */
+interface AutodiscoverDispatch {
+  readonly agent: Agent;
+  readonly pools: Map<string, AuthenticatedConnectionPool>;
+  readonly timeoutMs: number;
 }
 
 /** Resolves the EWS endpoint URL for `email` (follows redirectAddr/redirectUrl and HTTP redirects, https only). */
@@ -172,6 +182,7 @@ export async function resolveEwsUrl(email: string, options: ResolveEwsUrlOptions
     options.logger?.warn?.("TLS certificate verification is DISABLED for Autodiscover (allowInsecureTls)");
   }
   const explicit = options.candidates !== undefined;
+  const dispatch: AutodiscoverDispatch = { agent: dispatcher, pools: new Map(), timeoutMs };
   try {
     let address = email;
     let lastError: unknown;
@@ -188,7 +199,7 @@ export async function resolveEwsUrl(email: string, options: ResolveEwsUrlOptions
       for (let i = 0; i < queue.length && i < 10; i++) {
         const candidate = queue[i] as string;
         try {
-          const answer = await postAutodiscover(candidate, address, dispatcher, options, explicit);
+          const answer = await postAutodiscover(candidate, address, dispatch, options, explicit);
           if (answer.kind === "settings") return answer.ewsUrl;
           if (answer.kind === "redirectUrl") {
             queue.splice(i + 1, 0, answer.url);
@@ -212,13 +223,14 @@ export async function resolveEwsUrl(email: string, options: ResolveEwsUrlOptions
     throw ewsError("EWS_UNREACHABLE", `Autodiscover found no EWS URL for ${email}`, { cause: lastError });
   } finally {
     await dispatcher.close();
+    await Promise.all([...dispatch.pools.values()].map((p) => p.close()));
   }
 }
 
 async function postAutodiscover(
   candidate: string,
   email: string,
-  dispatcher: Agent,
+  dispatch: AutodiscoverDispatch,
   options: ResolveEwsUrlOptions,
   allowHttp: boolean,
 ): Promise<AutodiscoverAnswer> {
@@ -231,17 +243,54 @@ async function postAutodiscover(
     }
     const headers: Record<string, string> = { "content-type": "text/xml; charset=utf-8" };
     if (soap) headers.soapaction = `"${SOAP_AUTODISCOVER_NS}/Autodiscover/GetUserSettings"`;
-    if (options.auth !== undefined) headers.authorization = await authorizationHeader(options.auth);
+    const auth = options.auth;
+    if (auth !== undefined && !isConnectionAuth(auth)) {
+      if (url.protocol === "http:" && options.allowInsecureAuth !== true) {
+        throw ewsError(
+          "EWS_INSECURE_AUTH",
+          `refusing to send ${auth.kind} credentials to ${url.origin} over plain http`,
+          {
+            details: { origin: url.origin, scheme: auth.kind },
+          },
+        );
+      }
+      headers.authorization = await authorizationHeader(auth);
+    }
+    const body = soap ? soapAutodiscoverRequestBody(email, url.toString()) : autodiscoverRequestBody(email);
     let response: Awaited<ReturnType<typeof request>>;
     try {
-      response = await request(url, {
-        method: "POST",
-        dispatcher,
-        headers,
-        body: soap ? soapAutodiscoverRequestBody(email, url.toString()) : autodiscoverRequestBody(email),
-        signal: options.signal,
-      });
+      if (auth !== undefined && isConnectionAuth(auth)) {
+        // NTLM/Negotiate: the handshake needs one connection; one small pool per origin.
+        let pool = dispatch.pools.get(url.origin);
+        if (pool === undefined) {
+          pool = new AuthenticatedConnectionPool({
+            origin: url.origin,
+            auth,
+            connections: 1,
+            connect: { rejectUnauthorized: options.allowInsecureTls !== true, timeout: dispatch.timeoutMs },
+            headersTimeout: dispatch.timeoutMs,
+            bodyTimeout: dispatch.timeoutMs,
+          });
+          dispatch.pools.set(url.origin, pool);
+        }
+        response = await pool.request({
+          path: `${url.pathname}${url.search}`,
+          method: "POST",
+          headers,
+          body,
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        });
+      } else {
+        response = await request(url, {
+          method: "POST",
+          dispatcher: dispatch.agent,
+          headers,
+          body,
+          signal: options.signal,
+        });
+      }
     } catch (cause) {
+      if (cause instanceof Error && (cause as { code?: string }).code === "EWS_AUTH_FAILED") throw cause;
       const code =
         (cause as { code?: string; cause?: { code?: string } }).cause?.code ??
         (cause as { code?: string }).code;
@@ -251,7 +300,7 @@ async function postAutodiscover(
         `Autodiscover at ${url.origin} failed (${code ?? "error"})`,
       );
     }
-    const body = Buffer.from(await response.body.arrayBuffer());
+    const answer = Buffer.from(await response.body.arrayBuffer());
     const status = response.statusCode;
     if ([301, 302, 303, 307, 308].includes(status)) {
       const location = response.headers.location;
@@ -268,7 +317,7 @@ async function postAutodiscover(
     }
     if (status !== 200)
       throw ewsError("EWS_SERVER_ERROR", `Autodiscover at ${url.origin} answered HTTP ${status}`);
-    return soap ? parseSoapAutodiscoverResponse(body) : parseAutodiscoverResponse(body);
+    return soap ? parseSoapAutodiscoverResponse(answer) : parseAutodiscoverResponse(answer);
   }
   throw ewsError("EWS_UNREACHABLE", "too many Autodiscover redirects");
 }

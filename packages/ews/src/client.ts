@@ -110,6 +110,18 @@ export interface EwsClientOptions {
   readonly gate?: AdaptiveConcurrencyGate;
   /** Called after every HTTP response (operation, status, body bytes, duration); for metrics. */
   readonly onResponse?: (info: ResponseInfo) => void;
+  /**
+   * Largest HTTP response body accepted, enforced while it streams in (EWS_RESPONSE_TOO_LARGE,
+   * connection dropped); default 128 MiB.
+   */
+  readonly maxResponseBytes?: number;
+  /**
+   * Send Basic credentials or a bearer token over plain http. Off: such a client is refused
+   * with EWS_INSECURE_AUTH; on, it logs a warning. NTLM/Negotiate never send the password.
+   */
+  readonly allowInsecureAuth?: boolean;
+  /** Extra trusted CA certificates (PEM), e.g. an internal CA or a test server's own certificate. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
 
 export interface EwsClientStats extends TransportStats {
@@ -172,14 +184,14 @@ class EwsClientImpl implements EwsClient {
     if (url.username !== "" || url.password !== "")
       throw new TypeError("put credentials in auth, not in the url");
     const auth = options.auth as EwsAuth | undefined;
-    if (auth?.kind === "basic") {
+    if (auth?.kind === "basic" || auth?.kind === "ntlm" || auth?.kind === "negotiate") {
       if (typeof auth.username !== "string" || typeof auth.password !== "string") {
-        throw new TypeError("basic auth needs username and password");
+        throw new TypeError(`${auth.kind} auth needs username and password`);
       }
     } else if (auth?.kind === "bearer") {
       if (typeof auth.getToken !== "function") throw new TypeError("bearer auth needs getToken()");
     } else {
-      throw new TypeError('auth.kind must be "basic" or "bearer" (NTLM is not supported)');
+      throw new TypeError('auth.kind must be "basic", "ntlm", "negotiate" or "bearer"');
     }
     const maxConcurrency = options.maxConcurrency ?? 8;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
@@ -208,6 +220,9 @@ class EwsClientImpl implements EwsClient {
       logger: options.logger,
       gate: this.gate,
       onResponse: options.onResponse,
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+      ...(options.allowInsecureAuth !== undefined ? { allowInsecureAuth: options.allowInsecureAuth } : {}),
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
     });
     // Every payload is decoded into a buffer of its own that this client drops once yielded.
     this.capabilities = {
@@ -229,7 +244,8 @@ class EwsClientImpl implements EwsClient {
 
   private isOwnMailbox(mailbox: string): boolean {
     const auth = this.options.auth;
-    const user = auth.kind === "basic" ? auth.username : auth.username;
+    // "DOMAIN\user" names no mailbox; a UPN usually is the user's own address.
+    const user = auth.username;
     return user !== undefined && user.toLowerCase() === mailbox.toLowerCase();
   }
 

@@ -27,6 +27,10 @@ export interface DiscoveryOptions {
   readonly url: string | URL;
   readonly auth: EwsAuth;
   readonly allowInsecureTls?: boolean;
+  /** Send Basic credentials or a bearer token over plain http (as for createEwsClient). */
+  readonly allowInsecureAuth?: boolean;
+  /** Extra trusted CA certificates (PEM). */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** RequestServerVersion; default Exchange2013_SP1 (FindPeople needs 2013 or later). */
   readonly serverVersion?: string;
   /** Entries per FindPeople page; default 500 (Exchange's usual cap is 1000). */
@@ -77,6 +81,8 @@ export async function discoverMailboxes(
     serverVersion: options.serverVersion ?? "Exchange2013_SP1",
     retry: resolveRetryOptions(options.retry),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.allowInsecureAuth === undefined ? {} : { allowInsecureAuth: options.allowInsecureAuth }),
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
   let requests = 0;
   const call = (name: string, body: ReturnType<typeof el>): Promise<CallResult> => {

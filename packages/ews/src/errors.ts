@@ -20,6 +20,8 @@ export const EWS_ERROR_CODES = [
   "EWS_TIMEOUT",
   "EWS_MESSAGE_SIZE_EXCEEDED",
   "EWS_ABORTED",
+  "EWS_RESPONSE_TOO_LARGE",
+  "EWS_INSECURE_AUTH",
 ] as const;
 
 export type EwsErrorCode = (typeof EWS_ERROR_CODES)[number];

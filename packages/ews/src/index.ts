@@ -6,9 +6,12 @@
 export {
   type ClientCredentialsOptions,
   type ClientCredentialsTokenSupplier,
+  type ConnectionAuth,
   type EwsAuth,
   createClientCredentialsTokenSupplier,
 } from "./auth.js";
+export { type AuthProbeOptions, type AuthProbeResult, probeAuthSchemes } from "./auth-probe.js";
+export type { ConnectionAuthStats } from "./connection-auth.js";
 export {
   type AutodiscoverAnswer,
   parseAutodiscoverResponse,
@@ -31,7 +34,12 @@ export {
 export { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 export { EWS_ERROR_CODES, type EwsErrorCode, errorCodeForResponseCode, itemErrorFor } from "./errors.js";
 export { type RetryOptions, retryDelay, resolveRetryOptions } from "./retry.js";
-export type { EwsLogger, ResponseInfo } from "./transport.js";
+export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type EwsLogger,
+  offeredSchemes,
+  type ResponseInfo,
+} from "./transport.js";
 export {
   type DiscoveredMailbox,
   type DiscoveryOptions,

@@ -1,9 +1,11 @@
-// One EWS endpoint: a keep-alive undici Pool, the adaptive concurrency gate, the retry loop
-// and the classification of every way a request can fail into an EWS_* code. Operations
+// One EWS endpoint: a keep-alive undici Pool (or, for NTLM and Negotiate, a pool of connections
+// authenticated once each), the adaptive concurrency gate, the retry loop, the response size
+// limit and the classification of every way a request can fail into an EWS_* code. Operations
 // above this layer only ever see a parsed, successful SOAP response or an EwsVaultError.
 import { EwsVaultError } from "@ewsvault/core";
-import { Pool } from "undici";
-import { type EwsAuth, authorizationHeader } from "./auth.js";
+import { type Dispatcher, Pool } from "undici";
+import { type EwsAuth, authorizationHeader, isConnectionAuth } from "./auth.js";
+import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import { AdaptiveConcurrencyGate, type ThrottleKind } from "./concurrency-gate.js";
 import { type EwsErrorCode, errorCodeForResponseCode, ewsError, isTransientResponseCode } from "./errors.js";
 import { type ResolvedRetryOptions, parseRetryAfter, retryDelay, sleep } from "./retry.js";
@@ -31,7 +33,21 @@ export interface TransportOptions {
   readonly logger?: EwsLogger;
   readonly gate?: AdaptiveConcurrencyGate;
   readonly onResponse?: (info: ResponseInfo) => void;
+  /** Largest response body accepted, enforced while streaming; default DEFAULT_MAX_RESPONSE_BYTES. */
+  readonly maxResponseBytes?: number;
+  /** Send Basic credentials or a bearer token over plain http (refused otherwise). */
+  readonly allowInsecureAuth?: boolean;
+  /** Extra trusted CA certificates (PEM) for the endpoint, e.g. an internal CA. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
+
+/**
+ * Default response size limit. An ExportItems batch is planned to stay under maxExportBatchBytes
+ * (16 MiB), except one large item that goes alone: Exchange refuses EWS messages over 64 MiB by
+ * default (maxReceivedMessageSize), so no item exports to more than 64 MiB of base64 plus the
+ * envelope. 128 MiB leaves room for that and for a server configured somewhat above the default.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 /** What the transport saw of one HTTP exchange (for metrics and tests; never bodies or secrets). */
 export interface ResponseInfo {
@@ -71,6 +87,14 @@ export interface TransportStats {
   readonly throttled: number;
   /** Largest HTTP response body seen, in bytes. */
   readonly largestResponseBytes: number;
+  /** Sockets opened (NTLM/Negotiate only: the connection-bound pool counts them). */
+  readonly connections?: number;
+  /** NTLM/Negotiate handshakes run. */
+  readonly handshakes?: number;
+  /** NTLM/Negotiate: most requests in flight at once on the connection pool. */
+  readonly peakInFlight?: number;
+  /** NTLM/Negotiate: whether the last handshake sent a TLS channel binding (Extended Protection). */
+  readonly channelBinding?: boolean;
 }
 
 type AttemptOutcome =
@@ -159,8 +183,9 @@ function safeCause(error: unknown): { name: string; code?: string; message: stri
 
 export class EwsTransport {
   readonly gate: AdaptiveConcurrencyGate;
-  private readonly pool: Pool;
+  private readonly pool: Pool | AuthenticatedConnectionPool;
   private readonly options: TransportOptions;
+  private readonly maxResponseBytes: number;
   private readonly stats = { requests: 0, attempts: 0, retries: 0, throttled: 0, largestResponseBytes: 0 };
   private closed = false;
 
@@ -175,17 +200,57 @@ export class EwsTransport {
         },
       );
     }
-    this.pool = new Pool(options.url.origin, {
-      connections: options.maxConcurrency,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-      connect: { rejectUnauthorized: !options.allowInsecureTls, timeout: options.connectTimeoutMs },
-    });
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isFinite(this.maxResponseBytes) || this.maxResponseBytes < 4096) {
+      throw new TypeError("maxResponseBytes must be >= 4096");
+    }
+    const plainHttp = options.url.protocol === "http:";
+    if (plainHttp && !isConnectionAuth(options.auth)) {
+      const what = options.auth.kind === "basic" ? "the password (Basic)" : "the OAuth bearer token";
+      if (options.allowInsecureAuth !== true) {
+        throw ewsError(
+          "EWS_INSECURE_AUTH",
+          `refusing to send ${what} over plain http to ${options.url.origin}; use https, or allowInsecureAuth to accept it`,
+          { details: { origin: options.url.origin, scheme: options.auth.kind } },
+        );
+      }
+      // Allowed explicitly: said once at info level (a caller that opted in, e.g. a test against a
+      // local mock, should not see a warning on every run; the CLI prints its own warning).
+      options.logger?.info?.(
+        `${what} goes over plain http, readable by anyone on the path (allowInsecureAuth)`,
+        {
+          origin: options.url.origin,
+        },
+      );
+    }
+    const connect = {
+      rejectUnauthorized: !options.allowInsecureTls,
+      timeout: options.connectTimeoutMs,
+      ...(options.ca !== undefined ? { ca: options.ca as string | Buffer | (string | Buffer)[] } : {}),
+    };
+    this.pool = isConnectionAuth(options.auth)
+      ? new AuthenticatedConnectionPool({
+          origin: options.url.origin,
+          auth: options.auth,
+          connections: options.maxConcurrency,
+          connect,
+          headersTimeout: options.requestTimeoutMs,
+          bodyTimeout: options.requestTimeoutMs,
+        })
+      : new Pool(options.url.origin, {
+          connections: options.maxConcurrency,
+          keepAliveTimeout: 30_000,
+          keepAliveMaxTimeout: 120_000,
+          headersTimeout: options.requestTimeoutMs,
+          bodyTimeout: options.requestTimeoutMs,
+          connect,
+        });
   }
 
   getStats(): TransportStats {
+    if (this.pool instanceof AuthenticatedConnectionPool) {
+      return { ...this.stats, ...this.pool.getStats() };
+    }
     return { ...this.stats };
   }
 
@@ -286,27 +351,29 @@ export class EwsTransport {
     const started = Date.now();
     const timeout = AbortSignal.timeout(requestTimeoutMs);
     const signal = context.signal === undefined ? timeout : AbortSignal.any([context.signal, timeout]);
-    let authorization: string;
-    try {
-      authorization = await authorizationHeader(this.options.auth);
-    } catch (error) {
-      return { kind: "fatal", error: error as EwsVaultError };
-    }
+    const { auth } = this.options;
     const headers: Record<string, string> = {
       "content-type": "text/xml; charset=utf-8",
       accept: "text/xml",
       soapaction: `"http://schemas.microsoft.com/exchange/services/2006/messages/${operationName}"`,
       "user-agent": this.options.userAgent,
-      authorization,
     };
+    if (!isConnectionAuth(auth)) {
+      try {
+        headers.authorization = await authorizationHeader(auth);
+      } catch (error) {
+        return { kind: "fatal", error: error as EwsVaultError };
+      }
+    }
     if (context.mailbox !== undefined) headers["x-anchormailbox"] = context.mailbox;
 
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
     let raw: Buffer;
+    let tooLarge: number | undefined;
     try {
       onSend();
-      const response = await this.pool.request({
+      const response: Dispatcher.ResponseData = await this.pool.request({
         path: `${url.pathname}${url.search}`,
         method: "POST",
         headers,
@@ -315,11 +382,23 @@ export class EwsTransport {
       });
       status = response.statusCode;
       responseHeaders = response.headers;
-      const chunks: Buffer[] = [];
-      for await (const chunk of response.body) chunks.push(chunk as Buffer);
-      raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      const read = await readLimited(response, this.maxResponseBytes);
+      raw = read.body;
+      tooLarge = read.tooLarge;
     } catch (error) {
+      if (error instanceof EwsVaultError) return { kind: "fatal", error };
       return this.classifyNetworkError(error, context, timeout);
+    }
+    if (tooLarge !== undefined) {
+      // Asking again would download the same flood: the limit is the user's to raise.
+      return {
+        kind: "fatal",
+        error: ewsError(
+          "EWS_RESPONSE_TOO_LARGE",
+          `EWS ${operationName} response exceeds maxResponseBytes (${this.maxResponseBytes} bytes); connection dropped`,
+          { details: { status, limit: this.maxResponseBytes, receivedBytes: tooLarge } },
+        ),
+      };
     }
     if (raw.length > this.stats.largestResponseBytes) this.stats.largestResponseBytes = raw.length;
     this.options.onResponse?.({
@@ -341,6 +420,8 @@ export class EwsTransport {
     }
 
     if (status === 401 || status === 403) {
+      if (isConnectionAuth(this.options.auth))
+        return this.connectionAuthRefused(status, responseHeaders, context);
       const refreshable = this.options.auth.kind === "bearer" && "invalidate" in this.options.auth.getToken;
       if (refreshable && status === 401) {
         (this.options.auth.getToken as unknown as { invalidate(): void }).invalidate();
@@ -450,6 +531,25 @@ export class EwsTransport {
     };
   }
 
+  private connectionAuthRefused(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    context: CallContext,
+  ): AttemptOutcome {
+    const offered = offeredSchemes(headers);
+    const wanted = this.options.auth.kind === "ntlm" ? "ntlm" : "negotiate";
+    const hint =
+      offered.length > 0 && !offered.includes(wanted)
+        ? ` (the server offers ${offered.join(", ")}, not ${wanted})`
+        : "";
+    return {
+      kind: "fatal",
+      error: ewsError("EWS_AUTH_FAILED", `EWS refused the ${wanted} credentials (HTTP ${status})${hint}`, {
+        details: { status, mailbox: context.mailbox, offeredSchemes: offered },
+      }),
+    };
+  }
+
   private classifyFault(
     fault: NonNullable<SoapResponse["fault"]>,
     status: number,
@@ -528,4 +628,46 @@ export class EwsTransport {
       }),
     };
   }
+}
+
+/** The schemes a 401's WWW-Authenticate headers offer, lower-cased ("negotiate", "ntlm", "basic"). */
+export function offeredSchemes(headers: Record<string, string | string[] | undefined>): string[] {
+  const raw = headers["www-authenticate"];
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const schemes = new Set<string>();
+  for (const value of values) {
+    // One header may list several challenges ("Negotiate, NTLM"); a scheme is a token at the
+    // start or after a comma, followed by a space, a comma or the end.
+    for (const match of value.matchAll(/(?:^|,)\s*([A-Za-z][A-Za-z0-9-]*)(?=\s|,|$)(?!\s*=)/g)) {
+      schemes.add((match[1] as string).toLowerCase());
+    }
+  }
+  return [...schemes];
+}
+
+/**
+ * Reads a response body, stopping (and destroying the stream, so the connection is dropped) as
+ * soon as it passes `limit` bytes: a declared Content-Length over the limit is refused before a
+ * byte is read, and a missing or lying one is caught by counting.
+ */
+async function readLimited(
+  response: Dispatcher.ResponseData,
+  limit: number,
+): Promise<{ body: Buffer; tooLarge?: number }> {
+  const declared = Number(response.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    response.body.destroy();
+    return { body: Buffer.alloc(0), tooLarge: declared };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      response.body.destroy();
+      return { body: Buffer.alloc(0), tooLarge: size };
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return { body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) };
 }

@@ -59,6 +59,7 @@ describe("ExportItems batching", () => {
     servers.push(server);
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u@example.com", password: "p" },
       retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
       maxConcurrency: 2,
@@ -113,6 +114,7 @@ describe("ExportItems batching", () => {
     const budget = new ByteBudget(200_000);
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u@example.com", password: "p" },
       maxConcurrency: 4,
       maxExportBatchBytes: 120_000,
@@ -155,6 +157,7 @@ describe("ExportItems batching", () => {
     const cap = 120_000;
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u@example.com", password: "p" },
       maxConcurrency: 1,
       maxExportBatchBytes: cap,
@@ -190,6 +193,7 @@ describe("ExportItems batching", () => {
     servers.push(server);
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u@example.com", password: "p" },
       maxExportBatchBytes: 4000,
     });
@@ -230,6 +234,7 @@ describe("ExportItems batching", () => {
     servers.push(server);
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u", password: "p" },
     });
     clients.push(client);
@@ -258,6 +263,7 @@ describe("ExportItems batching", () => {
     servers.push(server);
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u", password: "p" },
     });
     clients.push(client);
@@ -288,6 +294,7 @@ describe("UploadItems", () => {
     servers.push(server);
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u@example.com", password: "p" },
       retry: { baseDelayMs: 5, maxDelayMs: 10 },
     });
@@ -327,6 +334,7 @@ describe("UploadItems", () => {
     servers.push(server);
     const client = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u@example.com", password: "p" },
       maxConcurrency: 2,
     });

@@ -86,7 +86,13 @@ describe("discoverMailboxes over FindPeople", () => {
       send(res, 200, findPeopleResponse(people.slice(offset, offset + max), people.length));
     });
     stops.push(server.stop);
-    const result = await discoverMailboxes({ url: server.url, auth, pageSize: 10, retry });
+    const result = await discoverMailboxes({
+      url: server.url,
+      auth,
+      allowInsecureAuth: true,
+      pageSize: 10,
+      retry,
+    });
     expect(result.method).toBe("FindPeople");
     const pages = server.requests.filter((r) => r.operation === "FindPeople");
     expect(pages.map((r) => attribute(r.body, "Offset"))).toEqual([0, 10, 20]);
@@ -106,7 +112,9 @@ describe("discoverMailboxes over FindPeople", () => {
       send(res, 401, "", { "www-authenticate": "Basic" }),
     );
     stops.push(server.stop);
-    await expect(discoverMailboxes({ url: server.url, auth, retry })).rejects.toMatchObject({
+    await expect(
+      discoverMailboxes({ url: server.url, auth, allowInsecureAuth: true, retry }),
+    ).rejects.toMatchObject({
       code: "EWS_AUTH_FAILED",
     });
   });
@@ -140,7 +148,7 @@ describe("discoverMailboxes over ResolveNames when FindPeople is refused", () =>
       send(res, 200, soapResponse("ResolveNames", [okMessage("ResolveNames", set)]));
     });
     stops.push(server.stop);
-    const result = await discoverMailboxes({ url: server.url, auth, retry });
+    const result = await discoverMailboxes({ url: server.url, auth, allowInsecureAuth: true, retry });
     expect(result.method).toBe("ResolveNames");
     expect(result.fallbackReason).toMatch(/ErrorSchemaValidation/);
     expect(result.mailboxes.map((m) => m.smtpAddress)).toEqual([...addresses].sort());
@@ -156,6 +164,7 @@ describe("discoverMailboxes over ResolveNames when FindPeople is refused", () =>
     stops.push(server.stop);
     const result = await discoverMailboxes({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", ...server.credentials },
       retry,
     });

@@ -27,6 +27,7 @@ async function setup(
   const responses: ResponseInfo[] = [];
   const client = createEwsClient({
     url: server.url,
+    allowInsecureAuth: true,
     auth: { kind: "basic", ...server.credentials },
     retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200 },
     onResponse: (info) => responses.push(info),
@@ -183,16 +184,23 @@ describe("against the mock EWS server", () => {
     const { server } = await setup();
     const url = await resolveEwsUrl(server.mailboxes[0] as string, {
       candidates: [new URL("/autodiscover/autodiscover.xml", server.url).toString()],
+      allowInsecureAuth: true,
       auth: { kind: "basic", ...server.credentials },
     });
     expect(url).toBe(server.url);
     // SOAP Autodiscover (GetUserSettings) when the candidate is autodiscover.svc.
     const svc = new URL("/autodiscover/autodiscover.svc", server.url).toString();
     const auth = { kind: "basic" as const, ...server.credentials };
-    expect(await resolveEwsUrl(server.mailboxes[1] as string, { candidates: [svc], auth })).toBe(server.url);
-    await expect(resolveEwsUrl("nobody@contoso.test", { candidates: [svc], auth })).rejects.toSatisfy(
-      (e: unknown) => isEwsVaultError(e, "EWS_MAILBOX_NOT_FOUND"),
-    );
+    expect(
+      await resolveEwsUrl(server.mailboxes[1] as string, {
+        candidates: [svc],
+        auth,
+        allowInsecureAuth: true,
+      }),
+    ).toBe(server.url);
+    await expect(
+      resolveEwsUrl("nobody@contoso.test", { candidates: [svc], auth, allowInsecureAuth: true }),
+    ).rejects.toSatisfy((e: unknown) => isEwsVaultError(e, "EWS_MAILBOX_NOT_FOUND"));
   });
 
   it("exports a folder under a small byte cap, then uploads it into another mailbox's new folder", async () => {
@@ -344,6 +352,7 @@ describe("against the mock EWS server", () => {
     );
     const wrong = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: server.credentials.username, password: "wrong-password-123" },
     });
     clients.push(wrong);
@@ -367,6 +376,7 @@ describe("against the mock EWS server", () => {
     ).toBeDefined();
     const limited = createEwsClient({
       url: server.url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "limited@contoso.test", password: "limited-pw-1" },
     });
     clients.push(limited);

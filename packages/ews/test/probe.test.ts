@@ -11,7 +11,11 @@ let mailbox: string;
 
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 3, mailboxes: 1, itemsPerMailbox: 30 });
-  client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  client = createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+  });
   mailbox = server.mailboxes[0]!;
 });
 afterAll(async () => {

@@ -26,6 +26,7 @@ describe("client under Exchange-like throttling (mock-ews)", () => {
       servers.push(server);
       const client = createEwsClient({
         url: server.url,
+        allowInsecureAuth: true,
         auth: { kind: "basic", ...server.credentials },
         maxConcurrency: 12,
       });

@@ -174,6 +174,7 @@ describe("Autodiscover (POX)", () => {
       const good = server.url.replace("/EWS/Exchange.asmx", "/autodiscover/autodiscover.xml");
       const url = await resolveEwsUrl("alias@example.com", {
         candidates: [broken, good],
+        allowInsecureAuth: true,
         auth: { kind: "basic", username: "alias@example.com", password: "pw" },
       });
       expect(url).toBe("https://mail.contoso.example/EWS/Exchange.asmx");

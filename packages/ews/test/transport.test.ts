@@ -26,6 +26,7 @@ async function setup(handler: CannedHandler, options: Partial<EwsClientOptions> 
   servers.push(server);
   const client = createEwsClient({
     url: server.url,
+    allowInsecureAuth: true,
     auth: { kind: "basic", username: "svc@example.com", password: PASSWORD },
     retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 },
     requestTimeoutMs: 5000,
@@ -231,6 +232,7 @@ describe("transport: retries and throttling", () => {
     await server.stop();
     const client = createEwsClient({
       url,
+      allowInsecureAuth: true,
       auth: { kind: "basic", username: "u", password: PASSWORD },
       retry: { maxAttempts: 2, baseDelayMs: 5 },
     });
@@ -410,7 +412,10 @@ describe("transport: error mapping, auth and headers", () => {
 
   it("refuses programmer mistakes with TypeError", () => {
     expect(() =>
-      createEwsClient({ url: "ftp://x", auth: { kind: "basic", username: "a", password: "b" } }),
+      createEwsClient({
+        url: "ftp://x",
+        auth: { kind: "basic", username: "a", password: "b" },
+      }),
     ).toThrow(TypeError);
     expect(() =>
       createEwsClient({
@@ -423,6 +428,12 @@ describe("transport: error mapping, auth and headers", () => {
         url: "https://x/EWS/Exchange.asmx",
         auth: { kind: "ntlm" } as unknown as EwsClientOptions["auth"],
       }),
-    ).toThrow(/NTLM is not supported/);
+    ).toThrow(/ntlm auth needs username and password/);
+    expect(() =>
+      createEwsClient({
+        url: "https://x/EWS/Exchange.asmx",
+        auth: { kind: "kerberos" } as unknown as EwsClientOptions["auth"],
+      }),
+    ).toThrow(TypeError);
   });
 });

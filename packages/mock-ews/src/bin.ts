@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import {
+  authSchemes,
   DEFAULTS,
   FAULT_KINDS,
   type FaultKind,
@@ -21,6 +22,10 @@ Options (default in brackets):
   --port N                   TCP port, 0 = any free port [${DEFAULTS.port}]
   --host ADDR                listen address [${DEFAULTS.host}]
   --tls                      serve HTTPS with a self-signed certificate [off]
+  --auth LIST                schemes offered, comma-separated: basic, ntlm, negotiate, bearer
+                             (one WWW-Authenticate header each, in this order) [basic]
+  --extended-protection      require the NTLM channel binding of the server's certificate
+                             (Exchange's Extended Protection = Require); needs --tls [off]
   --seed N                   generator seed [${DEFAULTS.seed}]
   --mailboxes N              generated mailboxes [${DEFAULTS.mailboxes}]
   --items N                  items per mailbox [${DEFAULTS.itemsPerMailbox}]
@@ -75,6 +80,8 @@ async function main(): Promise<void> {
       port: { type: "string" },
       host: { type: "string" },
       tls: { type: "boolean" },
+      auth: { type: "string" },
+      "extended-protection": { type: "boolean" },
       seed: { type: "string" },
       mailboxes: { type: "string" },
       items: { type: "string" },
@@ -118,6 +125,8 @@ async function main(): Promise<void> {
   set("port", integer("port", values.port));
   set("host", values.host);
   set("tls", values.tls === true ? true : undefined);
+  set("auth", authSchemes((values.auth ?? "basic").split(",").map((s) => s.trim().toLowerCase())));
+  set("extendedProtection", values["extended-protection"] === true ? true : undefined);
   set("seed", integer("seed", values.seed));
   set("mailboxes", integer("mailboxes", values.mailboxes));
   set("itemsPerMailbox", integer("items", values.items));

@@ -13,8 +13,12 @@ import { type MailboxSettingsApi, settingsApi } from "./settings-api.js";
 export { EwsResponseError, MockEwsError } from "./errors.js";
 export type * from "./model.js";
 export {
+  type AuthFailureReason,
+  type AuthScheme,
+  authSchemes,
   DEFAULTS,
   FAULT_KINDS,
+  type MockAuthCounters,
   type FaultKind,
   type FaultRule,
   type MockEwsCounters,

@@ -2,10 +2,11 @@
 // reachable, credentials accepted, impersonation (or delegate access) allowed per mailbox, each
 // mailbox reachable — each check one line with a stable code, then what the check's own
 // requests met of throttling, with hints (check-report.ts).
-import type { ResponseInfo } from "@ewsvault/ews";
+import { readFile } from "node:fs/promises";
+import { type EwsClient, probeAuthSchemes, type ResponseInfo } from "@ewsvault/ews";
 import type { Command } from "commander";
 import { accessLine, type CheckLine, throttlingLines } from "../check-report.js";
-import { type EwsOptions, ewsClientFromOptions } from "../context.js";
+import { type EwsOptions, ewsClientFromOptions, ewsUrl } from "../context.js";
 import { CliError, ExitCode, errorCode } from "../errors.js";
 import type { Output } from "../output.js";
 import { addEwsOptions, type CommandRunner } from "./shared.js";
@@ -42,8 +43,9 @@ async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: O
   };
   const impersonation = options.impersonation !== false;
   try {
-    // Offered authentication schemes (WWW-Authenticate of an anonymous request) are reported
-    // here, before any mailbox: see the ntlm/negotiate work (check-auth-schemes).
+    // Offered authentication schemes (WWW-Authenticate of an anonymous request), before any
+    // mailbox and before any credential is sent.
+    if (!(await checkAuthentication(options, client, report))) return ExitCode.failure;
     for (const mailbox of options.mailbox) {
       const started = Date.now();
       try {
@@ -57,6 +59,7 @@ async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: O
         line(accessLine(mailbox, impersonation, undefined));
         const page = await client.syncFolderHierarchy(mailbox, { maxChanges: 512 });
         report(`hierarchy ${mailbox}`, true, `${page.changes.length} folders visible`);
+        if (mailbox === options.mailbox[0]) reportChannelBinding(options, client, report);
       } catch (error) {
         const code = errorCode(error);
         const access = accessLine(mailbox, impersonation, code);
@@ -83,4 +86,75 @@ async function checkCommand(options: EwsOptions & { mailbox?: string[] }, out: O
     await client.close();
   }
   return failures === 0 ? ExitCode.ok : ExitCode.failure;
+}
+
+type Report = (name: string, ok: boolean, detail: string, code?: string) => void;
+
+/** The scheme a --auth value sends: client-credentials is a bearer token. */
+function schemeOf(auth: EwsOptions["auth"]): string {
+  return auth === undefined ? "basic" : auth === "client-credentials" ? "bearer" : auth;
+}
+
+/**
+ * Asks the endpoint, without credentials, which schemes it offers (the 401's WWW-Authenticate
+ * headers) and says whether the configured one is among them. A scheme the server does not offer
+ * stops the check before any credential is sent (failed logins can lock the account).
+ */
+async function checkAuthentication(
+  options: EwsOptions,
+  _client: EwsClient,
+  report: Report,
+): Promise<boolean> {
+  const wanted = schemeOf(options.auth);
+  let probe: Awaited<ReturnType<typeof probeAuthSchemes>>;
+  try {
+    probe = await probeAuthSchemes(ewsUrl(options) as string, {
+      ...(options.insecureTls ? { allowInsecureTls: true } : {}),
+      ...(options.caFile ? { ca: await readFile(options.caFile, "utf8") } : {}),
+    });
+  } catch (error) {
+    report("endpoint", false, (error as Error).message, errorCode(error));
+    return false;
+  }
+  if (probe.status !== 401) {
+    report(
+      "authentication",
+      true,
+      `the endpoint answered HTTP ${probe.status} without credentials; using ${wanted}`,
+    );
+    return true;
+  }
+  const offered = probe.offered.length > 0 ? probe.offered.join(", ") : "no scheme";
+  if (probe.offered.includes(wanted)) {
+    report("authentication", true, `the server offers ${offered}; using ${wanted}`);
+    return true;
+  }
+  const better = probe.offered.find(
+    (s) => s === "negotiate" || s === "ntlm" || s === "basic" || s === "bearer",
+  );
+  report(
+    "authentication",
+    false,
+    `the server offers ${offered}, not ${wanted}${better ? `: use --auth ${better === "bearer" ? "bearer or client-credentials" : better}` : ""}`,
+    "EWS_AUTH_SCHEME_NOT_OFFERED",
+  );
+  return false;
+}
+
+/**
+ * NTLM/Negotiate over https: whether the channel binding (Extended Protection) was sent. The
+ * client always sends it over TLS, so it works whether the server requires it or not; the server
+ * does not say which it does, and a test login without the binding could count as a failed one.
+ */
+function reportChannelBinding(options: EwsOptions, client: EwsClient, report: Report): void {
+  const scheme = schemeOf(options.auth);
+  if (scheme !== "ntlm" && scheme !== "negotiate") return;
+  const sent = client.stats().channelBinding === true;
+  report(
+    "extended protection",
+    true,
+    sent
+      ? "the TLS channel binding was sent (accepted with Extended Protection Required, Allow or None)"
+      : "plain http: no channel binding (a server with Extended Protection Required refuses http)",
+  );
 }

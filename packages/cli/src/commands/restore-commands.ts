@@ -39,10 +39,15 @@ interface RestoreCommandOptions extends RepoOptions, EwsOptions, SelectionOption
   targetEwsUrl?: string;
   targetUsername?: string;
   targetEwsPasswordFile?: string;
-  targetAuth?: "basic" | "bearer" | "client-credentials";
+  targetAuth?: "basic" | "ntlm" | "negotiate" | "bearer" | "client-credentials";
+  targetDomain?: string;
   targetTokenUrl?: string;
   targetClientId?: string;
+  targetTokenResource?: string;
+  targetTokenScope?: string;
   targetInsecureTls?: boolean;
+  targetCaFile?: string;
+  targetAllowInsecureBasic?: boolean;
   dryRun?: boolean;
 }
 
@@ -142,9 +147,14 @@ async function restoreCmd(options: RestoreCommandOptions, out: Output): Promise<
             username: options.targetUsername,
             ewsPasswordFile: options.targetEwsPasswordFile,
             auth: options.targetAuth,
+            domain: options.targetDomain,
             tokenUrl: options.targetTokenUrl,
             clientId: options.targetClientId,
+            tokenResource: options.targetTokenResource,
+            tokenScope: options.targetTokenScope,
             insecureTls: options.targetInsecureTls,
+            caFile: options.targetCaFile,
+            allowInsecureBasic: options.targetAllowInsecureBasic,
           } as EwsOptions,
           "EWS_TARGET_PASSWORD",
         )

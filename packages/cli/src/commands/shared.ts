@@ -38,10 +38,37 @@ export function addEwsOptions(command: Command, prefix = ""): Command {
       `--${p}ews-password-file <file>`,
       `read the EWS password${who} from a file (else ${prefix === "" ? "EWS_PASSWORD" : "EWS_TARGET_PASSWORD"}, else a prompt)`,
     )
-    .option(`--${p}auth <kind>`, "basic | bearer (token in EWS_TOKEN) | client-credentials", "basic")
-    .option(`--${p}token-url <url>`, "OAuth token endpoint for client-credentials")
+    .option(
+      `--${p}auth <kind>`,
+      "basic | ntlm | negotiate (Windows authentication, on-premises) | bearer (token in EWS_TOKEN) | client-credentials",
+      "basic",
+    )
+    .option(
+      `--${p}domain <name>`,
+      "Windows domain for ntlm/negotiate when the user name has none (DOMAIN\\user and user@domain work too)",
+    )
+    .option(
+      `--${p}token-url <url>`,
+      "OAuth token endpoint for client-credentials (Entra ID or AD FS .../adfs/oauth2/token)",
+    )
     .option(`--${p}client-id <id>`, "OAuth client id for client-credentials (secret in EWS_CLIENT_SECRET)")
-    .option(`--${p}insecure-tls`, "accept any TLS certificate (never do this in production)");
+    .option(
+      `--${p}token-resource <uri>`,
+      "AD FS: ask for a token for this resource (e.g. https://mail.contoso.com) instead of a scope",
+    )
+    .option(
+      `--${p}token-scope <scope>`,
+      "OAuth scope for client-credentials [https://outlook.office365.com/.default]",
+    )
+    .option(
+      `--${p}ca-file <pem>`,
+      "trust this CA (or self-signed) certificate for the EWS endpoint, in addition to the system's",
+    )
+    .option(`--${p}insecure-tls`, "accept any TLS certificate (never do this in production)")
+    .option(
+      `--${p}allow-insecure-basic`,
+      "send a Basic password or bearer token over plain http (refused otherwise; never in production)",
+    );
   return prefix === ""
     ? withUrl.option("--no-impersonation", "use delegate access instead of ExchangeImpersonation")
     : withUrl;

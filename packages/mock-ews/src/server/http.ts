@@ -1,7 +1,7 @@
 // The HTTP(S) listener: authentication, request limits, SOAP parsing, impersonation, throttling,
 // fault injection and dispatch to the operations. Nothing a client sends may crash it: every
 // failure becomes a SOAP fault or an HTTP status.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, X509Certificate } from "node:crypto";
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -20,7 +20,13 @@ import { attr, child, childNames, parseXml, text, type XmlNode } from "../xml.js
 import { codecs } from "./codecs.js";
 import { FaultInjector, RequestBudget } from "./faults.js";
 import { collectSoon } from "./memory.js";
-import { DEFAULTS, type FaultKind, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
+import {
+  authSchemes,
+  DEFAULTS,
+  type FaultKind,
+  type MockEwsServerOptions,
+  type MockEwsUser,
+} from "./options.js";
 import { envelope, soapFault } from "./soap.js";
 import {
   busy,
@@ -31,6 +37,8 @@ import {
 } from "./refusals.js";
 import { selfSignedCertificate } from "./tls.js";
 import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
+import { HttpAuthenticator, type MockAuthCounters } from "./auth/index.js";
+import { channelBindingsHash } from "@ewsvault/ntlm";
 
 export interface MockEwsCounters {
   /** Requests per EWS operation (every request that reached dispatch, throttled and faulted included). */
@@ -47,6 +55,8 @@ export interface MockEwsCounters {
   readonly faulted: Readonly<Partial<Record<FaultKind, number>>>;
   /** Requests rejected before dispatch: bad credentials (401), too large (413), not SOAP (fault). */
   readonly rejected: number;
+  /** Connections, NTLM/Negotiate handshakes and refused credentials by reason. */
+  readonly auth: MockAuthCounters;
 }
 
 interface UserState {
@@ -81,12 +91,6 @@ export interface ServerCore {
   counters(): MockEwsCounters;
   resetCounters(): void;
   close(): Promise<void>;
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -145,27 +149,24 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     (Array.isArray(user.impersonate) &&
       user.impersonate.some((s) => s.toLowerCase() === mailbox.smtpAddress.toLowerCase()));
 
-  function authenticate(req: IncomingMessage): UserState | undefined {
-    const header = req.headers.authorization ?? "";
-    const [scheme, value] = header.split(/\s+/, 2);
-    if (value === undefined) return undefined;
-    if (scheme?.toLowerCase() === "basic") {
-      const decoded = Buffer.from(value, "base64").toString("utf8");
-      const colon = decoded.indexOf(":");
-      if (colon < 0) return undefined;
-      const name = decoded.slice(0, colon).toLowerCase();
-      const state = userStates.get(name) ?? userStates.get(name.replace(/^.*\\/, ""));
-      return state !== undefined && constantTimeEqual(state.user.password, decoded.slice(colon + 1))
-        ? state
-        : undefined;
-    }
-    if (scheme?.toLowerCase() === "bearer") {
-      for (const state of userStates.values()) {
-        if (state.user.token !== undefined && constantTimeEqual(state.user.token, value)) return state;
-      }
-    }
-    return undefined;
+  // Certificate first: Extended Protection binds NTLM to it (see auth/).
+  const host = options.host ?? DEFAULTS.host;
+  const useTls = options.tls !== undefined && options.tls !== false;
+  if (options.extendedProtection === true && !useTls) {
+    throw new MockEwsError(
+      "INVALID_OPTIONS",
+      "extendedProtection needs tls: channel bindings exist only over TLS",
+    );
   }
+  const material = !useTls ? undefined : options.tls === true ? selfSignedCertificate(host) : options.tls;
+  const auth = new HttpAuthenticator({
+    schemes: authSchemes(options.auth),
+    users,
+    domain,
+    ...(options.extendedProtection === true && material !== undefined
+      ? { expectedChannelBindings: channelBindingsHash(new X509Certificate(material.cert).raw) }
+      : {}),
+  });
 
   async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
     const declared = Number(req.headers["content-length"] ?? "0");
@@ -434,15 +435,17 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       res.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found");
       return;
     }
-    const state = authenticate(req);
+    const outcome = auth.authenticate(req);
+    const state = outcome.kind === "ok" ? userStates.get(outcome.username.toLowerCase()) : undefined;
     if (state === undefined) {
-      rejected++;
+      if (outcome.kind !== "challenge") rejected++;
       req.resume();
-      res
-        .writeHead(401, { "WWW-Authenticate": ['Basic realm="mock-ews"', "Bearer"], "Content-Length": "0" })
-        .end();
+      const header = outcome.kind === "challenge" ? [outcome.header] : [...auth.challengeHeaders];
+      res.writeHead(401, { "WWW-Authenticate": header, "Content-Length": "0" }).end();
       return;
     }
+    if (outcome.kind === "ok" && outcome.header !== undefined)
+      res.setHeader("WWW-Authenticate", outcome.header);
     if (req.method === "GET") {
       req.resume();
       res.writeHead(200, { "Content-Type": "text/plain" }).end("mock-ews: POST SOAP requests here");
@@ -505,9 +508,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
 
   let server: Server;
   let certificate: string | undefined;
-  const host = options.host ?? DEFAULTS.host;
-  if (options.tls !== undefined && options.tls !== false) {
-    const material = options.tls === true ? selfSignedCertificate(host) : options.tls;
+  if (material !== undefined) {
     certificate = material.cert.toString();
     server = createHttpsServer({ key: material.key, cert: material.cert }, listener);
   } else {
@@ -517,6 +518,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     else socket.destroy();
   });
+  server.on("connection", () => auth.countConnection());
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -543,6 +545,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       throttledBy: { ...throttledBy },
       faulted: { ...faulted },
       rejected,
+      auth: auth.counters(),
     }),
     resetCounters: () => {
       requests = {};
@@ -551,6 +554,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       throttledBy = { concurrency: 0, budget: 0 };
       rejected = 0;
       faulted = {};
+      auth.resetCounters();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,7 +2,11 @@
 // throttling and fault injection, XML rendering of items and folders, and the options with their
 // defaults. Operations live in ../operations, mailbox state in ../store.
 export { type MockEwsCounters, type ServerCore, startServerCore } from "./http.js";
+export type { AuthFailureReason } from "./auth/connection-auth.js";
+export type { MockAuthCounters } from "./auth/index.js";
 export {
+  type AuthScheme,
+  authSchemes,
   DEFAULTS,
   FAULT_KINDS,
   type FaultKind,

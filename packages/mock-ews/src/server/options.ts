@@ -1,5 +1,9 @@
 // Options of the mock server (the in-process API and the bin share them) and their defaults.
+import { MockEwsError } from "../errors.js";
 import type { MailboxGenerator } from "../model.js";
+import { AUTH_SCHEMES, type AuthScheme } from "./auth/index.js";
+
+export type { AuthScheme } from "./auth/index.js";
 
 /** A configured account. Basic auth checks username/password; Bearer auth checks token. */
 export interface MockEwsUser {
@@ -85,6 +89,19 @@ export interface MockEwsServerOptions {
   readonly host?: string;
   /** Serve HTTPS: true for a self-signed certificate made at start (node:crypto), or a key/cert pair. */
   readonly tls?: boolean | { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * Authentication schemes offered, in the order of the 401's WWW-Authenticate headers: "basic",
+   * "ntlm", "negotiate" (NTLM in SPNEGO, or raw NTLM), "bearer" (users with a `token`). NTLM and
+   * Negotiate authenticate the TCP connection (IIS-style); only NTLMv2 is accepted. Default
+   * ["basic", "bearer"] in-process (the bin's `--auth` defaults to basic).
+   */
+  readonly auth?: readonly AuthScheme[];
+  /**
+   * Extended Protection set to Require: an NTLM/Negotiate client must send the channel binding
+   * (RFC 5929 tls-server-end-point) of this server's certificate. Needs `tls`; MUST throw
+   * MockEwsError INVALID_OPTIONS without it.
+   */
+  readonly extendedProtection?: boolean;
   /** Accounts; default one "ewsadmin@<domain>" with a random password and the right to impersonate everyone. */
   readonly users?: readonly MockEwsUser[];
   /** Added before every response; default 0. */
@@ -128,3 +145,16 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "itemNotFound",
   "corruptData",
 ];
+
+/** The validated scheme list; MUST throw MockEwsError INVALID_OPTIONS for an unknown or empty one. */
+export function authSchemes(schemes: readonly string[] | undefined): AuthScheme[] {
+  const list = schemes ?? ["basic", "bearer"];
+  const unknown = list.filter((s) => !AUTH_SCHEMES.includes(s as AuthScheme));
+  if (list.length === 0 || unknown.length > 0) {
+    throw new MockEwsError(
+      "INVALID_OPTIONS",
+      `auth: ${unknown.length > 0 ? `unknown scheme ${unknown.join(", ")}` : "no scheme"} (use ${AUTH_SCHEMES.join(", ")})`,
+    );
+  }
+  return [...new Set(list as AuthScheme[])];
+}

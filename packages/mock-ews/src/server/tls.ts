@@ -74,7 +74,9 @@ export function selfSignedCertificate(host: string): { key: string; cert: string
       ),
     );
     const serial = randomBytes(16);
-    serial[0] = serial[0]! & 0x7f;
+    // Positive and minimal: a leading 0x00 followed by a byte below 0x80 is a non-DER INTEGER
+    // ("illegal padding" to strict parsers such as node:crypto's X509Certificate), 1 run in 256.
+    serial[0] = (serial[0]! & 0x7f) | 0x40;
     const tbs = seq(
       tlv(0xa0, tlv(0x02, Buffer.from([2]))),
       tlv(0x02, serial),

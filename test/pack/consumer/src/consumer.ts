@@ -24,7 +24,12 @@ const RESTORED_FOLDER = "Restored from tarballs";
 const work = process.argv[2];
 if (work === undefined) throw new Error("usage: consumer.js WORK_DIR");
 const server = await startMockEwsServer({ seed: 11, mailboxes: 2, itemsPerMailbox: 24 });
-const ews = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+const ews = createEwsClient({
+  url: server.url,
+  // The packed mock serves plain http on loopback: Basic over http is allowed explicitly.
+  allowInsecureAuth: true,
+  auth: { kind: "basic", ...server.credentials },
+});
 const [source, target] = server.mailboxes;
 if (source === undefined || target === undefined) throw new Error("the mock served fewer than 2 mailboxes");
 const password = "pack test repository password";
