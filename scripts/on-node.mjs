@@ -16,7 +16,7 @@ import { delimiter, dirname } from "node:path";
 /** Release lines we support; `engines` in every package.json says the same. */
 const SUPPORTED = [22, 24, 26];
 const NEWEST = SUPPORTED[SUPPORTED.length - 1];
-const OLDEST_MINOR = { 22: 12 }; // 22.12 is the first 22.x with require(esm) unflagged
+const OLDEST_MINOR = { 22: 15 }; // 22.15 is the first 22.x whose zlib has zstd (the repository default)
 
 function usage(message) {
   process.stderr.write(

@@ -20,7 +20,7 @@ import {
 
 const CONSUMER_TEMPLATE = join(WORKSPACE_ROOT, "test", "pack", "consumer");
 const TSC = join(WORKSPACE_ROOT, "node_modules", "typescript", "bin", "tsc");
-const ENGINES_NODE = ">=22.12";
+const ENGINES_NODE = ">=22.15";
 
 const packages: WorkspacePackage[] = publishablePackages();
 let work = "";
@@ -79,8 +79,8 @@ describe("publishable packages, packed", () => {
       "@ewsvault/destination-sftp",
       "@ewsvault/ews",
       "@ewsvault/mock-ews",
-      "@ewsvault/service",
       "@ewsvault/ntlm",
+      "@ewsvault/service",
     ]);
     // One fixed changesets group: the published packages always share a version, which is what
     // lets each pin its siblings exactly ("workspace:*" packs as the exact version).
