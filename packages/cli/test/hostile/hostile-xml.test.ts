@@ -12,6 +12,7 @@ import {
   entityBomb,
   externalEntity,
   garbage,
+  hugeBody,
   type Rewrite,
 } from "./support/hostile-proxy.js";
 
@@ -44,6 +45,17 @@ describe("hostile XML", { timeout: 120_000 }, () => {
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     },
   );
+
+  it("a 1 GiB SyncFolderHierarchy answer: EWS_RESPONSE_TOO_LARGE at the response limit, memory bounded, repository clean", async () => {
+    hostile = await startHostileCase({ SyncFolderHierarchy: hugeBody(1024 ** 3) });
+    const run = await hostile.backup();
+    const mailbox = onlyMailbox(run);
+    expect(mailbox.status).toBe("failed");
+    expect(mailbox.error?.code).toBe("EWS_RESPONSE_TOO_LARGE");
+    await expectContained(run, hostile);
+    const verify = await hostile.run(["verify"]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
 
   it("duplicate ids on one page: each item exported and stored once, the snapshot holds every item once", async () => {
     hostile = await startHostileCase({ SyncFolderItems: duplicateChanges });
