@@ -61,7 +61,11 @@ const firstItemId = (text: string) => /<t:ItemId Id="([^"]+)"/.exec(text)![1]!;
 
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 5, mailboxes: 2, itemsPerMailbox: 6 });
-  client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  client = createEwsClient({
+    url: server.url,
+    auth: { kind: "basic", ...server.credentials },
+    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  });
   work = await tempDir();
   const source = server.mailboxes[0]!;
   const create = (folder: string, items: string) =>
@@ -92,7 +96,13 @@ describe("backup and restore keep item-level data", { timeout: 120_000 }, () => 
   it("restores extended properties, item attachments, indexed entries and series exceptions into another mailbox", async () => {
     const [source, target] = server.mailboxes as [string, string];
     const common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-    const ews = ["--ews-url", server.url, "--username", server.credentials.username];
+    const ews = [
+      "--ews-url",
+      server.url,
+      "--username",
+      server.credentials.username,
+      "--allow-insecure-basic",
+    ];
     const env = {
       EWSVAULT_PASSWORD: "item-level repository password",
       EWS_PASSWORD: server.credentials.password,

@@ -36,7 +36,8 @@ async function configFile(name: string, sets: unknown): Promise<string> {
     JSON.stringify({
       repository: join(work.path, "repo"),
       cacheDir: join(work.path, `cache-${name}`),
-      ews: { url: server.url, username: server.credentials.username },
+      // The mock speaks plain http on loopback: Basic there must be allowed explicitly.
+      ews: { url: server.url, username: server.credentials.username, allowInsecureBasic: true },
       sets,
     }),
   );

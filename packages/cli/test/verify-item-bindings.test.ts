@@ -76,6 +76,7 @@ describe("verify checks item bindings", () => {
           server.credentials.username,
           "--mailbox",
           mailbox,
+          "--allow-insecure-basic",
           "--quiet",
         ],
         env,

@@ -25,7 +25,11 @@ beforeAll(async () => {
   redis = await startRedisServer();
   // Latency makes a mailbox take seconds, so a signal lands mid-mailbox.
   server = await startMockEwsServer({ seed: 16, mailboxes: 6, itemsPerMailbox: 25, latencyMs: 60 });
-  client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  client = createEwsClient({
+    url: server.url,
+    auth: { kind: "basic", ...server.credentials },
+    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  });
   work = await tempDir("ewsvault-failover-");
 });
 afterAll(async () => {

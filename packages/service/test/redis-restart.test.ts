@@ -18,7 +18,11 @@ let work: { path: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
   redis = await startRedisServer({ persistence: true });
   server = await startMockEwsServer({ seed: 18, mailboxes: 4, itemsPerMailbox: 20, latencyMs: 40 });
-  client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  client = createEwsClient({
+    url: server.url,
+    auth: { kind: "basic", ...server.credentials },
+    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  });
   work = await tempDir("ewsvault-redis-restart-");
 });
 afterAll(async () => {

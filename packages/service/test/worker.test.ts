@@ -24,7 +24,11 @@ let work: { path: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
   redis = await startRedisServer();
   server = await startMockEwsServer({ seed: 15, mailboxes: 8, itemsPerMailbox: 24 });
-  client = createEwsClient({ url: server.url, auth: { kind: "basic", ...server.credentials } });
+  client = createEwsClient({
+    url: server.url,
+    auth: { kind: "basic", ...server.credentials },
+    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  });
   work = await tempDir("ewsvault-service-");
   const repository = await initRepository({
     destination: createFsDestination({ root: join(work.path, "repo") }),

@@ -52,7 +52,10 @@ async function latestRoot(): Promise<string> {
 }
 
 /** A copy of the latest snapshot whose Inbox page was changed by `edit` (what a tampered cache once caused). */
-async function forgeSnapshot(edit: (items: ItemPageTree["items"][number][]) => void): Promise<string> {
+async function forgeSnapshot(
+  edit: (items: ItemPageTree["items"][number][]) => void,
+  scope: "first" | "all" = "first",
+): Promise<string> {
   const root = (await repository.loadTree(await latestRoot())) as MailboxTree;
   const writer = await repository.startWriter();
   const folders = [];
@@ -64,12 +67,12 @@ async function forgeSnapshot(edit: (items: ItemPageTree["items"][number][]) => v
     }
     const pages = [];
     // Inbox's items may fall on one page or more (page cuts are content-defined under the
-    // repository's random key): forge exactly one page, the first with two items or more.
+    // repository's random key): forge one page, the first with two items or more, or all.
     let edited = false;
     for (const pageRef of folder.itemPages) {
       const page = (await repository.loadTree(pageRef.subtree)) as ItemPageTree;
       const items = page.items.map((item) => ({ ...item }));
-      if (!edited && items.length >= 2) {
+      if (scope === "all" || (!edited && items.length >= 2)) {
         edit(items);
         edited = true;
       }
@@ -153,7 +156,7 @@ describe("item bindings", () => {
 
     const unbound = await forgeSnapshot((items) => {
       for (const item of items) delete (item as { binding?: string }).binding;
-    });
+    }, "all");
     expect(await checkSnapshotItems(repository, unbound)).toEqual({ items: 9, bound: 1, problems: [] });
   });
 });

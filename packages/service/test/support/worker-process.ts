@@ -17,6 +17,7 @@ const repository = await openRepository({
 const source = createEwsClient({
   url: options.ewsUrl,
   auth: { kind: "basic", username: options.username, password: process.env.EWSVAULT_TEST_EWS_PASSWORD ?? "" },
+  allowInsecureAuth: true, // the mock speaks plain http on loopback
 });
 const worker = await startWorker({
   ...options,
