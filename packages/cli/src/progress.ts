@@ -119,13 +119,19 @@ export function createBackupProgress(options: BackupProgressOptions): BackupProg
     }
   };
   if (options.mode === "plain") {
-    const timer = setInterval(
-      () => stream.write(`progress: ${formatOverall(state, now())}\n`),
-      options.intervalMs ?? 10_000,
-    );
+    // Nothing to report until the engine has said something: a run still connecting (an
+    // unreachable server is retried for several seconds) prints no "0 of N" lines, so a failure
+    // before any work stays the one error line.
+    let started = false;
+    const timer = setInterval(() => {
+      if (started) stream.write(`progress: ${formatOverall(state, now())}\n`);
+    }, options.intervalMs ?? 10_000);
     timer.unref();
     return {
-      onEvent: update,
+      onEvent: (event) => {
+        started = true;
+        update(event);
+      },
       log: (text) => stream.write(`${terminalLine(text)}\n`),
       finish: () => clearInterval(timer),
     };

@@ -298,7 +298,23 @@ async function checkItemBindings(
     // Unchanged mailboxes reuse their tree: each distinct tree is checked once.
     if (seen.has(snapshot.tree)) continue;
     seen.add(snapshot.tree);
-    const check = await checkSnapshotItems(repository, snapshot.tree);
+    let check: Awaited<ReturnType<typeof checkSnapshotItems>>;
+    try {
+      check = await checkSnapshotItems(repository, snapshot.tree);
+    } catch (error) {
+      // A tree that cannot be read is damage verify has reported by its object; say which
+      // snapshot it stops, and go on with the others.
+      problems++;
+      const code = error instanceof Error && "code" in error ? String(error.code) : "INTERNAL";
+      const message = error instanceof Error ? error.message : String(error);
+      out.event(
+        "problem",
+        { code, message, snapshot: snapshot.id },
+        () =>
+          `damage ${code}: snapshot ${snapshot.id.slice(0, 12)}'s items cannot be checked: ${shown(message)}`,
+      );
+      continue;
+    }
     items += check.items;
     bound += check.bound;
     for (const problem of check.problems) {
