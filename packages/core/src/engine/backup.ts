@@ -390,6 +390,18 @@ class MailboxBackup {
       await destroyMailboxIndex(directory);
       this.#index = await MailboxIndex.open(directory, this.#mailbox, this.#repository.cacheKey());
     }
+    try {
+      await this.#prepareIndex();
+    } catch (error) {
+      // The caller closes only an index that opened fully; LevelDB allows one handle per
+      // directory, so one left open here would lock this mailbox for the rest of the process.
+      await this.#index.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Refills a new index from the latest snapshot and removes a legacy plaintext index. */
+  async #prepareIndex(): Promise<void> {
     if (this.#index.meta.lastSnapshotId === undefined) {
       // Rebuild from this selection's own group when it has a snapshot: another group's tree
       // may hold only part of the folders (the rest are then synced afresh, deduplicated). A

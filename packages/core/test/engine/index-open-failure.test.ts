@@ -1,0 +1,73 @@
+// A mailbox index that fails while being rebuilt (a snapshot tree cannot be read) must be closed
+// again: LevelDB allows one open handle per directory, so a long-lived process (a service
+// worker) that retries the mailbox would otherwise find its own index locked (INDEX_CORRUPT).
+import { rm } from "node:fs/promises";
+import { backup, initRepository, type Repository } from "@ewsvault/core";
+import { createMemoryDestination } from "@ewsvault/destination";
+import { tempDir } from "@ewsvault/testkit";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { MemoryExchange } from "../support/memory-mailbox.js";
+
+const A = "ann@contoso.test";
+
+let exchange: MemoryExchange;
+let repository: Repository;
+let work: { path: string; cleanup: () => Promise<void> };
+
+beforeEach(async () => {
+  exchange = new MemoryExchange();
+  exchange.addMailbox(A);
+  const inbox = exchange.folderId(A, "Inbox");
+  for (let i = 0; i < 6; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
+  repository = await initRepository({
+    destination: createMemoryDestination(),
+    password: "index-open",
+    kdf: { N: 1024, r: 8, p: 1 },
+    workers: 0,
+  });
+  work = await tempDir();
+});
+
+afterEach(async () => {
+  await repository.close();
+  await work.cleanup();
+});
+
+it("a rebuild that fails closes the index, so the next run in the same process rebuilds it", async () => {
+  expect(
+    (await backup({ repository, source: exchange, mailboxes: [A], indexDirectory: work.path })).mailboxes[0]
+      ?.status,
+  ).toBe("completed");
+  await rm(work.path, { recursive: true, force: true }); // a lost index: rebuilt from the snapshot
+  let failNext = true;
+  const flaky = new Proxy(repository, {
+    get(target, name, receiver) {
+      if (name === "loadTree") {
+        return async (id: string) => {
+          if (failNext) {
+            failNext = false;
+            throw Object.assign(new Error("tree unreadable (test)"), { code: "TEST_TREE_UNREADABLE" });
+          }
+          return target.loadTree(id);
+        };
+      }
+      const value = Reflect.get(target, name, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const failed = await backup({
+    repository: flaky,
+    source: exchange,
+    mailboxes: [A],
+    indexDirectory: work.path,
+  });
+  expect(failed.mailboxes[0]?.status).toBe("failed");
+  const again = await backup({
+    repository: flaky,
+    source: exchange,
+    mailboxes: [A],
+    indexDirectory: work.path,
+  });
+  expect(again.mailboxes[0]?.status, JSON.stringify(again.mailboxes[0]?.error)).toBe("completed");
+  expect(again.mailboxes[0]?.indexRebuilt).toBe(true);
+});
