@@ -119,19 +119,17 @@ export function createBackupProgress(options: BackupProgressOptions): BackupProg
     }
   };
   if (options.mode === "plain") {
-    // Nothing to report until the engine has said something: a run still connecting (an
-    // unreachable server is retried for several seconds) prints no "0 of N" lines, so a failure
-    // before any work stays the one error line.
-    let started = false;
+    // Nothing to report until some work is done: a run still connecting (an unreachable server
+    // is retried for about ten seconds) prints no "0 items" lines, so a failure before any work
+    // stays the one error line.
+    const worked = () =>
+      state.done > 0 || [...active.values()].some((p) => p.itemsDone > 0 || p.bytesRead > 0);
     const timer = setInterval(() => {
-      if (started) stream.write(`progress: ${formatOverall(state, now())}\n`);
+      if (worked()) stream.write(`progress: ${formatOverall(state, now())}\n`);
     }, options.intervalMs ?? 10_000);
     timer.unref();
     return {
-      onEvent: (event) => {
-        started = true;
-        update(event);
-      },
+      onEvent: update,
       log: (text) => stream.write(`${terminalLine(text)}\n`),
       finish: () => clearInterval(timer),
     };
