@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe("publishable packages, packed", () => {
-  it("are the eleven public @ewsvault packages, private helpers excluded, versioned as one group", async () => {
+  it("are the twelve public @ewsvault packages, private helpers excluded, versioned as one group", async () => {
     expect(packages.map((p) => p.name)).toEqual([
       "@ewsvault/cli",
       "@ewsvault/core",
@@ -78,6 +78,7 @@ describe("publishable packages, packed", () => {
       "@ewsvault/destination-s3",
       "@ewsvault/destination-sftp",
       "@ewsvault/ews",
+      "@ewsvault/mailbox",
       "@ewsvault/mock-ews",
       "@ewsvault/ntlm",
       "@ewsvault/service",

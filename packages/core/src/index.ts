@@ -1,7 +1,6 @@
 // @ewsvault/core — the engine. Public surface only; subfolders are internal.
 export * from "./engine/index.js";
-export { EwsVaultError, isEwsVaultError } from "./errors.js";
+export { ByteBudget, EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 export * from "./index/index.js";
-export type * from "./mailbox/index.js";
+export type * from "@ewsvault/mailbox";
 export * from "./repository/index.js";
-export * from "./scheduler/index.js";

@@ -1,90 +1,10 @@
-// A weighted async semaphore over bytes: callers reserve the size of the item data they are
-// about to hold and give it back when it has been handed on. Peak memory then depends on the
-// budget, not on how many or how large the items are. FIFO: a large reservation at the head
-// is not starved by a stream of small ones.
-import { onAbort } from "./abort-subscription.js";
+// The client's byte budget is @ewsvault/mailbox's one ByteBudget; a waiter whose signal aborts
+// is rejected with EWS_ABORTED, like every other wait inside the client.
+import { ByteBudget as MailboxByteBudget } from "@ewsvault/mailbox";
 import { ewsError } from "./errors.js";
 
-export interface ByteBudgetSnapshot {
-  readonly capacity: number;
-  readonly inUse: number;
-  /** Highest inUse seen so far. */
-  readonly peak: number;
-  readonly waiting: number;
-}
-
-export class ByteBudget {
-  readonly capacity: number;
-  private used = 0;
-  private high = 0;
-  private readonly queue: Array<{ bytes: number; resolve: () => void }> = [];
-
+export class ByteBudget extends MailboxByteBudget {
   constructor(capacity: number) {
-    if (!Number.isFinite(capacity) || capacity < 1) throw new TypeError("capacity must be a positive number");
-    this.capacity = Math.floor(capacity);
-  }
-
-  get inUse(): number {
-    return this.used;
-  }
-
-  snapshot(): ByteBudgetSnapshot {
-    return { capacity: this.capacity, inUse: this.used, peak: this.high, waiting: this.queue.length };
-  }
-
-  /**
-   * Reserves `bytes` (clamped to the capacity, so one huge item can still pass alone) and
-   * resolves with the amount actually reserved; pass that to release().
-   */
-  async acquire(bytes: number, signal?: AbortSignal): Promise<number> {
-    if (!Number.isFinite(bytes) || bytes < 0) throw new TypeError("bytes must be a non-negative number");
-    const amount = Math.min(Math.ceil(bytes), this.capacity);
-    if (signal?.aborted) throw ewsError("EWS_ABORTED", "aborted", { cause: signal.reason });
-    if (this.queue.length === 0 && this.used + amount <= this.capacity) {
-      this.take(amount);
-      return amount;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const entry = { bytes: amount, resolve: () => {} };
-      const unsubscribe = onAbort(signal, () => {
-        const index = this.queue.indexOf(entry);
-        if (index >= 0) this.queue.splice(index, 1);
-        reject(ewsError("EWS_ABORTED", "aborted", { cause: signal?.reason }));
-        this.drain();
-      });
-      entry.resolve = () => {
-        unsubscribe();
-        resolve();
-      };
-      this.queue.push(entry);
-    });
-    return amount;
-  }
-
-  /** Accounts for bytes that arrived beyond a reservation (estimates can be low). Never waits. */
-  forceAcquire(bytes: number): number {
-    const amount = Math.max(0, Math.ceil(bytes));
-    this.take(amount);
-    return amount;
-  }
-
-  release(bytes: number): void {
-    this.used = Math.max(0, this.used - bytes);
-    this.drain();
-  }
-
-  private take(amount: number): void {
-    this.used += amount;
-    if (this.used > this.high) this.high = this.used;
-  }
-
-  private drain(): void {
-    while (this.queue.length > 0) {
-      const head = this.queue[0] as { bytes: number; resolve: () => void };
-      if (this.used + head.bytes > this.capacity && this.used > 0) break;
-      this.queue.shift();
-      this.take(head.bytes);
-      head.resolve();
-    }
+    super(capacity, (signal) => ewsError("EWS_ABORTED", "aborted", { cause: signal.reason }));
   }
 }

@@ -18,9 +18,10 @@ import type {
   SyncOptions,
   UploadRequest,
   UploadResult,
-} from "@ewsvault/core";
-import { EwsVaultError } from "@ewsvault/core";
+} from "@ewsvault/mailbox";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { EwsAuth } from "./auth.js";
+import { ByteBudget as SharedByteBudget } from "@ewsvault/mailbox";
 import { ByteBudget } from "./byte-budget.js";
 import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
 import {
@@ -99,7 +100,7 @@ export interface EwsClientOptions {
   /** Largest ExportItems/UploadItems payload per request (base64 bytes); default 16 MiB. */
   readonly maxExportBatchBytes?: number;
   /** Budget on item data held in flight (bytes or a shared ByteBudget); default 256 MiB. */
-  readonly inFlightBytes?: number | ByteBudget;
+  readonly inFlightBytes?: number | SharedByteBudget;
   readonly retry?: RetryOptions;
   readonly logger?: EwsLogger;
   /** RequestServerVersion; default Exchange2013_SP1. */
@@ -135,7 +136,7 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
   /** The endpoint's adaptive concurrency gate (observe limit/inFlight/throttleEvents). */
   readonly gate: AdaptiveConcurrencyGate;
   /** The in-flight item-data budget. */
-  readonly byteBudget: ByteBudget;
+  readonly byteBudget: SharedByteBudget;
   stats(): EwsClientStats;
   /** Real folder id of a distinguished folder (cached per mailbox). */
   resolveFolderId(mailbox: string, folderId: string, signal?: AbortSignal): Promise<string>;
@@ -161,7 +162,7 @@ function requireMailbox(mailbox: string): void {
 class EwsClientImpl implements EwsClient {
   readonly capabilities: SourceCapabilities;
   readonly gate: AdaptiveConcurrencyGate;
-  readonly byteBudget: ByteBudget;
+  readonly byteBudget: SharedByteBudget;
   private readonly transport: EwsTransport;
   private readonly options: EwsClientOptions;
   private readonly maxBatchBytes: number;
@@ -203,7 +204,7 @@ class EwsClientImpl implements EwsClient {
     this.pageSize = options.pageSize ?? 500;
     this.retry = resolveRetryOptions(options.retry);
     this.byteBudget =
-      options.inFlightBytes instanceof ByteBudget
+      options.inFlightBytes instanceof SharedByteBudget
         ? options.inFlightBytes
         : new ByteBudget(options.inFlightBytes ?? 256 * MIB);
     this.gate = options.gate ?? new AdaptiveConcurrencyGate({ max: maxConcurrency });

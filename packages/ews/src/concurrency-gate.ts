@@ -11,7 +11,7 @@
 // (AIMD). The limit starts low and grows one slot per success (at most one per 25 ms and one
 // above what the server has accepted) until the first throttled answer, then one per window of
 // successes, so a server's concurrency limit costs one refusal to find, not a burst of them.
-import { onAbort } from "./abort-subscription.js";
+import { onAbort } from "@ewsvault/mailbox";
 import { ewsError } from "./errors.js";
 import { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 

@@ -1,7 +1,7 @@
 // How ExportItems batches are sized (from the item sizes the server reports, with base64 growth)
 // and the hand-off between the batch workers and the consumer of exportItems(). Pure and
 // stateless apart from the Channel, so the planning rules can be tested on their own.
-import type { ExportRequest } from "@ewsvault/core";
+import type { ExportRequest } from "@ewsvault/mailbox";
 
 /** Items per ExportItems/UploadItems request regardless of size (keeps requests reasonable). */
 export const MAX_ITEMS_PER_BATCH = 100;

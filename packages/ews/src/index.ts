@@ -1,4 +1,4 @@
-// @ewsvault/ews — an Exchange Web Services client implementing @ewsvault/core's
+// @ewsvault/ews — an Exchange Web Services client implementing @ewsvault/mailbox's
 // MailboxSource and MailboxTarget: SOAP over keep-alive undici, safe XML parsing, batched
 // ExportItems/UploadItems under a byte cap, retries that honour the server's backoff hints,
 // an adaptive per-endpoint concurrency gate and an in-flight byte budget (both exported so
@@ -19,7 +19,8 @@ export {
   resolveEwsUrl,
   type ResolveEwsUrlOptions,
 } from "./autodiscover.js";
-export { ByteBudget, type ByteBudgetSnapshot } from "./byte-budget.js";
+export type { ByteBudgetSnapshot } from "@ewsvault/mailbox";
+export { ByteBudget } from "./byte-budget.js";
 export { type EwsClient, type EwsClientOptions, type EwsClientStats, createEwsClient } from "./client.js";
 export { estimatedExportBytes, MAX_ITEMS_PER_BATCH, planExportBatches } from "./export-batching.js";
 export {

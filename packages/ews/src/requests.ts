@@ -1,6 +1,6 @@
 // Request bodies for every operation the client sends. Each builder returns the operation
 // element (the child of soap:Body) so tests can validate it against messages.xsd on its own.
-import type { DistinguishedFolderName, UploadRequest } from "@ewsvault/core";
+import type { DistinguishedFolderName, UploadRequest } from "@ewsvault/mailbox";
 import { operation } from "./soap.js";
 import { type XmlFragment, base64, el, seq } from "./xml-writer.js";
 

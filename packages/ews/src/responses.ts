@@ -1,5 +1,5 @@
 // Turns the operation elements of successful responses into the plain data of
-// @ewsvault/core's mailbox interfaces. Unknown elements are ignored (servers add properties
+// @ewsvault/mailbox's mailbox interfaces. Unknown elements are ignored (servers add properties
 // over time); missing required ones are EWS_MALFORMED_RESPONSE.
 import type {
   DistinguishedFolderName,
@@ -8,7 +8,7 @@ import type {
   HierarchyChange,
   ItemChange,
   ItemSummary,
-} from "@ewsvault/core";
+} from "@ewsvault/mailbox";
 import { ewsError } from "./errors.js";
 import { isDistinguishedFolderName } from "./requests.js";
 import { type XmlElement, child, childText, childrenNamed, path } from "./xml-parser.js";

@@ -1,6 +1,6 @@
 // Retry policy: capped exponential backoff with full jitter, overridden by the server's own
 // hint (BackOffMilliseconds in ErrorServerBusy, Retry-After on 503/429) when it gives one.
-import { onAbort } from "./abort-subscription.js";
+import { onAbort } from "@ewsvault/mailbox";
 import { ewsError } from "./errors.js";
 
 export interface RetryOptions {

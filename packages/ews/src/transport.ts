@@ -2,7 +2,7 @@
 // authenticated once each), the adaptive concurrency gate, the retry loop, the response size
 // limit and the classification of every way a request can fail into an EWS_* code. Operations
 // above this layer only ever see a parsed, successful SOAP response or an EwsVaultError.
-import { EwsVaultError } from "@ewsvault/core";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { type Dispatcher, Pool } from "undici";
 import { type EwsAuth, authorizationHeader, isConnectionAuth } from "./auth.js";
 import { AuthenticatedConnectionPool } from "./connection-auth.js";

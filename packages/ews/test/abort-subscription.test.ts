@@ -4,8 +4,8 @@
 // the demo printed came from one listener per waiting request.
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
-import { onAbort } from "../src/abort-subscription.js";
-import { ByteBudget } from "../src/byte-budget.js";
+import { onAbort } from "@ewsvault/mailbox";
+import { ByteBudget } from "../src/index.js";
 import { AdaptiveConcurrencyGate } from "../src/concurrency-gate.js";
 import { sleep } from "../src/retry.js";
 

@@ -1,4 +1,4 @@
-import { isEwsVaultError, type ExportResult } from "@ewsvault/core";
+import { isEwsVaultError, type ExportResult } from "@ewsvault/mailbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { ByteBudget, createEwsClient, type EwsClient } from "../src/index.js";
 import {

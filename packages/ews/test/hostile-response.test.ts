@@ -4,7 +4,7 @@
 // token never go over plain http unless the caller says so.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isEwsVaultError } from "@ewsvault/core";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { afterEach, describe, expect, it } from "vitest";
 

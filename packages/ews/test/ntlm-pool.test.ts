@@ -1,7 +1,7 @@
 // NTLM authenticates connections: the client runs one handshake per connection it opens, reuses
 // authenticated connections, and re-handshakes only when a connection was closed. Also the user
 // name forms and a wrong password, over plain http (NTLM needs no opt-in there: no password is sent).
-import { isEwsVaultError } from "@ewsvault/core";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { type MockEwsServer, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
 import { freePort } from "@ewsvault/testkit";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 // probeFolders(): the change markers of many folders in few GetFolder requests, a folder the
 // server cannot read left out rather than failing the call, mailbox-wide failures as codes.
-import { isEwsVaultError } from "@ewsvault/core";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEwsClient, type EwsClient, PROBE_BATCH_FOLDERS } from "../src/client.js";

@@ -1,4 +1,4 @@
-import { isEwsVaultError } from "@ewsvault/core";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { describe, expect, it } from "vitest";
 import { parseAutodiscoverResponse } from "../src/autodiscover.js";
 import { folderElements, parseFindPage, parseFolder, parseItem, parseItemChanges } from "../src/responses.js";

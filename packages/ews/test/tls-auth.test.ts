@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isEwsVaultError } from "@ewsvault/core";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { selfSignedCert, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClientCredentialsTokenSupplier, createEwsClient, resolveEwsUrl } from "../src/index.js";

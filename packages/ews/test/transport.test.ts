@@ -1,4 +1,4 @@
-import { isEwsVaultError } from "@ewsvault/core";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEwsClient, type EwsClient, type EwsClientOptions } from "../src/index.js";
 import {

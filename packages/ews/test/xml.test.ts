@@ -1,4 +1,4 @@
-import { isEwsVaultError } from "@ewsvault/core";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { describe, expect, it } from "vitest";
 import { decodeEntities, extractBase64Elements, parseXml, rejectDtd } from "../src/xml-parser.js";
 import { base64, el, escapeAttribute, escapeText, seq } from "../src/xml-writer.js";

@@ -7,7 +7,7 @@
 // the work since the last checkpoint and never records a sync state past unsaved items.
 import { hostname } from "node:os";
 import pLimit, { type LimitFunction } from "p-limit";
-import { EwsVaultError, isEwsVaultError } from "../errors.js";
+import { ByteBudget, EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 import {
   destroyMailboxIndex,
   type HierarchyRootName,
@@ -26,9 +26,8 @@ import type {
   ItemSummary,
   MailboxInfo,
   MailboxSource,
-} from "../mailbox/types.js";
+} from "@ewsvault/mailbox";
 import { type SelectionInput, selectionGroup } from "../repository/snapshot-group.js";
-import { ByteBudget } from "../scheduler/index.js";
 import { removeOverwriting } from "../index/private-files.js";
 import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "./index-location.js";
 import { itemBinding } from "./item-binding.js";
@@ -905,7 +904,7 @@ class MailboxBackup {
     // An item in flight costs more than its size: the SOAP response holds it as base64 (4/3),
     // decoding passes through a string of that base64 (4/3 again) before the bytes exist (1).
     const estimate = EXPORT_MEMORY_FACTOR * batch.reduce((sum, c) => sum + (c.summary.size ?? 64 * 1024), 0);
-    const release = await this.#budget.acquire(estimate, this.#signal);
+    const reserved = await this.#budget.acquire(estimate, this.#signal);
     try {
       const byId = new Map(batch.map((c) => [c.summary.itemId, c]));
       const results = await this.#limit(async () => {
@@ -951,7 +950,7 @@ class MailboxBackup {
       if (fatal !== undefined) throw fatal;
       for (const outcome of stored) if (outcome.status === "rejected") throw outcome.reason;
     } finally {
-      release();
+      this.#budget.release(reserved);
     }
   }
 

@@ -9,7 +9,7 @@
 // every bucket an item did not enter or leave byte-identical, so an unchanged mailbox writes the
 // same trees (deduplicated, nothing new stored) and a few new mails rewrite a few buckets.
 import { createHash } from "node:crypto";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 
 export const ITEM_INDEX_VERSION = 1;

@@ -4,9 +4,9 @@
 // by display name, and created when missing. Items already present are recognised by
 // PR_SEARCH_KEY, which Exchange keeps across copy, export and upload — never by subject.
 import pLimit from "p-limit";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { defaultGroup, describeSelection, groupsOf } from "../repository/snapshot-group.js";
-import type { FolderInfo, MailboxInfo, MailboxTarget, UploadRequest } from "../mailbox/types.js";
+import type { FolderInfo, MailboxInfo, MailboxTarget, UploadRequest } from "@ewsvault/mailbox";
 import { describeError } from "./backup.js";
 import { lookupItemFolders } from "./item-index.js";
 import type { EngineRepository, EngineSnapshot } from "./repository-port.js";

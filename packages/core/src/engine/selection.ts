@@ -6,8 +6,8 @@
 // factories): a pattern that cannot compile would otherwise match nothing, and a backup with it
 // would write an empty snapshot that becomes the mailbox's latest.
 import picomatch from "picomatch";
-import { EwsVaultError } from "../errors.js";
-import type { ItemSummary } from "../mailbox/types.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
+import type { ItemSummary } from "@ewsvault/mailbox";
 import type { Selection } from "./types.js";
 
 const ROOT_NAMES = new Set(["mailbox", "archive", "recoverable", "public"]);

@@ -9,9 +9,9 @@
 // the same bytes, gets the same tree id and costs nothing new. The root also names the
 // snapshot's item index (item-index.ts), so finding one item does not mean reading every page.
 import pLimit from "p-limit";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../index/index.js";
-import type { DistinguishedFolderName, ItemSummary } from "../mailbox/types.js";
+import type { DistinguishedFolderName, ItemSummary } from "@ewsvault/mailbox";
 import { ItemIndexBuilder, itemIdHash, lastAtOrBefore } from "./item-index.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 export const SNAPSHOT_TREE_VERSION = 1;

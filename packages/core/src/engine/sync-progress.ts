@@ -7,7 +7,7 @@
 // - the loop has seen far more changes than the folder's own counts allow (see changeBudget).
 // The caller's checkpoint keeps everything saved before the stop; the next run resumes from the
 // last sync state that was made durable.
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 
 /**
  * Consecutive pages without anything new tolerated before the loop stops. More than one, so a

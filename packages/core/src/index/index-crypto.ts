@@ -7,7 +7,7 @@
 // associated data is the database key it is stored under, and the entry key is the mailbox's own,
 // so an entry moved to another key (another item) or another mailbox fails authentication.
 import { createHmac, hkdfSync, randomFillSync } from "node:crypto";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import {
   type AeadCipher,
   createAeadCipher,

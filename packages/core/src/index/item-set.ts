@@ -4,7 +4,7 @@
 // deleted (or, from an older copy, added back) outside ewsvault. Checking it means reading every
 // item key, so the engine does it only before it writes a snapshot tree from the index.
 import type { Level } from "level";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { IndexEntryCipher } from "./index-crypto.js";
 
 export interface ItemSet {

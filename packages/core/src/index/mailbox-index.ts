@@ -8,8 +8,8 @@
 // private-files.ts). Nothing in the directory names a mailbox, folder or item in the clear.
 import { rm } from "node:fs/promises";
 import { Level } from "level";
-import { EwsVaultError } from "../errors.js";
-import type { FolderChangeProbe, FolderInfo, ItemSummary } from "../mailbox/types.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
+import type { FolderChangeProbe, FolderInfo, ItemSummary } from "@ewsvault/mailbox";
 import { IndexEntryCipher } from "./index-crypto.js";
 import { checkItemSet, EMPTY_ITEM_SET, type ItemSet, loadItemKeys, nextItemSet } from "./item-set.js";
 import { ensurePrivateDirectory, restrictTree } from "./private-files.js";

@@ -2,7 +2,7 @@
 // seal(compress(plaintext)) with the blob's type and id as associated data; reading re-derives
 // the keyed id from the plaintext, so neither a flipped bit nor a swapped blob is ever returned.
 
-import { isEwsVaultError } from "../errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import {
   type CompressionMethod,
   DEFAULT_COMPRESSION,

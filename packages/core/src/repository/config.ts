@@ -2,7 +2,7 @@
 // sealed with the data key (read right after unlocking), so a flipped bit or a config from
 // another repository is refused before anything else is read.
 
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { ChunkerParams } from "./chunker/index.js";
 import type { CompressionMethod } from "./compress/index.js";
 import { AD, corrupt, fromUtf8, isId, utf8 } from "./format.js";

@@ -4,7 +4,7 @@
 // (docs/repository-format.md); changing any value here breaks existing repositories.
 
 import { createHash } from "node:crypto";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 
 export const FORMAT_VERSION = 1;
 export const MiB = 1024 * 1024;

@@ -7,7 +7,7 @@
 import { hostname as osHostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { type Destination, isDestinationError } from "@ewsvault/destination";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { AD, fromUtf8, lockObjectName, utf8 } from "./format.js";
 import { type Sealer, openObject } from "./sealer.js";
 

@@ -5,7 +5,7 @@
 // files -> remove old packs; a crash at any point leaves a readable, complete repository.
 // Rules and defaults: docs/repository-format.md, "Prune".
 
-import { EwsVaultError, isEwsVaultError } from "../errors.js";
+import { EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 import { openBlob } from "./blob.js";
 import { OBJECT_PREFIX, idFromName, indexObjectName, packObjectName } from "./format.js";
 import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";

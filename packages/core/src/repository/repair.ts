@@ -3,7 +3,7 @@
 // writes one index file superseding every existing one, then removes those. Packs whose header
 // cannot be read are reported and left in place, never deleted.
 
-import { EwsVaultError, isEwsVaultError } from "../errors.js";
+import { EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 import { OBJECT_PREFIX, idFromName, indexObjectName, packObjectName } from "./format.js";
 import { type IndexedPack, encodeIndexFile } from "./index-file.js";
 import { loadPackHeader } from "./pack.js";

@@ -7,7 +7,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import pLimit, { type LimitFunction } from "p-limit";
-import { EwsVaultError, isEwsVaultError } from "../errors.js";
+import { EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 import { openBlob } from "./blob.js";
 import {
   type Chunker,

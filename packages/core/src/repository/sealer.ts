@@ -2,7 +2,7 @@
 // swap in fixed nonces (golden vectors) and turns an authentication failure of a stored object
 // into REPO_CORRUPT naming that object, which is what verify and callers branch on.
 
-import { isEwsVaultError } from "../errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { NONCE_BYTES, createAeadCipher, sealWithNonce } from "./crypto/index.js";
 import { corrupt } from "./format.js";
 

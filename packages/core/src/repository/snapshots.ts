@@ -3,7 +3,7 @@
 // is caught by its name as well as by authentication.
 
 import { hostname as osHostname } from "node:os";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { AD, corrupt, fromUtf8, isId, sha256Hex, utf8 } from "./format.js";
 import { type Sealer, openObject } from "./sealer.js";
 import {

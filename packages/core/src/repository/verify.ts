@@ -6,7 +6,7 @@
 // one report shows everything that is wrong.
 
 import { type Destination, isDestinationError } from "@ewsvault/destination";
-import { isEwsVaultError } from "../errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { openBlob } from "./blob.js";
 import { decodeConfig } from "./config.js";
 import {

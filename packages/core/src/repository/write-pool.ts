@@ -15,7 +15,7 @@
 
 import { availableParallelism } from "node:os";
 import { isMarkedAsUntransferable, Worker } from "node:worker_threads";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { CutPlan } from "./chunker/index.js";
 import { GEAR_CUT_WASM_BASE64, makeWasmCutter } from "./chunker/wasm-cutter.js";
 import {

@@ -5,7 +5,7 @@
 // that it (and everything this writer depends on) is in an index file in the destination.
 
 import type { Destination } from "@ewsvault/destination";
-import { EwsVaultError } from "../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { sealBlob, blobId } from "./blob.js";
 import type { Chunker } from "./chunker/index.js";
 import { type BlobType, MiB, canonicalJson, indexObjectName, packObjectName, utf8 } from "./format.js";

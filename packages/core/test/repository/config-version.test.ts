@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type Destination, createMemoryDestination } from "@ewsvault/destination";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "../../src/errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { COMPRESSION } from "../../src/repository/compress/index.js";
 import { CONFIG_VERSION, decodeConfig, encodeConfig } from "../../src/repository/config.js";
 import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";

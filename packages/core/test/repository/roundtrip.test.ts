@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "../../src/errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { createMemoryDestination } from "@ewsvault/destination";
 import { initRepository, openRepository } from "../../src/repository/index.js";
 import {

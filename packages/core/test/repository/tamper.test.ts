@@ -1,6 +1,6 @@
 import { createMemoryDestination } from "@ewsvault/destination";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "../../src/errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { openRepository } from "../../src/repository/index.js";
 import { parsePack } from "../../src/repository/pack.js";
 import type { Sealer } from "../../src/repository/sealer.js";

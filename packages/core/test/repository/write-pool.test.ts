@@ -5,7 +5,7 @@
 import { createMemoryDestination } from "@ewsvault/destination";
 import { markAsUntransferable } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "../../src/errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { DEFAULT_CHUNKER_PARAMS, createChunker } from "../../src/repository/chunker/index.js";
 import { compressBlob } from "../../src/repository/compress/index.js";
 import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";

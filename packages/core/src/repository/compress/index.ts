@@ -9,7 +9,7 @@ import {
   zstdCompressSync,
   zstdDecompressSync,
 } from "node:zlib";
-import { EwsVaultError } from "../../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { readZstdFrameHeader } from "./zstd-frame.js";
 
 /** Header byte values; part of the on-disk format. 2 (zstd) needs a repository config version >= 2. */

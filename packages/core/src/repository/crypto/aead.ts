@@ -4,7 +4,7 @@
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { gcm } from "@noble/ciphers/aes.js";
-import { EwsVaultError } from "../../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 
 export const KEY_BYTES = 32;
 export const NONCE_BYTES = 12;

@@ -4,7 +4,7 @@
 // apart from a wrong password). Every field except the sealed key itself, plus the keyId, is bound in as
 // associated data, so a changed parameter, date, kind or file name fails authentication.
 
-import { EwsVaultError } from "../../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { KEY_BYTES, SEAL_OVERHEAD } from "../crypto/aead.js";
 
 export const KEY_FILE_VERSION = 1;

@@ -7,7 +7,7 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:cry
 import { x25519 } from "@noble/curves/ed25519.js";
 import type { Destination } from "@ewsvault/destination";
 import { isDestinationError } from "@ewsvault/destination";
-import { EwsVaultError } from "../../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import { KEY_BYTES, createAeadCipher, sealWithNonce, NONCE_BYTES } from "../crypto/aead.js";
 import { hkdfSha256, randomKey } from "../crypto/keys.js";
 import {

@@ -4,7 +4,7 @@
 // rest (a random typo passes with probability 2^-32) before any key slot is tried.
 
 import { createHash, randomBytes } from "node:crypto";
-import { EwsVaultError } from "../../errors.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
 
 export const RECOVERY_ENTROPY_BYTES = 16;
 const CHECKSUM_BYTES = 4;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "../../../src/errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import {
   KEY_BYTES,
   NONCE_BYTES,

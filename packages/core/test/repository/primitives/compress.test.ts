@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { brotliCompressSync, constants, createZstdCompress, zstdCompressSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "../../../src/errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import {
   COMPRESSION,
   compressBlob,

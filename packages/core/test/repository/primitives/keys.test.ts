@@ -1,6 +1,6 @@
 import { type Destination, createMemoryDestination } from "@ewsvault/destination";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "../../../src/errors.js";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import {
   type KdfParams,
   addEscrow,

@@ -1,4 +1,4 @@
-// The engine's view of an Exchange mailbox. core never imports EWS code: @ewsvault/ews
+// The engine's view of an Exchange mailbox. The engine never imports EWS code: @ewsvault/ews
 // implements these interfaces over SOAP, tests may implement them in memory. Everything
 // here is plain data so that it can be stored in the index and the repository as-is.
 

@@ -1,2 +1,0 @@
-// Mailbox access interfaces (MailboxSource / MailboxTarget) implemented by @ewsvault/ews.
-export type * from "./types.js";
