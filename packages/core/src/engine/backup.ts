@@ -16,7 +16,7 @@ import {
   MailboxIndex,
   type MailboxIndexBatch,
   type StoredFolderProbe,
-} from "../index/index.js";
+} from "../mailbox-index/index.js";
 import type {
   DistinguishedFolderName,
   FolderChangeProbe,
@@ -28,7 +28,7 @@ import type {
   MailboxSource,
 } from "@ewsvault/mailbox";
 import { type SelectionInput, selectionGroup } from "../repository/snapshot-group.js";
-import { removeOverwriting } from "../index/private-files.js";
+import { removeOverwriting } from "../mailbox-index/private-files.js";
 import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "./index-location.js";
 import { itemBinding } from "./item-binding.js";
 import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";

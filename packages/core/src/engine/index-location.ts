@@ -4,7 +4,7 @@
 // directory held plaintext and is removed once the new index is rebuilt (backup.ts).
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { indexDirectoryName } from "../index/index-crypto.js";
+import { indexDirectoryName } from "../mailbox-index/index-crypto.js";
 
 /** `cacheKey` is the repository's (Repository.cacheKey()). */
 export function mailboxIndexDirectory(indexDirectory: string, mailbox: string, cacheKey: Uint8Array): string {

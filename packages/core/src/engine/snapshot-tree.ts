@@ -10,7 +10,7 @@
 // snapshot's item index (item-index.ts), so finding one item does not mean reading every page.
 import pLimit from "p-limit";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../index/index.js";
+import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../mailbox-index/index.js";
 import type { DistinguishedFolderName, ItemSummary } from "@ewsvault/mailbox";
 import { ItemIndexBuilder, itemIdHash, lastAtOrBefore } from "./item-index.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";

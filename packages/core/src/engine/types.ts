@@ -1,6 +1,6 @@
 // Options, events and reports of backup() and restore(): the engine's public contract with
 // the CLI and with products that embed it.
-import type { HierarchyRootName } from "../index/index.js";
+import type { HierarchyRootName } from "../mailbox-index/index.js";
 import type { MailboxSource, MailboxTarget } from "@ewsvault/mailbox";
 import type { EngineRepository } from "./repository-port.js";
 

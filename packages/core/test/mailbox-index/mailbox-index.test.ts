@@ -2,7 +2,7 @@ import { writeFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { MailboxIndex } from "../../src/index/index.js";
+import { MailboxIndex } from "../../src/mailbox-index/index.js";
 import { randomKey } from "../../src/repository/crypto/index.js";
 
 /** A repository's cache key (Repository.cacheKey()). */

@@ -20,7 +20,7 @@ import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { legacyMailboxIndexDirectory } from "../../src/engine/index-location.js";
-import { IndexEntryCipher } from "../../src/index/index-crypto.js";
+import { IndexEntryCipher } from "../../src/mailbox-index/index-crypto.js";
 import { MemoryExchange } from "../support/memory-mailbox.js";
 
 const A = "Quentin.Marlowe@fabrikam-secret.test";

@@ -7,8 +7,16 @@ import { join } from "node:path";
 import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, describe, expect, it } from "vitest";
-import { deriveIndexEntryKeys, IndexEntryCipher, indexDirectoryName } from "../../src/index/index-crypto.js";
-import { type IndexedItem, MAILBOX_INDEX_FORMAT_VERSION, MailboxIndex } from "../../src/index/index.js";
+import {
+  deriveIndexEntryKeys,
+  IndexEntryCipher,
+  indexDirectoryName,
+} from "../../src/mailbox-index/index-crypto.js";
+import {
+  type IndexedItem,
+  MAILBOX_INDEX_FORMAT_VERSION,
+  MailboxIndex,
+} from "../../src/mailbox-index/index.js";
 import { deriveRepositoryKeys, randomKey, sealWithNonce } from "../../src/repository/crypto/index.js";
 
 const MASTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
