@@ -1,6 +1,7 @@
 // The engine: backup() and restore() orchestration over a MailboxSource/MailboxTarget and a
 // repository, with progress events, run reports and the snapshot tree format.
-export { backup, describeError } from "./backup.js";
+export { backup } from "./backup/index.js";
+export { describeError } from "./describe-error.js";
 export { mailboxIndexDirectory } from "./index-location.js";
 export { checkSnapshotItems, itemBinding } from "./item-binding.js";
 export type {

@@ -7,7 +7,7 @@ import pLimit from "p-limit";
 import { EwsVaultError } from "@ewsvault/mailbox";
 import { defaultGroup, describeSelection, groupsOf } from "../repository/snapshot-group.js";
 import type { FolderInfo, MailboxInfo, MailboxTarget, UploadRequest } from "@ewsvault/mailbox";
-import { describeError } from "./backup.js";
+import { describeError } from "./describe-error.js";
 import { lookupItemFolders } from "./item-index.js";
 import type { EngineRepository, EngineSnapshot } from "./repository-port.js";
 import { createFolderFilter } from "./selection.js";
