@@ -3,25 +3,13 @@
 // export batches, and the tree key stored in the index (docs/mailbox-index.md).
 import { EwsVaultError, planBatches } from "@ewsvault/mailbox";
 import { describe, expect, it } from "vitest";
-import { type BackupStats, progressOf } from "../../src/engine/backup/progress.js";
+import { emptyStats, progressOf } from "../../src/engine/backup/progress.js";
 import { treeKey } from "../../src/engine/backup/snapshot-writer.js";
 import { syncAllPages } from "../../src/engine/backup/sync-pages.js";
 import { SNAPSHOT_TREE_VERSION } from "../../src/engine/snapshot-tree.js";
 import { SyncProgressGuard } from "../../src/engine/sync-progress.js";
 
-const zero: BackupStats = {
-  foldersSynced: 0,
-  foldersDone: 0,
-  foldersTotal: 0,
-  itemsDone: 0,
-  itemsTotal: 0,
-  itemsUnchanged: 0,
-  itemsDeleted: 0,
-  foldersResynced: 0,
-  bytesRead: 0,
-  bytesNew: 0,
-  bytesStored: 0,
-};
+const zero = emptyStats();
 
 describe("progressOf", () => {
   it.each([

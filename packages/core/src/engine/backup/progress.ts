@@ -31,6 +31,22 @@ export interface BackupStats {
   bytesStored: number;
 }
 
+export function emptyStats(): BackupStats {
+  return {
+    foldersSynced: 0,
+    foldersDone: 0,
+    foldersTotal: 0,
+    itemsDone: 0,
+    itemsTotal: 0,
+    itemsUnchanged: 0,
+    itemsDeleted: 0,
+    foldersResynced: 0,
+    bytesRead: 0,
+    bytesNew: 0,
+    bytesStored: 0,
+  };
+}
+
 /** How the run ended, besides the counters. */
 export interface MailboxOutcome {
   readonly status: MailboxBackupReport["status"];
@@ -68,19 +84,7 @@ export function progressOf(
 }
 
 export class BackupProgress {
-  readonly stats: BackupStats = {
-    foldersSynced: 0,
-    foldersDone: 0,
-    foldersTotal: 0,
-    itemsDone: 0,
-    itemsTotal: 0,
-    itemsUnchanged: 0,
-    itemsDeleted: 0,
-    foldersResynced: 0,
-    bytesRead: 0,
-    bytesNew: 0,
-    bytesStored: 0,
-  };
+  readonly stats: BackupStats = emptyStats();
   /** Items in the snapshot written (the whole mailbox as selected), once written. */
   snapshotItems: number | undefined;
   readonly #mailbox: string;
