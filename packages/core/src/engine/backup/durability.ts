@@ -8,9 +8,12 @@ import type { EngineWriter } from "../repository-port.js";
 import type { MailboxRun } from "./context.js";
 import type { IndexSession } from "./index-session.js";
 
+/** What the write rule uses of the index session: its pending changes and the tree flag. */
+type PendingIndex = Pick<IndexSession, "takePending" | "committed" | "treeChanged">;
+
 export class Durability {
   readonly #run: MailboxRun;
-  readonly #session: IndexSession;
+  readonly #session: PendingIndex;
   readonly #onCheckpoint: () => void;
   #writer: EngineWriter | undefined;
   #writerStarting: Promise<EngineWriter> | undefined;
@@ -19,7 +22,7 @@ export class Durability {
   #bytesSinceCheckpoint = 0;
 
   /** `onCheckpoint` is told after each commit (the checkpoint event). */
-  constructor(run: MailboxRun, session: IndexSession, onCheckpoint: () => void) {
+  constructor(run: MailboxRun, session: PendingIndex, onCheckpoint: () => void) {
     this.#run = run;
     this.#session = session;
     this.#onCheckpoint = onCheckpoint;

@@ -12,6 +12,11 @@ import type { Durability } from "./durability.js";
 import type { IndexSession } from "./index-session.js";
 import type { BackupProgress } from "./progress.js";
 
+// What this stage uses of the others (declared here, so its dependencies are visible).
+type Recorder = Pick<IndexSession, "putItem" | "folderPath">;
+type Storage = Pick<Durability, "writer" | "stored">;
+type Reporter = Pick<BackupProgress, "stats" | "progress" | "addBytes" | "itemFailed">;
+
 /** What an item of unknown size counts for in the memory estimate (not in batching). */
 const UNKNOWN_ITEM_BYTES = 64 * 1024;
 /** Pause before the items the server asked to retry are exported again. */
@@ -20,18 +25,18 @@ const RETRY_DELAY_MS = 1000;
 export class ExportStore {
   readonly #run: MailboxRun;
   readonly #budget: ByteBudget;
-  readonly #session: IndexSession;
-  readonly #durability: Durability;
-  readonly #progress: BackupProgress;
+  readonly #session: Recorder;
+  readonly #durability: Storage;
+  readonly #progress: Reporter;
   readonly #failure: FolderFailureLatch;
   #retry: ExportCandidate[] = [];
 
   constructor(
     run: MailboxRun,
     budget: ByteBudget,
-    session: IndexSession,
-    durability: Durability,
-    progress: BackupProgress,
+    session: Recorder,
+    durability: Storage,
+    progress: Reporter,
     failure: FolderFailureLatch,
   ) {
     this.#run = run;

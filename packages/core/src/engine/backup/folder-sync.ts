@@ -14,11 +14,15 @@ import type { IndexSession } from "./index-session.js";
 import type { BackupProgress } from "./progress.js";
 import { syncAllPages } from "./sync-pages.js";
 
+/** What this stage uses of the others. */
 export interface FolderSyncStages {
-  readonly session: IndexSession;
-  readonly exports: ExportStore;
-  readonly durability: Durability;
-  readonly progress: BackupProgress;
+  readonly session: Pick<
+    IndexSession,
+    "folders" | "getItem" | "putItem" | "deleteItem" | "putFolder" | "itemsNotIn" | "folderPath"
+  >;
+  readonly exports: Pick<ExportStore, "export">;
+  readonly durability: Pick<Durability, "maybeCheckpoint">;
+  readonly progress: Pick<BackupProgress, "stats" | "progress">;
   readonly failure: FolderFailureLatch;
 }
 

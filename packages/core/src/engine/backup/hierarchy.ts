@@ -10,6 +10,12 @@ import type { MailboxRun } from "./context.js";
 import type { IndexSession } from "./index-session.js";
 import { syncAllPages } from "./sync-pages.js";
 
+/** What the hierarchy sync uses of the index session. */
+type FolderIndex = Pick<
+  IndexSession,
+  "index" | "folders" | "putFolder" | "removeFolder" | "markTreeChanged" | "setHierarchyState"
+>;
+
 const ROOT_FOLDERS: Record<HierarchyRootName, DistinguishedFolderName> = {
   mailbox: "msgfolderroot",
   archive: "archivemsgfolderroot",
@@ -19,7 +25,7 @@ const ROOT_FOLDERS: Record<HierarchyRootName, DistinguishedFolderName> = {
 
 export async function syncHierarchy(
   run: MailboxRun,
-  session: IndexSession,
+  session: FolderIndex,
   root: HierarchyRootName,
   info: MailboxInfo,
 ): Promise<void> {
@@ -66,7 +72,7 @@ export async function syncHierarchy(
 }
 
 function applyHierarchyChange(
-  session: IndexSession,
+  session: FolderIndex,
   root: HierarchyRootName,
   change: HierarchyChange,
   seen: Set<string>,
@@ -89,7 +95,7 @@ function applyHierarchyChange(
 }
 
 function reconcileFolders(
-  session: IndexSession,
+  session: FolderIndex,
   root: HierarchyRootName,
   folders: readonly FolderInfo[],
 ): void {
@@ -98,11 +104,7 @@ function reconcileFolders(
   removeUnseenFolders(session, root, seen);
 }
 
-function removeUnseenFolders(
-  session: IndexSession,
-  root: HierarchyRootName,
-  seen: ReadonlySet<string>,
-): void {
+function removeUnseenFolders(session: FolderIndex, root: HierarchyRootName, seen: ReadonlySet<string>): void {
   for (const folder of [...session.folders.values()]) {
     if (folder.root === root && !seen.has(folder.folder.folderId))
       session.removeFolder(folder.folder.folderId);

@@ -21,8 +21,13 @@ import { probeFolders } from "./probe.js";
 import { BackupProgress } from "./progress.js";
 import { snapshotGroup, writeSnapshot } from "./snapshot-writer.js";
 
-/** What backupMailbox returns when the index failed authentication and the mailbox must run again. */
-export const RERUN = Symbol("rerun");
+/**
+ * The mailbox's report, or: the index failed authentication and the mailbox must run again,
+ * carrying the warnings so far.
+ */
+export type MailboxResult =
+  | { readonly report: MailboxBackupReport }
+  | { readonly rerun: true; readonly warnings: readonly BackupWarning[] };
 
 /** The run-wide limiters a mailbox shares with the others. */
 export interface SharedLimits {
@@ -48,7 +53,7 @@ export async function backupMailbox(
   budget: ByteBudget,
   shared: SharedLimits,
   earlierWarnings?: readonly BackupWarning[],
-): Promise<{ report: MailboxBackupReport } | { rerun: typeof RERUN; warnings: readonly BackupWarning[] }> {
+): Promise<MailboxResult> {
   const isRerun = earlierWarnings !== undefined;
   const progress = new BackupProgress(run.mailbox, run.started, run.options.onEvent, earlierWarnings);
   const facts: RunFacts = { fullSync: false, indexRebuilt: false };
@@ -100,7 +105,7 @@ export async function backupMailbox(
       // (what was exported is made durable by the writer's close and deduplicated then).
       warnIndexTampered(progress, error);
       rerunNeeded = true;
-      return { rerun: RERUN, warnings: progress.warnings };
+      return { rerun: true, warnings: progress.warnings };
     }
     // Keep what is already exported: make it durable and indexed so the next run resumes.
     if (durability !== undefined) await durability.checkpoint().catch(() => {});

@@ -48,6 +48,7 @@ async function backUpWithRerun(
     resources.shared,
   );
   if ("report" in first) return first.report;
+  // The index failed authentication and was removed: this run rebuilds it from the repository.
   const second = await backupMailbox(
     mailboxRun(options, limits, mailbox, resources),
     resources.budget,

@@ -51,9 +51,9 @@ export function treeKey(selection: Selection | undefined, roots: readonly Hierar
 }
 
 export interface SnapshotInputs {
-  readonly session: IndexSession;
-  readonly durability: Durability;
-  readonly progress: BackupProgress;
+  readonly session: Pick<IndexSession, "index" | "folders" | "treeChanged">;
+  readonly durability: Pick<Durability, "writer">;
+  readonly progress: Pick<BackupProgress, "stats" | "snapshotItems" | "failureCount">;
   /** The last snapshot, read while the mailbox was being checked (undefined: none, or forgotten). */
   readonly lastSnapshot: Promise<EngineSnapshot | undefined>;
   readonly isFolderSelected: (folder: IndexedFolder) => boolean;
