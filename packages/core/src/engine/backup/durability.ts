@@ -30,7 +30,9 @@ export class Durability {
 
   /**
    * The mailbox's one writer, started on first use. Batches store items concurrently, so the
-   * start is shared: two writers would leave one that no checkpoint() covers.
+   * start is shared: two writers would leave one that no checkpoint() covers. The checkpoint
+   * knobs reach the writer only when the caller set them; otherwise it keeps its own defaults
+   * (repository/writer.ts), which differ from the engine's (limits.ts).
    */
   writer(): Promise<EngineWriter> {
     const { checkpointBytes, checkpointSeconds } = this.#run.options;
