@@ -28,17 +28,19 @@ export class IndexSession {
   readonly #overlay = new Map<string, IndexedItem | null>();
   #treeChanged: boolean;
 
-  /** `treeChanged`: the index was just rebuilt, so no earlier tree describes it. */
-  private constructor(index: MailboxIndex, treeChanged: boolean) {
+  /**
+   * `treeChanged`: the index was just rebuilt, so no earlier tree describes it. Call
+   * loadFolders() before anything else.
+   */
+  constructor(index: MailboxIndex, treeChanged: boolean) {
     this.index = index;
     this.#pending = index.batch();
     this.#treeChanged = treeChanged;
   }
 
-  static async load(index: MailboxIndex, rebuilt: boolean): Promise<IndexSession> {
-    const session = new IndexSession(index, rebuilt);
-    for (const folder of await index.listFolders()) session.folders.set(folder.folder.folderId, folder);
-    return session;
+  /** Reads every folder of the index (values are authenticated as they are read). */
+  async loadFolders(): Promise<void> {
+    for (const folder of await this.index.listFolders()) this.folders.set(folder.folder.folderId, folder);
   }
 
   /** An item or a folder a snapshot tree shows changed this run: the tree must be written anew. */

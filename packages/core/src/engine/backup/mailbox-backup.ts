@@ -83,15 +83,12 @@ export async function backupMailbox(
   try {
     const opened = await openMailboxIndex(run, snapshotGroup(run), progress);
     facts.indexRebuilt = opened.rebuilt;
-    session = await IndexSession.load(opened.index, opened.rebuilt).catch(async (error: unknown) => {
-      await opened.index.close().catch(() => {});
-      throw error;
-    });
-    durability = new Durability(run, session, () =>
-      progress.emit({ type: "checkpoint", mailbox: run.mailbox }),
-    );
+    const open = new IndexSession(opened.index, opened.rebuilt);
+    session = open;
+    durability = new Durability(run, open, () => progress.emit({ type: "checkpoint", mailbox: run.mailbox }));
+    await open.loadFolders();
     const snapshotId = await syncAndSnapshot(run, info, {
-      session,
+      session: open,
       durability,
       progress,
       budget,
