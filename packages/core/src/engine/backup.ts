@@ -29,7 +29,7 @@ import type {
 } from "@ewsvault/mailbox";
 import { type SelectionInput, selectionGroup } from "../repository/snapshot-group.js";
 import { removeOverwriting } from "../mailbox-index/private-files.js";
-import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "./index-location.js";
+import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "./mailbox-index-location.js";
 import { itemBinding } from "./item-binding.js";
 import type { EngineRepository, EngineSnapshot, EngineWriter } from "./repository-port.js";
 import { createFolderFilter, createItemFilter, type FolderRef } from "./selection.js";

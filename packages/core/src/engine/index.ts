@@ -1,7 +1,7 @@
 // The engine: backup() and restore() orchestration over a MailboxSource/MailboxTarget and a
 // repository, with progress events, run reports and the snapshot tree format.
 export { backup, describeError } from "./backup.js";
-export { mailboxIndexDirectory } from "./index-location.js";
+export { mailboxIndexDirectory } from "./mailbox-index-location.js";
 export { checkSnapshotItems, itemBinding } from "./item-binding.js";
 export type {
   BindableItem,

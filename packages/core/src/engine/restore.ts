@@ -8,7 +8,7 @@ import { EwsVaultError } from "@ewsvault/mailbox";
 import { defaultGroup, describeSelection, groupsOf } from "../repository/snapshot-group.js";
 import type { FolderInfo, MailboxInfo, MailboxTarget, UploadRequest } from "@ewsvault/mailbox";
 import { describeError } from "./backup.js";
-import { lookupItemFolders } from "./item-index.js";
+import { lookupItemFolders } from "./snapshot-item-lookup.js";
 import type { EngineRepository, EngineSnapshot } from "./repository-port.js";
 import { createFolderFilter } from "./selection.js";
 import {

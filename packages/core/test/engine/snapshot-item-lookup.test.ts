@@ -14,7 +14,7 @@ import {
 import { createMemoryDestination } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { lookupItemFolders } from "../../src/engine/item-index.js";
+import { lookupItemFolders } from "../../src/engine/snapshot-item-lookup.js";
 import type { EngineRepository } from "../../src/engine/repository-port.js";
 import type { FolderTree, MailboxTree } from "../../src/engine/snapshot-tree.js";
 import { MemoryExchange } from "../support/memory-mailbox.js";
