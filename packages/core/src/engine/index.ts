@@ -3,6 +3,7 @@
 export { backup, describeError } from "./backup.js";
 export { mailboxIndexDirectory } from "./mailbox-index-location.js";
 export { checkSnapshotItems, itemBinding } from "./item-binding.js";
+export { verifySnapshotItemBindings, type SnapshotItemProblem, type SnapshotItemBindingsReport } from "./item-binding.js";
 export type {
   BindableItem,
   ItemCheckProblem,

@@ -227,8 +227,11 @@ function corrupt(what: string): EwsVaultError {
   return new EwsVaultError("SNAPSHOT_TREE_INVALID", `snapshot tree is malformed: ${what}`);
 }
 
+/** What reading a snapshot's trees needs of the repository. */
+export type SnapshotTreeReader = Pick<EngineRepository, "loadTree">;
+
 export async function loadMailboxTree(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   rootTreeId: string,
 ): Promise<MailboxTree> {
   const root = (await repository.loadTree(rootTreeId)) as MailboxTree;
@@ -249,7 +252,7 @@ const WALK_CONCURRENCY = 8;
  * order). `root` is the root tree's id, or the root itself when the caller has loaded it.
  */
 export async function* walkSnapshotFolders(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   root: string | MailboxTree,
 ): AsyncIterable<SnapshotFolder> {
   const mailbox = typeof root === "string" ? await loadMailboxTree(repository, root) : root;
@@ -284,14 +287,14 @@ export async function* walkSnapshotFolders(
   }
 }
 
-async function loadPage(repository: EngineRepository, ref: TreeRef): Promise<ItemPageTree> {
+async function loadPage(repository: SnapshotTreeReader, ref: TreeRef): Promise<ItemPageTree> {
   const page = (await repository.loadTree(ref.subtree)) as ItemPageTree;
   if (page?.kind !== "items" || !Array.isArray(page.items)) throw corrupt("item page");
   return page;
 }
 
 export async function loadSnapshotItems(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   tree: FolderTree,
 ): Promise<SnapshotItem[]> {
   const items: SnapshotItem[] = [];
@@ -307,7 +310,7 @@ export async function loadSnapshotItems(
  * page.
  */
 export async function loadSnapshotItemsById(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   tree: FolderTree,
   itemIds: ReadonlySet<string>,
 ): Promise<SnapshotItem[]> {

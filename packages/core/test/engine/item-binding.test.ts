@@ -6,6 +6,8 @@ import {
   backup,
   checkSnapshotItems,
   contentBinding,
+  type SnapshotItemProblem,
+  verifySnapshotItemBindings,
   deriveRepositoryKeys,
   type FolderTree,
   initRepository,
@@ -158,5 +160,42 @@ describe("item bindings", () => {
       for (const item of items) delete (item as { binding?: string }).binding;
     }, "all");
     expect(await checkSnapshotItems(repository, unbound)).toEqual({ items: 9, bound: 1, problems: [] });
+  });
+
+  it("verifySnapshotItemBindings checks each distinct tree once, reports problems per snapshot and goes on past an unreadable tree", async () => {
+    await backup({ repository, source: exchange, mailboxes: [A], indexDirectory });
+    const clean = await latestRoot();
+    const swapped = await forgeSnapshot((items) => {
+      const [a, b] = [items[0]!, items[1]!];
+      items[0] = { ...a, content: b.content, dataSize: b.dataSize };
+      items[1] = { ...b, content: a.content, dataSize: a.dataSize };
+    });
+    const problems: SnapshotItemProblem[] = [];
+    const report = await verifySnapshotItemBindings(
+      repository,
+      [
+        { id: "s-clean", tree: clean },
+        { id: "s-same-tree", tree: clean },
+        { id: "s-swapped", tree: swapped },
+        { id: "s-missing", tree: "00".repeat(32) },
+      ],
+      { onProblem: (problem) => problems.push(problem) },
+    );
+    expect(report).toEqual({ items: 18, bound: 18, problems: 3 });
+    expect(problems.map((p) => [p.snapshotId, p.code, p.itemId === undefined])).toEqual([
+      ["s-swapped", "ITEM_BINDING_MISMATCH", false],
+      ["s-swapped", "ITEM_BINDING_MISMATCH", false],
+      ["s-missing", problems[2]!.code, true],
+    ]);
+    expect(problems[2]!.code).toMatch(/^[A-Z_]+$/);
+
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(
+      verifySnapshotItemBindings(repository, [{ id: "s-clean", tree: clean }], {
+        onProblem: () => {},
+        signal: aborted.signal,
+      }),
+    ).rejects.toThrow();
   });
 });
