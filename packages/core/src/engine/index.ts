@@ -3,7 +3,7 @@
 export { backup, describeError } from "./backup.js";
 export { mailboxIndexDirectory } from "./mailbox-index-location.js";
 export { checkSnapshotItems, itemBinding } from "./item-binding.js";
-export { verifySnapshotItemBindings, type SnapshotItemProblem, type SnapshotItemBindingsReport } from "./item-binding.js";
+export { type SnapshotItemProblem, verifySnapshotItemBindings } from "./item-binding.js";
 export type {
   BindableItem,
   ItemCheckProblem,
@@ -18,8 +18,8 @@ export type {
   EngineWriter,
   SavedData,
 } from "./repository-port.js";
-export { planRestore, resolveSnapshot, restore } from "./restore.js";
-export type { RestorePlan } from "./restore.js";
+export { planRestore, resolveSnapshot, restore } from "./restore/index.js";
+export type { RestorePlan } from "./restore/index.js";
 export {
   createFolderFilter,
   createItemFilter,

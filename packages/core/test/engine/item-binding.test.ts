@@ -12,6 +12,7 @@ import {
   type FolderTree,
   initRepository,
   type ItemPageTree,
+  restore,
   type MailboxTree,
   type Repository,
 } from "@ewsvault/core";
@@ -197,5 +198,41 @@ describe("item bindings", () => {
         signal: aborted.signal,
       }),
     ).rejects.toThrow();
+  });
+
+  it("restore fails the items whose binding does not match, uploads none of their bytes, and restores the rest", async () => {
+    const FRESH = "fresh@contoso.test";
+    exchange.addMailbox(FRESH);
+    await backup({ repository, source: exchange, mailboxes: [A], indexDirectory });
+    const latest = (await repository.findSnapshot({ mailbox: A }))!;
+    const swappedIds: string[] = [];
+    const tree = await forgeSnapshot((items) => {
+      const [a, b] = [items[0]!, items[1]!];
+      swappedIds.push(a.itemId, b.itemId);
+      items[0] = { ...a, content: b.content, dataSize: b.dataSize };
+      items[1] = { ...b, content: a.content, dataSize: a.dataSize };
+    });
+    const forged = await repository.saveSnapshot({ mailbox: A, time: new Date(), tree, parent: latest.id });
+    const report = await restore({
+      repository,
+      target: exchange,
+      mailbox: A,
+      snapshot: forged.id,
+      toMailbox: FRESH,
+    });
+    expect(report).toMatchObject({ restored: 7, failed: 2, skipped: 0 });
+    const failed = report.items.filter((i) => i.status === "failed");
+    expect(failed.map((i) => [i.sourceItemId, i.error?.code]).sort()).toEqual(
+      swappedIds.map((id) => [id, "ITEM_BINDING_MISMATCH"]).sort(),
+    );
+    // Nothing of the two swapped items reached the target: each restored item is its own.
+    const subjects = [...exchange.mailboxes.get(FRESH)!.items.values()].map((i) => i.summary.subject);
+    expect(subjects).toHaveLength(7);
+    for (const item of exchange.mailboxes.get(FRESH)!.items.values()) {
+      const source = [...exchange.mailboxes.get(A)!.items.values()].find(
+        (s) => s.summary.subject === item.summary.subject,
+      );
+      expect(Buffer.from(item.data).equals(Buffer.from(source!.data))).toBe(true);
+    }
   });
 });
