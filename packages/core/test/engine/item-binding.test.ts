@@ -10,22 +10,20 @@ import {
   verifySnapshotItemBindings,
   deriveRepositoryKeys,
   type FolderTree,
-  initRepository,
   type ItemPageTree,
   restore,
   type MailboxTree,
   type Repository,
 } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 import { MemoryExchange } from "../support/memory-mailbox.js";
 
 const A = "ann@contoso.test";
 const MASTER = Uint8Array.from({ length: 32 }, (_, i) => i);
 let exchange: MemoryExchange;
+let fixture: EngineFixture;
 let repository: Repository;
-let cleanup: () => Promise<void>;
 let indexDirectory: string;
 
 beforeEach(async () => {
@@ -34,21 +32,11 @@ beforeEach(async () => {
   const inbox = exchange.folderId(A, "Inbox");
   for (let i = 0; i < 8; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i} `.repeat(300));
   exchange.addItem(A, exchange.folderId(A, "Calendar"), "standup", "daily", "IPM.Appointment");
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "correct horse",
-    kdf: { N: 1024, r: 8, p: 1 },
-    workers: 0,
-  });
-  const dir = await tempDir();
-  cleanup = dir.cleanup;
-  indexDirectory = dir.path;
+  fixture = await createEngineFixture({ workers: 0 });
+  ({ repository, indexDirectory } = fixture);
 });
 
-afterEach(async () => {
-  await repository.close();
-  await cleanup();
-});
+afterEach(() => fixture.close());
 
 async function latestRoot(): Promise<string> {
   return (await repository.findSnapshot({ mailbox: A }))!.tree;

@@ -1,10 +1,9 @@
 // Restore's stages seen from outside: upload batches keep to uploadBatchItems items and 8 MiB of
 // item data, the conflict policy decides what happens to items the target holds already, and a
 // target folder that cannot be created fails only its own items.
-import { backup, initRepository, type Repository, restore, type UploadRequest } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
-import { tempDir } from "@ewsvault/testkit";
+import { backup, type Repository, restore, type UploadRequest } from "@ewsvault/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 import { MemoryExchange } from "../support/memory-mailbox.js";
 
 const A = "ann@contoso.test";
@@ -12,9 +11,8 @@ const FRESH = "fresh@contoso.test";
 const MiB = 1024 * 1024;
 
 let exchange: MemoryExchange;
+let fixture: EngineFixture;
 let repository: Repository;
-let indexDirectory: string;
-let cleanup: () => Promise<void>;
 
 beforeEach(async () => {
   exchange = new MemoryExchange();
@@ -25,23 +23,18 @@ beforeEach(async () => {
   const large = exchange.addFolder(A, inbox, "Large").folderId;
   // 3 MiB each: two fit under the 8 MiB cap of one request, three do not.
   for (let i = 0; i < 5; i++) exchange.addItem(A, large, `large ${i}`, `${i}`.repeat(3 * MiB));
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "correct horse",
-    kdf: { N: 1024, r: 8, p: 1 },
-    workers: 0,
+  fixture = await createEngineFixture({ workers: 0 });
+  repository = fixture.repository;
+  const report = await backup({
+    repository,
+    source: exchange,
+    mailboxes: [A],
+    indexDirectory: fixture.indexDirectory,
   });
-  const dir = await tempDir();
-  indexDirectory = dir.path;
-  cleanup = dir.cleanup;
-  const report = await backup({ repository, source: exchange, mailboxes: [A], indexDirectory });
   expect(report.mailboxes[0]!.status).toBe("completed");
 });
 
-afterEach(async () => {
-  await repository.close();
-  await cleanup();
-});
+afterEach(() => fixture.close());
 
 /** Records every uploadItems request's items, by target folder. */
 function recordUploads(): Map<string, UploadRequest[][]> {
