@@ -1,7 +1,7 @@
 // Restore's stages seen from outside: upload batches keep to uploadBatchItems items and 8 MiB of
 // item data, the conflict policy decides what happens to items the target holds already, and a
 // target folder that cannot be created fails only its own items.
-import { backup, type Repository, restore, type UploadRequest } from "@ewsvault/core";
+import { backup, type Repository, restore, type UploadRequest, type UploadResult } from "@ewsvault/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 import { MemoryExchange } from "../support/memory-mailbox.js";
@@ -112,5 +112,41 @@ describe("restore stages", () => {
       Array.from({ length: 5 }, () => ["Inbox/Large", "EWS_SERVER_ERROR"]),
     );
     expect(events).toEqual(["restore-start", ...Array.from({ length: 15 }, () => "item")]);
+  });
+
+  it("fails an item the target refuses with the target's code and message, and a batch whose request throws", async () => {
+    const upload = exchange.uploadItems.bind(exchange);
+    const inbox = exchange.folderId(FRESH, "Inbox");
+    exchange.uploadItems = async (mailbox, requests) => {
+      if (requests[0]!.parentFolderId !== inbox)
+        throw Object.assign(new Error("gone"), { code: "EWS_TIMEOUT" });
+      const results = await upload(mailbox, requests);
+      const refused: UploadResult = {
+        ok: false,
+        error: {
+          code: "EWS_SERVER_ERROR",
+          message: "ErrorQuotaExceeded",
+          responseCode: "ErrorQuotaExceeded",
+          disposition: "fatal",
+        },
+      };
+      // The first item of every batch is refused; the report keeps its code and message only.
+      return results.map((result, index) => (index === 0 ? refused : result));
+    };
+    const report = await restore({
+      repository,
+      target: exchange,
+      mailbox: A,
+      toMailbox: FRESH,
+      uploadBatchItems: 4,
+    });
+    expect(report).toMatchObject({ restored: 7, failed: 8, skipped: 0 });
+    const errors = report.items.filter((i) => i.status === "failed").map((i) => [i.folderPath, i.error]);
+    expect(errors.filter(([path]) => path === "Inbox")).toEqual(
+      Array.from({ length: 3 }, () => ["Inbox", { code: "EWS_SERVER_ERROR", message: "ErrorQuotaExceeded" }]),
+    );
+    expect(errors.filter(([path]) => path === "Inbox/Large")).toEqual(
+      Array.from({ length: 5 }, () => ["Inbox/Large", { code: "EWS_TIMEOUT", message: "gone" }]),
+    );
   });
 });

@@ -9,7 +9,6 @@
 // Knobs (upload concurrency, batch items and bytes) come from restoreLimits() in limits.ts.
 import pLimit from "p-limit";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { describeError } from "../backup.js";
 import { restoreLimits } from "../limits.js";
 import type { RestoreOptions, RestoreReport } from "../types.js";
 import { planRestore, resolveSnapshot } from "./plan.js";
@@ -61,7 +60,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
       } catch (error) {
         // A folder that cannot be resolved fails its items; the other folders go on.
         const folderPath = planned.folder.path.join("/");
-        for (const item of planned.items) recorder.failed(item, folderPath, describeError(error));
+        for (const item of planned.items) recorder.failed(item, folderPath, error);
         return;
       }
       await uploadFolder(context, planned, folderId);

@@ -1,6 +1,7 @@
 // Restore stage 5, report: every item's outcome as it happens (an "item" event with the running
 // count) and, at the end, the RestoreReport that lists them all. The other stages say what
 // happened to an item here and nowhere else, so events and report always agree.
+import { describeError } from "../backup.js";
 import type { SnapshotItem } from "../snapshot-tree.js";
 import type { RestoredItem, RestoreEvent, RestoreReport } from "../types.js";
 
@@ -34,8 +35,13 @@ export class RestoreRecorder {
     this.#record({ ...sourceOf(item, folderPath), status: "skipped-existing", targetItemId });
   }
 
-  /** Not restored, for `error` (a stable code and a message). */
-  failed(item: SnapshotItem, folderPath: string, error: { code: string; message: string }): void {
+  /** Not restored, because of `thrown`. */
+  failed(item: SnapshotItem, folderPath: string, thrown: unknown): void {
+    this.failedWith(item, folderPath, describeError(thrown));
+  }
+
+  /** Not restored, for `error` as the target described it (a stable code and a message). */
+  failedWith(item: SnapshotItem, folderPath: string, error: { code: string; message: string }): void {
     this.#record({
       ...sourceOf(item, folderPath),
       status: "failed",

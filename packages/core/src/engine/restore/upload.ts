@@ -6,7 +6,6 @@
 // what makes a restore fast; every request waits for a slot of the restore's one p-limit.
 import type { LimitFunction } from "p-limit";
 import { type MailboxTarget, planBatches, type UploadResult } from "@ewsvault/mailbox";
-import { describeError } from "../backup.js";
 import type { RestoreLimits } from "../limits.js";
 import type { SnapshotItem } from "../snapshot-tree.js";
 import type { ConflictPolicy } from "../types.js";
@@ -62,8 +61,7 @@ export async function uploadFolder(
     maxBytes: limits.uploadBatchBytes,
     sizeOf: (entry) => entry.item.dataSize,
   });
-  const fail = (item: SnapshotItem, error: unknown) =>
-    recorder.failed(item, folderPath, describeError(error));
+  const fail = (item: SnapshotItem, error: unknown) => recorder.failed(item, folderPath, error);
   await Promise.all(
     batches.map((batch) =>
       limit(async () => {
@@ -91,7 +89,7 @@ export async function uploadFolder(
           } else {
             const error =
               result?.ok === false ? result.error : { code: "EWS_MALFORMED_RESPONSE", message: "no result" };
-            recorder.failed(item, folderPath, error);
+            recorder.failedWith(item, folderPath, error);
           }
         });
       }),
