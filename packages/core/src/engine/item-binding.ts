@@ -18,7 +18,7 @@ const MIME_SEPARATOR = "mime";
 
 const BINDING_MISMATCH_MESSAGE = "the content recorded for the item is not the content exported for it";
 
-/** What a binding covers of an item, as the index and a snapshot item both have it. */
+/** What a binding covers of an item, as the mailbox index and a snapshot item both have it. */
 export interface BindableItem {
   readonly itemId: string;
   readonly blobIds: readonly string[];

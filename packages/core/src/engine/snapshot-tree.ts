@@ -305,9 +305,9 @@ export async function loadSnapshotItems(
 /**
  * The items of a folder whose ids are in `itemIds`, in page order. Reads only the pages that can
  * hold them when the page references carry `first` ids; otherwise (older snapshots), or when an
- * id is not where the order says (snapshots written from index format 2 sorted by UTF-8 byte
- * order, which JavaScript string order matches only for the ASCII ids EWS uses), it reads every
- * page.
+ * id is not where the order says (snapshots written from mailbox index format 2 sorted by UTF-8
+ * byte order, which JavaScript string order matches only for the ASCII ids EWS uses), it reads
+ * every page.
  */
 export async function loadSnapshotItemsById(
   repository: SnapshotTreeReader,
