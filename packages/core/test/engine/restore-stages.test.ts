@@ -49,18 +49,16 @@ function recordUploads(): Map<string, UploadRequest[][]> {
   return byFolder;
 }
 
+/** Restores A's latest snapshot into the empty mailbox FRESH. */
+const restoreToFresh = (options: Partial<Parameters<typeof restore>[0]> = {}) =>
+  restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH, ...options });
+
 const sizes = (batches: UploadRequest[][] | undefined) => (batches ?? []).map((b) => b.length).sort();
 
 describe("restore stages", () => {
   it("uploads in batches of at most uploadBatchItems items and 8 MiB of item data", async () => {
     const uploads = recordUploads();
-    const report = await restore({
-      repository,
-      target: exchange,
-      mailbox: A,
-      toMailbox: FRESH,
-      uploadBatchItems: 4,
-    });
+    const report = await restoreToFresh({ uploadBatchItems: 4 });
     expect(report).toMatchObject({ restored: 15, failed: 0, skipped: 0, foldersCreated: 1 });
     expect(sizes(uploads.get(exchange.folderId(FRESH, "Inbox")))).toEqual([2, 4, 4]);
     const large = uploads.get(exchange.folderId(FRESH, "Large"));
@@ -99,13 +97,7 @@ describe("restore stages", () => {
       return create(mailbox, parentId, name, folderClass);
     };
     const events: string[] = [];
-    const report = await restore({
-      repository,
-      target: exchange,
-      mailbox: A,
-      toMailbox: FRESH,
-      onEvent: (event) => events.push(event.type),
-    });
+    const report = await restoreToFresh({ onEvent: (event) => events.push(event.type) });
     expect(report).toMatchObject({ restored: 10, failed: 5, skipped: 0, foldersCreated: 0 });
     const failed = report.items.filter((i) => i.status === "failed");
     expect(failed.map((i) => [i.folderPath, i.error?.code])).toEqual(
@@ -133,13 +125,7 @@ describe("restore stages", () => {
       // The first item of every batch is refused; the report keeps its code and message only.
       return results.map((result, index) => (index === 0 ? refused : result));
     };
-    const report = await restore({
-      repository,
-      target: exchange,
-      mailbox: A,
-      toMailbox: FRESH,
-      uploadBatchItems: 4,
-    });
+    const report = await restoreToFresh({ uploadBatchItems: 4 });
     expect(report).toMatchObject({ restored: 7, failed: 8, skipped: 0 });
     const errors = report.items.filter((i) => i.status === "failed").map((i) => [i.folderPath, i.error]);
     expect(errors.filter(([path]) => path === "Inbox")).toEqual(

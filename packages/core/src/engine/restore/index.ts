@@ -14,11 +14,18 @@ import type { RestoreOptions, RestoreReport } from "../types.js";
 import { planRestore, resolveSnapshot } from "./plan.js";
 import { RestoreRecorder } from "./report.js";
 import { resolveTargetFolders } from "./resolve-folders.js";
-import { uploadFolder } from "./upload.js";
+import { type UploadContext, uploadFolder } from "./upload.js";
 
 export { planRestore, resolveSnapshot } from "./plan.js";
 export type { PlannedFolder, RestorePlan } from "./plan.js";
 
+/**
+ * Restores a snapshot per `options`. Throws before writing anything when the snapshot cannot be
+ * chosen (REPO_SNAPSHOT_NOT_FOUND, SNAPSHOT_GROUP_AMBIGUOUS), the folder patterns cannot match
+ * (SELECTION_INVALID) or the target has no msgfolderroot (EWS_MALFORMED_RESPONSE). After that,
+ * what goes wrong with an item or a folder fails those items in the report and the restore goes
+ * on; it rejects only when `signal` aborts (or the target fails outright).
+ */
 export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   const started = Date.now();
   const { repository, target, signal } = options;
@@ -42,7 +49,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
     options.intoFolder,
     signal,
   );
-  const context = {
+  const context: UploadContext = {
     repository,
     target,
     toMailbox,
