@@ -6,7 +6,7 @@ import { type EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 import type { FolderInfo } from "@ewsvault/mailbox";
 import { destroyMailboxIndex, MailboxIndex } from "../../mailbox-index/index.js";
 import { removeOverwriting } from "../../mailbox-index/private-files.js";
-import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "../index-location.js";
+import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "../mailbox-index-location.js";
 import { fromSnapshotItem, loadSnapshotItems, walkSnapshotFolders } from "../snapshot-tree.js";
 import type { MailboxRun } from "./context.js";
 
