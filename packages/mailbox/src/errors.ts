@@ -1,7 +1,7 @@
 // One error class for the whole engine. Every failure a user can meet carries a stable
 // `code` from the ErrorCode table (src/error-codes.ts, documented in docs/error-codes.md) and,
 // where there is one, the underlying `cause`. Programmer mistakes (bad arguments) are TypeErrors.
-import type { ErrorCode, ItemErrorCode } from "./error-codes.js";
+import type { ItemErrorCode } from "./error-codes.js";
 
 export class EwsVaultError extends Error {
   override readonly name = "EwsVaultError";

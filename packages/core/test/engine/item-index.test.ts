@@ -17,7 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { lookupItemFolders } from "../../src/engine/item-index.js";
 import type { EngineRepository } from "../../src/engine/repository-port.js";
 import type { FolderTree, MailboxTree } from "../../src/engine/snapshot-tree.js";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const TO = "helpdesk@contoso.test";
