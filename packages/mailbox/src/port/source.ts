@@ -6,7 +6,10 @@ import type { ExportRequest, ExportResult, ItemSummary, ItemSyncPage } from "./i
 export interface SyncOptions {
   /** Absent: from the beginning (every current folder or item is reported as a create). */
   readonly syncState?: string;
-  /** 1-512; default 512. */
+  /**
+   * syncFolderItems only: at most this many changes per page, 1-512; default 512. (EWS
+   * SyncFolderHierarchy has no such limit: hierarchy pages are the source's choice.)
+   */
   readonly maxChanges?: number;
   /**
    * syncFolderItems only: also report folder-associated items (views, rules, forms). Keep it
@@ -49,7 +52,8 @@ export interface SourceCapabilities {
  *   fails after the source's retries rejects with the matching code.
  *
  * Sync
- * - Paging: each page holds at most maxChanges changes; includesLast...InRange is false while
+ * - Paging: an item sync page holds at most maxChanges changes (a hierarchy page as many as the
+ *   source chooses); includesLast...InRange is false while
  *   more follow. Following syncState to the end yields every current folder / item exactly once
  *   as a create or update (order within a sync is the source's choice).
  * - Resumption: a syncState handed out MUST stay valid: syncing from it later reports exactly

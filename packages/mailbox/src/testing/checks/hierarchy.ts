@@ -8,7 +8,7 @@ import type { MailboxCheck } from "./check.js";
 export const hierarchyChecks: readonly MailboxCheck[] = [
   {
     concern: "folder hierarchy",
-    name: "a full sync pages to its end, reports each folder once, parents first, and agrees with findFolders",
+    name: "a full sync reports each folder once, parents first, and agrees with findFolders and rootFolderId",
     async run({ source, mailbox, fixture }) {
       const root = await messageRoot(source, mailbox);
       const parentName = uniqueName("Parent");
@@ -16,9 +16,8 @@ export const hierarchyChecks: readonly MailboxCheck[] = [
       const child = await fixture.addFolder(parent, "Child");
       const grandchild = await fixture.addFolder(child, "Grandchild");
 
-      const { changes, pageSizes } = await syncHierarchyToEnd(source, mailbox, { maxChanges: 2 });
-      for (const size of pageSizes) expect(size, "changes per page <= maxChanges").toBeLessThanOrEqual(2);
-      expect(pageSizes.length, "3+ folders at 2 per page take several pages").toBeGreaterThan(1);
+      // Hierarchy pages are the source's choice (EWS has no MaxChangesReturned for them).
+      const { changes } = await syncHierarchyToEnd(source, mailbox);
       const order: string[] = [];
       const folders = new Map<string, FolderInfo>();
       for (const change of changes) {
