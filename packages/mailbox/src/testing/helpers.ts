@@ -6,44 +6,68 @@ import { EwsVaultError } from "../errors.js";
 import type { FolderInfo, HierarchyChange } from "../port/folders.js";
 import type { ExportResult, ItemChange } from "../port/items.js";
 import type { MailboxSource } from "../port/source.js";
+import type { MailboxUnderTest } from "./harness.js";
 
-/** Pages SyncFolderHierarchy from `syncState` to the end; returns every change in order, the pages and the last state. */
-export async function syncHierarchyToEnd(
-  source: MailboxSource,
-  mailbox: string,
-  options: { syncState?: string; maxChanges?: number; rootFolderId?: string } = {},
-): Promise<{ changes: HierarchyChange[]; pageSizes: number[]; syncState: string }> {
-  const changes: HierarchyChange[] = [];
-  const pageSizes: number[] = [];
-  let syncState = options.syncState;
-  for (let pages = 0; pages < 10_000; pages++) {
-    const page = await source.syncFolderHierarchy(mailbox, { ...options, syncState });
-    changes.push(...page.changes);
-    pageSizes.push(page.changes.length);
-    syncState = page.syncState;
-    if (page.includesLastFolderInRange) return { changes, pageSizes, syncState };
-  }
-  throw new Error("syncFolderHierarchy never reported its last page");
+interface SyncRun<Change> {
+  /** Every change of every page, in order. */
+  readonly changes: Change[];
+  readonly pageSizes: number[];
+  /** The state after the last page. */
+  readonly syncState: string;
 }
 
-/** Pages SyncFolderItems of one folder from `syncState` to the end. */
-export async function syncItemsToEnd(
+/** Calls `page` with each page's state until one says it was the last (10 000 pages at most). */
+async function pageToEnd<Change>(
+  from: string | undefined,
+  page: (
+    syncState: string | undefined,
+  ) => Promise<{ changes: readonly Change[]; syncState: string; last: boolean }>,
+  what: string,
+): Promise<SyncRun<Change>> {
+  const changes: Change[] = [];
+  const pageSizes: number[] = [];
+  let syncState = from;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const answer = await page(syncState);
+    changes.push(...answer.changes);
+    pageSizes.push(answer.changes.length);
+    syncState = answer.syncState;
+    if (answer.last) return { changes, pageSizes, syncState };
+  }
+  throw new Error(`${what} never reported its last page`);
+}
+
+/** Pages SyncFolderHierarchy from `options.syncState` to the end. */
+export function syncHierarchyToEnd(
+  source: MailboxSource,
+  mailbox: string,
+  options: { syncState?: string; rootFolderId?: string } = {},
+): Promise<SyncRun<HierarchyChange>> {
+  return pageToEnd(
+    options.syncState,
+    async (syncState) => {
+      const page = await source.syncFolderHierarchy(mailbox, { ...options, syncState });
+      return { ...page, last: page.includesLastFolderInRange };
+    },
+    "syncFolderHierarchy",
+  );
+}
+
+/** Pages SyncFolderItems of one folder from `options.syncState` to the end. */
+export function syncItemsToEnd(
   source: MailboxSource,
   mailbox: string,
   folderId: string,
   options: { syncState?: string; maxChanges?: number } = {},
-): Promise<{ changes: ItemChange[]; pageSizes: number[]; syncState: string }> {
-  const changes: ItemChange[] = [];
-  const pageSizes: number[] = [];
-  let syncState = options.syncState;
-  for (let pages = 0; pages < 10_000; pages++) {
-    const page = await source.syncFolderItems(mailbox, folderId, { ...options, syncState });
-    changes.push(...page.changes);
-    pageSizes.push(page.changes.length);
-    syncState = page.syncState;
-    if (page.includesLastItemInRange) return { changes, pageSizes, syncState };
-  }
-  throw new Error("syncFolderItems never reported its last page");
+): Promise<SyncRun<ItemChange>> {
+  return pageToEnd(
+    options.syncState,
+    async (syncState) => {
+      const page = await source.syncFolderItems(mailbox, folderId, { ...options, syncState });
+      return { ...page, last: page.includesLastItemInRange };
+    },
+    "syncFolderItems",
+  );
 }
 
 /** The folders a hierarchy sync from scratch reports, by id. */
@@ -114,6 +138,15 @@ export async function expectMailboxError(
 /** A name no earlier run used (folders of concurrent checks never collide). */
 export function uniqueName(prefix: string): string {
   return `${prefix} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A new folder (named `prefix` plus a unique suffix) below msgfolderroot, with its root's id. */
+export async function freshFolder(
+  subject: Pick<MailboxUnderTest, "source" | "mailbox" | "fixture">,
+  prefix: string,
+): Promise<{ root: string; folder: string }> {
+  const root = await messageRoot(subject.source, subject.mailbox);
+  return { root, folder: await subject.fixture.addFolder(root, uniqueName(prefix)) };
 }
 
 /** The mailbox's msgfolderroot id, where checks create their folders. */

@@ -18,7 +18,7 @@ import type {
 import type { MailboxSource, SourceCapabilities, SyncOptions } from "../port/source.js";
 import type { MailboxTarget } from "../port/target.js";
 import type { MailboxFixture } from "./harness.js";
-import { decodeSyncState, encodeSyncState } from "./memory-sync-state.js";
+import { decodeSyncState, diffSince, encodeSyncState } from "./memory-sync-state.js";
 
 export interface StoredItem {
   summary: ItemSummary;
@@ -242,33 +242,21 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
     const state = this.#mailbox(mailbox);
     const root = this.#folder(state, options?.rootFolderId ?? "msgfolderroot");
     const { seen } = decodeSyncState(options?.syncState, `hierarchy:${root}`);
-    const max = options?.maxChanges ?? DEFAULT_MAX_CHANGES;
-    const next = new Map(seen);
-    const changes: HierarchySyncPage["changes"][number][] = [];
-    const present = new Set(this.#descendants(state, root));
-    let pending = 0;
-    for (const id of present) {
-      const folder = state.folders.get(id)!;
-      const was = seen.get(id);
-      if (was === folder.changeKey) continue;
-      if (changes.length >= max) pending++;
-      else {
-        changes.push({ kind: was === undefined ? "create" : "update", folder });
-        next.set(id, folder.changeKey);
-      }
-    }
-    for (const id of seen.keys()) {
-      if (present.has(id)) continue;
-      if (changes.length >= max) pending++;
-      else {
-        changes.push({ kind: "delete", folderId: id });
-        next.delete(id);
-      }
-    }
+    const current = new Map(
+      this.#descendants(state, root).map((id) => {
+        const folder = state.folders.get(id)!;
+        return [id, { changeKey: folder.changeKey, value: folder }] as const;
+      }),
+    );
+    const diff = diffSince(current, seen, options?.maxChanges ?? DEFAULT_MAX_CHANGES);
     return {
-      changes,
-      syncState: encodeSyncState(`hierarchy:${root}`, next),
-      includesLastFolderInRange: pending === 0,
+      changes: diff.changes.map((change) =>
+        change.kind === "delete"
+          ? { kind: "delete", folderId: change.id }
+          : { kind: change.kind, folder: change.value },
+      ),
+      syncState: encodeSyncState(`hierarchy:${root}`, diff.next),
+      includesLastFolderInRange: diff.complete,
     };
   }
 
@@ -278,31 +266,22 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
     const state = this.#mailbox(mailbox);
     const folder = this.#folder(state, folderId);
     const { seen } = decodeSyncState(options?.syncState, folder);
-    const max = options?.maxChanges ?? DEFAULT_MAX_CHANGES;
-    const next = new Map(seen);
-    const changes: ItemSyncPage["changes"][number][] = [];
-    const present = new Set<string>();
-    let pending = 0;
-    for (const item of state.items.values()) {
-      if (item.folderId !== folder) continue;
-      present.add(item.summary.itemId);
-      const was = seen.get(item.summary.itemId);
-      if (was === item.summary.changeKey) continue;
-      if (changes.length >= max) pending++;
-      else {
-        changes.push({ kind: was === undefined ? "create" : "update", item: item.summary });
-        next.set(item.summary.itemId, item.summary.changeKey);
-      }
-    }
-    for (const id of seen.keys()) {
-      if (present.has(id)) continue;
-      if (changes.length >= max) pending++;
-      else {
-        changes.push({ kind: "delete", itemId: id });
-        next.delete(id);
-      }
-    }
-    return { changes, syncState: encodeSyncState(folder, next), includesLastItemInRange: pending === 0 };
+    const current = new Map(
+      this.itemsIn(mailbox, folder).map(({ summary }) => [
+        summary.itemId,
+        { changeKey: summary.changeKey, value: summary },
+      ]),
+    );
+    const diff = diffSince(current, seen, options?.maxChanges ?? DEFAULT_MAX_CHANGES);
+    return {
+      changes: diff.changes.map((change) =>
+        change.kind === "delete"
+          ? { kind: "delete", itemId: change.id }
+          : { kind: change.kind, item: change.value },
+      ),
+      syncState: encodeSyncState(folder, diff.next),
+      includesLastItemInRange: diff.complete,
+    };
   }
 
   async findItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]> {

@@ -37,3 +37,36 @@ export function decodeSyncState(state: string | undefined, scope: string): SyncS
   }
   return { scope, seen: new Map(content.seen as Array<[string, string]>) };
 }
+
+export type SyncDiffChange<T> =
+  | { readonly kind: "create" | "update"; readonly value: T }
+  | { readonly kind: "delete"; readonly id: string };
+
+/**
+ * One sync page: what changed in `current` (id -> change key and value) since `seen`, at most
+ * `max` changes (creates and updates first, then deletes), the state after this page, and
+ * whether nothing is left for a next page.
+ */
+export function diffSince<T>(
+  current: ReadonlyMap<string, { readonly changeKey: string; readonly value: T }>,
+  seen: ReadonlyMap<string, string>,
+  max: number,
+): { changes: SyncDiffChange<T>[]; next: Map<string, string>; complete: boolean } {
+  const next = new Map(seen);
+  const changes: SyncDiffChange<T>[] = [];
+  let pending = 0;
+  const take = (change: SyncDiffChange<T>, apply: () => void) => {
+    if (changes.length >= max) pending++;
+    else {
+      changes.push(change);
+      apply();
+    }
+  };
+  for (const [id, { changeKey, value }] of current) {
+    const was = seen.get(id);
+    if (was !== changeKey)
+      take({ kind: was === undefined ? "create" : "update", value }, () => next.set(id, changeKey));
+  }
+  for (const id of seen.keys()) if (!current.has(id)) take({ kind: "delete", id }, () => next.delete(id));
+  return { changes, next, complete: pending === 0 };
+}

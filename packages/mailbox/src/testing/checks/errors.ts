@@ -3,7 +3,7 @@
 import { Buffer } from "node:buffer";
 import { expect } from "vitest";
 import type { MailboxUnderTest } from "../harness.js";
-import { expectMailboxError, messageRoot, syncItemsToEnd, uniqueName } from "../helpers.js";
+import { freshFolder, expectMailboxError, syncItemsToEnd, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 function missingMailbox({ mailbox, missingMailbox }: MailboxUnderTest): string {
@@ -41,8 +41,7 @@ export const errorChecks: readonly MailboxCheck[] = [
     concern: "errors",
     name: "a folder that is gone is EWS_FOLDER_NOT_FOUND from syncFolderItems, findItems and findFolders",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const gone = await fixture.addFolder(root, uniqueName("Vanishing"));
+      const { folder: gone } = await freshFolder({ source, mailbox, fixture }, "Vanishing");
       await fixture.addItem(gone, { subject: "in a vanishing folder", body: "x" });
       await fixture.deleteFolder(gone);
       await expectMailboxError(
@@ -62,8 +61,7 @@ export const errorChecks: readonly MailboxCheck[] = [
     concern: "errors",
     name: "a sync state that is garbage or of another folder is EWS_INVALID_SYNC_STATE, never a silent restart",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const one = await fixture.addFolder(root, uniqueName("One"));
+      const { root, folder: one } = await freshFolder({ source, mailbox, fixture }, "One");
       const two = await fixture.addFolder(root, uniqueName("Two"));
       await fixture.addItem(one, { subject: "in one", body: "1" });
       await fixture.addItem(two, { subject: "in two", body: "2" });

@@ -1,7 +1,7 @@
 // Export: one result per requested id, byte-identical data for an unchanged item and different
 // data after a change, a per-item failure (not a rejection) for an id of no item, and MIME.
 import { expect } from "vitest";
-import { exportAll, exportedData, messageRoot, sameBytes, uniqueName } from "../helpers.js";
+import { freshFolder, exportAll, exportedData, sameBytes, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 export const exportChecks: readonly MailboxCheck[] = [
@@ -9,8 +9,7 @@ export const exportChecks: readonly MailboxCheck[] = [
     concern: "export",
     name: "yields one result per id; unchanged items export byte-identical, changed ones differ, gone ones fail per item",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const folder = await fixture.addFolder(root, uniqueName("Exported"));
+      const { folder } = await freshFolder({ source, mailbox, fixture }, "Exported");
       const stable = await fixture.addItem(folder, { subject: "stable", body: "the same every time" });
       const changing = await fixture.addItem(folder, { subject: "changing", body: "first version" });
       const gone = await fixture.addItem(folder, { subject: "gone", body: "deleted before export" });
@@ -46,8 +45,7 @@ export const exportChecks: readonly MailboxCheck[] = [
     concern: "export",
     name: "getMimeContent returns the item's RFC 822 message",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const folder = await fixture.addFolder(root, uniqueName("Mime"));
+      const { folder } = await freshFolder({ source, mailbox, fixture }, "Mime");
       const subject = uniqueName("MIME subject");
       const item = await fixture.addItem(folder, { subject, body: "plain body" });
       const mime = new TextDecoder().decode(await source.getMimeContent(mailbox, item));

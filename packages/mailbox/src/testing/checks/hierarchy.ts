@@ -2,7 +2,7 @@
 // agrees with findFolders; a sync state resumes with exactly the changes since.
 import { expect } from "vitest";
 import type { FolderInfo } from "../../port/folders.js";
-import { currentFolders, messageRoot, syncHierarchyToEnd, uniqueName } from "../helpers.js";
+import { freshFolder, currentFolders, messageRoot, syncHierarchyToEnd, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 export const hierarchyChecks: readonly MailboxCheck[] = [
@@ -64,8 +64,7 @@ export const hierarchyChecks: readonly MailboxCheck[] = [
     concern: "folder hierarchy",
     name: "a sync state resumes with exactly the changes since: nothing, then a create, a rename and a delete",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const renamed = await fixture.addFolder(root, uniqueName("Renamed"));
+      const { root, folder: renamed } = await freshFolder({ source, mailbox, fixture }, "Renamed");
       const doomed = await fixture.addFolder(root, uniqueName("Doomed"));
       const { syncState } = await syncHierarchyToEnd(source, mailbox);
 

@@ -2,7 +2,7 @@
 // findItems; a sync state stays valid and resumes with exactly the changes since.
 import { expect } from "vitest";
 import type { ItemChange, ItemSummary } from "../../port/items.js";
-import { messageRoot, syncItemsToEnd, uniqueName } from "../helpers.js";
+import { freshFolder, syncItemsToEnd, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 function describeChanges(changes: readonly ItemChange[]): string[] {
@@ -19,8 +19,7 @@ export const itemSyncChecks: readonly MailboxCheck[] = [
     concern: "item sync",
     name: "a full sync pages to its end, reports each item of the folder once, and agrees with findItems",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const folder = await fixture.addFolder(root, uniqueName("Synced"));
+      const { root, folder } = await freshFolder({ source, mailbox, fixture }, "Synced");
       const other = await fixture.addFolder(root, uniqueName("Other"));
       const subjects = new Map<string, string>();
       for (let i = 0; i < 7; i++) {
@@ -52,8 +51,7 @@ export const itemSyncChecks: readonly MailboxCheck[] = [
     concern: "item sync",
     name: "a sync state stays valid and resumes with exactly the changes since",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const folder = await fixture.addFolder(root, uniqueName("Resumed"));
+      const { folder } = await freshFolder({ source, mailbox, fixture }, "Resumed");
       const kept = await fixture.addItem(folder, { subject: "kept", body: "unchanged" });
       const changed = await fixture.addItem(folder, { subject: "changed", body: "before" });
       const deleted = await fixture.addItem(folder, { subject: "deleted", body: "soon gone" });

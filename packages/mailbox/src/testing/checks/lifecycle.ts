@@ -1,7 +1,7 @@
 // Abort signals and close(): an aborted signal stops a call with EWS_ABORTED, and close()
 // resolves, also a second time.
 import { expect } from "vitest";
-import { exportAll, expectMailboxError, messageRoot, uniqueName } from "../helpers.js";
+import { freshFolder, exportAll, expectMailboxError, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 export const lifecycleChecks: readonly MailboxCheck[] = [
@@ -9,8 +9,7 @@ export const lifecycleChecks: readonly MailboxCheck[] = [
     concern: "abort and close",
     name: "an aborted signal rejects every method with EWS_ABORTED",
     async run({ source, target, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const folder = await fixture.addFolder(root, uniqueName("Aborted"));
+      const { root, folder } = await freshFolder({ source, mailbox, fixture }, "Aborted");
       const item = await fixture.addItem(folder, { subject: "never read", body: "x" });
       const controller = new AbortController();
       controller.abort(new Error("stop"));

@@ -3,7 +3,7 @@
 import { expect } from "vitest";
 import type { FolderChangeProbe } from "../../port/folders.js";
 import type { MailboxSource } from "../../port/source.js";
-import { messageRoot, uniqueName } from "../helpers.js";
+import { freshFolder, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 function markers(probe: FolderChangeProbe | undefined): unknown {
@@ -22,8 +22,7 @@ export const probeChecks: readonly MailboxCheck[] = [
     name: "unchanged folders probe equal; an added, changed or deleted item moves its folder's markers only; a gone folder is left out",
     needs: "probeFolders",
     async run({ source, mailbox, fixture }) {
-      const root = await messageRoot(source, mailbox);
-      const busy = await fixture.addFolder(root, uniqueName("Busy"));
+      const { root, folder: busy } = await freshFolder({ source, mailbox, fixture }, "Busy");
       const quiet = await fixture.addFolder(root, uniqueName("Quiet"));
       const item = await fixture.addItem(busy, { subject: "probed", body: "v1" });
       await fixture.addItem(quiet, { subject: "still", body: "never changes" });

@@ -4,7 +4,14 @@ import { expect } from "vitest";
 import type { ItemSummary } from "../../port/items.js";
 import type { MailboxTarget } from "../../port/target.js";
 import type { MailboxUnderTest } from "../harness.js";
-import { exportAll, exportedData, expectMailboxError, messageRoot, uniqueName } from "../helpers.js";
+import {
+  freshFolder,
+  exportAll,
+  exportedData,
+  expectMailboxError,
+  messageRoot,
+  uniqueName,
+} from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 function targetOf(subject: MailboxUnderTest): MailboxTarget {
@@ -40,8 +47,7 @@ export const restoreChecks: readonly MailboxCheck[] = [
     async run(subject) {
       const target = targetOf(subject);
       const { source, mailbox, fixture } = subject;
-      const root = await messageRoot(source, mailbox);
-      const origin = await fixture.addFolder(root, uniqueName("Origin"));
+      const { root, folder: origin } = await freshFolder({ source, mailbox, fixture }, "Origin");
       const ids = [
         await fixture.addItem(origin, { subject: "first restored", body: "one" }),
         await fixture.addItem(origin, { subject: "second restored", body: "two" }),
