@@ -77,6 +77,15 @@ describe("the mailbox conformance suite catches broken sources", () => {
     ]);
   });
 
+  it("a source claiming handsOverItemBytes that hands over the buffers it stores", async () => {
+    const failed = await failures(
+      harness((exchange) => ({ capabilities: { ...exchange.capabilities, handsOverItemBytes: true } })),
+    );
+    expect(failed).toEqual([
+      "yields one result per id; unchanged items export byte-identical, changed ones differ, gone ones fail per item",
+    ]);
+  });
+
   it("a sync that ignores the sync state (restarts from scratch every time)", async () => {
     const failed = await failures(
       harness((exchange) => ({

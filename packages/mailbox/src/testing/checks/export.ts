@@ -1,6 +1,8 @@
 // Export: one result per requested id, byte-identical data for an unchanged item and different
-// data after a change, a per-item failure (not a rejection) for an id of no item, and MIME.
+// data after a change, a per-item failure (not a rejection) for an id of no item, buffers that
+// are the caller's when the source declares handsOverItemBytes, and MIME.
 import { expect } from "vitest";
+import { isErrorCode } from "../../error-codes.js";
 import { freshFolder, exportAll, exportedData, sameBytes, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
@@ -23,7 +25,11 @@ export const exportChecks: readonly MailboxCheck[] = [
       expect(goneResult?.ok, "an id of no item is a failed result").toBe(false);
       if (goneResult?.ok === false) {
         expect(goneResult.error.disposition).toBe("skip");
-        expect(typeof goneResult.error.code).toBe("string");
+        const { code } = goneResult.error;
+        expect(
+          isErrorCode(code) || /^Error[A-Za-z]+$/.test(code),
+          `${code}: an ErrorCode or a ResponseCode`,
+        ).toBe(true);
       }
       const stableBytes = exportedData(first, stable).slice();
       const changingBytes = exportedData(first, changing).slice();
@@ -39,6 +45,24 @@ export const exportChecks: readonly MailboxCheck[] = [
         sameBytes(exportedData(second, changing), changingBytes),
         "a changed item exports different data",
       ).toBe(false);
+
+      if (source.capabilities.handsOverItemBytes === true) {
+        // The capability lets the engine move exported buffers that span their whole ArrayBuffer
+        // to worker threads (detaching them): the source must keep no reference a later export reads.
+        const handed = exportedData(await exportAll(source, mailbox, [stable]), stable);
+        const { buffer } = handed;
+        if (
+          buffer instanceof ArrayBuffer &&
+          handed.byteOffset === 0 &&
+          handed.byteLength === buffer.byteLength
+        ) {
+          structuredClone(buffer, { transfer: [buffer] });
+          const after = exportedData(await exportAll(source, mailbox, [stable]), stable);
+          expect(sameBytes(after, stableBytes), "an export after a handed-over buffer was detached").toBe(
+            true,
+          );
+        }
+      }
     },
   },
   {
