@@ -25,6 +25,7 @@ function mockFixture(server: MockEwsServer, mailbox: string): MailboxFixture {
     addItem: (folderId, item) => server.addItem(mailbox, folderId, mail(item.subject, item.body)),
     modifyItem: (itemId, change) =>
       server.modifyItem(itemId, { body: { bodyType: "Text", content: change.body } }),
+    setRead: (itemId, isRead) => server.modifyItem(itemId, { isRead }),
     deleteItem: (itemId) => server.deleteItem(itemId),
   };
 }

@@ -59,6 +59,9 @@ describe("the mailbox conformance suite catches broken sources", () => {
       "a full sync pages to its end, reports each item of the folder once, and agrees with findItems",
     );
     expect(failed).toContain("a sync state stays valid and resumes with exactly the changes since");
+    expect(failed).toContain(
+      "a read-flag change is reported for that item only, as a readFlag change or an update carrying isRead",
+    );
   });
 
   it("an export whose bytes change between exports of an unchanged item", async () => {
@@ -96,6 +99,7 @@ describe("the mailbox conformance suite catches broken sources", () => {
       // Paging never ends: every page is the first one again.
       "a full sync pages to its end, reports each item of the folder once, and agrees with findItems",
       "a sync state stays valid and resumes with exactly the changes since",
+      "a read-flag change is reported for that item only, as a readFlag change or an update carrying isRead",
       "a sync state that is garbage or of another folder is EWS_INVALID_SYNC_STATE, never a silent restart",
     ]);
   });

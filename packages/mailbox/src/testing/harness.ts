@@ -28,6 +28,8 @@ export interface MailboxFixture {
   addItem(folderId: string, item: FixtureItem): Awaitable<string>;
   /** Replaces an item's body (its id stays; its change key and exported data change). */
   modifyItem(itemId: string, change: { readonly body: string }): Awaitable<void>;
+  /** Marks an item read or unread (nothing else of it changes). */
+  setRead(itemId: string, isRead: boolean): Awaitable<void>;
   deleteItem(itemId: string): Awaitable<void>;
 }
 

@@ -187,6 +187,13 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
     this.#touch(state, item.folderId);
   }
 
+  /** Sets the read flag: a new change key, reported as an update (which the contract allows). */
+  setRead(smtp: string, itemId: string, isRead: boolean): void {
+    const state = this.#mailbox(smtp);
+    const item = state.items.get(itemId)!;
+    item.summary = { ...item.summary, isRead, changeKey: newId() };
+  }
+
   deleteItem(smtp: string, itemId: string): void {
     const state = this.#mailbox(smtp);
     const item = state.items.get(itemId);
@@ -222,6 +229,7 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
       deleteFolder: (folderId) => this.deleteFolder(smtp, folderId),
       addItem: (folderId, item) => this.addItem(smtp, folderId, item.subject, item.body),
       modifyItem: (itemId, change) => this.modifyItem(smtp, itemId, change.body),
+      setRead: (itemId, isRead) => this.setRead(smtp, itemId, isRead),
       deleteItem: (itemId) => this.deleteItem(smtp, itemId),
     };
   }

@@ -89,4 +89,23 @@ export const itemSyncChecks: readonly MailboxCheck[] = [
       expect(settled.changes, "nothing after the last state").toEqual([]);
     },
   },
+  {
+    concern: "item sync",
+    name: "a read-flag change is reported for that item only, as a readFlag change or an update carrying isRead",
+    async run({ source, mailbox, fixture }) {
+      const { folder } = await freshFolder({ source, mailbox, fixture }, "Flagged");
+      const flagged = await fixture.addItem(folder, { subject: "to be read", body: "x" });
+      await fixture.addItem(folder, { subject: "left alone", body: "y" });
+      await fixture.setRead(flagged, false);
+      const { syncState } = await syncItemsToEnd(source, mailbox, folder);
+      await fixture.setRead(flagged, true);
+      const { changes } = await syncItemsToEnd(source, mailbox, folder, { syncState });
+      expect(changes.length, "exactly one change").toBe(1);
+      const [change] = changes;
+      if (change?.kind === "readFlag") expect(change).toMatchObject({ itemId: flagged, isRead: true });
+      else if (change?.kind === "update")
+        expect(change.item).toMatchObject({ itemId: flagged, isRead: true });
+      else throw new Error(`expected a readFlag change or an update, got ${JSON.stringify(change)}`);
+    },
+  },
 ];
