@@ -1,8 +1,15 @@
 // The conformance suite can fail: each deliberately broken source below (a memory mailbox with
 // one contract broken) must fail exactly the checks about that contract, and pass the others.
 import { describe, expect, it } from "vitest";
-import type { MailboxSource } from "../src/index.js";
-import { type MailboxConformanceOptions, MemoryExchange, runMailboxChecks } from "../src/testing/index.js";
+import { EwsVaultError, type MailboxSource } from "../src/index.js";
+import {
+  classified,
+  type MailboxCheck,
+  type MailboxConformanceOptions,
+  MemoryExchange,
+  runMailboxCheck,
+  runMailboxChecks,
+} from "../src/testing/index.js";
 
 const MAILBOX = "broken@contoso.test";
 
@@ -126,6 +133,63 @@ describe("the mailbox conformance suite catches broken sources", () => {
     expect(failed).toContain("declares well-formed capabilities, and exactly the optional features it has");
     expect(failed).toContain(
       "exported items uploaded with CreateNew come back with subject, class and search key, in request order",
+    );
+  });
+});
+
+describe("every rejection during a check is held to the error contract", () => {
+  it("records bare Errors and undocumented codes from promises and async iterables, not documented codes or TypeErrors", async () => {
+    const violations: string[] = [];
+    const wrapped = classified(
+      {
+        bare: async () => {
+          throw new Error("boom");
+        },
+        undocumented: async () => {
+          throw Object.assign(new EwsVaultError("EWS_SERVER_ERROR", "x"), { code: "EWS_MADE_UP" });
+        },
+        documented: async () => {
+          throw new EwsVaultError("EWS_FOLDER_NOT_FOUND", "gone");
+        },
+        mistake: () => {
+          throw new TypeError("bad argument");
+        },
+        async *stream() {
+          yield 1;
+          throw new RangeError("mid-stream");
+        },
+      },
+      violations,
+    );
+    for (const call of [wrapped.bare, wrapped.undocumented, wrapped.documented, wrapped.mistake])
+      await expect(Promise.resolve().then(call)).rejects.toBeDefined();
+    await expect(
+      (async () => {
+        for await (const _ of wrapped.stream());
+      })(),
+    ).rejects.toBeInstanceOf(RangeError);
+    expect(violations).toEqual([
+      "bare: not an EwsVaultError: Error: boom",
+      "undocumented: undocumented code EWS_MADE_UP",
+      "stream: not an EwsVaultError: RangeError: mid-stream",
+    ]);
+  });
+
+  it("runMailboxCheck fails a check whose source broke the contract, even when the check swallowed the error", async () => {
+    const options = harness(() => ({
+      getMimeContent: async () => {
+        throw new Error("no MIME here");
+      },
+    }));
+    const swallowing: MailboxCheck = {
+      concern: "test",
+      name: "asks for MIME and ignores the failure",
+      async run({ source, mailbox }) {
+        await source.getMimeContent(mailbox, "any").catch(() => undefined);
+      },
+    };
+    await expect(runMailboxCheck(swallowing, options)).rejects.toThrow(
+      "getMimeContent: not an EwsVaultError: Error: no MIME here",
     );
   });
 });

@@ -3,6 +3,7 @@
 // One suite for all keeps "what a mailbox source must do" in one place: an implementation opts
 // out of a check only through its declared features.
 export type { MailboxCheck } from "./checks/check.js";
+export { classified, errorContractViolation } from "./classified.js";
 export type {
   FixtureItem,
   MailboxConformanceOptions,

@@ -4,6 +4,7 @@
 // capabilities check holds the declaration to what the instance has: that is the only opt-out.
 import { describe, it } from "vitest";
 import { capabilityChecks } from "./checks/capabilities.js";
+import { classified } from "./classified.js";
 import type { MailboxCheck } from "./checks/check.js";
 import { errorChecks } from "./checks/errors.js";
 import { exportChecks } from "./checks/export.js";
@@ -30,14 +31,26 @@ export function applicableChecks(features: MailboxFeatures): MailboxCheck[] {
   return MAILBOX_CHECKS.filter((check) => check.needs === undefined || features[check.needs]);
 }
 
-/** Runs one check on a fresh instance from `create`, closing and disposing it afterwards. */
+/**
+ * Runs one check on a fresh instance from `create` (every rejection held to the error contract),
+ * closing and disposing it afterwards.
+ */
 export async function runMailboxCheck(
   check: MailboxCheck,
   options: MailboxConformanceOptions,
 ): Promise<void> {
   const subject = await options.create();
+  const violations: string[] = [];
   try {
-    await check.run(subject, options.features);
+    await check.run(
+      {
+        ...subject,
+        source: classified(subject.source, violations),
+        ...(subject.target === undefined ? {} : { target: classified(subject.target, violations) }),
+      },
+      options.features,
+    );
+    if (violations.length > 0) throw new Error(`the error contract was broken:\n${violations.join("\n")}`);
   } finally {
     try {
       await subject.source.close();
