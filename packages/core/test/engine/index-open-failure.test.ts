@@ -9,7 +9,7 @@ import { createMemoryDestination } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 

@@ -16,8 +16,8 @@ import {
   type Repository,
 } from "@ewsvault/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
-import { MemoryExchange } from "../support/memory-mailbox.js";
 
 const A = "ann@contoso.test";
 const MASTER = Uint8Array.from({ length: 32 }, (_, i) => i);

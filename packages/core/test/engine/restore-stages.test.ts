@@ -4,7 +4,7 @@
 import { backup, type Repository, restore, type UploadRequest, type UploadResult } from "@ewsvault/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const FRESH = "fresh@contoso.test";

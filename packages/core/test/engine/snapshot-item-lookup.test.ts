@@ -14,8 +14,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { lookupItemFolders } from "../../src/engine/snapshot-item-lookup.js";
 import type { EngineRepository } from "../../src/engine/repository-port.js";
 import type { FolderTree, MailboxTree } from "../../src/engine/snapshot-tree.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
-import { MemoryExchange } from "../support/memory-mailbox.js";
 
 const A = "ann@contoso.test";
 const TO = "helpdesk@contoso.test";
