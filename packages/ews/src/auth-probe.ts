@@ -3,7 +3,7 @@
 // server accepts before a credential is ever sent.
 import { Agent, request } from "undici";
 import { ewsError } from "./errors.js";
-import { offeredSchemes } from "./transport.js";
+import { offeredSchemes } from "./attempt-outcome.js";
 
 export interface AuthProbeOptions {
   readonly allowInsecureTls?: boolean;

@@ -6,7 +6,7 @@ import { Agent, request } from "undici";
 import { type EwsAuth, authorizationHeader, isConnectionAuth } from "./auth.js";
 import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import { ewsError } from "./errors.js";
-import type { EwsLogger } from "./transport.js";
+import type { EwsLogger } from "./transport-types.js";
 import { document, el } from "./xml-writer.js";
 import { type XmlElement, child, childText, childrenNamed, parseXml } from "./xml-parser.js";
 

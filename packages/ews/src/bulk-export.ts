@@ -30,7 +30,7 @@ import {
 } from "./export-batching.js";
 import type { ResolvedRetryOptions } from "./retry.js";
 import type { ResponseMessage } from "./soap.js";
-import type { CallResult, EwsLogger } from "./transport.js";
+import type { CallResult, EwsLogger } from "./transport-types.js";
 import { child, INVALID_PAYLOAD_ATTRIBUTE } from "./xml-parser.js";
 import { exportItemsRequest } from "./requests.js";
 

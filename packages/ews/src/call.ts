@@ -14,7 +14,7 @@ import {
 } from "./errors.js";
 import { type ResolvedRetryOptions, retryDelay, sleep } from "./retry.js";
 import { isSuccess, type ResponseMessage, responseMessages } from "./soap.js";
-import type { CallContext, CallResult } from "./transport.js";
+import type { CallContext, CallResult } from "./transport-types.js";
 import type { XmlFragment } from "./xml-writer.js";
 
 /** What operations need of the transport (EwsTransport is the implementation). */

@@ -32,7 +32,8 @@ import { getMimeContent } from "./operations/item-content.js";
 import { MailboxInfoCache } from "./operations/mailbox-info.js";
 import { syncFolderHierarchy, syncFolderItems } from "./operations/sync.js";
 import { type RetryOptions, resolveRetryOptions } from "./retry.js";
-import { type EwsLogger, EwsTransport, type ResponseInfo, type TransportStats } from "./transport.js";
+import { EwsTransport } from "./transport.js";
+import type { EwsLogger, ResponseInfo, TransportStats } from "./transport-types.js";
 
 export { PROBE_BATCH_FOLDERS } from "./operations/folder-probe.js";
 

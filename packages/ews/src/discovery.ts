@@ -10,7 +10,8 @@ import type { EwsAuth } from "./auth.js";
 import { ewsError } from "./errors.js";
 import { resolveRetryOptions, type RetryOptions } from "./retry.js";
 import { isSuccess, operation, responseMessages } from "./soap.js";
-import { type CallResult, type EwsLogger, EwsTransport } from "./transport.js";
+import { EwsTransport } from "./transport.js";
+import type { CallResult, EwsLogger } from "./transport-types.js";
 import { child, childrenNamed, childText, type XmlElement } from "./xml-parser.js";
 import { el } from "./xml-writer.js";
 
