@@ -261,15 +261,8 @@ class EwsClientImpl implements EwsClient {
     requireMailbox(mailbox);
     if (typeof displayName !== "string" || displayName === "")
       throw new TypeError("displayName must be non-empty");
-    return createFolder(
-      this.scope,
-      this.mailboxInfo,
-      mailbox,
-      parentFolderId,
-      displayName,
-      folderClass,
-      signal,
-    );
+    const folder = { parentFolderId, displayName, folderClass };
+    return createFolder(this.scope, this.mailboxInfo, mailbox, folder, signal);
   }
 
   exportItems(

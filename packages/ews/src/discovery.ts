@@ -8,6 +8,7 @@
 // business (impersonation rights), not discovery's.
 import type { EwsAuth } from "./auth.js";
 import { ewsError } from "./errors.js";
+import { fieldUris, idOnlyShape } from "./requests.js";
 import { resolveRetryOptions, type RetryOptions } from "./retry.js";
 import { isSuccess, operation, responseMessages } from "./soap.js";
 import { EwsTransport } from "./transport.js";
@@ -137,17 +138,9 @@ async function findPeople(call: Call, pageSize: number): Promise<DiscoveredMailb
       operation(
         "FindPeople",
         {},
-        el(
+        idOnlyShape(
           "m:PersonaShape",
-          undefined,
-          el("t:BaseShape", undefined, "IdOnly"),
-          el(
-            "t:AdditionalProperties",
-            undefined,
-            el("t:FieldURI", { FieldURI: "persona:DisplayName" }),
-            el("t:FieldURI", { FieldURI: "persona:EmailAddress" }),
-            el("t:FieldURI", { FieldURI: "persona:PersonaType" }),
-          ),
+          ...fieldUris("persona:DisplayName", "persona:EmailAddress", "persona:PersonaType"),
         ),
         el("m:IndexedPageItemView", { BasePoint: "Beginning", MaxEntriesReturned: pageSize, Offset: offset }),
         el("m:ParentFolderId", undefined, el("t:DistinguishedFolderId", { Id: "directory" })),

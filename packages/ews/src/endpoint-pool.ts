@@ -19,7 +19,9 @@ export interface EndpointPoolOptions {
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly logger?: EwsLogger;
+  /** Send Basic credentials or a bearer token over plain http (refused otherwise). */
   readonly allowInsecureAuth?: boolean;
+  /** Extra trusted CA certificates (PEM) for the endpoint, e.g. an internal CA. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
 

@@ -5,38 +5,34 @@
 // (endpoint-pool.ts), the size-limited read (response-body.ts) and the classification of the
 // answer (attempt-outcome.ts) or of the network failure (network-errors.ts).
 import { EwsVaultError } from "@ewsvault/mailbox";
-import type { EwsAuth } from "./auth.js";
 import { type AttemptOutcome, classifyAnswer } from "./attempt-outcome.js";
 import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
-import { createEndpointPool, type EndpointPool, requestHeaders } from "./endpoint-pool.js";
+import {
+  createEndpointPool,
+  type EndpointPool,
+  type EndpointPoolOptions,
+  requestHeaders,
+} from "./endpoint-pool.js";
 import { type EwsErrorCode, ewsError } from "./errors.js";
 import { networkFailure } from "./network-errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES, readLimited } from "./response-body.js";
 import { type ResolvedRetryOptions, retryDelay, sleep } from "./retry.js";
 import { soapEnvelope } from "./soap.js";
-import type { CallContext, CallResult, EwsLogger, ResponseInfo, TransportStats } from "./transport-types.js";
+import type { CallContext, CallResult, ResponseInfo, TransportStats } from "./transport-types.js";
 import type { XmlFragment } from "./xml-writer.js";
 
-export interface TransportOptions {
-  readonly url: URL;
-  readonly auth: EwsAuth;
-  readonly maxConcurrency: number;
-  readonly allowInsecureTls: boolean;
-  readonly requestTimeoutMs: number;
-  readonly connectTimeoutMs: number;
+/** The endpoint's pool options, plus what the SOAP calls and the retry loop need. */
+export interface TransportOptions extends EndpointPoolOptions {
   readonly userAgent: string;
+  /** RequestServerVersion of every request. */
   readonly serverVersion: string;
   readonly retry: ResolvedRetryOptions;
-  readonly logger?: EwsLogger;
   readonly gate?: AdaptiveConcurrencyGate;
+  /** Called after every HTTP response (for metrics). */
   readonly onResponse?: (info: ResponseInfo) => void;
   /** Largest response body accepted, enforced while streaming; default DEFAULT_MAX_RESPONSE_BYTES. */
   readonly maxResponseBytes?: number;
-  /** Send Basic credentials or a bearer token over plain http (refused otherwise). */
-  readonly allowInsecureAuth?: boolean;
-  /** Extra trusted CA certificates (PEM) for the endpoint, e.g. an internal CA. */
-  readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
 
 export class EwsTransport {

@@ -7,15 +7,21 @@ import { folderElements } from "../responses.js";
 import { child } from "../xml-parser.js";
 import type { DistinguishedFolders } from "./mailbox-info.js";
 
+/** The folder to create: a parent (id or distinguished name), its name and its class. */
+export interface NewFolder {
+  readonly parentFolderId: string;
+  readonly displayName: string;
+  readonly folderClass: string | undefined;
+}
+
 export async function createFolder(
   scope: OperationScope,
   folders: DistinguishedFolders,
   mailbox: string,
-  parentFolderId: string,
-  displayName: string,
-  folderClass?: string,
+  folder: NewFolder,
   signal?: AbortSignal,
 ): Promise<FolderInfo> {
+  const { parentFolderId, displayName, folderClass } = folder;
   const access = scope.access(mailbox);
   // A distinguished name the mailbox cannot resolve is sent as DistinguishedFolderId instead.
   const parent = await folders.resolveFolderId(mailbox, parentFolderId, signal).catch(() => parentFolderId);
@@ -26,8 +32,8 @@ export async function createFolder(
     delegateMailbox: access.delegate,
   });
   const { message } = await callSingle(scope.transport, "CreateFolder", request, callContext(access, signal));
-  const folder = folderElements(child(message.element, "Folders"))[0];
-  const id = child(folder, "FolderId");
+  const created = folderElements(child(message.element, "Folders"))[0];
+  const id = child(created, "FolderId");
   if (id?.attributes.Id === undefined)
     throw ewsError("EWS_MALFORMED_RESPONSE", "CreateFolder response lacks FolderId");
   return {

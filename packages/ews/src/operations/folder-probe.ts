@@ -2,11 +2,10 @@
 // folder. One GetFolder per PROBE_BATCH_FOLDERS folders, asking for TotalCount, UnreadCount and
 // two store properties that move on every change (PidTagLocalCommitTimeMax, PidTagDeletedCountTotal).
 import type { FolderChangeProbe } from "@ewsvault/mailbox";
-import { callContext, callEach, isMailboxFatal, messageError, type OperationScope } from "../call.js";
+import type { OperationScope } from "../call.js";
 import { probeFoldersRequest } from "../requests.js";
-import { folderElements, parseFolderProbe } from "../responses.js";
-import { isSuccess } from "../soap.js";
-import { child } from "../xml-parser.js";
+import { parseFolderProbe } from "../responses.js";
+import { getFolders } from "./get-folder.js";
 
 /** Folders per GetFolder of probeFolders: one request for a typical mailbox, small enough responses for big ones. */
 export const PROBE_BATCH_FOLDERS = 200;
@@ -28,17 +27,14 @@ export async function probeFolders(
     chunks.push(folderIds.slice(i, i + PROBE_BATCH_FOLDERS));
   await Promise.all(
     chunks.map(async (ids) => {
-      const { messages } = await callEach(
-        scope.transport,
-        "GetFolder",
+      const folders = await getFolders(
+        scope,
+        access,
         probeFoldersRequest(ids, access.delegate),
-        callContext(access, signal),
-        { count: ids.length, noun: "folders" },
+        ids.length,
+        signal,
       );
-      messages.forEach((message, index) => {
-        if (isMailboxFatal(message)) throw messageError(message, "GetFolder", mailbox);
-        if (!isSuccess(message)) return;
-        const folder = folderElements(child(message.element, "Folders"))[0];
+      folders.forEach((folder, index) => {
         if (folder !== undefined) probes.set(ids[index] as string, parseFolderProbe(folder));
       });
     }),

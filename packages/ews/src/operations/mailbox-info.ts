@@ -3,19 +3,11 @@
 // id (uploads, CreateFolder) and hierarchy results can say which folder is the inbox even when
 // the server does not return DistinguishedFolderId.
 import type { DistinguishedFolderName, MailboxInfo } from "@ewsvault/mailbox";
-import {
-  callContext,
-  callEach,
-  isMailboxFatal,
-  messageError,
-  type OperationScope,
-  requireMailbox,
-} from "../call.js";
+import { type OperationScope, requireMailbox } from "../call.js";
 import { ewsError } from "../errors.js";
 import { DISTINGUISHED_FOLDER_NAMES, getFolderRequest, isDistinguishedFolderName } from "../requests.js";
-import { folderElements } from "../responses.js";
-import { isSuccess } from "../soap.js";
 import { child } from "../xml-parser.js";
+import { getFolders } from "./get-folder.js";
 
 /** What the other operations need of the distinguished folders of a mailbox. */
 export interface DistinguishedFolders {
@@ -77,24 +69,13 @@ async function fetchMailboxInfo(
 ): Promise<MailboxInfo> {
   const access = scope.access(mailbox);
   const names = DISTINGUISHED_FOLDER_NAMES;
-  const { messages } = await callEach(
-    scope.transport,
-    "GetFolder",
-    getFolderRequest(names, access.delegate),
-    callContext(access, signal),
-    { count: names.length, noun: "folders" },
-  );
+  const required = (index: number) => names[index] === "msgfolderroot";
+  const request = getFolderRequest(names, access.delegate);
+  const elements = await getFolders(scope, access, request, names.length, signal, required);
   const folders: Partial<Record<DistinguishedFolderName, string>> = {};
-  messages.forEach((message, index) => {
-    const name = names[index] as DistinguishedFolderName;
-    if (isSuccess(message)) {
-      const folder = folderElements(child(message.element, "Folders"))[0];
-      const id = child(folder, "FolderId")?.attributes.Id;
-      if (id !== undefined) folders[name] = id;
-      return;
-    }
-    if (isMailboxFatal(message) || name === "msgfolderroot")
-      throw messageError(message, "GetFolder", mailbox);
+  elements.forEach((folder, index) => {
+    const id = child(folder, "FolderId")?.attributes.Id;
+    if (id !== undefined) folders[names[index] as DistinguishedFolderName] = id;
   });
   return { smtpAddress: mailbox, distinguishedFolders: folders };
 }

@@ -1,12 +1,12 @@
 // SyncFolderHierarchy and SyncFolderItems: one page of changes since a sync state. The loop
 // over pages is the caller's (the engine guards it against a server that never finishes).
 import type { HierarchySyncPage, ItemSyncPage, SyncOptions } from "@ewsvault/mailbox";
-import { callContext, callSingle, type OperationScope } from "../call.js";
+import { callContext, callSingle, type MailboxAccess, type OperationScope } from "../call.js";
 import { ewsError } from "../errors.js";
 import { syncFolderHierarchyRequest, syncFolderItemsRequest } from "../requests.js";
 import { parseHierarchyChanges, parseItemChanges } from "../responses.js";
-import type { ResponseMessage } from "../soap.js";
-import { child, childText } from "../xml-parser.js";
+import { child, childText, type XmlElement } from "../xml-parser.js";
+import type { XmlFragment } from "../xml-writer.js";
 import type { DistinguishedFolders } from "./mailbox-info.js";
 
 /** SyncFolderItems page size when the caller names none. */
@@ -25,17 +25,11 @@ export async function syncFolderHierarchy(
     access.delegate,
   );
   const names = await folders.namesById(mailbox, options?.signal);
-  const { message } = await callSingle(
-    scope.transport,
-    "SyncFolderHierarchy",
-    request,
-    callContext(access, options?.signal),
-  );
-  const syncState = syncStateOf(message, "SyncFolderHierarchy");
+  const page = await syncPage(scope, access, "SyncFolderHierarchy", request, options?.signal);
   return {
-    changes: parseHierarchyChanges(child(message.element, "Changes"), names),
-    syncState,
-    includesLastFolderInRange: childText(message.element, "IncludesLastFolderInRange")?.trim() !== "false",
+    changes: parseHierarchyChanges(child(page.element, "Changes"), names),
+    syncState: page.syncState,
+    includesLastFolderInRange: childText(page.element, "IncludesLastFolderInRange")?.trim() !== "false",
   };
 }
 
@@ -53,23 +47,25 @@ export async function syncFolderItems(
     includeAssociated: options?.includeAssociated,
     delegateMailbox: access.delegate,
   });
-  const { message } = await callSingle(
-    scope.transport,
-    "SyncFolderItems",
-    request,
-    callContext(access, options?.signal),
-  );
-  const syncState = syncStateOf(message, "SyncFolderItems");
+  const page = await syncPage(scope, access, "SyncFolderItems", request, options?.signal);
   return {
-    changes: parseItemChanges(child(message.element, "Changes")),
-    syncState,
-    includesLastItemInRange: childText(message.element, "IncludesLastItemInRange")?.trim() !== "false",
+    changes: parseItemChanges(child(page.element, "Changes")),
+    syncState: page.syncState,
+    includesLastItemInRange: childText(page.element, "IncludesLastItemInRange")?.trim() !== "false",
   };
 }
 
-function syncStateOf(message: ResponseMessage, operationName: string): string {
+/** One Sync* request: its response message, which MUST carry the next SyncState. */
+async function syncPage(
+  scope: OperationScope,
+  access: MailboxAccess,
+  operationName: "SyncFolderHierarchy" | "SyncFolderItems",
+  request: XmlFragment,
+  signal: AbortSignal | undefined,
+): Promise<{ readonly element: XmlElement; readonly syncState: string }> {
+  const { message } = await callSingle(scope.transport, operationName, request, callContext(access, signal));
   const syncState = childText(message.element, "SyncState");
   if (syncState === undefined)
     throw ewsError("EWS_MALFORMED_RESPONSE", `${operationName} response lacks SyncState`);
-  return syncState;
+  return { element: message.element, syncState };
 }
