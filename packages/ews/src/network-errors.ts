@@ -58,6 +58,17 @@ function safeCause(error: unknown): { name: string; code?: string; message: stri
 }
 
 /**
+ * The error of a one-off request that got no answer (Autodiscover, the auth probe), which is not
+ * retried: EWS_TLS for a certificate or TLS failure, EWS_UNREACHABLE otherwise.
+ */
+export function unansweredError(cause: unknown, what: string): ReturnType<typeof ewsError> {
+  const code =
+    (cause as { code?: string; cause?: { code?: string } }).cause?.code ?? (cause as { code?: string }).code;
+  const tls = typeof code === "string" && /CERT|TLS|SSL/.test(code);
+  return ewsError(tls ? "EWS_TLS" : "EWS_UNREACHABLE", `${what} (${code ?? "error"})`);
+}
+
+/**
  * The coded error of a request to `origin` that failed below HTTP, and whether asking again may
  * help. `timedOut`: the attempt's own deadline fired (the caller's abort is handled before).
  */
