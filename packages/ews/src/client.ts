@@ -19,10 +19,10 @@ import type {
   UploadResult,
 } from "@ewsvault/mailbox";
 import { ByteBudget as SharedByteBudget } from "@ewsvault/mailbox";
-import type { EwsAuth } from "./auth.js";
 import { BulkExporter } from "./bulk-export.js";
 import { type BulkUploadOptions, uploadItems } from "./bulk-upload.js";
 import { ByteBudget } from "./byte-budget.js";
+import { type EwsClientOptions, resolveClientOptions } from "./client-options.js";
 import { mailboxAccess, type OperationScope, requireMailbox } from "./call.js";
 import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
 import { createFolder } from "./operations/create-folder.js";
@@ -31,59 +31,14 @@ import { probeFolders } from "./operations/folder-probe.js";
 import { getMimeContent } from "./operations/item-content.js";
 import { MailboxInfoCache } from "./operations/mailbox-info.js";
 import { syncFolderHierarchy, syncFolderItems } from "./operations/sync.js";
-import { type RetryOptions, resolveRetryOptions } from "./retry.js";
 import { EwsTransport } from "./transport.js";
-import type { EwsLogger, ResponseInfo, TransportStats } from "./transport-types.js";
+import type { TransportStats } from "./transport-types.js";
 
+export type { EwsClientOptions } from "./client-options.js";
 export { PROBE_BATCH_FOLDERS } from "./operations/folder-probe.js";
 
-export interface EwsClientOptions {
-  /** EWS endpoint, e.g. https://mail.example.com/EWS/Exchange.asmx */
-  readonly url: string | URL;
-  readonly auth: EwsAuth;
-  /**
-   * Use ExchangeImpersonation for mailboxes other than the authenticated user's. Default: true
-   * when the mailbox differs from the user (always for bearer auth without `username`); false
-   * means delegate access (the mailbox is named in DistinguishedFolderId instead).
-   */
-  readonly impersonation?: boolean;
-  /** Concurrent requests to the endpoint (and HTTP connections); default 8. */
-  readonly maxConcurrency?: number;
-  /** Accept any TLS certificate. Off unless given explicitly; logs a warning once. */
-  readonly allowInsecureTls?: boolean;
-  /** Whole-request deadline per attempt; default 120 000 ms. */
-  readonly requestTimeoutMs?: number;
-  /** TCP+TLS connect deadline; default 10 000 ms. */
-  readonly connectTimeoutMs?: number;
-  /** Default "ewsvault/0.1". */
-  readonly userAgent?: string;
-  /** Largest ExportItems/UploadItems payload per request (base64 bytes); default 16 MiB. */
-  readonly maxExportBatchBytes?: number;
-  /** Budget on item data held in flight (bytes or a shared ByteBudget); default 256 MiB. */
-  readonly inFlightBytes?: number | SharedByteBudget;
-  readonly retry?: RetryOptions;
-  readonly logger?: EwsLogger;
-  /** RequestServerVersion; default Exchange2013_SP1. */
-  readonly serverVersion?: string;
-  /** Page size of FindItem/FindFolder; default 500. */
-  readonly pageSize?: number;
-  /** Share a gate between clients of the same endpoint (default: one per client). */
-  readonly gate?: AdaptiveConcurrencyGate;
-  /** Called after every HTTP response (operation, status, body bytes, duration); for metrics. */
-  readonly onResponse?: (info: ResponseInfo) => void;
-  /**
-   * Largest HTTP response body accepted, enforced while it streams in (EWS_RESPONSE_TOO_LARGE,
-   * connection dropped); default 128 MiB.
-   */
-  readonly maxResponseBytes?: number;
-  /**
-   * Send Basic credentials or a bearer token over plain http. Off: such a client is refused
-   * with EWS_INSECURE_AUTH; on, it logs a warning. NTLM/Negotiate never send the password.
-   */
-  readonly allowInsecureAuth?: boolean;
-  /** Extra trusted CA certificates (PEM), e.g. an internal CA or a test server's own certificate. */
-  readonly ca?: string | Buffer | readonly (string | Buffer)[];
-}
+/** Default budget on item data in flight (inFlightBytes). */
+const DEFAULT_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 
 export interface EwsClientStats extends TransportStats {
   readonly exportRequests: number;
@@ -108,8 +63,6 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
   ): Promise<ReadonlyMap<string, FolderChangeProbe>>;
 }
 
-const MIB = 1024 * 1024;
-
 class EwsClientImpl implements EwsClient {
   readonly capabilities: SourceCapabilities;
   readonly gate: AdaptiveConcurrencyGate;
@@ -123,33 +76,12 @@ class EwsClientImpl implements EwsClient {
   private readonly counters = { exportRequests: 0, exportSplits: 0, uploadRequests: 0 };
 
   constructor(options: EwsClientOptions) {
-    const url = new URL(options.url);
-    if (url.protocol !== "https:" && url.protocol !== "http:") throw new TypeError("url must be http(s)");
-    if (url.username !== "" || url.password !== "")
-      throw new TypeError("put credentials in auth, not in the url");
-    const auth = options.auth as EwsAuth | undefined;
-    if (auth?.kind === "basic" || auth?.kind === "ntlm" || auth?.kind === "negotiate") {
-      if (typeof auth.username !== "string" || typeof auth.password !== "string") {
-        throw new TypeError(`${auth.kind} auth needs username and password`);
-      }
-    } else if (auth?.kind === "bearer") {
-      if (typeof auth.getToken !== "function") throw new TypeError("bearer auth needs getToken()");
-    } else {
-      throw new TypeError('auth.kind must be "basic", "ntlm", "negotiate" or "bearer"');
-    }
-    const maxConcurrency = options.maxConcurrency ?? 8;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
-      throw new TypeError("maxConcurrency must be >= 1");
-    const maxBatchBytes = options.maxExportBatchBytes ?? 16 * MIB;
-    if (!Number.isFinite(maxBatchBytes) || maxBatchBytes < 1024) {
-      throw new TypeError("maxExportBatchBytes must be >= 1024");
-    }
-    this.pageSize = options.pageSize ?? 500;
-    const retry = resolveRetryOptions(options.retry);
+    const { url, maxConcurrency, maxBatchBytes, pageSize, retry } = resolveClientOptions(options);
+    this.pageSize = pageSize;
     this.byteBudget =
       options.inFlightBytes instanceof SharedByteBudget
         ? options.inFlightBytes
-        : new ByteBudget(options.inFlightBytes ?? 256 * MIB);
+        : new ByteBudget(options.inFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES);
     this.gate = options.gate ?? new AdaptiveConcurrencyGate({ max: maxConcurrency });
     this.transport = new EwsTransport({
       url,

@@ -7,8 +7,8 @@ import { type BatchLimits, type ExportRequest, planBatches, type UploadRequest }
 /** Items per ExportItems/UploadItems request regardless of size (keeps requests reasonable). */
 export const MAX_ITEMS_PER_BATCH = 100;
 /** Per-item envelope overhead in a response (ids, tags), and the response envelope itself. */
-export const PER_ITEM_OVERHEAD = 1024;
-export const ENVELOPE_OVERHEAD = 4096;
+const PER_ITEM_OVERHEAD = 1024;
+const ENVELOPE_OVERHEAD = 4096;
 /** The export stream is a little larger than the Size the server reports (property framing). */
 export const STREAM_GROWTH = 1.1;
 /** Upper bound of the learned growth (see BulkExporter.growth). */
