@@ -3,20 +3,15 @@
 // of item data in flight is held against the ByteBudget. A batch the server finds too large is
 // split, an item too large on its own comes back as a skip error, items that come back transient
 // are asked for again; responses that overshoot the plan teach the exporter a larger growth.
+import { type ByteBudget, type ExportRequest, type ExportResult, planBatches } from "@ewsvault/mailbox";
 import {
-  type ByteBudget,
-  EwsVaultError,
-  type ExportRequest,
-  type ExportResult,
-  planBatches,
-} from "@ewsvault/mailbox";
-import {
-  answerOf,
   callContext,
-  callEach,
+  callItems,
   type ItemAnswer,
+  isSizeExceeded,
   type OperationScope,
   settleTransient,
+  sizeExceededError,
 } from "./call.js";
 import { Channel } from "./channel.js";
 import { itemErrorFor } from "./errors.js";
@@ -28,11 +23,11 @@ import {
   planExportBatches,
   STREAM_GROWTH,
 } from "./export-batching.js";
+import { exportItemsRequest } from "./requests.js";
 import type { ResolvedRetryOptions } from "./retry.js";
 import type { ResponseMessage } from "./soap.js";
 import type { CallResult, EwsLogger } from "./transport-types.js";
 import { child, INVALID_PAYLOAD_ATTRIBUTE } from "./xml-parser.js";
-import { exportItemsRequest } from "./requests.js";
 
 export interface BulkExportOptions {
   readonly scope: OperationScope;
@@ -136,14 +131,9 @@ export class BulkExporter {
     try {
       first = await this.exportOnce(mailbox, batch, signal);
     } catch (error) {
-      if (error instanceof EwsVaultError && error.code === "EWS_MESSAGE_SIZE_EXCEEDED") {
-        if (batch.length > 1) return this.splitExport(mailbox, batch, signal);
-        const only = batch[0] as ExportRequest;
-        return [
-          { ok: false, itemId: only.itemId, error: itemErrorFor("ErrorMessageSizeExceeded", error.message) },
-        ];
-      }
-      throw error;
+      if (!isSizeExceeded(error)) throw error;
+      if (batch.length > 1) return this.splitExport(mailbox, batch, signal);
+      return [{ ok: false, itemId: (batch[0] as ExportRequest).itemId, error: sizeExceededError(error) }];
     }
     if (batch.length > 1 && first.every(tooLarge)) return this.splitExport(mailbox, batch, signal);
     if (batch.length > 1) {
@@ -187,22 +177,14 @@ export class BulkExporter {
     signal: AbortSignal,
   ): Promise<ItemAnswer<ExportResult>[]> {
     const { scope } = this.options;
-    const context = { ...callContext(scope.access(mailbox), signal, "Data"), items: batch.length };
     this.options.counters.exportRequests++;
-    const { messages, result } = await callEach(
-      scope.transport,
-      "ExportItems",
-      exportItemsRequest(batch.map((b) => b.itemId)),
-      context,
-      { count: batch.length, noun: "items", requestLevelErrors: true },
-    );
-    const answers = messages.map((message, index) => {
-      const { itemId } = batch[index] as ExportRequest;
-      return answerOf<ExportResult>(
-        message,
-        (success) => exportedData(success, itemId, result),
-        (error) => ({ ok: false, itemId, error }),
-      );
+    const { answers, result } = await callItems(scope.transport, {
+      operationName: "ExportItems",
+      body: exportItemsRequest(batch.map((b) => b.itemId)),
+      context: callContext(scope.access(mailbox), signal, "Data"),
+      objects: batch,
+      onSuccess: (message, request, call): ExportResult => exportedData(message, request.itemId, call),
+      onError: (error, request): ExportResult => ({ ok: false, itemId: request.itemId, error }),
     });
     if (batch.length > 1 && result.responseBytes > this.options.maxBatchBytes) {
       this.learnGrowth(batch, answers, result.responseBytes);

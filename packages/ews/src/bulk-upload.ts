@@ -2,18 +2,18 @@
 // sent by up to gate.max at once. A batch the server refuses as too large is split in halves, an
 // item too large on its own comes back as a skip error, items that come back transient are sent
 // again with backoff. A mailbox-level failure stops the other batches before the call rejects.
-import { EwsVaultError, planBatches, type UploadRequest, type UploadResult } from "@ewsvault/mailbox";
+import { planBatches, type UploadRequest, type UploadResult } from "@ewsvault/mailbox";
 import pLimit from "p-limit";
 import {
-  answerOf,
   callContext,
-  callEach,
+  callItems,
   type ItemAnswer,
+  isSizeExceeded,
   type OperationScope,
   requireMailbox,
   settleTransient,
+  sizeExceededError,
 } from "./call.js";
-import { itemErrorFor } from "./errors.js";
 import { uploadBatchLimits } from "./export-batching.js";
 import type { DistinguishedFolders } from "./operations/mailbox-info.js";
 import { isDistinguishedFolderName, uploadItemsRequest } from "./requests.js";
@@ -117,31 +117,14 @@ async function uploadOnce(
 ): Promise<ItemAnswer<UploadResult>[]> {
   const { scope } = options;
   options.counters.uploadRequests++;
-  let messages: Awaited<ReturnType<typeof callEach>>["messages"];
   try {
-    ({ messages } = await callEach(
-      scope.transport,
-      "UploadItems",
-      uploadItemsRequest(batch),
-      { ...callContext(scope.access(mailbox), signal), items: batch.length },
-      { count: batch.length, noun: "items", requestLevelErrors: true },
-    ));
-  } catch (error) {
-    if (!(error instanceof EwsVaultError && error.code === "EWS_MESSAGE_SIZE_EXCEEDED")) throw error;
-    if (batch.length === 1) {
-      return [{ result: { ok: false, error: itemErrorFor("ErrorMessageSizeExceeded", error.message) } }];
-    }
-    const middle = Math.ceil(batch.length / 2);
-    const halves = [batch.slice(0, middle), batch.slice(middle)];
-    const settled: UploadResult[] = [];
-    for (const half of halves) settled.push(...(await uploadBatch(options, mailbox, half, signal)));
-    return settled.map((result) => ({ result }));
-  }
-  return messages.map((message) =>
-    answerOf<UploadResult>(
-      message,
-      (success) => {
-        const id = child(success.element, "ItemId");
+    const { answers } = await callItems(scope.transport, {
+      operationName: "UploadItems",
+      body: uploadItemsRequest(batch),
+      context: callContext(scope.access(mailbox), signal),
+      objects: batch,
+      onSuccess: (message): UploadResult => {
+        const id = child(message.element, "ItemId");
         return id?.attributes.Id === undefined
           ? {
               ok: false,
@@ -153,7 +136,17 @@ async function uploadOnce(
             }
           : { ok: true, itemId: id.attributes.Id, changeKey: id.attributes.ChangeKey ?? "" };
       },
-      (error) => ({ ok: false, error }),
-    ),
-  );
+      onError: (error): UploadResult => ({ ok: false, error }),
+    });
+    return answers;
+  } catch (error) {
+    if (!isSizeExceeded(error)) throw error;
+    if (batch.length === 1) return [{ result: { ok: false, error: sizeExceededError(error) } }];
+    const middle = Math.ceil(batch.length / 2);
+    const settled: UploadResult[] = [];
+    for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
+      settled.push(...(await uploadBatch(options, mailbox, half, signal)));
+    }
+    return settled.map((result) => ({ result }));
+  }
 }

@@ -3,7 +3,7 @@
 // classify each message of a batch into a result, a transient answer to ask again for, or a
 // per-item error. Every operation module, bulk export and bulk upload go through here, so the
 // count check, the request-level error rule and the per-item dispositions cannot drift apart.
-import type { EwsVaultError, ItemError } from "@ewsvault/mailbox";
+import { EwsVaultError, type ItemError } from "@ewsvault/mailbox";
 import type { EwsAuth } from "./auth.js";
 import {
   errorCodeForResponseCode,
@@ -164,6 +164,60 @@ export function answerOf<R>(
   if (isTransientResponseCode(message.responseCode))
     return { transient: error, backOffMs: message.backOffMs };
   return { result: onError(error) };
+}
+
+/** A batch request whose every object is answered on its own (ExportItems, UploadItems). */
+export interface ItemsCall<T, R> {
+  readonly operationName: string;
+  readonly body: XmlFragment;
+  readonly context: MailboxCallContext;
+  /** The objects the request asks about, in request order. */
+  readonly objects: readonly T[];
+  /** The result of `object` whose message is a success. */
+  readonly onSuccess: (message: ResponseMessage, object: T, result: CallResult) => R;
+  /** The result of `object` that failed (not transiently). */
+  readonly onError: (error: ItemError, object: T) => R;
+}
+
+/**
+ * Sends a batch request and resolves with one answer per object, in request order: the count is
+ * checked (a lone error message is a request-level error for every object, see callEach) and
+ * every message classified (answerOf).
+ */
+export async function callItems<T, R>(
+  transport: OperationTransport,
+  call: ItemsCall<T, R>,
+): Promise<{ readonly answers: ItemAnswer<R>[]; readonly result: CallResult }> {
+  const { objects } = call;
+  const { messages, result } = await callEach(
+    transport,
+    call.operationName,
+    call.body,
+    { ...call.context, items: objects.length },
+    { count: objects.length, noun: "items", requestLevelErrors: true },
+  );
+  const answers = messages.map((message, index) => {
+    const object = objects[index] as T;
+    return answerOf(
+      message,
+      (success) => call.onSuccess(success, object, result),
+      (error) => call.onError(error, object),
+    );
+  });
+  return { answers, result };
+}
+
+/**
+ * True for the server's refusal of a request as too large (SOAP fault or HTTP 413): a batch is
+ * then split in halves, a single object reported with sizeExceededError.
+ */
+export function isSizeExceeded(error: unknown): error is EwsVaultError {
+  return error instanceof EwsVaultError && error.code === "EWS_MESSAGE_SIZE_EXCEEDED";
+}
+
+/** The per-item error of an object too large to send or export even on its own. */
+export function sizeExceededError(error: EwsVaultError): ItemError {
+  return itemErrorFor("ErrorMessageSizeExceeded", error.message);
 }
 
 /** True for a failed message that is about the whole mailbox (it fails the call, not one object). */
