@@ -298,6 +298,39 @@ describe("UploadItems", () => {
     ).rejects.toThrow(TypeError);
   });
 
+  it("splits a request the server refuses as too large and skips an item too large on its own", async () => {
+    const server = await serve((req, res) => {
+      const items = [...req.body.matchAll(/<t:Data>([^<]*)<\/t:Data>/g)].map((m) =>
+        Buffer.from(m[1] as string, "base64").toString(),
+      );
+      if (items.length > 2 || items.includes("huge")) {
+        send(res, 413, "");
+        return;
+      }
+      const messages = items.map((data) =>
+        okMessage("UploadItems", `<m:ItemId Id="new-${data}" ChangeKey="ck"/>`),
+      );
+      send(res, 200, soapResponse("UploadItems", messages));
+    });
+    const client = clientOf(server);
+    const data = (s: string) => new TextEncoder().encode(s);
+    const results = await client.uploadItems(
+      "u@example.com",
+      ["one", "two", "huge", "four", "five"].map((s) => ({
+        parentFolderId: "F1",
+        data: data(s),
+        mode: "CreateNew" as const,
+      })),
+    );
+    expect(results.map((r) => (r.ok ? r.itemId : `${r.error.responseCode}:${r.error.disposition}`))).toEqual([
+      "new-one",
+      "new-two",
+      "ErrorMessageSizeExceeded:skip",
+      "new-four",
+      "new-five",
+    ]);
+  });
+
   it("rejects with the mailbox-level code and stops the other batches", async () => {
     const server = await serve((_req, res) => {
       setTimeout(() => send(res, 500, soapFault("ErrorImpersonateUserDenied")), 20);
