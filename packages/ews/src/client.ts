@@ -170,12 +170,13 @@ class EwsClientImpl implements EwsClient {
 
   findItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]> {
     requireMailbox(mailbox);
-    return findItems(this.scope, mailbox, folderId, this.pageSize, signal);
+    return findItems(this.scope, mailbox, folderId, { pageSize: this.pageSize, signal });
   }
 
   async findFolders(mailbox: string, rootFolderId: string, signal?: AbortSignal): Promise<FolderInfo[]> {
     requireMailbox(mailbox);
-    return findFolders(this.scope, this.mailboxInfo, mailbox, rootFolderId, this.pageSize, signal);
+    const view = { pageSize: this.pageSize, signal };
+    return findFolders(this.scope, this.mailboxInfo, mailbox, rootFolderId, view);
   }
 
   async getMimeContent(mailbox: string, itemId: string, signal?: AbortSignal): Promise<Uint8Array> {

@@ -13,24 +13,27 @@ import type { DistinguishedFolders } from "./mailbox-info.js";
 /** FindItem/FindFolder pages in a row that bring no id not seen before, tolerated before giving up. */
 const MAX_REPEATED_FIND_PAGES = 3;
 
-/** Every item of a folder (Shallow), paged with `pageSize`. */
+/** How a Find is paged: entries per page, and the caller's signal. */
+export interface FindView {
+  readonly pageSize: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Every item of a folder (Shallow). */
 export function findItems(
   scope: OperationScope,
   mailbox: string,
   folderId: string,
-  pageSize: number,
-  signal?: AbortSignal,
+  view: FindView,
 ): Promise<ItemSummary[]> {
   const access = scope.access(mailbox);
-  return pages(
-    scope,
-    access,
-    "FindItem",
-    (offset) => findItemRequest({ folderId, offset, pageSize, delegateMailbox: access.delegate }),
-    (message) => parseFindPage(message.element, "Items", parseItem),
-    (item) => item.itemId,
-    signal,
-  );
+  const { pageSize } = view;
+  return pages(scope, access, view.signal, {
+    operationName: "FindItem",
+    request: (offset) => findItemRequest({ folderId, offset, pageSize, delegateMailbox: access.delegate }),
+    parse: (message) => parseFindPage(message.element, "Items", parseItem),
+    key: (item) => item.itemId,
+  });
 }
 
 /**
@@ -42,21 +45,19 @@ export async function findFolders(
   folders: DistinguishedFolders,
   mailbox: string,
   rootFolderId: string,
-  pageSize: number,
-  signal?: AbortSignal,
+  view: FindView,
 ): Promise<FolderInfo[]> {
   const access = scope.access(mailbox);
+  const { pageSize, signal } = view;
   const names = await folders.namesById(mailbox, signal);
   const find = (folderId: string, deep: boolean) =>
-    pages(
-      scope,
-      access,
-      "FindFolder",
-      (offset) => findFolderRequest({ folderId, offset, pageSize, deep, delegateMailbox: access.delegate }),
-      (message) => parseFindPage(message.element, "Folders", (e) => parseFolder(e, names)),
-      (folder) => folder.folderId,
-      signal,
-    );
+    pages(scope, access, signal, {
+      operationName: "FindFolder",
+      request: (offset) =>
+        findFolderRequest({ folderId, offset, pageSize, deep, delegateMailbox: access.delegate }),
+      parse: (message) => parseFindPage(message.element, "Folders", (e) => parseFolder(e, names)),
+      key: (folder) => folder.folderId,
+    });
   if (rootFolderId !== "publicfoldersroot") {
     try {
       return await find(rootFolderId, true);
@@ -78,6 +79,14 @@ export async function findFolders(
   return out;
 }
 
+/** One Find operation: its request at an offset, its page parser, and an entry's id. */
+interface Paging<T> {
+  readonly operationName: "FindItem" | "FindFolder";
+  readonly request: (offset: number) => XmlFragment;
+  readonly parse: (message: ResponseMessage) => FindPage<T>;
+  readonly key: (entry: T) => string;
+}
+
 /**
  * Pages of one Find request until the server says the last one came, an empty page, or the
  * view's own count is reached. Entries repeated across pages are kept once; pages that only
@@ -86,19 +95,17 @@ export async function findFolders(
 async function pages<T>(
   scope: OperationScope,
   access: MailboxAccess,
-  operationName: "FindItem" | "FindFolder",
-  build: (offset: number) => XmlFragment,
-  parse: (message: ResponseMessage) => FindPage<T>,
-  key: (entry: T) => string,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  paging: Paging<T>,
 ): Promise<T[]> {
+  const { operationName, parse, key } = paging;
   const context = callContext(access, signal);
   const all: T[] = [];
   const seen = new Set<string>();
   let stalled = 0;
   let offset = 0;
   for (;;) {
-    const { message } = await callSingle(scope.transport, operationName, build(offset), context);
+    const { message } = await callSingle(scope.transport, operationName, paging.request(offset), context);
     const page = parse(message);
     let fresh = 0;
     for (const entry of page.entries) {
