@@ -2,8 +2,8 @@
 // 401 and one WWW-Authenticate header per enabled scheme. Used by `ewsvault check` to say what the
 // server accepts before a credential is ever sent.
 import { Agent, request } from "undici";
-import { ewsError } from "./errors.js";
-import { offeredSchemes } from "./transport.js";
+import { unansweredError } from "./network-errors.js";
+import { offeredSchemes } from "./attempt-outcome.js";
 
 export interface AuthProbeOptions {
   readonly allowInsecureTls?: boolean;
@@ -44,14 +44,7 @@ export async function probeAuthSchemes(
     await response.body.dump();
     return { status: response.statusCode, offered: offeredSchemes(response.headers) };
   } catch (cause) {
-    const code =
-      (cause as { code?: string; cause?: { code?: string } }).cause?.code ??
-      (cause as { code?: string }).code;
-    const tls = typeof code === "string" && /CERT|TLS|SSL/.test(code);
-    throw ewsError(
-      tls ? "EWS_TLS" : "EWS_UNREACHABLE",
-      `${new URL(url).origin} did not answer (${code ?? "error"})`,
-    );
+    throw unansweredError(cause, `${new URL(url).origin} did not answer`);
   } finally {
     await dispatcher.close();
   }

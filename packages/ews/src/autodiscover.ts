@@ -6,7 +6,8 @@ import { Agent, request } from "undici";
 import { type EwsAuth, authorizationHeader, isConnectionAuth } from "./auth.js";
 import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import { ewsError } from "./errors.js";
-import type { EwsLogger } from "./transport.js";
+import { unansweredError } from "./network-errors.js";
+import type { EwsLogger } from "./transport-types.js";
 import { document, el } from "./xml-writer.js";
 import { type XmlElement, child, childText, childrenNamed, parseXml } from "./xml-parser.js";
 
@@ -291,14 +292,7 @@ async function postAutodiscover(
       }
     } catch (cause) {
       if (cause instanceof Error && (cause as { code?: string }).code === "EWS_AUTH_FAILED") throw cause;
-      const code =
-        (cause as { code?: string; cause?: { code?: string } }).cause?.code ??
-        (cause as { code?: string }).code;
-      const tls = typeof code === "string" && /CERT|TLS|SSL/.test(code);
-      throw ewsError(
-        tls ? "EWS_TLS" : "EWS_UNREACHABLE",
-        `Autodiscover at ${url.origin} failed (${code ?? "error"})`,
-      );
+      throw unansweredError(cause, `Autodiscover at ${url.origin} failed`);
     }
     const answer = Buffer.from(await response.body.arrayBuffer());
     const status = response.statusCode;

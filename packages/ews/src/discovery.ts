@@ -8,9 +8,11 @@
 // business (impersonation rights), not discovery's.
 import type { EwsAuth } from "./auth.js";
 import { ewsError } from "./errors.js";
+import { fieldUris, idOnlyShape } from "./requests.js";
 import { resolveRetryOptions, type RetryOptions } from "./retry.js";
 import { isSuccess, operation, responseMessages } from "./soap.js";
-import { type CallResult, type EwsLogger, EwsTransport } from "./transport.js";
+import { EwsTransport } from "./transport.js";
+import type { CallResult, EwsLogger } from "./transport-types.js";
 import { child, childrenNamed, childText, type XmlElement } from "./xml-parser.js";
 import { el } from "./xml-writer.js";
 
@@ -136,17 +138,9 @@ async function findPeople(call: Call, pageSize: number): Promise<DiscoveredMailb
       operation(
         "FindPeople",
         {},
-        el(
+        idOnlyShape(
           "m:PersonaShape",
-          undefined,
-          el("t:BaseShape", undefined, "IdOnly"),
-          el(
-            "t:AdditionalProperties",
-            undefined,
-            el("t:FieldURI", { FieldURI: "persona:DisplayName" }),
-            el("t:FieldURI", { FieldURI: "persona:EmailAddress" }),
-            el("t:FieldURI", { FieldURI: "persona:PersonaType" }),
-          ),
+          ...fieldUris("persona:DisplayName", "persona:EmailAddress", "persona:PersonaType"),
         ),
         el("m:IndexedPageItemView", { BasePoint: "Beginning", MaxEntriesReturned: pageSize, Offset: offset }),
         el("m:ParentFolderId", undefined, el("t:DistinguishedFolderId", { Id: "directory" })),

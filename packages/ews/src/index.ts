@@ -35,12 +35,9 @@ export {
 export { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 export { EWS_ERROR_CODES, type EwsErrorCode, errorCodeForResponseCode, itemErrorFor } from "./errors.js";
 export { type RetryOptions, retryDelay, resolveRetryOptions } from "./retry.js";
-export {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  type EwsLogger,
-  offeredSchemes,
-  type ResponseInfo,
-} from "./transport.js";
+export { offeredSchemes } from "./attempt-outcome.js";
+export { DEFAULT_MAX_RESPONSE_BYTES } from "./response-body.js";
+export type { EwsLogger, ResponseInfo } from "./transport-types.js";
 export {
   type DiscoveredMailbox,
   type DiscoveryOptions,

@@ -51,46 +51,50 @@ export function folderId(id: string, delegateMailbox?: string): XmlFragment {
 /** PR_SEARCH_KEY: survives export/upload, so restore matches items by it. */
 export const SEARCH_KEY_TAG = "0x300B";
 
+/**
+ * A response shape (m:ItemShape, m:FolderShape, m:PersonaShape): ids only, plus `properties`.
+ * Every shape the client asks for is built this way, so no response carries more than asked.
+ */
+export function idOnlyShape(shapeElement: string, ...properties: XmlFragment[]): XmlFragment {
+  return el(
+    shapeElement,
+    undefined,
+    el("t:BaseShape", undefined, "IdOnly"),
+    el("t:AdditionalProperties", undefined, ...properties),
+  );
+}
+
+/** t:FieldURI elements for property paths such as "item:Subject". */
+export function fieldUris(...uris: string[]): XmlFragment[] {
+  return uris.map((uri) => el("t:FieldURI", { FieldURI: uri }));
+}
+
 /** Properties behind ItemSummary. All of them are legal in FindItem and SyncFolderItems shapes
  * (no ToRecipients: those two operations refuse recipient collections, DisplayTo stands in). */
 function itemSummaryShape(): XmlFragment {
-  return el(
+  return idOnlyShape(
     "m:ItemShape",
-    undefined,
-    el("t:BaseShape", undefined, "IdOnly"),
-    el(
-      "t:AdditionalProperties",
-      undefined,
-      ...[
-        "item:ParentFolderId",
-        "item:ItemClass",
-        "item:Subject",
-        "item:DateTimeReceived",
-        "item:Size",
-        "item:HasAttachments",
-        "item:IsAssociated",
-        "item:DisplayTo",
-        "message:InternetMessageId",
-        "message:IsRead",
-        "message:From",
-      ].map((uri) => el("t:FieldURI", { FieldURI: uri })),
-      el("t:ExtendedFieldURI", { PropertyTag: SEARCH_KEY_TAG, PropertyType: "Binary" }),
+    ...fieldUris(
+      "item:ParentFolderId",
+      "item:ItemClass",
+      "item:Subject",
+      "item:DateTimeReceived",
+      "item:Size",
+      "item:HasAttachments",
+      "item:IsAssociated",
+      "item:DisplayTo",
+      "message:InternetMessageId",
+      "message:IsRead",
+      "message:From",
     ),
+    el("t:ExtendedFieldURI", { PropertyTag: SEARCH_KEY_TAG, PropertyType: "Binary" }),
   );
 }
 
 function folderShape(): XmlFragment {
-  return el(
+  return idOnlyShape(
     "m:FolderShape",
-    undefined,
-    el("t:BaseShape", undefined, "IdOnly"),
-    el(
-      "t:AdditionalProperties",
-      undefined,
-      ...["folder:ParentFolderId", "folder:FolderClass", "folder:DisplayName", "folder:TotalCount"].map(
-        (uri) => el("t:FieldURI", { FieldURI: uri }),
-      ),
-    ),
+    ...fieldUris("folder:ParentFolderId", "folder:FolderClass", "folder:DisplayName", "folder:TotalCount"),
   );
 }
 
@@ -113,18 +117,11 @@ export function probeFoldersRequest(ids: readonly string[], delegateMailbox?: st
   return operation(
     "GetFolder",
     {},
-    el(
+    idOnlyShape(
       "m:FolderShape",
-      undefined,
-      el("t:BaseShape", undefined, "IdOnly"),
-      el(
-        "t:AdditionalProperties",
-        undefined,
-        el("t:FieldURI", { FieldURI: "folder:TotalCount" }),
-        el("t:FieldURI", { FieldURI: "folder:UnreadCount" }),
-        el("t:ExtendedFieldURI", { PropertyTag: LOCAL_COMMIT_TIME_MAX_TAG, PropertyType: "SystemTime" }),
-        el("t:ExtendedFieldURI", { PropertyTag: DELETED_COUNT_TOTAL_TAG, PropertyType: "Integer" }),
-      ),
+      ...fieldUris("folder:TotalCount", "folder:UnreadCount"),
+      el("t:ExtendedFieldURI", { PropertyTag: LOCAL_COMMIT_TIME_MAX_TAG, PropertyType: "SystemTime" }),
+      el("t:ExtendedFieldURI", { PropertyTag: DELETED_COUNT_TOTAL_TAG, PropertyType: "Integer" }),
     ),
     el("m:FolderIds", undefined, ...ids.map((id) => folderId(id, delegateMailbox))),
   );

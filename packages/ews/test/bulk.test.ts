@@ -1,7 +1,11 @@
+// ExportItems and UploadItems against a canned server (bulk-export.ts, bulk-upload.ts): batch
+// splitting on ErrorMessageSizeExceeded, per-item dispositions, the byte budget, the learned
+// growth, request-level errors, transient re-asks and mailbox-level failures.
 import { isEwsVaultError, type ExportResult } from "@ewsvault/mailbox";
 import { afterEach, describe, expect, it } from "vitest";
-import { ByteBudget, createEwsClient, type EwsClient } from "../src/index.js";
+import { ByteBudget, createEwsClient, type EwsClient, type EwsClientOptions } from "../src/index.js";
 import {
+  type CannedHandler,
   type CannedServer,
   errorMessage,
   okMessage,
@@ -17,6 +21,32 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
+
+async function serve(handler: CannedHandler): Promise<CannedServer> {
+  const server = await startCannedServer(handler);
+  servers.push(server);
+  return server;
+}
+
+/** A client of `server` over plain http (Basic as u@example.com unless `options` say otherwise). */
+function clientOf(server: CannedServer, options: Partial<EwsClientOptions> = {}): EwsClient {
+  const client = createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", username: "u@example.com", password: "p" },
+    ...options,
+  });
+  clients.push(client);
+  return client;
+}
+
+/** An ExportItems success message carrying `size` bytes of the item's content. */
+function exported(id: string, size: number, changeKey = ""): string {
+  return okMessage(
+    "ExportItems",
+    `<m:ItemId Id="${id}"${changeKey}/><m:Data>${content(id, size).toString("base64")}</m:Data>`,
+  );
+}
 
 function idsOf(body: string): string[] {
   return [...body.matchAll(/<t:ItemId Id="([^"]+)"\/>/g)].map((m) => m[1] as string);
@@ -39,7 +69,7 @@ describe("ExportItems batching", () => {
   it("splits a batch the server refuses with ErrorMessageSizeExceeded and classifies per-item errors", async () => {
     const sizes = new Map<string, number>();
     const busyOnce = new Set(["busy"]);
-    const server = await startCannedServer((req, res) => {
+    const server = await serve((req, res) => {
       const ids = idsOf(req.body);
       if (ids.length > 2) {
         send(res, 500, soapFault("ErrorMessageSizeExceeded"));
@@ -51,20 +81,14 @@ describe("ExportItems batching", () => {
         if (id === "moving") return errorMessage("ExportItems", "ErrorMailboxMoveInProgress");
         if (id === "denied") return errorMessage("ExportItems", "ErrorImpersonateUserDenied");
         if (busyOnce.delete(id)) return errorMessage("ExportItems", "ErrorServerBusy", 250);
-        const data = content(id, sizes.get(id) ?? 10).toString("base64");
-        return okMessage("ExportItems", `<m:ItemId Id="${id}" ChangeKey="ck"/><m:Data>${data}</m:Data>`);
+        return exported(id, sizes.get(id) ?? 10, ' ChangeKey="ck"');
       });
       send(res, 200, soapResponse("ExportItems", messages));
     });
-    servers.push(server);
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
-      auth: { kind: "basic", username: "u@example.com", password: "p" },
+    const client = clientOf(server, {
       retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
       maxConcurrency: 2,
     });
-    clients.push(client);
     const ids = ["a", "b", "c", "gone", "corrupt", "moving", "busy", "d", "denied"];
     for (const [i, id] of ids.entries()) sizes.set(id, 100 + i);
     const results = await collect(
@@ -100,27 +124,17 @@ describe("ExportItems batching", () => {
 
   it("keeps item data in flight under the byte budget and answers one result per id", async () => {
     const itemSize = 40_000;
-    const server = await startCannedServer((req, res) => {
+    const server = await serve((req, res) => {
       const ids = idsOf(req.body);
-      const messages = ids.map((id) =>
-        okMessage(
-          "ExportItems",
-          `<m:ItemId Id="${id}"/><m:Data>${content(id, itemSize).toString("base64")}</m:Data>`,
-        ),
-      );
+      const messages = ids.map((id) => exported(id, itemSize));
       setTimeout(() => send(res, 200, soapResponse("ExportItems", messages)), 5);
     });
-    servers.push(server);
     const budget = new ByteBudget(200_000);
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
-      auth: { kind: "basic", username: "u@example.com", password: "p" },
+    const client = clientOf(server, {
       maxConcurrency: 4,
       maxExportBatchBytes: 120_000,
       inFlightBytes: budget,
     });
-    clients.push(client);
     const ids = Array.from({ length: 60 }, (_, i) => `item-${i}`);
     let count = 0;
     for await (const result of client.exportItems(
@@ -142,29 +156,19 @@ describe("ExportItems batching", () => {
   });
 
   it("learns from a response that overshoots the cap (under-reported sizes) and plans smaller batches", async () => {
-    const server = await startCannedServer((req, res) => {
-      const messages = idsOf(req.body).map((id) =>
-        okMessage(
-          "ExportItems",
-          `<m:ItemId Id="${id}"/><m:Data>${content(id, 30_000).toString("base64")}</m:Data>`,
-        ),
-      );
+    const server = await serve((req, res) => {
+      const messages = idsOf(req.body).map((id) => exported(id, 30_000));
       send(res, 200, soapResponse("ExportItems", messages));
     });
-    servers.push(server);
     const warnings: string[] = [];
     const responses: { items?: number; bytes: number }[] = [];
     const cap = 120_000;
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
-      auth: { kind: "basic", username: "u@example.com", password: "p" },
+    const client = clientOf(server, {
       maxConcurrency: 1,
       maxExportBatchBytes: cap,
       logger: { warn: (message) => warnings.push(message) },
       onResponse: (info) => responses.push(info),
     });
-    clients.push(client);
     // The server claims 10 kB per item but sends 30 kB.
     const results = await collect(
       client.exportItems(
@@ -181,23 +185,13 @@ describe("ExportItems batching", () => {
   });
 
   it("releases the budget when the consumer stops early", async () => {
-    const server = await startCannedServer((req, res) => {
-      const messages = idsOf(req.body).map((id) =>
-        okMessage(
-          "ExportItems",
-          `<m:ItemId Id="${id}"/><m:Data>${content(id, 1000).toString("base64")}</m:Data>`,
-        ),
-      );
+    const server = await serve((req, res) => {
+      const messages = idsOf(req.body).map((id) => exported(id, 1000));
       send(res, 200, soapResponse("ExportItems", messages));
     });
-    servers.push(server);
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
-      auth: { kind: "basic", username: "u@example.com", password: "p" },
+    const client = clientOf(server, {
       maxExportBatchBytes: 4000,
     });
-    clients.push(client);
     for await (const result of client.exportItems(
       "u@example.com",
       Array.from({ length: 20 }, (_, i) => ({ itemId: `i${i}`, size: 1000 })),
@@ -211,7 +205,7 @@ describe("ExportItems batching", () => {
 
   it("applies a single request-level error message to every item of the batch", async () => {
     let first = true;
-    const server = await startCannedServer((req, res) => {
+    const server = await serve((req, res) => {
       const ids = idsOf(req.body);
       if (first) {
         // Exchange answers a request it refuses as a whole with one message, not one per item.
@@ -223,21 +217,12 @@ describe("ExportItems batching", () => {
         );
         return;
       }
-      const messages = ids.map((id) =>
-        okMessage(
-          "ExportItems",
-          `<m:ItemId Id="${id}" ChangeKey="ck"/><m:Data>${content(id, 8).toString("base64")}</m:Data>`,
-        ),
-      );
+      const messages = ids.map((id) => exported(id, 8, ' ChangeKey="ck"'));
       send(res, 200, soapResponse("ExportItems", messages));
     });
-    servers.push(server);
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
+    const client = clientOf(server, {
       auth: { kind: "basic", username: "u", password: "p" },
     });
-    clients.push(client);
     const results = await collect(
       client.exportItems("a@example.com", [
         { itemId: "one", size: 8 },
@@ -257,16 +242,10 @@ describe("ExportItems batching", () => {
   });
 
   it("rejects the whole call for a mailbox-level failure", async () => {
-    const server = await startCannedServer((_req, res) =>
-      send(res, 500, soapFault("ErrorNonExistentMailbox")),
-    );
-    servers.push(server);
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
+    const server = await serve((_req, res) => send(res, 500, soapFault("ErrorNonExistentMailbox")));
+    const client = clientOf(server, {
       auth: { kind: "basic", username: "u", password: "p" },
     });
-    clients.push(client);
     await expect(
       collect(client.exportItems("nobody@example.com", [{ itemId: "x", size: 1 }])),
     ).rejects.toSatisfy((e: unknown) => isEwsVaultError(e, "EWS_MAILBOX_NOT_FOUND"));
@@ -276,7 +255,7 @@ describe("ExportItems batching", () => {
 describe("UploadItems", () => {
   it("returns one result per request in order, retrying only transient items", async () => {
     let busy = true;
-    const server = await startCannedServer((req, res) => {
+    const server = await serve((req, res) => {
       const items = [
         ...req.body.matchAll(/<t:Item CreateAction="(\w+)"[^>]*>.*?<t:Data>([^<]*)<\/t:Data><\/t:Item>/g),
       ];
@@ -291,14 +270,9 @@ describe("UploadItems", () => {
       });
       send(res, 200, soapResponse("UploadItems", messages));
     });
-    servers.push(server);
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
-      auth: { kind: "basic", username: "u@example.com", password: "p" },
+    const client = clientOf(server, {
       retry: { baseDelayMs: 5, maxDelayMs: 10 },
     });
-    clients.push(client);
     const data = (s: string) => new TextEncoder().encode(s);
     const results = await client.uploadItems("u@example.com", [
       { parentFolderId: "F1", data: data("one"), mode: "CreateNew" },
@@ -327,18 +301,46 @@ describe("UploadItems", () => {
     ).rejects.toThrow(TypeError);
   });
 
+  it("splits a request the server refuses as too large and skips an item too large on its own", async () => {
+    const server = await serve((req, res) => {
+      const items = [...req.body.matchAll(/<t:Data>([^<]*)<\/t:Data>/g)].map((m) =>
+        Buffer.from(m[1] as string, "base64").toString(),
+      );
+      if (items.length > 2 || items.includes("huge")) {
+        send(res, 413, "");
+        return;
+      }
+      const messages = items.map((data) =>
+        okMessage("UploadItems", `<m:ItemId Id="new-${data}" ChangeKey="ck"/>`),
+      );
+      send(res, 200, soapResponse("UploadItems", messages));
+    });
+    const client = clientOf(server);
+    const data = (s: string) => new TextEncoder().encode(s);
+    const results = await client.uploadItems(
+      "u@example.com",
+      ["one", "two", "huge", "four", "five"].map((s) => ({
+        parentFolderId: "F1",
+        data: data(s),
+        mode: "CreateNew" as const,
+      })),
+    );
+    expect(results.map((r) => (r.ok ? r.itemId : `${r.error.responseCode}:${r.error.disposition}`))).toEqual([
+      "new-one",
+      "new-two",
+      "ErrorMessageSizeExceeded:skip",
+      "new-four",
+      "new-five",
+    ]);
+  });
+
   it("rejects with the mailbox-level code and stops the other batches", async () => {
-    const server = await startCannedServer((_req, res) => {
+    const server = await serve((_req, res) => {
       setTimeout(() => send(res, 500, soapFault("ErrorImpersonateUserDenied")), 20);
     });
-    servers.push(server);
-    const client = createEwsClient({
-      url: server.url,
-      allowInsecureAuth: true,
-      auth: { kind: "basic", username: "u@example.com", password: "p" },
+    const client = clientOf(server, {
       maxConcurrency: 2,
     });
-    clients.push(client);
     const items = Array.from({ length: 1000 }, (_, i) => ({
       parentFolderId: "F1",
       data: new Uint8Array([i & 0xff]),

@@ -1,3 +1,5 @@
+// Unit tests of the flow-control parts: the adaptive concurrency gate's AIMD, the byte budget,
+// export batch planning and the retry delays.
 import { isEwsVaultError } from "@ewsvault/mailbox";
 import { describe, expect, it } from "vitest";
 import {

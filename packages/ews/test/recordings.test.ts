@@ -1,3 +1,5 @@
+// Response parsing against real Exchange Online recordings (../shared/ews-spec): GetFolder,
+// SyncFolderItems, Find paging, per-item errors, entities and Autodiscover.
 import { isEwsVaultError } from "@ewsvault/mailbox";
 import { describe, expect, it } from "vitest";
 import { parseAutodiscoverResponse } from "../src/autodiscover.js";

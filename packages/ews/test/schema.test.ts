@@ -1,3 +1,5 @@
+// Every request body the client builds, and the SOAP headers, validated against Exchange 2016's
+// messages.xsd (xmllint), with a schema-invalid body to prove the check is not vacuous.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

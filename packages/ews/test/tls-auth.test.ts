@@ -1,3 +1,5 @@
+// TLS verification (self-signed refused unless allowInsecureTls), the OAuth client-credentials
+// supplier (caching, expiry, refusal without the secret) and POX Autodiscover over loopback.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isEwsVaultError } from "@ewsvault/mailbox";

@@ -1,3 +1,6 @@
+// The transport's retry loop and throttling against a canned server: BackOffMilliseconds,
+// ErrorExceededConnectionCount, Retry-After, resets and bad bodies, give-up budgets, DTDs,
+// aborts and timeouts.
 import { isEwsVaultError } from "@ewsvault/mailbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEwsClient, type EwsClient, type EwsClientOptions } from "../src/index.js";

@@ -1,3 +1,5 @@
+// The XML writer's escaping and the parser's safety: no DTDs or entity expansion, truncated
+// bodies refused, base64 payloads cut out of the raw bytes and decoded (or refused) exactly.
 import { isEwsVaultError } from "@ewsvault/mailbox";
 import { describe, expect, it } from "vitest";
 import { decodeEntities, extractBase64Elements, parseXml, rejectDtd } from "../src/xml-parser.js";
