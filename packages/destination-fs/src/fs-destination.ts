@@ -8,19 +8,18 @@ import * as nodeFs from "node:fs/promises";
 import type { Dir } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
-  type Destination,
+  BaseDestination,
   type DestinationCapabilities,
   DestinationError,
+  errorCodeOf as errnoCode,
   isValidObjectName,
   type LoadOptions,
   type ObjectInfo,
+  type RetryOption,
   resolveLoadRange,
   type SaveOptions,
-  validateLoadOptions,
-  validateObjectName,
-  validateObjectPrefix,
 } from "@ewsvault/destination";
-import { errnoCode, toDestinationError } from "./errors.js";
+import { toDestinationError } from "./errors.js";
 import { Limiter } from "./limiter.js";
 
 /** The parts of node:fs/promises the destination uses; tests inject failures through it. */
@@ -38,6 +37,8 @@ export interface FsDestinationOptions {
   readonly maxConnections?: number;
   /** File-system implementation; default node:fs/promises. Meant for tests that inject failures. */
   readonly fs?: FsLayer;
+  /** Retrying of DEST_TRANSIENT (EBUSY, EMFILE, ...): overrides of the default policy, or false. */
+  readonly retry?: RetryOption;
 }
 
 // Object-name segments never contain '~' (see validateObjectName), so a temp file can never be
@@ -48,7 +49,7 @@ const DIR_MODE = 0o700;
 // Enough parallel stat() calls to keep the thread pool busy while listing, few enough to stay cheap.
 const LIST_STAT_BATCH = 64;
 
-export class FsDestination implements Destination {
+export class FsDestination extends BaseDestination {
   readonly description: string;
   readonly capabilities: DestinationCapabilities;
   readonly root: string;
@@ -57,10 +58,10 @@ export class FsDestination implements Destination {
   readonly #fsyncDirectories: boolean;
   readonly #limiter: Limiter;
   readonly #inFlight = new Set<Promise<unknown>>();
-  #closed = false;
 
   constructor(options: FsDestinationOptions) {
     if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    super(options.retry);
     if (typeof options.root !== "string" || options.root.length === 0) {
       throw new TypeError("options.root must be a non-empty path");
     }
@@ -81,30 +82,24 @@ export class FsDestination implements Destination {
     });
   }
 
-  async save(name: string, data: Uint8Array, options?: SaveOptions): Promise<void> {
-    validateObjectName(name);
-    if (!(data instanceof Uint8Array)) throw new TypeError("save data must be a Uint8Array");
-    await this.#run("save", name, options?.signal, () => this.#save(name, data, options));
+  protected saveObject(name: string, data: Uint8Array, options: SaveOptions): Promise<void> {
+    return this.#run(() => this.#save(name, data, options));
   }
 
-  async load(name: string, options?: LoadOptions): Promise<Uint8Array> {
-    validateObjectName(name);
-    validateLoadOptions(options);
-    return this.#run("load", name, options?.signal, () => this.#load(name, options));
+  protected loadObject(name: string, options: LoadOptions): Promise<Uint8Array> {
+    return this.#run(() => this.#load(name, options));
   }
 
-  async stat(name: string): Promise<ObjectInfo> {
-    validateObjectName(name);
-    return this.#run("stat", name, undefined, async () => {
+  protected statObject(name: string): Promise<ObjectInfo> {
+    return this.#run(async () => {
       const stats = await this.#fs.stat(this.#path(name));
       if (!stats.isFile()) throw notFound(name);
       return { name, size: stats.size, modifiedAt: stats.mtime };
     });
   }
 
-  async remove(name: string): Promise<void> {
-    validateObjectName(name);
-    await this.#run("remove", name, undefined, async () => {
+  protected removeObject(name: string): Promise<void> {
+    return this.#run(async () => {
       try {
         await this.#fs.unlink(this.#path(name));
       } catch (error) {
@@ -117,14 +112,12 @@ export class FsDestination implements Destination {
     });
   }
 
-  async *list(prefix = ""): AsyncIterable<ObjectInfo> {
-    validateObjectPrefix(prefix);
-    this.#assertOpen();
-    try {
-      yield* this.#walk(prefix);
-    } catch (error) {
-      throw toDestinationError(error, "list", prefix);
-    }
+  protected listObjects(prefix: string): AsyncIterable<ObjectInfo> {
+    return this.#walk(prefix);
+  }
+
+  protected mapError(error: unknown, operation: string, name: string): unknown {
+    return toDestinationError(error, operation, name);
   }
 
   /**
@@ -136,7 +129,8 @@ export class FsDestination implements Destination {
   async removeStaleTempFiles(options: { olderThanMs?: number } = {}): Promise<number> {
     const olderThanMs = options.olderThanMs ?? 3_600_000;
     if (!(Number.isFinite(olderThanMs) && olderThanMs >= 0)) throw new TypeError("olderThanMs must be >= 0");
-    return this.#run("removeStaleTempFiles", "", undefined, async () => {
+    this.assertOpen();
+    return this.#run(async () => {
       const cutoff = Date.now() - olderThanMs;
       let removed = 0;
       const pending = [this.root];
@@ -164,11 +158,12 @@ export class FsDestination implements Destination {
         }
       }
       return removed;
+    }).catch((error: unknown) => {
+      throw toDestinationError(error, "removeStaleTempFiles", "");
     });
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
+  protected async closeStorage(): Promise<void> {
     // Let running saves finish or clean up their temp files before the caller moves on.
     await Promise.allSettled([...this.#inFlight]);
   }
@@ -177,26 +172,12 @@ export class FsDestination implements Destination {
     return join(this.root, ...name.split("/"));
   }
 
-  #assertOpen(): void {
-    if (this.#closed) throw new DestinationError("DEST_CLOSED", `${this.description} is closed`);
-  }
-
-  async #run<T>(
-    operation: string,
-    name: string,
-    signal: AbortSignal | undefined,
-    body: () => Promise<T>,
-  ): Promise<T> {
-    this.#assertOpen();
-    signal?.throwIfAborted();
+  /** Runs `body` within the connection limit, tracked so close() can wait for it. */
+  async #run<T>(body: () => Promise<T>): Promise<T> {
     const task = this.#limiter.run(async () => {
-      this.#assertOpen();
-      try {
-        return await body();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        throw toDestinationError(error, operation, name);
-      }
+      // A call queued behind the limit when close() came must not start.
+      this.assertOpen();
+      return body();
     });
     this.#inFlight.add(task);
     try {
@@ -206,7 +187,7 @@ export class FsDestination implements Destination {
     }
   }
 
-  async #save(name: string, data: Uint8Array, options: SaveOptions | undefined): Promise<void> {
+  async #save(name: string, data: Uint8Array, options: SaveOptions): Promise<void> {
     const path = this.#path(name);
     const directory = dirname(path);
     const temp = join(directory, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
@@ -325,7 +306,7 @@ export class FsDestination implements Destination {
     }
   }
 
-  async #load(name: string, options: LoadOptions | undefined): Promise<Uint8Array> {
+  async #load(name: string, options: LoadOptions): Promise<Uint8Array> {
     const handle = await this.#fs.open(this.#path(name), "r");
     try {
       // Reading through one descriptor pins the inode: a concurrent rename cannot mix two versions.
@@ -379,7 +360,7 @@ export class FsDestination implements Destination {
       let batch: string[] = [];
       // for-await closes the Dir when the loop ends, throws, or the consumer stops early.
       for await (const entry of directory) {
-        this.#assertOpen();
+        this.assertOpen();
         // One segment is a valid name exactly when it is a valid segment: temp and foreign files fail.
         if (!isValidObjectName(entry.name)) continue;
         const name = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
