@@ -19,8 +19,8 @@ import {
   resolveLoadRange,
   type SaveOptions,
 } from "@ewsvault/destination";
+import pLimit, { type LimitFunction } from "p-limit";
 import { toDestinationError } from "./errors.js";
-import { Limiter } from "./limiter.js";
 
 /** The parts of node:fs/promises the destination uses; tests inject failures through it. */
 export type FsLayer = Pick<
@@ -56,7 +56,9 @@ export class FsDestination extends BaseDestination {
 
   readonly #fs: FsLayer;
   readonly #fsyncDirectories: boolean;
-  readonly #limiter: Limiter;
+  // At most maxConnections file operations at once, so a caller that fires thousands of saves
+  // together queues here instead of running out of file descriptors (EMFILE).
+  readonly #limit: LimitFunction;
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: FsDestinationOptions) {
@@ -72,7 +74,7 @@ export class FsDestination extends BaseDestination {
     this.root = resolve(options.root);
     this.#fs = options.fs ?? nodeFs;
     this.#fsyncDirectories = options.fsyncDirectories ?? true;
-    this.#limiter = new Limiter(maxConnections);
+    this.#limit = pLimit(maxConnections);
     this.description = `fs:${this.root}`;
     this.capabilities = Object.freeze({
       maxConnections,
@@ -174,7 +176,7 @@ export class FsDestination extends BaseDestination {
 
   /** Runs `body` within the connection limit, tracked so close() can wait for it. */
   async #run<T>(body: () => Promise<T>): Promise<T> {
-    const task = this.#limiter.run(async () => {
+    const task = this.#limit(async () => {
       // A call queued behind the limit when close() came must not start.
       this.assertOpen();
       return body();
@@ -350,7 +352,7 @@ export class FsDestination extends BaseDestination {
       const absoluteDir = relativeDir === "" ? this.root : this.#path(relativeDir);
       let directory: Dir;
       try {
-        directory = await this.#limiter.run(() => this.#fs.opendir(absoluteDir, { bufferSize: 256 }));
+        directory = await this.#limit(() => this.#fs.opendir(absoluteDir, { bufferSize: 256 }));
       } catch (error) {
         const code = errnoCode(error);
         // A prefix whose directory does not exist (or is a file) simply has no objects under it.
@@ -383,7 +385,7 @@ export class FsDestination extends BaseDestination {
     const infos = await Promise.all(
       names.map(async (name): Promise<ObjectInfo | undefined> => {
         try {
-          const stats = await this.#limiter.run(() => this.#fs.stat(this.#path(name)));
+          const stats = await this.#limit(() => this.#fs.stat(this.#path(name)));
           return stats.isFile() ? { name, size: stats.size, modifiedAt: stats.mtime } : undefined;
         } catch (error) {
           // Removed between readdir and stat: it is simply no longer there.

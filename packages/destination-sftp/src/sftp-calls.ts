@@ -1,6 +1,7 @@
 // ssh2's callback API as promises on one pooled connection, and the chunked, pipelined reads
 // and writes a transfer is made of. Every call races the connection's death, so a request
 // ssh2 would leave unanswered still settles (with DEST_TRANSIENT).
+import pLimit from "p-limit";
 import type { SFTPWrapper, Stats } from "ssh2";
 import type { PooledSftp } from "./connection-pool.js";
 import { SftpStatus, sftpStatus } from "./errors.js";
@@ -82,22 +83,23 @@ async function pipelined(
   limit: number,
   task: (index: number) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
+  const run = pLimit(limit);
   let failed = false;
-  const worker = async () => {
-    while (!failed && next < count) {
-      const index = next++;
-      try {
-        await task(index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const workers = Array.from({ length: Math.min(limit, Math.max(count, 1)) }, worker);
-  // Wait for every in-flight request before reporting, so no callback outlives the handle.
-  const results = await Promise.allSettled(workers);
+  // After a failure the queued tasks return at once; every request already sent is waited for
+  // before reporting, so no callback outlives the handle.
+  const results = await Promise.allSettled(
+    Array.from({ length: count }, (_, index) =>
+      run(async () => {
+        if (failed) return;
+        try {
+          await task(index);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }),
+    ),
+  );
   const rejected = results.find((result) => result.status === "rejected");
   if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
 }
