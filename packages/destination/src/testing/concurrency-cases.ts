@@ -1,34 +1,28 @@
 // Conformance cases for concurrent callers: parallel saves of distinct names and of one name,
 // and loads racing repeated large saves (atomic visibility).
 
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { DestinationError } from "../errors.js";
 import { randomBytes, sameBytes, expectBytes } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** Concurrent saves and loads. */
 export function declareConcurrencyCases(context: SuiteContext): void {
-  const { fresh, settledNames, timeout, large } = context;
+  const { check, settledNames, large } = context;
   describe("concurrency", () => {
-    it(
-      "parallel saves of distinct names all land whole",
-      async () => {
-        const destination = await fresh();
-        const count = 32;
-        const values = Array.from({ length: count }, (_, i) => randomBytes(5000 + i * 313, 200 + i));
-        await Promise.all(values.map((value, i) => destination.save(`par/${i}`, value)));
-        const loaded = await Promise.all(values.map((_, i) => destination.load(`par/${i}`)));
-        for (const [i, bytes] of loaded.entries()) expectBytes(bytes, values[i] as Uint8Array, `par/${i}`);
-        const names = values.map((_, i) => `par/${i}`);
-        expect(await settledNames(destination, "par/", names)).toEqual([...names].sort());
-      },
-      timeout,
-    );
+    check("parallel saves of distinct names all land whole", async (destination) => {
+      const count = 32;
+      const values = Array.from({ length: count }, (_, i) => randomBytes(5000 + i * 313, 200 + i));
+      await Promise.all(values.map((value, i) => destination.save(`par/${i}`, value)));
+      const loaded = await Promise.all(values.map((_, i) => destination.load(`par/${i}`)));
+      for (const [i, bytes] of loaded.entries()) expectBytes(bytes, values[i] as Uint8Array, `par/${i}`);
+      const names = values.map((_, i) => `par/${i}`);
+      expect(await settledNames(destination, "par/", names)).toEqual([...names].sort());
+    });
 
-    it(
+    check(
       "parallel saves of one name leave exactly one of the written values, whole",
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const values = Array.from({ length: 16 }, (_, i) => randomBytes(20_000 + i * 1000, 300 + i));
         await Promise.all(values.map((value) => destination.save("same", value)));
         const final = await destination.load("same");
@@ -37,13 +31,11 @@ export function declareConcurrencyCases(context: SuiteContext): void {
         expect((await destination.stat("same")).size).toBe(final.length);
         expect(await settledNames(destination, "", ["same"])).toEqual(["same"]);
       },
-      timeout,
     );
 
-    it(
+    check(
       "concurrent loads during repeated large saves see only complete values",
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const size = Math.max(1024 * 1024, Math.floor(large / 2));
         // Distinct lengths catch truncation, distinct contents catch mixing.
         const versions = Array.from({ length: 4 }, (_, i) => randomBytes(size + i * 4096, 400 + i));
@@ -86,7 +78,7 @@ export function declareConcurrencyCases(context: SuiteContext): void {
         expect(loads + missing).toBeGreaterThan(0);
         expectBytes(await destination.load("atomic"), versions[8 % versions.length] as Uint8Array, "final");
       },
-      Math.max(timeout, 120_000),
+      120_000,
     );
   });
 }

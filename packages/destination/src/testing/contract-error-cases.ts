@@ -2,7 +2,7 @@
 // prefixes, DEST_CLOSED after close(), DEST_TRANSIENT and recovery while the target is
 // interrupted, and the final check that every error seen was classified.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { DestinationError } from "../errors.js";
 import {
   randomBytes,
@@ -17,12 +17,11 @@ import type { ConformanceFaults } from "./types.js";
 
 /** Invalid names, close, transient failures and the classification check. */
 export function declareContractErrorCases(context: SuiteContext): void {
-  const { fresh, timeout, getTarget, violations, declaresFaults } = context;
+  const { check, getTarget, violations, declaresFaults } = context;
   describe("object names", () => {
-    it(
+    check(
       "every method throws TypeError for invalid names and prefixes, and nothing is created",
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const data = Uint8Array.of(1);
         for (const bad of INVALID_NAMES) {
           const label = JSON.stringify(bad.length > 40 ? `${bad.slice(0, 40)}...` : bad);
@@ -44,42 +43,35 @@ export function declareContractErrorCases(context: SuiteContext): void {
         }
         expect(await listNames(destination)).toEqual([]);
       },
-      timeout,
     );
   });
 
   describe("close", () => {
-    it(
-      "after close() every method throws DEST_CLOSED",
-      async () => {
-        const destination = await fresh();
-        await destination.save("c/x", randomBytes(10));
+    check("after close() every method throws DEST_CLOSED", async (destination) => {
+      await destination.save("c/x", randomBytes(10));
+      await destination.close();
+      await expectDestinationError(() => destination.save("c/y", randomBytes(10)), "DEST_CLOSED");
+      await expectDestinationError(() => destination.load("c/x"), "DEST_CLOSED");
+      await expectDestinationError(() => destination.load("c/x", { offset: 1 }), "DEST_CLOSED");
+      await expectDestinationError(() => destination.stat("c/x"), "DEST_CLOSED");
+      await expectDestinationError(() => destination.remove("c/x"), "DEST_CLOSED");
+      await expectDestinationError(() => collect(destination.list("c/")), "DEST_CLOSED");
+      await expectDestinationError(() => collect(destination.list()), "DEST_CLOSED");
+      // A second close() may resolve or report DEST_CLOSED, nothing else.
+      try {
         await destination.close();
-        await expectDestinationError(() => destination.save("c/y", randomBytes(10)), "DEST_CLOSED");
-        await expectDestinationError(() => destination.load("c/x"), "DEST_CLOSED");
-        await expectDestinationError(() => destination.load("c/x", { offset: 1 }), "DEST_CLOSED");
-        await expectDestinationError(() => destination.stat("c/x"), "DEST_CLOSED");
-        await expectDestinationError(() => destination.remove("c/x"), "DEST_CLOSED");
-        await expectDestinationError(() => collect(destination.list("c/")), "DEST_CLOSED");
-        await expectDestinationError(() => collect(destination.list()), "DEST_CLOSED");
-        // A second close() may resolve or report DEST_CLOSED, nothing else.
-        try {
-          await destination.close();
-        } catch (error) {
-          expect(error).toBeInstanceOf(DestinationError);
-          expect((error as DestinationError).code).toBe("DEST_CLOSED");
-        }
-      },
-      timeout,
-    );
+      } catch (error) {
+        expect(error).toBeInstanceOf(DestinationError);
+        expect((error as DestinationError).code).toBe("DEST_CLOSED");
+      }
+    });
   });
 
   if (declaresFaults) {
     describe("transient failures", () => {
-      it(
+      check(
         "an unreachable destination fails with DEST_TRANSIENT and recovers without a partial object",
-        async () => {
-          const destination = await fresh();
+        async (destination) => {
           const kept = randomBytes(2048, 1);
           await destination.save("t/kept", kept);
           const faults = getTarget().faults;
@@ -102,16 +94,15 @@ export function declareContractErrorCases(context: SuiteContext): void {
           await destination.save("t/after", after);
           expectBytes(await destination.load("t/after"), after, "object saved after recovery");
         },
-        Math.max(timeout, 120_000),
+        120_000,
       );
     });
   }
 
-  it(
+  check(
     "every error thrown in this suite was a DestinationError with a known code or a TypeError",
-    async () => {
+    async (destination) => {
       // Provoke each kind once more so this case means something when run alone.
-      const destination = await fresh();
       await destination.save("e/x", randomBytes(3));
       await expectDestinationError(destination.load("e/missing"), "DEST_NOT_FOUND");
       await expectDestinationError(destination.load("e/x", { offset: 10 }), "DEST_RANGE_NOT_SATISFIABLE");
@@ -124,6 +115,5 @@ export function declareContractErrorCases(context: SuiteContext): void {
       await expectDestinationError(() => destination.stat("e/x"), "DEST_CLOSED");
       expect(violations).toEqual([]);
     },
-    timeout,
   );
 }

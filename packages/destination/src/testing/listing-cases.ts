@@ -2,30 +2,24 @@
 // each object once while others change, and listings after removes and overwrites. Eventually
 // consistent destinations are polled through settledNames().
 
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { randomBytes, collect, listNames, mapWithConcurrency } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** list(prefix). */
 export function declareListingCases(context: SuiteContext): void {
-  const { fresh, settledNames, timeout, manyObjects } = context;
+  const { check, settledNames, manyObjects } = context;
   describe("list", () => {
-    it(
-      "an empty destination lists nothing, with or without prefix",
-      async () => {
-        const destination = await fresh();
-        expect(await listNames(destination)).toEqual([]);
-        expect(await listNames(destination, "")).toEqual([]);
-        expect(await listNames(destination, "x/")).toEqual([]);
-        expect(await listNames(destination, "x")).toEqual([]);
-      },
-      timeout,
-    );
+    check("an empty destination lists nothing, with or without prefix", async (destination) => {
+      expect(await listNames(destination)).toEqual([]);
+      expect(await listNames(destination, "")).toEqual([]);
+      expect(await listNames(destination, "x/")).toEqual([]);
+      expect(await listNames(destination, "x")).toEqual([]);
+    });
 
-    it(
+    check(
       "uses exact string-prefix semantics over nested names, each object once, with sizes",
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const all = ["p/a", "p/ab", "p/b/c", "p/b/d/e", "pa/x", "p-x", "q/a", "p/a.b"];
         for (const [i, objectName] of all.entries()) await destination.save(objectName, randomBytes(i + 1));
         const cases: Array<[string | undefined, string[]]> = [
@@ -50,13 +44,11 @@ export function declareListingCases(context: SuiteContext): void {
         const infos = await collect(destination.list("p/b"));
         for (const info of infos) expect(info.size).toBe(all.indexOf(info.name) + 1);
       },
-      timeout,
     );
 
-    it(
+    check(
       `lists ${manyObjects} objects saved with maxConnections concurrency, each once`,
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const names = Array.from(
           { length: manyObjects },
           (_, i) => `many/${i % 7}/${i % 3}/obj-${String(i).padStart(6, "0")}`,
@@ -79,13 +71,12 @@ export function declareListingCases(context: SuiteContext): void {
           expect(info.size).toBe(content(index).length);
         }
       },
-      Math.max(timeout, 120_000),
+      120_000,
     );
 
-    it(
+    check(
       "while other objects are saved and removed, untouched objects are listed exactly once",
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const stable = Array.from({ length: 100 }, (_, i) => `mix/s-${String(i).padStart(3, "0")}`);
         await mapWithConcurrency(stable, destination.capabilities.maxConnections, (objectName, i) =>
           destination.save(objectName, randomBytes(16, i)),
@@ -114,22 +105,16 @@ export function declareListingCases(context: SuiteContext): void {
           expect(count, `${objectName} listed ${count} times`).toBe(1);
         }
       },
-      timeout,
     );
 
-    it(
-      "reflects removes and overwrites (one entry, new size)",
-      async () => {
-        const destination = await fresh();
-        await destination.save("r/a", randomBytes(5));
-        await destination.save("r/b", randomBytes(6));
-        await destination.save("r/b", randomBytes(60));
-        await destination.remove("r/a");
-        expect(await settledNames(destination, "r/", ["r/b"])).toEqual(["r/b"]);
-        const infos = await collect(destination.list("r/"));
-        expect(infos.map((info) => [info.name, info.size])).toEqual([["r/b", 60]]);
-      },
-      timeout,
-    );
+    check("reflects removes and overwrites (one entry, new size)", async (destination) => {
+      await destination.save("r/a", randomBytes(5));
+      await destination.save("r/b", randomBytes(6));
+      await destination.save("r/b", randomBytes(60));
+      await destination.remove("r/a");
+      expect(await settledNames(destination, "r/", ["r/b"])).toEqual(["r/b"]);
+      const infos = await collect(destination.list("r/"));
+      expect(infos.map((info) => [info.name, info.size])).toEqual([["r/b", 60]]);
+    });
   });
 }

@@ -1,18 +1,17 @@
 // Conformance cases for partial reads and metadata: ranged loads at every edge (also when the
 // destination has no rangedReads and slices), malformed ranges, and stat's name, size and time.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { randomBytes, expectBytes, expectDestinationError, expectTypeError } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** Ranged reads and stat. */
 export function declareRangeCases(context: SuiteContext): void {
-  const { fresh, timeout, large } = context;
+  const { check, large } = context;
   describe("ranged reads", () => {
-    it(
+    check(
       "returns the requested bytes at the edges (the destination slices when !rangedReads)",
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const data = randomBytes(1000, 5);
         await destination.save("range", data);
         const read = (offset?: number, length?: number) =>
@@ -35,13 +34,11 @@ export function declareRangeCases(context: SuiteContext): void {
         await expectDestinationError(read(1000, 1), "DEST_RANGE_NOT_SATISFIABLE");
         await expectDestinationError(read(5000, 10), "DEST_RANGE_NOT_SATISFIABLE");
       },
-      timeout,
     );
 
-    it(
+    check(
       "reads ranges of a large object and treats an empty object as offset 0 only",
-      async () => {
-        const destination = await fresh();
+      async (destination) => {
         const data = randomBytes(large, 9);
         await destination.save("big", data);
         const mid = Math.floor(large / 3);
@@ -55,47 +52,36 @@ export function declareRangeCases(context: SuiteContext): void {
         expectBytes(await destination.load("empty", { offset: 0 }), new Uint8Array(0), "empty at offset 0");
         await expectDestinationError(destination.load("empty", { offset: 1 }), "DEST_RANGE_NOT_SATISFIABLE");
       },
-      timeout,
     );
 
-    it(
-      "rejects malformed ranges with TypeError",
-      async () => {
-        const destination = await fresh();
-        await destination.save("range", randomBytes(100));
-        for (const bad of [{ offset: -1 }, { length: -1 }, { offset: 1.5 }, { length: Number.NaN }]) {
-          await expectTypeError(() => destination.load("range", bad), `load ${JSON.stringify(bad)}`);
-        }
-      },
-      timeout,
-    );
+    check("rejects malformed ranges with TypeError", async (destination) => {
+      await destination.save("range", randomBytes(100));
+      for (const bad of [{ offset: -1 }, { length: -1 }, { offset: 1.5 }, { length: Number.NaN }]) {
+        await expectTypeError(() => destination.load("range", bad), `load ${JSON.stringify(bad)}`);
+      }
+    });
   });
 
   describe("stat", () => {
-    it(
-      "reports name, size and a sane modification time",
-      async () => {
-        const destination = await fresh();
-        const before = Date.now();
-        const sizes: Array<[string, number]> = [
-          ["s/empty", 0],
-          ["s/one", 1],
-          ["s/some", 12_345],
-          ["s/large", large],
-        ];
-        for (const [objectName, size] of sizes) await destination.save(objectName, randomBytes(size));
-        for (const [objectName, size] of sizes) {
-          const info = await destination.stat(objectName);
-          expect(info.name).toBe(objectName);
-          expect(info.size).toBe(size);
-          if (info.modifiedAt !== undefined) {
-            expect(info.modifiedAt).toBeInstanceOf(Date);
-            // Servers keep their own clock; a day either way still catches unit mistakes.
-            expect(Math.abs(info.modifiedAt.getTime() - before)).toBeLessThan(86_400_000);
-          }
+    check("reports name, size and a sane modification time", async (destination) => {
+      const before = Date.now();
+      const sizes: Array<[string, number]> = [
+        ["s/empty", 0],
+        ["s/one", 1],
+        ["s/some", 12_345],
+        ["s/large", large],
+      ];
+      for (const [objectName, size] of sizes) await destination.save(objectName, randomBytes(size));
+      for (const [objectName, size] of sizes) {
+        const info = await destination.stat(objectName);
+        expect(info.name).toBe(objectName);
+        expect(info.size).toBe(size);
+        if (info.modifiedAt !== undefined) {
+          expect(info.modifiedAt).toBeInstanceOf(Date);
+          // Servers keep their own clock; a day either way still catches unit mistakes.
+          expect(Math.abs(info.modifiedAt.getTime() - before)).toBeLessThan(86_400_000);
         }
-      },
-      timeout,
-    );
+      }
+    });
   });
 }

@@ -2,7 +2,7 @@
 // (closed after each test, every error they throw checked against the classification rule),
 // polling for eventually consistent listings, the target's cleanup, and the suite's knobs.
 
-import { afterAll, afterEach } from "vitest";
+import { afterAll, afterEach, it } from "vitest";
 import type { Destination, LoadOptions, ObjectInfo, SaveOptions } from "../destination.js";
 import { DestinationError } from "../errors.js";
 import { classificationViolation, listNames } from "./helpers.js";
@@ -44,6 +44,11 @@ export interface SuiteContext {
   getTarget(): ConformanceTarget;
   /** A fresh, empty destination for one test; closed after the test. */
   fresh(): Promise<Destination>;
+  /**
+   * Declares one case (vitest `it`) that runs `body` on a fresh destination, with the suite's
+   * timeout, or `minTimeoutMs` when that is longer (the big cases).
+   */
+  check(name: string, body: (destination: Destination) => Promise<void>, minTimeoutMs?: number): void;
   /** The sorted names under `prefix`, polled until they equal `expected` when listings are eventual. */
   settledNames(destination: Destination, prefix: string, expected: readonly string[]): Promise<string[]>;
 }
@@ -150,5 +155,9 @@ export function createSuiteContext(
     await resolved?.cleanup?.();
   });
 
-  return { timeout, manyObjects, large, declaresFaults, violations, getTarget, fresh, settledNames };
+  const check = (name: string, body: (destination: Destination) => Promise<void>, minTimeoutMs = 0) => {
+    it(name, async () => body(await fresh()), Math.max(timeout, minTimeoutMs));
+  };
+
+  return { timeout, manyObjects, large, declaresFaults, violations, getTarget, fresh, check, settledNames };
 }
