@@ -96,7 +96,6 @@ export class AzureBlobDestination extends BaseDestination {
   }
 
   #saveFailure(error: unknown, name: string, options: SaveOptions): unknown {
-    if (options.signal?.aborted === true) return options.signal.reason ?? error;
     const code = azureErrorCode(error);
     const status = azureStatus(error);
     if (
@@ -174,7 +173,8 @@ export class AzureBlobDestination extends BaseDestination {
         resolveLoadRange((await this.statObject(name)).size, options, name);
       return bytes;
     } catch (error) {
-      if (options.signal?.aborted === true) throw options.signal.reason ?? error;
+      // Aborted: BaseDestination rejects with the signal's reason; no point asking for the size.
+      if (options.signal?.aborted === true) throw error;
       if (azureStatus(error) === 416 || azureErrorCode(error) === "InvalidRange") {
         // Azure also answers 416 for any range of an empty blob; the shared range rules decide
         // whether that is an empty read or DEST_RANGE_NOT_SATISFIABLE.
