@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { type DestinationError, isDestinationError } from "@ewsvault/destination";
+import type { DestinationError } from "@ewsvault/destination";
+import { destinationRejection as rejection } from "@ewsvault/destination/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type SftpDestinationOptions,
@@ -38,16 +39,6 @@ function options(extra: Partial<SftpDestinationOptions> = {}): SftpDestinationOp
     readyTimeoutMs: 10_000,
     ...extra,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DestinationError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isDestinationError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
 }
 
 async function largestTempFile(dir: string): Promise<number> {

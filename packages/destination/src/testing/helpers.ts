@@ -85,6 +85,20 @@ export async function expectDestinationError(
   return error as DestinationError;
 }
 
+/**
+ * The DestinationError `promise` rejects with, whatever its code (for tests that look at the
+ * error afterwards); anything else it rejects with is rethrown, and resolving is a failure.
+ */
+export async function destinationRejection(promise: Promise<unknown>): Promise<DestinationError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DestinationError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
+
 /** Awaits `action` (which may also throw synchronously) and asserts it fails with a TypeError. */
 export async function expectTypeError(action: () => unknown, what = "call"): Promise<void> {
   let error: unknown;

@@ -16,6 +16,7 @@ import type { ConformanceOptions, ConformanceTarget } from "./types.js";
 export {
   classificationViolation,
   collect,
+  destinationRejection,
   expectBytes,
   expectDestinationError,
   expectTypeError,
