@@ -2,6 +2,8 @@
 // directory level per name segment. Every write goes to a temp file that is fsynced and then
 // renamed (or hard-linked, for exclusive saves) over the final name, so a crash or a full disk
 // leaves either the old object or the new one — never a torn file under an object's name.
+// Validation, the closed state, abort and retries (EBUSY, EMFILE, ...) come from BaseDestination;
+// this class is the file-system calls.
 
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs/promises";
