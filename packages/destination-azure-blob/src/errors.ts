@@ -2,19 +2,19 @@
 // RestError without a status when the request never got an answer, and plain Node socket
 // errors from the body stream. All of them are folded into DestinationError codes here so
 // the rest of the package never branches on SDK shapes.
-import { DestinationError, type DestinationErrorCode } from "@ewsvault/destination";
+import {
+  DestinationError,
+  type DestinationErrorCode,
+  destinationFailure,
+  errorCodeOf,
+  isTransientHttpStatus,
+  TRANSIENT_NETWORK_CODES,
+} from "@ewsvault/destination";
 
+// The SDK's pipeline adds its own spellings for a request that never got a usable answer.
 const TRANSIENT_NODE_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
+  ...TRANSIENT_NETWORK_CODES,
   "ESOCKETTIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EAI_AGAIN",
   "UND_ERR_SOCKET",
   "REQUEST_SEND_ERROR",
   "PARSE_ERROR",
@@ -55,8 +55,7 @@ export function azureErrorCode(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const shape = error as ErrorShape;
   if (typeof shape.details?.errorCode === "string") return shape.details.errorCode;
-  if (typeof shape.code === "string") return shape.code;
-  return undefined;
+  return errorCodeOf(error);
 }
 
 export function azureStatus(error: unknown): number | undefined {
@@ -76,7 +75,7 @@ function classify(error: unknown): DestinationErrorCode {
   // 501: the endpoint (typically an emulator) lacks a feature the options asked for.
   if (status === 501 || code === "APINotImplemented") return "DEST_CONFIG";
   if (TRANSIENT_SERVICE_CODES.has(code)) return "DEST_TRANSIENT";
-  if (status !== undefined && (status >= 500 || status === 408 || status === 429)) return "DEST_TRANSIENT";
+  if (status !== undefined && isTransientHttpStatus(status)) return "DEST_TRANSIENT";
   if (TRANSIENT_NODE_CODES.has(code)) return "DEST_TRANSIENT";
   const name = (error as ErrorShape | null)?.name;
   if (name === "TimeoutError") return "DEST_TRANSIENT";
@@ -116,9 +115,11 @@ export function toDestinationError(error: unknown, operation: string, name: stri
   const detail = [serviceCode, status === undefined ? undefined : `HTTP ${status}`]
     .filter((part) => part !== undefined)
     .join(", ");
-  const subject = name === "" ? operation : `${operation} ${JSON.stringify(name)}`;
-  const message = `azure blob ${subject}: ${REASONS[code]}${detail === "" ? "" : ` (${detail})`}`;
-  return new DestinationError(code, message.replace(/[\r\n]+/g, " "), { cause: sanitizedCause(error) });
+  return destinationFailure(
+    code,
+    { backend: "azure blob", operation, subject: name, reason: REASONS[code], detail },
+    sanitizedCause(error),
+  );
 }
 
 /**

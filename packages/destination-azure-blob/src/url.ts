@@ -2,11 +2,8 @@
 // CLI free of Azure knowledge; credentials never appear in the URL, they come from the
 // environment variables the Azure tools already use.
 import { DestinationError, validateObjectName } from "@ewsvault/destination";
-import {
-  type AzureBlobDestination,
-  type AzureBlobDestinationOptions,
-  createAzureBlobDestination,
-} from "./azure-blob-destination.js";
+import { type AzureBlobDestination, createAzureBlobDestination } from "./azure-blob-destination.js";
+import type { AzureBlobDestinationOptions } from "./azure-options.js";
 
 export interface AzureBlobUrl {
   readonly accountName: string;

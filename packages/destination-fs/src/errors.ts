@@ -1,7 +1,7 @@
 // Maps Node file-system errors to DestinationError codes once, so every method reports "disk full"
 // or "no permission" the same way and callers never see a raw errno.
 
-import { DestinationError, type DestinationErrorCode } from "@ewsvault/destination";
+import { DestinationError, type DestinationErrorCode, errorCodeOf } from "@ewsvault/destination";
 
 const CODES: Readonly<Record<string, DestinationErrorCode>> = {
   ENOSPC: "DEST_FULL",
@@ -20,21 +20,15 @@ const CODES: Readonly<Record<string, DestinationErrorCode>> = {
   ETIMEDOUT: "DEST_TRANSIENT",
 };
 
-/** The errno-style code of a Node system error, if it has one. */
-export function errnoCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? code : undefined;
-}
-
 /**
  * Wraps `error` (from `operation` on object `name`) in a DestinationError with `cause`.
- * DestinationErrors, TypeErrors and abort reasons pass through unchanged.
+ * DestinationErrors, TypeErrors and abort reasons pass through unchanged (BaseDestination has
+ * already put the caller's abort reason first).
  */
 export function toDestinationError(error: unknown, operation: string, name: string): unknown {
   if (error instanceof DestinationError || error instanceof TypeError) return error;
   if (error instanceof Error && error.name === "AbortError") return error;
-  const errno = errnoCode(error);
+  const errno = errorCodeOf(error);
   const code: DestinationErrorCode = (errno !== undefined ? CODES[errno] : undefined) ?? "DEST_IO";
   const detail = error instanceof Error ? error.message : String(error);
   return new DestinationError(code, `${operation} ${JSON.stringify(name)} failed: ${detail}`, {

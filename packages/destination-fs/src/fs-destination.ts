@@ -2,26 +2,27 @@
 // directory level per name segment. Every write goes to a temp file that is fsynced and then
 // renamed (or hard-linked, for exclusive saves) over the final name, so a crash or a full disk
 // leaves either the old object or the new one — never a torn file under an object's name.
+// Validation, the closed state, abort and retries (EBUSY, EMFILE, ...) come from BaseDestination;
+// this class is the file-system calls.
 
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs/promises";
 import type { Dir } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
-  type Destination,
+  BaseDestination,
   type DestinationCapabilities,
   DestinationError,
+  errorCodeOf as errnoCode,
   isValidObjectName,
   type LoadOptions,
   type ObjectInfo,
+  type RetryOption,
   resolveLoadRange,
   type SaveOptions,
-  validateLoadOptions,
-  validateObjectName,
-  validateObjectPrefix,
 } from "@ewsvault/destination";
-import { errnoCode, toDestinationError } from "./errors.js";
-import { Limiter } from "./limiter.js";
+import pLimit, { type LimitFunction } from "p-limit";
+import { toDestinationError } from "./errors.js";
 
 /** The parts of node:fs/promises the destination uses; tests inject failures through it. */
 export type FsLayer = Pick<
@@ -38,6 +39,8 @@ export interface FsDestinationOptions {
   readonly maxConnections?: number;
   /** File-system implementation; default node:fs/promises. Meant for tests that inject failures. */
   readonly fs?: FsLayer;
+  /** Retrying of DEST_TRANSIENT (EBUSY, EMFILE, ...): overrides of the default policy, or false. */
+  readonly retry?: RetryOption;
 }
 
 // Object-name segments never contain '~' (see validateObjectName), so a temp file can never be
@@ -48,19 +51,21 @@ const DIR_MODE = 0o700;
 // Enough parallel stat() calls to keep the thread pool busy while listing, few enough to stay cheap.
 const LIST_STAT_BATCH = 64;
 
-export class FsDestination implements Destination {
+export class FsDestination extends BaseDestination {
   readonly description: string;
   readonly capabilities: DestinationCapabilities;
   readonly root: string;
 
   readonly #fs: FsLayer;
   readonly #fsyncDirectories: boolean;
-  readonly #limiter: Limiter;
+  // At most maxConnections file operations at once, so a caller that fires thousands of saves
+  // together queues here instead of running out of file descriptors (EMFILE).
+  readonly #limit: LimitFunction;
   readonly #inFlight = new Set<Promise<unknown>>();
-  #closed = false;
 
   constructor(options: FsDestinationOptions) {
     if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    super(options.retry);
     if (typeof options.root !== "string" || options.root.length === 0) {
       throw new TypeError("options.root must be a non-empty path");
     }
@@ -71,7 +76,7 @@ export class FsDestination implements Destination {
     this.root = resolve(options.root);
     this.#fs = options.fs ?? nodeFs;
     this.#fsyncDirectories = options.fsyncDirectories ?? true;
-    this.#limiter = new Limiter(maxConnections);
+    this.#limit = pLimit(maxConnections);
     this.description = `fs:${this.root}`;
     this.capabilities = Object.freeze({
       maxConnections,
@@ -81,30 +86,24 @@ export class FsDestination implements Destination {
     });
   }
 
-  async save(name: string, data: Uint8Array, options?: SaveOptions): Promise<void> {
-    validateObjectName(name);
-    if (!(data instanceof Uint8Array)) throw new TypeError("save data must be a Uint8Array");
-    await this.#run("save", name, options?.signal, () => this.#save(name, data, options));
+  protected saveObject(name: string, data: Uint8Array, options: SaveOptions): Promise<void> {
+    return this.#run(() => this.#save(name, data, options));
   }
 
-  async load(name: string, options?: LoadOptions): Promise<Uint8Array> {
-    validateObjectName(name);
-    validateLoadOptions(options);
-    return this.#run("load", name, options?.signal, () => this.#load(name, options));
+  protected loadObject(name: string, options: LoadOptions): Promise<Uint8Array> {
+    return this.#run(() => this.#load(name, options));
   }
 
-  async stat(name: string): Promise<ObjectInfo> {
-    validateObjectName(name);
-    return this.#run("stat", name, undefined, async () => {
+  protected statObject(name: string): Promise<ObjectInfo> {
+    return this.#run(async () => {
       const stats = await this.#fs.stat(this.#path(name));
       if (!stats.isFile()) throw notFound(name);
       return { name, size: stats.size, modifiedAt: stats.mtime };
     });
   }
 
-  async remove(name: string): Promise<void> {
-    validateObjectName(name);
-    await this.#run("remove", name, undefined, async () => {
+  protected removeObject(name: string): Promise<void> {
+    return this.#run(async () => {
       try {
         await this.#fs.unlink(this.#path(name));
       } catch (error) {
@@ -117,14 +116,12 @@ export class FsDestination implements Destination {
     });
   }
 
-  async *list(prefix = ""): AsyncIterable<ObjectInfo> {
-    validateObjectPrefix(prefix);
-    this.#assertOpen();
-    try {
-      yield* this.#walk(prefix);
-    } catch (error) {
-      throw toDestinationError(error, "list", prefix);
-    }
+  protected listObjects(prefix: string): AsyncIterable<ObjectInfo> {
+    return this.#walk(prefix);
+  }
+
+  protected mapError(error: unknown, operation: string, name: string): unknown {
+    return toDestinationError(error, operation, name);
   }
 
   /**
@@ -136,7 +133,8 @@ export class FsDestination implements Destination {
   async removeStaleTempFiles(options: { olderThanMs?: number } = {}): Promise<number> {
     const olderThanMs = options.olderThanMs ?? 3_600_000;
     if (!(Number.isFinite(olderThanMs) && olderThanMs >= 0)) throw new TypeError("olderThanMs must be >= 0");
-    return this.#run("removeStaleTempFiles", "", undefined, async () => {
+    this.assertOpen();
+    return this.#run(async () => {
       const cutoff = Date.now() - olderThanMs;
       let removed = 0;
       const pending = [this.root];
@@ -164,11 +162,12 @@ export class FsDestination implements Destination {
         }
       }
       return removed;
+    }).catch((error: unknown) => {
+      throw toDestinationError(error, "removeStaleTempFiles", "");
     });
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
+  protected async closeStorage(): Promise<void> {
     // Let running saves finish or clean up their temp files before the caller moves on.
     await Promise.allSettled([...this.#inFlight]);
   }
@@ -177,26 +176,12 @@ export class FsDestination implements Destination {
     return join(this.root, ...name.split("/"));
   }
 
-  #assertOpen(): void {
-    if (this.#closed) throw new DestinationError("DEST_CLOSED", `${this.description} is closed`);
-  }
-
-  async #run<T>(
-    operation: string,
-    name: string,
-    signal: AbortSignal | undefined,
-    body: () => Promise<T>,
-  ): Promise<T> {
-    this.#assertOpen();
-    signal?.throwIfAborted();
-    const task = this.#limiter.run(async () => {
-      this.#assertOpen();
-      try {
-        return await body();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        throw toDestinationError(error, operation, name);
-      }
+  /** Runs `body` within the connection limit, tracked so close() can wait for it. */
+  async #run<T>(body: () => Promise<T>): Promise<T> {
+    const task = this.#limit(async () => {
+      // A call queued behind the limit when close() came must not start.
+      this.assertOpen();
+      return body();
     });
     this.#inFlight.add(task);
     try {
@@ -206,7 +191,7 @@ export class FsDestination implements Destination {
     }
   }
 
-  async #save(name: string, data: Uint8Array, options: SaveOptions | undefined): Promise<void> {
+  async #save(name: string, data: Uint8Array, options: SaveOptions): Promise<void> {
     const path = this.#path(name);
     const directory = dirname(path);
     const temp = join(directory, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
@@ -325,7 +310,7 @@ export class FsDestination implements Destination {
     }
   }
 
-  async #load(name: string, options: LoadOptions | undefined): Promise<Uint8Array> {
+  async #load(name: string, options: LoadOptions): Promise<Uint8Array> {
     const handle = await this.#fs.open(this.#path(name), "r");
     try {
       // Reading through one descriptor pins the inode: a concurrent rename cannot mix two versions.
@@ -369,7 +354,7 @@ export class FsDestination implements Destination {
       const absoluteDir = relativeDir === "" ? this.root : this.#path(relativeDir);
       let directory: Dir;
       try {
-        directory = await this.#limiter.run(() => this.#fs.opendir(absoluteDir, { bufferSize: 256 }));
+        directory = await this.#limit(() => this.#fs.opendir(absoluteDir, { bufferSize: 256 }));
       } catch (error) {
         const code = errnoCode(error);
         // A prefix whose directory does not exist (or is a file) simply has no objects under it.
@@ -379,7 +364,7 @@ export class FsDestination implements Destination {
       let batch: string[] = [];
       // for-await closes the Dir when the loop ends, throws, or the consumer stops early.
       for await (const entry of directory) {
-        this.#assertOpen();
+        this.assertOpen();
         // One segment is a valid name exactly when it is a valid segment: temp and foreign files fail.
         if (!isValidObjectName(entry.name)) continue;
         const name = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
@@ -402,7 +387,7 @@ export class FsDestination implements Destination {
     const infos = await Promise.all(
       names.map(async (name): Promise<ObjectInfo | undefined> => {
         try {
-          const stats = await this.#limiter.run(() => this.#fs.stat(this.#path(name)));
+          const stats = await this.#limit(() => this.#fs.stat(this.#path(name)));
           return stats.isFile() ? { name, size: stats.size, modifiedAt: stats.mtime } : undefined;
         } catch (error) {
           // Removed between readdir and stat: it is simply no longer there.

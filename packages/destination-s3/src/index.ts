@@ -2,7 +2,7 @@
 // S3-compatible server (MinIO, Ceph RGW, Wasabi, Cloudflare R2, Backblaze B2): the
 // S3Destination class, its options, and parsing of the CLI's `s3:` repository URLs.
 export { S3Destination, createS3Destination } from "./s3-destination.js";
-export type { S3Credentials, S3DestinationOptions, S3ObjectLockOptions } from "./s3-destination.js";
+export type { S3Credentials, S3DestinationOptions, S3ObjectLockOptions } from "./s3-options.js";
 export { createS3DestinationFromUrl, parseS3Url } from "./s3-url.js";
 export type { ParsedS3Url } from "./s3-url.js";
 export { toDestinationError } from "./s3-errors.js";

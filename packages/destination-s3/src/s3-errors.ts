@@ -2,7 +2,12 @@
 // DestinationError with a stable code. The SDK has already retried what it considers
 // retryable by the time an error reaches this mapping, so DEST_TRANSIENT here means "the
 // server or network is still unwell", not "retry immediately".
-import { DestinationError, type DestinationErrorCode } from "@ewsvault/destination";
+import {
+  DestinationError,
+  type DestinationErrorCode,
+  isTransientHttpStatus,
+  TRANSIENT_NETWORK_CODES,
+} from "@ewsvault/destination";
 
 const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchVersion", "NoSuchUpload"]);
 const PERMISSION = new Set([
@@ -47,19 +52,8 @@ const CONFIG = new Set([
   "AuthorizationHeaderMalformed",
   "InvalidBucketName",
 ]);
-const SOCKET_TRANSIENT = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-]);
+// The SDK's HTTP handler also reports unknown hosts (often a DNS hiccup) and undici socket errors.
+const SOCKET_TRANSIENT = new Set([...TRANSIENT_NETWORK_CODES, "ENOTFOUND", "UND_ERR_SOCKET"]);
 
 interface SdkErrorShape {
   name?: unknown;
@@ -119,7 +113,7 @@ function classify(code: string | undefined, status: number | undefined): Destina
     if (status === 412) return "DEST_ALREADY_EXISTS";
     if (status === 416) return "DEST_RANGE_NOT_SATISFIABLE";
     if (status === 507) return "DEST_FULL";
-    if (status === 408 || status === 429 || status >= 500) return "DEST_TRANSIENT";
+    if (isTransientHttpStatus(status)) return "DEST_TRANSIENT";
   }
   return "DEST_IO";
 }

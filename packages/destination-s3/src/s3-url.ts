@@ -2,7 +2,8 @@
 // history, process lists and logs); they come from the AWS environment variables or the SDK's
 // provider chain instead.
 import { DestinationError, validateObjectName } from "@ewsvault/destination";
-import { S3Destination, type S3DestinationOptions } from "./s3-destination.js";
+import { S3Destination } from "./s3-destination.js";
+import type { S3DestinationOptions } from "./s3-options.js";
 
 export interface ParsedS3Url {
   /** Endpoint origin for S3-compatible servers; undefined means AWS. */

@@ -1,7 +1,13 @@
 // ssh2 reports SFTP status replies as errors with a numeric `code` (the SSH_FX_* status) and
 // connection-level failures with a `level` ("client-authentication", "client-timeout", ...)
 // or a Node socket `code`. This module folds both into DestinationError codes.
-import { DestinationError, type DestinationErrorCode } from "@ewsvault/destination";
+import {
+  DestinationError,
+  type DestinationErrorCode,
+  destinationFailure,
+  errorCodeOf,
+  TRANSIENT_NETWORK_CODES,
+} from "@ewsvault/destination";
 
 /** SSH_FXP_STATUS codes this package reacts to (draft-ietf-secsh-filexfer-02 and -13). */
 export const SftpStatus = {
@@ -18,18 +24,6 @@ export const SftpStatus = {
   NO_SPACE_ON_FILESYSTEM: 14,
   QUOTA_EXCEEDED: 15,
 } as const;
-
-const TRANSIENT_NODE_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EAI_AGAIN",
-]);
 
 interface ErrorShape {
   readonly code?: unknown;
@@ -86,7 +80,8 @@ function classify(error: unknown): DestinationErrorCode {
   const shape = (typeof error === "object" && error !== null ? error : {}) as ErrorShape;
   if (shape.level === "client-authentication") return "DEST_PERMISSION";
   if (shape.level === "client-timeout" || shape.level === "client-socket") return "DEST_TRANSIENT";
-  if (typeof shape.code === "string" && TRANSIENT_NODE_CODES.has(shape.code)) return "DEST_TRANSIENT";
+  const nodeCode = errorCodeOf(error);
+  if (nodeCode !== undefined && TRANSIENT_NETWORK_CODES.has(nodeCode)) return "DEST_TRANSIENT";
   // ssh2's wording when a channel or connection closes under a pending request.
   if (
     /no response from server|not connected|channel (is )?(not open|closed)|connection (lost|closed)/i.test(
@@ -123,9 +118,10 @@ export function toDestinationError(error: unknown, operation: string, subject: s
   const detail =
     status !== undefined
       ? `SFTP status ${status}${messageOf(error) === "" ? "" : `: ${messageOf(error)}`}`
-      : typeof (error as ErrorShape | null)?.code === "string"
-        ? String((error as ErrorShape).code)
-        : messageOf(error);
-  const text = `sftp ${operation} ${JSON.stringify(subject)}: ${REASONS[code]}${detail === "" ? "" : ` (${detail})`}`;
-  return new DestinationError(code, text.replace(/[\r\n]+/g, " "), { cause: error });
+      : (errorCodeOf(error) ?? messageOf(error));
+  return destinationFailure(
+    code,
+    { backend: "sftp", operation, subject, reason: REASONS[code], detail },
+    error,
+  );
 }

@@ -1,6 +1,8 @@
 // @ewsvault/destination — where repository objects are stored: the Destination interface,
-// its error codes and an in-memory implementation. Implementations live in destination-* packages;
-// the conformance suite they all run is exported as "@ewsvault/destination/testing".
+// its error codes, the BaseDestination every implementation extends (validation, closed state,
+// abort, retries, error funnel), the withRetry() decorator and an in-memory implementation.
+// Implementations live in destination-* packages; the conformance suite they all run is
+// exported as "@ewsvault/destination/testing".
 export type {
   Destination,
   DestinationCapabilities,
@@ -12,6 +14,24 @@ export { DestinationError, DestinationErrorCodes, isDestinationError } from "./e
 export type { DestinationErrorCode } from "./errors.js";
 export { isValidObjectName, validateObjectName, validateObjectPrefix } from "./object-name.js";
 export { resolveLoadRange, validateLoadOptions } from "./range.js";
+export { BaseDestination } from "./base-destination.js";
+export type { StorageOperation } from "./base-destination.js";
+export {
+  defaultRetryPolicy,
+  resolveRetryPolicy,
+  retryDelayMs,
+  retryTransient,
+  withRetry,
+} from "./retry.js";
+export type { RetryOption, RetryPolicy } from "./retry.js";
+export {
+  destinationFailure,
+  errorCodeOf,
+  isTransientHttpStatus,
+  TRANSIENT_NETWORK_CODES,
+} from "./error-mapping.js";
+export type { FailureMessage } from "./error-mapping.js";
+export { integerOption, normalizeKeyPrefix } from "./options.js";
 export type { ByteRange } from "./range.js";
 export {
   createMemoryDestination,

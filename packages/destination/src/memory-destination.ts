@@ -1,18 +1,14 @@
 // A faithful in-memory Destination for tests across the project. It keeps the full contract
-// (name validation, copies in and out, atomic replace, DEST_CLOSED) so that code tested against
-// it behaves the same on real storage, and it can inject faults (failed calls, a byte quota,
-// latency) that are hard to provoke on a real server.
+// (name validation, copies in and out, atomic replace, DEST_CLOSED — the parts BaseDestination
+// does not already do) so that code tested against it behaves the same on real storage, and it
+// can inject faults (failed calls, a byte quota, latency) that are hard to provoke on a real
+// server. It does not retry: an injected fault must reach the code under test (withRetry() adds
+// retries when a test wants them).
 
-import type {
-  Destination,
-  DestinationCapabilities,
-  LoadOptions,
-  ObjectInfo,
-  SaveOptions,
-} from "./destination.js";
+import { BaseDestination } from "./base-destination.js";
+import type { DestinationCapabilities, LoadOptions, ObjectInfo, SaveOptions } from "./destination.js";
 import { DestinationError, type DestinationErrorCode, DestinationErrorCodes } from "./errors.js";
-import { validateObjectName, validateObjectPrefix } from "./object-name.js";
-import { resolveLoadRange, validateLoadOptions } from "./range.js";
+import { resolveLoadRange } from "./range.js";
 
 export type MemoryOperation = "save" | "load" | "stat" | "list" | "remove";
 
@@ -82,10 +78,6 @@ export const defaultMemoryCapabilities: DestinationCapabilities = Object.freeze(
   listAfterWriteConsistent: true,
 });
 
-function validateData(data: Uint8Array): void {
-  if (!(data instanceof Uint8Array)) throw new TypeError("save data must be a Uint8Array");
-}
-
 function validateRule(rule: MemoryFaultRule): void {
   if (!DestinationErrorCodes.includes(rule.code))
     throw new TypeError(`unknown error code ${String(rule.code)}`);
@@ -97,7 +89,7 @@ function validateRule(rule: MemoryFaultRule): void {
   }
 }
 
-export class MemoryDestination implements Destination {
+export class MemoryDestination extends BaseDestination {
   readonly description: string;
   readonly capabilities: DestinationCapabilities;
   /** Total stored bytes allowed; undefined means unlimited. May be changed at any time. */
@@ -112,7 +104,6 @@ export class MemoryDestination implements Destination {
   readonly #listed = new Map<string, ObjectInfo>();
   #pendingListChanges: Array<{ at: number; name: string; info: ObjectInfo | undefined }> = [];
   #rules: ActiveRule[] = [];
-  #closed = false;
   #usedBytes = 0;
   #inFlight = 0;
   #peakInFlight = 0;
@@ -120,6 +111,7 @@ export class MemoryDestination implements Destination {
   readonly #calls: Record<MemoryOperation, number> = { save: 0, load: 0, stat: 0, list: 0, remove: 0 };
 
   constructor(options: MemoryDestinationOptions = {}) {
+    super(false);
     this.capabilities = Object.freeze({ ...defaultMemoryCapabilities, ...options.capabilities });
     if (!Number.isSafeInteger(this.capabilities.maxConnections) || this.capabilities.maxConnections < 1) {
       throw new TypeError("capabilities.maxConnections must be an integer >= 1");
@@ -165,14 +157,12 @@ export class MemoryDestination implements Destination {
     return copy;
   }
 
-  async save(name: string, data: Uint8Array, options?: SaveOptions): Promise<void> {
-    validateObjectName(name);
-    validateData(data);
+  protected async saveObject(name: string, data: Uint8Array, options: SaveOptions): Promise<void> {
     // Copy before the first await: the caller may reuse its buffer as soon as save() returns a promise.
     const copy = data.slice();
-    await this.#operation("save", name, options?.signal, () => {
+    await this.#operation("save", name, options.signal, () => {
       const existing = this.#objects.get(name);
-      if (options?.exclusive === true && existing !== undefined) {
+      if (options.exclusive === true && existing !== undefined) {
         throw new DestinationError("DEST_ALREADY_EXISTS", `${JSON.stringify(name)} already exists`);
       }
       const after = this.#usedBytes - (existing?.data.length ?? 0) + copy.length;
@@ -190,26 +180,22 @@ export class MemoryDestination implements Destination {
     });
   }
 
-  async load(name: string, options?: LoadOptions): Promise<Uint8Array> {
-    validateObjectName(name);
-    validateLoadOptions(options);
-    return this.#operation("load", name, options?.signal, () => {
+  protected loadObject(name: string, options: LoadOptions): Promise<Uint8Array> {
+    return this.#operation("load", name, options.signal, () => {
       const object = this.#require(name);
       const { start, end } = resolveLoadRange(object.data.length, options, name);
       return object.data.slice(start, end);
     });
   }
 
-  async stat(name: string): Promise<ObjectInfo> {
-    validateObjectName(name);
+  protected statObject(name: string): Promise<ObjectInfo> {
     return this.#operation("stat", name, undefined, () => {
       const object = this.#require(name);
       return { name, size: object.data.length, modifiedAt: new Date(object.modifiedAt) };
     });
   }
 
-  async *list(prefix = ""): AsyncIterable<ObjectInfo> {
-    validateObjectPrefix(prefix);
+  protected async *listObjects(prefix: string): AsyncIterable<ObjectInfo> {
     // A snapshot at call time: each object once even while callers save and remove concurrently.
     const found = await this.#operation("list", prefix, undefined, () => {
       const infos: ObjectInfo[] = [];
@@ -219,13 +205,12 @@ export class MemoryDestination implements Destination {
       return infos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     });
     for (const info of found) {
-      if (this.#closed) throw this.#closedError();
+      this.assertOpen();
       yield { ...info, ...(info.modifiedAt ? { modifiedAt: new Date(info.modifiedAt) } : {}) };
     }
   }
 
-  async remove(name: string): Promise<void> {
-    validateObjectName(name);
+  protected async removeObject(name: string): Promise<void> {
     await this.#operation("remove", name, undefined, () => {
       const existing = this.#objects.get(name);
       if (existing === undefined) return;
@@ -235,8 +220,11 @@ export class MemoryDestination implements Destination {
     });
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
+  protected async closeStorage(): Promise<void> {}
+
+  protected mapError(error: unknown): unknown {
+    // Every failure here is already a DestinationError (or the caller's abort reason).
+    return error;
   }
 
   #listChange(name: string, info: ObjectInfo | undefined): void {
@@ -270,10 +258,6 @@ export class MemoryDestination implements Destination {
     return object;
   }
 
-  #closedError(): DestinationError {
-    return new DestinationError("DEST_CLOSED", `${this.description} is closed`);
-  }
-
   #fault(operation: MemoryOperation, name: string): DestinationError | undefined {
     for (const active of this.#rules) {
       const { rule } = active;
@@ -298,14 +282,14 @@ export class MemoryDestination implements Destination {
     signal: AbortSignal | undefined,
     body: () => T,
   ): Promise<T> {
-    if (this.#closed) throw this.#closedError();
+    this.assertOpen();
     this.#calls[operation]++;
     this.#inFlight++;
     this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
     try {
       if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       else await Promise.resolve();
-      if (this.#closed) throw this.#closedError();
+      this.assertOpen();
       signal?.throwIfAborted();
       const fault = this.#fault(operation, name);
       if (fault !== undefined) {
