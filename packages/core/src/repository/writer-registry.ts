@@ -44,41 +44,40 @@ export interface WriterSettings {
   readonly workers: number;
 }
 
-export class WriterRegistry implements WriterContext {
+export class WriterRegistry {
+  /** Blob id -> the writer whose pack holds it, not yet indexed (writer.ts: WriterContext.pending). */
   readonly pending = new Map<string, WriterImpl>();
-  readonly objects: Pick<Destination, "save">;
-  readonly sealer: Sealer;
-  readonly idKey: Uint8Array;
-  readonly chunker: Chunker & { readonly plan: CutPlan };
-  readonly packSize: number;
-  readonly compression: CompressionMethod;
   private readonly writers = new Set<WriterImpl>();
+  private readonly context: WriterContext;
   private pool: WritePool | undefined;
 
   constructor(
     private readonly settings: WriterSettings,
-    readonly packIndex: WritersPackIndex,
+    private readonly packIndex: WritersPackIndex,
     private readonly locks: WritersLocks,
   ) {
     if (!Number.isInteger(settings.workers) || settings.workers < 0)
       throw new TypeError("workers must be an integer >= 0");
-    this.objects = settings.objects;
-    this.sealer = settings.sealer;
-    this.idKey = settings.keys.idKey;
-    this.chunker = settings.chunker;
-    this.packSize = settings.packSize;
-    this.compression = settings.compression;
+    this.context = {
+      objects: settings.objects,
+      sealer: settings.sealer,
+      idKey: settings.keys.idKey,
+      chunker: settings.chunker,
+      packSize: settings.packSize,
+      compression: settings.compression,
+      packIndex: this.packIndex,
+      pending: this.pending,
+      writePool: () => this.writePool(),
+      assertLocksHealthy: () => locks.assertHealthy(),
+      writerClosed: (writer) => this.writerClosed(writer),
+    };
   }
 
-  writePool(): WritePool | undefined {
+  private writePool(): WritePool | undefined {
     const { workers, keys, chunker, compression } = this.settings;
     if (workers === 0) return undefined;
     this.pool ??= new WritePool(keys, chunker.plan, workers, compression);
     return this.pool;
-  }
-
-  assertLocksHealthy(): Promise<void> {
-    return this.locks.assertHealthy();
   }
 
   /** A new writer holding a use of the backup lock (REPO_LOCKED while prune runs). */
@@ -86,7 +85,7 @@ export class WriterRegistry implements WriterContext {
     await this.locks.acquireBackupLock();
     try {
       await this.packIndex.reload();
-      const writer = new WriterImpl(this, options);
+      const writer = new WriterImpl(this.context, options);
       this.writers.add(writer);
       return writer;
     } catch (error) {
@@ -95,7 +94,7 @@ export class WriterRegistry implements WriterContext {
     }
   }
 
-  async writerClosed(writer: WriterImpl): Promise<void> {
+  private async writerClosed(writer: WriterImpl): Promise<void> {
     if (this.writers.delete(writer)) await this.locks.releaseBackupLock();
   }
 

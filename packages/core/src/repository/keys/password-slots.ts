@@ -5,19 +5,16 @@ import { hostname as osHostname } from "node:os";
 import { randomBytes, scrypt as scryptCallback } from "node:crypto";
 import type { Destination } from "@ewsvault/destination";
 import { KEY_BYTES, NONCE_BYTES } from "../crypto/aead.js";
-import { type KeyFileHeader, checkScryptParams, scryptMemoryBytes, toBase64 } from "./key-file.js";
+import { checkScryptParams, scryptMemoryBytes, toBase64 } from "./key-file.js";
 import {
   SALT_BYTES,
   type UnlockedKey,
   checkMasterKey,
   newKeyId,
   nowIso,
-  openChecked,
-  sealSlot,
-  splitMaterial,
-  tamperedSlot,
+  sealCheckedSlot,
 } from "./slot-crypto.js";
-import { keyName, loadAllSlots, loadSlot, noSlotOpened, writeSlot } from "./slot-store.js";
+import { keyName, loadSlot, openFirstSlot, writeSlot } from "./slot-store.js";
 
 /** scrypt cost parameters; N a power of two. Stored in every password slot. */
 export interface KdfParams {
@@ -78,26 +75,22 @@ export async function buildPasswordKeyFile(input: PasswordSlotInput): Promise<Ui
   if (input.nonce !== undefined && input.nonce.length !== NONCE_BYTES)
     throw new TypeError("nonce must be 12 bytes");
   const material = await scryptKek(input.password, salt, input.kdf);
-  const { wrapKey, check } = splitMaterial(material);
-  material.fill(0);
-  const header: KeyFileHeader = {
-    version: 1,
-    kind: "password",
-    createdAt: input.createdAt,
-    ...(input.hostname === undefined ? {} : { hostname: input.hostname }),
-    kdf: {
-      name: "scrypt",
-      N: input.kdf.N,
-      r: input.kdf.r,
-      p: input.kdf.p,
-      salt: toBase64(salt),
-      check: toBase64(check),
-    },
-  };
   try {
-    return sealSlot(wrapKey, input.keyId, header, input.masterKey, input.nonce);
+    return sealCheckedSlot(
+      material,
+      input.keyId,
+      (check) => ({
+        version: 1,
+        kind: "password",
+        createdAt: input.createdAt,
+        ...(input.hostname === undefined ? {} : { hostname: input.hostname }),
+        kdf: { name: "scrypt", N: input.kdf.N, r: input.kdf.r, p: input.kdf.p, salt: toBase64(salt), check },
+      }),
+      input.masterKey,
+      input.nonce,
+    );
   } finally {
-    wrapKey.fill(0);
+    material.fill(0);
   }
 }
 
@@ -131,20 +124,11 @@ export async function addPasswordSlot(
  */
 export async function unlockWithPassword(destination: Destination, password: string): Promise<UnlockedKey> {
   checkPassword(password);
-  const results = await loadAllSlots(destination);
-  let tampered: string | undefined;
-  for (const result of results) {
-    if (!("parsed" in result) || result.parsed.header.kind !== "password") continue;
-    const { kdf } = result.parsed.header;
-    if (kdf?.name !== "scrypt" || result.parsed.salt === undefined) continue;
-    const material = await scryptKek(password, result.parsed.salt, kdf);
-    const outcome = openChecked(material, result.keyId, result.parsed);
-    material.fill(0);
-    if (typeof outcome === "object") return { masterKey: outcome.masterKey, keyId: result.keyId };
-    if (outcome === "tampered") tampered ??= result.keyId;
-  }
-  if (tampered !== undefined) throw tamperedSlot(tampered);
-  throw noSlotOpened(results, "password", "password");
+  return openFirstSlot(destination, "password", "password", async (parsed) => {
+    const { kdf } = parsed.header;
+    if (kdf?.name !== "scrypt" || parsed.salt === undefined) return undefined;
+    return scryptKek(password, parsed.salt, kdf);
+  });
 }
 
 /** Adds a password slot for an already unlocked master key; returns its keyId. */

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { Destination } from "@ewsvault/destination";
 import { hkdfSha256 } from "../crypto/keys.js";
-import { type KeyFileHeader, toBase64 } from "./key-file.js";
+import { toBase64 } from "./key-file.js";
 import { formatRecoveryCode, newRecoveryEntropy, parseRecoveryCode } from "./recovery-code.js";
 import {
   SALT_BYTES,
@@ -13,12 +13,9 @@ import {
   checkMasterKey,
   newKeyId,
   nowIso,
-  openChecked,
-  sealSlot,
-  splitMaterial,
-  tamperedSlot,
+  sealCheckedSlot,
 } from "./slot-crypto.js";
-import { loadAllSlots, noSlotOpened, writeSlot } from "./slot-store.js";
+import { openFirstSlot, writeSlot } from "./slot-store.js";
 
 function recoveryMaterial(entropy: Uint8Array, salt: Uint8Array): Uint8Array {
   return hkdfSha256(entropy, salt, WRAP_INFO.recoveryCode);
@@ -37,18 +34,18 @@ export interface RecoverySlotInput {
 export function buildRecoveryKeyFile(input: RecoverySlotInput): Uint8Array {
   checkMasterKey(input.masterKey);
   const salt = input.salt ?? new Uint8Array(randomBytes(SALT_BYTES));
-  const { wrapKey, check } = splitMaterial(recoveryMaterial(input.entropy, salt));
-  const header: KeyFileHeader = {
-    version: 1,
-    kind: "recovery-code",
-    createdAt: input.createdAt,
-    kdf: { name: "hkdf-sha256", salt: toBase64(salt), check: toBase64(check) },
-  };
-  try {
-    return sealSlot(wrapKey, input.keyId, header, input.masterKey, input.nonce);
-  } finally {
-    wrapKey.fill(0);
-  }
+  return sealCheckedSlot(
+    recoveryMaterial(input.entropy, salt),
+    input.keyId,
+    (check) => ({
+      version: 1,
+      kind: "recovery-code",
+      createdAt: input.createdAt,
+      kdf: { name: "hkdf-sha256", salt: toBase64(salt), check },
+    }),
+    input.masterKey,
+    input.nonce,
+  );
 }
 
 /**
@@ -76,15 +73,7 @@ export async function createRecoveryCode(
  */
 export async function recoverWithCode(destination: Destination, code: string): Promise<UnlockedKey> {
   const entropy = parseRecoveryCode(code);
-  const results = await loadAllSlots(destination);
-  let tampered: string | undefined;
-  for (const result of results) {
-    if (!("parsed" in result) || result.parsed.header.kind !== "recovery-code") continue;
-    if (result.parsed.salt === undefined) continue;
-    const outcome = openChecked(recoveryMaterial(entropy, result.parsed.salt), result.keyId, result.parsed);
-    if (typeof outcome === "object") return { masterKey: outcome.masterKey, keyId: result.keyId };
-    if (outcome === "tampered") tampered ??= result.keyId;
-  }
-  if (tampered !== undefined) throw tamperedSlot(tampered);
-  throw noSlotOpened(results, "recovery-code", "recovery code");
+  return openFirstSlot(destination, "recovery-code", "recovery code", async (parsed) =>
+    parsed.salt === undefined ? undefined : recoveryMaterial(entropy, parsed.salt),
+  );
 }

@@ -15,6 +15,7 @@ import {
   type ParsedKeyFile,
   keyFileAad,
   serializeKeyFile,
+  toBase64,
 } from "./key-file.js";
 
 export interface UnlockedKey {
@@ -104,5 +105,25 @@ export function tryUnwrap(kek: Uint8Array, keyId: string, parsed: ParsedKeyFile)
     return key.length === KEY_BYTES ? key : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Seals the master key in a password or recovery-code slot from its credential's KDF output:
+ * the header (built around the base64 check value) and the wrapped key. The wrapping key is
+ * zeroed afterwards.
+ */
+export function sealCheckedSlot(
+  material: Uint8Array,
+  keyId: string,
+  headerWithCheck: (check: string) => KeyFileHeader,
+  masterKey: Uint8Array,
+  nonce?: Uint8Array,
+): Uint8Array {
+  const { wrapKey, check } = splitMaterial(material);
+  try {
+    return sealSlot(wrapKey, keyId, headerWithCheck(toBase64(check)), masterKey, nonce);
+  } finally {
+    wrapKey.fill(0);
   }
 }

@@ -8,6 +8,7 @@ import { isDestinationError } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
 import { KEYS_PREFIX, KEY_ID_PATTERN, MAX_KEY_FILE_BYTES, corrupt, parseKeyFile } from "./key-file.js";
 import type { KeySlotKind, ParsedKeyFile } from "./key-file.js";
+import { type UnlockedKey, openChecked, tamperedSlot } from "./slot-crypto.js";
 
 export interface KeySlotInfo {
   keyId: string;
@@ -73,7 +74,9 @@ export async function loadSlot(
 export type SlotResult = { keyId: string; parsed: ParsedKeyFile } | { keyId: string; error: EwsVaultError };
 
 /** Every slot, parsed; malformed ones are reported, not thrown, so one bad file cannot lock a repository. */
-export async function loadAllSlots(destination: Destination): Promise<SlotResult[]> {
+export async function loadAllSlots(
+  destination: Pick<Destination, "list" | "load" | "description">,
+): Promise<SlotResult[]> {
   const { ids, stray } = await scanKeys(destination);
   if (ids.length === 0 && stray.length === 0) {
     throw new EwsVaultError("REPO_NOT_FOUND", `no key files in ${destination.description}`);
@@ -117,4 +120,31 @@ export async function listKeys(destination: Pick<Destination, "list" | "load">):
     out.push({ keyId, kind, createdAt, ...(hostname === undefined ? {} : { hostname }) });
   }
   return out;
+}
+
+/**
+ * Unlocks with the first well-formed slot of `kind` that accepts the credential, given as its
+ * KDF output per slot (`materialOf`, undefined to skip a slot; zeroed after use). MUST throw
+ * CRYPTO_AUTH_FAILED when a slot accepts the credential but was altered, else CRYPTO_WRONG_PASSWORD
+ * or a malformed slot's error (noSlotOpened). Never writes to the destination.
+ */
+export async function openFirstSlot(
+  destination: Pick<Destination, "list" | "load" | "description">,
+  kind: KeySlotKind,
+  what: string,
+  materialOf: (parsed: ParsedKeyFile) => Promise<Uint8Array | undefined>,
+): Promise<UnlockedKey> {
+  const results = await loadAllSlots(destination);
+  let tampered: string | undefined;
+  for (const result of results) {
+    if (!("parsed" in result) || result.parsed.header.kind !== kind) continue;
+    const material = await materialOf(result.parsed);
+    if (material === undefined) continue;
+    const outcome = openChecked(material, result.keyId, result.parsed);
+    material.fill(0);
+    if (typeof outcome === "object") return { masterKey: outcome.masterKey, keyId: result.keyId };
+    if (outcome === "tampered") tampered ??= result.keyId;
+  }
+  if (tampered !== undefined) throw tamperedSlot(tampered);
+  throw noSlotOpened(results, kind, what);
 }
