@@ -129,7 +129,7 @@ export function corrupt(message: string, details?: Record<string, unknown>, caus
   return new EwsVaultError("REPO_CORRUPT", message, { cause, details: details ?? {} });
 }
 
-/** Little-endian writer for the binary layouts (pack headers, index files). */
+/** Little-endian writer for the binary layouts (pack headers, pack index files). */
 export class ByteWriter {
   private buffer: Uint8Array;
   private view: DataView;

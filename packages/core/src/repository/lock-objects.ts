@@ -70,7 +70,7 @@ export function isDeadLocalHolder(holder: { hostname: string; pid: number }): bo
   );
 }
 
-export function isStale(content: LockContent, staleAfterMs: number, now = Date.now()): boolean {
+function isStale(content: LockContent, staleAfterMs: number, now = Date.now()): boolean {
   if (now - Date.parse(content.refreshedAt) > staleAfterMs) return true;
   return isDeadLocalHolder(content);
 }

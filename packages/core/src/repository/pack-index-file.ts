@@ -26,7 +26,7 @@ export interface IndexedPack {
 }
 
 export interface PackIndexFileContent {
-  /** Ids of index files whose content this file fully contains (compaction). */
+  /** Ids of pack index files whose content this file fully contains (compaction). */
   readonly supersedes: readonly string[];
   readonly packs: readonly IndexedPack[];
 }

@@ -1,6 +1,6 @@
 // verify: proves the repository is usable without trusting any cache. The structural pass reads
-// config, key files, every index file, the pack listing, every snapshot's tree closure and the
-// forget records (a version 2 snapshot's parent that is gone without one was lost: see
+// config, key files, every pack index file, the pack listing, every snapshot's tree closure and
+// the forget records (a version 2 snapshot's parent that is gone without one was lost: see
 // forget-records.ts); the optional read-data pass downloads a subset of packs, indexed or not,
 // and authenticates and re-hashes every blob in them. Problems are collected, never thrown, so
 // one report shows everything that is wrong.
@@ -60,7 +60,7 @@ export interface VerifyReport {
   /** True when problems is empty. */
   readonly ok: boolean;
   readonly problems: readonly VerifyProblem[];
-  /** Packs that exist but no index file lists: leftovers of interrupted writers, removed by prune. */
+  /** Packs that exist but no pack index file lists: leftovers of interrupted writers, removed by prune. */
   readonly unindexedPacks: readonly string[];
   readonly checked: {
     readonly indexFiles: number;
@@ -95,9 +95,7 @@ function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limi
   return Promise.all(items.map((item) => run(() => fn(item))));
 }
 
-export function parseReadDataSubset(
-  spec: VerifyOptions["readData"],
-): ((packId: string) => boolean) | undefined {
+function parseReadDataSubset(spec: VerifyOptions["readData"]): ((packId: string) => boolean) | undefined {
   if (spec === undefined || spec === false) return undefined;
   if (spec === true) return () => true;
   let fraction: number | undefined;

@@ -42,7 +42,7 @@ function passwordBytes(password: string): Uint8Array {
   return new TextEncoder().encode(password.normalize("NFC"));
 }
 
-export function scryptKek(password: string, salt: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
+function scryptKek(password: string, salt: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     scryptCallback(
       passwordBytes(password),

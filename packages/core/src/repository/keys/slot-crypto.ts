@@ -55,7 +55,7 @@ export function nowIso(): string {
  * lets unlock tell "wrong password" from "right password, altered slot"; it helps a guesser no
  * more than the wrapped key itself does (both cost one KDF run per guess).
  */
-export function splitMaterial(material: Uint8Array): { wrapKey: Uint8Array; check: Uint8Array } {
+function splitMaterial(material: Uint8Array): { wrapKey: Uint8Array; check: Uint8Array } {
   return {
     wrapKey: hkdfSha256(material, new Uint8Array(0), WRAP_INFO.slotWrapKey),
     check: hkdfSha256(material, new Uint8Array(0), WRAP_INFO.slotCheck, CHECK_BYTES),
