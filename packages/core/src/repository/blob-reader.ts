@@ -5,7 +5,7 @@
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
 import { openBlob } from "./blob.js";
-import { fromUtf8, isId, packObjectName } from "./format.js";
+import { concatBytes, fromUtf8, isId, packObjectName } from "./format.js";
 import type { BlobLocation } from "./pack-index.js";
 import type { Sealer } from "./sealer.js";
 
@@ -80,13 +80,7 @@ export class BlobReader {
         }
       }),
     );
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   /** The JSON value of a tree blob. Same errors as loadData; REPO_MISSING_BLOB for a data blob. */
