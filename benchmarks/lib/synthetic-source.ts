@@ -131,7 +131,7 @@ export function syntheticMailbox(options: {
           yield {
             ok: false,
             itemId: id,
-            error: { code: "EWS_ITEM_NOT_FOUND", message: "no such item", disposition: "skip" },
+            error: { code: "EWS_SERVER_ERROR", message: "no such item", responseCode: "ErrorItemNotFound", disposition: "skip" },
           };
         else yield { ok: true, itemId: id, data: data(n) };
       }

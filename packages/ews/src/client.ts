@@ -287,6 +287,9 @@ class EwsClientImpl implements EwsClient {
 
   getMailboxInfo(mailbox: string, signal?: AbortSignal): Promise<MailboxInfo> {
     requireMailbox(mailbox);
+    // A cached answer needs no request, but an aborted caller still gets EWS_ABORTED (the port's contract).
+    if (signal?.aborted === true)
+      return Promise.reject(ewsError("EWS_ABORTED", "aborted", { cause: signal.reason }));
     const key = mailbox.toLowerCase();
     let cached = this.folderCache.get(key);
     if (cached === undefined) {

@@ -1,7 +1,7 @@
 // Error codes of @ewsvault/ews and the table that turns an EWS ResponseCode into one of them
 // or into a per-item disposition. Keeping the mapping in one place means the transport, the
 // batch logic and the README cannot drift apart.
-import { EwsVaultError, type ItemError } from "@ewsvault/mailbox";
+import { type ErrorCode, EwsVaultError, type ItemError } from "@ewsvault/mailbox";
 
 /** Every code an @ewsvault/ews method can reject with (listed in the README). */
 export const EWS_ERROR_CODES = [
@@ -22,7 +22,7 @@ export const EWS_ERROR_CODES = [
   "EWS_ABORTED",
   "EWS_RESPONSE_TOO_LARGE",
   "EWS_INSECURE_AUTH",
-] as const;
+] as const satisfies readonly ErrorCode[];
 
 export type EwsErrorCode = (typeof EWS_ERROR_CODES)[number];
 

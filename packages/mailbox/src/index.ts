@@ -5,6 +5,13 @@
 //
 // Besides the interfaces this package holds what both sides of the port share: the error class
 // with its codes, and the flow-control primitives (one byte budget, one abort subscription).
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ExchangeResponseCode,
+  type ItemErrorCode,
+  isErrorCode,
+} from "./error-codes.js";
 export { EwsVaultError, isEwsVaultError } from "./errors.js";
 export { type AbortErrorFactory, ByteBudget, type ByteBudgetSnapshot } from "./flow/byte-budget.js";
 export { onAbort } from "./flow/abort-subscription.js";

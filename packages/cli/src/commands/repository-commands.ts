@@ -1,12 +1,12 @@
 // Commands that work on the repository alone: init, snapshots, ls, find, verify, forget,
 // prune, unlock, stats.
 import {
-  checkSnapshotItems,
   describeSelection,
   type ForgetPolicy,
   initRepository,
   loadSnapshotItems,
   type Snapshot,
+  verifySnapshotItemBindings,
   walkSnapshotFolders,
 } from "@ewsvault/core";
 import { addGroupOptions, chosenGroup } from "../backup-selection.js";
@@ -283,51 +283,34 @@ async function verifyCommand(
   }
 }
 
-/** Checks every snapshot's item bindings; reports each problem as a `problem` event. */
+/** Checks every snapshot's item bindings (core's check); reports each problem as a `problem` event. */
 async function checkItemBindings(
-  repository: Parameters<typeof checkSnapshotItems>[0] & {
+  repository: Parameters<typeof verifySnapshotItemBindings>[0] & {
     listSnapshots(): Promise<readonly { id: string; tree: string }[]>;
   },
   out: Output,
 ): Promise<{ items: number; bound: number; problems: number }> {
-  const seen = new Set<string>();
-  let items = 0;
-  let bound = 0;
-  let problems = 0;
-  for (const snapshot of await repository.listSnapshots()) {
-    // Unchanged mailboxes reuse their tree: each distinct tree is checked once.
-    if (seen.has(snapshot.tree)) continue;
-    seen.add(snapshot.tree);
-    let check: Awaited<ReturnType<typeof checkSnapshotItems>>;
-    try {
-      check = await checkSnapshotItems(repository, snapshot.tree);
-    } catch (error) {
-      // A tree that cannot be read is damage verify has reported by its object; say which
-      // snapshot it stops, and go on with the others.
-      problems++;
-      const code = error instanceof Error && "code" in error ? String(error.code) : "INTERNAL";
-      const message = error instanceof Error ? error.message : String(error);
+  return verifySnapshotItemBindings(repository, await repository.listSnapshots(), {
+    onProblem: ({ snapshotId, code, message, folderId, itemId }) => {
+      if (folderId === undefined || itemId === undefined) {
+        // A tree that cannot be read is damage verify has reported by its object; say which
+        // snapshot it stops (the check goes on with the others).
+        out.event(
+          "problem",
+          { code, message, snapshot: snapshotId },
+          () =>
+            `damage ${code}: snapshot ${snapshotId.slice(0, 12)}'s items cannot be checked: ${shown(message)}`,
+        );
+        return;
+      }
       out.event(
         "problem",
-        { code, message, snapshot: snapshot.id },
+        { code, folderId, itemId, message, snapshot: snapshotId },
         () =>
-          `damage ${code}: snapshot ${snapshot.id.slice(0, 12)}'s items cannot be checked: ${shown(message)}`,
+          `damage ${code}: ${shown(message)} (snapshot ${snapshotId.slice(0, 12)}, folder ${shown(folderId)}, item ${shown(itemId)})`,
       );
-      continue;
-    }
-    items += check.items;
-    bound += check.bound;
-    for (const problem of check.problems) {
-      problems++;
-      out.event(
-        "problem",
-        { ...problem, snapshot: snapshot.id },
-        () =>
-          `damage ${problem.code}: ${shown(problem.message)} (snapshot ${snapshot.id.slice(0, 12)}, folder ${shown(problem.folderId)}, item ${shown(problem.itemId)})`,
-      );
-    }
-  }
-  return { items, bound, problems };
+    },
+  });
 }
 
 function parseDuration(text: string): number {

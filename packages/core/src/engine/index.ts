@@ -1,8 +1,10 @@
 // The engine: backup() and restore() orchestration over a MailboxSource/MailboxTarget and a
 // repository, with progress events, run reports and the snapshot tree format.
-export { backup, describeError } from "./backup.js";
-export { mailboxIndexDirectory } from "./index-location.js";
+export { backup } from "./backup/index.js";
+export { describeError } from "./describe-error.js";
+export { mailboxIndexDirectory } from "./mailbox-index-location.js";
 export { checkSnapshotItems, itemBinding } from "./item-binding.js";
+export { type SnapshotItemProblem, verifySnapshotItemBindings } from "./item-binding.js";
 export type {
   BindableItem,
   ItemCheckProblem,
@@ -17,8 +19,8 @@ export type {
   EngineWriter,
   SavedData,
 } from "./repository-port.js";
-export { planRestore, resolveSnapshot, restore } from "./restore.js";
-export type { RestorePlan } from "./restore.js";
+export { planRestore, resolveSnapshot, restore } from "./restore/index.js";
+export type { RestorePlan } from "./restore/index.js";
 export {
   createFolderFilter,
   createItemFilter,

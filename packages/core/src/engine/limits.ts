@@ -1,4 +1,4 @@
-// Every concurrency, memory and batch knob of the engine, in one place: what it bounds, its
+// Every concurrency, memory, batch and timing knob of the engine, in one place: what it bounds, its
 // default, and the one function that resolves it from the caller's options. Backup and restore
 // read their knobs from here and nowhere else, so "which knob limits what" has one answer.
 //
@@ -24,6 +24,10 @@ export interface BackupLimits {
   /** Make data durable and commit the index at least this often (seconds, bytes). */
   readonly checkpointSeconds: number;
   readonly checkpointBytes: number;
+  /** Sync every folder when the mailbox's last full sync is this old (seconds; 0 = every run). */
+  readonly fullSyncIntervalSeconds: number;
+  /** Trust stored change markers only when the last change was this long before they were read. */
+  readonly probeSettleSeconds: number;
 }
 
 export interface RestoreLimits {
@@ -43,6 +47,8 @@ export const DEFAULT_BACKUP_LIMITS: BackupLimits = Object.freeze({
   exportMemoryFactor: 3,
   checkpointSeconds: 30,
   checkpointBytes: 64 * MiB,
+  fullSyncIntervalSeconds: 86_400,
+  probeSettleSeconds: 60,
 });
 
 export const DEFAULT_RESTORE_LIMITS: RestoreLimits = Object.freeze({
@@ -61,6 +67,8 @@ export function backupLimits(options: BackupOptions): BackupLimits {
     exportMemoryFactor: d.exportMemoryFactor,
     checkpointSeconds: options.checkpointSeconds ?? d.checkpointSeconds,
     checkpointBytes: options.checkpointBytes ?? d.checkpointBytes,
+    fullSyncIntervalSeconds: options.fullSyncIntervalSeconds ?? d.fullSyncIntervalSeconds,
+    probeSettleSeconds: options.probeSettleSeconds ?? d.probeSettleSeconds,
   };
 }
 

@@ -7,12 +7,13 @@
 // ends after an item whose id hashes to 0 mod PAGE_DIVISOR: page boundaries depend on content,
 // not position, so inserting one item rewrites one page, and an unchanged folder serialises to
 // the same bytes, gets the same tree id and costs nothing new. The root also names the
-// snapshot's item index (item-index.ts), so finding one item does not mean reading every page.
+// snapshot's item lookup (snapshot-item-lookup.ts), so finding one item does not mean reading
+// every page.
 import pLimit from "p-limit";
 import { EwsVaultError } from "@ewsvault/mailbox";
 import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../mailbox-index/index.js";
 import type { DistinguishedFolderName, ItemSummary } from "@ewsvault/mailbox";
-import { ItemIndexBuilder, itemIdHash, lastAtOrBefore } from "./item-index.js";
+import { ItemLookupBuilder, itemIdHash, lastAtOrBefore } from "./snapshot-item-lookup.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 export const SNAPSHOT_TREE_VERSION = 1;
 /** Average items per page of a folder's item list. */
@@ -74,7 +75,7 @@ export interface MailboxTree {
   readonly v: number;
   readonly mailbox: string;
   readonly folders: readonly TreeRef[];
-  /** The snapshot's item index (ItemIndexTree); absent in snapshots written before it existed. */
+  /** The snapshot's item lookup (ItemLookupTree); absent in snapshots written before it existed. */
   readonly itemIndex?: TreeRef;
 }
 
@@ -149,7 +150,7 @@ export async function writeMailboxTree(
     a.folder.folderId < b.folder.folderId ? -1 : a.folder.folderId > b.folder.folderId ? 1 : 0;
   let totalItems = 0;
   let totalBytes = 0;
-  const itemIndex = new ItemIndexBuilder();
+  const itemLookup = new ItemLookupBuilder();
 
   const writeFolder = async (folder: IndexedFolder): Promise<string> => {
     const childIds: TreeRef[] = [];
@@ -169,7 +170,7 @@ export async function writeMailboxTree(
       };
       for await (const item of itemsOf(folder.folder.folderId)) {
         const hash = itemIdHash(item.itemId);
-        itemIndex.add(item.itemId, folder.folder.folderId, hash);
+        itemLookup.add(item.itemId, folder.folder.folderId, hash);
         page.push(item);
         itemCount++;
         itemBytes += item.dataSize;
@@ -205,7 +206,7 @@ export async function writeMailboxTree(
     v: SNAPSHOT_TREE_VERSION,
     mailbox,
     folders: topIds,
-    itemIndex: { subtree: await itemIndex.write(writer) },
+    itemIndex: { subtree: await itemLookup.write(writer) },
   };
   return {
     rootTreeId: await writer.saveTree(root),
@@ -226,8 +227,11 @@ function corrupt(what: string): EwsVaultError {
   return new EwsVaultError("SNAPSHOT_TREE_INVALID", `snapshot tree is malformed: ${what}`);
 }
 
+/** What reading a snapshot's trees needs of the repository. */
+export type SnapshotTreeReader = Pick<EngineRepository, "loadTree">;
+
 export async function loadMailboxTree(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   rootTreeId: string,
 ): Promise<MailboxTree> {
   const root = (await repository.loadTree(rootTreeId)) as MailboxTree;
@@ -248,7 +252,7 @@ const WALK_CONCURRENCY = 8;
  * order). `root` is the root tree's id, or the root itself when the caller has loaded it.
  */
 export async function* walkSnapshotFolders(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   root: string | MailboxTree,
 ): AsyncIterable<SnapshotFolder> {
   const mailbox = typeof root === "string" ? await loadMailboxTree(repository, root) : root;
@@ -283,14 +287,14 @@ export async function* walkSnapshotFolders(
   }
 }
 
-async function loadPage(repository: EngineRepository, ref: TreeRef): Promise<ItemPageTree> {
+async function loadPage(repository: SnapshotTreeReader, ref: TreeRef): Promise<ItemPageTree> {
   const page = (await repository.loadTree(ref.subtree)) as ItemPageTree;
   if (page?.kind !== "items" || !Array.isArray(page.items)) throw corrupt("item page");
   return page;
 }
 
 export async function loadSnapshotItems(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   tree: FolderTree,
 ): Promise<SnapshotItem[]> {
   const items: SnapshotItem[] = [];
@@ -301,12 +305,12 @@ export async function loadSnapshotItems(
 /**
  * The items of a folder whose ids are in `itemIds`, in page order. Reads only the pages that can
  * hold them when the page references carry `first` ids; otherwise (older snapshots), or when an
- * id is not where the order says (snapshots written from index format 2 sorted by UTF-8 byte
- * order, which JavaScript string order matches only for the ASCII ids EWS uses), it reads every
- * page.
+ * id is not where the order says (snapshots written from mailbox index format 2 sorted by UTF-8
+ * byte order, which JavaScript string order matches only for the ASCII ids EWS uses), it reads
+ * every page.
  */
 export async function loadSnapshotItemsById(
-  repository: EngineRepository,
+  repository: SnapshotTreeReader,
   tree: FolderTree,
   itemIds: ReadonlySet<string>,
 ): Promise<SnapshotItem[]> {

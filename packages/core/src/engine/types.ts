@@ -195,7 +195,7 @@ export interface RestoreOptions {
   readonly search?: ItemSearch;
   /** What to do with an item already present in the target folder; default "skip". */
   readonly conflict?: ConflictPolicy;
-  /** UploadItems requests in flight; default 4. */
+  /** Requests to the target in flight (UploadItems, and FindItem for conflicts); default 4. */
   readonly concurrency?: number;
   /** Items per UploadItems request (also capped at 8 MiB of item data); default 16. */
   readonly uploadBatchItems?: number;

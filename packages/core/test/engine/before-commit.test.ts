@@ -5,7 +5,7 @@ import { backup, initRepository, type Repository } from "@ewsvault/core";
 import { createMemoryDestination } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 

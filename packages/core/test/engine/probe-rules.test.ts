@@ -11,7 +11,7 @@ import {
 import { createMemoryDestination } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const OLD = "2024-01-01T00:00:00.000Z";

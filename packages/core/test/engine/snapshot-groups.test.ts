@@ -22,7 +22,7 @@ import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";
 import { fromUtf8 } from "../../src/repository/format.js";
 import { createDeterministicSealer } from "../../src/repository/sealer.js";
 import { decodeSnapshot, encodeSnapshot } from "../../src/repository/snapshots.js";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const TO = "restore@contoso.test";

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { canonicalJson, type HierarchyRootName, type IndexedFolder } from "@ewsvault/core";
 import { describe, expect, it } from "vitest";
-import { ItemIndexBuilder, itemIndexKey } from "../../src/engine/item-index.js";
+import { ItemLookupBuilder, itemLookupKey } from "../../src/engine/snapshot-item-lookup.js";
 import type { EngineWriter } from "../../src/engine/repository-port.js";
 import { type SnapshotItem, writeMailboxTree } from "../../src/engine/snapshot-tree.js";
 
@@ -47,8 +47,8 @@ function item(itemId: string): SnapshotItem {
 
 describe("snapshot tree golden vectors (tree v1, item index v1)", () => {
   it("item index keys are the first 64 bits of SHA-256 over the UTF-8 item id", () => {
-    expect(itemIndexKey("AAMkAGI2")).toBe("9e296359e8ba08de");
-    expect(itemIndexKey("Ünïcødé✓")).toBe(
+    expect(itemLookupKey("AAMkAGI2")).toBe("9e296359e8ba08de");
+    expect(itemLookupKey("Ünïcødé✓")).toBe(
       createHash("sha256").update("Ünïcødé✓", "utf8").digest("hex").slice(0, 16),
     );
   });
@@ -82,7 +82,7 @@ describe("snapshot tree golden vectors (tree v1, item index v1)", () => {
   it("1,000 items: content-defined buckets, pinned and re-derived from the spec", async () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `item-${String(i).padStart(4, "0")}`);
     const { writer, json } = recordingWriter();
-    const builder = new ItemIndexBuilder();
+    const builder = new ItemLookupBuilder();
     for (const [i, id] of ids.entries()) builder.add(id, i % 3 === 0 ? "F-a" : "F-b");
     const rootId = await builder.write(writer);
     const root = JSON.parse(json(rootId)) as {
@@ -113,7 +113,7 @@ describe("snapshot tree golden vectors (tree v1, item index v1)", () => {
       return bucket.entries.map(([id, folder]) => [id, bucket.folders[folder]]);
     });
     expect(resolved).toEqual(expected);
-    expect(root.buckets.map((b) => b.first)).toEqual(expected.map((b) => itemIndexKey(b[0]![0])));
+    expect(root.buckets.map((b) => b.first)).toEqual(expected.map((b) => itemLookupKey(b[0]![0])));
     expect(root.buckets.map((b) => b.first)).toEqual(GOLDEN.thousandFirsts);
   });
 });

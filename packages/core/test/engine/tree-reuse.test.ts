@@ -17,7 +17,7 @@ import { createMemoryDestination } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const FRESH = "fresh@contoso.test";

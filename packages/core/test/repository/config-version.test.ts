@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type Destination, createMemoryDestination } from "@ewsvault/destination";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "@ewsvault/mailbox";
+import { type ErrorCode, isEwsVaultError } from "@ewsvault/mailbox";
 import { COMPRESSION } from "../../src/repository/compress/index.js";
 import { CONFIG_VERSION, decodeConfig, encodeConfig } from "../../src/repository/config.js";
 import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";
@@ -52,7 +52,7 @@ async function blobHeaders(repo: Repository, destination: Destination): Promise<
   return counts;
 }
 
-function expectCode(code: string, fn: () => unknown): void {
+function expectCode(code: ErrorCode, fn: () => unknown): void {
   let thrown: unknown;
   try {
     fn();

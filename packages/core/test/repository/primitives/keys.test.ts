@@ -1,6 +1,6 @@
 import { type Destination, createMemoryDestination } from "@ewsvault/destination";
 import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "@ewsvault/mailbox";
+import { type ErrorCode, isEwsVaultError } from "@ewsvault/mailbox";
 import {
   type KdfParams,
   addEscrow,
@@ -21,7 +21,7 @@ import { parseRecoveryCode } from "../../../src/repository/keys/recovery-code.js
 const kdf: KdfParams = { N: 1024, r: 8, p: 1 };
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<unknown> {
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<unknown> {
   let thrown: unknown;
   try {
     await promise;
@@ -123,7 +123,7 @@ describe("key slots", () => {
     // Altering what the password does not determine (date, host, sealed key) is detected as
     // tampering; altering salt, cost or check changes what the password derives, so it reads
     // as a wrong password. Either way nothing opens.
-    const tampers: Array<[string, (f: SlotJson) => void, string]> = [
+    const tampers: Array<[string, (f: SlotJson) => void, ErrorCode]> = [
       ["createdAt", (f) => (f.createdAt = "2001-01-01T00:00:00.000Z"), "CRYPTO_AUTH_FAILED"],
       ["hostname", (f) => (f.hostname = "h2"), "CRYPTO_AUTH_FAILED"],
       ["wrapped key", (f) => (f.wrappedKey = `A${f.wrappedKey.slice(1)}`), "CRYPTO_AUTH_FAILED"],

@@ -5,19 +5,17 @@
 import {
   backup,
   EwsVaultError,
-  initRepository,
   planRestore,
   type Repository,
   resolveSnapshot,
   restore,
 } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { lookupItemFolders } from "../../src/engine/item-index.js";
+import { lookupItemFolders } from "../../src/engine/snapshot-item-lookup.js";
 import type { EngineRepository } from "../../src/engine/repository-port.js";
 import type { FolderTree, MailboxTree } from "../../src/engine/snapshot-tree.js";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
+import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const TO = "helpdesk@contoso.test";
@@ -25,9 +23,9 @@ const TO = "helpdesk@contoso.test";
 const INBOX_ITEMS = 1500;
 
 let exchange: MemoryExchange;
+let fixture: EngineFixture;
 let repository: Repository;
 let indexDirectory: string;
-let cleanup: () => Promise<void>;
 let folders: Record<"inbox" | "sent" | "calendar" | "projects" | "deep", string>;
 
 beforeEach(async () => {
@@ -49,20 +47,11 @@ beforeEach(async () => {
   for (let i = 0; i < 5; i++) exchange.addItem(A, folders.calendar, `meeting ${i}`, "x", "IPM.Appointment");
   for (let i = 0; i < 7; i++) exchange.addItem(A, projects, `plan ${i}`, `plan body ${i}`);
   exchange.addItem(A, deep, "deep note", "deep body");
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "correct horse",
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  const dir = await tempDir();
-  indexDirectory = dir.path;
-  cleanup = dir.cleanup;
+  fixture = await createEngineFixture();
+  ({ repository, indexDirectory } = fixture);
 });
 
-afterEach(async () => {
-  await repository.close();
-  await cleanup();
-});
+afterEach(() => fixture.close());
 
 async function backUp(): Promise<string> {
   const report = await backup({ repository, source: exchange, mailboxes: [A], indexDirectory });

@@ -6,23 +6,24 @@ import {
   backup,
   checkSnapshotItems,
   contentBinding,
+  type SnapshotItemProblem,
+  verifySnapshotItemBindings,
   deriveRepositoryKeys,
   type FolderTree,
-  initRepository,
   type ItemPageTree,
+  restore,
   type MailboxTree,
   type Repository,
 } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryExchange } from "../support/memory-mailbox.js";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
+import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const MASTER = Uint8Array.from({ length: 32 }, (_, i) => i);
 let exchange: MemoryExchange;
+let fixture: EngineFixture;
 let repository: Repository;
-let cleanup: () => Promise<void>;
 let indexDirectory: string;
 
 beforeEach(async () => {
@@ -31,21 +32,11 @@ beforeEach(async () => {
   const inbox = exchange.folderId(A, "Inbox");
   for (let i = 0; i < 8; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i} `.repeat(300));
   exchange.addItem(A, exchange.folderId(A, "Calendar"), "standup", "daily", "IPM.Appointment");
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "correct horse",
-    kdf: { N: 1024, r: 8, p: 1 },
-    workers: 0,
-  });
-  const dir = await tempDir();
-  cleanup = dir.cleanup;
-  indexDirectory = dir.path;
+  fixture = await createEngineFixture({ workers: 0 });
+  ({ repository, indexDirectory } = fixture);
 });
 
-afterEach(async () => {
-  await repository.close();
-  await cleanup();
-});
+afterEach(() => fixture.close());
 
 async function latestRoot(): Promise<string> {
   return (await repository.findSnapshot({ mailbox: A }))!.tree;
@@ -158,5 +149,78 @@ describe("item bindings", () => {
       for (const item of items) delete (item as { binding?: string }).binding;
     }, "all");
     expect(await checkSnapshotItems(repository, unbound)).toEqual({ items: 9, bound: 1, problems: [] });
+  });
+
+  it("verifySnapshotItemBindings checks each distinct tree once, reports problems per snapshot and goes on past an unreadable tree", async () => {
+    await backup({ repository, source: exchange, mailboxes: [A], indexDirectory });
+    const clean = await latestRoot();
+    const swapped = await forgeSnapshot((items) => {
+      const [a, b] = [items[0]!, items[1]!];
+      items[0] = { ...a, content: b.content, dataSize: b.dataSize };
+      items[1] = { ...b, content: a.content, dataSize: a.dataSize };
+    });
+    const problems: SnapshotItemProblem[] = [];
+    const report = await verifySnapshotItemBindings(
+      repository,
+      [
+        { id: "s-clean", tree: clean },
+        { id: "s-same-tree", tree: clean },
+        { id: "s-swapped", tree: swapped },
+        { id: "s-missing", tree: "00".repeat(32) },
+      ],
+      { onProblem: (problem) => problems.push(problem) },
+    );
+    expect(report).toEqual({ items: 18, bound: 18, problems: 3 });
+    expect(problems.map((p) => [p.snapshotId, p.code, p.itemId === undefined])).toEqual([
+      ["s-swapped", "ITEM_BINDING_MISMATCH", false],
+      ["s-swapped", "ITEM_BINDING_MISMATCH", false],
+      ["s-missing", problems[2]!.code, true],
+    ]);
+    expect(problems[2]!.code).toMatch(/^[A-Z_]+$/);
+
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(
+      verifySnapshotItemBindings(repository, [{ id: "s-clean", tree: clean }], {
+        onProblem: () => {},
+        signal: aborted.signal,
+      }),
+    ).rejects.toThrow();
+  });
+
+  it("restore fails the items whose binding does not match, uploads none of their bytes, and restores the rest", async () => {
+    const FRESH = "fresh@contoso.test";
+    exchange.addMailbox(FRESH);
+    await backup({ repository, source: exchange, mailboxes: [A], indexDirectory });
+    const latest = (await repository.findSnapshot({ mailbox: A }))!;
+    const swappedIds: string[] = [];
+    const tree = await forgeSnapshot((items) => {
+      const [a, b] = [items[0]!, items[1]!];
+      swappedIds.push(a.itemId, b.itemId);
+      items[0] = { ...a, content: b.content, dataSize: b.dataSize };
+      items[1] = { ...b, content: a.content, dataSize: a.dataSize };
+    });
+    const forged = await repository.saveSnapshot({ mailbox: A, time: new Date(), tree, parent: latest.id });
+    const report = await restore({
+      repository,
+      target: exchange,
+      mailbox: A,
+      snapshot: forged.id,
+      toMailbox: FRESH,
+    });
+    expect(report).toMatchObject({ restored: 7, failed: 2, skipped: 0 });
+    const failed = report.items.filter((i) => i.status === "failed");
+    expect(failed.map((i) => [i.sourceItemId, i.error?.code]).sort()).toEqual(
+      swappedIds.map((id) => [id, "ITEM_BINDING_MISMATCH"]).sort(),
+    );
+    // Nothing of the two swapped items reached the target: each restored item is its own.
+    const subjects = [...exchange.mailboxes.get(FRESH)!.items.values()].map((i) => i.summary.subject);
+    expect(subjects).toHaveLength(7);
+    for (const item of exchange.mailboxes.get(FRESH)!.items.values()) {
+      const source = [...exchange.mailboxes.get(A)!.items.values()].find(
+        (s) => s.summary.subject === item.summary.subject,
+      );
+      expect(Buffer.from(item.data).equals(Buffer.from(source!.data))).toBe(true);
+    }
   });
 });

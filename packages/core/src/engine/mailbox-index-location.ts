@@ -1,7 +1,8 @@
-// Where a mailbox's index lives: one directory per mailbox, named by a keyed hash of its
-// (case-insensitive) address, so the index directory tells nobody which mailboxes are backed up
-// and any address maps to a safe, unique name. Versions 1 and 2 used a readable name; that
-// directory held plaintext and is removed once the new index is rebuilt (backup.ts).
+// Where a mailbox's LevelDB index (src/mailbox-index/) lives: one directory per mailbox, named by
+// a keyed hash of its (case-insensitive) address, so the index directory tells nobody which
+// mailboxes are backed up and any address maps to a safe, unique name. Index formats 1 and 2
+// used a readable name; that directory held plaintext and is removed once the new index is
+// rebuilt (backup/index-open.ts).
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { indexDirectoryName } from "../mailbox-index/index-crypto.js";

@@ -1,9 +1,11 @@
-// The item index of a snapshot (see docs/snapshot-tree.md, "Item index"): which folder holds an
-// item id, without reading every folder's item pages. A single-item restore from a 100,000-item
-// mailbox otherwise loads ~1,600 pages to find one entry.
+// The snapshot's item lookup: which folder holds an item id, without reading every folder's item
+// pages. A single-item restore from a 100,000-item mailbox otherwise loads ~1,600 pages to find
+// one entry. docs/snapshot-tree.md specifies its trees as the "Item index" (tree kinds
+// "item-index" and "item-index-bucket", the mailbox tree's `itemIndex`): those on-disk names stay;
+// the code says "lookup" so that "index" keeps meaning the per-mailbox LevelDB index.
 //
 // Entries are sorted by the SHA-256 of the item id and cut into buckets where that hash says so
-// (like item pages), and the index root lists each bucket with the hash key of its first entry.
+// (like item pages), and the lookup root lists each bucket with the hash key of its first entry.
 // A lookup hashes the id, picks the one bucket whose range holds it and reads only that bucket.
 // Ordering by hash, not by id, spreads new items evenly; cutting by content, not by count, keeps
 // every bucket an item did not enter or leave byte-identical, so an unchanged mailbox writes the
@@ -12,7 +14,7 @@ import { createHash } from "node:crypto";
 import { EwsVaultError } from "@ewsvault/mailbox";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
 
-export const ITEM_INDEX_VERSION = 1;
+export const ITEM_LOOKUP_VERSION = 1;
 /** Average entries per bucket: one bucket plus the root stay small for any mailbox size. */
 const BUCKET_DIVISOR = 256;
 /** Hard cap so a run of unlucky hashes cannot make one huge bucket. */
@@ -20,44 +22,44 @@ const MAX_BUCKET_ENTRIES = 4096;
 /** Hex digits of the hash that order entries and key the buckets (64 bits). */
 const KEY_HEX_LENGTH = 16;
 
-/** One bucket as the index root lists it: the key of its first entry and its tree id. */
-export interface ItemIndexBucketRef {
+/** One bucket as the lookup root lists it: the key of its first entry and its tree id. */
+export interface ItemLookupBucketRef {
   readonly first: string;
   readonly subtree: string;
 }
 
-export interface ItemIndexTree {
+export interface ItemLookupTree {
   readonly kind: "item-index";
   readonly v: number;
   /** Number of entries over all buckets. */
   readonly items: number;
   /** In key order; a bucket covers keys from its `first` up to the next bucket's `first`. */
-  readonly buckets: readonly ItemIndexBucketRef[];
+  readonly buckets: readonly ItemLookupBucketRef[];
 }
 
 /** `[itemId, position of the folder id in the bucket's folders]`. */
-export type ItemIndexEntry = readonly [itemId: string, folder: number];
+export type ItemLookupEntry = readonly [itemId: string, folder: number];
 
-export interface ItemIndexBucketTree {
+export interface ItemLookupBucketTree {
   readonly kind: "item-index-bucket";
   readonly v: number;
   /**
    * The distinct folder ids of the entries, sorted. Naming each once keeps a bucket about a third
    * smaller and serialising it about twice as fast as repeating them; a per-bucket list (not one
-   * for the whole index) keeps a new folder from changing every bucket.
+   * for the whole lookup) keeps a new folder from changing every bucket.
    */
   readonly folders: readonly string[];
   /** In (key, item id, folder id) order. */
-  readonly entries: readonly ItemIndexEntry[];
+  readonly entries: readonly ItemLookupEntry[];
 }
 
-/** SHA-256 of the item id's UTF-8 bytes: item page boundaries and the index both use it. */
+/** SHA-256 of the item id's UTF-8 bytes: item page boundaries and the lookup both use it. */
 export function itemIdHash(itemId: string): Buffer {
   return createHash("sha256").update(itemId, "utf8").digest();
 }
 
-/** The index key of an item: the first 64 bits of its id hash, as lower-case hex. */
-export function itemIndexKey(itemId: string): string {
+/** The lookup key of an item: the first 64 bits of its id hash, as lower-case hex. */
+export function itemLookupKey(itemId: string): string {
   return itemIdHash(itemId).toString("hex", 0, KEY_HEX_LENGTH / 2);
 }
 
@@ -90,9 +92,9 @@ const compareEntries = (a: PendingEntry, b: PendingEntry): number =>
 
 /**
  * Collects a snapshot's (item id, folder id) pairs while its folders are written, then writes
- * the index. Memory: one small record per item (the id strings are shared with the caller).
+ * the lookup trees. Memory: one small record per item (the id strings are shared with the caller).
  */
-export class ItemIndexBuilder {
+export class ItemLookupBuilder {
   readonly #entries: PendingEntry[] = [];
 
   /** `hash` is itemIdHash(itemId) when the caller has it already (it must be that exactly). */
@@ -106,18 +108,18 @@ export class ItemIndexBuilder {
     });
   }
 
-  /** Saves the buckets and the index root; returns the root's tree id. */
+  /** Saves the buckets and the lookup root; returns the root's tree id. */
   async write(writer: EngineWriter): Promise<string> {
     const entries = this.#entries.sort(compareEntries);
-    const buckets: ItemIndexBucketRef[] = [];
+    const buckets: ItemLookupBucketRef[] = [];
     let start = 0;
     const flush = async (end: number) => {
       const slice = entries.slice(start, end);
       const folders = [...new Set(slice.map((e) => e.folderId))].sort();
       const position = new Map(folders.map((folderId, index) => [folderId, index]));
-      const bucket: ItemIndexBucketTree = {
+      const bucket: ItemLookupBucketTree = {
         kind: "item-index-bucket",
-        v: ITEM_INDEX_VERSION,
+        v: ITEM_LOOKUP_VERSION,
         folders,
         entries: slice.map((e) => [e.itemId, position.get(e.folderId)!] as const),
       };
@@ -133,9 +135,9 @@ export class ItemIndexBuilder {
       if (entry.cut % BUCKET_DIVISOR === 0 || i + 1 - start >= MAX_BUCKET_ENTRIES) await flush(i + 1);
     }
     if (start < entries.length) await flush(entries.length);
-    const root: ItemIndexTree = {
+    const root: ItemLookupTree = {
       kind: "item-index",
-      v: ITEM_INDEX_VERSION,
+      v: ITEM_LOOKUP_VERSION,
       items: entries.length,
       buckets,
     };
@@ -148,7 +150,7 @@ function invalid(what: string): EwsVaultError {
 }
 
 /**
- * Index of the last of `sorted` whose `first` is <= key, or -1 when key sorts before all of them
+ * Position of the last of `sorted` whose `first` is <= key, or -1 when key sorts before all of them
  * (binary search; `sorted` ascending by `first`). Shared by bucket and item-page lookups.
  */
 export function lastAtOrBefore(sorted: readonly { readonly first?: string }[], key: string): number {
@@ -169,23 +171,23 @@ export function lastAtOrBefore(sorted: readonly { readonly first?: string }[], k
 
 /**
  * Where each of `itemIds` is in the snapshot: item id -> the ids of the folders holding it
- * (ids not in the snapshot are absent). Reads the index root and one bucket per distinct bucket
- * the ids fall in. Returns undefined when the index has a version this reader does not know:
+ * (ids not in the snapshot are absent). Reads the lookup root and one bucket per distinct bucket
+ * the ids fall in. Returns undefined when the lookup has a version this reader does not know:
  * the caller then walks the folders, which every version keeps readable.
- * MUST throw SNAPSHOT_TREE_INVALID for a malformed index root or bucket.
+ * MUST throw SNAPSHOT_TREE_INVALID for a malformed lookup root or bucket.
  */
 export async function lookupItemFolders(
-  repository: EngineRepository,
-  indexTreeId: string,
+  repository: Pick<EngineRepository, "loadTree">,
+  lookupTreeId: string,
   itemIds: Iterable<string>,
 ): Promise<Map<string, string[]> | undefined> {
-  const root = (await repository.loadTree(indexTreeId)) as ItemIndexTree;
+  const root = (await repository.loadTree(lookupTreeId)) as ItemLookupTree;
   if (root?.kind !== "item-index") throw invalid("root is not an item index");
-  if (root.v !== ITEM_INDEX_VERSION) return undefined;
+  if (root.v !== ITEM_LOOKUP_VERSION) return undefined;
   if (!Array.isArray(root.buckets)) throw invalid("root has no bucket list");
   const wantedByBucket = new Map<number, Set<string>>();
   for (const itemId of itemIds) {
-    const bucket = lastAtOrBefore(root.buckets, itemIndexKey(itemId));
+    const bucket = lastAtOrBefore(root.buckets, itemLookupKey(itemId));
     if (bucket < 0) continue;
     const wanted = wantedByBucket.get(bucket) ?? new Set<string>();
     wanted.add(itemId);
@@ -195,10 +197,10 @@ export async function lookupItemFolders(
   await Promise.all(
     [...wantedByBucket].map(async ([bucket, wanted]) => {
       const ref = root.buckets[bucket]!;
-      const tree = (await repository.loadTree(ref.subtree)) as ItemIndexBucketTree;
+      const tree = (await repository.loadTree(ref.subtree)) as ItemLookupBucketTree;
       if (tree?.kind !== "item-index-bucket" || !Array.isArray(tree.entries) || !Array.isArray(tree.folders))
         throw invalid("bucket");
-      if (tree.v !== ITEM_INDEX_VERSION) throw invalid(`bucket version ${String(tree.v)}`);
+      if (tree.v !== ITEM_LOOKUP_VERSION) throw invalid(`bucket version ${String(tree.v)}`);
       for (const entry of tree.entries) {
         const valid = Array.isArray(entry) && typeof entry[0] === "string" && Number.isInteger(entry[1]);
         const folderId = valid ? tree.folders[entry[1]] : undefined;
