@@ -3,7 +3,7 @@
 // not already an EwsVaultError is reported under the operation's own code, so a caller sees one
 // stable code per operation whatever went wrong below it.
 
-import { EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
+import { type ErrorCode, EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 
 /** What a maintenance operation needs of the lock manager. */
 export interface ExclusiveLocks {
@@ -21,7 +21,7 @@ export interface ExclusiveWait {
 export async function runExclusive<T>(
   locks: ExclusiveLocks,
   wait: ExclusiveWait,
-  failure: { readonly code: string; readonly message: string },
+  failure: { readonly code: ErrorCode; readonly message: string },
   operation: () => Promise<T>,
 ): Promise<T> {
   const lock = await locks.acquireExclusiveLock(wait.waitMs ?? 0, wait.pollMs ?? 1000);

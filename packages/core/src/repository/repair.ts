@@ -60,7 +60,7 @@ export function repairRepositoryIndex(
   const failure = {
     code: "REPO_REPAIR_FAILED",
     message: "index repair failed; the old index files are still in place",
-  };
+  } as const;
   return runExclusive(target.locks, options, failure, async () => {
     const { objects, sealer } = target;
     const oldFiles = (await listIds(objects, OBJECT_PREFIX.packIndex)).map((f) => f.id);
