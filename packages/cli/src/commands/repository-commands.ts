@@ -405,10 +405,12 @@ async function pruneCommand(
 ): Promise<number> {
   const opened = await openRepositoryFromOptions(options);
   try {
-    const report = await opened.repository.prune({
-      dryRun: options.dryRun === true,
-      waitMs: Number(options.wait) * 1000,
-    });
+    const wait = { waitMs: Number(options.wait) * 1000 };
+    // --dry-run prints the plan (made under the exclusive lock, nothing changed); else execute it.
+    const report =
+      options.dryRun === true
+        ? (await opened.repository.planPrune(wait)).report
+        : await opened.repository.prune(wait);
     out.event("pruned", { ...report }, () => pruneSummary(report));
     return ExitCode.ok;
   } finally {

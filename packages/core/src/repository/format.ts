@@ -24,10 +24,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
 
-/** Associated data of each sealed object kind: a sealed index can never be passed off as a snapshot. */
+/** Associated data of each sealed object kind: a sealed pack index file can never be passed off as a snapshot. */
 export const AD = Object.freeze({
   config: utf8("ewsvault/v1/config"),
-  index: utf8("ewsvault/v1/index"),
+  packIndex: utf8("ewsvault/v1/index"),
   snapshot: utf8("ewsvault/v1/snapshot"),
   lock: utf8("ewsvault/v1/lock"),
   forgotten: utf8("ewsvault/v1/forgotten"),
@@ -66,10 +66,21 @@ export function bytesToHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
+/** The parts one after another in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export const OBJECT_PREFIX = Object.freeze({
   keys: "keys/",
   data: "data/",
-  index: "index/",
+  packIndex: "index/",
   snapshots: "snapshots/",
   locks: "locks/",
   forgotten: "forgotten/",
@@ -77,7 +88,7 @@ export const OBJECT_PREFIX = Object.freeze({
 export const CONFIG_NAME = "config";
 
 export const packObjectName = (packId: string): string => `data/${packId.slice(0, 2)}/${packId}`;
-export const indexObjectName = (id: string): string => `index/${id}`;
+export const packIndexObjectName = (id: string): string => `index/${id}`;
 export const snapshotObjectName = (id: string): string => `snapshots/${id}`;
 export const lockObjectName = (id: string): string => `locks/${id}`;
 export const forgottenObjectName = (id: string): string => `forgotten/${id}`;
@@ -129,7 +140,7 @@ export function corrupt(message: string, details?: Record<string, unknown>, caus
   return new EwsVaultError("REPO_CORRUPT", message, { cause, details: details ?? {} });
 }
 
-/** Little-endian writer for the binary layouts (pack headers, index files). */
+/** Little-endian writer for the binary layouts (pack headers, pack index files). */
 export class ByteWriter {
   private buffer: Uint8Array;
   private view: DataView;

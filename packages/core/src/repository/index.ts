@@ -1,20 +1,19 @@
 // Repository: encrypted, deduplicating storage of mailbox data (see docs/repository-format.md).
-// Packs of sealed, compressed, content-addressed blobs; index files; per-mailbox snapshots that
-// point at deduplicated trees; locks that keep prune away from running backups; verify, forget
-// and prune. The primitives (chunker, crypto, compress, keys) live in subfolders and are
-// re-exported here. Must not import engine code.
-export {
-  initRepository,
-  openRepository,
-  type ForgetOptions,
-  type ForgetReport,
-  type InitRepositoryOptions,
-  type MailboxLock,
-  type OpenRepositoryOptions,
-  type Repository,
-  type RepositoryStats,
-  type SnapshotQuery,
-} from "./repository.js";
+// Packs of sealed, compressed, content-addressed blobs; the pack index (which pack holds which
+// blob); per-mailbox snapshots that point at deduplicated trees; locks that keep prune away from
+// running backups; verify, forget and prune. repository.ts lists the layers. The primitives
+// (chunker, crypto, compress, keys) live in subfolders and are re-exported here. Must not import
+// engine code.
+export { initRepository, openRepository } from "./repository.js";
+export type {
+  InitRepositoryOptions,
+  OpenRepositoryOptions,
+  Repository,
+  RepositoryStats,
+} from "./repository-types.js";
+export type { ForgetOptions, ForgetReport } from "./forget-snapshots.js";
+export type { MailboxLock } from "./lock-manager.js";
+export type { SnapshotQuery } from "./snapshot-store.js";
 export type { RepositoryWriter, SaveDataResult, WriterOptions } from "./writer.js";
 export type { RepositoryConfig } from "./config.js";
 export type { Snapshot, SnapshotManifest } from "./snapshots.js";
@@ -37,8 +36,9 @@ export {
   type ForgetDecision,
   type ForgetPolicy,
 } from "./forget-policy.js";
-export type { LockInfo, LockKind } from "./locks.js";
-export type { PruneOptions, PruneReport } from "./prune.js";
+export type { LockInfo, LockKind } from "./lock-objects.js";
+export type { PruneOptions } from "./prune.js";
+export type { PrunePlan, PruneReport } from "./plan-prune.js";
 export type { RepairIndexOptions, RepairIndexReport } from "./repair.js";
 export type { VerifyOptions, VerifyProblem, VerifyProblemCode, VerifyReport } from "./verify.js";
 export { collectTreeRefs, type TreeRefs } from "./tree-refs.js";

@@ -130,7 +130,7 @@ export function parsePack(bytes: Uint8Array, sealer: Sealer, name: string): Pack
 
 /** Reads only the trailer and header of a stored pack (two ranged reads). */
 export async function loadPackHeader(
-  destination: Destination,
+  destination: Pick<Destination, "load">,
   name: string,
   size: number,
   sealer: Sealer,

@@ -1,54 +1,82 @@
-// repairIndex: rebuilds the repository index from the packs themselves (every pack carries its
-// own sealed header), for when index files are damaged or lost. Runs under the exclusive lock,
-// writes one index file superseding every existing one, then removes those. Packs whose header
-// cannot be read are reported and left in place, never deleted.
+// repairIndex: rebuilds the pack index from the packs themselves (every pack carries its own
+// sealed header), for when pack index files are damaged or lost. Runs under the exclusive lock,
+// writes one pack index file superseding every existing one, then removes those. Packs whose
+// header cannot be read are reported and left in place, never deleted.
 
-import { EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
-import { OBJECT_PREFIX, idFromName, indexObjectName, packObjectName } from "./format.js";
-import { type IndexedPack, encodeIndexFile } from "./index-file.js";
+import type { Destination } from "@ewsvault/destination";
+import { isEwsVaultError } from "@ewsvault/mailbox";
+import { type ExclusiveLocks, type ExclusiveWait, runExclusive } from "./exclusive-run.js";
+import { OBJECT_PREFIX, idFromName, packIndexObjectName, packObjectName } from "./format.js";
 import { loadPackHeader } from "./pack.js";
-import type { RepositoryImpl } from "./repository.js";
+import type { IndexedPack, PackIndexFileContent } from "./pack-index-file.js";
+import type { Sealer } from "./sealer.js";
 
-export interface RepairIndexOptions {
-  /** How long to wait for other locks to go away before REPO_LOCKED; default 0. */
-  readonly waitMs?: number;
-  readonly pollMs?: number;
-}
+export type RepairIndexOptions = ExclusiveWait;
 
 export interface RepairIndexReport {
   readonly packs: number;
   readonly blobs: number;
-  /** Index files replaced (readable or not). */
+  /** Pack index files replaced (readable or not). */
   readonly indexFilesReplaced: number;
   /** Packs whose header could not be read or authenticated (left in place; verify names them). */
   readonly unreadablePacks: readonly string[];
 }
 
-export async function repairRepositoryIndex(
-  repo: RepositoryImpl,
+/** What repair needs of the repository's layers. */
+export interface RepairTarget {
+  /** Through the repository's connection limit (limited-objects.ts). */
+  readonly objects: Pick<Destination, "list" | "load" | "save" | "remove">;
+  readonly sealer: Sealer;
+  readonly locks: ExclusiveLocks;
+  readonly packIndex: {
+    /** Writes a pack index file and adds it to the pack index. */
+    write(content: PackIndexFileContent): Promise<void>;
+    /** Forgets every file read and every problem. */
+    reset(): void;
+    reload(): Promise<void>;
+  };
+}
+
+interface Listed {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+}
+
+/** Objects under `prefix` whose names end in an id. */
+async function listIds(objects: RepairTarget["objects"], prefix: string): Promise<Listed[]> {
+  const found: Listed[] = [];
+  for await (const info of objects.list(prefix)) {
+    const id = idFromName(info.name);
+    if (id !== undefined) found.push({ id, name: info.name, size: info.size });
+  }
+  return found;
+}
+
+export function repairRepositoryIndex(
+  target: RepairTarget,
   options: RepairIndexOptions,
 ): Promise<RepairIndexReport> {
-  const lock = await repo.acquireExclusiveLock(options.waitMs ?? 0, options.pollMs ?? 1000);
-  try {
-    const oldIndex: string[] = [];
-    for await (const info of repo.destination.list(OBJECT_PREFIX.index)) {
-      const id = idFromName(info.name);
-      if (id !== undefined) oldIndex.push(id);
-    }
+  const failure = {
+    code: "REPO_REPAIR_FAILED",
+    message: "index repair failed; the old index files are still in place",
+  } as const;
+  return runExclusive(target.locks, options, failure, async () => {
+    const { objects, sealer } = target;
+    const oldFiles = (await listIds(objects, OBJECT_PREFIX.packIndex)).map((f) => f.id);
+    const listed = (await listIds(objects, OBJECT_PREFIX.data)).filter(
+      (p) => p.name === packObjectName(p.id),
+    );
     const packs: IndexedPack[] = [];
     const unreadablePacks: string[] = [];
-    const listed: { id: string; size: number }[] = [];
-    for await (const info of repo.destination.list(OBJECT_PREFIX.data)) {
-      const id = idFromName(info.name);
-      if (id !== undefined && info.name === packObjectName(id)) listed.push({ id, size: info.size });
-    }
     await Promise.all(
       listed.map(async ({ id, size }) => {
         try {
-          const entries = await repo.io(() =>
-            loadPackHeader(repo.destination, packObjectName(id), size, repo.sealer),
-          );
-          packs.push({ packId: id, size, entries });
+          packs.push({
+            packId: id,
+            size,
+            entries: await loadPackHeader(objects, packObjectName(id), size, sealer),
+          });
         } catch (error) {
           if (!isEwsVaultError(error, "REPO_CORRUPT")) throw error;
           unreadablePacks.push(id);
@@ -56,29 +84,15 @@ export async function repairRepositoryIndex(
       }),
     );
     packs.sort((a, b) => (a.packId < b.packId ? -1 : 1));
-    const content = { supersedes: oldIndex, packs };
-    const { id, bytes } = encodeIndexFile(content, repo.sealer);
-    await repo.io(() => repo.destination.save(indexObjectName(id), bytes));
-    for (const old of oldIndex) await repo.io(() => repo.destination.remove(indexObjectName(old)));
-    repo.indexProblems.clear();
-    repo.index.remove([...repo.index.files.keys()]);
-    await repo.reloadIndex();
+    await target.packIndex.write({ supersedes: oldFiles, packs });
+    for (const old of oldFiles) await objects.remove(packIndexObjectName(old));
+    target.packIndex.reset();
+    await target.packIndex.reload();
     return {
       packs: packs.length,
       blobs: packs.reduce((n, p) => n + p.entries.length, 0),
-      indexFilesReplaced: oldIndex.length,
+      indexFilesReplaced: oldFiles.length,
       unreadablePacks: unreadablePacks.sort(),
     };
-  } catch (error) {
-    if (isEwsVaultError(error)) throw error;
-    throw new EwsVaultError(
-      "REPO_REPAIR_FAILED",
-      "index repair failed; the old index files are still in place",
-      {
-        cause: error,
-      },
-    );
-  } finally {
-    await lock.release();
-  }
+  });
 }

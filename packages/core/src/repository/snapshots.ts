@@ -3,7 +3,6 @@
 // is caught by its name as well as by authentication.
 
 import { hostname as osHostname } from "node:os";
-import { EwsVaultError } from "@ewsvault/mailbox";
 import { AD, corrupt, fromUtf8, isId, sha256Hex, utf8 } from "./format.js";
 import { type Sealer, openObject } from "./sealer.js";
 import {
@@ -158,14 +157,4 @@ export function pickSnapshot(
     if (best === undefined || s.time.getTime() > best.time.getTime()) best = s;
   }
   return best;
-}
-
-export function noSnapshotError(mailbox: string, at: Date | "latest"): EwsVaultError {
-  return new EwsVaultError(
-    "REPO_SNAPSHOT_NOT_FOUND",
-    `no snapshot of ${mailbox} at or before ${String(at)}`,
-    {
-      details: { mailbox, at: at === "latest" ? at : at.toISOString() },
-    },
-  );
 }

@@ -1,12 +1,13 @@
 // verify: proves the repository is usable without trusting any cache. The structural pass reads
-// config, key files, every index file, the pack listing, every snapshot's tree closure and the
-// forget records (a version 2 snapshot's parent that is gone without one was lost: see
+// config, key files, every pack index file, the pack listing, every snapshot's tree closure and
+// the forget records (a version 2 snapshot's parent that is gone without one was lost: see
 // forget-records.ts); the optional read-data pass downloads a subset of packs, indexed or not,
 // and authenticates and re-hashes every blob in them. Problems are collected, never thrown, so
 // one report shows everything that is wrong.
 
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import { isEwsVaultError } from "@ewsvault/mailbox";
+import pLimit from "p-limit";
 import { openBlob } from "./blob.js";
 import { decodeConfig } from "./config.js";
 import {
@@ -15,14 +16,15 @@ import {
   forgottenObjectName,
   fromUtf8,
   idFromName,
-  indexObjectName,
+  packIndexObjectName,
   packObjectName,
   sha256Hex,
+  snapshotObjectName,
 } from "./format.js";
-import { decodeIndexFile } from "./index-file.js";
 import { listKeys } from "./keys/index.js";
-import { MasterIndex } from "./master-index.js";
 import { PACK_TRAILER_BYTES, parsePack } from "./pack.js";
+import { PackIndex } from "./pack-index.js";
+import { decodePackIndexFile } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";
 import { decodeForgetRecord, findLostSnapshots } from "./forget-records.js";
 import { type Snapshot, decodeSnapshotVersioned } from "./snapshots.js";
@@ -58,7 +60,7 @@ export interface VerifyReport {
   /** True when problems is empty. */
   readonly ok: boolean;
   readonly problems: readonly VerifyProblem[];
-  /** Packs that exist but no index file lists: leftovers of interrupted writers, removed by prune. */
+  /** Packs that exist but no pack index file lists: leftovers of interrupted writers, removed by prune. */
   readonly unindexedPacks: readonly string[];
   readonly checked: {
     readonly indexFiles: number;
@@ -75,30 +77,25 @@ export interface VerifyReport {
 
 /** The parts of a repository verify needs (kept narrow so verify never uses a cached view). */
 export interface VerifyTarget {
-  readonly destination: Destination;
+  /** The destination itself: verify reads everything afresh, at its own concurrency. */
+  readonly destination: Pick<Destination, "list" | "load">;
   readonly sealer: Sealer;
   readonly idKey: Uint8Array;
   readonly keyId: string;
 }
 
-/** Runs fn over items, at most `limit` at a time (remote destinations: overlap the latency). */
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 8): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
+/** Small objects (pack index files, snapshots, forget records) read at once: overlaps remote latency. */
+const OBJECT_READS = 8;
+/** Whole packs read at once by the read-data pass: bounded memory (whole packs are held). */
+const PACK_READS = 4;
+
+/** Runs fn over items, at most `limit` at a time, results in input order. */
+function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit: number): Promise<R[]> {
+  const run = pLimit(limit);
+  return Promise.all(items.map((item) => run(() => fn(item))));
 }
 
-export function parseReadDataSubset(
-  spec: VerifyOptions["readData"],
-): ((packId: string) => boolean) | undefined {
+function parseReadDataSubset(spec: VerifyOptions["readData"]): ((packId: string) => boolean) | undefined {
   if (spec === undefined || spec === false) return undefined;
   if (spec === true) return () => true;
   let fraction: number | undefined;
@@ -152,28 +149,45 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
     add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: OBJECT_PREFIX.keys });
   }
 
-  // index files, fresh from the destination
-  const index = new MasterIndex();
-  const indexIds: string[] = [];
-  for await (const info of destination.list(OBJECT_PREFIX.index)) {
-    const id = idFromName(info.name);
-    if (id === undefined)
-      add({ code: "REPO_CORRUPT", message: "unexpected object in index/", object: info.name });
-    else indexIds.push(id);
-  }
-  const indexFiles = indexIds.length;
-  const decoded = await mapLimited(indexIds, async (id) => {
-    try {
-      return decodeIndexFile(id, await destination.load(indexObjectName(id)), sealer);
-    } catch (error) {
-      add({
-        code: problemOf(error, "REPO_UNREADABLE"),
-        message: message(error),
-        object: indexObjectName(id),
-      });
-      return undefined;
+  /** Ids of the objects under `prefix`; anything else there is damage. */
+  const listIds = async (prefix: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const info of destination.list(prefix)) {
+      const id = idFromName(info.name);
+      if (id === undefined)
+        add({ code: "REPO_CORRUPT", message: `unexpected object in ${prefix}`, object: info.name });
+      else ids.push(id);
     }
-  });
+    return ids;
+  };
+  /** Loads and decodes every object, OBJECT_READS at a time; failures become problems. */
+  const decodeAll = <T>(
+    ids: readonly string[],
+    objectName: (id: string) => string,
+    decode: (id: string, bytes: Uint8Array) => T,
+    problem: (id: string) => Partial<VerifyProblem> = () => ({}),
+  ): Promise<(T | undefined)[]> =>
+    mapLimited(
+      ids,
+      async (id) => {
+        const object = objectName(id);
+        try {
+          return decode(id, await destination.load(object));
+        } catch (error) {
+          add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object, ...problem(id) });
+          return undefined;
+        }
+      },
+      OBJECT_READS,
+    );
+
+  // pack index files, fresh from the destination
+  const index = new PackIndex();
+  const indexIds = await listIds(OBJECT_PREFIX.packIndex);
+  const indexFiles = indexIds.length;
+  const decoded = await decodeAll(indexIds, packIndexObjectName, (id, bytes) =>
+    decodePackIndexFile(id, bytes, sealer),
+  );
   decoded.forEach((content, i) => {
     if (content !== undefined) index.add(indexIds[i]!, content);
   });
@@ -219,42 +233,21 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
     return openBlob(sealer, idKey, loc.type, id, sealed, loc.rawLength, { object });
   };
   const snapshots: Snapshot[] = [];
-  const snapshotIds: string[] = [];
-  for await (const info of destination.list(OBJECT_PREFIX.snapshots)) {
-    const id = idFromName(info.name);
-    if (id === undefined)
-      add({ code: "REPO_CORRUPT", message: "unexpected object in snapshots/", object: info.name });
-    else snapshotIds.push(id);
-  }
-  const loadedSnapshots = await mapLimited(snapshotIds, async (id) => {
-    const object = `snapshots/${id}`;
-    try {
-      return decodeSnapshotVersioned(id, await destination.load(object), sealer);
-    } catch (error) {
-      add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object, snapshot: id });
-      return undefined;
-    }
-  });
+  const snapshotIds = await listIds(OBJECT_PREFIX.snapshots);
+  const loadedSnapshots = await decodeAll(
+    snapshotIds,
+    snapshotObjectName,
+    (id, bytes) => decodeSnapshotVersioned(id, bytes, sealer),
+    (id) => ({ snapshot: id }),
+  );
   for (const s of loadedSnapshots) if (s !== undefined) snapshots.push(s.snapshot);
 
   // snapshots lost: parents of version 2 snapshots neither present nor forgotten on purpose
-  const recordIds: string[] = [];
-  for await (const info of destination.list(OBJECT_PREFIX.forgotten)) {
-    const id = idFromName(info.name);
-    if (id === undefined)
-      add({ code: "REPO_CORRUPT", message: "unexpected object in forgotten/", object: info.name });
-    else recordIds.push(id);
-  }
+  const recordIds = await listIds(OBJECT_PREFIX.forgotten);
   const forgotten = new Set<string>();
-  const records = await mapLimited(recordIds, async (id) => {
-    const object = forgottenObjectName(id);
-    try {
-      return decodeForgetRecord(id, await destination.load(object), sealer);
-    } catch (error) {
-      add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object });
-      return undefined;
-    }
-  });
+  const records = await decodeAll(recordIds, forgottenObjectName, (id, bytes) =>
+    decodeForgetRecord(id, bytes, sealer),
+  );
   for (const record of records) for (const s of record?.snapshots ?? []) forgotten.add(s.id);
   const versioned = loadedSnapshots.flatMap((s) =>
     s === undefined ? [] : [{ ...s.snapshot, version: s.version }],
@@ -263,7 +256,7 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
     add({
       code: "REPO_SNAPSHOT_MISSING",
       message: `snapshot ${lost.id} of ${lost.mailbox} is gone and no forget removed it (it is the parent of ${lost.child})`,
-      object: `snapshots/${lost.id}`,
+      object: snapshotObjectName(lost.id),
       snapshot: lost.id,
     });
   }
@@ -317,8 +310,6 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
       ...[...index.packs].filter(([packId]) => packSizes.has(packId) && select(packId)),
       ...unindexedPacks.filter((packId) => select(packId)).map((packId) => [packId, undefined] as const),
     ];
-    // A few packs at a time: bounded memory (whole packs are held), remote latency overlapped.
-    let next = 0;
     const readOne = async ([packId, pack]: (typeof chosen)[number]) => {
       const name = packObjectName(packId);
       packsRead++;
@@ -373,11 +364,8 @@ export async function verifyRepository(target: VerifyTarget, options: VerifyOpti
         add({ code: problemOf(error, "REPO_UNREADABLE"), message: message(error), object: name });
       }
     };
-    await Promise.all(
-      Array.from({ length: Math.min(4, chosen.length) }, async () => {
-        while (next < chosen.length) await readOne(chosen[next++]!);
-      }),
-    );
+    // A few packs at a time: bounded memory (whole packs are held), remote latency overlapped.
+    await mapLimited(chosen, readOne, PACK_READS);
   }
 
   return {

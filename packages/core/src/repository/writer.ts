@@ -1,24 +1,24 @@
-// The write path: chunk -> keyed id -> dedupe against the durable index and against blobs still
-// in flight -> compress -> seal -> pack -> upload -> index file. No lock is taken here; unique
-// content-hash names make concurrent writers (in this process or others) safe. Durability is
-// explicit: a blob counts as stored for other writers at once, but only checkpoint() promises
-// that it (and everything this writer depends on) is in an index file in the destination.
+// The write path: chunk -> keyed id -> dedupe against the durable pack index and against blobs
+// still in flight -> compress -> seal -> pack -> upload -> pack index file. No lock is taken
+// here; unique content-hash names make concurrent writers (in this process or others) safe.
+// Durability is explicit: a blob counts as stored for other writers at once, but only
+// checkpoint() promises that it (and everything this writer depends on) is in a pack index file
+// in the destination. The writers of one repository share state through writer-registry.ts.
 
 import type { Destination } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
 import { sealBlob, blobId } from "./blob.js";
 import type { Chunker } from "./chunker/index.js";
-import { type BlobType, MiB, canonicalJson, indexObjectName, packObjectName, utf8 } from "./format.js";
-import { type IndexFileContent, type IndexedPack, encodeIndexFile } from "./index-file.js";
-import type { MasterIndex } from "./master-index.js";
+import { type BlobType, MiB, canonicalJson, packObjectName, utf8 } from "./format.js";
 import { PackBuilder } from "./pack.js";
+import type { IndexedPack, PackIndexFileContent } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";
 import { collectTreeRefs } from "./tree-refs.js";
 import type { WritePool } from "./write-pool.js";
 import type { CompressionMethod } from "./compress/index.js";
 
 export interface WriterOptions {
-  /** Write an index file once this many bytes of packs are uploaded but not yet indexed; default 64 MiB. */
+  /** Write a pack index file once this many bytes of packs are uploaded but not yet indexed; default 64 MiB. */
   readonly checkpointBytes?: number;
   /** Also checkpoint (flushing the open pack) this often while anything is pending; default 60 s. 0 disables. */
   readonly checkpointSeconds?: number;
@@ -62,7 +62,7 @@ export interface RepositoryWriter {
   saveTree(value: unknown): Promise<string>;
   /**
    * Resolves when everything saved so far through this writer (and blobs it deduplicated against
-   * other writers' unflushed packs) is durable: packs uploaded, index file written. Engine sync
+   * other writers' unflushed packs) is durable: packs uploaded, pack index file written. Engine sync
    * states may advance only after this resolves.
    */
   checkpoint(): Promise<void>;
@@ -70,26 +70,31 @@ export interface RepositoryWriter {
   close(): Promise<void>;
 }
 
-/** What a writer needs from its repository (implemented by the repository, kept narrow on purpose). */
+/** What a writer needs of the pack index (pack-index-store.ts). */
+export interface WriterPackIndex {
+  /** True when a durable pack index file lists the blob. */
+  has(blobId: string): boolean;
+  /** Writes a pack index file; once it resolves its blobs are durable for every writer. */
+  write(content: PackIndexFileContent): Promise<void>;
+}
+
+/** What a writer needs from its repository (writer-registry.ts, kept narrow on purpose). */
 export interface WriterContext {
-  readonly destination: Destination;
+  /** Pack uploads, through the repository's connection limit (limited-objects.ts). */
+  readonly objects: Pick<Destination, "save">;
   readonly sealer: Sealer;
   readonly idKey: Uint8Array;
   readonly chunker: Chunker;
   readonly packSize: number;
   /** Codec for compressible blobs, fixed by the config version (blobCompression). */
   readonly compression: CompressionMethod;
-  readonly index: MasterIndex;
+  readonly packIndex: WriterPackIndex;
   /** Blob id -> writer whose pack holds it and has not indexed it yet (shared by writers of one repository). */
   readonly pending: Map<string, WriterImpl>;
   /** The repository's worker pool for chunk + id + compress + seal, or undefined to do it inline. */
   writePool(): WritePool | undefined;
-  /** Limits concurrent destination calls of the whole repository. */
-  io<T>(fn: () => Promise<T>): Promise<T>;
   /** MUST throw REPO_LOCK_LOST when this process's locks could not be kept fresh. */
   assertLocksHealthy(): Promise<void>;
-  /** Called once an index file is durable; adds it to the master index and the local cache. */
-  indexWritten(id: string, bytes: Uint8Array, content: IndexFileContent): Promise<void>;
   writerClosed(writer: WriterImpl): Promise<void>;
 }
 
@@ -160,7 +165,7 @@ export class WriterImpl implements RepositoryWriter {
    * dependency on the holding writer is recorded so checkpoint() covers it).
    */
   private claim(id: string): boolean {
-    if (this.ctx.index.blobs.has(id)) return false;
+    if (this.ctx.packIndex.has(id)) return false;
     const holder = this.ctx.pending.get(id);
     if (holder !== undefined) {
       if (holder !== this) this.foreign.add(holder);
@@ -189,19 +194,17 @@ export class WriterImpl implements RepositoryWriter {
     if (this.pack.count === 0) return;
     const finished = this.pack.finish(this.ctx.sealer);
     this.pack = new PackBuilder();
-    const upload = this.ctx
-      .io(() => this.ctx.destination.save(packObjectName(finished.id), finished.bytes))
-      .then(
-        () => {
-          this.unindexed.push({
-            packId: finished.id,
-            size: finished.bytes.length,
-            entries: finished.entries,
-          });
-          this.unindexedBytes += finished.bytes.length;
-        },
-        (error: unknown) => this.fail(error),
-      );
+    const upload = this.ctx.objects.save(packObjectName(finished.id), finished.bytes).then(
+      () => {
+        this.unindexed.push({
+          packId: finished.id,
+          size: finished.bytes.length,
+          entries: finished.entries,
+        });
+        this.unindexedBytes += finished.bytes.length;
+      },
+      (error: unknown) => this.fail(error),
+    );
     const tracked: Promise<void> = upload.finally(() => this.uploads.delete(tracked));
     this.uploads.add(tracked);
   }
@@ -237,7 +240,7 @@ export class WriterImpl implements RepositoryWriter {
 
   /**
    * The same steps with the CPU work in a worker: the worker chunks and derives ids, this thread
-   * claims the new ones (the dedupe decision needs the shared index and in-flight map), the
+   * claims the new ones (the dedupe decision needs the shared pack index and in-flight map), the
    * worker compresses and seals exactly those.
    */
   private async saveDataPooled(
@@ -300,7 +303,7 @@ export class WriterImpl implements RepositoryWriter {
     const json = utf8(canonicalJson(value));
     const refs = collectTreeRefs(value);
     for (const ref of [...refs.trees, ...refs.data]) {
-      if (!this.ctx.index.blobs.has(ref) && !this.ctx.pending.has(ref)) {
+      if (!this.ctx.packIndex.has(ref) && !this.ctx.pending.has(ref)) {
         throw new EwsVaultError("REPO_MISSING_BLOB", `tree references unknown blob ${ref}`, {
           details: { blob: ref },
         });
@@ -314,7 +317,7 @@ export class WriterImpl implements RepositoryWriter {
     return id;
   }
 
-  /** Writes one index file for the packs uploaded so far (serialised per writer). */
+  /** Writes one pack index file for the packs uploaded so far (serialised per writer). */
   private writeIndex(): Promise<void> {
     const run = async (): Promise<void> => {
       if (this.failure !== undefined) throw this.failure;
@@ -328,15 +331,12 @@ export class WriterImpl implements RepositoryWriter {
       const packs = this.unindexed;
       this.unindexed = [];
       this.unindexedBytes = 0;
-      const content: IndexFileContent = { supersedes: [], packs };
-      const { id, bytes } = encodeIndexFile(content, this.ctx.sealer);
       try {
-        await this.ctx.io(() => this.ctx.destination.save(indexObjectName(id), bytes));
+        await this.ctx.packIndex.write({ supersedes: [], packs });
       } catch (error) {
         this.fail(error);
         throw error;
       }
-      await this.ctx.indexWritten(id, bytes, content);
       for (const pack of packs) {
         for (const e of pack.entries) {
           if (this.ctx.pending.get(e.id) === this) this.ctx.pending.delete(e.id);

@@ -6,7 +6,7 @@ import { blobId, openBlob, sealBlob } from "../../src/repository/blob.js";
 import { decodeConfig, encodeConfig } from "../../src/repository/config.js";
 import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";
 import { bytesToHex, canonicalJson, utf8 } from "../../src/repository/format.js";
-import { decodeIndexFile, encodeIndexFile } from "../../src/repository/index-file.js";
+import { decodePackIndexFile, encodePackIndexFile } from "../../src/repository/pack-index-file.js";
 import { PackBuilder, parsePack } from "../../src/repository/pack.js";
 import { createDeterministicSealer } from "../../src/repository/sealer.js";
 import { decodeForgetRecord, encodeForgetRecord } from "../../src/repository/forget-records.js";
@@ -60,13 +60,13 @@ describe("format version 1 golden vectors", () => {
 
   it("an index file, a snapshot and a config", () => {
     const { sealer, pack } = tinyPack(); // nonces 1..3 used by the pack
-    const index = encodeIndexFile(
+    const index = encodePackIndexFile(
       { supersedes: [], packs: [{ packId: pack.id, size: pack.bytes.length, entries: pack.entries }] },
       sealer,
     );
     expect(bytesToHex(index.bytes)).toBe(GOLDEN.indexHex);
     expect(index.id).toBe(GOLDEN.indexId);
-    expect(decodeIndexFile(index.id, index.bytes, sealer).packs[0]!.entries).toEqual(pack.entries);
+    expect(decodePackIndexFile(index.id, index.bytes, sealer).packs[0]!.entries).toEqual(pack.entries);
 
     const snapshot = encodeSnapshot(
       {
@@ -132,7 +132,7 @@ describe("snapshot manifest version 2 and forget record golden vectors", () => {
 
   it("the version 1 snapshot vector still decodes, as version 1", () => {
     const { sealer, pack } = tinyPack();
-    encodeIndexFile({ supersedes: [], packs: [] }, sealer); // nonce 4, as in the vector above
+    encodePackIndexFile({ supersedes: [], packs: [] }, sealer); // nonce 4, as in the vector above
     const v1 = encodeSnapshot(
       {
         mailbox: "alice@example.com",

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { type Destination, createMemoryDestination } from "@ewsvault/destination";
 import { type Repository, initRepository } from "../../src/repository/index.js";
 import type { ChunkerParams } from "../../src/repository/chunker/index.js";
+import { concatBytes } from "../../src/repository/format.js";
 
 /** scrypt at N=2^10: keys behave the same, tests stay fast. Never use outside tests. */
 export const FAST_KDF = Object.freeze({ N: 2 ** 10, r: 8, p: 1 });
@@ -63,13 +64,7 @@ export function mailText(seed: number, length: number): Uint8Array {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export async function names(destination: Destination, prefix = ""): Promise<string[]> {

@@ -9,7 +9,7 @@ import {
   openRepository,
   type Snapshot,
 } from "../../src/repository/index.js";
-import { EXCLUSIVE_LOCK_NAME, encodeLock } from "../../src/repository/locks.js";
+import { EXCLUSIVE_LOCK_NAME, encodeLock } from "../../src/repository/lock-objects.js";
 import type { RepositoryImpl } from "../../src/repository/repository.js";
 import { PASSWORD, SMALL_CHUNKS, digest, names, newRepository, seededBytes } from "./helpers.js";
 

@@ -90,7 +90,7 @@ function expectedNewBytes(repo: RepositoryImpl, seed: number): number {
       const id = blobId(repo.idKey, "data", chunk);
       if (seen.has(id)) continue;
       seen.add(id);
-      if (!repo.index.blobs.has(id)) bytes += chunk.length;
+      if (!repo.packIndex.has(id)) bytes += chunk.length;
     }
   }
   return bytes;

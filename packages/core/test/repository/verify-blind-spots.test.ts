@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { openRepository, type Repository, type Snapshot } from "../../src/repository/index.js";
 import { packObjectName } from "../../src/repository/format.js";
-import { encodeLock } from "../../src/repository/locks.js";
+import { encodeLock } from "../../src/repository/lock-objects.js";
 import type { RepositoryImpl } from "../../src/repository/repository.js";
 import { flipBit, names, newRepository, PASSWORD, seededBytes } from "./helpers.js";
 

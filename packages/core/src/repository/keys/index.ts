@@ -3,20 +3,17 @@
 // credential: a password (scrypt), an escrow X25519 private key held by the service provider
 // (sealed box), or a one-time printed recovery code. Slots can be added and removed without
 // re-encrypting any data. Format: docs/repository-crypto.md, "Key files".
+export { addEscrow, generateEscrowKeyPair, recoverWithEscrow } from "./escrow-slots.js";
+export { initKeys, removeKey } from "./key-slots.js";
 export {
   DEFAULT_KDF_PARAMS,
-  addEscrow,
+  type KdfParams,
   addPassword,
   changePassword,
-  createRecoveryCode,
-  generateEscrowKeyPair,
-  initKeys,
-  listKeys,
-  recoverWithCode,
-  recoverWithEscrow,
-  removeKey,
   unlockWithPassword,
-} from "./key-slots.js";
-export type { KdfParams, KeySlotInfo, UnlockedKey } from "./key-slots.js";
+} from "./password-slots.js";
+export { createRecoveryCode, recoverWithCode } from "./recovery-code-slots.js";
+export type { UnlockedKey } from "./slot-crypto.js";
+export { type KeySlotInfo, listKeys } from "./slot-store.js";
 export { KEYS_PREFIX, KEY_FILE_VERSION } from "./key-file.js";
 export type { KeySlotKind } from "./key-file.js";

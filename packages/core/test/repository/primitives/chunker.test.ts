@@ -7,6 +7,7 @@ import {
   deriveGearTable,
 } from "../../../src/repository/chunker/index.js";
 import { createMailCorpus, encodeItem } from "./mail-corpus.js";
+import { concatBytes } from "../../../src/repository/format.js";
 
 /**
  * Deterministic pseudo-random bytes (an AES-CTR keystream of a counter seed), so that the
@@ -20,18 +21,8 @@ function rnd(n: number, seed: string): Uint8Array {
 const SMALL: ChunkerParams = { minSize: 256, avgSize: 1024, maxSize: 4096 };
 const digest = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 function checkInvariants(chunks: Uint8Array[], data: Uint8Array, params: ChunkerParams): void {
-  expect(Buffer.from(concat(chunks)).equals(Buffer.from(data))).toBe(true);
+  expect(Buffer.from(concatBytes(chunks)).equals(Buffer.from(data))).toBe(true);
   const problems: string[] = [];
   chunks.forEach((chunk, index) => {
     if (chunk.length > params.maxSize || chunk.length === 0)
@@ -132,8 +123,8 @@ describe("content-defined chunker", () => {
   it("finds a shared attachment again at a different offset in another item", () => {
     const chunker = createChunker();
     const attachment = rnd(1024 * 1024, "s7");
-    const itemA = concat([rnd(3000, "s8"), attachment, rnd(500, "s9")]);
-    const itemB = concat([rnd(41_000, "s10"), attachment, rnd(9000, "s11")]);
+    const itemA = concatBytes([rnd(3000, "s8"), attachment, rnd(500, "s9")]);
+    const itemB = concatBytes([rnd(41_000, "s10"), attachment, rnd(9000, "s11")]);
     const a = new Set(chunker.split(itemA).map(digest));
     const shared = chunker.split(itemB).filter((c) => a.has(digest(c)));
     const sharedBytes = shared.reduce((n, c) => n + c.length, 0);

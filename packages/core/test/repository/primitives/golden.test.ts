@@ -14,13 +14,11 @@ import {
 } from "../../../src/repository/crypto/index.js";
 import {
   buildEscrowKeyFile,
-  buildPasswordKeyFile,
-  buildRecoveryKeyFile,
   generateEscrowKeyPair,
-  recoverWithCode,
   recoverWithEscrow,
-  unlockWithPassword,
-} from "../../../src/repository/keys/key-slots.js";
+} from "../../../src/repository/keys/escrow-slots.js";
+import { buildPasswordKeyFile, unlockWithPassword } from "../../../src/repository/keys/password-slots.js";
+import { buildRecoveryKeyFile, recoverWithCode } from "../../../src/repository/keys/recovery-code-slots.js";
 import { formatRecoveryCode } from "../../../src/repository/keys/recovery-code.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");

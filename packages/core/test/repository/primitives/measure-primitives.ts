@@ -16,6 +16,7 @@ import { createAeadCipher, keyedBlobId, randomKey } from "../../../src/repositor
 import { type ExportCorpus, PER_CHUNK_OVERHEAD, measureDedupe } from "./dedupe-measure.js";
 import { syntheticExports } from "./mail-corpus.js";
 import { mockExports } from "./mock-corpus.js";
+import { concatBytes } from "../../../src/repository/format.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -58,16 +59,6 @@ export interface MeasureOptions {
   readonly onLine?: (line: string) => void;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 /** Runs every measurement and returns the Markdown report, line by line. */
 export function measurePrimitives(options: MeasureOptions = {}): string[] {
   const quick = options.quick ?? false;
@@ -82,7 +73,7 @@ export function measurePrimitives(options: MeasureOptions = {}): string[] {
   // --- corpora
   const mock = mockExports(1, quick ? 2 : 4, quick ? 200 : 400);
   const synthetic = syntheticExports(1, quick ? 300 : 1500);
-  const mailStream = concat(mock.exports);
+  const mailStream = concatBytes(mock.exports);
   const random = new Uint8Array(randomBytes(quick ? 32 * MiB : 128 * MiB));
 
   // --- chunker throughput; keyed and unkeyed interleaved so machine load hits both alike

@@ -6,6 +6,7 @@
 import { crc32 } from "node:zlib";
 import * as mockEws from "@ewsvault/mock-ews";
 import type { MockItemData } from "@ewsvault/mock-ews";
+import { concatBytes } from "../../../src/repository/format.js";
 
 type Encoder = (item: MockItemData) => Uint8Array;
 
@@ -17,16 +18,6 @@ function record(tag: number, value: Uint8Array): Uint8Array {
   view.setUint16(0, tag);
   view.setUint32(2, value.length);
   out.set(value, 6);
-  return out;
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
   return out;
 }
 
@@ -57,7 +48,7 @@ export function encodeLikeExportStream(item: MockItemData): Uint8Array {
     records.push(
       record(
         22,
-        join([
+        concatBytes([
           record(1, utf8(attachment.name)),
           record(2, utf8(attachment.contentType)),
           record(6, utf8(attachment.lastModifiedTime)),
@@ -66,12 +57,12 @@ export function encodeLikeExportStream(item: MockItemData): Uint8Array {
       ),
     );
   }
-  const body = join(records);
+  const body = concatBytes(records);
   const end = new Uint8Array(10);
   new DataView(end.buffer).setUint16(0, 0xffff);
   new DataView(end.buffer).setUint32(2, 4);
   new DataView(end.buffer).setUint32(6, crc32(body) >>> 0);
-  return join([body, end]);
+  return concatBytes([body, end]);
 }
 
 export interface MockCorpus {

@@ -1,14 +1,13 @@
-// Lock objects under locks/. Writers never lock each other (unique pack and index names make
-// concurrent writes safe); locks exist only so prune never deletes what a running backup relies
-// on, and so one mailbox is never backed up twice at once. Every lock is created with an
-// exclusive save and refreshed on a timer; a holder that stops refreshing, or a dead process on
-// this host, makes a lock stale. Protocol: docs/repository-format.md, "Locks".
+// Lock objects under locks/: their sealed format, reading them all, and creating one that
+// refreshes itself. Every lock is created with an exclusive save and refreshed on a timer; a
+// holder that stops refreshing, or a dead process on this host, makes a lock stale. Which locks
+// a process takes and when is lock-manager.ts. Protocol: docs/repository-format.md, "Locks".
 
 import { hostname as osHostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { AD, fromUtf8, lockObjectName, utf8 } from "./format.js";
+import { AD, OBJECT_PREFIX, fromUtf8, lockObjectName, utf8 } from "./format.js";
 import { type Sealer, openObject } from "./sealer.js";
 
 export type LockKind = "backup" | "mailbox" | "exclusive";
@@ -51,12 +50,11 @@ export function encodeLock(content: LockContent, sealer: Sealer): Uint8Array {
 
 export function decodeLock(name: string, bytes: Uint8Array, sealer: Sealer): LockContent {
   const plain = openObject(sealer, bytes, AD.lock, { object: name });
-  const value = JSON.parse(fromUtf8(plain)) as LockContent & { v: number };
-  return value;
+  return JSON.parse(fromUtf8(plain)) as LockContent & { v: number };
 }
 
 /** False only when the process certainly does not exist (ESRCH); EPERM means it exists. */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -72,18 +70,46 @@ export function isDeadLocalHolder(holder: { hostname: string; pid: number }): bo
   );
 }
 
-export function isStale(content: LockContent, staleAfterMs: number, now = Date.now()): boolean {
+function isStale(content: LockContent, staleAfterMs: number, now = Date.now()): boolean {
   if (now - Date.parse(content.refreshedAt) > staleAfterMs) return true;
   return isDeadLocalHolder(content);
 }
 
+/** A readable lock object as LockInfo. */
+export function lockInfoOf(name: string, content: LockContent, staleAfterMs: number): LockInfo {
+  return {
+    name,
+    kind: content.kind,
+    hostname: content.hostname,
+    pid: content.pid,
+    createdAt: new Date(content.createdAt),
+    refreshedAt: new Date(content.refreshedAt),
+    ...(content.mailbox === undefined ? {} : { mailbox: content.mailbox }),
+    stale: isStale(content, staleAfterMs),
+  };
+}
+
+/** A lock object that cannot be read: held (never stale), so nothing is removed on a guess. */
+export function unreadableLockInfo(name: string, at: Date): LockInfo {
+  return {
+    name,
+    kind: name === EXCLUSIVE_LOCK_NAME ? "exclusive" : "backup",
+    hostname: "",
+    pid: 0,
+    createdAt: at,
+    refreshedAt: at,
+    stale: false,
+    unreadable: true,
+  };
+}
+
 export async function readLocks(
-  destination: Destination,
+  destination: Pick<Destination, "list" | "load">,
   sealer: Sealer,
   staleAfterMs: number,
 ): Promise<LockInfo[]> {
   const out: LockInfo[] = [];
-  for await (const info of destination.list("locks/")) {
+  for await (const info of destination.list(OBJECT_PREFIX.locks)) {
     let bytes: Uint8Array;
     try {
       bytes = await destination.load(info.name);
@@ -92,29 +118,9 @@ export async function readLocks(
       throw error;
     }
     try {
-      const c = decodeLock(info.name, bytes, sealer);
-      out.push({
-        name: info.name,
-        kind: c.kind,
-        hostname: c.hostname,
-        pid: c.pid,
-        createdAt: new Date(c.createdAt),
-        refreshedAt: new Date(c.refreshedAt),
-        ...(c.mailbox === undefined ? {} : { mailbox: c.mailbox }),
-        stale: isStale(c, staleAfterMs),
-      });
+      out.push(lockInfoOf(info.name, decodeLock(info.name, bytes, sealer), staleAfterMs));
     } catch {
-      const at = info.modifiedAt ?? new Date(0);
-      out.push({
-        name: info.name,
-        kind: info.name === EXCLUSIVE_LOCK_NAME ? "exclusive" : "backup",
-        hostname: "",
-        pid: 0,
-        createdAt: at,
-        refreshedAt: at,
-        stale: false,
-        unreadable: true,
-      });
+      out.push(unreadableLockInfo(info.name, info.modifiedAt ?? new Date(0)));
     }
   }
   return out;
@@ -138,7 +144,7 @@ export interface LockHandle {
  * when the name is taken (callers turn that into their own code).
  */
 export async function createLock(
-  destination: Destination,
+  destination: Pick<Destination, "save" | "remove">,
   sealer: Sealer,
   name: string,
   kind: LockKind,

@@ -1,7 +1,8 @@
-// Repository index files: which pack holds which blob, at what offset. Writers add one file per
-// checkpoint (unique content-hash names, so concurrent writers never collide); prune writes one
-// compacted file that names the files it supersedes before it removes them, so a crash between
-// the two steps leaves a readable index. Layout: docs/repository-format.md, "Index files".
+// Pack index files (objects under "index/"): which pack holds which blob, at what offset. Writers
+// add one file per checkpoint (unique content-hash names, so concurrent writers never collide);
+// prune writes one compacted file that names the files it supersedes before it removes them, so
+// a crash between the two steps leaves a readable pack index. Layout: docs/repository-format.md,
+// "Index files". This file only encodes and decodes; pack-index-store.ts reads and writes them.
 
 import {
   AD,
@@ -11,6 +12,7 @@ import {
   FORMAT_VERSION,
   blobTypeFromCode,
   corrupt,
+  packIndexObjectName,
   sha256Hex,
 } from "./format.js";
 import type { PackEntry } from "./pack.js";
@@ -23,14 +25,14 @@ export interface IndexedPack {
   readonly entries: readonly PackEntry[];
 }
 
-export interface IndexFileContent {
-  /** Ids of index files whose content this file fully contains (compaction). */
+export interface PackIndexFileContent {
+  /** Ids of pack index files whose content this file fully contains (compaction). */
   readonly supersedes: readonly string[];
   readonly packs: readonly IndexedPack[];
 }
 
-export function encodeIndexFile(
-  content: IndexFileContent,
+export function encodePackIndexFile(
+  content: PackIndexFileContent,
   sealer: Sealer,
 ): { id: string; bytes: Uint8Array } {
   const w = new ByteWriter(64 + content.packs.reduce((n, p) => n + 44 + p.entries.length * 45, 0));
@@ -50,7 +52,7 @@ export function encodeIndexFile(
       w.u32(e.rawLength);
     }
   }
-  const bytes = sealer.seal(w.finish(), AD.index);
+  const bytes = sealer.seal(w.finish(), AD.packIndex);
   return { id: sha256Hex(bytes), bytes };
 }
 
@@ -58,10 +60,10 @@ export function encodeIndexFile(
  * MUST throw REPO_CORRUPT when the bytes do not hash to `id`, fail authentication, or do not
  * decode; never returns a partial index.
  */
-export function decodeIndexFile(id: string, bytes: Uint8Array, sealer: Sealer): IndexFileContent {
-  const object = `index/${id}`;
+export function decodePackIndexFile(id: string, bytes: Uint8Array, sealer: Sealer): PackIndexFileContent {
+  const object = packIndexObjectName(id);
   if (sha256Hex(bytes) !== id) throw corrupt(`${object} does not hash to its name`, { object });
-  const plain = openObject(sealer, bytes, AD.index, { object });
+  const plain = openObject(sealer, bytes, AD.packIndex, { object });
   const r = new ByteReader(plain, object);
   const version = r.u8();
   if (version !== FORMAT_VERSION) throw corrupt(`${object}: unknown index version ${version}`, { object });

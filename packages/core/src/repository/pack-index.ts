@@ -1,9 +1,10 @@
-// The in-memory view of every index file: blob id -> where it is stored. It is rebuilt from the
-// set of readable, non-superseded index files, so adding or removing files is all it takes to
-// change it (what prune's compaction relies on).
+// The pack index in memory: blob id -> where it is stored, built from every readable pack index
+// file. It is rebuilt from the set of readable, non-superseded files, so adding or removing files
+// is all it takes to change it (what prune's compaction relies on). Pure data, no I/O:
+// pack-index-store.ts keeps it in line with the destination.
 
 import type { BlobType } from "./format.js";
-import type { IndexFileContent, IndexedPack } from "./index-file.js";
+import type { IndexedPack, PackIndexFileContent } from "./pack-index-file.js";
 
 export interface BlobLocation {
   readonly packId: string;
@@ -13,20 +14,15 @@ export interface BlobLocation {
   readonly rawLength: number;
 }
 
-export class MasterIndex {
-  /** Decoded content of every readable index file, superseded or not. */
-  readonly files = new Map<string, IndexFileContent>();
+export class PackIndex {
+  /** Decoded content of every readable pack index file, superseded or not. */
+  readonly files = new Map<string, PackIndexFileContent>();
   readonly blobs = new Map<string, BlobLocation>();
   readonly packs = new Map<string, IndexedPack>();
   private superseded = new Set<string>();
 
-  /** Index files that are read but fully contained in a newer compacted file. */
-  get supersededFiles(): ReadonlySet<string> {
-    return this.superseded;
-  }
-
   /** Adds a file; cheap when it supersedes nothing (every writer checkpoint). */
-  add(id: string, content: IndexFileContent): void {
+  add(id: string, content: PackIndexFileContent): void {
     if (this.files.has(id)) return;
     this.files.set(id, content);
     if (content.supersedes.length > 0 || this.superseded.has(id)) {
