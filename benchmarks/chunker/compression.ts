@@ -6,7 +6,7 @@
 //
 // The measuring code lives beside the core tests (it uses core internals); this is its command line.
 
-import { measureCompression } from "../../packages/core/test/repository/primitives/measure-compression.js";
+import { measureCompression } from "../../packages/repository/test/primitives/measure-compression.js";
 
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf("--rounds");

@@ -7,7 +7,7 @@
 // The measuring code lives beside the core tests because it uses core internals that are not
 // public exports; this script is only its command line.
 
-import { measurePrimitives } from "../../packages/core/test/repository/primitives/measure-primitives.js";
+import { measurePrimitives } from "../../packages/repository/test/primitives/measure-primitives.js";
 
 const args = process.argv.slice(2);
 const itemsAt = args.indexOf("--items");

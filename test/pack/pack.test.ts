@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe("publishable packages, packed", () => {
-  it("are the twelve public @ewsvault packages, private helpers excluded, versioned as one group", async () => {
+  it("are the thirteen public @ewsvault packages, private helpers excluded, versioned as one group", async () => {
     expect(packages.map((p) => p.name)).toEqual([
       "@ewsvault/cli",
       "@ewsvault/core",
@@ -81,6 +81,7 @@ describe("publishable packages, packed", () => {
       "@ewsvault/mailbox",
       "@ewsvault/mock-ews",
       "@ewsvault/ntlm",
+      "@ewsvault/repository",
       "@ewsvault/service",
     ]);
     // One fixed changesets group: the published packages always share a version, which is what

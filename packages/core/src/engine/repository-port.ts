@@ -2,7 +2,7 @@
 // be read (and tested) without the repository's internals, and documents exactly what a backup
 // and a restore need from storage.
 
-import type { Snapshot, SnapshotManifest } from "../repository/snapshots.js";
+import type { Snapshot, SnapshotManifest } from "@ewsvault/repository";
 
 export interface SavedData {
   /** Blob ids whose concatenation is the saved bytes. */

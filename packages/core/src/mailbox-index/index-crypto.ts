@@ -14,7 +14,7 @@ import {
   KEY_BYTES,
   NONCE_BYTES,
   sealWithNonce,
-} from "../repository/crypto/index.js";
+} from "@ewsvault/repository";
 
 /** HKDF salt of every index key; part of format 3, never change it. */
 export const INDEX_HKDF_SALT = "ewsvault/v3/mailbox-index";

@@ -1,12 +1,8 @@
 // Snapshot groups: a snapshot records what was backed up; "latest", the incremental parent and
 // forget policies work within a group, so a partial set's run never stands in for the whole
-// mailbox. Also pins the recorded selection's encoding (a format change, see
-// docs/repository-format.md "Snapshots").
+// mailbox. The selection's encoding is pinned in packages/repository/test/snapshot-selection.test.ts.
 import {
   backup,
-  canonicalSelection,
-  defaultGroup,
-  describeSelection,
   initRepository,
   LEGACY_GROUP,
   type Repository,
@@ -18,83 +14,10 @@ import {
 import { createMemoryDestination } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deriveRepositoryKeys } from "../../src/repository/crypto/index.js";
-import { fromUtf8 } from "../../src/repository/format.js";
-import { createDeterministicSealer } from "../../src/repository/sealer.js";
-import { decodeSnapshot, encodeSnapshot } from "../../src/repository/snapshots.js";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const TO = "restore@contoso.test";
-
-describe("recorded selection and group ids", () => {
-  it("is canonical: order, duplicates and empty lists do not change the group", () => {
-    const a = canonicalSelection({
-      roots: ["archive", "mailbox", "mailbox"],
-      includeFolders: ["sentitems", "inbox"],
-      excludeItemClasses: [],
-      receivedAfter: new Date("2026-01-01T00:00:00Z"),
-    });
-    expect(a).toEqual({
-      v: 1,
-      roots: ["archive", "mailbox"],
-      includeFolders: ["inbox", "sentitems"],
-      receivedAfter: "2026-01-01T00:00:00.000Z",
-    });
-    expect(
-      selectionGroup({
-        roots: ["mailbox", "archive"],
-        includeFolders: ["inbox", "sentitems"],
-        receivedAfter: "2026-01-01T00:00:00Z",
-      }),
-    ).toBe(selectionGroup(a));
-    // Golden: the group ids are stored nowhere, but users type them; they must not drift.
-    expect(selectionGroup(undefined)).toBe(selectionGroup(WHOLE_MAILBOX_SELECTION));
-    expect(selectionGroup(WHOLE_MAILBOX_SELECTION)).toBe(GOLDEN_WHOLE_MAILBOX_GROUP);
-    expect(selectionGroup({ includeFolders: ["inbox"] })).toBe("503024bf17eb");
-    expect(describeSelection(a)).toBe(
-      "archive+mailbox; folders +inbox +sentitems; received >= 2026-01-01T00:00:00.000Z",
-    );
-  });
-
-  it("is stored after every version-1 key; a manifest without one encodes exactly as before", () => {
-    const keys = deriveRepositoryKeys(Uint8Array.from({ length: 32 }, (_, i) => i));
-    const manifest = {
-      mailbox: A,
-      time: new Date("2026-01-02T03:04:05.000Z"),
-      hostname: "host",
-      tree: "ab".repeat(32),
-    };
-    // Manifest version 1 pins the layout; version 2 (forget records) has the same fields.
-    const legacy = encodeSnapshot(manifest, createDeterministicSealer(keys.dataKey, 1), 1);
-    const grouped = encodeSnapshot(
-      { ...manifest, selection: { roots: ["mailbox"], excludeFolders: ["junkemail"] } },
-      createDeterministicSealer(keys.dataKey, 1),
-      1,
-    );
-    const opener = createDeterministicSealer(keys.dataKey, 100);
-    const plain = fromUtf8(opener.open(grouped.bytes, new TextEncoder().encode("ewsvault/v1/snapshot")));
-    expect(plain).toBe(
-      `{"v":1,"mailbox":"${A}","time":"2026-01-02T03:04:05.000Z","hostname":"host","tags":[],"tree":"${"ab".repeat(32)}","counts":{},"sizes":{},"selection":{"v":1,"roots":["mailbox"],"excludeFolders":["junkemail"]}}`,
-    );
-    const legacyPlain = fromUtf8(opener.open(legacy.bytes, new TextEncoder().encode("ewsvault/v1/snapshot")));
-    expect(legacyPlain).not.toContain("selection");
-    expect(decodeSnapshot(legacy.id, legacy.bytes, opener).group).toBe(LEGACY_GROUP);
-    const decoded = decodeSnapshot(grouped.id, grouped.bytes, opener);
-    expect(decoded.group).toBe(selectionGroup({ excludeFolders: ["junkemail"] }));
-    expect(decoded.selection).toEqual({ v: 1, roots: ["mailbox"], excludeFolders: ["junkemail"] });
-  });
-
-  it("latest without a group: whole mailbox first, else the only group, else nothing", () => {
-    const whole = selectionGroup(undefined);
-    const part = selectionGroup({ includeFolders: ["inbox"] });
-    const s = (group: string, day: number) => ({ mailbox: A, time: new Date(2026, 0, day), group });
-    expect(defaultGroup([s(whole, 1), s(part, 2)], A)).toBe(whole);
-    expect(defaultGroup([s(part, 2)], A)).toBe(part);
-    expect(defaultGroup([s(part, 2), s(LEGACY_GROUP, 1)], A)).toBeUndefined();
-    expect(defaultGroup([], A)).toBeUndefined();
-  });
-});
 
 describe("backup and restore within snapshot groups", () => {
   let exchange: MemoryExchange;
@@ -193,5 +116,3 @@ describe("backup and restore within snapshot groups", () => {
     expect((await resolveSnapshot(repository, A, "latest", sent.group)).id).toBe(sent.id);
   });
 });
-
-const GOLDEN_WHOLE_MAILBOX_GROUP = "d1aba6b6e144";

@@ -17,7 +17,7 @@ import {
   MAILBOX_INDEX_FORMAT_VERSION,
   MailboxIndex,
 } from "../../src/mailbox-index/index.js";
-import { deriveRepositoryKeys, randomKey, sealWithNonce } from "../../src/repository/crypto/index.js";
+import { deriveRepositoryKeys, randomKey, sealWithNonce } from "@ewsvault/repository";
 
 const MASTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 const CACHE_KEY = deriveRepositoryKeys(MASTER_KEY).cacheKey;

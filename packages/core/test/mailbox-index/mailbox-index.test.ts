@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { MailboxIndex } from "../../src/mailbox-index/index.js";
-import { randomKey } from "../../src/repository/crypto/index.js";
+import { randomKey } from "@ewsvault/repository";
 
 /** A repository's cache key (Repository.cacheKey()). */
 const KEY = randomKey();

@@ -4,7 +4,7 @@
 // (options.beforeCommit("snapshot")), and the index told which snapshot and tree it now matches.
 import { hostname } from "node:os";
 import type { HierarchyRootName, IndexedFolder } from "../../mailbox-index/index.js";
-import { type SelectionInput, selectionGroup } from "../../repository/snapshot-group.js";
+import { type SelectionInput, selectionGroup } from "@ewsvault/repository";
 import type { EngineSnapshot } from "../repository-port.js";
 import {
   SNAPSHOT_TREE_VERSION,

@@ -3,7 +3,7 @@
 // repository only; nothing here touches the target, so planRestore() also answers "what would
 // this restore do".
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { defaultGroup, describeSelection, groupsOf } from "../../repository/snapshot-group.js";
+import { defaultGroup, describeSelection, groupsOf } from "@ewsvault/repository";
 import type { EngineRepository, EngineSnapshot } from "../repository-port.js";
 import { createFolderFilter } from "../selection.js";
 import { lookupItemFolders } from "../snapshot-item-lookup.js";
