@@ -1,0 +1,144 @@
+// The workspace keeps its package boundaries (issue 14), and each rule can fail: every rule is
+// also run against a synthetic workspace that breaks it.
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { type WorkspacePackage, checkBoundaries, importsOf, readWorkspace } from "./check-boundaries.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+function pkg(
+  name: string,
+  dir: string,
+  files: WorkspacePackage["files"],
+  deps: string[] = [],
+): WorkspacePackage {
+  return { name, dir, dependencies: deps, devDependencies: [], peerDependencies: [], files };
+}
+
+/** A small clean workspace the synthetic cases each break in one place. */
+function cleanWorkspace(): WorkspacePackage[] {
+  return [
+    pkg("@ewsvault/mailbox", "packages/mailbox", [{ path: "packages/mailbox/src/index.ts", imports: [] }]),
+    pkg(
+      "@ewsvault/ews",
+      "packages/ews",
+      [{ path: "packages/ews/src/index.ts", imports: ["@ewsvault/mailbox"] }],
+      ["@ewsvault/mailbox"],
+    ),
+    pkg(
+      "@ewsvault/core",
+      "packages/core",
+      [
+        {
+          path: "packages/core/src/engine/backup.ts",
+          imports: ["../repository/repository.js", "@ewsvault/mailbox"],
+        },
+        { path: "packages/core/src/repository/repository.ts", imports: ["./pack.js", "../crypto/keys.js"] },
+        {
+          path: "packages/core/test/backup.test.ts",
+          imports: ["../src/engine/backup.js", "@ewsvault/testkit"],
+        },
+      ],
+      ["@ewsvault/mailbox"],
+    ),
+    pkg("@ewsvault/testkit", "packages/testkit", [{ path: "packages/testkit/src/index.ts", imports: [] }]),
+  ];
+}
+
+function withFile(workspace: WorkspacePackage[], name: string, path: string, imports: string[]) {
+  return workspace.map((p) => (p.name === name ? { ...p, files: [...p.files, { path, imports }] } : p));
+}
+
+describe("package boundaries", () => {
+  it("hold in this workspace", () => {
+    const workspace = readWorkspace(ROOT);
+    expect(workspace.map((p) => p.name)).toEqual(expect.arrayContaining(["@ewsvault/core", "@ewsvault/ews"]));
+    // The snapshot really holds the files the rules look at (an empty one would pass vacuously).
+    const core = workspace.find((p) => p.name === "@ewsvault/core")!;
+    const repositoryFiles = core.files.filter((f) => f.path.startsWith("packages/core/src/repository/"));
+    expect(repositoryFiles.length).toBeGreaterThan(5);
+    expect(repositoryFiles.some((f) => f.imports.length > 0)).toBe(true);
+    expect(checkBoundaries(workspace)).toEqual([]);
+  });
+
+  it("find a clean synthetic workspace clean", () => {
+    expect(checkBoundaries(cleanWorkspace())).toEqual([]);
+  });
+
+  it("fail when src imports a workspace package its package.json does not list as a dependency", () => {
+    const workspace = withFile(cleanWorkspace(), "@ewsvault/core", "packages/core/src/util.ts", [
+      "@ewsvault/testkit",
+    ]);
+    expect(checkBoundaries(workspace)).toEqual([
+      {
+        rule: "undeclared-workspace-dependency",
+        file: "packages/core/src/util.ts",
+        target: "@ewsvault/testkit",
+      },
+    ]);
+  });
+
+  it("fail when @ewsvault/ews lists @ewsvault/core in its package.json", () => {
+    const workspace = cleanWorkspace().map((p) =>
+      p.name === "@ewsvault/ews" ? { ...p, devDependencies: ["@ewsvault/core"] } : p,
+    );
+    expect(checkBoundaries(workspace)).toEqual([
+      { rule: "ews-depends-on-core", file: "packages/ews/package.json", target: "@ewsvault/core" },
+    ]);
+  });
+
+  it("fail when @ewsvault/ews imports @ewsvault/core, from src or test", () => {
+    const workspace = withFile(cleanWorkspace(), "@ewsvault/ews", "packages/ews/test/x.test.ts", [
+      "@ewsvault/core/errors",
+    ]);
+    expect(checkBoundaries(workspace)).toEqual([
+      { rule: "ews-depends-on-core", file: "packages/ews/test/x.test.ts", target: "@ewsvault/core/errors" },
+    ]);
+  });
+
+  it("fail when core's repository imports engine code", () => {
+    const workspace = withFile(cleanWorkspace(), "@ewsvault/core", "packages/core/src/repository/prune.ts", [
+      "../engine/limits.js",
+    ]);
+    expect(checkBoundaries(workspace)).toEqual([
+      {
+        rule: "repository-imports-engine",
+        file: "packages/core/src/repository/prune.ts",
+        target: "../engine/limits.js",
+      },
+    ]);
+  });
+
+  it("fail when a package reaches into another package's files by relative path or by /src/", () => {
+    let workspace = withFile(cleanWorkspace(), "@ewsvault/core", "packages/core/test/y.test.ts", [
+      "../../ews/src/client.js",
+    ]);
+    workspace = withFile(workspace, "@ewsvault/core", "packages/core/src/z.ts", [
+      "@ewsvault/mailbox/src/types.js",
+    ]);
+    expect(checkBoundaries(workspace)).toEqual([
+      {
+        rule: "relative-import-into-other-package",
+        file: "packages/core/test/y.test.ts",
+        target: "../../ews/src/client.js",
+      },
+      {
+        rule: "relative-import-into-other-package",
+        file: "packages/core/src/z.ts",
+        target: "@ewsvault/mailbox/src/types.js",
+      },
+    ]);
+  });
+
+  it("read imports, re-exports, dynamic imports and requires, but not imports named in strings or comments", () => {
+    const source = [
+      'import type { A } from "./a.js";',
+      'export { b } from "@ewsvault/b";',
+      'const c = await import("./c.js");',
+      'const d = require("d");',
+      '// import x from "./commented.js";',
+      "const s = \"import y from './in-string.js'\";",
+    ].join("\n");
+    expect(importsOf(source)).toEqual(["./a.js", "@ewsvault/b", "./c.js", "d"]);
+  });
+});
