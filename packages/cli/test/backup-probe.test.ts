@@ -8,9 +8,9 @@ import { backup, initRepository, type MailboxSource, type Repository, restore } 
 import { createFsDestination } from "@ewsvault/destination-fs";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, mailboxContent } from "./helpers.js";
+import { cli, jsonLines } from "./helpers.js";
 
 let server: MockEwsServer;
 let work: { path: string; cleanup: () => Promise<void> };

@@ -5,9 +5,9 @@
 import { join } from "node:path";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, mailboxContent } from "./helpers.js";
+import { cli } from "./helpers.js";
 
 const PHONE_KEYS =
   "AssistantPhone BusinessFax BusinessPhone BusinessPhone2 Callback CarPhone CompanyMainPhone HomeFax HomePhone HomePhone2 Isdn MobilePhone OtherFax OtherTelephone Pager PrimaryPhone RadioPhone Telex TtyTddPhone".split(

@@ -9,9 +9,9 @@ import { backup, initRepository } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type AuthScheme, type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, mailboxContent } from "./helpers.js";
+import { cli, jsonLines } from "./helpers.js";
 
 const PASSWORD = "Exchange-2019-CU14!";
 

@@ -6,10 +6,9 @@
 import { type openRepository, restore } from "@ewsvault/core";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
+import { mailboxContent, startRedisServer, tempDir, type RedisTestServer } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster } from "./support/cluster.js";
-import { mailboxContent } from "./support/mailbox-content.js";
 import type { ServiceProcess } from "./support/processes.js";
 
 const LEASE = { lockDurationMs: 2_000, stalledIntervalMs: 1_000, lockStaleAfterMs: 3_000 };
@@ -57,7 +56,7 @@ async function restoresEqual(
     intoFolder: into,
   });
   expect(restored.failed).toBe(0);
-  expect(await mailboxContent(client, server, target, into)).toEqual(
+  expect(await mailboxContent(client, server, target, { under: into })).toEqual(
     await mailboxContent(client, server, mailbox),
   );
 }

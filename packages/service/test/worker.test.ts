@@ -7,13 +7,11 @@ import { initRepository, openRepository, restore } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
 import { FlowProducer } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullConnection, enqueueRun, serviceStatus } from "../src/index.js";
-import { mailboxContent } from "./support/mailbox-content.js";
 import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
-import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
+import { mailboxContent, type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
 
 const REPO_PASSWORD = "service scale-out test";
 let redis: RedisTestServer;
@@ -154,7 +152,7 @@ describe("workers", { timeout: 180_000 }, () => {
       expect(restored.failed).toBe(0);
       const original = await mailboxContent(client, server, source!);
       expect([...original.values()].flat().length).toBeGreaterThan(0);
-      expect(await mailboxContent(client, server, target, "Restored")).toEqual(original);
+      expect(await mailboxContent(client, server, target, { under: "Restored" })).toEqual(original);
       const verify = await repository.verify({ readData: true });
       expect(verify.problems).toEqual([]);
     } finally {
