@@ -5,29 +5,28 @@
 import { join } from "node:path";
 import { initRepository, openRepository, restore } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
+import type { EwsClient } from "@ewsvault/ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { FlowProducer } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 import { bullConnection, enqueueRun, serviceStatus } from "../src/index.js";
 import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
-import { mailboxContent, type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
+import { mailboxContent, type RedisTestServer } from "@ewsvault/testkit";
 
 const REPO_PASSWORD = "service scale-out test";
+let world: ServiceWorld;
 let redis: RedisTestServer;
 let server: MockEwsServer;
 let client: EwsClient;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: ServiceWorld["work"];
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  server = await startMockEwsServer({ seed: 15, mailboxes: 8, itemsPerMailbox: 24 });
-  client = createEwsClient({
-    url: server.url,
-    auth: { kind: "basic", ...server.credentials },
-    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  world = await startServiceWorld({
+    mock: { seed: 15, mailboxes: 8, itemsPerMailbox: 24 },
+    tempPrefix: "ewsvault-service-",
   });
-  work = await tempDir("ewsvault-service-");
+  ({ redis, server, client, work } = world);
   const repository = await initRepository({
     destination: createFsDestination({ root: join(work.path, "repo") }),
     password: REPO_PASSWORD,
@@ -36,10 +35,7 @@ beforeAll(async () => {
   await repository.close();
 });
 afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-  await redis?.stop();
-  await work?.cleanup();
+  await world?.stop();
 });
 
 describe("workers", { timeout: 180_000 }, () => {
