@@ -9,7 +9,7 @@ import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configReference } from "../src/config-schema.js";
-import { cli, jsonLines, repoRoot, spawnCli } from "./helpers.js";
+import { cli, cliArgs, jsonLines, repoRoot, spawnCli } from "./helpers.js";
 
 type Report = {
   mailboxes: Array<{
@@ -32,9 +32,7 @@ let counter = 0;
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 44, mailboxes: 4, itemsPerMailbox: 30 });
   work = await tempDir();
-  common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
-  env = { EWSVAULT_PASSWORD: "admin repository password", EWS_PASSWORD: server.credentials.password };
+  ({ common, ews, env } = cliArgs(work.path, server, "admin repository password"));
   const init = await cli(["init", ...common], env);
   expect(init.code, init.stderr).toBe(0);
 });

@@ -2,8 +2,11 @@
 // as a child process, and read its JSON events. Mailbox comparisons come from @ewsvault/testkit
 // (mailboxContent), shared with the service's tests.
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "@ewsvault/cli";
+import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const binPath = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
@@ -64,4 +67,31 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** What most e2e tests pass to every command, built from a work directory and a mock server. */
+export interface CliArgs {
+  /** `--repo DIR/repo --cache-dir DIR/cache`. */
+  readonly common: string[];
+  /** The mock's URL and account over plain http (`--allow-insecure-basic`). */
+  readonly ews: string[];
+  /** The repository password and the mock account's password, as the CLI reads them. */
+  readonly env: Record<string, string>;
+}
+
+export function cliArgs(dir: string, server: MockEwsServer, repositoryPassword: string): CliArgs {
+  return {
+    common: ["--repo", join(dir, "repo"), "--cache-dir", join(dir, "cache")],
+    ews: ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"],
+    env: { EWSVAULT_PASSWORD: repositoryPassword, EWS_PASSWORD: server.credentials.password },
+  };
+}
+
+/** An EWS client of the mock's own account with Basic auth, allowed over the mock's plain http. */
+export function mockEwsClient(server: MockEwsServer): EwsClient {
+  return createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+  });
 }
