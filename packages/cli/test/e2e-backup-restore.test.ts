@@ -1,3 +1,5 @@
+// End to end over HTTP: the ewsvault CLI backs up mock-ews mailboxes into a filesystem
+// repository and restores them; contents are compared through EWS, property by property.
 import type { EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { mailboxContent, tempDir } from "@ewsvault/testkit";

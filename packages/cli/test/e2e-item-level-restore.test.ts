@@ -1,3 +1,7 @@
+// End to end: data a user creates item by item through EWS (extended properties, reminder and
+// receipt flags, item attachments nested two deep, every contact phone key, e-mail and postal
+// address, a relative monthly series with an exception and a deleted occurrence) survives
+// `ewsvault backup` and `restore` into another mailbox, compared property by property.
 import type { EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { mailboxContent, tempDir } from "@ewsvault/testkit";

@@ -62,6 +62,25 @@ export function spawnCli(args: readonly string[], env: Record<string, string>): 
   });
 }
 
+/**
+ * Calls `onEvent` with each JSON event a child's stdout prints, as each line arrives (for tests
+ * that act mid-run, e.g. send SIGINT after the first checkpoint).
+ */
+export function onJsonEvents(
+  stream: NodeJS.ReadableStream,
+  onEvent: (event: Record<string, unknown>) => void,
+): void {
+  let pending = "";
+  stream.on("data", (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith("{")) onEvent(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+}
+
 export function jsonLines(text: string): Array<Record<string, unknown>> {
   return text
     .split("\n")
