@@ -4,7 +4,7 @@ import type { EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliArgs, jsonLines, mockEwsClient } from "./helpers.js";
+import { cli, cliArgs, jsonLines, mockEwsClient, restoreInto } from "./helpers.js";
 
 let server: MockEwsServer;
 let client: EwsClient;
@@ -41,17 +41,7 @@ describe("ewsvault end to end against mock-ews", { timeout: 240_000 }, () => {
     for (const [index, source] of sources.entries()) {
       const target = server.mailboxes[8 + index]!;
       const restored = await cli(
-        [
-          "restore",
-          ...common,
-          ...ews,
-          "--mailbox",
-          source,
-          "--to-mailbox",
-          target,
-          "--into-folder",
-          "Restored",
-        ],
+        ["restore", ...common, ...ews, ...restoreInto(source, target, "Restored")],
         env,
       );
       expect(restored.code, restored.stderr).toBe(0);

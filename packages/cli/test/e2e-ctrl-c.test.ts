@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, onJsonEvents, spawnCli } from "./helpers.js";
+import { cli, cliArgs, jsonLines, onJsonEvents, spawnCli } from "./helpers.js";
 
 const PASSWORD = "ctrl-c repository password";
 type Report = { mailboxes: Array<{ items: number; itemsExported: number }> };
@@ -25,19 +25,10 @@ describe("Ctrl-C", { timeout: 180_000 }, () => {
     const slow = await startMockEwsServer({ seed: 45, mailboxes: 1, itemsPerMailbox: 80, latencyMs: 15 });
     try {
       const dir = join(work.path, "ctrl-c");
-      const own = ["--repo", join(dir, "repo"), "--cache-dir", join(dir, "cache")];
-      expect((await cli(["init", ...own], { EWSVAULT_PASSWORD: PASSWORD })).code).toBe(0);
+      const { common: own, ews, env: childEnv } = cliArgs(dir, slow, PASSWORD);
+      expect((await cli(["init", ...own], childEnv)).code).toBe(0);
       const mailbox = slow.mailboxes[0]!;
-      const args = [
-        "backup",
-        ...own,
-        "--ews-url",
-        slow.url,
-        "--username",
-        slow.credentials.username,
-        "--allow-insecure-basic",
-      ];
-      const childEnv = { EWSVAULT_PASSWORD: PASSWORD, EWS_PASSWORD: slow.credentials.password };
+      const args = ["backup", ...own, ...ews];
       const child = spawnCli(
         [...args, "--json", "--checkpoint-interval", "0.2", "--item-concurrency", "1", "--mailbox", mailbox],
         childEnv,
@@ -69,11 +60,7 @@ describe("Ctrl-C", { timeout: 180_000 }, () => {
       const restoreArgs = [
         "restore",
         ...own,
-        "--ews-url",
-        slow.url,
-        "--username",
-        slow.credentials.username,
-        "--allow-insecure-basic",
+        ...ews,
         "--mailbox",
         mailbox,
         "--into-folder",

@@ -6,7 +6,7 @@ import type { EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliArgs, mockEwsClient } from "./helpers.js";
+import { cli, cliArgs, mockEwsClient, restoreInto } from "./helpers.js";
 
 const PHONE_KEYS =
   "AssistantPhone BusinessFax BusinessPhone BusinessPhone2 Callback CarPhone CompanyMainPhone HomeFax HomePhone HomePhone2 Isdn MobilePhone OtherFax OtherTelephone Pager PrimaryPhone RadioPhone Telex TtyTddPhone".split(
@@ -96,17 +96,7 @@ describe("backup and restore keep item-level data", { timeout: 120_000 }, () => 
     const backup = await cli(["backup", ...common, ...ews, "--json", "--mailbox", source], env);
     expect(backup.code, backup.stderr).toBe(0);
     const restore = await cli(
-      [
-        "restore",
-        ...common,
-        ...ews,
-        "--mailbox",
-        source,
-        "--to-mailbox",
-        target,
-        "--into-folder",
-        "Restored",
-      ],
+      ["restore", ...common, ...ews, ...restoreInto(source, target, "Restored")],
       env,
     );
     expect(restore.code, restore.stderr).toBe(0);

@@ -114,3 +114,8 @@ export function mockEwsClient(server: MockEwsServer): EwsClient {
     auth: { kind: "basic", ...server.credentials },
   });
 }
+
+/** `restore` arguments that put `source`'s latest snapshot into `target`, below a new folder `into`. */
+export function restoreInto(source: string, target: string, into: string): string[] {
+  return ["--mailbox", source, "--to-mailbox", target, "--into-folder", into];
+}
