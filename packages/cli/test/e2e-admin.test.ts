@@ -8,18 +8,7 @@ import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configReference } from "../src/config-schema.js";
-import { cli, cliArgs, jsonLines, repoRoot } from "./helpers.js";
-
-type Report = {
-  mailboxes: Array<{
-    mailbox: string;
-    status: string;
-    items: number;
-    itemsExported: number;
-    snapshotId?: string;
-  }>;
-};
-const reportOf = (stdout: string) => jsonLines(stdout).find((e) => e.type === "report") as unknown as Report;
+import { cli, cliArgs, jsonLines, repoRoot, reportOf } from "./helpers.js";
 
 let server: MockEwsServer;
 let work: { path: string; cleanup: () => Promise<void> };

@@ -6,10 +6,9 @@ import { join } from "node:path";
 import { startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliArgs, jsonLines, onJsonEvents, spawnCli } from "./helpers.js";
+import { cli, cliArgs, jsonLines, onJsonEvents, reportOf, spawnCli } from "./helpers.js";
 
 const PASSWORD = "ctrl-c repository password";
-type Report = { mailboxes: Array<{ items: number; itemsExported: number }> };
 
 let work: { path: string; cleanup: () => Promise<void> };
 
@@ -49,8 +48,7 @@ describe("Ctrl-C", { timeout: 180_000 }, () => {
 
       const rerun = await cli([...args, "--json", "--mailbox", mailbox], childEnv);
       expect(rerun.code, rerun.stderr).toBe(0);
-      const report = (jsonLines(rerun.stdout).find((e) => e.type === "report") as unknown as Report)
-        .mailboxes[0]!;
+      const report = reportOf(rerun.stdout).mailboxes[0]!;
       // Resumed: what the interrupted run made durable is not exported again.
       expect(report.itemsExported).toBeLessThan(report.items);
       const verify = await cli(["verify", ...own], childEnv);

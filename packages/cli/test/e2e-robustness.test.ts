@@ -9,22 +9,7 @@ import { createFsDestination } from "@ewsvault/destination-fs";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, onJsonEvents, spawnCli } from "./helpers.js";
-
-type Report = {
-  mailboxes: Array<{
-    mailbox: string;
-    status: string;
-    items: number;
-    itemsExported: number;
-    snapshotId?: string;
-    indexRebuilt: boolean;
-    failedItems: Array<{ itemId: string; code: string; responseCode?: string; reason: string }>;
-    error?: { code: string };
-  }>;
-};
-
-const reportOf = (stdout: string) => jsonLines(stdout).find((e) => e.type === "report") as unknown as Report;
+import { cli, jsonLines, onJsonEvents, reportOf, spawnCli } from "./helpers.js";
 
 async function listTree(root: string): Promise<string[]> {
   const out: string[] = [];

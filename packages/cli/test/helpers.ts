@@ -88,6 +88,25 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** The `report` event `backup --json` ends with (the fields the tests read). */
+export interface BackupReport {
+  mailboxes: Array<{
+    mailbox: string;
+    status: string;
+    items: number;
+    itemsExported: number;
+    snapshotId?: string;
+    indexRebuilt: boolean;
+    failedItems: Array<{ itemId: string; code: string; responseCode?: string; reason: string }>;
+    error?: { code: string };
+  }>;
+}
+
+/** The `report` event of a `backup --json` run's stdout. */
+export function reportOf(stdout: string): BackupReport {
+  return jsonLines(stdout).find((e) => e.type === "report") as unknown as BackupReport;
+}
+
 /** What most e2e tests pass to every command, built from a work directory and a mock server. */
 export interface CliArgs {
   /** `--repo DIR/repo --cache-dir DIR/cache`. */
