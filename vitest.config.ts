@@ -12,6 +12,8 @@ export default defineConfig({
       "benchmarks/test/**/*.test.ts",
       // The pack test: the published tarballs installed and used outside the workspace.
       "test/pack/*.test.ts",
+      // Package boundaries (issue 14): which package may import which.
+      "test/boundaries/*.test.ts",
     ],
     testTimeout: 60_000,
     hookTimeout: 180_000,

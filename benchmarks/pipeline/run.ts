@@ -8,12 +8,14 @@
 // Steps 2 and 3 alternate for --rounds rounds (default 3); speeds are the medians.
 // Prints progress, then one JSON line: {ourMiBps, resticMiBps, speedRatio, ourStoredBytes,
 // resticStoredBytes, sizeRatio, peakRssMiB}. The restic password is set only in restic's env.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureRestic, resticBackup } from "../lib/restic.js";
+import { treeBytes } from "../lib/setup.js";
 import { exportEncoder, writeCorpus } from "./corpus.js";
 
 const MiB = 1024 * 1024;
@@ -26,28 +28,7 @@ const targetMiB = Number(opt("--mib") ?? 512);
 const workers = opt("--workers");
 const rounds = Number(opt("--rounds") ?? 3);
 
-function ensureRestic(): string {
-  try {
-    return execFileSync("sh", ["-c", "command -v restic"]).toString().trim();
-  } catch {
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env });
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "restic"], {
-      stdio: "ignore",
-      env,
-    });
-    return execFileSync("sh", ["-c", "command -v restic"]).toString().trim();
-  }
-}
-
-async function treeBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
-  }
-  return total;
-}
-
+/** Runs the timed child (our pipeline) and collects its stdout; its stderr is shown as it comes. */
 function run(
   command: string,
   argv: string[],
@@ -81,7 +62,7 @@ try {
   );
 
   const oursScript = fileURLToPath(new URL("./ours.ts", import.meta.url));
-  const restic = ensureRestic();
+  ensureRestic();
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const ourRuns: number[] = [];
   const resticRuns: number[] = [];
@@ -117,18 +98,10 @@ try {
     ourRuns.push(ourResult.bytes / MiB / ourResult.seconds);
     rssRuns.push(ourResult.peakRssMiB);
 
-    const resticRepo = join(work, `restic-${round}`);
-    const resticEnv = {
-      PATH: process.env.PATH,
-      HOME: work,
-      RESTIC_REPOSITORY: resticRepo,
-      RESTIC_PASSWORD: randomBytes(12).toString("hex"),
-      RESTIC_CACHE_DIR: join(work, `restic-cache-${round}`),
-    };
-    await run(restic, ["init", "--repository-version", "2"], resticEnv);
-    const backup = await run(restic, ["backup", "--quiet", "--host", "bench", source], resticEnv);
-    resticStoredBytes = await treeBytes(resticRepo);
-    await rm(resticRepo, { recursive: true, force: true });
+    const resticWork = join(work, `restic-${round}`);
+    const backup = await resticBackup(source, resticWork);
+    resticStoredBytes = backup.storedBytes;
+    await rm(resticWork, { recursive: true, force: true });
     resticRuns.push(corpusBytes / MiB / backup.seconds);
     console.log(
       `round ${round}: ours ${ourRuns.at(-1)!.toFixed(1)} MiB/s (${ourResult.cpuSeconds.toFixed(2)} CPU-s in ${ourResult.seconds.toFixed(2)} s, stored ${(ourStoredBytes / MiB).toFixed(1)} MiB, ` +

@@ -3,13 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import {
-  type EngineRepository,
-  type MailboxSource,
-  type MailboxTarget,
-  openRepository,
-  type Repository,
-} from "@ewsvault/core";
+import { type MailboxSource, type MailboxTarget, openRepository, type Repository } from "@ewsvault/core";
 import type { Destination } from "@ewsvault/destination";
 import {
   createClientCredentialsTokenSupplier,
@@ -136,11 +130,6 @@ export async function openRepositoryFromOptions(options: RepoOptions): Promise<O
     await destination.close().catch(() => {});
     throw error;
   }
-}
-
-/** The engine's view of a repository (structurally the same object). */
-export function engineRepository(repository: Repository): EngineRepository {
-  return repository;
 }
 
 /** One password read per options object: discovery and the client share it (a command runs once). */

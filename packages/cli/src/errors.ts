@@ -49,7 +49,7 @@ export function exitCodeFor(error: unknown): number {
   if (code === "REPO_NOT_FOUND") return ExitCode.noRepository;
   if (code === "SNAPSHOT_GROUP_AMBIGUOUS") return ExitCode.usage;
   if (code === "CRYPTO_WRONG_PASSWORD") return ExitCode.wrongPassword;
-  if (code === "CANCELLED" || code === "ABORTED") return ExitCode.interrupted;
+  if (code === "ABORTED") return ExitCode.interrupted;
   if (code === "INVALID_ARGUMENT" || code.startsWith("commander.")) return ExitCode.usage;
   return ExitCode.failure;
 }

@@ -6,11 +6,11 @@
 import { join } from "node:path";
 import { backup, initRepository, type MailboxSource, type Repository, restore } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import type { EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, mailboxContent } from "./helpers.js";
+import { cli, jsonLines, mockEwsClient } from "./helpers.js";
 
 let server: MockEwsServer;
 let work: { path: string; cleanup: () => Promise<void> };
@@ -25,11 +25,7 @@ beforeAll(async () => {
     password: "probe test password",
     kdf: { N: 1024, r: 8, p: 1 },
   });
-  reader = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  reader = mockEwsClient(server);
 });
 
 afterAll(async () => {
@@ -45,11 +41,7 @@ async function run(
   options: { fullSync?: boolean; fullSyncIntervalSeconds?: number } = {},
   afterSync?: (folderId: string) => void,
 ) {
-  const client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  const client = mockEwsClient(server);
   const exported: string[] = [];
   // Records every exported id; everything else goes to the client unchanged.
   const source: MailboxSource = {

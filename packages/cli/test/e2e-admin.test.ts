@@ -1,26 +1,14 @@
 // What administrators expect of the CLI (issue 10, part 3): a strict config file for every
 // command, snapshot groups so "latest" after a partial run restores the right thing, selections
-// that match nothing failing loudly, mailbox discovery, Ctrl-C exiting 130 and resuming, and
-// the documented exit codes for a wrong password and a missing repository.
-import { once } from "node:events";
+// that match nothing failing loudly, mailbox discovery, and the documented exit codes for a
+// wrong password and a missing repository. Ctrl-C is e2e-ctrl-c.test.ts.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configReference } from "../src/config-schema.js";
-import { cli, jsonLines, repoRoot, spawnCli } from "./helpers.js";
-
-type Report = {
-  mailboxes: Array<{
-    mailbox: string;
-    status: string;
-    items: number;
-    itemsExported: number;
-    snapshotId?: string;
-  }>;
-};
-const reportOf = (stdout: string) => jsonLines(stdout).find((e) => e.type === "report") as unknown as Report;
+import { cli, cliArgs, jsonLines, repoRoot, reportOf } from "./helpers.js";
 
 let server: MockEwsServer;
 let work: { path: string; cleanup: () => Promise<void> };
@@ -32,9 +20,7 @@ let counter = 0;
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 44, mailboxes: 4, itemsPerMailbox: 30 });
   work = await tempDir();
-  common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
-  env = { EWSVAULT_PASSWORD: "admin repository password", EWS_PASSWORD: server.credentials.password };
+  ({ common, ews, env } = cliArgs(work.path, server, "admin repository password"));
   const init = await cli(["init", ...common], env);
   expect(init.code, init.stderr).toBe(0);
 });
@@ -371,105 +357,6 @@ describe("check", { timeout: 60_000 }, () => {
       expect(busy.stdout, busy.stdout).toMatch(/throttling hint: the account.s EWS budget ran out/);
     } finally {
       await limited.stop();
-    }
-  });
-});
-
-describe("Ctrl-C", { timeout: 180_000 }, () => {
-  it("exits 130 after making finished work durable, and the next run resumes", async () => {
-    const slow = await startMockEwsServer({ seed: 45, mailboxes: 1, itemsPerMailbox: 80, latencyMs: 15 });
-    try {
-      const dir = join(work.path, "ctrl-c");
-      const own = ["--repo", join(dir, "repo"), "--cache-dir", join(dir, "cache")];
-      expect((await cli(["init", ...own], env)).code).toBe(0);
-      const mailbox = slow.mailboxes[0]!;
-      const args = [
-        "backup",
-        ...own,
-        "--ews-url",
-        slow.url,
-        "--username",
-        slow.credentials.username,
-        "--allow-insecure-basic",
-      ];
-      const childEnv = { EWSVAULT_PASSWORD: env.EWSVAULT_PASSWORD!, EWS_PASSWORD: slow.credentials.password };
-      const child = spawnCli(
-        [...args, "--json", "--checkpoint-interval", "0.2", "--item-concurrency", "1", "--mailbox", mailbox],
-        childEnv,
-      );
-      let itemsDone = 0;
-      let buffered = "";
-      let sent = false;
-      child.stdout!.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split("\n");
-        buffered = lines.pop()!;
-        for (const line of lines) {
-          if (!line.startsWith("{")) continue;
-          const event = JSON.parse(line) as { type: string; progress?: { itemsDone: number } };
-          if (event.type === "progress") itemsDone = event.progress!.itemsDone;
-          if (event.type === "checkpoint" && itemsDone > 0 && !sent) {
-            sent = true;
-            child.kill("SIGINT");
-          }
-        }
-      });
-      const [code] = await once(child, "exit");
-      expect(sent).toBe(true);
-      expect(code).toBe(130);
-
-      const rerun = await cli([...args, "--json", "--mailbox", mailbox], childEnv);
-      expect(rerun.code, rerun.stderr).toBe(0);
-      const report = reportOf(rerun.stdout).mailboxes[0]!;
-      // Resumed: what the interrupted run made durable is not exported again.
-      expect(report.itemsExported).toBeLessThan(report.items);
-      const verify = await cli(["verify", ...own], childEnv);
-      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
-
-      // A restore stopped by Ctrl-C exits 130 too; the same restore again skips what arrived.
-      const restoreArgs = [
-        "restore",
-        ...own,
-        "--ews-url",
-        slow.url,
-        "--username",
-        slow.credentials.username,
-        "--allow-insecure-basic",
-        "--mailbox",
-        mailbox,
-        "--into-folder",
-        "Restored",
-        "--concurrency",
-        "1",
-        "--json",
-      ];
-      const restoring = spawnCli(restoreArgs, childEnv);
-      let restored = 0;
-      let pending = "";
-      restoring.stdout!.on("data", (chunk: Buffer) => {
-        pending += chunk.toString();
-        const lines = pending.split("\n");
-        pending = lines.pop()!;
-        for (const line of lines) {
-          if (!line.startsWith("{")) continue;
-          const event = JSON.parse(line) as { type: string; status?: string };
-          if (event.type === "item" && event.status === "restored" && ++restored === 1)
-            restoring.kill("SIGINT");
-        }
-      });
-      const [restoreCode] = await once(restoring, "exit");
-      expect(restored).toBeGreaterThan(0);
-      expect(restoreCode).toBe(130);
-      const again = await cli(restoreArgs, childEnv);
-      expect(again.code, again.stderr).toBe(0);
-      const final = jsonLines(again.stdout).find((e) => e.type === "report") as {
-        restored: number;
-        skipped: number;
-      };
-      expect(final.skipped).toBeGreaterThanOrEqual(restored);
-      expect(final.restored + final.skipped).toBe(report.items);
-    } finally {
-      await slow.stop();
     }
   });
 });

@@ -1,11 +1,10 @@
 // End to end over HTTP: the ewsvault CLI backs up mock-ews mailboxes into a filesystem
 // repository and restores them; contents are compared through EWS, property by property.
-import { join } from "node:path";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import type { EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, mailboxContent } from "./helpers.js";
+import { cli, cliArgs, jsonLines, mockEwsClient, restoreInto } from "./helpers.js";
 
 let server: MockEwsServer;
 let client: EwsClient;
@@ -16,15 +15,9 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 11, mailboxes: 16, itemsPerMailbox: 12 });
-  client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  client = mockEwsClient(server);
   work = await tempDir();
-  common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
-  env = { EWSVAULT_PASSWORD: "e2e repository password", EWS_PASSWORD: server.credentials.password };
+  ({ common, ews, env } = cliArgs(work.path, server, "e2e repository password"));
   const init = await cli(["init", ...common, "--json"], env);
   expect(init.code, init.stderr).toBe(0);
 });
@@ -48,17 +41,7 @@ describe("ewsvault end to end against mock-ews", { timeout: 240_000 }, () => {
     for (const [index, source] of sources.entries()) {
       const target = server.mailboxes[8 + index]!;
       const restored = await cli(
-        [
-          "restore",
-          ...common,
-          ...ews,
-          "--mailbox",
-          source,
-          "--to-mailbox",
-          target,
-          "--into-folder",
-          "Restored",
-        ],
+        ["restore", ...common, ...ews, ...restoreInto(source, target, "Restored")],
         env,
       );
       expect(restored.code, restored.stderr).toBe(0);

@@ -12,7 +12,7 @@ import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH_SCHEMES, checkKindOf } from "../src/option-validation.js";
-import { cli, repoRoot } from "./helpers.js";
+import { cli, cliArgs, repoRoot } from "./helpers.js";
 
 let server: MockEwsServer;
 let work: { path: string; cleanup: () => Promise<void> };
@@ -36,9 +36,7 @@ beforeAll(async () => {
     kdf: { N: 1024, r: 8, p: 1 },
   });
   await repository.close();
-  common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
-  env = { EWSVAULT_PASSWORD: "careless test password", EWS_PASSWORD: server.credentials.password };
+  ({ common, ews, env } = cliArgs(work.path, server, "careless test password"));
 }, 60_000);
 
 afterAll(async () => {

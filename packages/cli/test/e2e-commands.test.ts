@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines } from "./helpers.js";
+import { cli, cliArgs, jsonLines } from "./helpers.js";
 
 let server: MockEwsServer;
 let work: { path: string; cleanup: () => Promise<void> };
@@ -16,9 +16,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 31, mailboxes: 3, itemsPerMailbox: 15 });
   work = await tempDir();
-  common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-  ews = ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"];
-  env = { EWSVAULT_PASSWORD: "first password", EWS_PASSWORD: server.credentials.password };
+  ({ common, ews, env } = cliArgs(work.path, server, "first password"));
   expect((await cli(["init", ...common], env)).code).toBe(0);
 });
 

@@ -11,11 +11,10 @@ import { lstat, mkdir, readdir, realpath, symlink } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { backup, initRepository, type MailboxSource } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
-import { createEwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines } from "./helpers.js";
+import { cli, jsonLines, mockEwsClient } from "./helpers.js";
 
 const ESC = "\u001b";
 const BEL = "\u0007";
@@ -92,11 +91,7 @@ beforeAll(async () => {
     password: env.EWSVAULT_PASSWORD,
     kdf: { N: 1024, r: 8, p: 1 },
   });
-  const client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  const client = mockEwsClient(server);
   const source = new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);

@@ -2,12 +2,11 @@
 // receipt flags, item attachments nested two deep, every contact phone key, e-mail and postal
 // address, a relative monthly series with an exception and a deleted occurrence) survives
 // `ewsvault backup` and `restore` into another mailbox, compared property by property.
-import { join } from "node:path";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import type { EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, mailboxContent } from "./helpers.js";
+import { cli, cliArgs, mockEwsClient, restoreInto } from "./helpers.js";
 
 const PHONE_KEYS =
   "AssistantPhone BusinessFax BusinessPhone BusinessPhone2 Callback CarPhone CompanyMainPhone HomeFax HomePhone HomePhone2 Isdn MobilePhone OtherFax OtherTelephone Pager PrimaryPhone RadioPhone Telex TtyTddPhone".split(
@@ -61,11 +60,7 @@ const firstItemId = (text: string) => /<t:ItemId Id="([^"]+)"/.exec(text)![1]!;
 
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 5, mailboxes: 2, itemsPerMailbox: 6 });
-  client = createEwsClient({
-    url: server.url,
-    auth: { kind: "basic", ...server.credentials },
-    allowInsecureAuth: true, // the mock speaks plain http on loopback
-  });
+  client = mockEwsClient(server);
   work = await tempDir();
   const source = server.mailboxes[0]!;
   const create = (folder: string, items: string) =>
@@ -95,34 +90,13 @@ afterAll(async () => {
 describe("backup and restore keep item-level data", { timeout: 120_000 }, () => {
   it("restores extended properties, item attachments, indexed entries and series exceptions into another mailbox", async () => {
     const [source, target] = server.mailboxes as [string, string];
-    const common = ["--repo", join(work.path, "repo"), "--cache-dir", join(work.path, "cache")];
-    const ews = [
-      "--ews-url",
-      server.url,
-      "--username",
-      server.credentials.username,
-      "--allow-insecure-basic",
-    ];
-    const env = {
-      EWSVAULT_PASSWORD: "item-level repository password",
-      EWS_PASSWORD: server.credentials.password,
-    };
+    const { common, ews, env } = cliArgs(work.path, server, "item-level repository password");
     const init = await cli(["init", ...common, "--json"], env);
     expect(init.code, init.stderr).toBe(0);
     const backup = await cli(["backup", ...common, ...ews, "--json", "--mailbox", source], env);
     expect(backup.code, backup.stderr).toBe(0);
     const restore = await cli(
-      [
-        "restore",
-        ...common,
-        ...ews,
-        "--mailbox",
-        source,
-        "--to-mailbox",
-        target,
-        "--into-folder",
-        "Restored",
-      ],
+      ["restore", ...common, ...ews, ...restoreInto(source, target, "Restored")],
       env,
     );
     expect(restore.code, restore.stderr).toBe(0);

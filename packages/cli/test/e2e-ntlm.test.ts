@@ -9,9 +9,9 @@ import { backup, initRepository } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type AuthScheme, type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import { mailboxContent, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, mailboxContent } from "./helpers.js";
+import { cli, jsonLines, restoreInto } from "./helpers.js";
 
 const PASSWORD = "Exchange-2019-CU14!";
 
@@ -82,17 +82,7 @@ for (const scheme of ["ntlm", "negotiate"] as const satisfies readonly AuthSchem
 
       const target = server.mailboxes[9]!;
       const restored = await cli(
-        [
-          "restore",
-          ...common,
-          ...ews,
-          "--mailbox",
-          mailbox,
-          "--to-mailbox",
-          target,
-          "--into-folder",
-          "Restored",
-        ],
+        ["restore", ...common, ...ews, ...restoreInto(mailbox, target, "Restored")],
         env,
       );
       expect(restored.code, restored.stderr).toBe(0);

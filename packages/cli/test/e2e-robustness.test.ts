@@ -9,22 +9,7 @@ import { createFsDestination } from "@ewsvault/destination-fs";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cli, jsonLines, spawnCli } from "./helpers.js";
-
-type Report = {
-  mailboxes: Array<{
-    mailbox: string;
-    status: string;
-    items: number;
-    itemsExported: number;
-    snapshotId?: string;
-    indexRebuilt: boolean;
-    failedItems: Array<{ itemId: string; code: string; responseCode?: string; reason: string }>;
-    error?: { code: string };
-  }>;
-};
-
-const reportOf = (stdout: string) => jsonLines(stdout).find((e) => e.type === "report") as unknown as Report;
+import { cli, jsonLines, onJsonEvents, reportOf, spawnCli } from "./helpers.js";
 
 async function listTree(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -147,24 +132,17 @@ describe("ewsvault under faults, crashes and bad input", { timeout: 240_000 }, (
     // Kill once one mailbox has committed two checkpoints after it exported items.
     const itemsDone = new Map<string, number>();
     const checkpointsWithItems = new Map<string, number>();
-    let buffered = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split("\n");
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith("{")) continue;
-        const event = JSON.parse(line) as {
-          type: string;
-          mailbox?: string;
-          progress?: { mailbox: string; itemsDone: number };
-        };
-        if (event.type === "progress") itemsDone.set(event.progress!.mailbox, event.progress!.itemsDone);
-        if (event.type === "checkpoint" && (itemsDone.get(event.mailbox!) ?? 0) > 0) {
-          checkpointsWithItems.set(event.mailbox!, (checkpointsWithItems.get(event.mailbox!) ?? 0) + 1);
-        }
+    onJsonEvents(child.stdout!, (line) => {
+      const event = line as {
+        type: string;
+        mailbox?: string;
+        progress?: { mailbox: string; itemsDone: number };
+      };
+      if (event.type === "progress") itemsDone.set(event.progress!.mailbox, event.progress!.itemsDone);
+      if (event.type === "checkpoint" && (itemsDone.get(event.mailbox!) ?? 0) > 0) {
+        checkpointsWithItems.set(event.mailbox!, (checkpointsWithItems.get(event.mailbox!) ?? 0) + 1);
       }
-      if ([...checkpointsWithItems.values()].some((n) => n >= 2) && child.exitCode === null)
+      if ([...checkpointsWithItems.values()].some((n) => n >= 2) && child.exitCode === null && !child.killed)
         child.kill("SIGKILL");
     });
     const [code, signal] = await once(child, "exit");

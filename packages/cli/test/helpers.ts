@@ -1,10 +1,12 @@
 // Helpers for the CLI's end-to-end tests: run `ewsvault` in-process (capturing its output) or
-// as a child process, and read a mailbox's content back through EWS for comparisons.
+// as a child process, and read its JSON events. Mailbox comparisons come from @ewsvault/testkit
+// (mailboxContent), shared with the service's tests.
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "@ewsvault/cli";
-import type { EwsClient } from "@ewsvault/ews";
-import type { MockEwsServer, MockItemData } from "@ewsvault/mock-ews";
+import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const binPath = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
@@ -60,6 +62,25 @@ export function spawnCli(args: readonly string[], env: Record<string, string>): 
   });
 }
 
+/**
+ * Calls `onEvent` with each JSON event a child's stdout prints, as each line arrives (for tests
+ * that act mid-run, e.g. send SIGINT after the first checkpoint).
+ */
+export function onJsonEvents(
+  stream: NodeJS.ReadableStream,
+  onEvent: (event: Record<string, unknown>) => void,
+): void {
+  let pending = "";
+  stream.on("data", (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith("{")) onEvent(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+}
+
 export function jsonLines(text: string): Array<Record<string, unknown>> {
   return text
     .split("\n")
@@ -67,56 +88,53 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Canonical text of an item (sorted keys, bytes as base64), for order-independent comparison. */
-export function canonical(item: MockItemData): string {
-  const normalise = (value: unknown): unknown => {
-    if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-    if (Array.isArray(value)) return value.map(normalise);
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-          .map((key) => [key, normalise((value as Record<string, unknown>)[key])]),
-      );
-    }
-    return value;
-  };
-  return JSON.stringify(normalise(item));
+/** The `report` event `backup --json` ends with (the fields the tests read). */
+export interface BackupReport {
+  mailboxes: Array<{
+    mailbox: string;
+    status: string;
+    items: number;
+    itemsExported: number;
+    snapshotId?: string;
+    indexRebuilt: boolean;
+    failedItems: Array<{ itemId: string; code: string; responseCode?: string; reason: string }>;
+    error?: { code: string };
+  }>;
 }
 
-/**
- * The items of a mailbox by folder path ('/'-joined display names below msgfolderroot), read
- * through EWS and resolved to the mock's stored data. With `under`, only that top folder's
- * subtree, with paths relative to it.
- */
-export async function mailboxContent(
-  client: EwsClient,
-  server: MockEwsServer,
-  mailbox: string,
-  options: { under?: string; skipTop?: readonly string[] } = {},
-): Promise<Map<string, string[]>> {
-  const info = await client.getMailboxInfo(mailbox);
-  const root = info.distinguishedFolders.msgfolderroot!;
-  const folders = await client.findFolders(mailbox, root);
-  const byId = new Map(folders.map((f) => [f.folderId, f]));
-  const pathOf = (folderId: string): string[] => {
-    const folder = byId.get(folderId);
-    if (folder === undefined || folderId === root) return [];
-    return [...pathOf(folder.parentFolderId), folder.displayName];
+/** The `report` event of a `backup --json` run's stdout. */
+export function reportOf(stdout: string): BackupReport {
+  return jsonLines(stdout).find((e) => e.type === "report") as unknown as BackupReport;
+}
+
+/** What most e2e tests pass to every command, built from a work directory and a mock server. */
+export interface CliArgs {
+  /** `--repo DIR/repo --cache-dir DIR/cache`. */
+  readonly common: string[];
+  /** The mock's URL and account over plain http (`--allow-insecure-basic`). */
+  readonly ews: string[];
+  /** The repository password and the mock account's password, as the CLI reads them. */
+  readonly env: Record<string, string>;
+}
+
+export function cliArgs(dir: string, server: MockEwsServer, repositoryPassword: string): CliArgs {
+  return {
+    common: ["--repo", join(dir, "repo"), "--cache-dir", join(dir, "cache")],
+    ews: ["--ews-url", server.url, "--username", server.credentials.username, "--allow-insecure-basic"],
+    env: { EWSVAULT_PASSWORD: repositoryPassword, EWS_PASSWORD: server.credentials.password },
   };
-  const result = new Map<string, string[]>();
-  for (const folder of folders) {
-    let path = pathOf(folder.folderId);
-    if (options.under !== undefined) {
-      if (path[0] !== options.under || path.length < 2) continue;
-      path = path.slice(1);
-    } else if (options.skipTop?.includes(path[0]!)) {
-      continue;
-    }
-    const items = await client.findItems(mailbox, folder.folderId);
-    if (items.length === 0) continue;
-    result.set(path.join("/"), items.map((i) => canonical(server.getItem(i.itemId))).sort());
-  }
-  return result;
+}
+
+/** An EWS client of the mock's own account with Basic auth, allowed over the mock's plain http. */
+export function mockEwsClient(server: MockEwsServer): EwsClient {
+  return createEwsClient({
+    url: server.url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...server.credentials },
+  });
+}
+
+/** `restore` arguments that put `source`'s latest snapshot into `target`, below a new folder `into`. */
+export function restoreInto(source: string, target: string, into: string): string[] {
+  return ["--mailbox", source, "--to-mailbox", target, "--into-folder", into];
 }

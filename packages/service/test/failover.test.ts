@@ -4,39 +4,34 @@
 // snapshot for it. Short leases here (2 s lock, 1 s stalled check, 3 s repository lock
 // staleness) stand in for the defaults (60 s, 30 s: pickup within 90 s).
 import { type openRepository, restore } from "@ewsvault/core";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
+import type { EwsClient } from "@ewsvault/ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
+import { mailboxContent, type RedisTestServer } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 import { startCluster } from "./support/cluster.js";
-import { mailboxContent } from "./support/mailbox-content.js";
 import type { ServiceProcess } from "./support/processes.js";
 
 const LEASE = { lockDurationMs: 2_000, stalledIntervalMs: 1_000, lockStaleAfterMs: 3_000 };
 /** Lease plus one stalled check, plus slack for a loaded CI machine. */
 const PICKUP_BOUND_MS = LEASE.lockDurationMs + LEASE.stalledIntervalMs + 6_000;
 
+let world: ServiceWorld;
 let redis: RedisTestServer;
 let server: MockEwsServer;
 let client: EwsClient;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: ServiceWorld["work"];
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  // Latency makes a mailbox take seconds, so a signal lands mid-mailbox.
-  server = await startMockEwsServer({ seed: 16, mailboxes: 6, itemsPerMailbox: 25, latencyMs: 60 });
-  client = createEwsClient({
-    url: server.url,
-    auth: { kind: "basic", ...server.credentials },
-    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  world = await startServiceWorld({
+    // Latency makes a mailbox take seconds, so a signal lands mid-mailbox.
+    mock: { seed: 16, mailboxes: 6, itemsPerMailbox: 25, latencyMs: 60 },
+    tempPrefix: "ewsvault-failover-",
   });
-  work = await tempDir("ewsvault-failover-");
+  ({ redis, server, client, work } = world);
 });
 afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-  await redis?.stop();
-  await work?.cleanup();
+  await world?.stop();
 });
 
 function cluster(name: string, mailboxes: readonly string[]) {
@@ -57,7 +52,7 @@ async function restoresEqual(
     intoFolder: into,
   });
   expect(restored.failed).toBe(0);
-  expect(await mailboxContent(client, server, target, into)).toEqual(
+  expect(await mailboxContent(client, server, target, { under: into })).toEqual(
     await mailboxContent(client, server, mailbox),
   );
 }

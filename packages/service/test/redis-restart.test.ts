@@ -1,35 +1,30 @@
 // Redis restarted in the middle of a run (with its append-only file, as production Redis
 // runs): the workers reconnect, every mailbox of the run completes, the run finishes once, and
 // no mailbox is ever run by two workers at the same time.
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
+import type { RedisTestServer } from "@ewsvault/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 import { startCluster } from "./support/cluster.js";
 
 // Leases long enough that a one-second outage does not end them: the point is reconnecting.
 const LEASE = { lockDurationMs: 6_000, stalledIntervalMs: 3_000, lockStaleAfterMs: 9_000 };
 
+let world: ServiceWorld;
 let redis: RedisTestServer;
 let server: MockEwsServer;
-let client: EwsClient;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: ServiceWorld["work"];
 
 beforeAll(async () => {
-  redis = await startRedisServer({ persistence: true });
-  server = await startMockEwsServer({ seed: 18, mailboxes: 4, itemsPerMailbox: 20, latencyMs: 40 });
-  client = createEwsClient({
-    url: server.url,
-    auth: { kind: "basic", ...server.credentials },
-    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  world = await startServiceWorld({
+    redis: { persistence: true },
+    mock: { seed: 18, mailboxes: 4, itemsPerMailbox: 20, latencyMs: 40 },
+    tempPrefix: "ewsvault-redis-restart-",
   });
-  work = await tempDir("ewsvault-redis-restart-");
+  ({ redis, server, work } = world);
 });
 afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-  await redis?.stop();
-  await work?.cleanup();
+  await world?.stop();
 });
 
 it("workers reconnect after Redis restarts mid-run: no job lost, no mailbox run twice at once", {

@@ -5,31 +5,28 @@
 import { join } from "node:path";
 import { initRepository, openRepository, restore } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { tempDir } from "@ewsvault/testkit";
+import type { EwsClient } from "@ewsvault/ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { FlowProducer } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 import { bullConnection, enqueueRun, serviceStatus } from "../src/index.js";
-import { mailboxContent } from "./support/mailbox-content.js";
 import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
-import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
+import { mailboxContent, type RedisTestServer } from "@ewsvault/testkit";
 
 const REPO_PASSWORD = "service scale-out test";
+let world: ServiceWorld;
 let redis: RedisTestServer;
 let server: MockEwsServer;
 let client: EwsClient;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: ServiceWorld["work"];
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  server = await startMockEwsServer({ seed: 15, mailboxes: 8, itemsPerMailbox: 24 });
-  client = createEwsClient({
-    url: server.url,
-    auth: { kind: "basic", ...server.credentials },
-    allowInsecureAuth: true, // the mock speaks plain http on loopback
+  world = await startServiceWorld({
+    mock: { seed: 15, mailboxes: 8, itemsPerMailbox: 24 },
+    tempPrefix: "ewsvault-service-",
   });
-  work = await tempDir("ewsvault-service-");
+  ({ redis, server, client, work } = world);
   const repository = await initRepository({
     destination: createFsDestination({ root: join(work.path, "repo") }),
     password: REPO_PASSWORD,
@@ -38,10 +35,7 @@ beforeAll(async () => {
   await repository.close();
 });
 afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-  await redis?.stop();
-  await work?.cleanup();
+  await world?.stop();
 });
 
 describe("workers", { timeout: 180_000 }, () => {
@@ -154,7 +148,7 @@ describe("workers", { timeout: 180_000 }, () => {
       expect(restored.failed).toBe(0);
       const original = await mailboxContent(client, server, source!);
       expect([...original.values()].flat().length).toBeGreaterThan(0);
-      expect(await mailboxContent(client, server, target, "Restored")).toEqual(original);
+      expect(await mailboxContent(client, server, target, { under: "Restored" })).toEqual(original);
       const verify = await repository.verify({ readData: true });
       expect(verify.problems).toEqual([]);
     } finally {

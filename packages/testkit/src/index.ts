@@ -1,12 +1,24 @@
 // @ewsvault/testkit — helpers for tests only: loopback ports, temporary directories, a redis-server and
 // installing Debian packages on demand (CI has no Docker; tests start their own servers), and
-// self-signed certificates for TLS tests.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+// self-signed certificates for TLS tests. Third-party Python clients and mailbox comparisons live
+// in files of their own, re-exported here.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureCommand } from "./debian-packages.js";
+
+export { ensureAptPackage, ensureCommand } from "./debian-packages.js";
+export {
+  canonicalItem,
+  type ItemStore,
+  type MailboxContentOptions,
+  type MailboxReader,
+  mailboxContent,
+} from "./mailbox-content.js";
+export { ensurePythonModule, runPythonChecks, type PythonChecksOptions } from "./python-client.js";
 
 /** A free TCP port on 127.0.0.1 (the port is released before returning, so race-prone but fine for tests). */
 export async function freePort(): Promise<number> {
@@ -46,37 +58,6 @@ export async function tempDir(
 ): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
-}
-
-function hasCommand(command: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
-}
-
-let aptUpdated = false;
-
-/**
- * Makes sure `command` is on PATH, installing Debian `aptPackage` when it is not.
- * Throws (never skips) when it cannot: a test that needs a server must fail without it.
- */
-export function ensureCommand(command: string, aptPackage: string): string {
-  if (hasCommand(command))
-    return execFileSync("sh", ["-c", `command -v ${command}`])
-      .toString()
-      .trim();
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  if (!aptUpdated) {
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env, timeout: 300_000 });
-    aptUpdated = true;
-  }
-  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", aptPackage], {
-    stdio: "ignore",
-    env,
-    timeout: 600_000,
-  });
-  if (!hasCommand(command)) throw new Error(`${command} still missing after apt-get install ${aptPackage}`);
-  return execFileSync("sh", ["-c", `command -v ${command}`])
-    .toString()
-    .trim();
 }
 
 /** Paths (and PEM text) of a self-signed certificate for 127.0.0.1 and its key. */
