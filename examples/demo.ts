@@ -2,10 +2,11 @@
 // It starts the mock, creates a repository, backs up four mailboxes with the real CLI, changes
 // some items, backs up incrementally, restores one mailbox into another, verifies the
 // repository, and prints a report. Run with `pnpm demo`.
-import { isDeepStrictEqual } from "node:util";
+
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { main } from "@ewsvault/cli";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type MockItemData, startMockEwsServer } from "@ewsvault/mock-ews";

@@ -4,9 +4,9 @@
 //   tsx --conditions=source benchmarks/incremental/run.ts [--quick] [--out dir]
 import { join } from "node:path";
 import { MailboxIndex, mailboxIndexDirectory } from "@ewsvault/core";
-import { startMockProcess } from "../lib/mock-process.js";
 import { type MeasuredBackup, measuredBackup } from "../lib/backup-run.js";
 import { BenchReport, KiB, MiB, parseBenchArgs, round } from "../lib/harness.js";
+import { startMockProcess } from "../lib/mock-process.js";
 import {
   benchPassword,
   createBenchRepository,

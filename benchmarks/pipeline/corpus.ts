@@ -2,9 +2,9 @@
 // pipeline and restic read exactly the same bytes from the same files.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { MockItemData } from "@ewsvault/mock-ews";
 import * as mockEws from "@ewsvault/mock-ews";
 import { createMailboxGenerator } from "@ewsvault/mock-ews";
-import type { MockItemData } from "@ewsvault/mock-ews";
 
 type Encoder = (item: MockItemData) => Uint8Array;
 

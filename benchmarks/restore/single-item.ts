@@ -2,9 +2,10 @@
 // directory opens the repository, finds one item among all the mailbox's items in the latest
 // snapshot (through the snapshot's item index), and restores it through the EWS client into the
 // mock. Prints one JSON line.
+
+import { openRepository, planRestore, resolveSnapshot, restore } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
 import { createEwsClient } from "@ewsvault/ews";
-import { openRepository, planRestore, resolveSnapshot, restore } from "@ewsvault/core";
 
 const config = JSON.parse(process.argv[2]!) as {
   url: string;

@@ -6,12 +6,13 @@
 // The bound: the mock counts every request the run needed (by operation). With C requests in
 // flight and L ms per request, those R requests need at least R x L / C ms, so no scheduler can
 // beat items / (R x L / C). The same bound is computed for the baseline with its own R and C = 4.
+
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { startMockEwsServer } from "@ewsvault/mock-ews";
-import { startMockProcess } from "../lib/mock-process.js";
-import { availableParallelism } from "node:os";
 import { measuredBackup } from "../lib/backup-run.js";
 import { BenchReport, MiB, parseBenchArgs, round } from "../lib/harness.js";
+import { startMockProcess } from "../lib/mock-process.js";
 import { describeCounts, scratchDirectory } from "../lib/setup.js";
 
 const args = parseBenchArgs();

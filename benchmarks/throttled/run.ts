@@ -16,8 +16,8 @@
 // both counts (counters().throttledBy) and what the client learnt (its gate's ceiling and pacer).
 import { join } from "node:path";
 import { measuredBackup } from "../lib/backup-run.js";
-import { startMockProcess } from "../lib/mock-process.js";
 import { BenchReport, parseBenchArgs, round } from "../lib/harness.js";
+import { startMockProcess } from "../lib/mock-process.js";
 import { describeCounts, scratchDirectory } from "../lib/setup.js";
 
 const args = parseBenchArgs();

@@ -2,7 +2,7 @@
 // also run against a synthetic workspace that breaks it.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type WorkspacePackage, checkBoundaries, importsOf, readWorkspace } from "./check-boundaries.js";
+import { checkBoundaries, importsOf, readWorkspace, type WorkspacePackage } from "./check-boundaries.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -2,7 +2,7 @@
 // directory leads PATH, so `npx`, `npm` and `#!/usr/bin/env node` bins pick it), with the
 // environment a user's shell would have rather than the one pnpm gives the test run.
 import { type ChildProcess, spawn } from "node:child_process";
-import { dirname, delimiter } from "node:path";
+import { delimiter, dirname } from "node:path";
 import { createInterface } from "node:readline";
 
 /** Environment for a child: the caller's, minus pnpm/npm script variables, plus `extra`. */

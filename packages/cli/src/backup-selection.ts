@@ -3,10 +3,10 @@
 // `forget` and `snapshots` turn `--set NAME` into the snapshot group the set's runs write.
 import { type Selection, selectionGroup } from "@ewsvault/core";
 import type { Command } from "commander";
+import { parseDate } from "./commands/shared.js";
 import { configPath, loadConfigFile } from "./config-file.js";
 import type { BackupSetConfig } from "./config-schema.js";
 import { CliError, ExitCode } from "./errors.js";
-import { parseDate } from "./commands/shared.js";
 
 export interface SelectionOptions {
   readonly includeFolder?: readonly string[];

@@ -2,8 +2,7 @@
 // impersonate (or, with --no-impersonation, is a delegate), and throttling hints from what
 // the requests of the check itself met (latency, throttled answers, the server's back-off
 // hints, the concurrency the adaptive gate settled on). Pure functions of what was observed.
-import type { EwsClientStats } from "@ewsvault/ews";
-import type { ConcurrencyGateSnapshot } from "@ewsvault/ews";
+import type { ConcurrencyGateSnapshot, EwsClientStats } from "@ewsvault/ews";
 
 export interface CheckLine {
   readonly check: string;

@@ -8,8 +8,9 @@
 //
 // Checks return the value as a string (numbers trimmed, fractions spelled as the engine reads
 // them), so the commands keep reading the same option types they always did.
-import { type Command, InvalidArgumentError, type Option } from "commander";
+
 import { folderPatternProblem, type Selection, validateSelection } from "@ewsvault/core";
+import { type Command, InvalidArgumentError, type Option } from "commander";
 import { CliError, ExitCode } from "./errors.js";
 
 /** The EWS authentication schemes `--auth` (and `--target-auth`) accept. */

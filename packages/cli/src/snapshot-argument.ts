@@ -1,10 +1,11 @@
 // How a command turns "which snapshot" into one: a full id, a unique id prefix (as `snapshots`
 // prints them), "latest", or an ISO time, the last two within a snapshot group (`--group`,
 // `--set`, else the mailbox's default group; see @ewsvault/core resolveSnapshot).
-import { resolveSnapshot, type Snapshot } from "@ewsvault/core";
+
 import type { Repository } from "@ewsvault/core";
-import { CliError, ExitCode } from "./errors.js";
+import { resolveSnapshot, type Snapshot } from "@ewsvault/core";
 import { parseDate } from "./commands/shared.js";
+import { CliError, ExitCode } from "./errors.js";
 
 /** Shortest snapshot id prefix accepted (restic's limit too). */
 const MIN_PREFIX = 4;

@@ -9,8 +9,8 @@ import { ensureCommand, freePort, selfSignedCert, tempDir, waitForPort } from "@
 import { Client } from "ldapts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverMailboxesLdap, kindOfRecipient } from "../src/ldap-discovery.js";
-import { cli } from "./helpers.js";
 import { resolveMailboxes } from "../src/mailbox-list.js";
+import { cli } from "./helpers.js";
 
 const BASE = "dc=contoso,dc=test";
 const ADMIN = `cn=admin,${BASE}`;

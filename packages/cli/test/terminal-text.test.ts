@@ -1,7 +1,8 @@
 // The escaping of untrusted text (terminal-text.ts) and the strict date reader: properties over
 // arbitrary strings, and the exact spellings users see.
-import fc from "fast-check";
+
 import { InvalidArgumentError } from "commander";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseStrictDate } from "../src/option-validation.js";
 import { shown, terminalLine } from "../src/output.js";

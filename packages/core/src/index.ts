@@ -1,8 +1,9 @@
 // @ewsvault/core — the engine. Public surface only; subfolders are internal. It re-exports the
 // port (@ewsvault/mailbox) and the repository (@ewsvault/repository) it is built on, so one
 // import serves an embedding product.
-export * from "./engine/index.js";
-export { ByteBudget, EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
-export * from "./mailbox-index/index.js";
+
 export type * from "@ewsvault/mailbox";
+export { ByteBudget, EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 export * from "@ewsvault/repository";
+export * from "./engine/index.js";
+export * from "./mailbox-index/index.js";

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { EwsVaultError, isEwsVaultError } from "@ewsvault/core";
+import { describe, expect, it } from "vitest";
 
 describe("EwsVaultError", () => {
   it("carries a stable code and cause", () => {

@@ -12,8 +12,8 @@ import {
   isValidObjectName,
   type LoadOptions,
   type ObjectInfo,
-  type SaveOptions,
   resolveLoadRange,
+  type SaveOptions,
 } from "@ewsvault/destination";
 import {
   type AzureBlobDestinationOptions,

@@ -5,9 +5,9 @@ import {
   AnonymousCredential,
   BlobServiceClient,
   type ContainerClient,
-  StorageSharedKeyCredential,
-  type StoragePipelineOptions,
   newPipeline,
+  type StoragePipelineOptions,
+  StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import { integerOption, normalizeKeyPrefix, type RetryOption } from "@ewsvault/destination";
 

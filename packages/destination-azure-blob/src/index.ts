@@ -8,4 +8,4 @@ export type {
   AzureImmutabilityOptions,
   AzureTokenCredential,
 } from "./azure-options.js";
-export { createAzureBlobDestinationFromUrl, parseAzureBlobUrl, type AzureBlobUrl } from "./url.js";
+export { type AzureBlobUrl, createAzureBlobDestinationFromUrl, parseAzureBlobUrl } from "./url.js";

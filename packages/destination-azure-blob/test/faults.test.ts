@@ -4,17 +4,17 @@ import { randomBytes } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import type { DestinationError } from "@ewsvault/destination";
-import { destinationRejection as rejection } from "@ewsvault/destination/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  BlobServiceClient,
-  StorageSharedKeyCredential,
   AccountSASPermissions,
   AccountSASResourceTypes,
   AccountSASServices,
+  BlobServiceClient,
   generateAccountSASQueryParameters,
+  StorageSharedKeyCredential,
 } from "@azure/storage-blob";
+import type { DestinationError } from "@ewsvault/destination";
+import { destinationRejection as rejection } from "@ewsvault/destination/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAzureBlobDestination, createAzureBlobDestinationFromUrl } from "../src/index.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, type AzuriteServer, startAzurite } from "./azurite-server.js";
 

@@ -6,8 +6,8 @@
 // this class is the file-system calls.
 
 import { randomBytes } from "node:crypto";
-import * as nodeFs from "node:fs/promises";
 import type { Dir } from "node:fs";
+import * as nodeFs from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import {
   BaseDestination,

@@ -1,8 +1,8 @@
 // The shared conformance suite, twice: on the real file system, and through an fs layer that
 // can make the disk "unavailable" (EBUSY on every call) for the transient-failure cases.
 import { join } from "node:path";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import { describeDestinationConformance } from "@ewsvault/destination/testing";
+import { createFsDestination } from "@ewsvault/destination-fs";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll } from "vitest";
 import { errnoError, hookedFs } from "./helpers.js";

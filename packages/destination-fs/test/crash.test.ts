@@ -5,8 +5,8 @@ import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import { expectBytes, listNames, randomBytes } from "@ewsvault/destination/testing";
+import { createFsDestination } from "@ewsvault/destination-fs";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -3,7 +3,6 @@
 import { chmod, mkdir, readdir, stat, utimes, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { DestinationError, type DestinationErrorCode } from "@ewsvault/destination";
-import { createFsDestination, FsDestination } from "@ewsvault/destination-fs";
 import {
   collect,
   expectBytes,
@@ -12,6 +11,7 @@ import {
   listNames,
   randomBytes,
 } from "@ewsvault/destination/testing";
+import { createFsDestination, FsDestination } from "@ewsvault/destination-fs";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errnoError, filesBelow, hookedFs } from "./helpers.js";

@@ -3,8 +3,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { DestinationError } from "@ewsvault/destination";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import { expectBytes, expectDestinationError, listNames, randomBytes } from "@ewsvault/destination/testing";
+import { createFsDestination } from "@ewsvault/destination-fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesBelow, type Mount, mountTmpfs } from "./helpers.js";
 

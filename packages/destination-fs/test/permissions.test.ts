@@ -2,7 +2,6 @@
 // Root ignores permission bits, so the second case drops the effective uid of this test worker.
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import {
   collect,
   expectBytes,
@@ -10,6 +9,7 @@ import {
   listNames,
   randomBytes,
 } from "@ewsvault/destination/testing";
+import { createFsDestination } from "@ewsvault/destination-fs";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesBelow, type Mount, mountTmpfs } from "./helpers.js";

@@ -3,8 +3,8 @@
 // the caller, one that does not recover fails after the policy's attempts, and a permanent
 // failure is reported after one attempt.
 import { join } from "node:path";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import { collect, expectBytes, expectDestinationError, randomBytes } from "@ewsvault/destination/testing";
+import { createFsDestination } from "@ewsvault/destination-fs";
 import { tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errnoError, hookedFs } from "./helpers.js";

@@ -23,16 +23,16 @@ import {
   isValidObjectName,
   type LoadOptions,
   type ObjectInfo,
-  type SaveOptions,
   resolveLoadRange,
+  type SaveOptions,
 } from "@ewsvault/destination";
 import { toDestinationError } from "./s3-errors.js";
 import { abortIncompleteUploads, probeConditionalWrites, type S3Place } from "./s3-maintenance.js";
 import {
   createS3Client,
+  resolveS3Settings,
   type S3DestinationOptions,
   type S3Settings,
-  resolveS3Settings,
 } from "./s3-options.js";
 
 export class S3Destination extends BaseDestination {

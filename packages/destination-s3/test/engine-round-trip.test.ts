@@ -5,10 +5,10 @@ import { engineRoundTrip } from "@ewsvault/engine-testkit";
 import { afterAll, beforeAll, it } from "vitest";
 import { createS3Destination } from "../src/index.js";
 import {
+  createBucket,
   MOTO_ACCESS_KEY,
   MOTO_SECRET_KEY,
   type MotoServer,
-  createBucket,
   startMotoServer,
 } from "./support/moto-server.js";
 

@@ -7,13 +7,13 @@ import { describeDestinationConformance } from "@ewsvault/destination/testing";
 import { afterAll, beforeAll } from "vitest";
 import { createS3Destination } from "../src/index.js";
 import {
+  createBucket,
   MOTO_ACCESS_KEY,
   MOTO_SECRET_KEY,
   type MotoServer,
-  createBucket,
   startMotoServer,
 } from "./support/moto-server.js";
-import { type TcpProxy, startTcpProxy } from "./support/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
 
 const BUCKET = "ewsvault-conformance";
 let server: MotoServer;

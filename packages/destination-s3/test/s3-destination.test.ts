@@ -7,20 +7,20 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
-  ListObjectVersionsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { isDestinationError } from "@ewsvault/destination";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type S3DestinationOptions, createS3Destination, toDestinationError } from "../src/index.js";
+import { createS3Destination, type S3DestinationOptions, toDestinationError } from "../src/index.js";
 import {
+  adminClient,
+  createBucket,
   MOTO_ACCESS_KEY,
   MOTO_SECRET_KEY,
   type MotoServer,
-  adminClient,
-  createBucket,
   startMotoServer,
 } from "./support/moto-server.js";
 

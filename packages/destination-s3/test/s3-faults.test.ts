@@ -11,10 +11,10 @@ import { tempDir } from "@ewsvault/testkit";
 import { describe, expect, it } from "vitest";
 import { createS3Destination } from "../src/index.js";
 import {
-  MOTO_ACCESS_KEY,
-  MOTO_SECRET_KEY,
   adminClient,
   createBucket,
+  MOTO_ACCESS_KEY,
+  MOTO_SECRET_KEY,
   startMotoServer,
 } from "./support/moto-server.js";
 

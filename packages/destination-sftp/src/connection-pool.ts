@@ -2,8 +2,8 @@
 // round trips and a key exchange, so connections are kept and reused; a connection that
 // failed (reset, timeout, channel closed) is dropped and the next caller dials a new one.
 import { DestinationError } from "@ewsvault/destination";
-import ssh2 from "ssh2";
 import type { ConnectConfig, SFTPWrapper } from "ssh2";
+import ssh2 from "ssh2";
 import { isConnectionError, toDestinationError } from "./errors.js";
 
 export interface PooledSftp {

@@ -2,15 +2,16 @@
 // for OpenSSH) over a small pool of SSH connections, with mandatory host-key verification
 // (known_hosts or a pinned SHA256 fingerprint), and turns `sftp:` repository URLs plus
 // EWSVAULT_SFTP_* environment variables into a configured destination.
-export { SftpDestination, createSftpDestination } from "./sftp-destination.js";
-export type { SftpDestinationOptions } from "./sftp-options.js";
-export { createSftpDestinationFromUrl, parseSftpUrl, type SftpUrl } from "./url.js";
+
 export {
   entryMatchesHost,
+  type HostKeyVerdict,
+  type KnownHostEntry,
   knownHostsName,
   parseKnownHosts,
   sha256Fingerprint,
   verifyAgainstKnownHosts,
-  type HostKeyVerdict,
-  type KnownHostEntry,
 } from "./known-hosts.js";
+export { createSftpDestination, SftpDestination } from "./sftp-destination.js";
+export type { SftpDestinationOptions } from "./sftp-options.js";
+export { createSftpDestinationFromUrl, parseSftpUrl, type SftpUrl } from "./url.js";

@@ -14,8 +14,8 @@ import {
   isValidObjectName,
   type LoadOptions,
   type ObjectInfo,
-  type SaveOptions,
   resolveLoadRange,
+  type SaveOptions,
 } from "@ewsvault/destination";
 import type { Stats } from "ssh2";
 import { SftpConnectionPool } from "./connection-pool.js";
@@ -38,7 +38,7 @@ import {
   writeAll,
 } from "./sftp-calls.js";
 import { SftpDialer } from "./sftp-dialer.js";
-import { type SftpDestinationOptions, type SftpSettings, resolveSftpSettings } from "./sftp-options.js";
+import { resolveSftpSettings, type SftpDestinationOptions, type SftpSettings } from "./sftp-options.js";
 
 const TEMP_PREFIX = ".tmp~";
 

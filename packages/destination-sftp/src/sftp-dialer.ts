@@ -6,8 +6,8 @@ import { DestinationError, integerOption } from "@ewsvault/destination";
 import type { ConnectConfig } from "ssh2";
 import { toDestinationError } from "./errors.js";
 import {
-  type KnownHostEntry,
   hostKeyAlgorithms,
+  type KnownHostEntry,
   knownHostsName,
   knownKeyTypes,
   normalizeFingerprint,

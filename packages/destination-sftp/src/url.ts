@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import { DestinationError } from "@ewsvault/destination";
-import { type SftpDestination, createSftpDestination } from "./sftp-destination.js";
+import { createSftpDestination, type SftpDestination } from "./sftp-destination.js";
 import type { SftpDestinationOptions } from "./sftp-options.js";
 
 export interface SftpUrl {

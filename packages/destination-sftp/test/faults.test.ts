@@ -10,9 +10,9 @@ import type { DestinationError } from "@ewsvault/destination";
 import { destinationRejection as rejection } from "@ewsvault/destination/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type SftpDestinationOptions,
   createSftpDestination,
   createSftpDestinationFromUrl,
+  type SftpDestinationOptions,
 } from "../src/index.js";
 import { type SshdServer, startSshd } from "./sshd-server.js";
 

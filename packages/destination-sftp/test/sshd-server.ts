@@ -4,7 +4,7 @@
 // survive the listener), so "the server went away" is really true; start() brings it back on
 // the same port with the same host key and data.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";

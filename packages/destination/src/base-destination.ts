@@ -19,9 +19,9 @@ import { DestinationError } from "./errors.js";
 import { validateObjectName, validateObjectPrefix } from "./object-name.js";
 import { validateLoadOptions } from "./range.js";
 import {
+  listWithRetry,
   type RetryOption,
   type RetryPolicy,
-  listWithRetry,
   resolveRetryPolicy,
   retryTransient,
   saveWithRetry,

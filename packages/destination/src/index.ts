@@ -3,6 +3,9 @@
 // abort, retries, error funnel), the withRetry() decorator and an in-memory implementation.
 // Implementations live in destination-* packages; the conformance suite they all run is
 // exported as "@ewsvault/destination/testing".
+
+export type { StorageOperation } from "./base-destination.js";
+export { BaseDestination } from "./base-destination.js";
 export type {
   Destination,
   DestinationCapabilities,
@@ -10,34 +13,15 @@ export type {
   ObjectInfo,
   SaveOptions,
 } from "./destination.js";
-export { DestinationError, DestinationErrorCodes, isDestinationError } from "./errors.js";
-export type { DestinationErrorCode } from "./errors.js";
-export { isValidObjectName, validateObjectName, validateObjectPrefix } from "./object-name.js";
-export { resolveLoadRange, validateLoadOptions } from "./range.js";
-export { BaseDestination } from "./base-destination.js";
-export type { StorageOperation } from "./base-destination.js";
-export {
-  defaultRetryPolicy,
-  resolveRetryPolicy,
-  retryDelayMs,
-  retryTransient,
-  withRetry,
-} from "./retry.js";
-export type { RetryOption, RetryPolicy } from "./retry.js";
+export type { FailureMessage } from "./error-mapping.js";
 export {
   destinationFailure,
   errorCodeOf,
   isTransientHttpStatus,
   TRANSIENT_NETWORK_CODES,
 } from "./error-mapping.js";
-export type { FailureMessage } from "./error-mapping.js";
-export { integerOption, normalizeKeyPrefix } from "./options.js";
-export type { ByteRange } from "./range.js";
-export {
-  createMemoryDestination,
-  defaultMemoryCapabilities,
-  MemoryDestination,
-} from "./memory-destination.js";
+export type { DestinationErrorCode } from "./errors.js";
+export { DestinationError, DestinationErrorCodes, isDestinationError } from "./errors.js";
 export type {
   MemoryDestinationFaults,
   MemoryDestinationOptions,
@@ -45,3 +29,20 @@ export type {
   MemoryFaultRule,
   MemoryOperation,
 } from "./memory-destination.js";
+export {
+  createMemoryDestination,
+  defaultMemoryCapabilities,
+  MemoryDestination,
+} from "./memory-destination.js";
+export { isValidObjectName, validateObjectName, validateObjectPrefix } from "./object-name.js";
+export { integerOption, normalizeKeyPrefix } from "./options.js";
+export type { ByteRange } from "./range.js";
+export { resolveLoadRange, validateLoadOptions } from "./range.js";
+export type { RetryOption, RetryPolicy } from "./retry.js";
+export {
+  defaultRetryPolicy,
+  resolveRetryPolicy,
+  retryDelayMs,
+  retryTransient,
+  withRetry,
+} from "./retry.js";

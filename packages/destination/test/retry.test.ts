@@ -3,18 +3,18 @@
 // ceiling) so attempt counts, not clocks, carry the assertions.
 import {
   BaseDestination,
+  createMemoryDestination,
   type Destination,
   type DestinationCapabilities,
   DestinationError,
   defaultRetryPolicy,
   type LoadOptions,
   type ObjectInfo,
+  type RetryOption,
   resolveRetryPolicy,
   retryDelayMs,
-  type RetryOption,
   type SaveOptions,
   withRetry,
-  createMemoryDestination,
 } from "@ewsvault/destination";
 import {
   collect,

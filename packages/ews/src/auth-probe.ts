@@ -2,8 +2,8 @@
 // 401 and one WWW-Authenticate header per enabled scheme. Used by `ewsvault check` to say what the
 // server accepts before a credential is ever sent.
 import { Agent, request } from "undici";
-import { unansweredError } from "./network-errors.js";
 import { offeredSchemes } from "./attempt-outcome.js";
+import { unansweredError } from "./network-errors.js";
 
 export interface AuthProbeOptions {
   readonly allowInsecureTls?: boolean;

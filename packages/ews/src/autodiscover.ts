@@ -3,13 +3,13 @@
 // Exchange 2013..SE and Exchange Online. Used by the CLI's check command; the backup path
 // takes the URL from configuration.
 import { Agent, request } from "undici";
-import { type EwsAuth, authorizationHeader, isConnectionAuth } from "./auth.js";
+import { authorizationHeader, type EwsAuth, isConnectionAuth } from "./auth.js";
 import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import { ewsError } from "./errors.js";
 import { unansweredError } from "./network-errors.js";
 import type { EwsLogger } from "./transport-types.js";
+import { child, childrenNamed, childText, parseXml, type XmlElement } from "./xml-parser.js";
 import { document, el } from "./xml-writer.js";
-import { type XmlElement, child, childText, childrenNamed, parseXml } from "./xml-parser.js";
 
 const REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006";
 const RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a";

@@ -7,16 +7,16 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import {
-  NTLM_MECH_TYPES,
   channelBindingsHash,
   createAuthenticateMessage,
   createNegotiateMessage,
   decodeNegTokenResp,
   encodeNegTokenInit,
   encodeNegTokenResp,
+  NTLM_MECH_TYPES,
   ntlmSignature,
 } from "@ewsvault/ntlm";
-import { Client, type Dispatcher, buildConnector } from "undici";
+import { buildConnector, Client, type Dispatcher } from "undici";
 import { type ConnectionAuth, ntlmCredentials } from "./auth.js";
 import { ewsError } from "./errors.js";
 

@@ -9,7 +9,7 @@
 import type { EwsAuth } from "./auth.js";
 import { ewsError } from "./errors.js";
 import { fieldUris, idOnlyShape } from "./requests.js";
-import { resolveRetryOptions, type RetryOptions } from "./retry.js";
+import { type RetryOptions, resolveRetryOptions } from "./retry.js";
 import { isSuccess, operation, responseMessages } from "./soap.js";
 import { EwsTransport } from "./transport.js";
 import type { CallResult, EwsLogger } from "./transport-types.js";

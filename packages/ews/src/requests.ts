@@ -2,7 +2,7 @@
 // element (the child of soap:Body) so tests can validate it against messages.xsd on its own.
 import type { DistinguishedFolderName, UploadRequest } from "@ewsvault/mailbox";
 import { operation } from "./soap.js";
-import { type XmlFragment, base64, el, seq } from "./xml-writer.js";
+import { base64, el, seq, type XmlFragment } from "./xml-writer.js";
 
 export const DISTINGUISHED_FOLDER_NAMES: readonly DistinguishedFolderName[] = [
   "root",

@@ -11,7 +11,7 @@ import type {
 } from "@ewsvault/mailbox";
 import { ewsError } from "./errors.js";
 import { isDistinguishedFolderName } from "./requests.js";
-import { type XmlElement, child, childText, childrenNamed, path } from "./xml-parser.js";
+import { child, childrenNamed, childText, path, type XmlElement } from "./xml-parser.js";
 
 const FOLDER_ELEMENTS = new Set([
   "Folder",

@@ -1,7 +1,7 @@
 // SOAP envelope in and out: wraps an operation element with the EWS headers, and turns a
 // parsed response into the operation element, a SOAP fault, or a list of ResponseMessages.
-import { type XmlElement, child, childText, childrenNamed, path } from "./xml-parser.js";
-import { type XmlFragment, document, el } from "./xml-writer.js";
+import { child, childrenNamed, childText, path, type XmlElement } from "./xml-parser.js";
+import { document, el, type XmlFragment } from "./xml-writer.js";
 
 export const NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
 export const NS_TYPES = "http://schemas.microsoft.com/exchange/services/2006/types";

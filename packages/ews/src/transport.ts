@@ -6,8 +6,8 @@
 // answer (attempt-outcome.ts) or of the network failure (network-errors.ts).
 import { EwsVaultError } from "@ewsvault/mailbox";
 import { type AttemptOutcome, classifyAnswer } from "./attempt-outcome.js";
-import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
+import { AuthenticatedConnectionPool } from "./connection-auth.js";
 import {
   createEndpointPool,
   type EndpointPool,

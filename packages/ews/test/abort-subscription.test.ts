@@ -3,10 +3,10 @@
 // handful of abort listeners on it, however many requests wait: the MaxListenersExceededWarning
 // the demo printed came from one listener per waiting request.
 import { getEventListeners } from "node:events";
-import { describe, expect, it } from "vitest";
 import { onAbort } from "@ewsvault/mailbox";
-import { ByteBudget } from "../src/index.js";
+import { describe, expect, it } from "vitest";
 import { AdaptiveConcurrencyGate } from "../src/concurrency-gate.js";
+import { ByteBudget } from "../src/index.js";
 import { sleep } from "../src/retry.js";
 
 describe("abort subscriptions", () => {

@@ -1,7 +1,7 @@
 // ExportItems and UploadItems against a canned server (bulk-export.ts, bulk-upload.ts): batch
 // splitting on ErrorMessageSizeExceeded, per-item dispositions, the byte budget, the learned
 // growth, request-level errors, transient re-asks and mailbox-level failures.
-import { isEwsVaultError, type ExportResult } from "@ewsvault/mailbox";
+import { type ExportResult, isEwsVaultError } from "@ewsvault/mailbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { ByteBudget, createEwsClient, type EwsClient, type EwsClientOptions } from "../src/index.js";
 import {

@@ -4,8 +4,8 @@
 // token never go over plain http unless the caller says so.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isEwsVaultError } from "@ewsvault/mailbox";
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import { isEwsVaultError } from "@ewsvault/mailbox";
 import { afterEach, describe, expect, it } from "vitest";
 
 const MIB = 1024 * 1024;

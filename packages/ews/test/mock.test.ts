@@ -1,6 +1,6 @@
 // Integration against @ewsvault/mock-ews: walk, export under a byte cap, upload into another
 // mailbox, and survive the mock's throttling and faults.
-import { type ExportResult, type FolderInfo, isEwsVaultError, type ItemSummary } from "@ewsvault/mailbox";
+import { type ExportResult, type FolderInfo, type ItemSummary, isEwsVaultError } from "@ewsvault/mailbox";
 import { type MockEwsServer, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterEach, describe, expect, it } from "vitest";
 import {

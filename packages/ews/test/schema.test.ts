@@ -7,6 +7,7 @@ import { ensureCommand, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createFolderRequest,
+  DISTINGUISHED_FOLDER_NAMES,
   exportItemsRequest,
   findFolderRequest,
   findItemRequest,
@@ -16,7 +17,6 @@ import {
   syncFolderHierarchyRequest,
   syncFolderItemsRequest,
   uploadItemsRequest,
-  DISTINGUISHED_FOLDER_NAMES,
 } from "../src/requests.js";
 import { soapEnvelope } from "../src/soap.js";
 import { parseXml } from "../src/xml-parser.js";

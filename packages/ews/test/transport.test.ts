@@ -7,8 +7,8 @@ import { createEwsClient, type EwsClient, type EwsClientOptions } from "../src/i
 import {
   type CannedHandler,
   type CannedServer,
-  FOLDER_ID,
   errorMessage,
+  FOLDER_ID,
   send,
   soapFault,
   startCannedServer,

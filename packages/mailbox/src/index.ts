@@ -13,7 +13,7 @@ export {
   isErrorCode,
 } from "./error-codes.js";
 export { EwsVaultError, isEwsVaultError } from "./errors.js";
-export { type AbortErrorFactory, ByteBudget, type ByteBudgetSnapshot } from "./flow/byte-budget.js";
 export { onAbort } from "./flow/abort-subscription.js";
-export type * from "./types.js";
 export { type BatchLimits, planBatches } from "./flow/batch-planner.js";
+export { type AbortErrorFactory, ByteBudget, type ByteBudgetSnapshot } from "./flow/byte-budget.js";
+export type * from "./types.js";

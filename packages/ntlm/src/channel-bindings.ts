@@ -4,7 +4,7 @@
 // the server (of its own certificate) compute it here, so the two can only agree on the same cert.
 import { createHash } from "node:crypto";
 import { md5 } from "./crypto.js";
-import { readAll, readTlv, oidToString } from "./der.js";
+import { oidToString, readAll, readTlv } from "./der.js";
 import { NtlmError } from "./errors.js";
 
 /** Signature algorithm OIDs whose hash is not SHA-256 after RFC 5929's MD5/SHA-1 upgrade. */

@@ -1,12 +1,11 @@
-export { channelBindingsHash, certificateSignatureOid, tlsServerEndPoint } from "./channel-bindings.js";
+export { certificateSignatureOid, channelBindingsHash, tlsServerEndPoint } from "./channel-bindings.js";
 export { hmacMd5, ntHash, ntowfV2, rc4, sessionKeys } from "./crypto.js";
 export { NtlmError, type NtlmErrorCode } from "./errors.js";
 export {
+  type AuthenticateMessage,
   AvId,
   type AvPair,
-  type AuthenticateMessage,
   type ChallengeMessage,
-  NtlmFlags,
   decodeAuthenticate,
   decodeAvPairs,
   decodeChallenge,
@@ -16,30 +15,31 @@ export {
   encodeChallenge,
   fileTime,
   messageType,
+  NtlmFlags,
 } from "./messages.js";
 export {
   type AuthenticateOptions,
   type AuthenticateResult,
-  CLIENT_FLAGS,
   type ChallengeOptions,
+  CLIENT_FLAGS,
+  createAuthenticateMessage,
+  createChallengeMessage,
+  createNegotiateMessage,
   type NtlmCredentials,
   type NtlmFailureReason,
   type VerifyOptions,
   type VerifyResult,
-  createAuthenticateMessage,
-  createChallengeMessage,
-  createNegotiateMessage,
   verifyAuthenticateMessage,
 } from "./ntlmv2.js";
 export {
-  type NegState,
-  type NegTokenInit,
-  type NegTokenResp,
-  NTLMSSP_OID,
-  NTLM_MECH_TYPES,
   decodeNegTokenInit,
   decodeNegTokenResp,
   encodeNegTokenInit,
   encodeNegTokenResp,
+  type NegState,
+  type NegTokenInit,
+  type NegTokenResp,
+  NTLM_MECH_TYPES,
+  NTLMSSP_OID,
   ntlmSignature,
 } from "./spnego.js";

@@ -5,12 +5,10 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { hmacMd5, ntHash, ntowfV2, rc4 } from "./crypto.js";
 import { NtlmError } from "./errors.js";
 import {
-  AV_FLAG_MIC_PRESENT,
   type AuthenticateMessage,
-  type AvPair,
+  AV_FLAG_MIC_PRESENT,
   AvId,
-  MIC_OFFSET,
-  NtlmFlags,
+  type AvPair,
   avValue,
   decodeAuthenticate,
   decodeAvPairs,
@@ -22,6 +20,8 @@ import {
   encodeNegotiate,
   fileTime,
   fileTimeToMs,
+  MIC_OFFSET,
+  NtlmFlags,
 } from "./messages.js";
 
 /**

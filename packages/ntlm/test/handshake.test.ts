@@ -9,8 +9,6 @@ import { ensureCommand } from "@ewsvault/testkit";
 import { describe, expect, it } from "vitest";
 import {
   CLIENT_FLAGS,
-  NTLM_MECH_TYPES,
-  NtlmFlags,
   channelBindingsHash,
   createAuthenticateMessage,
   createChallengeMessage,
@@ -21,6 +19,8 @@ import {
   encodeAuthenticate,
   encodeNegTokenInit,
   encodeNegTokenResp,
+  NTLM_MECH_TYPES,
+  NtlmFlags,
   ntHash,
   ntlmSignature,
   tlsServerEndPoint,

@@ -5,13 +5,13 @@
 import { isEwsVaultError } from "@ewsvault/mailbox";
 import {
   type CompressionMethod,
-  DEFAULT_COMPRESSION,
   compressBlob,
+  DEFAULT_COMPRESSION,
   decompressBlob,
 } from "./compress/index.js";
 import { keyedBlobId } from "./crypto/index.js";
-import { type BlobType, TREE_ID_DOMAIN, blobAd, corrupt } from "./format.js";
-import { type Sealer, openObject } from "./sealer.js";
+import { type BlobType, blobAd, corrupt, TREE_ID_DOMAIN } from "./format.js";
+import { openObject, type Sealer } from "./sealer.js";
 
 /** Keyed content id of a blob's plaintext (trees are domain-separated from data). */
 export function blobId(idKey: Uint8Array, type: BlobType, plaintext: Uint8Array): string {

@@ -6,7 +6,7 @@ import { EwsVaultError } from "@ewsvault/mailbox";
 import type { ChunkerParams } from "./chunker/index.js";
 import type { CompressionMethod } from "./compress/index.js";
 import { AD, corrupt, fromUtf8, isId, utf8 } from "./format.js";
-import { type Sealer, openObject } from "./sealer.js";
+import { openObject, type Sealer } from "./sealer.js";
 
 /**
  * Config version of new repositories. The version says what a reader must understand:

@@ -5,7 +5,7 @@
 // forged or moved without the data key (sealed, AD-bound, named by the SHA-256 of their bytes).
 // Format: docs/repository-format.md, "Forget records".
 import { AD, corrupt, fromUtf8, isId, sha256Hex, utf8 } from "./format.js";
-import { type Sealer, openObject } from "./sealer.js";
+import { openObject, type Sealer } from "./sealer.js";
 
 export interface ForgottenSnapshot {
   readonly id: string;

@@ -4,7 +4,7 @@
 // another snapshot existing, and prune only ever sees fewer roots. The data they referenced is
 // freed by prune.
 
-import { type ForgetPolicy, applyForgetPolicy } from "./forget-policy.js";
+import { applyForgetPolicy, type ForgetPolicy } from "./forget-policy.js";
 import type { ForgetRecord } from "./forget-records.js";
 import type { Snapshot } from "./snapshots.js";
 

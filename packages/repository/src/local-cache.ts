@@ -5,7 +5,7 @@
 // Layout: <cacheDir>/<repository id>/<section>/<object id>.
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The section directories; their names are on disk in existing caches. */

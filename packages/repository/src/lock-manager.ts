@@ -14,13 +14,13 @@ import { EwsVaultError } from "@ewsvault/mailbox";
 import { keyedBlobId } from "./crypto/index.js";
 import { utf8 } from "./format.js";
 import {
-  EXCLUSIVE_LOCK_NAME,
-  type LockHandle,
-  type LockInfo,
   backupLockName,
   createLock,
   decodeLock,
+  EXCLUSIVE_LOCK_NAME,
   isDeadLocalHolder,
+  type LockHandle,
+  type LockInfo,
   lockInfoOf,
   mailboxLockedError,
   readLocks,

@@ -3,12 +3,12 @@
 // holder that stops refreshing, or a dead process on this host, makes a lock stale. Which locks
 // a process takes and when is lock-manager.ts. Protocol: docs/repository-format.md, "Locks".
 
-import { hostname as osHostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { hostname as osHostname } from "node:os";
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { AD, OBJECT_PREFIX, fromUtf8, lockObjectName, utf8 } from "./format.js";
-import { type Sealer, openObject } from "./sealer.js";
+import { AD, fromUtf8, lockObjectName, OBJECT_PREFIX, utf8 } from "./format.js";
+import { openObject, type Sealer } from "./sealer.js";
 
 export type LockKind = "backup" | "mailbox" | "exclusive";
 

@@ -9,14 +9,14 @@ import {
   BLOB_TYPE_CODE,
   ByteReader,
   ByteWriter,
-  FORMAT_VERSION,
   blobTypeFromCode,
   corrupt,
+  FORMAT_VERSION,
   packIndexObjectName,
   sha256Hex,
 } from "./format.js";
 import type { PackEntry } from "./pack.js";
-import { type Sealer, openObject } from "./sealer.js";
+import { openObject, type Sealer } from "./sealer.js";
 
 export interface IndexedPack {
   readonly packId: string;

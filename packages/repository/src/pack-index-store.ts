@@ -6,9 +6,9 @@
 
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import { type EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
-import { OBJECT_PREFIX, idFromName, packIndexObjectName } from "./format.js";
+import { idFromName, OBJECT_PREFIX, packIndexObjectName } from "./format.js";
 import { type BlobLocation, PackIndex } from "./pack-index.js";
-import { type PackIndexFileContent, decodePackIndexFile, encodePackIndexFile } from "./pack-index-file.js";
+import { decodePackIndexFile, encodePackIndexFile, type PackIndexFileContent } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";
 
 /** What the store needs of a local cache: sealed pack index files by id (local-cache.ts). */

@@ -10,12 +10,12 @@ import {
   type BlobType,
   ByteReader,
   ByteWriter,
-  FORMAT_VERSION,
   blobTypeFromCode,
   corrupt,
+  FORMAT_VERSION,
   sha256Hex,
 } from "./format.js";
-import { type Sealer, openObject } from "./sealer.js";
+import { openObject, type Sealer } from "./sealer.js";
 
 export interface PackEntry {
   readonly type: BlobType;

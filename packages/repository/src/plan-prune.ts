@@ -7,7 +7,7 @@
 
 import type { Destination } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { OBJECT_PREFIX, idFromName, packIndexObjectName } from "./format.js";
+import { idFromName, OBJECT_PREFIX, packIndexObjectName } from "./format.js";
 import type { PackIndex } from "./pack-index.js";
 import type { IndexedPack } from "./pack-index-file.js";
 import { collectTreeRefs, walkTrees } from "./tree-refs.js";

@@ -7,7 +7,7 @@
 
 import type { Destination } from "@ewsvault/destination";
 import { type ExclusiveLocks, type ExclusiveWait, runExclusive } from "./exclusive-run.js";
-import { type PruneExecutionTarget, executePrune } from "./execute-prune.js";
+import { executePrune, type PruneExecutionTarget } from "./execute-prune.js";
 import { EXCLUSIVE_LOCK_NAME, type LockInfo } from "./lock-objects.js";
 import {
   type PrunePlan,

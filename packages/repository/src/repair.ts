@@ -6,7 +6,7 @@
 import type { Destination } from "@ewsvault/destination";
 import { isEwsVaultError } from "@ewsvault/mailbox";
 import { type ExclusiveLocks, type ExclusiveWait, runExclusive } from "./exclusive-run.js";
-import { OBJECT_PREFIX, idFromName, packIndexObjectName, packObjectName } from "./format.js";
+import { idFromName, OBJECT_PREFIX, packIndexObjectName, packObjectName } from "./format.js";
 import { loadPackHeader } from "./pack.js";
 import type { IndexedPack, PackIndexFileContent } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";

@@ -18,23 +18,23 @@ import { BlobReader } from "./blob-reader.js";
 import {
   type Chunker,
   type CutPlan,
-  DEFAULT_CHUNKER_PARAMS,
   createChunker,
+  DEFAULT_CHUNKER_PARAMS,
   validateChunkerParams,
 } from "./chunker/index.js";
 import {
-  CONFIG_VERSION,
-  type RepositoryConfig,
   blobCompression,
+  CONFIG_VERSION,
   decodeConfig,
   encodeConfig,
+  type RepositoryConfig,
 } from "./config.js";
-import { type RepositoryKeys, contentBinding, deriveRepositoryKeys } from "./crypto/index.js";
+import { contentBinding, deriveRepositoryKeys, type RepositoryKeys } from "./crypto/index.js";
 import type { ForgetPolicy } from "./forget-policy.js";
 import { type ForgetOptions, type ForgetReport, forgetSnapshots } from "./forget-snapshots.js";
 import { CONFIG_NAME, DEFAULT_PACK_SIZE, MAX_PACK_SIZE, MIN_PACK_SIZE } from "./format.js";
 import { initKeys, unlockWithPassword } from "./keys/index.js";
-import { type RepositoryObjects, limitedObjects } from "./limited-objects.js";
+import { limitedObjects, type RepositoryObjects } from "./limited-objects.js";
 import { openLocalCache } from "./local-cache.js";
 import { LockManager, type MailboxLock } from "./lock-manager.js";
 import { DEFAULT_LOCK_STALE_AFTER_MS, type LockInfo } from "./lock-objects.js";
@@ -53,7 +53,7 @@ import type {
   Repository,
   RepositoryStats,
 } from "./repository-types.js";
-import { type Sealer, createSealer } from "./sealer.js";
+import { createSealer, type Sealer } from "./sealer.js";
 import { type SnapshotQuery, SnapshotStore } from "./snapshot-store.js";
 import type { Snapshot, SnapshotManifest } from "./snapshots.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";

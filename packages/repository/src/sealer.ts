@@ -3,7 +3,7 @@
 // into REPO_CORRUPT naming that object, which is what verify and callers branch on.
 
 import { isEwsVaultError } from "@ewsvault/mailbox";
-import { NONCE_BYTES, createAeadCipher, sealWithNonce } from "./crypto/index.js";
+import { createAeadCipher, NONCE_BYTES, sealWithNonce } from "./crypto/index.js";
 import { corrupt } from "./format.js";
 
 export interface Sealer {

@@ -6,15 +6,15 @@
 
 import { type Destination, isDestinationError } from "@ewsvault/destination";
 import { EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
-import { type ForgetRecord, encodeForgetRecord } from "./forget-records.js";
-import { OBJECT_PREFIX, forgottenObjectName, idFromName, isId, snapshotObjectName } from "./format.js";
+import { encodeForgetRecord, type ForgetRecord } from "./forget-records.js";
+import { forgottenObjectName, idFromName, isId, OBJECT_PREFIX, snapshotObjectName } from "./format.js";
 import type { Sealer } from "./sealer.js";
 import {
-  type Snapshot,
-  type SnapshotManifest,
   decodeSnapshot,
   encodeSnapshot,
   pickSnapshot,
+  type Snapshot,
+  type SnapshotManifest,
   validateManifest,
 } from "./snapshots.js";
 

@@ -4,7 +4,7 @@
 
 import { hostname as osHostname } from "node:os";
 import { AD, corrupt, fromUtf8, isId, sha256Hex, utf8 } from "./format.js";
-import { type Sealer, openObject } from "./sealer.js";
+import { openObject, type Sealer } from "./sealer.js";
 import {
   canonicalSelection,
   groupOfRecorded,

@@ -10,12 +10,13 @@ import { isEwsVaultError } from "@ewsvault/mailbox";
 import pLimit from "p-limit";
 import { openBlob } from "./blob.js";
 import { decodeConfig } from "./config.js";
+import { decodeForgetRecord, findLostSnapshots } from "./forget-records.js";
 import {
   CONFIG_NAME,
-  OBJECT_PREFIX,
   forgottenObjectName,
   fromUtf8,
   idFromName,
+  OBJECT_PREFIX,
   packIndexObjectName,
   packObjectName,
   sha256Hex,
@@ -26,8 +27,7 @@ import { PACK_TRAILER_BYTES, parsePack } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
 import { decodePackIndexFile } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";
-import { decodeForgetRecord, findLostSnapshots } from "./forget-records.js";
-import { type Snapshot, decodeSnapshotVersioned } from "./snapshots.js";
+import { decodeSnapshotVersioned, type Snapshot } from "./snapshots.js";
 import { collectTreeRefs, walkTrees } from "./tree-refs.js";
 
 export interface VerifyOptions {

@@ -23,8 +23,8 @@ import {
   COMPRESSION,
   type CompressionMethod,
   DEFAULT_COMPRESSION,
-  ZSTD_LEVEL,
   looksIncompressible,
+  ZSTD_LEVEL,
 } from "./compress/index.js";
 import { NONCE_BYTES, TAG_BYTES } from "./crypto/index.js";
 import { BLOB_AD_PREFIX, BLOB_TYPE_CODE } from "./format.js";

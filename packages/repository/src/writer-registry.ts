@@ -7,8 +7,8 @@
 import type { Destination } from "@ewsvault/destination";
 import type { Chunker, CutPlan } from "./chunker/index.js";
 import type { CompressionMethod } from "./compress/index.js";
-import { WritePool, type WritePoolKeys } from "./write-pool.js";
 import type { Sealer } from "./sealer.js";
+import { WritePool, type WritePoolKeys } from "./write-pool.js";
 import {
   type RepositoryWriter,
   type WriterContext,

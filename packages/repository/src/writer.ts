@@ -7,15 +7,15 @@
 
 import type { Destination } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { sealBlob, blobId } from "./blob.js";
+import { blobId, sealBlob } from "./blob.js";
 import type { Chunker } from "./chunker/index.js";
-import { type BlobType, MiB, canonicalJson, packObjectName, utf8 } from "./format.js";
+import type { CompressionMethod } from "./compress/index.js";
+import { type BlobType, canonicalJson, MiB, packObjectName, utf8 } from "./format.js";
 import { PackBuilder } from "./pack.js";
 import type { IndexedPack, PackIndexFileContent } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";
 import { collectTreeRefs } from "./tree-refs.js";
 import type { WritePool } from "./write-pool.js";
-import type { CompressionMethod } from "./compress/index.js";
 
 export interface WriterOptions {
   /** Write a pack index file once this many bytes of packs are uploaded but not yet indexed; default 64 MiB. */

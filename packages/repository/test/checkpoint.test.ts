@@ -1,7 +1,7 @@
 import { createMemoryDestination } from "@ewsvault/destination";
 import { describe, expect, it } from "vitest";
 import { initRepository, openRepository } from "../src/index.js";
-import { FAST_KDF, PASSWORD, SMALL_CHUNKS, digest, names, newRepository, seededBytes } from "./helpers.js";
+import { digest, FAST_KDF, names, newRepository, PASSWORD, SMALL_CHUNKS, seededBytes } from "./helpers.js";
 
 /** Retries an assertion for up to 5 s (timers and background index writes under a loaded CI machine). */
 async function eventually(check: () => Promise<void>): Promise<void> {

@@ -3,18 +3,18 @@
 // zstd (fixtures/v1-repository.json), opens, reads and verifies, and keeps getting brotli blobs so
 // older readers can still read it; a config of a later version fails with a code of its own.
 import { readFileSync } from "node:fs";
-import { type Destination, createMemoryDestination } from "@ewsvault/destination";
-import { describe, expect, it } from "vitest";
+import { createMemoryDestination, type Destination } from "@ewsvault/destination";
 import { type ErrorCode, isEwsVaultError } from "@ewsvault/mailbox";
+import { describe, expect, it } from "vitest";
 import { COMPRESSION } from "../src/compress/index.js";
 import { CONFIG_VERSION, decodeConfig, encodeConfig } from "../src/config.js";
 import { deriveRepositoryKeys } from "../src/crypto/index.js";
 import { blobAd } from "../src/format.js";
-import { type Repository, initRepository, openRepository } from "../src/index.js";
+import { initRepository, openRepository, type Repository } from "../src/index.js";
 import { parsePack } from "../src/pack.js";
 import type { RepositoryImpl } from "../src/repository.js";
 import { createDeterministicSealer } from "../src/sealer.js";
-import { FAST_KDF, PASSWORD, SMALL_CHUNKS, concat, digest, mailText, names, seededBytes } from "./helpers.js";
+import { concat, digest, FAST_KDF, mailText, names, PASSWORD, SMALL_CHUNKS, seededBytes } from "./helpers.js";
 
 interface Fixture {
   readonly tree: string;

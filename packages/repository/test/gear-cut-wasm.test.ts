@@ -2,8 +2,8 @@
 // the embedded module must be what gear-cut.wat compiles to.
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import createWabt from "wabt";
 import { describe, expect, it } from "vitest";
+import createWabt from "wabt";
 import { createChunker } from "../src/chunker/index.js";
 import { GEAR_CUT_WASM_BASE64, makeWasmCutter } from "../src/chunker/wasm-cutter.js";
 import { mailText, seededBytes } from "./helpers.js";

@@ -5,11 +5,11 @@ import { describe, expect, it } from "vitest";
 import { blobId, openBlob, sealBlob } from "../src/blob.js";
 import { decodeConfig, encodeConfig } from "../src/config.js";
 import { deriveRepositoryKeys } from "../src/crypto/index.js";
-import { bytesToHex, canonicalJson, utf8 } from "../src/format.js";
-import { decodePackIndexFile, encodePackIndexFile } from "../src/pack-index-file.js";
-import { PackBuilder, parsePack } from "../src/pack.js";
-import { createDeterministicSealer } from "../src/sealer.js";
 import { decodeForgetRecord, encodeForgetRecord } from "../src/forget-records.js";
+import { bytesToHex, canonicalJson, utf8 } from "../src/format.js";
+import { PackBuilder, parsePack } from "../src/pack.js";
+import { decodePackIndexFile, encodePackIndexFile } from "../src/pack-index-file.js";
+import { createDeterministicSealer } from "../src/sealer.js";
 import { decodeSnapshot, decodeSnapshotVersioned, encodeSnapshot } from "../src/snapshots.js";
 
 const MASTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i);

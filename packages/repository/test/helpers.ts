@@ -1,10 +1,10 @@
 // Shared helpers for the repository tests: a cheap KDF, seeded data generators (identical in the
 import { createHash } from "node:crypto";
 // test and its child processes) and a bit flipper for tamper tests.
-import { type Destination, createMemoryDestination } from "@ewsvault/destination";
-import { type Repository, initRepository } from "../src/index.js";
+import { createMemoryDestination, type Destination } from "@ewsvault/destination";
 import type { ChunkerParams } from "../src/chunker/index.js";
 import { concatBytes } from "../src/format.js";
+import { initRepository, type Repository } from "../src/index.js";
 
 /** scrypt at N=2^10: keys behave the same, tests stay fast. Never use outside tests. */
 export const FAST_KDF = Object.freeze({ N: 2 ** 10, r: 8, p: 1 });

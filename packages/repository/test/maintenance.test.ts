@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
-import { type Destination, createMemoryDestination } from "@ewsvault/destination";
+import { createMemoryDestination, type Destination } from "@ewsvault/destination";
 import { tempDir } from "@ewsvault/testkit";
 import { describe, expect, it } from "vitest";
 import { applyForgetPolicy, type ForgetPolicy, openRepository, type Snapshot } from "../src/index.js";
 import { EXCLUSIVE_LOCK_NAME, encodeLock } from "../src/lock-objects.js";
 import type { RepositoryImpl } from "../src/repository.js";
-import { PASSWORD, SMALL_CHUNKS, digest, names, newRepository, seededBytes } from "./helpers.js";
+import { digest, names, newRepository, PASSWORD, SMALL_CHUNKS, seededBytes } from "./helpers.js";
 
 function deadPid(): number {
   const child = spawnSync(process.execPath, ["-e", "0"]);

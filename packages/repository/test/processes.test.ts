@@ -8,7 +8,7 @@ import { blobId } from "../src/blob.js";
 import { initRepository, openRepository } from "../src/index.js";
 import type { RepositoryImpl } from "../src/repository.js";
 import { itemBytes } from "./fixtures/items.js";
-import { FAST_KDF, PASSWORD, SMALL_CHUNKS, digest } from "./helpers.js";
+import { digest, FAST_KDF, PASSWORD, SMALL_CHUNKS } from "./helpers.js";
 
 const SCRIPT = fileURLToPath(new URL("./fixtures/writer-process.ts", import.meta.url));
 const WORKSPACE = fileURLToPath(new URL("../../../", import.meta.url));

@@ -4,10 +4,10 @@
 
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../src/index.js";
-import type { IndexedPack } from "../src/pack-index-file.js";
 import { PackIndex } from "../src/pack-index.js";
+import type { IndexedPack } from "../src/pack-index-file.js";
 import { type PrunePlanSource, planPrune, resolvePlanOptions } from "../src/plan-prune.js";
-import { SMALL_CHUNKS, names, newRepository, seededBytes } from "./helpers.js";
+import { names, newRepository, SMALL_CHUNKS, seededBytes } from "./helpers.js";
 
 const id = (n: number): string => n.toString(16).padStart(64, "0");
 

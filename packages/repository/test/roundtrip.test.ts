@@ -1,15 +1,15 @@
-import { describe, expect, it } from "vitest";
-import { isEwsVaultError } from "@ewsvault/mailbox";
 import { createMemoryDestination } from "@ewsvault/destination";
+import { isEwsVaultError } from "@ewsvault/mailbox";
+import { describe, expect, it } from "vitest";
 import { initRepository, openRepository } from "../src/index.js";
 import {
-  FAST_KDF,
-  PASSWORD,
-  SMALL_CHUNKS,
   concat,
   digest,
+  FAST_KDF,
   mailText,
   newRepository,
+  PASSWORD,
+  SMALL_CHUNKS,
   seededBytes,
 } from "./helpers.js";
 

@@ -2,6 +2,7 @@
 // snapshot manifest (a format change, see docs/repository-format.md "Snapshots"). Moved from
 // packages/core/test/engine/snapshot-groups.test.ts with the repository's move to its own package.
 import { describe, expect, it } from "vitest";
+import { fromUtf8 } from "../src/format.js";
 import {
   canonicalSelection,
   defaultGroup,
@@ -11,7 +12,6 @@ import {
   selectionGroup,
   WHOLE_MAILBOX_SELECTION,
 } from "../src/index.js";
-import { fromUtf8 } from "../src/format.js";
 import { createDeterministicSealer } from "../src/sealer.js";
 import { decodeSnapshot, encodeSnapshot } from "../src/snapshots.js";
 

@@ -1,17 +1,17 @@
 import { createMemoryDestination } from "@ewsvault/destination";
-import { describe, expect, it } from "vitest";
 import { isEwsVaultError } from "@ewsvault/mailbox";
+import { describe, expect, it } from "vitest";
 import { openRepository } from "../src/index.js";
 import { parsePack } from "../src/pack.js";
 import type { Sealer } from "../src/sealer.js";
 import {
-  PASSWORD,
-  SMALL_CHUNKS,
   digest,
   flipBit,
   mailText,
   names,
   newRepository,
+  PASSWORD,
+  SMALL_CHUNKS,
   seededBytes,
 } from "./helpers.js";
 

@@ -5,8 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
-import { openRepository, type Repository, type Snapshot } from "../src/index.js";
 import { packObjectName } from "../src/format.js";
+import { openRepository, type Repository, type Snapshot } from "../src/index.js";
 import { encodeLock } from "../src/lock-objects.js";
 import type { RepositoryImpl } from "../src/repository.js";
 import { flipBit, names, newRepository, PASSWORD, seededBytes } from "./helpers.js";

@@ -2,18 +2,19 @@
 // tests pin that it changes nothing observable: the same cut points and ids as the inline path,
 // the same dedupe decisions, stored blobs the inline reader opens, and the caller's buffer left
 // alone unless it hands it over.
-import { createMemoryDestination } from "@ewsvault/destination";
+
 import { markAsUntransferable } from "node:worker_threads";
-import { describe, expect, it } from "vitest";
+import { createMemoryDestination } from "@ewsvault/destination";
 import { isEwsVaultError } from "@ewsvault/mailbox";
-import { DEFAULT_CHUNKER_PARAMS, createChunker } from "../src/chunker/index.js";
+import { describe, expect, it } from "vitest";
+import { createChunker, DEFAULT_CHUNKER_PARAMS } from "../src/chunker/index.js";
 import { compressBlob } from "../src/compress/index.js";
 import { deriveRepositoryKeys } from "../src/crypto/index.js";
 import { blobAd } from "../src/format.js";
 import { initRepository, openRepository } from "../src/index.js";
 import { createSealer } from "../src/sealer.js";
 import { WritePool } from "../src/write-pool.js";
-import { FAST_KDF, PASSWORD, concat, digest, mailText, seededBytes } from "./helpers.js";
+import { concat, digest, FAST_KDF, mailText, PASSWORD, seededBytes } from "./helpers.js";
 
 async function pair() {
   const destination = createMemoryDestination();

@@ -12,6 +12,13 @@ export {
   setSchedulerId,
 } from "./jobs.js";
 export {
+  createServiceMetrics,
+  type MetricsServerOptions,
+  type RunningMetricsServer,
+  type ServiceMetrics,
+  startMetricsServer,
+} from "./metrics.js";
+export {
   assertRedisReachable,
   bullConnection,
   DEFAULT_PREFIX,
@@ -19,6 +26,7 @@ export {
   type RedisLocation,
   redactedUrl,
 } from "./redis.js";
+export { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 export {
   type RunningScheduler,
   type SchedulerEvent,
@@ -36,9 +44,7 @@ export {
   scheduledSets,
   type VerifyConfig,
 } from "./set-config.js";
-export { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 export { engineOptionsOf, type SetEngineOptions } from "./set-selection.js";
-export { type RunningWorker, startWorker, type WorkerEvent, type WorkerOptions } from "./worker.js";
 export {
   type JobState,
   type MailboxStatus,
@@ -47,10 +53,4 @@ export {
   type StatusOptions,
   serviceStatus,
 } from "./status.js";
-export {
-  createServiceMetrics,
-  type MetricsServerOptions,
-  type RunningMetricsServer,
-  type ServiceMetrics,
-  startMetricsServer,
-} from "./metrics.js";
+export { type RunningWorker, startWorker, type WorkerEvent, type WorkerOptions } from "./worker.js";

@@ -4,10 +4,11 @@
 // the job lock: a worker renews it while the job runs; a worker that dies stops renewing, the
 // stalled-job check of any other worker moves the job back to wait, and someone else takes it.
 import { hostname } from "node:os";
-import { backup, type BackupEvent, type ForgetPolicy, type Repository } from "@ewsvault/core";
 import type { MailboxSource } from "@ewsvault/core";
+import { type BackupEvent, backup, type ForgetPolicy, type Repository } from "@ewsvault/core";
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
+import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
 import {
   createServiceMetrics,
   type MetricsServerOptions,
@@ -15,7 +16,6 @@ import {
   type ServiceMetrics,
   startMetricsServer,
 } from "./metrics.js";
-import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
 import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
 import type { ServiceSetConfig } from "./set-config.js";
 import { engineOptionsOf } from "./set-selection.js";

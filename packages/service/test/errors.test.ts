@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SERVICE_ERROR_CODES, ServiceError, isServiceError } from "../src/index.js";
+import { isServiceError, SERVICE_ERROR_CODES, ServiceError } from "../src/index.js";
 
 describe("service error codes", () => {
   it("are all documented in the README, and the README documents no other SERVICE_ code", () => {

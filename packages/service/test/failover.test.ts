@@ -8,9 +8,9 @@ import type { EwsClient } from "@ewsvault/ews";
 import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { mailboxContent, type RedisTestServer } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 import { startCluster } from "./support/cluster.js";
 import type { ServiceProcess } from "./support/processes.js";
+import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 
 const LEASE = { lockDurationMs: 2_000, stalledIntervalMs: 1_000, lockStaleAfterMs: 3_000 };
 /** Lease plus one stalled check, plus slack for a loaded CI machine. */

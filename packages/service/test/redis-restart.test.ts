@@ -4,8 +4,8 @@
 import type { MockEwsServer } from "@ewsvault/mock-ews";
 import type { RedisTestServer } from "@ewsvault/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 import { startCluster } from "./support/cluster.js";
+import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 
 // Leases long enough that a one-second outage does not end them: the point is reconnecting.
 const LEASE = { lockDurationMs: 6_000, stalledIntervalMs: 3_000, lockStaleAfterMs: 9_000 };

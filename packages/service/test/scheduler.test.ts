@@ -1,5 +1,7 @@
 // Scheduling against a real redis-server: two scheduler processes alive, a set due every two
 // seconds, and each due time becomes exactly one run with one job per mailbox.
+
+import { freePort, type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,9 +13,7 @@ import {
   type RunJobData,
   startScheduler,
 } from "../src/index.js";
-import { type RedisTestServer, startRedisServer } from "@ewsvault/testkit";
 import { startServiceProcess } from "./support/processes.js";
-import { freePort } from "@ewsvault/testkit";
 
 let redis: RedisTestServer;
 beforeAll(async () => {

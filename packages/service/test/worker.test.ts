@@ -7,12 +7,12 @@ import { initRepository, openRepository, restore } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
 import type { EwsClient } from "@ewsvault/ews";
 import type { MockEwsServer } from "@ewsvault/mock-ews";
+import { mailboxContent, type RedisTestServer } from "@ewsvault/testkit";
 import { FlowProducer } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 import { bullConnection, enqueueRun, serviceStatus } from "../src/index.js";
 import { type ServiceProcess, startServiceProcess } from "./support/processes.js";
-import { mailboxContent, type RedisTestServer } from "@ewsvault/testkit";
+import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 
 const REPO_PASSWORD = "service scale-out test";
 let world: ServiceWorld;

@@ -18,7 +18,7 @@ export {
   type MailboxReader,
   mailboxContent,
 } from "./mailbox-content.js";
-export { ensurePythonModule, runPythonChecks, type PythonChecksOptions } from "./python-client.js";
+export { ensurePythonModule, type PythonChecksOptions, runPythonChecks } from "./python-client.js";
 
 /** A free TCP port on 127.0.0.1 (the port is released before returning, so race-prone but fine for tests). */
 export async function freePort(): Promise<number> {

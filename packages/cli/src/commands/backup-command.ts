@@ -1,7 +1,7 @@
 // `ewsvault backup`: mailboxes from --mailbox or a config file's backup set, progress on a TTY,
 // JSON events with --json, and a report whose exit code tells complete (0) from partial (3).
 import { join } from "node:path";
-import { backup, type BackupEvent } from "@ewsvault/core";
+import { type BackupEvent, backup } from "@ewsvault/core";
 import type { Command } from "commander";
 import { buildSelection, loadBackupSet, type SelectionOptions } from "../backup-selection.js";
 import type { BackupSetConfig } from "../config-schema.js";

@@ -1,8 +1,8 @@
 // `ewsvault restore` (into the original mailbox, another mailbox, or another server) and
 // `ewsvault export` (mail items as .eml files, from MIME captured at backup).
 import { type ConflictPolicy, type ItemSearch, restore } from "@ewsvault/core";
-import { addGroupOptions, chosenGroup } from "../backup-selection.js";
 import type { Command } from "commander";
+import { addGroupOptions, chosenGroup } from "../backup-selection.js";
 import {
   type EwsOptions,
   ewsClientFromOptions,

@@ -2,8 +2,8 @@
 // it is reported (code EWS_MALFORMED_RESPONSE, disposition skip), every other item of its batch
 // is saved, the mailbox completes with warnings, and the batch is not asked for again.
 import { afterEach, describe, expect, it } from "vitest";
-import { type HostileCase, startHostileCase } from "./support/harness.js";
 import { expectContained, onlyMailbox } from "./support/expectations.js";
+import { type HostileCase, startHostileCase } from "./support/harness.js";
 import { corruptBase64 } from "./support/hostile-proxy.js";
 
 let hostile: HostileCase | undefined;

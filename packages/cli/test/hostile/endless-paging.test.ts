@@ -2,8 +2,8 @@
 // (or repeats one page for ever) stops the mailbox with SYNC_NO_PROGRESS after a handful of
 // requests, and everything saved before the stop is durable: the next run exports nothing again.
 import { afterEach, describe, expect, it } from "vitest";
-import { type HostileCase, startHostileCase } from "./support/harness.js";
 import { expectContained, onlyMailbox } from "./support/expectations.js";
+import { type HostileCase, startHostileCase } from "./support/harness.js";
 import { neverLast, type Rewrite, repeatFirstPage, withoutTotals } from "./support/hostile-proxy.js";
 
 let hostile: HostileCase | undefined;

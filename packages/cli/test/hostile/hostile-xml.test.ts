@@ -3,8 +3,8 @@
 // duplicates, a correct snapshot), bounded memory and nothing written outside the repository and
 // the cache; the repository verifies clean afterwards.
 import { afterEach, describe, expect, it } from "vitest";
-import { type HostileCase, startHostileCase } from "./support/harness.js";
 import { expectContained, onlyMailbox } from "./support/expectations.js";
+import { type HostileCase, startHostileCase } from "./support/harness.js";
 import {
   deepNesting,
   dropLastMessage,

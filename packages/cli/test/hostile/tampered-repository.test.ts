@@ -4,8 +4,8 @@
 import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type HostileCase, startHostileCase } from "./support/harness.js";
 import { onlyMailbox } from "./support/expectations.js";
+import { type HostileCase, startHostileCase } from "./support/harness.js";
 
 let hostile: HostileCase | undefined;
 afterEach(async () => {

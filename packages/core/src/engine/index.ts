@@ -2,15 +2,19 @@
 // repository, with progress events, run reports and the snapshot tree format.
 export { backup } from "./backup/index.js";
 export { describeError } from "./describe-error.js";
-export { mailboxIndexDirectory } from "./mailbox-index-location.js";
-export { checkSnapshotItems, itemBinding } from "./item-binding.js";
-export { type SnapshotItemProblem, verifySnapshotItemBindings } from "./item-binding.js";
 export type {
   BindableItem,
   ItemCheckProblem,
   ItemCheckProblemCode,
   ItemCheckReport,
 } from "./item-binding.js";
+export {
+  checkSnapshotItems,
+  itemBinding,
+  type SnapshotItemProblem,
+  verifySnapshotItemBindings,
+} from "./item-binding.js";
+export { mailboxIndexDirectory } from "./mailbox-index-location.js";
 export type {
   EngineLock,
   EngineRepository,
@@ -19,21 +23,14 @@ export type {
   EngineWriter,
   SavedData,
 } from "./repository-port.js";
-export { planRestore, resolveSnapshot, restore } from "./restore/index.js";
 export type { RestorePlan } from "./restore/index.js";
+export { planRestore, resolveSnapshot, restore } from "./restore/index.js";
 export {
   createFolderFilter,
   createItemFilter,
   folderPatternProblem,
   validateSelection,
 } from "./selection.js";
-export {
-  fromSnapshotItem,
-  loadSnapshotItems,
-  toSnapshotItem,
-  SNAPSHOT_TREE_VERSION,
-  walkSnapshotFolders,
-} from "./snapshot-tree.js";
 export type {
   FolderTree,
   ItemPageTree,
@@ -41,5 +38,12 @@ export type {
   SnapshotFolder,
   SnapshotItem,
   TreeRef,
+} from "./snapshot-tree.js";
+export {
+  fromSnapshotItem,
+  loadSnapshotItems,
+  SNAPSHOT_TREE_VERSION,
+  toSnapshotItem,
+  walkSnapshotFolders,
 } from "./snapshot-tree.js";
 export type * from "./types.js";

@@ -5,9 +5,10 @@
 // A selection is validated before any work (validateSelection, also run by both filter
 // factories): a pattern that cannot compile would otherwise match nothing, and a backup with it
 // would write an empty snapshot that becomes the mailbox's latest.
-import picomatch from "picomatch";
-import { EwsVaultError } from "@ewsvault/mailbox";
+
 import type { ItemSummary } from "@ewsvault/mailbox";
+import { EwsVaultError } from "@ewsvault/mailbox";
+import picomatch from "picomatch";
 import type { Selection } from "./types.js";
 
 const ROOT_NAMES = new Set(["mailbox", "archive", "recoverable", "public"]);

@@ -9,12 +9,13 @@
 // the same bytes, gets the same tree id and costs nothing new. The root also names the
 // snapshot's item lookup (snapshot-item-lookup.ts), so finding one item does not mean reading
 // every page.
-import pLimit from "p-limit";
-import { EwsVaultError } from "@ewsvault/mailbox";
-import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../mailbox-index/index.js";
+
 import type { DistinguishedFolderName, ItemSummary } from "@ewsvault/mailbox";
-import { ItemLookupBuilder, itemIdHash, lastAtOrBefore } from "./snapshot-item-lookup.js";
+import { EwsVaultError } from "@ewsvault/mailbox";
+import pLimit from "p-limit";
+import type { HierarchyRootName, IndexedFolder, IndexedItem } from "../mailbox-index/index.js";
 import type { EngineRepository, EngineWriter } from "./repository-port.js";
+import { ItemLookupBuilder, itemIdHash, lastAtOrBefore } from "./snapshot-item-lookup.js";
 export const SNAPSHOT_TREE_VERSION = 1;
 /** Average items per page of a folder's item list. */
 const PAGE_DIVISOR = 64;

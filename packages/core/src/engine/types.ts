@@ -1,7 +1,8 @@
 // Options, events and reports of backup() and restore(): the engine's public contract with
 // the CLI and with products that embed it.
-import type { HierarchyRootName } from "../mailbox-index/index.js";
+
 import type { MailboxSource, MailboxTarget } from "@ewsvault/mailbox";
+import type { HierarchyRootName } from "../mailbox-index/index.js";
 import type { EngineRepository } from "./repository-port.js";
 
 /** What to back up of each mailbox. Globs use picomatch syntax on '/'-joined folder paths. */

@@ -3,8 +3,9 @@
 // Sealing proves each entry is one the engine wrote under its key; only this proves none was
 // deleted (or, from an older copy, added back) outside ewsvault. Checking it means reading every
 // item key, so the engine does it only before it writes a snapshot tree from the index.
-import type { Level } from "level";
+
 import { EwsVaultError } from "@ewsvault/mailbox";
+import type { Level } from "level";
 import type { IndexEntryCipher } from "./index-crypto.js";
 
 export interface ItemSet {

@@ -7,9 +7,9 @@
 // database keys and the directory name keyed hashes, everything 0700/0600 (index-crypto.ts,
 // private-files.ts). Nothing in the directory names a mailbox, folder or item in the clear.
 import { rm } from "node:fs/promises";
-import { Level } from "level";
-import { EwsVaultError } from "@ewsvault/mailbox";
 import type { FolderChangeProbe, FolderInfo, ItemSummary } from "@ewsvault/mailbox";
+import { EwsVaultError } from "@ewsvault/mailbox";
+import { Level } from "level";
 import { IndexEntryCipher } from "./index-crypto.js";
 import { checkItemSet, EMPTY_ITEM_SET, type ItemSet, loadItemKeys, nextItemSet } from "./item-set.js";
 import { ensurePrivateDirectory, restrictTree } from "./private-files.js";

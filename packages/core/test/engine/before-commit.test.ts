@@ -3,9 +3,9 @@
 // error and neither is written (the service's workers throw there when their lease is lost).
 import { backup, initRepository, type Repository } from "@ewsvault/core";
 import { createMemoryDestination } from "@ewsvault/destination";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 

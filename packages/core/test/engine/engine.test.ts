@@ -1,18 +1,18 @@
-import { rm, writeFile, readdir } from "node:fs/promises";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  backup,
   type BackupEvent,
+  backup,
   initRepository,
-  mailboxIndexDirectory,
   MailboxIndex,
+  mailboxIndexDirectory,
   type Repository,
   restore,
 } from "@ewsvault/core";
 import { createMemoryDestination } from "@ewsvault/destination";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const B = "bob@contoso.test";

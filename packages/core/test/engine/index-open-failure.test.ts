@@ -6,10 +6,10 @@
 import { rm } from "node:fs/promises";
 import { backup, initRepository, mailboxIndexDirectory, type Repository } from "@ewsvault/core";
 import { createMemoryDestination } from "@ewsvault/destination";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 

@@ -6,17 +6,17 @@ import {
   backup,
   checkSnapshotItems,
   contentBinding,
-  type SnapshotItemProblem,
-  verifySnapshotItemBindings,
   deriveRepositoryKeys,
   type FolderTree,
   type ItemPageTree,
-  restore,
   type MailboxTree,
   type Repository,
+  restore,
+  type SnapshotItemProblem,
+  verifySnapshotItemBindings,
 } from "@ewsvault/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";

@@ -2,9 +2,9 @@
 // item data, the conflict policy decides what happens to items the target holds already, and a
 // target folder that cannot be created fails only its own items.
 import { backup, type Repository, restore, type UploadRequest, type UploadResult } from "@ewsvault/core";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const FRESH = "fresh@contoso.test";

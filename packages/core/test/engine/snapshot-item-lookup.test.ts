@@ -10,11 +10,11 @@ import {
   resolveSnapshot,
   restore,
 } from "@ewsvault/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { lookupItemFolders } from "../../src/engine/snapshot-item-lookup.js";
-import type { EngineRepository } from "../../src/engine/repository-port.js";
-import type { FolderTree, MailboxTree } from "../../src/engine/snapshot-tree.js";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { EngineRepository } from "../../src/engine/repository-port.js";
+import { lookupItemFolders } from "../../src/engine/snapshot-item-lookup.js";
+import type { FolderTree, MailboxTree } from "../../src/engine/snapshot-tree.js";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";

@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import { canonicalJson, type HierarchyRootName, type IndexedFolder } from "@ewsvault/core";
 import { describe, expect, it } from "vitest";
-import { ItemLookupBuilder, itemLookupKey } from "../../src/engine/snapshot-item-lookup.js";
 import type { EngineWriter } from "../../src/engine/repository-port.js";
+import { ItemLookupBuilder, itemLookupKey } from "../../src/engine/snapshot-item-lookup.js";
 import { type SnapshotItem, writeMailboxTree } from "../../src/engine/snapshot-tree.js";
 
 /** Stands in for the repository writer: a tree's id is the SHA-256 of its canonical JSON. */

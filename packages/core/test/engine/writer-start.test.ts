@@ -5,9 +5,9 @@
 // unless the source declares handsOverItemBytes.
 import { backup, type EngineRepository, initRepository, type Repository, restore } from "@ewsvault/core";
 import { createMemoryDestination } from "@ewsvault/destination";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "ann@contoso.test";
 const B = "bob@contoso.test";

@@ -16,12 +16,12 @@ import {
   restore,
 } from "@ewsvault/core";
 import { createMemoryDestination } from "@ewsvault/destination";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { legacyMailboxIndexDirectory } from "../../src/engine/mailbox-index-location.js";
 import { IndexEntryCipher } from "../../src/mailbox-index/index-crypto.js";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
 
 const A = "Quentin.Marlowe@fabrikam-secret.test";
 const FRESH = "fresh@contoso.test";

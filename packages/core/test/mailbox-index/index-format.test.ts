@@ -4,20 +4,20 @@
 import { createHmac, hkdfSync } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { deriveRepositoryKeys, randomKey, sealWithNonce } from "@ewsvault/repository";
 import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  deriveIndexEntryKeys,
-  IndexEntryCipher,
-  indexDirectoryName,
-} from "../../src/mailbox-index/index-crypto.js";
 import {
   type IndexedItem,
   MAILBOX_INDEX_FORMAT_VERSION,
   MailboxIndex,
 } from "../../src/mailbox-index/index.js";
-import { deriveRepositoryKeys, randomKey, sealWithNonce } from "@ewsvault/repository";
+import {
+  deriveIndexEntryKeys,
+  IndexEntryCipher,
+  indexDirectoryName,
+} from "../../src/mailbox-index/index-crypto.js";
 
 const MASTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 const CACHE_KEY = deriveRepositoryKeys(MASTER_KEY).cacheKey;

@@ -1,9 +1,9 @@
-import { writeFile, readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { randomKey } from "@ewsvault/repository";
 import { tempDir } from "@ewsvault/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { MailboxIndex } from "../../src/mailbox-index/index.js";
-import { randomKey } from "@ewsvault/repository";
 
 /** A repository's cache key (Repository.cacheKey()). */
 const KEY = randomKey();

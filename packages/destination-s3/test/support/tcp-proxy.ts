@@ -1,7 +1,7 @@
 // A loopback TCP relay that can be cut and restored on the same port: a network partition
 // between the destination and its server without losing the server's state, for the shared
 // suite's "unreachable destination" case.
-import { type Server, type Socket, createServer, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { freePort } from "@ewsvault/testkit";
 
 export interface TcpProxy {

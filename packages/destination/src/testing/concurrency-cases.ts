@@ -3,7 +3,7 @@
 
 import { describe, expect } from "vitest";
 import { DestinationError } from "../errors.js";
-import { randomBytes, sameBytes, expectBytes } from "./helpers.js";
+import { expectBytes, randomBytes, sameBytes } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** Concurrent saves and loads. */

@@ -5,12 +5,12 @@
 import { describe, expect } from "vitest";
 import { DestinationError } from "../errors.js";
 import {
-  randomBytes,
   collect,
-  listNames,
   expectBytes,
   expectDestinationError,
   expectTypeError,
+  listNames,
+  randomBytes,
 } from "./helpers.js";
 import { INVALID_NAMES, INVALID_PREFIXES, type SuiteContext } from "./suite-context.js";
 import type { ConformanceFaults } from "./types.js";

@@ -3,7 +3,7 @@
 // consistent destinations are polled through settledNames().
 
 import { describe, expect } from "vitest";
-import { randomBytes, collect, listNames, mapWithConcurrency } from "./helpers.js";
+import { collect, listNames, mapWithConcurrency, randomBytes } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** list(prefix). */

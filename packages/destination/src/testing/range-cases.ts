@@ -2,7 +2,7 @@
 // destination has no rangedReads and slices), malformed ranges, and stat's name, size and time.
 
 import { describe, expect } from "vitest";
-import { randomBytes, expectBytes, expectDestinationError, expectTypeError } from "./helpers.js";
+import { expectBytes, expectDestinationError, expectTypeError, randomBytes } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** Ranged reads and stat. */

@@ -2,7 +2,7 @@
 // "directory" names and names below an object) and idempotent remove.
 
 import { describe, expect } from "vitest";
-import { randomBytes, expectBytes, expectDestinationError } from "./helpers.js";
+import { expectBytes, expectDestinationError, randomBytes } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** Missing objects and remove. */

@@ -5,7 +5,7 @@
 import { Buffer } from "node:buffer";
 import { describe, expect } from "vitest";
 import { DestinationError } from "../errors.js";
-import { randomBytes, listNames, expectBytes, expectDestinationError } from "./helpers.js";
+import { expectBytes, expectDestinationError, listNames, randomBytes } from "./helpers.js";
 import type { SuiteContext } from "./suite-context.js";
 
 /** Capabilities, save/load round trips and exclusive saves. */

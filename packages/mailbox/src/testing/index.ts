@@ -13,9 +13,9 @@ export type {
 } from "./harness.js";
 export {
   currentFolders,
+  expectMailboxError,
   exportAll,
   exportedData,
-  expectMailboxError,
   messageRoot,
   sameBytes,
   syncHierarchyToEnd,

@@ -4,7 +4,6 @@
 // capabilities check holds the declaration to what the instance has: that is the only opt-out.
 import { describe, it } from "vitest";
 import { capabilityChecks } from "./checks/capabilities.js";
-import { classified } from "./classified.js";
 import type { MailboxCheck } from "./checks/check.js";
 import { errorChecks } from "./checks/errors.js";
 import { exportChecks } from "./checks/export.js";
@@ -13,6 +12,7 @@ import { itemSyncChecks } from "./checks/item-sync.js";
 import { lifecycleChecks } from "./checks/lifecycle.js";
 import { probeChecks } from "./checks/probes.js";
 import { restoreChecks } from "./checks/restore.js";
+import { classified } from "./classified.js";
 import type { MailboxConformanceOptions, MailboxFeatures } from "./harness.js";
 
 export const MAILBOX_CHECKS: readonly MailboxCheck[] = [

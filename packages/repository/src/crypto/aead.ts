@@ -3,8 +3,8 @@
 // repository written by one can always be read by the other.
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { gcm } from "@noble/ciphers/aes.js";
 import { EwsVaultError } from "@ewsvault/mailbox";
+import { gcm } from "@noble/ciphers/aes.js";
 
 export const KEY_BYTES = 32;
 export const NONCE_BYTES = 12;

@@ -2,19 +2,19 @@
 // one-off sender key pair, HKDF of the shared secret), so a service provider can open a
 // repository without any password while its private key never comes near the repository.
 
-import { x25519 } from "@noble/curves/ed25519.js";
 import type { Destination } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
+import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdfSha256 } from "../crypto/keys.js";
 import { type KeyFileHeader, toBase64 } from "./key-file.js";
 import {
-  type UnlockedKey,
-  WRAP_INFO,
   checkMasterKey,
   newKeyId,
   nowIso,
   sealSlot,
   tryUnwrap,
+  type UnlockedKey,
+  WRAP_INFO,
 } from "./slot-crypto.js";
 import { loadAllSlots, noSlotOpened, writeSlot } from "./slot-store.js";
 

@@ -6,8 +6,8 @@ import type { Destination } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
 import { randomKey } from "../crypto/keys.js";
 import { KEY_ID_PATTERN } from "./key-file.js";
-import { type KdfParams, addPasswordSlot, checkPassword } from "./password-slots.js";
-import { type UnlockedKey, checkMasterKey } from "./slot-crypto.js";
+import { addPasswordSlot, checkPassword, type KdfParams } from "./password-slots.js";
+import { checkMasterKey, type UnlockedKey } from "./slot-crypto.js";
 import { keyName, listKeys, loadSlot, scanKeys } from "./slot-store.js";
 
 /**

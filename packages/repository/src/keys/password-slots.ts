@@ -1,18 +1,18 @@
 // Password slots: the master key wrapped under scrypt(password). Adding, opening and replacing
 // them; the builder is deterministic when salt, nonce and keyId are given (golden tests pin it).
 
-import { hostname as osHostname } from "node:os";
 import { randomBytes, scrypt as scryptCallback } from "node:crypto";
+import { hostname as osHostname } from "node:os";
 import type { Destination } from "@ewsvault/destination";
 import { KEY_BYTES, NONCE_BYTES } from "../crypto/aead.js";
 import { checkScryptParams, scryptMemoryBytes, toBase64 } from "./key-file.js";
 import {
-  SALT_BYTES,
-  type UnlockedKey,
   checkMasterKey,
   newKeyId,
   nowIso,
+  SALT_BYTES,
   sealCheckedSlot,
+  type UnlockedKey,
 } from "./slot-crypto.js";
 import { keyName, loadSlot, openFirstSlot, writeSlot } from "./slot-store.js";
 

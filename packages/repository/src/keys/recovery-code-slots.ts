@@ -7,13 +7,13 @@ import { hkdfSha256 } from "../crypto/keys.js";
 import { toBase64 } from "./key-file.js";
 import { formatRecoveryCode, newRecoveryEntropy, parseRecoveryCode } from "./recovery-code.js";
 import {
-  SALT_BYTES,
-  type UnlockedKey,
-  WRAP_INFO,
   checkMasterKey,
   newKeyId,
   nowIso,
+  SALT_BYTES,
   sealCheckedSlot,
+  type UnlockedKey,
+  WRAP_INFO,
 } from "./slot-crypto.js";
 import { openFirstSlot, writeSlot } from "./slot-store.js";
 

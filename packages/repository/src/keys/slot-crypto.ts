@@ -7,13 +7,13 @@
 
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { KEY_BYTES, createAeadCipher, sealWithNonce } from "../crypto/aead.js";
+import { createAeadCipher, KEY_BYTES, sealWithNonce } from "../crypto/aead.js";
 import { hkdfSha256 } from "../crypto/keys.js";
 import {
   CHECK_BYTES,
   type KeyFileHeader,
-  type ParsedKeyFile,
   keyFileAad,
+  type ParsedKeyFile,
   serializeKeyFile,
   toBase64,
 } from "./key-file.js";

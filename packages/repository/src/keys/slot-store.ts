@@ -6,9 +6,9 @@
 import type { Destination } from "@ewsvault/destination";
 import { isDestinationError } from "@ewsvault/destination";
 import { EwsVaultError } from "@ewsvault/mailbox";
-import { KEYS_PREFIX, KEY_ID_PATTERN, MAX_KEY_FILE_BYTES, corrupt, parseKeyFile } from "./key-file.js";
 import type { KeySlotKind, ParsedKeyFile } from "./key-file.js";
-import { type UnlockedKey, openChecked, tamperedSlot } from "./slot-crypto.js";
+import { corrupt, KEY_ID_PATTERN, KEYS_PREFIX, MAX_KEY_FILE_BYTES, parseKeyFile } from "./key-file.js";
+import { openChecked, tamperedSlot, type UnlockedKey } from "./slot-crypto.js";
 
 export interface KeySlotInfo {
   keyId: string;

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
 import { isEwsVaultError } from "@ewsvault/mailbox";
+import { describe, expect, it } from "vitest";
 import {
+  createAeadCipher,
   KEY_BYTES,
   NONCE_BYTES,
   SEAL_OVERHEAD,
-  createAeadCipher,
   sealWithNonce,
 } from "../../src/crypto/index.js";
 

@@ -2,12 +2,12 @@ import { createCipheriv, createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   type ChunkerParams,
-  DEFAULT_CHUNKER_PARAMS,
   createChunker,
+  DEFAULT_CHUNKER_PARAMS,
   deriveGearTable,
 } from "../../src/chunker/index.js";
-import { createMailCorpus, encodeItem } from "./mail-corpus.js";
 import { concatBytes } from "../../src/format.js";
+import { createMailCorpus, encodeItem } from "./mail-corpus.js";
 
 /**
  * Deterministic pseudo-random bytes (an AES-CTR keystream of a counter seed), so that the

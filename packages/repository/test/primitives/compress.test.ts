@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { brotliCompressSync, constants, createZstdCompress, zstdCompressSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
 import { isEwsVaultError } from "@ewsvault/mailbox";
+import { describe, expect, it } from "vitest";
 import { COMPRESSION, compressBlob, decompressBlob, looksIncompressible } from "../../src/compress/index.js";
 import { readZstdFrameHeader } from "../../src/compress/zstd-frame.js";
 import { createMailCorpus, encodeItem } from "./mail-corpus.js";

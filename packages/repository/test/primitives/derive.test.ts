@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hkdfSha256 } from "../../src/crypto/keys.js";
 import { deriveRepositoryKeys, keyedBlobId, randomKey } from "../../src/crypto/index.js";
+import { hkdfSha256 } from "../../src/crypto/keys.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));

@@ -14,8 +14,8 @@ import {
 } from "../../src/crypto/index.js";
 import { buildEscrowKeyFile, generateEscrowKeyPair, recoverWithEscrow } from "../../src/keys/escrow-slots.js";
 import { buildPasswordKeyFile, unlockWithPassword } from "../../src/keys/password-slots.js";
-import { buildRecoveryKeyFile, recoverWithCode } from "../../src/keys/recovery-code-slots.js";
 import { formatRecoveryCode } from "../../src/keys/recovery-code.js";
+import { buildRecoveryKeyFile, recoverWithCode } from "../../src/keys/recovery-code-slots.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));

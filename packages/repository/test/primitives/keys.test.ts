@@ -1,14 +1,14 @@
-import { type Destination, createMemoryDestination } from "@ewsvault/destination";
-import { describe, expect, it } from "vitest";
+import { createMemoryDestination, type Destination } from "@ewsvault/destination";
 import { type ErrorCode, isEwsVaultError } from "@ewsvault/mailbox";
+import { describe, expect, it } from "vitest";
 import {
-  type KdfParams,
   addEscrow,
   addPassword,
   changePassword,
   createRecoveryCode,
   generateEscrowKeyPair,
   initKeys,
+  type KdfParams,
   listKeys,
   recoverWithCode,
   recoverWithEscrow,

@@ -11,7 +11,7 @@ import {
   zstdCompressSync,
   zstdDecompressSync,
 } from "node:zlib";
-import { DEFAULT_CHUNKER_PARAMS, createChunker } from "../../src/chunker/index.js";
+import { createChunker, DEFAULT_CHUNKER_PARAMS } from "../../src/chunker/index.js";
 import { looksIncompressible } from "../../src/compress/index.js";
 import { randomKey } from "../../src/crypto/index.js";
 import { syntheticExports } from "./mail-corpus.js";

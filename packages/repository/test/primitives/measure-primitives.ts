@@ -6,13 +6,13 @@
 import { createHmac, randomBytes, scryptSync } from "node:crypto";
 import { brotliCompressSync, constants, deflateSync } from "node:zlib";
 import { blake3 } from "@noble/hashes/blake3.js";
-import { type ChunkerParams, DEFAULT_CHUNKER_PARAMS, createChunker } from "../../src/chunker/index.js";
+import { type ChunkerParams, createChunker, DEFAULT_CHUNKER_PARAMS } from "../../src/chunker/index.js";
 import { compressBlob } from "../../src/compress/index.js";
 import { createAeadCipher, keyedBlobId, randomKey } from "../../src/crypto/index.js";
-import { type ExportCorpus, PER_CHUNK_OVERHEAD, measureDedupe } from "./dedupe-measure.js";
+import { concatBytes } from "../../src/format.js";
+import { type ExportCorpus, measureDedupe, PER_CHUNK_OVERHEAD } from "./dedupe-measure.js";
 import { syntheticExports } from "./mail-corpus.js";
 import { mockExports } from "./mock-corpus.js";
-import { concatBytes } from "../../src/format.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -5,11 +5,11 @@
 
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CHUNKER_PARAMS, createChunker } from "../../src/chunker/index.js";
+import { createChunker, DEFAULT_CHUNKER_PARAMS } from "../../src/chunker/index.js";
 import { compressBlob } from "../../src/compress/index.js";
 import { createAeadCipher, randomKey } from "../../src/crypto/index.js";
-import { bestOf } from "./measure-primitives.js";
 import { syntheticExports } from "./mail-corpus.js";
+import { bestOf } from "./measure-primitives.js";
 
 const MiB = 1024 * 1024;
 

@@ -4,8 +4,8 @@
 // order, attachment bytes in place, a CRC-32 at the end).
 
 import { crc32 } from "node:zlib";
-import * as mockEws from "@ewsvault/mock-ews";
 import type { MockItemData } from "@ewsvault/mock-ews";
+import * as mockEws from "@ewsvault/mock-ews";
 import { concatBytes } from "../../src/format.js";
 
 type Encoder = (item: MockItemData) => Uint8Array;

@@ -2,8 +2,9 @@
 // limits, the source and repository, the request limiter), plus the two small shared types the
 // stages pass between them: an item to export and the latch that stops a mailbox's folder syncs
 // once one of them failed.
-import type { HierarchyRootName, IndexedFolder } from "../../mailbox-index/index.js";
+
 import type { ItemSummary, MailboxSource } from "@ewsvault/mailbox";
+import type { HierarchyRootName, IndexedFolder } from "../../mailbox-index/index.js";
 import type { BackupLimits } from "../limits.js";
 import type { EngineRepository } from "../repository-port.js";
 import type { FolderRef } from "../selection.js";

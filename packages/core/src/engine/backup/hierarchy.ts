@@ -2,8 +2,9 @@
 // items, public folders) up to date with the server. Mailbox roots page through
 // SyncFolderHierarchy from the stored state; public folders have no sync, so they are listed
 // whole and reconciled. A sync from scratch removes every folder of the root it did not see.
-import { EwsVaultError } from "@ewsvault/mailbox";
+
 import type { DistinguishedFolderName, FolderInfo, HierarchyChange, MailboxInfo } from "@ewsvault/mailbox";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { HierarchyRootName, IndexedFolder } from "../../mailbox-index/index.js";
 import { SyncProgressGuard } from "../sync-progress.js";
 import type { MailboxRun } from "./context.js";

@@ -2,8 +2,9 @@
 // version or fails authentication is removed and started afresh; an empty one is refilled from
 // the latest snapshot (so nothing already in the repository is exported again); the plaintext
 // index of an older version is removed. See docs/mailbox-index.md.
-import { type EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
+
 import type { FolderInfo } from "@ewsvault/mailbox";
+import { type EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 import { destroyMailboxIndex, MailboxIndex } from "../../mailbox-index/index.js";
 import { removeOverwriting } from "../../mailbox-index/private-files.js";
 import { legacyMailboxIndexDirectory, mailboxIndexDirectory } from "../mailbox-index-location.js";

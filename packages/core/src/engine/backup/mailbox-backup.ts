@@ -3,10 +3,11 @@
 // probe.ts), decide which folders to sync (change-detection.ts), sync them and export what
 // changed (folder-sync.ts, export-store.ts), checkpoint (durability.ts) and write the snapshot
 // (snapshot-writer.ts). Never throws: the outcome is the report (progress.ts).
-import { type ByteBudget, isEwsVaultError } from "@ewsvault/mailbox";
+
 import type { MailboxInfo } from "@ewsvault/mailbox";
-import { destroyMailboxIndex } from "../../mailbox-index/index.js";
+import { type ByteBudget, isEwsVaultError } from "@ewsvault/mailbox";
 import type { IndexedFolder, StoredFolderProbe } from "../../mailbox-index/index.js";
+import { destroyMailboxIndex } from "../../mailbox-index/index.js";
 import type { EngineLock, EngineSnapshot } from "../repository-port.js";
 import type { BackupWarning, MailboxBackupReport } from "../types.js";
 import { isFullSyncDue, mustSyncFolder } from "./change-detection.js";

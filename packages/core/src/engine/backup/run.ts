@@ -4,9 +4,10 @@
 // time, and every source request of the run goes through one limiter of mailboxes x
 // itemsPerMailbox, so folder syncs overlap exports and the connection budget stays exactly that.
 // A mailbox whose index failed authentication runs once more (see backupMailbox).
-import pLimit from "p-limit";
+
 import { ByteBudget } from "@ewsvault/mailbox";
-import { backupLimits, type BackupLimits } from "../limits.js";
+import pLimit from "p-limit";
+import { type BackupLimits, backupLimits } from "../limits.js";
 import { createFolderFilter, createItemFilter } from "../selection.js";
 import type { BackupOptions, BackupReport, MailboxBackupReport } from "../types.js";
 import type { MailboxRun } from "./context.js";

@@ -3,8 +3,8 @@
 // last snapshot tree"), the snapshot saved behind the fencing hook
 // (options.beforeCommit("snapshot")), and the index told which snapshot and tree it now matches.
 import { hostname } from "node:os";
-import type { HierarchyRootName, IndexedFolder } from "../../mailbox-index/index.js";
 import { type SelectionInput, selectionGroup } from "@ewsvault/repository";
+import type { HierarchyRootName, IndexedFolder } from "../../mailbox-index/index.js";
 import type { EngineSnapshot } from "../repository-port.js";
 import {
   SNAPSHOT_TREE_VERSION,

@@ -7,8 +7,9 @@
 //   upload.ts           conflict policy, batches (planBatches), UploadItems under one p-limit
 //   report.ts           item events and the RestoreReport
 // Knobs (upload concurrency, batch items and bytes) come from restoreLimits() in limits.ts.
-import pLimit from "p-limit";
+
 import { EwsVaultError } from "@ewsvault/mailbox";
+import pLimit from "p-limit";
 import { restoreLimits } from "../limits.js";
 import type { RestoreOptions, RestoreReport } from "../types.js";
 import { planRestore, resolveSnapshot } from "./plan.js";
@@ -16,8 +17,8 @@ import { RestoreRecorder } from "./report.js";
 import { resolveTargetFolders } from "./resolve-folders.js";
 import { type UploadContext, uploadFolder } from "./upload.js";
 
-export { planRestore, resolveSnapshot } from "./plan.js";
 export type { PlannedFolder, RestorePlan } from "./plan.js";
+export { planRestore, resolveSnapshot } from "./plan.js";
 
 /**
  * Restores a snapshot per `options`. Throws before writing anything when the snapshot cannot be

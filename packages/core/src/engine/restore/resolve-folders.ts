@@ -5,8 +5,9 @@
 // new top-level folder instead. Archive folders go to the target's archive when it has one;
 // recoverable items and public folders, which a restore cannot write back in place, go below a
 // labelled folder ("Recoverable Items", "Public Folders").
-import { EwsVaultError } from "@ewsvault/mailbox";
+
 import type { FolderInfo, MailboxInfo, MailboxTarget } from "@ewsvault/mailbox";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { SnapshotFolder } from "../snapshot-tree.js";
 import type { RestorePlan } from "./plan.js";
 

@@ -4,8 +4,9 @@
 // "overwrite", and "duplicate" does not look. The rest go up in batches (planBatches: at most
 // uploadBatchItems items and uploadBatchBytes of item data per UploadItems request), which is
 // what makes a restore fast; every request waits for a slot of the restore's one p-limit.
-import type { LimitFunction } from "p-limit";
+
 import { type MailboxTarget, planBatches, type UploadResult } from "@ewsvault/mailbox";
+import type { LimitFunction } from "p-limit";
 import type { RestoreLimits } from "../limits.js";
 import type { SnapshotItem } from "../snapshot-tree.js";
 import type { ConflictPolicy } from "../types.js";

@@ -3,7 +3,7 @@
 import { Buffer } from "node:buffer";
 import { expect } from "vitest";
 import type { MailboxUnderTest } from "../harness.js";
-import { freshFolder, expectMailboxError, syncItemsToEnd, uniqueName } from "../helpers.js";
+import { expectMailboxError, freshFolder, syncItemsToEnd, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 function missingMailbox({ mailbox, missingMailbox }: MailboxUnderTest): string {

@@ -3,7 +3,7 @@
 // are the caller's when the source declares handsOverItemBytes, and MIME.
 import { expect } from "vitest";
 import { isErrorCode } from "../../error-codes.js";
-import { freshFolder, exportAll, exportedData, sameBytes, uniqueName } from "../helpers.js";
+import { exportAll, exportedData, freshFolder, sameBytes, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 export const exportChecks: readonly MailboxCheck[] = [

@@ -2,7 +2,7 @@
 // agrees with findFolders; a sync state resumes with exactly the changes since.
 import { expect } from "vitest";
 import type { FolderInfo } from "../../port/folders.js";
-import { freshFolder, currentFolders, messageRoot, syncHierarchyToEnd, uniqueName } from "../helpers.js";
+import { currentFolders, freshFolder, messageRoot, syncHierarchyToEnd, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 export const hierarchyChecks: readonly MailboxCheck[] = [

@@ -1,7 +1,7 @@
 // Abort signals and close(): an aborted signal stops a call with EWS_ABORTED, and close()
 // resolves, also a second time.
 import { expect } from "vitest";
-import { freshFolder, exportAll, expectMailboxError, uniqueName } from "../helpers.js";
+import { expectMailboxError, exportAll, freshFolder, uniqueName } from "../helpers.js";
 import type { MailboxCheck } from "./check.js";
 
 export const lifecycleChecks: readonly MailboxCheck[] = [

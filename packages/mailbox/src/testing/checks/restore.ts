@@ -5,10 +5,10 @@ import type { ItemSummary } from "../../port/items.js";
 import type { MailboxTarget } from "../../port/target.js";
 import type { MailboxUnderTest } from "../harness.js";
 import {
-  freshFolder,
+  expectMailboxError,
   exportAll,
   exportedData,
-  expectMailboxError,
+  freshFolder,
   messageRoot,
   uniqueName,
 } from "../helpers.js";
