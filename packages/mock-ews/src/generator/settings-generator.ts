@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import { mirrorDelegate } from "../store/delegate-permissions.js";
 import { seedFolderPermissions } from "../store/folder-permissions.js";
-import type { FolderRecord, MailboxState, Store } from "../store/index.js";
+import type { FolderRecord, MailboxState } from "../store/records.js";
+import type { Store } from "../store/mailbox-store.js";
 import {
   configurationKey,
   DELEGATE_FOLDERS,

@@ -8,7 +8,7 @@
 import { EwsResponseError, SoapFaultError } from "../errors.js";
 import { directoryOf } from "../store/directory.js";
 import { folderPermissions } from "../store/folder-permissions.js";
-import type { MailboxState } from "../store/index.js";
+import type { MailboxState } from "../store/records.js";
 import { child, children, el, esc, text, type XmlNode } from "../xml.js";
 import {
   occurrenceStarts,

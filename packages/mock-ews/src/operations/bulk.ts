@@ -3,7 +3,7 @@
 // UpdateOrCreate). PR_SEARCH_KEY travels inside the stream so it survives the round trip.
 import { EwsResponseError, SoapFaultError } from "../errors.js";
 import { changeKey } from "../store/ids.js";
-import type { ItemRecord } from "../store/index.js";
+import type { ItemRecord } from "../store/records.js";
 import { attr, boolAttr, child, children, esc, text } from "../xml.js";
 import { itemIdsIn, type Operation, resolveItem, singleFolder, successMessage } from "./common.js";
 import { perEntry } from "./common.js";

@@ -5,7 +5,7 @@
 import { EwsResponseError } from "../errors.js";
 import type { MockCalendarFields, MockItemData, MockOccurrenceException, MockRecurrence } from "../model.js";
 import { decodeId, itemId } from "../store/ids.js";
-import type { ItemRecord } from "../store/index.js";
+import type { ItemRecord } from "../store/records.js";
 import { attr, children, type XmlNode } from "../xml.js";
 import { type OperationContext, resolveItem } from "./common.js";
 

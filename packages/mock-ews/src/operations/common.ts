@@ -3,8 +3,9 @@
 // (folder ids, item ids, shapes).
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
-import type { FolderRecord, ItemRecord, MailboxState, Store } from "../store/index.js";
-import { PUBLIC_MAILBOX_INDEX } from "../store/index.js";
+import type { FolderRecord, ItemRecord, MailboxState } from "../store/records.js";
+import type { Store } from "../store/mailbox-store.js";
+import { PUBLIC_MAILBOX_INDEX } from "../store/records.js";
 import type { ExtendedFieldRequest, FolderShape, ItemShape } from "../server/render.js";
 import { NS_M, NS_T } from "../server/render.js";
 import { operationResponse, XSI_DECLARATIONS } from "../server/soap.js";

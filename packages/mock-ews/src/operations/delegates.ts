@@ -7,7 +7,7 @@ import { EwsResponseError } from "../errors.js";
 import { mirrorDelegate } from "../store/delegate-permissions.js";
 import { directoryOf } from "../store/directory.js";
 import { userSid } from "../store/folder-permissions.js";
-import type { MailboxState } from "../store/index.js";
+import type { MailboxState } from "../store/records.js";
 import {
   DELEGATE_FOLDERS,
   type Delegate,

@@ -11,7 +11,7 @@ import {
   markAllItemsRead,
   moveFolderTo,
 } from "../store/folder-ops.js";
-import type { FolderRecord } from "../store/index.js";
+import type { FolderRecord } from "../store/records.js";
 import { attr, boolAttr, boolText, child, childNames, children, text, type XmlNode } from "../xml.js";
 import {
   folderIdsIn,

@@ -4,7 +4,7 @@
 // changes. Limitation: the parsed request groups operations by element name, so operations are
 // applied (and OperationIndex counted) creates first, then sets, then deletes.
 import { EwsResponseError } from "../errors.js";
-import type { MailboxState } from "../store/index.js";
+import type { MailboxState } from "../store/records.js";
 import { type InboxRule, type MailboxSettings, newRuleId, placeRule, settingsOf } from "../store/settings.js";
 import { child, children, text, type XmlNode } from "../xml.js";
 import { errorMessage, type Operation, type OperationContext } from "./common.js";

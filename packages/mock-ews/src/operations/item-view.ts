@@ -10,7 +10,7 @@ import {
   type SeriesPart,
 } from "../server/render.js";
 import { attachmentId, changeKey } from "../store/ids.js";
-import type { ItemRecord } from "../store/index.js";
+import type { ItemRecord } from "../store/records.js";
 import { el, esc } from "../xml.js";
 import {
   isoFromMs,

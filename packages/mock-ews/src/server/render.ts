@@ -5,7 +5,8 @@ import type { MockAttachment, MockItemAttachment, MockItemData, MockMailAddress 
 import { type ExtendedUri, extendedPropertyXml, readExtended } from "../operations/extended-properties.js";
 import { storedFlag, storedValue } from "../operations/stored-fields.js";
 import { attachmentId, changeKey } from "../store/ids.js";
-import type { FolderRecord, ItemRecord, Store } from "../store/index.js";
+import type { FolderRecord, ItemRecord } from "../store/records.js";
+import type { Store } from "../store/mailbox-store.js";
 import { el, esc } from "../xml.js";
 import { folderExtendedValue } from "../store/folder-extended.js";
 import { permissionSetXml } from "./render-permissions.js";

@@ -6,7 +6,8 @@
 // (operations/inbox-rules.ts, oof.ts, delegates.ts, user-configuration.ts) and the in-process
 // API (src/index.ts) read and change the same records.
 import { generateMailboxSettings } from "../generator/settings-generator.js";
-import type { MailboxState, Store } from "./index.js";
+import type { Store } from "./mailbox-store.js";
+import type { MailboxState } from "./records.js";
 
 /** An e-mail address in a rule (ArrayOfEmailAddressesType entry). */
 export interface RuleAddress {
