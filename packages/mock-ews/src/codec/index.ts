@@ -3,4 +3,5 @@
 // for MimeContent. Both are pure functions of MockItemData.
 export { decodeExportStream, encodeExportStream } from "./export-stream.js";
 export { ExportStreamError, MimeParseError } from "./errors.js";
-export { itemToMime, mimeToItem } from "./mime.js";
+export { mimeToItem } from "./mime-parse.js";
+export { itemToMime } from "./mime-write.js";
