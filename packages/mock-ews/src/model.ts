@@ -51,6 +51,40 @@ export interface MockExtendedProperty {
   readonly values: readonly string[];
 }
 
+/**
+ * EWS MapiPropertyTypeType: the values MockExtendedProperty.propertyType may take (the export
+ * stream and ExtendedFieldURI parsing both check against this one list).
+ */
+export const MAPI_PROPERTY_TYPES: readonly string[] = [
+  "ApplicationTime",
+  "ApplicationTimeArray",
+  "Binary",
+  "BinaryArray",
+  "Boolean",
+  "CLSID",
+  "CLSIDArray",
+  "Currency",
+  "CurrencyArray",
+  "Double",
+  "DoubleArray",
+  "Error",
+  "Float",
+  "FloatArray",
+  "Integer",
+  "IntegerArray",
+  "Long",
+  "LongArray",
+  "Null",
+  "Object",
+  "ObjectArray",
+  "Short",
+  "ShortArray",
+  "SystemTime",
+  "SystemTimeArray",
+  "String",
+  "StringArray",
+];
+
 /** An attached item (EWS ItemAttachment): a message, calendar item, contact... embedded in its parent. */
 export interface MockItemAttachment {
   readonly name: string;
