@@ -5,7 +5,6 @@
 // The delegates' folder levels are also written into the folders' ACLs (store/delegate-permissions.ts).
 import { EwsResponseError } from "../errors.js";
 import { mirrorDelegate } from "../store/delegate-permissions.js";
-import { directoryOf } from "../store/directory.js";
 import { userSid } from "../store/folder-permissions.js";
 import type { MailboxState } from "../store/records.js";
 import {
@@ -18,6 +17,7 @@ import {
 } from "../store/settings.js";
 import { attr, boolText, child, children, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import { errorMessage, type Operation, type OperationContext } from "./common.js";
+import { directoryUserOf } from "./permission-xml.js";
 
 const SETTABLE_LEVELS: ReadonlySet<string> = new Set(["None", "Reviewer", "Author", "Editor"]);
 const DELIVERY: ReadonlySet<string> = new Set([
@@ -68,15 +68,7 @@ function userOf(
   ctx: OperationContext,
   node: XmlNode | undefined,
 ): { smtpAddress: string; displayName: string } {
-  const smtp = text(node, "PrimarySmtpAddress")?.trim();
-  const sid = text(node, "SID")?.trim();
-  const directory = directoryOf(ctx.store);
-  const entry =
-    smtp !== undefined && smtp !== ""
-      ? directory.get(smtp)
-      : sid !== undefined && sid !== ""
-        ? directory.entries().find((e) => userSid(e.smtpAddress) === sid)
-        : undefined;
+  const entry = directoryUserOf(ctx.store, node);
   if (entry === undefined)
     throw new EwsResponseError("ErrorDelegateNoUser", "The delegate user could not be found.");
   return { smtpAddress: entry.smtpAddress, displayName: entry.displayName };

@@ -3,7 +3,7 @@
 // multi-valued properties (categories, recipients) as every value.
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData, MockMailAddress } from "../model.js";
-import { itemSize } from "../server/render.js";
+import { itemSize } from "../server/render-attachments.js";
 import type { ItemRecord } from "../store/records.js";
 import type { Store } from "../store/mailbox-store.js";
 import { attr, type XmlNode } from "../xml.js";

@@ -4,7 +4,7 @@
 // binary data. A missing object is ErrorItemNotFound; creating one that exists is ErrorItemSave.
 // Limitation: the objects are not also shown as associated items (no ItemId).
 import { EwsResponseError } from "../errors.js";
-import { folderIdXml } from "../server/render.js";
+import { folderIdXml } from "../server/render-folder.js";
 import {
   configurationKey,
   type DictionaryEntry,
