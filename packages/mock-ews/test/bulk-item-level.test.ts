@@ -71,6 +71,9 @@ describe("ExportItems / UploadItems keep item-level data", () => {
   beforeAll(async () => {
     server = await startMockEwsServer({ seed: 3, mailboxes: 2, itemsPerMailbox: 20 });
     [source, target] = server.mailboxes as [string, string];
+    // Originals and copies are compared with their LastModifiedTime (whole seconds): start the
+    // few requests below at the top of a second so they do not straddle one.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
     const created = await soap(
       server,
       `<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/></m:SavedItemFolderId><m:Items>${MESSAGE}</m:Items></m:CreateItem>`,
