@@ -40,9 +40,11 @@ export const exportItems: Operation = {
       if (fault === "ErrorItemNotFound")
         throw new EwsResponseError(fault, "The specified object was not found in the store.");
       if (fault === "ErrorCorruptData") throw new EwsResponseError(fault, "The item is corrupt.");
-      const bytes = ctx.codecs.encodeExport(ctx.store.itemData(record), ctx.store.searchKey(record));
-      // Base64 has nothing to escape, so it skips esc() (two regex passes over every byte).
-      const data = base64(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const data = ctx.encodedExports.base64(record, () => {
+        const bytes = ctx.codecs.encodeExport(ctx.store.itemData(record), ctx.store.searchKey(record));
+        // Base64 has nothing to escape, so it skips esc() (two regex passes over every byte).
+        return base64(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      });
       const message = successMessage(this.messageName, `${mItemId(ctx, record)}<m:Data>${data}</m:Data>`);
       // The limit bounds the successful part of the response; the short error messages for the
       // items past it come on top.

@@ -22,6 +22,15 @@ export interface Codecs {
   fromMime(mime: Uint8Array): MockItemData;
 }
 
+/**
+ * ExportItems' encoded item streams (server/export-cache.ts keeps them between requests).
+ * base64() MUST return exactly what `encode` returns for the item as it is now; it may return a
+ * text it kept from an earlier call for the same item version instead of calling `encode`.
+ */
+export interface EncodedExports {
+  base64(record: ItemRecord, encode: () => string): string;
+}
+
 /** Per-item fault injection hook (GetItem / ExportItems). */
 export type ItemFault = "ErrorItemNotFound" | "ErrorCorruptData" | undefined;
 
@@ -30,6 +39,7 @@ export interface OperationContext {
   /** The mailbox the request acts on (impersonated, anchored or the caller's own). */
   readonly mailbox: MailboxState;
   readonly codecs: Codecs;
+  readonly encodedExports: EncodedExports;
   readonly syncKey: Buffer;
   readonly maxResponseBytes: number;
   /** Asked once per item of GetItem / ExportItems. */

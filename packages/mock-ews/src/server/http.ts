@@ -19,6 +19,7 @@ import type { MailboxState } from "../store/records.js";
 import { Store } from "../store/mailbox-store.js";
 import { attr, child, childNames, parseXml, type XmlNode } from "../xml.js";
 import { codecs } from "./codecs.js";
+import { ExportCache } from "./export-cache.js";
 import { FaultInjector, RequestBudget } from "./faults.js";
 import { readBody, send as sendShaped, sleep } from "./http-io.js";
 import { mayAccess, RoutingFault, targetMailbox } from "./mailbox-routing.js";
@@ -97,6 +98,8 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   const bandwidth = options.bandwidthBytesPerSecond ?? DEFAULTS.bandwidthBytesPerSecond;
   const slowMs = options.slowResponseMs ?? DEFAULTS.slowResponseMs;
   const faults = new FaultInjector(options.faults ?? [], options.faultSeed ?? seed);
+  const exportCache = new ExportCache(options.exportCacheBytes ?? DEFAULTS.exportCacheBytes);
+  store.onItemChange((record) => exportCache.invalidate(record));
   const syncKey = createHmac("sha256", "mock-ews-sync-state").update(String(seed)).digest();
 
   const counts = new RequestCounters();
@@ -243,6 +246,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         store,
         mailbox,
         codecs,
+        encodedExports: exportCache,
         syncKey,
         maxResponseBytes,
         itemFault: () => {

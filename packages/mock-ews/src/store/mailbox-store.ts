@@ -37,6 +37,7 @@ export class Store implements MailboxStore {
   readonly #byGuid = new Map<string, MailboxState>();
   readonly #generator: MailboxGenerator;
   readonly #generated: GeneratedItems;
+  readonly #itemChangeListeners: ((record: ItemRecord) => void)[] = [];
 
   constructor(generator: MailboxGenerator) {
     this.#generator = generator;
@@ -76,6 +77,15 @@ export class Store implements MailboxStore {
 
   set generatedChars(chars: number) {
     this.#generated.generatedChars = chars;
+  }
+
+  /**
+   * `listener` hears of every change to an item record's content or flags (updateItem) and of
+   * its removal (removeItem, moves included), after the fact: what was derived from the item
+   * (server/export-cache.ts) is stale from then on.
+   */
+  onItemChange(listener: (record: ItemRecord) => void): void {
+    this.#itemChangeListeners.push(listener);
   }
 
   /** The generator's seed (seeds the mailbox settings' own PRNG stream, store/settings.ts). */
@@ -278,6 +288,7 @@ export class Store implements MailboxStore {
       this.#committed(folder);
     }
     record.lastModifiedTime = nowIso();
+    for (const listener of this.#itemChangeListeners) listener(record);
   }
 
   removeItem(record: ItemRecord): void {
@@ -294,6 +305,7 @@ export class Store implements MailboxStore {
     });
     folder.deletedCountTotal++;
     this.#committed(folder);
+    for (const listener of this.#itemChangeListeners) listener(record);
   }
 
   /** Advances a folder's PidTagLocalCommitTimeMax past every value it reported before. */
