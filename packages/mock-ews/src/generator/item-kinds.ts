@@ -44,6 +44,18 @@ import {
   YEAR_MS,
 } from "./item-parts.js";
 
+/** The fields of an item nobody sent (contact, task, note): no recipients, every date its creation. */
+function unsent(created: string) {
+  return {
+    toRecipients: [],
+    ccRecipients: [],
+    bccRecipients: [],
+    dateTimeReceived: created,
+    dateTimeSent: created,
+    dateTimeCreated: created,
+  };
+}
+
 export function makeItem(
   ctx: ItemContext,
   rng: Prng,
@@ -247,12 +259,7 @@ function makeContact(ctx: ItemContext, rng: Prng): MockItemData {
     itemClass: "IPM.Contact",
     subject: displayName(person),
     body: { bodyType: "Text", content: notes },
-    toRecipients: [],
-    ccRecipients: [],
-    bccRecipients: [],
-    dateTimeReceived: created,
-    dateTimeSent: created,
-    dateTimeCreated: created,
+    ...unsent(created),
     ...commonFlags(rng),
     attachments,
     contact,
@@ -290,12 +297,7 @@ function makeTask(ctx: ItemContext, rng: Prng, mailboxIndex: number): MockItemDa
     itemClass: "IPM.Task",
     subject,
     body,
-    toRecipients: [],
-    ccRecipients: [],
-    bccRecipients: [],
-    dateTimeReceived: created,
-    dateTimeSent: created,
-    dateTimeCreated: created,
+    ...unsent(created),
     ...commonFlags(rng),
     attachments,
     task,
@@ -311,12 +313,7 @@ function makeStickyNote(rng: Prng): MockItemData {
     itemClass: "IPM.StickyNote",
     subject: firstLine,
     body: { bodyType: "Text", content: text },
-    toRecipients: [],
-    ccRecipients: [],
-    bccRecipients: [],
-    dateTimeReceived: created,
-    dateTimeSent: created,
-    dateTimeCreated: created,
+    ...unsent(created),
     ...commonFlags(rng),
     attachments: [],
   };
