@@ -1,7 +1,7 @@
-// The folder trees a new store starts with: the distinguished folders of every Exchange 2016
-// mailbox (and of its archive), the public folder root, and the generator's folders placed below
-// them. Generated items are only reserved here (serials and change numbers); the Store
-// materialises their records on first use.
+// The store's folder trees: the ones a new store starts with (the distinguished folders of every
+// Exchange 2016 mailbox and of its archive, the public folder root, and the generator's folders
+// placed below them) and the walks over them. Generated items are only reserved here (serials
+// and change numbers); the Store materialises their records on first use.
 import type { MockFolderClass } from "../model.js";
 import type { FolderRecord, MailboxState } from "./records.js";
 
@@ -164,4 +164,28 @@ export function reserveItems(
   folder.pending = { folderIndex, count, seqBase: mailbox.seq, serialBase: mailbox.nextSerial };
   mailbox.seq += count;
   mailbox.nextSerial += count;
+}
+
+/** Live folders below `folder` (depth-first, parents before children). */
+export function liveDescendants(folder: FolderRecord): FolderRecord[] {
+  const out: FolderRecord[] = [];
+  const visit = (f: FolderRecord): void => {
+    for (const c of f.children) {
+      if (c.deleted) continue;
+      out.push(c);
+      visit(c);
+    }
+  };
+  visit(folder);
+  return out;
+}
+
+/** The display-name path from the mailbox's msgfolderroot (or public root). */
+export function displayPath(folder: FolderRecord): string[] {
+  const path: string[] = [];
+  for (let f: FolderRecord | undefined = folder; f?.parent !== undefined; f = f.parent) {
+    if (f.distinguishedName === "msgfolderroot" || f.distinguishedName === "publicfoldersroot") break;
+    path.unshift(f.displayName);
+  }
+  return path;
 }

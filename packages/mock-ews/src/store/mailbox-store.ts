@@ -13,6 +13,8 @@ import { decodeId, deriveSearchKey, deterministicGuid, folderId, itemId } from "
 import {
   addSkeleton,
   addSkeletonFolders,
+  displayPath,
+  liveDescendants,
   newFolder,
   placeGenerated,
   reserveItems,
@@ -387,25 +389,11 @@ export class Store implements MailboxStore {
 
   /** Live folders below `folder` (depth-first, parents before children). */
   descendants(folder: FolderRecord): FolderRecord[] {
-    const out: FolderRecord[] = [];
-    const visit = (f: FolderRecord): void => {
-      for (const c of f.children) {
-        if (c.deleted) continue;
-        out.push(c);
-        visit(c);
-      }
-    };
-    visit(folder);
-    return out;
+    return liveDescendants(folder);
   }
 
   /** The display-name path from the mailbox's msgfolderroot (or public root). */
   folderPath(folder: FolderRecord): string[] {
-    const path: string[] = [];
-    for (let f: FolderRecord | undefined = folder; f?.parent !== undefined; f = f.parent) {
-      if (f.distinguishedName === "msgfolderroot" || f.distinguishedName === "publicfoldersroot") break;
-      path.unshift(f.displayName);
-    }
-    return path;
+    return displayPath(folder);
   }
 }
