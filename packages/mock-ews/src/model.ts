@@ -112,6 +112,22 @@ export interface MockPhysicalAddress {
   readonly postalCode?: string;
 }
 
+/** EWS MonthNamesType: the values of MockRecurrence.month, January first. */
+export const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
 export interface MockRecurrence {
   readonly pattern: "Daily" | "Weekly" | "AbsoluteMonthly" | "AbsoluteYearly";
   readonly interval: number;
@@ -119,6 +135,7 @@ export interface MockRecurrence {
   readonly daysOfWeek?: readonly string[];
   /** For AbsoluteMonthly / AbsoluteYearly. */
   readonly dayOfMonth?: number;
+  /** One of MONTH_NAMES. */
   readonly month?: string;
   /**
    * Set for the relative patterns (EWS RelativeMonthly / RelativeYearly): the occurrence is the
