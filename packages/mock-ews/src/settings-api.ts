@@ -14,9 +14,9 @@ import {
   type InboxRule,
   newRuleId,
   type OofSettings,
-  settingsOf,
   type UserConfiguration,
 } from "./store/settings.js";
+import { settingsOf } from "./store/mailbox-settings.js";
 
 export type {
   Delegate,

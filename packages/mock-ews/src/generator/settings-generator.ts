@@ -4,14 +4,12 @@
 // configuration dictionary. Deterministic from the store's seed and the mailbox's index, drawn
 // from a PRNG stream of its own (SETTINGS_STREAM) so the item generator's draws never move.
 import { createHash } from "node:crypto";
-import { mirrorDelegate } from "../store/delegate-permissions.js";
 import { seedFolderPermissions } from "../store/folder-permissions.js";
 import type { FolderRecord, MailboxState } from "../store/records.js";
 import type { Store } from "../store/mailbox-store.js";
 import {
   configurationKey,
   DELEGATE_FOLDERS,
-  settingsOf,
   type Delegate,
   type DelegateLevel,
   type InboxRule,
@@ -225,7 +223,8 @@ export function generateMailboxSettings(store: Store, mailbox: MailboxState): Ma
  * Reviewer (sometimes a second as Editor); every other mailbox shows subjects and locations to
  * everyone (Default FreeBusyTimeAndSubjectAndLocation; the rest keep Exchange's FreeBusyTimeOnly);
  * some Contacts folders are shared with a colleague as Reviewer. Called once by the store's
- * constructor; its own PRNG stream, and no change keys move.
+ * constructor (the seeded delegates' ACL entries follow: store/mailbox-settings.ts); its own PRNG
+ * stream, and no change keys move.
  */
 export function seedSharedFolders(store: Store): void {
   for (const mailbox of store.mailboxes) {
@@ -257,8 +256,5 @@ export function seedSharedFolders(store: Store): void {
         { user: user(pick(prng, colleagues)), level: "Reviewer" },
       ]);
     }
-    // The seeded delegates' levels are ACL entries too (their entries win over the sharing above).
-    for (const delegate of settingsOf(store, mailbox).delegates)
-      mirrorDelegate(mailbox, delegate.smtpAddress, delegate, true);
   }
 }

@@ -13,8 +13,8 @@ import {
   type DelegateLevel,
   type DeliverMeetingRequests,
   type MailboxSettings,
-  settingsOf,
 } from "../store/settings.js";
+import { settingsOf } from "../store/mailbox-settings.js";
 import { attr, boolText, child, children, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import { errorMessage, type Operation, type OperationContext } from "./common.js";
 import { directoryUserOf } from "./permission-xml.js";

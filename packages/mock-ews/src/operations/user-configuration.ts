@@ -9,9 +9,9 @@ import {
   configurationKey,
   type DictionaryEntry,
   type DictionaryObject,
-  settingsOf,
   type UserConfiguration,
 } from "../store/settings.js";
+import { settingsOf } from "../store/mailbox-settings.js";
 import { attr, child, children, esc, text, type XmlNode } from "../xml.js";
 import {
   type Operation,

@@ -9,6 +9,7 @@ import { EwsResponseError } from "../errors.js";
 import { seedSharedFolders } from "../generator/settings-generator.js";
 import type { MailboxGenerator, MockItemData } from "../model.js";
 import { GeneratedItems } from "./generated-items.js";
+import { mirrorSeededDelegates } from "./mailbox-settings.js";
 import { decodeId, deriveSearchKey, deterministicGuid, folderId, itemId } from "./ids.js";
 import {
   addSkeleton,
@@ -70,6 +71,7 @@ export class Store implements MailboxStore {
     });
     this.publicFolders = pub;
     seedSharedFolders(this);
+    mirrorSeededDelegates(this);
   }
 
   /** Body characters regenerated since the server last reset it (drives collectSoon). */
