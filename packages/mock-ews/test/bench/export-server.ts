@@ -11,7 +11,13 @@ const bodyBytes = Number(process.env.BODY_BYTES ?? String(16 * 1024));
 // GENERATED=1: the generator's own items (log-normal sizes, regenerated on demand) instead of
 // ITEMS stored items of BODY_BYTES.
 const generated = process.env.GENERATED === "1";
-const server = await startMockEwsServer({ seed: 17, mailboxes: 1, itemsPerMailbox: generated ? items : 10 });
+const cacheBytes = process.env.EXPORT_CACHE_BYTES;
+const server = await startMockEwsServer({
+  seed: 17,
+  mailboxes: 1,
+  itemsPerMailbox: generated ? items : 10,
+  ...(cacheBytes === undefined ? {} : { exportCacheBytes: Number(cacheBytes) }),
+});
 const mailbox = server.mailboxes[0]!;
 const ids: string[] = [];
 if (generated) {
