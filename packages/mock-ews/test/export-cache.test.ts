@@ -11,6 +11,9 @@ function exportBody(itemIds: readonly string[]): string {
   return `<m:ExportItems><m:ItemIds>${itemIds.map((id) => `<t:ItemId Id="${id}"/>`).join("")}</m:ItemIds></m:ExportItems>`;
 }
 
+const ascii = (value: string): Uint8Array => Buffer.from(value, "latin1");
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
+
 /** A stand-in record: the cache reads nothing of it but its identity and lastSeq. */
 function record(lastSeq: number): ItemRecord {
   return { lastSeq } as ItemRecord;
@@ -21,39 +24,39 @@ describe("ExportCache", () => {
     const cache = new ExportCache(1024);
     const item = record(5);
     let encoded = 0;
-    const encode = () => `AAAA${++encoded}`;
-    expect(cache.base64(item, encode)).toBe("AAAA1");
-    expect(cache.base64(item, encode)).toBe("AAAA1");
+    const encode = () => ascii(`AAAA${++encoded}`);
+    expect(text(cache.base64(item, encode))).toBe("AAAA1");
+    expect(text(cache.base64(item, encode))).toBe("AAAA1");
     expect(cache.stats()).toEqual({ hits: 1, misses: 1, entries: 1, bytes: 5 });
   });
 
   it("never serves another version of the item, and drops an invalidated one", () => {
     const cache = new ExportCache(1024);
     const item = record(5);
-    expect(cache.base64(item, () => "v5")).toBe("v5");
+    expect(text(cache.base64(item, () => ascii("v5")))).toBe("v5");
     item.lastSeq = 6;
-    expect(cache.base64(item, () => "v6")).toBe("v6");
+    expect(text(cache.base64(item, () => ascii("v6")))).toBe("v6");
     cache.invalidate(item);
     expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
-    expect(cache.base64(item, () => "again")).toBe("again");
+    expect(text(cache.base64(item, () => ascii("again")))).toBe("again");
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 3 });
   });
 
   it("stays within its byte budget, least recently used out first, and skips items too large for it", () => {
     const cache = new ExportCache(100);
     const items = [record(1), record(1), record(1), record(1), record(1)];
-    for (const item of items) cache.base64(item, () => "x".repeat(25));
+    for (const item of items) cache.base64(item, () => ascii("x".repeat(25)));
     expect(cache.stats()).toMatchObject({ entries: 4, bytes: 100 });
     // The first was evicted; touching the second keeps it past the next insertion.
-    cache.base64(items[1]!, () => "recomputed");
-    cache.base64(record(1), () => "y".repeat(25));
-    expect(cache.base64(items[1]!, () => "recomputed")).toBe("x".repeat(25));
-    expect(cache.base64(items[2]!, () => "recomputed")).toBe("recomputed");
+    cache.base64(items[1]!, () => ascii("recomputed"));
+    cache.base64(record(1), () => ascii("y".repeat(25)));
+    expect(text(cache.base64(items[1]!, () => ascii("recomputed")))).toBe("x".repeat(25));
+    expect(text(cache.base64(items[2]!, () => ascii("recomputed")))).toBe("recomputed");
     expect(cache.stats().bytes).toBeLessThanOrEqual(100);
     const before = cache.stats();
-    cache.base64(record(1), () => "z".repeat(26));
+    cache.base64(record(1), () => ascii("z".repeat(26)));
     expect(cache.stats()).toMatchObject({ entries: before.entries, bytes: before.bytes });
-    expect(new ExportCache(0).base64(record(1), () => "off")).toBe("off");
+    expect(text(new ExportCache(0).base64(record(1), () => ascii("off")))).toBe("off");
   });
 });
 

@@ -28,7 +28,7 @@ export interface Codecs {
  * text it kept from an earlier call for the same item version instead of calling `encode`.
  */
 export interface EncodedExports {
-  base64(record: ItemRecord, encode: () => string): string;
+  base64(record: ItemRecord, encode: () => Uint8Array): Uint8Array;
 }
 
 /** Per-item fault injection hook (GetItem / ExportItems). */
@@ -74,14 +74,39 @@ export interface Operation {
    * schema has no place for the standard error message (GetUserAvailability).
    */
   readonly renderRequestError?: (error: EwsResponseError, request: XmlNode) => string;
-  /** Returns the concatenated response messages (or, with framing "self", the response element). */
-  run(request: XmlNode, ctx: OperationContext): string;
+  /**
+   * Returns the concatenated response messages (or, with framing "self", the response element),
+   * as one text or, with framing "messages", as pieces (ResponseParts).
+   */
+  run(request: XmlNode, ctx: OperationContext): string | ResponseParts;
+}
+
+/**
+ * A response in pieces: text, and bytes written as they are (ExportItems' encoded streams, ASCII
+ * base64), so that large payloads are never copied into one string and encoded again.
+ */
+export type ResponseParts = readonly (string | Uint8Array)[];
+
+/** A character no response contains: where a payload is spliced into a framing text. */
+export const SPLICE = "\u0000";
+
+/** `text` split around its one SPLICE, as [before, after]. */
+export function spliceAround(text: string): [string, string] {
+  const at = text.indexOf(SPLICE);
+  return [text.slice(0, at), text.slice(at + SPLICE.length)];
 }
 
 /** The SOAP body content for an operation's output (see Operation.framing). */
 export function frameResponse(op: Operation, operation: string, messages: string): string {
   if (op.framing !== "self") return operationResponse(operation, messages);
   return messages.replace(/^<m:([A-Za-z]+)/, `<m:$1 xmlns:m="${NS_M}" ${XSI_DECLARATIONS} xmlns:t="${NS_T}"`);
+}
+
+/** frameResponse for messages in pieces; only "messages" framing takes pieces. */
+export function frameResponseParts(op: Operation, operation: string, parts: ResponseParts): ResponseParts {
+  if (op.framing === "self") throw new Error(`${operation}: framing "self" takes one text`);
+  const [head, tail] = spliceAround(frameResponse(op, operation, SPLICE));
+  return [head, ...parts, tail];
 }
 
 /** The number of response messages a request expects (at least one). */

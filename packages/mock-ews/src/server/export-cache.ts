@@ -3,14 +3,15 @@
 // CPU per exported item, and a backup that is repeated, retried or resumed exports the same item
 // versions again. Entries are the base64 text of one item version, dropped when the store reports
 // a change to the item (and never served for another version: each remembers the change number it
-// was made at). Memory is bounded by `maxBytes` of base64 text, least recently used out first.
+// was made at). Memory is bounded by `maxBytes` of base64, least recently used out first. Kept as
+// bytes (ASCII): the response writes them to the socket as they are.
 import type { EncodedExports } from "../operations/common.js";
 import type { ItemRecord } from "../store/records.js";
 
 interface Entry {
   /** The item's change number (ItemRecord.lastSeq) the text was encoded at. */
   readonly seq: number;
-  readonly base64: string;
+  readonly base64: Uint8Array;
 }
 
 /** What the cache has done since it was made (for tests and benchmarks). */
@@ -34,7 +35,7 @@ export class ExportCache implements EncodedExports {
     this.#maxBytes = Math.max(0, maxBytes);
   }
 
-  base64(record: ItemRecord, encode: () => string): string {
+  base64(record: ItemRecord, encode: () => Uint8Array): Uint8Array {
     const entry = this.#entries.get(record);
     if (entry !== undefined) {
       this.#entries.delete(record);
@@ -47,8 +48,7 @@ export class ExportCache implements EncodedExports {
     }
     this.#misses++;
     const text = encode();
-    // Base64 is ASCII: one byte per character. An item too large for the budget is served uncached
-    // rather than flushing everything else.
+    // An item too large for the budget is served uncached rather than flushing everything else.
     if (text.length > this.#maxBytes / 4) return text;
     this.#entries.set(record, { seq: record.lastSeq, base64: text });
     this.#bytes += text.length;

@@ -33,18 +33,32 @@ export async function send(
   shaping: ResponseShaping,
   res: ServerResponse,
   status: number,
-  body: string,
+  body: string | readonly (string | Uint8Array)[],
   extraHeaders: Record<string, string> = {},
   cut?: "reset" | "truncate",
 ): Promise<void> {
-  const bytes = Buffer.from(body, "utf8");
+  const pieces =
+    typeof body === "string"
+      ? [Buffer.from(body, "utf8")]
+      : body.map((part) => (typeof part === "string" ? Buffer.from(part, "utf8") : part));
+  const length = pieces.reduce((n, piece) => n + piece.length, 0);
   res.writeHead(status, {
     "Content-Type": "text/xml; charset=utf-8",
-    "Content-Length": String(bytes.length),
+    "Content-Length": String(length),
     Server: "Microsoft-IIS/10.0",
     "X-Powered-By": "ASP.NET",
     ...extraHeaders,
   });
+  if (cut === undefined && shaping.bandwidth <= 0 && pieces.length > 1) {
+    // The pieces go out as they are (one writev), never joined into one buffer.
+    res.cork();
+    const written = pieces.map((piece) => new Promise<void>((resolve) => res.write(piece, () => resolve())));
+    res.uncork();
+    await Promise.all(written);
+    res.end();
+    return;
+  }
+  const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
   const limit = cut === undefined ? bytes.length : Math.floor(bytes.length / 2);
   const socket = res.socket as Socket | null;
   const bandwidth = shaping.bandwidth;

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { EwsResponseError, MockEwsError, SoapFaultError } from "../errors.js";
 import { createMailboxGenerator } from "../generator/index.js";
 import { OPERATIONS, type OperationContext } from "../operations/index.js";
-import { frameResponse, requestError } from "../operations/common.js";
+import { frameResponse, frameResponseParts, type ResponseParts, requestError } from "../operations/common.js";
 import type { MailboxState } from "../store/records.js";
 import { Store } from "../store/mailbox-store.js";
 import { attr, child, childNames, parseXml, type XmlNode } from "../xml.js";
@@ -25,7 +25,7 @@ import { readBody, send as sendShaped, sleep } from "./http-io.js";
 import { mayAccess, RoutingFault, targetMailbox } from "./mailbox-routing.js";
 import { collectSoon } from "./memory.js";
 import { authSchemes, DEFAULTS, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
-import { envelope, soapFault } from "./soap.js";
+import { envelope, envelopeParts, soapFault } from "./soap.js";
 import {
   busy,
   connectionCount,
@@ -107,7 +107,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   const send = (
     res: ServerResponse,
     status: number,
-    body: string,
+    body: string | ResponseParts,
     headers: Record<string, string> = {},
     cut?: "reset" | "truncate",
   ) => sendShaped(shaping, res, status, body, headers, cut);
@@ -274,7 +274,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         },
         mayAccess: (target) => mayAccess(state.user, target),
       };
-      let messages: string;
+      let messages: string | ResponseParts;
       try {
         messages = op.run(requestNode, ctx);
       } catch (error) {
@@ -286,7 +286,10 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         messages = requestError(op, requestNode, error);
       }
       const cut = fault === "reset" || fault === "truncate" ? fault : undefined;
-      const body = envelope(frameResponse(op, operation, messages));
+      const body =
+        typeof messages === "string"
+          ? envelope(frameResponse(op, operation, messages))
+          : envelopeParts(frameResponseParts(op, operation, messages));
       messages = "";
       // Regenerated content only: counting response sizes too forced a full collection every
       // ~16 ExportItems answers, a quarter of the mock's CPU in the scheduler benchmark.
