@@ -3,7 +3,10 @@
 // cache must stay within its byte budget.
 import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportItems } from "../src/operations/bulk.js";
+import { frameResponse, frameResponseParts } from "../src/operations/common.js";
 import { ExportCache } from "../src/server/export-cache.js";
+import { envelope, envelopeParts } from "../src/server/soap.js";
 import type { ItemRecord } from "../src/store/records.js";
 import { ids, responseCodes, soap } from "./helpers.js";
 
@@ -57,6 +60,26 @@ describe("ExportCache", () => {
     cache.base64(record(1), () => ascii("z".repeat(26)));
     expect(cache.stats()).toMatchObject({ entries: before.entries, bytes: before.bytes });
     expect(text(new ExportCache(0).base64(record(1), () => ascii("off")))).toBe("off");
+  });
+});
+
+describe("ExportItems' response in pieces", () => {
+  it("is framed into exactly the bytes of the framed joined text", () => {
+    const parts = [
+      '<m:ExportItemsResponseMessage ResponseClass="Success">',
+      ascii("QUJD"),
+      "</m:ExportItemsResponseMessage>",
+    ];
+    const pieces = envelopeParts(frameResponseParts(exportItems, "ExportItems", parts));
+    const joined = Buffer.concat(pieces.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p)));
+    const text = envelope(
+      frameResponse(
+        exportItems,
+        "ExportItems",
+        '<m:ExportItemsResponseMessage ResponseClass="Success">QUJD</m:ExportItemsResponseMessage>',
+      ),
+    );
+    expect(joined.toString("utf8")).toBe(text);
   });
 });
 
