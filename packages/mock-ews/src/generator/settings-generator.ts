@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 import { seedFolderPermissions } from "../store/folder-permissions.js";
 import type { FolderRecord, MailboxState } from "../store/records.js";
-import type { Store } from "../store/mailbox-store.js";
 import {
   configurationKey,
   DELEGATE_FOLDERS,
@@ -19,6 +18,14 @@ import {
   type UserConfiguration,
 } from "../store/settings.js";
 import { mixSeed, Prng } from "./prng.js";
+
+/** What the settings generator reads of the store (store/mailbox-store.ts's Store has it). */
+export interface SettingsStore {
+  /** The generator's seed; the settings draw from streams of their own beside it. */
+  readonly seed: number;
+  readonly mailboxes: readonly MailboxState[];
+  folderIdOf(folder: FolderRecord): string;
+}
 
 /** Separate these streams from the item generator's (any constants not used there). */
 const SETTINGS_STREAM = 0x5e771265;
@@ -60,7 +67,7 @@ function ruleTargets(mailbox: MailboxState): FolderRecord[] {
 }
 
 function rules(
-  store: Store,
+  store: SettingsStore,
   mailbox: MailboxState,
   settings: MailboxSettings,
   prng: Prng,
@@ -152,7 +159,7 @@ function categoryList(mailbox: MailboxState, prng: Prng): string {
 }
 
 /** The seeded settings of `mailbox`. Deterministic from (store seed, mailbox index). */
-export function generateMailboxSettings(store: Store, mailbox: MailboxState): MailboxSettings {
+export function generateMailboxSettings(store: SettingsStore, mailbox: MailboxState): MailboxSettings {
   const prng = new Prng(mixSeed(store.seed, SETTINGS_STREAM, mailbox.index));
   const colleagues = store.mailboxes.filter((m) => m !== mailbox);
   const settings: MailboxSettings = {
@@ -226,7 +233,7 @@ export function generateMailboxSettings(store: Store, mailbox: MailboxState): Ma
  * constructor (the seeded delegates' ACL entries follow: store/mailbox-settings.ts); its own PRNG
  * stream, and no change keys move.
  */
-export function seedSharedFolders(store: Store): void {
+export function seedSharedFolders(store: SettingsStore): void {
   for (const mailbox of store.mailboxes) {
     const colleagues = store.mailboxes.filter((m) => m !== mailbox);
     if (colleagues.length === 0) continue;
