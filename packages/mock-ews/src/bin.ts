@@ -38,6 +38,7 @@ Options (default in brackets):
   --bandwidth N              response bytes/s per connection, 0 = unlimited [${DEFAULTS.bandwidthBytesPerSecond}]
   --max-request-bytes N      largest request body (HTTP 413 beyond) [${DEFAULTS.maxRequestBytes}]
   --max-response-bytes N     ExportItems response limit (ErrorMessageSizeExceeded beyond) [${DEFAULTS.maxResponseBytes}]
+  --export-cache-bytes N     memory for ExportItems' encoded items kept between requests, 0 = off [${DEFAULTS.exportCacheBytes}]
   --max-concurrency N        EWSMaxConcurrency per user (ErrorServerBusy beyond) [${DEFAULTS.maxConcurrency}]
   --burst N                  request budget bucket size per user [unlimited]
   --recharge-per-second N    budget refill rate in requests/s [${DEFAULTS.rechargePerSecond}]
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       bandwidth: { type: "string" },
       "max-request-bytes": { type: "string" },
       "max-response-bytes": { type: "string" },
+      "export-cache-bytes": { type: "string" },
       "max-concurrency": { type: "string" },
       burst: { type: "string" },
       "recharge-per-second": { type: "string" },
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
   set("bandwidthBytesPerSecond", integer("bandwidth", values.bandwidth));
   set("maxRequestBytes", integer("max-request-bytes", values["max-request-bytes"]));
   set("maxResponseBytes", integer("max-response-bytes", values["max-response-bytes"]));
+  set("exportCacheBytes", integer("export-cache-bytes", values["export-cache-bytes"]));
   set("faultSeed", integer("fault-seed", values["fault-seed"]));
   set("slowResponseMs", integer("slow-ms", values["slow-ms"]));
   const throttling: {

@@ -7,7 +7,8 @@ import type { MockItemData } from "./model.js";
 import { type MockEwsCounters, type MockEwsServerOptions, startServerCore } from "./server/index.js";
 import { type Directory, directoryOf } from "./store/directory.js";
 import { decodeId } from "./store/ids.js";
-import type { FolderRecord, MailboxState, Store } from "./store/index.js";
+import type { FolderRecord, MailboxState } from "./store/records.js";
+import type { Store } from "./store/mailbox-store.js";
 import { type MailboxSettingsApi, settingsApi } from "./settings-api.js";
 
 export { EwsResponseError, MockEwsError } from "./errors.js";

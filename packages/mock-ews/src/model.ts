@@ -51,6 +51,40 @@ export interface MockExtendedProperty {
   readonly values: readonly string[];
 }
 
+/**
+ * EWS MapiPropertyTypeType: the values MockExtendedProperty.propertyType may take (the export
+ * stream and ExtendedFieldURI parsing both check against this one list).
+ */
+export const MAPI_PROPERTY_TYPES: readonly string[] = [
+  "ApplicationTime",
+  "ApplicationTimeArray",
+  "Binary",
+  "BinaryArray",
+  "Boolean",
+  "CLSID",
+  "CLSIDArray",
+  "Currency",
+  "CurrencyArray",
+  "Double",
+  "DoubleArray",
+  "Error",
+  "Float",
+  "FloatArray",
+  "Integer",
+  "IntegerArray",
+  "Long",
+  "LongArray",
+  "Null",
+  "Object",
+  "ObjectArray",
+  "Short",
+  "ShortArray",
+  "SystemTime",
+  "SystemTimeArray",
+  "String",
+  "StringArray",
+];
+
 /** An attached item (EWS ItemAttachment): a message, calendar item, contact... embedded in its parent. */
 export interface MockItemAttachment {
   readonly name: string;
@@ -78,6 +112,22 @@ export interface MockPhysicalAddress {
   readonly postalCode?: string;
 }
 
+/** EWS MonthNamesType: the values of MockRecurrence.month, January first. */
+export const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
 export interface MockRecurrence {
   readonly pattern: "Daily" | "Weekly" | "AbsoluteMonthly" | "AbsoluteYearly";
   readonly interval: number;
@@ -85,6 +135,7 @@ export interface MockRecurrence {
   readonly daysOfWeek?: readonly string[];
   /** For AbsoluteMonthly / AbsoluteYearly. */
   readonly dayOfMonth?: number;
+  /** One of MONTH_NAMES. */
   readonly month?: string;
   /**
    * Set for the relative patterns (EWS RelativeMonthly / RelativeYearly): the occurrence is the

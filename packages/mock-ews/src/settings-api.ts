@@ -4,7 +4,8 @@
 import { MockEwsError } from "./errors.js";
 import { mirrorDelegate } from "./store/delegate-permissions.js";
 import { directoryOf } from "./store/directory.js";
-import type { MailboxState, Store } from "./store/index.js";
+import type { MailboxState } from "./store/records.js";
+import type { Store } from "./store/mailbox-store.js";
 import {
   configurationKey,
   DELEGATE_FOLDERS,
@@ -13,9 +14,9 @@ import {
   type InboxRule,
   newRuleId,
   type OofSettings,
-  settingsOf,
   type UserConfiguration,
 } from "./store/settings.js";
+import { settingsOf } from "./store/mailbox-settings.js";
 
 export type {
   Delegate,

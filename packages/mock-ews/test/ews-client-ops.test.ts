@@ -10,11 +10,10 @@ import {
   AutodiscoverService,
   AvailabilityData,
   BasePropertySet,
-  ConnectingIdType,
   DateTime,
   DeleteMode,
   EmailAddress,
-  ExchangeService,
+  type ExchangeService,
   ExchangeVersion,
   Folder,
   type FolderId,
@@ -23,7 +22,6 @@ import {
   FolderSchema,
   FolderView,
   IdFormat,
-  ImpersonatedUserId,
   PropertySet,
   ResolveNameSearchLocation,
   ServiceResponseException,
@@ -34,6 +32,7 @@ import {
   WellKnownFolderName,
 } from "ews-javascript-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { impersonatingService } from "./third-party/ews-js-service.js";
 
 describe("ews-javascript-api against the mock's folder, id, directory and availability operations", () => {
   let server: MockEwsServer;
@@ -43,10 +42,7 @@ describe("ews-javascript-api against the mock's folder, id, directory and availa
   beforeAll(async () => {
     server = await startMockEwsServer({ seed: 81, mailboxes: 2, itemsPerMailbox: 40 });
     box = server.mailboxes[0]!;
-    service = new ExchangeService(ExchangeVersion.Exchange2016);
-    service.Credentials = new WebCredentials(server.credentials.username, server.credentials.password);
-    service.Url = new Uri(server.url);
-    service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, box);
+    service = impersonatingService(server, box);
   });
   afterAll(async () => {
     await server?.stop();

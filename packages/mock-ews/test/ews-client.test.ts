@@ -5,24 +5,20 @@ import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
 import {
   BasePropertySet,
   ChangeType,
-  ConnectingIdType,
   DeleteMode,
   EmailMessage,
-  ExchangeService,
-  ExchangeVersion,
+  type ExchangeService,
   FolderId,
   FolderTraversal,
   FolderView,
-  ImpersonatedUserId,
   ItemSchema,
   MessageBody,
   PropertySet,
   SyncFolderItemsScope,
-  Uri,
-  WebCredentials,
   WellKnownFolderName,
 } from "ews-javascript-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { impersonatingService } from "./third-party/ews-js-service.js";
 
 describe("ews-javascript-api against the mock server", () => {
   let server: MockEwsServer;
@@ -30,10 +26,7 @@ describe("ews-javascript-api against the mock server", () => {
 
   beforeAll(async () => {
     server = await startMockEwsServer({ seed: 3, mailboxes: 2, itemsPerMailbox: 150 });
-    service = new ExchangeService(ExchangeVersion.Exchange2016);
-    service.Credentials = new WebCredentials(server.credentials.username, server.credentials.password);
-    service.Url = new Uri(server.url);
-    service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, server.mailboxes[1]!);
+    service = impersonatingService(server, server.mailboxes[1]!);
   });
 
   afterAll(async () => {

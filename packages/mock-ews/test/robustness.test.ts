@@ -3,18 +3,8 @@
 import { connect } from "node:net";
 import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../src/server/prng.js";
 import { basicAuth, envelope, impersonate, itemShape, postRaw, responseCodes, soap } from "./helpers.js";
-
-function mulberry(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("robustness", () => {
   let server: MockEwsServer;
@@ -40,7 +30,7 @@ describe("robustness", () => {
       `<m:UploadItems><m:Items><t:Item CreateAction="CreateNew"><t:ParentFolderId Id="${inbox}"/><t:Data>AAAA</t:Data></t:Item></m:Items></m:UploadItems>`,
       `<m:CreateFolder><m:ParentFolderId><t:FolderId Id="${inbox}"/></m:ParentFolderId><m:Folders><t:Folder><t:DisplayName>f</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>`,
     ];
-    const random = mulberry(1234);
+    const random = seededRandom(1234);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
     const statuses = new Map<number, number>();
     for (let i = 0; i < 300; i++) {

@@ -22,32 +22,40 @@ export class SchemaRecorder {
   }
 
   /** Every recorded body validates; returns the failures (empty when all do). */
-  async failures(): Promise<string[]> {
-    const xmllint = ensureCommand("xmllint", "libxml2-utils");
-    const schema = specPath("schema/messages.xsd");
-    const dir = await tempDir("mock-ews-items-schema-");
+  failures(): Promise<string[]> {
+    return schemaFailures(this.bodies);
+  }
+}
+
+/**
+ * Validates response bodies against Exchange 2016's messages.xsd with xmllint (installed when
+ * missing); returns xmllint's complaints, each prefixed with the name of its body (empty: all valid).
+ */
+export async function schemaFailures(bodies: readonly { name: string; body: string }[]): Promise<string[]> {
+  const xmllint = ensureCommand("xmllint", "libxml2-utils");
+  const schema = specPath("schema/messages.xsd");
+  const dir = await tempDir("mock-ews-schema-");
+  try {
+    const files = bodies.map((entry, index) => {
+      const file = join(dir.path, `${String(index).padStart(3, "0")}.xml`);
+      writeFileSync(file, entry.body);
+      return file;
+    });
+    let output = "";
     try {
-      const files = this.bodies.map((entry, index) => {
-        const file = join(dir.path, `${String(index).padStart(3, "0")}.xml`);
-        writeFileSync(file, entry.body);
-        return file;
-      });
-      let output = "";
-      try {
-        execFileSync(xmllint, ["--noout", "--schema", schema, ...files], { stdio: "pipe" });
-      } catch (error) {
-        output = String((error as { stderr?: Buffer }).stderr ?? error);
-      }
-      return output
-        .split("\n")
-        .filter((line) => line.length > 0 && !line.endsWith(" validates"))
-        .map((line) => {
-          const match = /\/(\d{3})\.xml/.exec(line);
-          return match === null ? line : `${this.bodies[Number(match[1])]!.name}: ${line}`;
-        });
-    } finally {
-      await dir.cleanup();
+      execFileSync(xmllint, ["--noout", "--schema", schema, ...files], { stdio: "pipe" });
+    } catch (error) {
+      output = String((error as { stderr?: Buffer }).stderr ?? error);
     }
+    return output
+      .split("\n")
+      .filter((line) => line.length > 0 && !line.endsWith(" validates"))
+      .map((line) => {
+        const match = /\/(\d{3})\.xml/.exec(line);
+        return match === null ? line : `${bodies[Number(match[1])]!.name}: ${line}`;
+      });
+  } finally {
+    await dir.cleanup();
   }
 }
 

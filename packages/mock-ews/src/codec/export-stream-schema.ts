@@ -36,7 +36,7 @@
  * (0017, 0018, calendar 0A/0B, recurrence 09, contact 08/09) appear only on items that have
  * the data, so the stream of every other item is byte-for-byte what it was before they existed.
  */
-import type { MockItemData } from "../model.js";
+import { MAPI_PROPERTY_TYPES, type MockItemData } from "../model.js";
 
 export const SEARCH_KEY_TAG = 0x13;
 
@@ -131,37 +131,6 @@ const PHONE_NUMBER_ENTRY: Scope = [
 const PHYSICAL_ADDRESS_ENTRY: Scope = [
   { tag: 1, key: "key", type: "str" },
   { tag: 2, key: "value", type: "group", scope: PHYSICAL_ADDRESS },
-];
-
-/** EWS MapiPropertyTypeType. */
-const MAPI_PROPERTY_TYPES = [
-  "ApplicationTime",
-  "ApplicationTimeArray",
-  "Binary",
-  "BinaryArray",
-  "Boolean",
-  "CLSID",
-  "CLSIDArray",
-  "Currency",
-  "CurrencyArray",
-  "Double",
-  "DoubleArray",
-  "Error",
-  "Float",
-  "FloatArray",
-  "Integer",
-  "IntegerArray",
-  "Long",
-  "LongArray",
-  "Null",
-  "Object",
-  "ObjectArray",
-  "Short",
-  "ShortArray",
-  "SystemTime",
-  "SystemTimeArray",
-  "String",
-  "StringArray",
 ];
 
 function isUint(value: unknown, max: number): boolean {

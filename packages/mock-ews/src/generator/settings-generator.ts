@@ -4,13 +4,11 @@
 // configuration dictionary. Deterministic from the store's seed and the mailbox's index, drawn
 // from a PRNG stream of its own (SETTINGS_STREAM) so the item generator's draws never move.
 import { createHash } from "node:crypto";
-import { mirrorDelegate } from "../store/delegate-permissions.js";
 import { seedFolderPermissions } from "../store/folder-permissions.js";
-import type { FolderRecord, MailboxState, Store } from "../store/index.js";
+import type { FolderRecord, MailboxState } from "../store/records.js";
 import {
   configurationKey,
   DELEGATE_FOLDERS,
-  settingsOf,
   type Delegate,
   type DelegateLevel,
   type InboxRule,
@@ -20,6 +18,14 @@ import {
   type UserConfiguration,
 } from "../store/settings.js";
 import { mixSeed, Prng } from "./prng.js";
+
+/** What the settings generator reads of the store (store/mailbox-store.ts's Store has it). */
+export interface SettingsStore {
+  /** The generator's seed; the settings draw from streams of their own beside it. */
+  readonly seed: number;
+  readonly mailboxes: readonly MailboxState[];
+  folderIdOf(folder: FolderRecord): string;
+}
 
 /** Separate these streams from the item generator's (any constants not used there). */
 const SETTINGS_STREAM = 0x5e771265;
@@ -61,7 +67,7 @@ function ruleTargets(mailbox: MailboxState): FolderRecord[] {
 }
 
 function rules(
-  store: Store,
+  store: SettingsStore,
   mailbox: MailboxState,
   settings: MailboxSettings,
   prng: Prng,
@@ -153,7 +159,7 @@ function categoryList(mailbox: MailboxState, prng: Prng): string {
 }
 
 /** The seeded settings of `mailbox`. Deterministic from (store seed, mailbox index). */
-export function generateMailboxSettings(store: Store, mailbox: MailboxState): MailboxSettings {
+export function generateMailboxSettings(store: SettingsStore, mailbox: MailboxState): MailboxSettings {
   const prng = new Prng(mixSeed(store.seed, SETTINGS_STREAM, mailbox.index));
   const colleagues = store.mailboxes.filter((m) => m !== mailbox);
   const settings: MailboxSettings = {
@@ -224,9 +230,10 @@ export function generateMailboxSettings(store: Store, mailbox: MailboxState): Ma
  * Reviewer (sometimes a second as Editor); every other mailbox shows subjects and locations to
  * everyone (Default FreeBusyTimeAndSubjectAndLocation; the rest keep Exchange's FreeBusyTimeOnly);
  * some Contacts folders are shared with a colleague as Reviewer. Called once by the store's
- * constructor; its own PRNG stream, and no change keys move.
+ * constructor (the seeded delegates' ACL entries follow: store/mailbox-settings.ts); its own PRNG
+ * stream, and no change keys move.
  */
-export function seedSharedFolders(store: Store): void {
+export function seedSharedFolders(store: SettingsStore): void {
   for (const mailbox of store.mailboxes) {
     const colleagues = store.mailboxes.filter((m) => m !== mailbox);
     if (colleagues.length === 0) continue;
@@ -256,8 +263,5 @@ export function seedSharedFolders(store: Store): void {
         { user: user(pick(prng, colleagues)), level: "Reviewer" },
       ]);
     }
-    // The seeded delegates' levels are ACL entries too (their entries win over the sharing above).
-    for (const delegate of settingsOf(store, mailbox).delegates)
-      mirrorDelegate(mailbox, delegate.smtpAddress, delegate, true);
   }
 }

@@ -1,6 +1,7 @@
 // Word material and builders for mail-like text: people, subjects (Unicode, right-to-left and
 // emoji on purpose), prose, signatures and quoted replies, as plain text or Outlook-style HTML.
 // Prose is built from sentence templates so it compresses like real mail rather than like noise.
+import { MONTH_NAMES } from "../model.js";
 import type { Prng } from "./prng.js";
 
 export interface Person {
@@ -162,20 +163,8 @@ export const CITIES = [
   "São Paulo",
   "Kraków",
 ] as const;
-export const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-] as const;
+/** The English month names (the generator writes them into text; recurrences use them too). */
+export const MONTHS = MONTH_NAMES;
 
 // {p} project, {n} noun, {d} day, {c} city, {#} number, {m} month.
 const SENTENCES = [

@@ -3,9 +3,10 @@
 // properties, for clients that handle attachments one by one instead of whole items.
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
-import { fileAttachmentXml, ITEM_ATTACHMENT_BASE, itemAttachmentXml, renderItem } from "../server/render.js";
+import { renderItem } from "../server/render.js";
+import { fileAttachmentXml, ITEM_ATTACHMENT_BASE, itemAttachmentXml } from "../server/render-attachments.js";
 import { changeKey, decodeAttachmentId, itemId } from "../store/ids.js";
-import type { ItemRecord } from "../store/index.js";
+import type { ItemRecord } from "../store/records.js";
 import { attr, child, children } from "../xml.js";
 import {
   type Operation,

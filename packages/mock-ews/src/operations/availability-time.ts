@@ -1,7 +1,7 @@
 // Time for GetUserAvailability: the request's SerializableTimeZone (a bias and yearly standard /
 // daylight rules, the Windows TIME_ZONE_INFORMATION layout) between UTC and the local times the
-// request and response use, and the occurrences of a calendar item within a window.
-import type { MockRecurrence } from "../model.js";
+// request and response use. Occurrences of recurring items come from calendar-view.ts, the one
+// recurrence expander.
 import { child, text, type XmlNode } from "../xml.js";
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -80,81 +80,4 @@ export function toUtc(value: string, zone: RequestTimeZone): number {
 /** UTC ms as the unqualified local dateTime of the response. */
 export function toLocal(utcMs: number, zone: RequestTimeZone): string {
   return new Date(utcMs + zone.offsetAt(utcMs) * 60_000).toISOString().replace(/\.\d{3}Z$/, "");
-}
-
-const MAX_OCCURRENCES = 5000;
-
-/**
- * Start times (UTC ms) of an item's occurrences that may overlap [from, to): the item itself, or
- * every occurrence of its recurrence (Daily, Weekly, AbsoluteMonthly, AbsoluteYearly patterns;
- * numbered, end-dated or endless ranges), each at the master's time of day.
- */
-export function occurrenceStarts(
-  startMs: number,
-  durationMs: number,
-  recurrence: MockRecurrence | undefined,
-  from: number,
-  to: number,
-): number[] {
-  if (recurrence === undefined) return startMs < to && startMs + durationMs > from ? [startMs] : [];
-  const timeOfDay =
-    startMs -
-    Date.UTC(
-      new Date(startMs).getUTCFullYear(),
-      new Date(startMs).getUTCMonth(),
-      new Date(startMs).getUTCDate(),
-    );
-  const rangeStart = Date.parse(`${recurrence.startDate.slice(0, 10)}T00:00:00Z`);
-  const rangeEnd =
-    recurrence.endDate === undefined
-      ? Number.POSITIVE_INFINITY
-      : Date.parse(`${recurrence.endDate.slice(0, 10)}T23:59:59Z`);
-  const limit = recurrence.numberOfOccurrences ?? Number.POSITIVE_INFINITY;
-  const interval = Math.max(1, recurrence.interval);
-  const out: number[] = [];
-  let count = 0;
-  const day = 86_400_000;
-  for (
-    let d = rangeStart, i = 0;
-    d <= rangeEnd && d < to && count < limit && i < MAX_OCCURRENCES * 40;
-    d += day, i++
-  ) {
-    const date = new Date(d);
-    const daysSince = Math.round((d - rangeStart) / day);
-    let hit: boolean;
-    switch (recurrence.pattern) {
-      case "Daily":
-        hit = daysSince % interval === 0;
-        break;
-      case "Weekly": {
-        const days = recurrence.daysOfWeek ?? [DAYS[new Date(rangeStart).getUTCDay()]!];
-        const week = Math.floor((daysSince + new Date(rangeStart).getUTCDay()) / 7);
-        hit = week % interval === 0 && days.includes(DAYS[date.getUTCDay()]!);
-        break;
-      }
-      case "AbsoluteMonthly": {
-        const months =
-          (date.getUTCFullYear() - new Date(rangeStart).getUTCFullYear()) * 12 +
-          date.getUTCMonth() -
-          new Date(rangeStart).getUTCMonth();
-        hit =
-          months % interval === 0 &&
-          date.getUTCDate() === (recurrence.dayOfMonth ?? new Date(rangeStart).getUTCDate());
-        break;
-      }
-      case "AbsoluteYearly": {
-        const month =
-          recurrence.month === undefined
-            ? new Date(rangeStart).getUTCMonth()
-            : new Date(`${recurrence.month} 1, 2000`).getMonth();
-        hit = date.getUTCMonth() === month && date.getUTCDate() === (recurrence.dayOfMonth ?? 1);
-        break;
-      }
-    }
-    if (!hit) continue;
-    count++;
-    const start = d + timeOfDay;
-    if (start < to && start + durationMs > from) out.push(start);
-  }
-  return out;
 }

@@ -8,15 +8,10 @@
 import { EwsResponseError, SoapFaultError } from "../errors.js";
 import { directoryOf } from "../store/directory.js";
 import { folderPermissions } from "../store/folder-permissions.js";
-import type { MailboxState } from "../store/index.js";
+import type { MailboxState } from "../store/records.js";
 import { child, children, el, esc, text, type XmlNode } from "../xml.js";
-import {
-  occurrenceStarts,
-  parseTimeZone,
-  type RequestTimeZone,
-  toLocal,
-  toUtc,
-} from "./availability-time.js";
+import { parseTimeZone, type RequestTimeZone, toLocal, toUtc } from "./availability-time.js";
+import { occurrences } from "./calendar-view.js";
 import type { Operation, OperationContext } from "./common.js";
 
 const MAX_MAILBOXES = 100;
@@ -87,12 +82,18 @@ function calendarEvents(ctx: OperationContext, mailbox: MailboxState, from: numb
     const data = ctx.store.itemData(record);
     const cal = data.calendar;
     if (cal === undefined) continue;
+    // A series is expanded as CalendarView expands it (deleted occurrences left out, exceptions
+    // at their own times); a single item is its own span.
     const start = Date.parse(cal.start);
-    const duration = Math.max(0, Date.parse(cal.end) - start);
-    for (const occurrence of occurrenceStarts(start, duration, cal.recurrence, from, to)) {
+    const spans =
+      cal.recurrence === undefined
+        ? [{ start, end: start + Math.max(0, Date.parse(cal.end) - start) }]
+        : occurrences(cal, to);
+    for (const span of spans) {
+      if (!(span.start < to && span.end > from)) continue;
       events.push({
-        start: occurrence,
-        end: occurrence + duration,
+        start: span.start,
+        end: span.end,
         busyType: cal.legacyFreeBusyStatus,
         subject: data.subject,
         location: cal.location,

@@ -3,30 +3,30 @@
 // UpdateOrCreate). PR_SEARCH_KEY travels inside the stream so it survives the round trip.
 import { EwsResponseError, SoapFaultError } from "../errors.js";
 import { changeKey } from "../store/ids.js";
-import type { ItemRecord } from "../store/index.js";
+import type { ItemRecord } from "../store/records.js";
 import { attr, boolAttr, child, children, esc, text } from "../xml.js";
-import { itemIdsIn, type Operation, resolveItem, singleFolder, successMessage } from "./common.js";
-import { perEntry } from "./common.js";
+import {
+  errorMessage,
+  itemIdsIn,
+  type Operation,
+  perEntry,
+  resolveItem,
+  SPLICE,
+  singleFolder,
+  spliceAround,
+  successMessage,
+} from "./common.js";
 
 function mItemId(ctx: { store: { itemIdOf(r: ItemRecord): string } }, record: ItemRecord): string {
   return `<m:ItemId Id="${esc(ctx.store.itemIdOf(record))}" ChangeKey="${esc(changeKey("item", record.folder.mailbox.guid, record.lastSeq))}"/>`;
 }
 
-/** Bytes per base64 piece: a multiple of 3 (no padding inside), 64 Ki characters of text. */
-const BASE64_PIECE = 48 * 1024;
-
-/**
- * Base64 of a stream, built from pieces concatenated as a rope: each piece stays a small
- * young-generation string, where one string per multi-MB item would be allocated outside it,
- * and the response is flattened once anyway when it is sent.
- */
-function base64(bytes: Buffer): string {
-  if (bytes.length <= BASE64_PIECE) return bytes.toString("base64");
-  let text = "";
-  for (let at = 0; at < bytes.length; at += BASE64_PIECE) {
-    text += bytes.toString("base64", at, Math.min(bytes.length, at + BASE64_PIECE));
-  }
-  return text;
+/** The base64 of an export stream as ASCII bytes (what the response carries). */
+function base64(bytes: Uint8Array): Uint8Array {
+  return Buffer.from(
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
+    "latin1",
+  );
 }
 
 export const exportItems: Operation = {
@@ -34,27 +34,40 @@ export const exportItems: Operation = {
   entries: { container: "ItemIds", names: ["ItemId"] },
   run(request, ctx) {
     let total = 0;
-    return perEntry(this, itemIdsIn(child(request, "ItemIds")), (node) => {
-      const record = resolveItem(ctx, node);
-      const fault = ctx.itemFault();
-      if (fault === "ErrorItemNotFound")
-        throw new EwsResponseError(fault, "The specified object was not found in the store.");
-      if (fault === "ErrorCorruptData") throw new EwsResponseError(fault, "The item is corrupt.");
-      const bytes = ctx.codecs.encodeExport(ctx.store.itemData(record), ctx.store.searchKey(record));
-      // Base64 has nothing to escape, so it skips esc() (two regex passes over every byte).
-      const data = base64(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      const message = successMessage(this.messageName, `${mItemId(ctx, record)}<m:Data>${data}</m:Data>`);
-      // The limit bounds the successful part of the response; the short error messages for the
-      // items past it come on top.
-      if (total + message.length > ctx.maxResponseBytes) {
-        throw new EwsResponseError(
-          "ErrorMessageSizeExceeded",
-          "The response exceeds the configured maximum response size.",
+    // Pieces, not one text: each item's base64 (kept between requests by ctx.encodedExports) is
+    // written to the socket as it is.
+    const parts: (string | Uint8Array)[] = [];
+    for (const node of itemIdsIn(child(request, "ItemIds"))) {
+      try {
+        const record = resolveItem(ctx, node);
+        const fault = ctx.itemFault();
+        if (fault === "ErrorItemNotFound")
+          throw new EwsResponseError(fault, "The specified object was not found in the store.");
+        if (fault === "ErrorCorruptData") throw new EwsResponseError(fault, "The item is corrupt.");
+        const data = ctx.encodedExports.base64(record, () =>
+          base64(ctx.codecs.encodeExport(ctx.store.itemData(record), ctx.store.searchKey(record))),
         );
+        // Base64 has nothing to escape, so it skips esc() (two regex passes over every byte).
+        const [head, tail] = spliceAround(
+          successMessage(this.messageName, `${mItemId(ctx, record)}<m:Data>${SPLICE}</m:Data>`),
+        );
+        const length = head.length + data.length + tail.length;
+        // The limit bounds the successful part of the response; the short error messages for the
+        // items past it come on top.
+        if (total + length > ctx.maxResponseBytes) {
+          throw new EwsResponseError(
+            "ErrorMessageSizeExceeded",
+            "The response exceeds the configured maximum response size.",
+          );
+        }
+        total += length;
+        parts.push(head, data, tail);
+      } catch (error) {
+        if (!(error instanceof EwsResponseError)) throw error;
+        parts.push(errorMessage(this.messageName, error, this.errorTail));
       }
-      total += message.length;
-      return message;
-    });
+    }
+    return parts;
   },
 };
 

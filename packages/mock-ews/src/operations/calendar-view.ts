@@ -3,28 +3,21 @@
 // RecurringMasterItemId resolution, exceptions and deleted occurrences, and FindItem's
 // CalendarView (occurrences and exceptions inside the window instead of the master).
 import { EwsResponseError } from "../errors.js";
-import type { MockCalendarFields, MockItemData, MockOccurrenceException, MockRecurrence } from "../model.js";
+import {
+  MONTH_NAMES,
+  type MockCalendarFields,
+  type MockItemData,
+  type MockOccurrenceException,
+  type MockRecurrence,
+} from "../model.js";
 import { decodeId, itemId } from "../store/ids.js";
-import type { ItemRecord } from "../store/index.js";
+import type { ItemRecord } from "../store/records.js";
 import { attr, children, type XmlNode } from "../xml.js";
 import { type OperationContext, resolveItem } from "./common.js";
 
 const DAY = 86_400_000;
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
+
 /** Occurrences a series may have before expansion stops (a safety cap; daily for 270 years). */
 const MAX_OCCURRENCES = 100_000;
 const OCCURRENCE_TAG = 0x0002;
@@ -95,7 +88,9 @@ function* patternDays(r: MockRecurrence): Generator<number> {
       const yearly = r.pattern === "AbsoluteYearly";
       const step = yearly ? 12 * interval : interval;
       const dayOfMonth = r.dayOfMonth ?? start.getUTCDate();
-      let month = yearly ? Math.max(0, MONTHS.indexOf(r.month ?? "")) : start.getUTCMonth();
+      let month = yearly
+        ? Math.max(0, (MONTH_NAMES as readonly string[]).indexOf(r.month ?? ""))
+        : start.getUTCMonth();
       let year = start.getUTCFullYear();
       if (yearly && month < start.getUTCMonth()) year++;
       for (;;) {

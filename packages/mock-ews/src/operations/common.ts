@@ -3,9 +3,11 @@
 // (folder ids, item ids, shapes).
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
-import type { FolderRecord, ItemRecord, MailboxState, Store } from "../store/index.js";
-import { PUBLIC_MAILBOX_INDEX } from "../store/index.js";
-import type { ExtendedFieldRequest, FolderShape, ItemShape } from "../server/render.js";
+import type { FolderRecord, ItemRecord, MailboxState } from "../store/records.js";
+import type { Store } from "../store/mailbox-store.js";
+import { PUBLIC_MAILBOX_INDEX } from "../store/records.js";
+import type { ItemShape } from "../server/render.js";
+import type { ExtendedFieldRequest, FolderShape } from "../server/render-folder.js";
 import { NS_M, NS_T } from "../server/render.js";
 import { operationResponse, XSI_DECLARATIONS } from "../server/soap.js";
 import { attr, boolText, child, children, esc, text, type XmlNode } from "../xml.js";
@@ -20,6 +22,15 @@ export interface Codecs {
   fromMime(mime: Uint8Array): MockItemData;
 }
 
+/**
+ * ExportItems' encoded item streams (server/export-cache.ts keeps them between requests).
+ * base64() MUST return exactly what `encode` returns for the item as it is now; it may return a
+ * text it kept from an earlier call for the same item version instead of calling `encode`.
+ */
+export interface EncodedExports {
+  base64(record: ItemRecord, encode: () => Uint8Array): Uint8Array;
+}
+
 /** Per-item fault injection hook (GetItem / ExportItems). */
 export type ItemFault = "ErrorItemNotFound" | "ErrorCorruptData" | undefined;
 
@@ -28,6 +39,7 @@ export interface OperationContext {
   /** The mailbox the request acts on (impersonated, anchored or the caller's own). */
   readonly mailbox: MailboxState;
   readonly codecs: Codecs;
+  readonly encodedExports: EncodedExports;
   readonly syncKey: Buffer;
   readonly maxResponseBytes: number;
   /** Asked once per item of GetItem / ExportItems. */
@@ -62,14 +74,39 @@ export interface Operation {
    * schema has no place for the standard error message (GetUserAvailability).
    */
   readonly renderRequestError?: (error: EwsResponseError, request: XmlNode) => string;
-  /** Returns the concatenated response messages (or, with framing "self", the response element). */
-  run(request: XmlNode, ctx: OperationContext): string;
+  /**
+   * Returns the concatenated response messages (or, with framing "self", the response element),
+   * as one text or, with framing "messages", as pieces (ResponseParts).
+   */
+  run(request: XmlNode, ctx: OperationContext): string | ResponseParts;
+}
+
+/**
+ * A response in pieces: text, and bytes written as they are (ExportItems' encoded streams, ASCII
+ * base64), so that large payloads are never copied into one string and encoded again.
+ */
+export type ResponseParts = readonly (string | Uint8Array)[];
+
+/** A character no response contains: where a payload is spliced into a framing text. */
+export const SPLICE = "\u0000";
+
+/** `text` split around its one SPLICE, as [before, after]. */
+export function spliceAround(text: string): [string, string] {
+  const at = text.indexOf(SPLICE);
+  return [text.slice(0, at), text.slice(at + SPLICE.length)];
 }
 
 /** The SOAP body content for an operation's output (see Operation.framing). */
 export function frameResponse(op: Operation, operation: string, messages: string): string {
   if (op.framing !== "self") return operationResponse(operation, messages);
   return messages.replace(/^<m:([A-Za-z]+)/, `<m:$1 xmlns:m="${NS_M}" ${XSI_DECLARATIONS} xmlns:t="${NS_T}"`);
+}
+
+/** frameResponse for messages in pieces; only "messages" framing takes pieces. */
+export function frameResponseParts(op: Operation, operation: string, parts: ResponseParts): ResponseParts {
+  if (op.framing === "self") throw new Error(`${operation}: framing "self" takes one text`);
+  const [head, tail] = spliceAround(frameResponse(op, operation, SPLICE));
+  return [head, ...parts, tail];
 }
 
 /** The number of response messages a request expects (at least one). */

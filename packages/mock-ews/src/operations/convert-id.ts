@@ -5,7 +5,7 @@
 // an id of another mailbox than the Mailbox attribute names ErrorInvalidIdMalformed.
 import { EwsResponseError } from "../errors.js";
 import { decodeAlternateId, encodeAlternateId, ID_FORMATS, type IdFormat } from "../store/id-formats.js";
-import type { MailboxState } from "../store/index.js";
+import type { MailboxState } from "../store/records.js";
 import { attr, child, children, esc, type XmlNode } from "../xml.js";
 import { type Operation, type OperationContext, perEntry, successMessage } from "./common.js";
 

@@ -5,19 +5,19 @@
 // The delegates' folder levels are also written into the folders' ACLs (store/delegate-permissions.ts).
 import { EwsResponseError } from "../errors.js";
 import { mirrorDelegate } from "../store/delegate-permissions.js";
-import { directoryOf } from "../store/directory.js";
 import { userSid } from "../store/folder-permissions.js";
-import type { MailboxState } from "../store/index.js";
+import type { MailboxState } from "../store/records.js";
 import {
   DELEGATE_FOLDERS,
   type Delegate,
   type DelegateLevel,
   type DeliverMeetingRequests,
   type MailboxSettings,
-  settingsOf,
 } from "../store/settings.js";
+import { settingsOf } from "../store/mailbox-settings.js";
 import { attr, boolText, child, children, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import { errorMessage, type Operation, type OperationContext } from "./common.js";
+import { directoryUserOf } from "./permission-xml.js";
 
 const SETTABLE_LEVELS: ReadonlySet<string> = new Set(["None", "Reviewer", "Author", "Editor"]);
 const DELIVERY: ReadonlySet<string> = new Set([
@@ -68,15 +68,7 @@ function userOf(
   ctx: OperationContext,
   node: XmlNode | undefined,
 ): { smtpAddress: string; displayName: string } {
-  const smtp = text(node, "PrimarySmtpAddress")?.trim();
-  const sid = text(node, "SID")?.trim();
-  const directory = directoryOf(ctx.store);
-  const entry =
-    smtp !== undefined && smtp !== ""
-      ? directory.get(smtp)
-      : sid !== undefined && sid !== ""
-        ? directory.entries().find((e) => userSid(e.smtpAddress) === sid)
-        : undefined;
+  const entry = directoryUserOf(ctx.store, node);
   if (entry === undefined)
     throw new EwsResponseError("ErrorDelegateNoUser", "The delegate user could not be found.");
   return { smtpAddress: entry.smtpAddress, displayName: entry.displayName };
@@ -128,103 +120,98 @@ function deliveryOf(request: XmlNode, settings: MailboxSettings): DeliverMeeting
   return value as DeliverMeetingRequests;
 }
 
-export const getDelegate: Operation = {
-  messageName: "GetDelegateResponse",
-  framing: "self",
-  renderRequestError: (error) => errorMessage("GetDelegateResponse", error),
-  run(request, ctx) {
-    const owner = ownerOf(request, ctx);
-    const settings = settingsOf(ctx.store, owner);
-    const withPermissions = xsBoolean(attr(request, "IncludePermissions")) ?? false;
-    const asked = children(child(request, "UserIds"), "UserId");
-    const parts =
-      asked.length === 0
-        ? settings.delegates.map((d) => success(delegateUserXml(d, withPermissions)))
-        : perUser(asked, (node) => {
-            const delegate = findDelegate(settings, userOf(ctx, node).smtpAddress);
-            if (delegate === undefined)
-              throw new EwsResponseError("ErrorNotDelegate", "The user is not a delegate for the mailbox.");
-            return success(delegateUserXml(delegate, withPermissions));
-          });
-    return `<m:GetDelegateResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>${userMessages(parts)}<m:DeliverMeetingRequests>${settings.deliverMeetingRequests}</m:DeliverMeetingRequests></m:GetDelegateResponse>`;
-  },
-};
+/** The delegate of `smtp`; MUST throw ErrorNotDelegate when the user is none. */
+function existingDelegate(settings: MailboxSettings, smtp: string): Delegate {
+  const delegate = findDelegate(settings, smtp);
+  if (delegate === undefined)
+    throw new EwsResponseError("ErrorNotDelegate", "The user is not a delegate for the mailbox.");
+  return delegate;
+}
 
-export const addDelegate: Operation = {
-  messageName: "AddDelegateResponse",
-  framing: "self",
-  renderRequestError: (error) => errorMessage("AddDelegateResponse", error),
-  run(request, ctx) {
-    const owner = ownerOf(request, ctx);
-    const settings = settingsOf(ctx.store, owner);
-    const delivery = deliveryOf(request, settings);
-    const parts = perUser(children(child(request, "DelegateUsers"), "DelegateUser"), (node) => {
-      const user = userOf(ctx, child(node, "UserId"));
-      if (user.smtpAddress.toLowerCase() === owner.smtpAddress.toLowerCase())
-        throw new EwsResponseError(
-          "ErrorDelegateCannotAddOwner",
-          "The mailbox owner cannot be added as a delegate.",
+/**
+ * A delegate operation: its self-framed response `<m:{name}Response>` (overall Success) around
+ * what `run` answers for the owner mailbox named in the request (the per-user messages, then
+ * whatever follows them).
+ */
+function delegateOperation(
+  name: string,
+  run: (request: XmlNode, ctx: OperationContext, owner: MailboxState, settings: MailboxSettings) => string,
+): Operation {
+  const messageName = `${name}Response`;
+  return {
+    messageName,
+    framing: "self",
+    renderRequestError: (error) => errorMessage(messageName, error),
+    run(request, ctx) {
+      const owner = ownerOf(request, ctx);
+      const body = run(request, ctx, owner, settingsOf(ctx.store, owner));
+      return `<m:${messageName} ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>${body}</m:${messageName}>`;
+    },
+  };
+}
+
+export const getDelegate = delegateOperation("GetDelegate", (request, ctx, _owner, settings) => {
+  const withPermissions = xsBoolean(attr(request, "IncludePermissions")) ?? false;
+  const asked = children(child(request, "UserIds"), "UserId");
+  const parts =
+    asked.length === 0
+      ? settings.delegates.map((d) => success(delegateUserXml(d, withPermissions)))
+      : perUser(asked, (node) =>
+          success(
+            delegateUserXml(existingDelegate(settings, userOf(ctx, node).smtpAddress), withPermissions),
+          ),
         );
-      if (findDelegate(settings, user.smtpAddress) !== undefined)
-        throw new EwsResponseError(
-          "ErrorDelegateAlreadyExists",
-          "The user is already a delegate for the mailbox.",
-        );
-      const none = Object.fromEntries(DELEGATE_FOLDERS.map((f) => [f, "None"])) as Delegate["permissions"];
-      const delegate = parseDelegate(node, {
-        ...user,
-        permissions: none,
-        receiveCopiesOfMeetingMessages: false,
-        viewPrivateItems: false,
-      });
-      settings.delegates.push(delegate);
-      mirrorDelegate(owner, delegate.smtpAddress, delegate);
-      return success(delegateUserXml(delegate, true));
-    });
-    settings.deliverMeetingRequests = delivery;
-    return `<m:AddDelegateResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>${userMessages(parts)}</m:AddDelegateResponse>`;
-  },
-};
+  return `${userMessages(parts)}<m:DeliverMeetingRequests>${settings.deliverMeetingRequests}</m:DeliverMeetingRequests>`;
+});
 
-export const updateDelegate: Operation = {
-  messageName: "UpdateDelegateResponse",
-  framing: "self",
-  renderRequestError: (error) => errorMessage("UpdateDelegateResponse", error),
-  run(request, ctx) {
-    const owner = ownerOf(request, ctx);
-    const settings = settingsOf(ctx.store, owner);
-    const delivery = deliveryOf(request, settings);
-    const parts = perUser(children(child(request, "DelegateUsers"), "DelegateUser"), (node) => {
-      const user = userOf(ctx, child(node, "UserId"));
-      const current = findDelegate(settings, user.smtpAddress);
-      if (current === undefined)
-        throw new EwsResponseError("ErrorNotDelegate", "The user is not a delegate for the mailbox.");
-      const updated = parseDelegate(node, current);
-      settings.delegates = settings.delegates.map((d) => (d === current ? updated : d));
-      mirrorDelegate(owner, updated.smtpAddress, updated);
-      return success(delegateUserXml(updated, true));
+export const addDelegate = delegateOperation("AddDelegate", (request, ctx, owner, settings) => {
+  const delivery = deliveryOf(request, settings);
+  const parts = perUser(children(child(request, "DelegateUsers"), "DelegateUser"), (node) => {
+    const user = userOf(ctx, child(node, "UserId"));
+    if (user.smtpAddress.toLowerCase() === owner.smtpAddress.toLowerCase())
+      throw new EwsResponseError(
+        "ErrorDelegateCannotAddOwner",
+        "The mailbox owner cannot be added as a delegate.",
+      );
+    if (findDelegate(settings, user.smtpAddress) !== undefined)
+      throw new EwsResponseError(
+        "ErrorDelegateAlreadyExists",
+        "The user is already a delegate for the mailbox.",
+      );
+    const none = Object.fromEntries(DELEGATE_FOLDERS.map((f) => [f, "None"])) as Delegate["permissions"];
+    const delegate = parseDelegate(node, {
+      ...user,
+      permissions: none,
+      receiveCopiesOfMeetingMessages: false,
+      viewPrivateItems: false,
     });
-    settings.deliverMeetingRequests = delivery;
-    return `<m:UpdateDelegateResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>${userMessages(parts)}</m:UpdateDelegateResponse>`;
-  },
-};
+    settings.delegates.push(delegate);
+    mirrorDelegate(owner, delegate.smtpAddress, delegate);
+    return success(delegateUserXml(delegate, true));
+  });
+  settings.deliverMeetingRequests = delivery;
+  return userMessages(parts);
+});
 
-export const removeDelegate: Operation = {
-  messageName: "RemoveDelegateResponse",
-  framing: "self",
-  renderRequestError: (error) => errorMessage("RemoveDelegateResponse", error),
-  run(request, ctx) {
-    const owner = ownerOf(request, ctx);
-    const settings = settingsOf(ctx.store, owner);
-    const parts = perUser(children(child(request, "UserIds"), "UserId"), (node) => {
-      const user = userOf(ctx, node);
-      const current = findDelegate(settings, user.smtpAddress);
-      if (current === undefined)
-        throw new EwsResponseError("ErrorNotDelegate", "The user is not a delegate for the mailbox.");
-      settings.delegates = settings.delegates.filter((d) => d !== current);
-      mirrorDelegate(owner, current.smtpAddress, undefined);
-      return success("");
-    });
-    return `<m:RemoveDelegateResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>${userMessages(parts)}</m:RemoveDelegateResponse>`;
-  },
-};
+export const updateDelegate = delegateOperation("UpdateDelegate", (request, ctx, owner, settings) => {
+  const delivery = deliveryOf(request, settings);
+  const parts = perUser(children(child(request, "DelegateUsers"), "DelegateUser"), (node) => {
+    const current = existingDelegate(settings, userOf(ctx, child(node, "UserId")).smtpAddress);
+    const updated = parseDelegate(node, current);
+    settings.delegates = settings.delegates.map((d) => (d === current ? updated : d));
+    mirrorDelegate(owner, updated.smtpAddress, updated);
+    return success(delegateUserXml(updated, true));
+  });
+  settings.deliverMeetingRequests = delivery;
+  return userMessages(parts);
+});
+
+export const removeDelegate = delegateOperation("RemoveDelegate", (request, ctx, owner, settings) => {
+  const parts = perUser(children(child(request, "UserIds"), "UserId"), (node) => {
+    const current = existingDelegate(settings, userOf(ctx, node).smtpAddress);
+    settings.delegates = settings.delegates.filter((d) => d !== current);
+    mirrorDelegate(owner, current.smtpAddress, undefined);
+    return success("");
+  });
+  return userMessages(parts);
+});

@@ -2,7 +2,7 @@
 // which of them Exchange maps onto first-class properties (PR_SUBJECT reads the Subject,
 // PidTagFlagStatus the Flag, ...), and the store of the others on the item.
 import { EwsResponseError } from "../errors.js";
-import type { MockExtendedProperty, MockItemData } from "../model.js";
+import { MAPI_PROPERTY_TYPES, type MockExtendedProperty, type MockItemData } from "../model.js";
 import { attr, child, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 
 /** The DistinguishedPropertySetId names of the schema and the GUIDs they stand for. */
@@ -19,35 +19,7 @@ export const DISTINGUISHED_PROPERTY_SETS: Readonly<Record<string, string>> = {
   Sharing: "00062040-0000-0000-c000-000000000046",
 };
 
-const PROPERTY_TYPES = new Set([
-  "ApplicationTime",
-  "ApplicationTimeArray",
-  "Binary",
-  "BinaryArray",
-  "Boolean",
-  "CLSID",
-  "CLSIDArray",
-  "Currency",
-  "CurrencyArray",
-  "Double",
-  "DoubleArray",
-  "Error",
-  "Float",
-  "FloatArray",
-  "Integer",
-  "IntegerArray",
-  "Long",
-  "LongArray",
-  "Null",
-  "Object",
-  "ObjectArray",
-  "Short",
-  "ShortArray",
-  "SystemTime",
-  "SystemTimeArray",
-  "String",
-  "StringArray",
-]);
+const PROPERTY_TYPES: ReadonlySet<string> = new Set(MAPI_PROPERTY_TYPES);
 
 /** An ExtendedFieldURI as the request wrote it, plus its canonical address. */
 export interface ExtendedUri extends Omit<MockExtendedProperty, "values"> {

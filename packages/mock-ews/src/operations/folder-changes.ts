@@ -1,7 +1,7 @@
 // Folder operations that change folders: UpdateFolder (display name, folder class, permission
 // set, extended properties by tag), MoveFolder, CopyFolder, EmptyFolder and MarkAllItemsAsRead.
 import { EwsResponseError } from "../errors.js";
-import { folderElementName, folderIdXml } from "../server/render.js";
+import { folderElementName, folderIdXml } from "../server/render-folder.js";
 import { propertyTagNumber, setFolderExtendedValue } from "../store/folder-extended.js";
 import { resetFolderPermissions, setFolderPermissions } from "../store/folder-permissions.js";
 import {
@@ -11,7 +11,7 @@ import {
   markAllItemsRead,
   moveFolderTo,
 } from "../store/folder-ops.js";
-import type { FolderRecord } from "../store/index.js";
+import type { FolderRecord } from "../store/records.js";
 import { attr, boolAttr, boolText, child, childNames, children, text, type XmlNode } from "../xml.js";
 import {
   folderIdsIn,

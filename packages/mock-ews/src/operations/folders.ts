@@ -1,7 +1,7 @@
 // Folder operations: GetFolder, FindFolder, CreateFolder, DeleteFolder, SyncFolderHierarchy.
 import { EwsResponseError } from "../errors.js";
-import { folderIdXml, renderFolder } from "../server/render.js";
-import type { FolderRecord } from "../store/index.js";
+import { folderIdXml, renderFolder } from "../server/render-folder.js";
+import type { FolderRecord } from "../store/records.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
 import { attr, child, children, el, esc, text, type XmlNode } from "../xml.js";
 import {

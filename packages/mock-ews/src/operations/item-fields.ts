@@ -3,8 +3,9 @@
 // multi-valued properties (categories, recipients) as every value.
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData, MockMailAddress } from "../model.js";
-import { itemSize } from "../server/render.js";
-import type { ItemRecord, Store } from "../store/index.js";
+import { itemSize } from "../server/render-attachments.js";
+import type { ItemRecord } from "../store/records.js";
+import type { Store } from "../store/mailbox-store.js";
 import { attr, type XmlNode } from "../xml.js";
 import { type ExtendedUri, parseExtendedUri, readExtended } from "./extended-properties.js";
 import { readIndexed } from "./indexed-properties.js";

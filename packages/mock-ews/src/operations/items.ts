@@ -4,7 +4,7 @@ import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
 import { itemIdXml } from "../server/render.js";
 import { changeKey } from "../store/ids.js";
-import type { FolderRecord, ItemRecord } from "../store/index.js";
+import type { FolderRecord, ItemRecord } from "../store/records.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
 import { attr, boolAttr, boolText, child, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import {

@@ -1,6 +1,6 @@
 // Parsing of a PermissionSet a client sends (UpdateFolder SetFolderField folder:PermissionSet).
 import { EwsResponseError } from "../errors.js";
-import { directoryOf } from "../store/directory.js";
+import { type DirectoryEntry, directoryOf } from "../store/directory.js";
 import {
   CALENDAR_ONLY_LEVELS,
   type FolderPermission,
@@ -10,7 +10,8 @@ import {
   type PermissionUser,
   userSid,
 } from "../store/folder-permissions.js";
-import type { FolderRecord, Store } from "../store/index.js";
+import type { FolderRecord } from "../store/records.js";
+import type { Store } from "../store/mailbox-store.js";
 import { boolText, child, children, text, type XmlNode } from "../xml.js";
 
 const ACTIONS: ReadonlySet<string> = new Set(["None", "Owned", "All"]);
@@ -19,20 +20,24 @@ function invalid(message: string): EwsResponseError {
   return new EwsResponseError("ErrorInvalidPermissionSettings", message);
 }
 
+/** The address book entry a t:UserId names: by PrimarySmtpAddress, else by SID; undefined when none. */
+export function directoryUserOf(store: Store, node: XmlNode | undefined): DirectoryEntry | undefined {
+  const smtp = text(node, "PrimarySmtpAddress")?.trim();
+  const sid = text(node, "SID")?.trim();
+  const directory = directoryOf(store);
+  return smtp !== undefined && smtp !== ""
+    ? directory.get(smtp)
+    : sid !== undefined && sid !== ""
+      ? directory.entries().find((e) => userSid(e.smtpAddress) === sid)
+      : undefined;
+}
+
 function parseUser(store: Store, node: XmlNode | undefined): PermissionUser {
   const distinguished = text(node, "DistinguishedUser")?.trim();
   if (distinguished === "Default" || distinguished === "Anonymous") return { distinguished };
   if (distinguished !== undefined && distinguished !== "")
     throw invalid(`Unknown distinguished user ${distinguished}.`);
-  const directory = directoryOf(store);
-  const smtp = text(node, "PrimarySmtpAddress")?.trim();
-  const sid = text(node, "SID")?.trim();
-  const entry =
-    smtp !== undefined && smtp !== ""
-      ? directory.get(smtp)
-      : sid !== undefined && sid !== ""
-        ? directory.entries().find((e) => userSid(e.smtpAddress) === sid)
-        : undefined;
+  const entry = directoryUserOf(store, node);
   if (entry === undefined)
     throw new EwsResponseError(
       "ErrorInvalidUserInfo",

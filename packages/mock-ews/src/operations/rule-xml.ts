@@ -2,7 +2,7 @@
 // each field by kind in the schema's sequence order, and the RuleValidationError list Exchange
 // answers a bad UpdateInboxRules operation with.
 import { EwsResponseError } from "../errors.js";
-import { folderIdXml } from "../server/render.js";
+import { folderIdXml } from "../server/render-folder.js";
 import type { InboxRule, RuleAddress, RuleParts, RuleValue } from "../store/settings.js";
 import { attr, child, children, esc, text, xsBoolean, type XmlNode } from "../xml.js";
 import { type OperationContext, resolveFolderNode } from "./common.js";

@@ -32,59 +32,35 @@ function duration(minutes: number): string {
   return `${sign}PT${h}H${m === 0 ? "" : `${m}M`}`;
 }
 
+// When each daylight saving rule starts and ends summer time, for a zone of standard `bias` minutes.
+const DST_RULES: Readonly<Record<Exclude<DstRule, "none">, (bias: number) => { start: Rule; end: Rule }>> = {
+  us: () => ({
+    start: { month: 3, occurrence: 2, at: "PT2H" },
+    end: { month: 11, occurrence: 1, at: "PT2H" },
+  }),
+  // The European Union changes at 01:00 UTC: local standard time then, local summer time back.
+  eu: (bias) => {
+    const startHour = 1 - bias / 60;
+    return {
+      start: { month: 3, occurrence: -1, at: `PT${startHour}H` },
+      end: { month: 10, occurrence: -1, at: `PT${startHour + 1}H` },
+    };
+  },
+  aus: () => ({
+    start: { month: 10, occurrence: 1, at: "PT2H" },
+    end: { month: 4, occurrence: 1, at: "PT3H" },
+  }),
+  nz: () => ({
+    start: { month: 9, occurrence: -1, at: "PT2H" },
+    end: { month: 4, occurrence: 1, at: "PT3H" },
+  }),
+};
+
 function zone(id: string, name: string, bias: number, dst: DstRule): Zone {
   const standard = duration(bias);
   if (dst === "none") return { id, name, bias: standard };
-  const daylight = duration(bias - 60);
-  switch (dst) {
-    case "us":
-      return {
-        id,
-        name,
-        bias: standard,
-        daylight: {
-          bias: daylight,
-          start: { month: 3, occurrence: 2, at: "PT2H" },
-          end: { month: 11, occurrence: 1, at: "PT2H" },
-        },
-      };
-    case "eu": {
-      // The European Union changes at 01:00 UTC: local standard time then, local summer time back.
-      const startHour = 1 - bias / 60;
-      return {
-        id,
-        name,
-        bias: standard,
-        daylight: {
-          bias: daylight,
-          start: { month: 3, occurrence: -1, at: `PT${startHour}H` },
-          end: { month: 10, occurrence: -1, at: `PT${startHour + 1}H` },
-        },
-      };
-    }
-    case "aus":
-      return {
-        id,
-        name,
-        bias: standard,
-        daylight: {
-          bias: daylight,
-          start: { month: 10, occurrence: 1, at: "PT2H" },
-          end: { month: 4, occurrence: 1, at: "PT3H" },
-        },
-      };
-    case "nz":
-      return {
-        id,
-        name,
-        bias: standard,
-        daylight: {
-          bias: daylight,
-          start: { month: 9, occurrence: -1, at: "PT2H" },
-          end: { month: 4, occurrence: 1, at: "PT3H" },
-        },
-      };
-  }
+  const { start, end } = DST_RULES[dst](bias);
+  return { id, name, bias: standard, daylight: { bias: duration(bias - 60), start, end } };
 }
 
 // The Windows time zones most mailboxes use (id, display name, standard bias in minutes, rule).

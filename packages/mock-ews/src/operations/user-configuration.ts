@@ -4,14 +4,14 @@
 // binary data. A missing object is ErrorItemNotFound; creating one that exists is ErrorItemSave.
 // Limitation: the objects are not also shown as associated items (no ItemId).
 import { EwsResponseError } from "../errors.js";
-import { folderIdXml } from "../server/render.js";
+import { folderIdXml } from "../server/render-folder.js";
 import {
   configurationKey,
   type DictionaryEntry,
   type DictionaryObject,
-  settingsOf,
   type UserConfiguration,
 } from "../store/settings.js";
+import { settingsOf } from "../store/mailbox-settings.js";
 import { attr, child, children, esc, text, type XmlNode } from "../xml.js";
 import {
   type Operation,

@@ -1,5 +1,6 @@
-// The HTTP(S) listener: authentication, request limits, SOAP parsing, impersonation, throttling,
-// fault injection and dispatch to the operations. Nothing a client sends may crash it: every
+// The HTTP(S) listener: authentication, request limits, SOAP parsing, throttling, fault injection
+// and dispatch to the operations (mailbox routing is mailbox-routing.ts, response writing
+// http-io.ts, the counters request-counters.ts). Nothing a client sends may crash it: every
 // failure becomes a SOAP fault or an HTTP status.
 import { createHmac, randomBytes, X509Certificate } from "node:crypto";
 import {
@@ -9,25 +10,22 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { EwsResponseError, MockEwsError, SoapFaultError } from "../errors.js";
 import { createMailboxGenerator } from "../generator/index.js";
 import { OPERATIONS, type OperationContext } from "../operations/index.js";
-import { frameResponse, requestError } from "../operations/common.js";
-import type { MailboxState } from "../store/index.js";
-import { PUBLIC_MAILBOX_INDEX, Store } from "../store/index.js";
-import { attr, child, childNames, parseXml, text, type XmlNode } from "../xml.js";
+import { frameResponse, frameResponseParts, type ResponseParts, requestError } from "../operations/common.js";
+import type { MailboxState } from "../store/records.js";
+import { Store } from "../store/mailbox-store.js";
+import { attr, child, childNames, parseXml, type XmlNode } from "../xml.js";
 import { codecs } from "./codecs.js";
+import { ExportCache } from "./export-cache.js";
 import { FaultInjector, RequestBudget } from "./faults.js";
+import { readBody, send as sendShaped, sleep } from "./http-io.js";
+import { mayAccess, RoutingFault, targetMailbox } from "./mailbox-routing.js";
 import { collectSoon } from "./memory.js";
-import {
-  authSchemes,
-  DEFAULTS,
-  type FaultKind,
-  type MockEwsServerOptions,
-  type MockEwsUser,
-} from "./options.js";
-import { envelope, soapFault } from "./soap.js";
+import { authSchemes, DEFAULTS, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
+import { envelope, envelopeParts, soapFault } from "./soap.js";
 import {
   busy,
   connectionCount,
@@ -37,42 +35,14 @@ import {
 } from "./refusals.js";
 import { selfSignedCertificate } from "./tls.js";
 import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
-import { HttpAuthenticator, type MockAuthCounters } from "./auth/index.js";
+import { HttpAuthenticator } from "./auth/index.js";
+import { type MockEwsCounters, RequestCounters } from "./request-counters.js";
 import { channelBindingsHash } from "@ewsvault/ntlm";
-
-export interface MockEwsCounters {
-  /** Requests per EWS operation (every request that reached dispatch, throttled and faulted included). */
-  readonly requests: Readonly<Record<string, number>>;
-  readonly totalRequests: number;
-  /** Throttled requests of every kind. */
-  readonly throttled: number;
-  /**
-   * Throttled requests by cause: `concurrency` (EWSMaxConcurrency exceeded:
-   * ErrorExceededConnectionCount) and `budget` (the request budget was empty: ErrorServerBusy with
-   * BackOffMilliseconds).
-   */
-  readonly throttledBy: { readonly concurrency: number; readonly budget: number };
-  readonly faulted: Readonly<Partial<Record<FaultKind, number>>>;
-  /** Requests rejected before dispatch: bad credentials (401), too large (413), not SOAP (fault). */
-  readonly rejected: number;
-  /** Connections, NTLM/Negotiate handshakes and refused credentials by reason. */
-  readonly auth: MockAuthCounters;
-}
 
 interface UserState {
   readonly user: MockEwsUser;
   inFlight: number;
   readonly budget: RequestBudget | undefined;
-}
-
-class SoapFault extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 500,
-  ) {
-    super(message);
-  }
 }
 
 /** Regenerated body characters after which a full GC is scheduled. */
@@ -92,8 +62,6 @@ export interface ServerCore {
   resetCounters(): void;
   close(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startServerCore(options: MockEwsServerOptions): Promise<ServerCore> {
   const seed = options.seed ?? DEFAULTS.seed;
@@ -130,24 +98,19 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   const bandwidth = options.bandwidthBytesPerSecond ?? DEFAULTS.bandwidthBytesPerSecond;
   const slowMs = options.slowResponseMs ?? DEFAULTS.slowResponseMs;
   const faults = new FaultInjector(options.faults ?? [], options.faultSeed ?? seed);
+  const exportCache = new ExportCache(options.exportCacheBytes ?? DEFAULTS.exportCacheBytes);
+  store.onItemChange((record) => exportCache.invalidate(record));
   const syncKey = createHmac("sha256", "mock-ews-sync-state").update(String(seed)).digest();
 
-  let requests: Record<string, number> = {};
-  let totalRequests = 0;
-  let throttled = 0;
-  let throttledBy = { concurrency: 0, budget: 0 };
-  let rejected = 0;
-  let faulted: Partial<Record<FaultKind, number>> = {};
-  const countFault = (kind: FaultKind) => {
-    faulted[kind] = (faulted[kind] ?? 0) + 1;
-  };
-
-  const mayAccess = (user: MockEwsUser, mailbox: MailboxState): boolean =>
-    mailbox.index === PUBLIC_MAILBOX_INDEX ||
-    user.impersonate === "*" ||
-    user.smtpAddress?.toLowerCase() === mailbox.smtpAddress.toLowerCase() ||
-    (Array.isArray(user.impersonate) &&
-      user.impersonate.some((s) => s.toLowerCase() === mailbox.smtpAddress.toLowerCase()));
+  const counts = new RequestCounters();
+  const shaping = { bandwidth };
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: string | ResponseParts,
+    headers: Record<string, string> = {},
+    cut?: "reset" | "truncate",
+  ) => sendShaped(shaping, res, status, body, headers, cut);
 
   // Certificate first: Extended Protection binds NTLM to it (see auth/).
   const host = options.host ?? DEFAULTS.host;
@@ -168,94 +131,6 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       : {}),
   });
 
-  async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > maxRequestBytes) return "too-large";
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > maxRequestBytes) return "too-large";
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks);
-  }
-
-  async function send(
-    res: ServerResponse,
-    status: number,
-    body: string,
-    extraHeaders: Record<string, string> = {},
-    cut?: "reset" | "truncate",
-  ): Promise<void> {
-    const bytes = Buffer.from(body, "utf8");
-    res.writeHead(status, {
-      "Content-Type": "text/xml; charset=utf-8",
-      "Content-Length": String(bytes.length),
-      Server: "Microsoft-IIS/10.0",
-      "X-Powered-By": "ASP.NET",
-      ...extraHeaders,
-    });
-    const limit = cut === undefined ? bytes.length : Math.floor(bytes.length / 2);
-    const socket = res.socket as Socket | null;
-    if (bandwidth > 0) {
-      const chunk = Math.max(1, Math.floor(bandwidth / 20));
-      for (let offset = 0; offset < limit; offset += chunk) {
-        if (res.destroyed) return;
-        res.write(bytes.subarray(offset, Math.min(limit, offset + chunk)));
-        await sleep(Math.ceil((Math.min(chunk, limit - offset) / bandwidth) * 1000));
-      }
-    } else if (limit > 0) {
-      await new Promise<void>((resolve) => res.write(bytes.subarray(0, limit), () => resolve()));
-    }
-    if (cut === "reset") {
-      socket?.resetAndDestroy();
-      return;
-    }
-    if (cut === "truncate") {
-      socket?.destroySoon();
-      return;
-    }
-    res.end();
-  }
-
-  function targetMailbox(req: IncomingMessage, header: XmlNode | undefined, state: UserState): MailboxState {
-    const impersonation = child(header, "ExchangeImpersonation");
-    if (impersonation !== undefined) {
-      const sid = child(impersonation, "ConnectingSID");
-      const address =
-        text(sid ?? {}, "PrimarySmtpAddress") ??
-        text(sid ?? {}, "SmtpAddress") ??
-        text(sid ?? {}, "PrincipalName");
-      if (address === undefined) {
-        throw new SoapFault("ErrorNonExistentMailbox", "The impersonation principal name is invalid.");
-      }
-      const mailbox = store.mailboxBySmtp(address.trim());
-      if (mailbox === undefined) {
-        throw new SoapFault("ErrorNonExistentMailbox", `The SMTP address has no mailbox associated with it.`);
-      }
-      if (!mayAccess(state.user, mailbox)) {
-        throw new SoapFault(
-          "ErrorImpersonateUserDenied",
-          "The account does not have permission to impersonate the requested user.",
-        );
-      }
-      return mailbox;
-    }
-    const anchor = req.headers["x-anchormailbox"];
-    const anchored = typeof anchor === "string" ? store.mailboxBySmtp(anchor.trim()) : undefined;
-    if (anchored !== undefined && mayAccess(state.user, anchored)) return anchored;
-    const own =
-      state.user.smtpAddress === undefined ? undefined : store.mailboxBySmtp(state.user.smtpAddress);
-    if (own !== undefined) return own;
-    if (anchored !== undefined) {
-      throw new SoapFault("ErrorAccessDenied", "The account does not have access to the anchor mailbox.");
-    }
-    const first = store.mailboxes.find((m) => mayAccess(state.user, m));
-    if (first === undefined) throw new SoapFault("ErrorNonExistentMailbox", "The account has no mailbox.");
-    return first;
-  }
-
   async function handleEws(
     req: IncomingMessage,
     res: ServerResponse,
@@ -267,7 +142,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     try {
       envelopeNode = child(parseXml(body.toString("utf8")), "Envelope") ?? {};
     } catch (error) {
-      rejected++;
+      counts.rejected++;
       const code =
         error instanceof MockEwsError && error.code === "XML_DTD_REJECTED"
           ? "ErrorInvalidRequest"
@@ -279,13 +154,12 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     const opName = childNames(bodyNode)[0];
     const op = opName === undefined ? undefined : OPERATIONS[opName];
     if (opName === undefined || op === undefined) {
-      rejected++;
+      counts.rejected++;
       await send(res, 500, unknownOperationFault(body.toString("utf8"), opName));
       return;
     }
     operation = opName;
-    requests[operation] = (requests[operation] ?? 0) + 1;
-    totalRequests++;
+    counts.request(operation);
     const requestNode = child(bodyNode, opName) ?? {};
     const header = child(envelopeNode, "Header");
     const version = attr(child(header, "RequestServerVersion"), "Version");
@@ -299,9 +173,9 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     }
     let mailbox: MailboxState;
     try {
-      mailbox = targetMailbox(req, header, state);
+      mailbox = targetMailbox(store, req, header, state.user);
     } catch (error) {
-      if (!(error instanceof SoapFault)) throw error;
+      if (!(error instanceof RoutingFault)) throw error;
       await send(res, error.status, soapFault(error.code, error.message));
       return;
     }
@@ -326,8 +200,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     // budget is spent. The form of the refusal (SOAP fault by default, as Exchange 2013 and later
     // answer; response message; HTTP 503) is chosen in refusals.ts.
     const throttle = async (kind: "concurrency" | "budget", backOffMs: number) => {
-      throttled++;
-      throttledBy[kind]++;
+      counts.throttle(kind);
       const refusal = kind === "concurrency" ? connectionCount(maxConcurrency) : busy(backOffMs);
       if (refusalForm === "http503") {
         await send(res, 503, soapFault(refusal.code, refusal.message), {
@@ -353,7 +226,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     try {
       if (latencyMs > 0) await sleep(latencyMs);
       const fault = faults.requestFault(operation);
-      if (fault !== undefined) countFault(fault);
+      if (fault !== undefined) counts.fault(fault);
       if (fault === "http500") {
         await send(
           res,
@@ -373,6 +246,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         store,
         mailbox,
         codecs,
+        encodedExports: exportCache,
         syncKey,
         maxResponseBytes,
         itemFault: () => {
@@ -381,7 +255,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
           if (fault === "reset" || fault === "truncate") return undefined;
           const hit = faults.itemFault(operation);
           if (hit === undefined) return undefined;
-          countFault(hit.kind);
+          counts.fault(hit.kind);
           return hit.fault;
         },
         mailboxFor: (smtp) => {
@@ -400,7 +274,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         },
         mayAccess: (target) => mayAccess(state.user, target),
       };
-      let messages: string;
+      let messages: string | ResponseParts;
       try {
         messages = op.run(requestNode, ctx);
       } catch (error) {
@@ -412,7 +286,10 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         messages = requestError(op, requestNode, error);
       }
       const cut = fault === "reset" || fault === "truncate" ? fault : undefined;
-      const body = envelope(frameResponse(op, operation, messages));
+      const body =
+        typeof messages === "string"
+          ? envelope(frameResponse(op, operation, messages))
+          : envelopeParts(frameResponseParts(op, operation, messages));
       messages = "";
       // Regenerated content only: counting response sizes too forced a full collection every
       // ~16 ExportItems answers, a quarter of the mock's CPU in the scheduler benchmark.
@@ -438,7 +315,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     const outcome = auth.authenticate(req);
     const state = outcome.kind === "ok" ? userStates.get(outcome.username.toLowerCase()) : undefined;
     if (state === undefined) {
-      if (outcome.kind !== "challenge") rejected++;
+      if (outcome.kind !== "challenge") counts.rejected++;
       req.resume();
       const header = outcome.kind === "challenge" ? [outcome.header] : [...auth.challengeHeaders];
       res.writeHead(401, { "WWW-Authenticate": header, "Content-Length": "0" }).end();
@@ -456,9 +333,9 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
       res.writeHead(405, { Allow: "GET, POST", "Content-Length": "0" }).end();
       return;
     }
-    const body = await readBody(req);
+    const body = await readBody(req, maxRequestBytes);
     if (body === "too-large") {
-      rejected++;
+      counts.rejected++;
       const fault = soapFault(
         "ErrorMessageSizeExceeded",
         `The request exceeds the maximum request size of ${maxRequestBytes} bytes.`,
@@ -538,22 +415,9 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
     url: `${baseUrl}/EWS/Exchange.asmx`,
     users,
     certificate,
-    counters: () => ({
-      requests: { ...requests },
-      totalRequests,
-      throttled,
-      throttledBy: { ...throttledBy },
-      faulted: { ...faulted },
-      rejected,
-      auth: auth.counters(),
-    }),
+    counters: () => counts.snapshot(auth.counters()),
     resetCounters: () => {
-      requests = {};
-      totalRequests = 0;
-      throttled = 0;
-      throttledBy = { concurrency: 0, budget: 0 };
-      rejected = 0;
-      faulted = {};
+      counts.reset();
       auth.resetCounters();
     },
     close: () =>

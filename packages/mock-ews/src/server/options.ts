@@ -112,6 +112,12 @@ export interface MockEwsServerOptions {
   readonly maxRequestBytes?: number;
   /** ExportItems response size limit; default 64 MiB (items past it get ErrorMessageSizeExceeded). */
   readonly maxResponseBytes?: number;
+  /**
+   * Memory for ExportItems' encoded item streams kept between requests (base64 text, least
+   * recently used dropped first, an item's entry dropped when it changes); default 64 MiB, 0 off.
+   * Responses are the same bytes either way.
+   */
+  readonly exportCacheBytes?: number;
   readonly throttling?: ThrottlingOptions;
   readonly faults?: readonly FaultRule[];
   /** Seed of the fault PRNG; default the generator seed. */
@@ -130,6 +136,7 @@ export const DEFAULTS = {
   bandwidthBytesPerSecond: 0,
   maxRequestBytes: 64 * 1024 * 1024,
   maxResponseBytes: 64 * 1024 * 1024,
+  exportCacheBytes: 64 * 1024 * 1024,
   maxConcurrency: 27,
   burst: Number.POSITIVE_INFINITY,
   rechargePerSecond: 10,

@@ -7,7 +7,7 @@ import {
   isCalendarFolder,
   userSid,
 } from "../store/folder-permissions.js";
-import type { FolderRecord } from "../store/index.js";
+import type { FolderRecord } from "../store/records.js";
 import { el } from "../xml.js";
 
 function userIdXml(permission: FolderPermission): string {

@@ -18,6 +18,12 @@ export function envelope(body: string): string {
   return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}"><s:Header>${SERVER_VERSION_INFO}</s:Header><s:Body>${body}</s:Body></s:Envelope>`;
 }
 
+/** envelope() around a body in pieces (the same bytes, never joined into one text). */
+export function envelopeParts(parts: readonly (string | Uint8Array)[]): (string | Uint8Array)[] {
+  const [head, tail] = envelope("\u0000").split("\u0000") as [string, string];
+  return [head, ...parts, tail];
+}
+
 /** `<m:XResponse ...><m:ResponseMessages>messages</m:ResponseMessages></m:XResponse>`. */
 export function operationResponse(operation: string, messages: string): string {
   return `<m:${operation}Response xmlns:m="${NS_M}" ${XSI} xmlns:t="${NS_T}"><m:ResponseMessages>${messages}</m:ResponseMessages></m:${operation}Response>`;

@@ -10,7 +10,7 @@ import {
   seedFolderPermissions,
   setFolderPermissions,
 } from "./folder-permissions.js";
-import type { MailboxState } from "./index.js";
+import type { MailboxState } from "./records.js";
 import { DELEGATE_FOLDERS, type Delegate, type DelegateFolder } from "./settings.js";
 
 const DISTINGUISHED: Readonly<Record<DelegateFolder, string>> = {

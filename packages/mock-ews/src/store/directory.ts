@@ -4,7 +4,7 @@
 // code add, reclassify and remove entries through the in-process API. FindPeople, ResolveNames,
 // ExpandDL, GetRoomLists/GetRooms, GetMailTips and GetSearchableMailboxes read it.
 import { MockEwsError } from "../errors.js";
-import type { MailboxState } from "./index.js";
+import type { MailboxState } from "./records.js";
 
 /** What an address book entry is (Exchange's RecipientTypeDetails, reduced to what EWS shows). */
 export type DirectoryKind = "User" | "Shared" | "Room" | "Equipment" | "DistributionList" | "RoomList";

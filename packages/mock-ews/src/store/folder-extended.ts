@@ -1,7 +1,7 @@
 // Extended (MAPI) properties a client set on a folder with UpdateFolder, by property tag and
 // type, kept beside the store like folder permissions. GetFolder, FindFolder and
 // SyncFolderHierarchy return them when asked for by ExtendedFieldURI PropertyTag.
-import type { FolderRecord } from "./index.js";
+import type { FolderRecord } from "./records.js";
 
 const values = new WeakMap<FolderRecord, Map<string, string>>();
 

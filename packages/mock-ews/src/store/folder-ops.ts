@@ -4,7 +4,8 @@
 // markers (PidTagLocalCommitTimeMax, PidTagDeletedCountTotal) stay right.
 import { EwsResponseError } from "../errors.js";
 import { copyFolderPermissions } from "./folder-permissions.js";
-import type { FolderRecord, Store } from "./index.js";
+import type { Store } from "./mailbox-store.js";
+import type { FolderRecord } from "./records.js";
 
 export type DisposalType = "HardDelete" | "SoftDelete" | "MoveToDeletedItems";
 

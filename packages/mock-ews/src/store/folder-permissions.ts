@@ -4,7 +4,7 @@
 // and Anonymous None. A permission level other than Custom fixes every right, as Exchange's
 // role definitions do; Custom keeps the rights the client sent.
 import { createHash } from "node:crypto";
-import type { FolderRecord } from "./index.js";
+import type { FolderRecord } from "./records.js";
 
 export type PermissionAction = "None" | "Owned" | "All";
 

@@ -1,12 +1,11 @@
 // Mailbox settings that live beside the items: inbox rules, out-of-office (OOF) settings,
-// delegates and user configuration objects (Outlook's category list and the like). Kept per
-// mailbox beside the store (like the directory), seeded on first use from the store's seed
+// delegates and user configuration objects (Outlook's category list and the like): their
+// records, here. Kept per mailbox beside the store (like the directory) by mailbox-settings.ts
+// (settingsOf), seeded on first use from the store's seed
 // through generator/settings-generator.ts, which draws from its own PRNG stream so the item
 // generator's sequence — and every generated item byte — is untouched. The EWS operations
 // (operations/inbox-rules.ts, oof.ts, delegates.ts, user-configuration.ts) and the in-process
 // API (src/index.ts) read and change the same records.
-import { generateMailboxSettings } from "../generator/settings-generator.js";
-import type { MailboxState, Store } from "./index.js";
 
 /** An e-mail address in a rule (ArrayOfEmailAddressesType entry). */
 export interface RuleAddress {
@@ -116,18 +115,6 @@ export interface MailboxSettings {
   deliverMeetingRequests: DeliverMeetingRequests;
   /** By `${folderId}\n${name lower-cased}`. */
   readonly configurations: Map<string, UserConfiguration>;
-}
-
-const settingsByMailbox = new WeakMap<MailboxState, MailboxSettings>();
-
-/** The settings of a mailbox, seeded on first use. */
-export function settingsOf(store: Store, mailbox: MailboxState): MailboxSettings {
-  let settings = settingsByMailbox.get(mailbox);
-  if (settings === undefined) {
-    settings = generateMailboxSettings(store, mailbox);
-    settingsByMailbox.set(mailbox, settings);
-  }
-  return settings;
 }
 
 /** A new rule id in Exchange's shape (base64 of 8 bytes: version 1, then a counter). */

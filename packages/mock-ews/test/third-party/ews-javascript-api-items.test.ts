@@ -7,17 +7,14 @@ import {
   AppointmentType,
   BasePropertySet,
   CalendarView,
-  ConnectingIdType,
   Contact,
   DateTime,
   DefaultExtendedPropertySet,
   EmailAddress,
   EmailAddressKey,
   EmailMessage,
-  ExchangeService,
-  ExchangeVersion,
+  type ExchangeService,
   ExtendedPropertyDefinition,
-  ImpersonatedUserId,
   type Item,
   type ItemAttachment,
   ItemSchema,
@@ -32,11 +29,10 @@ import {
   Recurrence,
   SearchFilter,
   SendInvitationsMode,
-  Uri,
-  WebCredentials,
   WellKnownFolderName,
 } from "ews-javascript-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { impersonatingService } from "./ews-js-service.js";
 
 describe("ews-javascript-api on item-level features", () => {
   let server: MockEwsServer;
@@ -44,10 +40,7 @@ describe("ews-javascript-api on item-level features", () => {
 
   beforeAll(async () => {
     server = await startMockEwsServer({ seed: 4, mailboxes: 1, itemsPerMailbox: 30 });
-    service = new ExchangeService(ExchangeVersion.Exchange2016);
-    service.Credentials = new WebCredentials(server.credentials.username, server.credentials.password);
-    service.Url = new Uri(server.url);
-    service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, server.mailboxes[0]!);
+    service = impersonatingService(server, server.mailboxes[0]!);
   });
 
   afterAll(async () => {

@@ -5,16 +5,13 @@ import "./node-util-shim.js";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import {
   BasePropertySet,
-  ConnectingIdType,
   CreateRuleOperation,
   DateTime,
   DelegateFolderPermissionLevel,
   DelegateUser,
-  ExchangeService,
-  ExchangeVersion,
+  type ExchangeService,
   Folder,
   FolderSchema,
-  ImpersonatedUserId,
   Mailbox,
   MeetingRequestsDeliveryScope,
   OofExternalAudience,
@@ -26,11 +23,10 @@ import {
   TimeWindow,
   UserConfiguration,
   UserConfigurationProperties,
-  Uri,
-  WebCredentials,
   WellKnownFolderName,
 } from "ews-javascript-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { impersonatingService } from "./ews-js-service.js";
 
 describe("ews-javascript-api on mailbox settings", () => {
   let server: MockEwsServer;
@@ -40,10 +36,7 @@ describe("ews-javascript-api on mailbox settings", () => {
   beforeAll(async () => {
     server = await startMockEwsServer({ seed: 16, mailboxes: 4, itemsPerMailbox: 10 });
     box = server.mailboxes[0]!;
-    service = new ExchangeService(ExchangeVersion.Exchange2016);
-    service.Credentials = new WebCredentials(server.credentials.username, server.credentials.password);
-    service.Url = new Uri(server.url);
-    service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, box);
+    service = impersonatingService(server, box);
   });
   afterAll(async () => {
     await server?.stop();

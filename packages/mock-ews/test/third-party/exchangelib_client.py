@@ -5,51 +5,25 @@ Prints one JSON object: {"checks": {name: value, ...}} for the vitest test to as
 Each check runs on its own; a failure is recorded as {"error": "..."} instead of stopping.
 """
 import datetime
-import json
-import os
-import sys
-import traceback
 
 from exchangelib import (
-    BASIC,
-    DELEGATE,
-    Account,
-    Build,
     CalendarItem,
-    Configuration,
     Contact,
-    Credentials,
     EWSDateTime,
-    EWSTimeZone,
     ExtendedProperty,
     FileAttachment,
     ItemAttachment,
     Message,
     Q,
     Task,
-    Version,
 )
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.recurrence import DailyPattern, Recurrence
 from exchangelib.folders import Calendar, Contacts, Inbox
 
-url, username, mailbox = sys.argv[1], sys.argv[2], sys.argv[3]
-password = os.environ["MOCK_EWS_PASSWORD"]
-UTC = EWSTimeZone("UTC")
+from exchangelib_common import UTC, check, connect, report
 
-config = Configuration(
-    service_endpoint=url,
-    credentials=Credentials(username, password),
-    auth_type=BASIC,
-    version=Version(build=Build(15, 1, 2507, 6)),
-)
-account = Account(
-    primary_smtp_address=mailbox,
-    config=config,
-    autodiscover=False,
-    access_type=DELEGATE,
-    default_timezone=UTC,
-)
+account = connect()
 
 
 class LuckyNumber(ExtendedProperty):
@@ -78,19 +52,6 @@ Message.register("lucky_number", LuckyNumber)
 Message.register("tags", Tags)
 Message.register("flag_status_prop", FlagStatus)
 Message.register("subject_prop", SubjectTag)
-
-checks = {}
-
-
-def check(name):
-    def wrap(fn):
-        try:
-            checks[name] = fn()
-        except Exception as error:  # recorded, the test reports which check failed and why
-            checks[name] = {"error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc()[-1500:]}
-        return fn
-
-    return wrap
 
 
 @check("folders")
@@ -337,4 +298,4 @@ def _attachments():
     return out
 
 
-print(json.dumps({"checks": checks}, default=str))
+report()

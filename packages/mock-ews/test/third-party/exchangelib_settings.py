@@ -6,39 +6,12 @@ Usage: exchangelib_settings.py URL USERNAME MAILBOX  (password in env MOCK_EWS_P
 Prints one JSON object: {"checks": {name: value, ...}}; a failing check is {"error": "..."}.
 """
 import datetime
-import json
-import os
-import sys
-import traceback
 
-from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, EWSTimeZone, Version
 from exchangelib.settings import OofSettings
 
-url, username, mailbox = sys.argv[1], sys.argv[2], sys.argv[3]
-password = os.environ["MOCK_EWS_PASSWORD"]
-UTC = EWSTimeZone("UTC")
+from exchangelib_common import UTC, check, connect, report
 
-config = Configuration(
-    service_endpoint=url,
-    credentials=Credentials(username, password),
-    auth_type=BASIC,
-    version=Version(build=Build(15, 1, 2507, 6)),
-)
-account = Account(
-    primary_smtp_address=mailbox, config=config, autodiscover=False, access_type=DELEGATE, default_timezone=UTC
-)
-checks = {}
-
-
-def check(name):
-    def run(fn):
-        try:
-            checks[name] = fn()
-        except Exception as error:  # recorded for the test to show
-            checks[name] = {"error": repr(error), "trace": traceback.format_exc()}
-        return fn
-
-    return run
+account = connect()
 
 
 @check("oof_read")
@@ -105,4 +78,4 @@ def _():
     ]
 
 
-print(json.dumps({"checks": checks}))
+report()

@@ -6,7 +6,6 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { ntHash } from "@ewsvault/ntlm";
-import type { MockEwsUser } from "../options.js";
 import { type AuthFailureReason, ConnectionAuthenticator } from "./connection-auth.js";
 
 export type AuthScheme = "basic" | "ntlm" | "negotiate" | "bearer";
@@ -36,9 +35,17 @@ function constantTimeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** What the authenticator reads of an account (options.ts's MockEwsUser has these and more). */
+export interface AuthAccount {
+  readonly username: string;
+  readonly password: string;
+  /** Accepted as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+}
+
 export interface HttpAuthenticatorOptions {
   readonly schemes: readonly AuthScheme[];
-  readonly users: readonly MockEwsUser[];
+  readonly users: readonly AuthAccount[];
   /** DNS domain of the accounts (the NetBIOS domain is its first label, uppercased). */
   readonly domain: string;
   readonly expectedChannelBindings?: Buffer;
@@ -46,7 +53,7 @@ export interface HttpAuthenticatorOptions {
 
 export class HttpAuthenticator {
   private readonly schemes: ReadonlySet<AuthScheme>;
-  private readonly users: readonly MockEwsUser[];
+  private readonly users: readonly AuthAccount[];
   private readonly connection: ConnectionAuthenticator;
   private readonly netbiosDomain: string;
   private readonly domain: string;
@@ -88,7 +95,7 @@ export class HttpAuthenticator {
    * The account a user name designates: the full name ("ewsadmin@contoso.test", the UPN form with
    * an empty domain), or its local part with this server's NetBIOS or DNS domain ("CONTOSO\ewsadmin").
    */
-  private findUser(user: string, domain: string): MockEwsUser | undefined {
+  private findUser(user: string, domain: string): AuthAccount | undefined {
     const name = user.toLowerCase();
     const dom = domain.toLowerCase();
     const ourDomain = dom === "" || dom === this.domain || dom === this.netbiosDomain.toLowerCase();

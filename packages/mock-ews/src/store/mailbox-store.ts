@@ -1,170 +1,33 @@
 // The mailbox store: folders, per-item state and per-folder change history for every mailbox
 // the generator invents plus the public folder tree they share. Item content is NOT kept: an
-// item remembers where the generator made it and is regenerated on demand, until something
-// modifies it through the API (then the modified MockItemData is kept). Every change bumps the
-// mailbox's sequence number; SyncFolderItems/SyncFolderHierarchy compute changes from those
-// sequence numbers and the tombstones of removed objects.
+// item remembers where the generator made it and is regenerated on demand (generated-items.ts),
+// until something modifies it through the API (then the modified MockItemData is kept). Every
+// change bumps the mailbox's sequence number; SyncFolderItems/SyncFolderHierarchy compute changes
+// from those sequence numbers and the tombstones of removed objects. The record shapes are in
+// records.ts, the initial folder trees in mailbox-layout.ts.
 import { EwsResponseError } from "../errors.js";
-import type { MailboxGenerator, MockFolderClass, MockItemData } from "../model.js";
 import { seedSharedFolders } from "../generator/settings-generator.js";
+import type { MailboxGenerator, MockItemData } from "../model.js";
+import { GeneratedItems } from "./generated-items.js";
+import { mirrorSeededDelegates } from "./mailbox-settings.js";
 import { decodeId, deriveSearchKey, deterministicGuid, folderId, itemId } from "./ids.js";
-
-export interface ItemOrigin {
-  /** Generator mailbox index, or -1 for the public folders. */
-  readonly mailbox: number;
-  readonly folderIndex: number;
-  readonly itemIndex: number;
-}
-
-export interface ItemRecord {
-  serial: number;
-  folder: FolderRecord;
-  createdSeq: number;
-  /** Last change of any kind (drives the change key). */
-  lastSeq: number;
-  /** Last change other than the read flag. */
-  lastContentSeq: number;
-  lastReadSeq: number;
-  isAssociated: boolean;
-  origin?: ItemOrigin;
-  data?: MockItemData;
-  /** Explicit PR_SEARCH_KEY when it cannot be derived from (mailbox, serial): moved, copied, uploaded. */
-  searchKey?: Uint8Array;
-  lastModifiedTime: string;
-  /** Cached item class, so IdOnly views need not regenerate the item. */
-  itemClass?: string;
-}
-
-export interface Tombstone {
-  readonly serial: number;
-  readonly createdSeq: number;
-  readonly deletedSeq: number;
-  readonly isAssociated: boolean;
-}
-
-export interface FolderRecord {
-  serial: number;
-  mailbox: MailboxState;
-  parent: FolderRecord | undefined;
-  displayName: string;
-  folderClass: string | undefined;
-  distinguishedName: string | undefined;
-  createdSeq: number;
-  lastSeq: number;
-  children: FolderRecord[];
-  /** Generated items not materialised yet. */
-  pending: { folderIndex: number; count: number; seqBase: number; serialBase: number } | undefined;
-  items: Map<number, ItemRecord>;
-  tombstones: Tombstone[];
-  deleted: boolean;
-  /** Unread normal items, computed on first use and then maintained (undefined: not computed yet). */
-  unread: number | undefined;
-  /**
-   * PidTagLocalCommitTimeMax (0x670A) in ms since the epoch: the last item change in this folder
-   * (create, modify, move in or out, delete), strictly increasing so that a change is never
-   * hidden behind an equal timestamp. A change of the read flag alone does not move it (Exchange
-   * is not guaranteed to either); UnreadCount reflects those.
-   */
-  commitTimeMax: number;
-  /** PidTagDeletedCountTotal (0x670B): items ever removed from this folder (deleted or moved out). */
-  deletedCountTotal: number;
-}
-
-export interface MailboxState {
-  readonly index: number;
-  readonly smtpAddress: string;
-  readonly displayName: string;
-  readonly guid: string;
-  readonly hasArchive: boolean;
-  seq: number;
-  nextSerial: number;
-  readonly folders: Map<number, FolderRecord>;
-  readonly items: Map<number, ItemRecord>;
-  readonly distinguished: Map<string, FolderRecord>;
-  readonly folderTombstones: {
-    serial: number;
-    parentSerial: number;
-    createdSeq: number;
-    deletedSeq: number;
-  }[];
-}
-
-interface SkeletonFolder {
-  readonly name: string;
-  readonly displayName: string;
-  readonly folderClass?: MockFolderClass | string;
-  readonly parent?: string;
-}
-
-// The distinguished folders every Exchange 2016 mailbox has, parents first.
-const MAILBOX_SKELETON: readonly SkeletonFolder[] = [
-  { name: "root", displayName: "Root" },
-  { name: "msgfolderroot", displayName: "Top of Information Store", parent: "root" },
-  { name: "inbox", displayName: "Inbox", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "sentitems", displayName: "Sent Items", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "deleteditems", displayName: "Deleted Items", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "drafts", displayName: "Drafts", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "outbox", displayName: "Outbox", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "junkemail", displayName: "Junk Email", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "calendar", displayName: "Calendar", folderClass: "IPF.Appointment", parent: "msgfolderroot" },
-  { name: "contacts", displayName: "Contacts", folderClass: "IPF.Contact", parent: "msgfolderroot" },
-  { name: "tasks", displayName: "Tasks", folderClass: "IPF.Task", parent: "msgfolderroot" },
-  { name: "notes", displayName: "Notes", folderClass: "IPF.StickyNote", parent: "msgfolderroot" },
-  { name: "journal", displayName: "Journal", folderClass: "IPF.Journal", parent: "msgfolderroot" },
-  {
-    name: "conversationhistory",
-    displayName: "Conversation History",
-    folderClass: "IPF.Note",
-    parent: "msgfolderroot",
-  },
-  { name: "archive", displayName: "Archive", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "syncissues", displayName: "Sync Issues", folderClass: "IPF.Note", parent: "msgfolderroot" },
-  { name: "conflicts", displayName: "Conflicts", folderClass: "IPF.Note", parent: "syncissues" },
-  { name: "localfailures", displayName: "Local Failures", folderClass: "IPF.Note", parent: "syncissues" },
-  { name: "serverfailures", displayName: "Server Failures", folderClass: "IPF.Note", parent: "syncissues" },
-  { name: "recoverableitemsroot", displayName: "Recoverable Items", parent: "root" },
-  { name: "recoverableitemsdeletions", displayName: "Deletions", parent: "recoverableitemsroot" },
-  { name: "recoverableitemspurges", displayName: "Purges", parent: "recoverableitemsroot" },
-  { name: "recoverableitemsversions", displayName: "Versions", parent: "recoverableitemsroot" },
-  { name: "searchfolders", displayName: "Finder", parent: "root" },
-];
-
-const ARCHIVE_SKELETON: readonly SkeletonFolder[] = [
-  { name: "archiveroot", displayName: "Root" },
-  { name: "archivemsgfolderroot", displayName: "Top of Information Store", parent: "archiveroot" },
-  {
-    name: "archivedeleteditems",
-    displayName: "Deleted Items",
-    folderClass: "IPF.Note",
-    parent: "archivemsgfolderroot",
-  },
-  { name: "archiverecoverableitemsroot", displayName: "Recoverable Items", parent: "archiveroot" },
-  {
-    name: "archiverecoverableitemsdeletions",
-    displayName: "Deletions",
-    parent: "archiverecoverableitemsroot",
-  },
-  { name: "archiverecoverableitemspurges", displayName: "Purges", parent: "archiverecoverableitemsroot" },
-  {
-    name: "archiverecoverableitemsversions",
-    displayName: "Versions",
-    parent: "archiverecoverableitemsroot",
-  },
-];
-
-export const PUBLIC_MAILBOX_INDEX = -1;
-
-const CACHE_ITEMS = 16;
-/** Commit time of folders and generated items that no API call changed yet. */
-const GENERATED_COMMIT_TIME = Date.parse("2024-01-01T00:00:00Z");
-const CACHE_MAX_BODY_CHARS = 128 * 1024;
-
-export interface MailboxStore {
-  readonly mailboxes: readonly MailboxState[];
-  readonly publicFolders: MailboxState;
-  mailboxBySmtp(smtp: string): MailboxState | undefined;
-  mailboxByGuid(guid: string): MailboxState | undefined;
-}
+import {
+  addSkeleton,
+  addSkeletonFolders,
+  displayPath,
+  liveDescendants,
+  newFolder,
+  placeGenerated,
+  reserveItems,
+} from "./mailbox-layout.js";
+import {
+  type FolderRecord,
+  type ItemOrigin,
+  type ItemRecord,
+  type MailboxState,
+  type MailboxStore,
+  PUBLIC_MAILBOX_INDEX,
+} from "./records.js";
 
 function nowIso(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -176,40 +39,57 @@ export class Store implements MailboxStore {
   readonly #bySmtp = new Map<string, MailboxState>();
   readonly #byGuid = new Map<string, MailboxState>();
   readonly #generator: MailboxGenerator;
-  // Regenerating an item is cheap but not free; a small cache serves paging loops that touch the same items.
-  readonly #cache = new Map<string, MockItemData>();
-  /** Body characters regenerated since the server last reset it (drives collectSoon). */
-  generatedChars = 0;
+  readonly #generated: GeneratedItems;
+  readonly #itemChangeListeners: ((record: ItemRecord) => void)[] = [];
 
   constructor(generator: MailboxGenerator) {
     this.#generator = generator;
+    this.#generated = new GeneratedItems(generator);
     generator.mailboxes().forEach((spec, index) => {
       const mailbox = this.#newMailbox(index, spec.smtpAddress, spec.displayName, spec.hasArchive);
-      for (const skeleton of MAILBOX_SKELETON) this.#addSkeleton(mailbox, skeleton);
-      if (spec.hasArchive) for (const skeleton of ARCHIVE_SKELETON) this.#addSkeleton(mailbox, skeleton);
+      addSkeletonFolders(mailbox, spec.hasArchive);
       const msgRoot = mailbox.distinguished.get("msgfolderroot")!;
       generator.folders(index).forEach((folder, folderIndex) => {
-        const record = this.#placeGenerated(
+        const record = placeGenerated(
           mailbox,
           msgRoot,
           folder.path,
           folder.folderClass,
           folder.distinguishedName,
         );
-        this.#reserveItems(mailbox, record, folderIndex, generator.itemCount(index, folderIndex));
+        reserveItems(mailbox, record, folderIndex, generator.itemCount(index, folderIndex));
       });
       this.mailboxes.push(mailbox);
       this.#bySmtp.set(spec.smtpAddress.toLowerCase(), mailbox);
     });
     const pub = this.#newMailbox(PUBLIC_MAILBOX_INDEX, "publicfolders@mock.invalid", "Public Folders", false);
-    this.#addSkeleton(pub, { name: "publicfoldersroot", displayName: "IPM_SUBTREE" });
+    addSkeleton(pub, { name: "publicfoldersroot", displayName: "IPM_SUBTREE" });
     const pubRoot = pub.distinguished.get("publicfoldersroot")!;
     generator.publicFolders().forEach((folder, folderIndex) => {
-      const record = this.#placeGenerated(pub, pubRoot, folder.path, folder.folderClass, undefined);
-      this.#reserveItems(pub, record, folderIndex, generator.publicItemCount(folderIndex));
+      const record = placeGenerated(pub, pubRoot, folder.path, folder.folderClass, undefined);
+      reserveItems(pub, record, folderIndex, generator.publicItemCount(folderIndex));
     });
     this.publicFolders = pub;
     seedSharedFolders(this);
+    mirrorSeededDelegates(this);
+  }
+
+  /** Body characters regenerated since the server last reset it (drives collectSoon). */
+  get generatedChars(): number {
+    return this.#generated.generatedChars;
+  }
+
+  set generatedChars(chars: number) {
+    this.#generated.generatedChars = chars;
+  }
+
+  /**
+   * `listener` hears of every change to an item record's content or flags (updateItem) and of
+   * its removal (removeItem, moves included), after the fact: what was derived from the item
+   * (server/export-cache.ts) is stale from then on.
+   */
+  onItemChange(listener: (record: ItemRecord) => void): void {
+    this.#itemChangeListeners.push(listener);
   }
 
   /** The generator's seed (seeds the mailbox settings' own PRNG stream, store/settings.ts). */
@@ -241,88 +121,6 @@ export class Store implements MailboxStore {
     };
     this.#byGuid.set(mailbox.guid, mailbox);
     return mailbox;
-  }
-
-  #addSkeleton(mailbox: MailboxState, skeleton: SkeletonFolder): void {
-    const parent = skeleton.parent === undefined ? undefined : mailbox.distinguished.get(skeleton.parent);
-    const folder = this.#newFolder(
-      mailbox,
-      parent,
-      skeleton.displayName,
-      skeleton.folderClass,
-      skeleton.name,
-    );
-    mailbox.distinguished.set(skeleton.name, folder);
-  }
-
-  #newFolder(
-    mailbox: MailboxState,
-    parent: FolderRecord | undefined,
-    displayName: string,
-    folderClass: string | undefined,
-    distinguishedName: string | undefined,
-  ): FolderRecord {
-    const seq = ++mailbox.seq;
-    const folder: FolderRecord = {
-      serial: mailbox.nextSerial++,
-      mailbox,
-      parent,
-      displayName,
-      folderClass,
-      distinguishedName,
-      createdSeq: seq,
-      lastSeq: seq,
-      children: [],
-      pending: undefined,
-      items: new Map(),
-      tombstones: [],
-      deleted: false,
-      unread: undefined,
-      commitTimeMax: GENERATED_COMMIT_TIME,
-      deletedCountTotal: 0,
-    };
-    mailbox.folders.set(folder.serial, folder);
-    parent?.children.push(folder);
-    return folder;
-  }
-
-  #placeGenerated(
-    mailbox: MailboxState,
-    base: FolderRecord,
-    path: readonly string[],
-    folderClass: string,
-    distinguishedName: string | undefined,
-  ): FolderRecord {
-    if (distinguishedName !== undefined) {
-      const known = mailbox.distinguished.get(distinguishedName.toLowerCase());
-      if (known !== undefined) return known;
-    }
-    let current = base;
-    path.forEach((name, depth) => {
-      const existing = current.children.find((c) => c.displayName === name);
-      if (existing !== undefined) {
-        current = existing;
-        return;
-      }
-      const isLeaf = depth === path.length - 1;
-      current = this.#newFolder(
-        mailbox,
-        current,
-        name,
-        isLeaf ? folderClass : current.folderClass,
-        isLeaf ? distinguishedName : undefined,
-      );
-      if (isLeaf && distinguishedName !== undefined)
-        mailbox.distinguished.set(distinguishedName.toLowerCase(), current);
-    });
-    return current;
-  }
-
-  #reserveItems(mailbox: MailboxState, folder: FolderRecord, folderIndex: number, count: number): void {
-    if (count <= 0) return;
-    folder.pending = { folderIndex, count, seqBase: mailbox.seq, serialBase: mailbox.nextSerial };
-    mailbox.seq += count;
-    mailbox.nextSerial += count;
   }
 
   /** Creates the per-item records of a folder's generated items (ids and change numbers only). */
@@ -427,22 +225,7 @@ export class Store implements MailboxStore {
 
   /** The item's current content: kept data when modified, else regenerated. */
   itemData(record: ItemRecord): MockItemData {
-    if (record.data !== undefined) return record.data;
-    const origin = record.origin!;
-    const key = `${origin.mailbox}/${origin.folderIndex}/${origin.itemIndex}`;
-    const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached;
-    const data =
-      origin.mailbox === PUBLIC_MAILBOX_INDEX
-        ? this.#generator.publicItem(origin.folderIndex, origin.itemIndex)
-        : this.#generator.item(origin.mailbox, origin.folderIndex, origin.itemIndex);
-    this.generatedChars += data.body.content.length;
-    // Keep only small items: a few multi-MB bodies held here would dominate the server's memory.
-    if (data.body.content.length <= CACHE_MAX_BODY_CHARS) {
-      this.#cache.set(key, data);
-      if (this.#cache.size > CACHE_ITEMS) this.#cache.delete(this.#cache.keys().next().value as string);
-    }
-    return data;
+    return record.data ?? this.#generated.item(record.origin!);
   }
 
   itemClassOf(record: ItemRecord): string {
@@ -509,6 +292,7 @@ export class Store implements MailboxStore {
       this.#committed(folder);
     }
     record.lastModifiedTime = nowIso();
+    for (const listener of this.#itemChangeListeners) listener(record);
   }
 
   removeItem(record: ItemRecord): void {
@@ -525,6 +309,7 @@ export class Store implements MailboxStore {
     });
     folder.deletedCountTotal++;
     this.#committed(folder);
+    for (const listener of this.#itemChangeListeners) listener(record);
   }
 
   /** Advances a folder's PidTagLocalCommitTimeMax past every value it reported before. */
@@ -555,7 +340,7 @@ export class Store implements MailboxStore {
     ) {
       throw new EwsResponseError("ErrorFolderExists", "A folder with the specified name already exists.");
     }
-    const folder = this.#newFolder(parent.mailbox, parent, displayName, folderClass, undefined);
+    const folder = newFolder(parent.mailbox, parent, displayName, folderClass, undefined);
     this.#committed(folder);
     return folder;
   }
@@ -606,25 +391,11 @@ export class Store implements MailboxStore {
 
   /** Live folders below `folder` (depth-first, parents before children). */
   descendants(folder: FolderRecord): FolderRecord[] {
-    const out: FolderRecord[] = [];
-    const visit = (f: FolderRecord): void => {
-      for (const c of f.children) {
-        if (c.deleted) continue;
-        out.push(c);
-        visit(c);
-      }
-    };
-    visit(folder);
-    return out;
+    return liveDescendants(folder);
   }
 
   /** The display-name path from the mailbox's msgfolderroot (or public root). */
   folderPath(folder: FolderRecord): string[] {
-    const path: string[] = [];
-    for (let f: FolderRecord | undefined = folder; f?.parent !== undefined; f = f.parent) {
-      if (f.distinguishedName === "msgfolderroot" || f.distinguishedName === "publicfoldersroot") break;
-      path.unshift(f.displayName);
-    }
-    return path;
+    return displayPath(folder);
   }
 }
