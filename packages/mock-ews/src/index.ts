@@ -5,13 +5,24 @@
 import { EwsResponseError, MockEwsError } from "./errors.js";
 import type { MockItemData } from "./model.js";
 import { type MockEwsCounters, type MockEwsServerOptions, startServerCore } from "./server/index.js";
+import { type MailboxSettingsApi, settingsApi } from "./settings-api.js";
 import { type Directory, directoryOf } from "./store/directory.js";
 import { decodeId } from "./store/ids.js";
-import type { FolderRecord, MailboxState } from "./store/records.js";
 import type { Store } from "./store/mailbox-store.js";
-import { type MailboxSettingsApi, settingsApi } from "./settings-api.js";
+import type { FolderRecord, MailboxState } from "./store/records.js";
 
+// The item codecs, for benchmarks and tests that need mock-shaped export streams or MIME
+// without a running server.
+export {
+  decodeExportStream,
+  ExportStreamError,
+  encodeExportStream,
+  itemToMime,
+  MimeParseError,
+  mimeToItem,
+} from "./codec/index.js";
 export { EwsResponseError, MockEwsError } from "./errors.js";
+export { createMailboxGenerator } from "./generator/index.js";
 export type * from "./model.js";
 export {
   type AuthFailureReason,
@@ -19,15 +30,14 @@ export {
   authSchemes,
   DEFAULTS,
   FAULT_KINDS,
-  type MockAuthCounters,
   type FaultKind,
   type FaultRule,
+  type MockAuthCounters,
   type MockEwsCounters,
   type MockEwsServerOptions,
   type MockEwsUser,
   type ThrottlingOptions,
 } from "./server/index.js";
-export { createMailboxGenerator } from "./generator/index.js";
 export type * from "./settings-api.js";
 export {
   DIRECTORY_KINDS,
@@ -36,16 +46,6 @@ export {
   type DirectoryEntryInput,
   type DirectoryKind,
 } from "./store/directory.js";
-// The item codecs, for benchmarks and tests that need mock-shaped export streams or MIME
-// without a running server.
-export {
-  decodeExportStream,
-  encodeExportStream,
-  ExportStreamError,
-  itemToMime,
-  MimeParseError,
-  mimeToItem,
-} from "./codec/index.js";
 
 /**
  * A folder named for the mutation helpers: a distinguished folder name ("inbox"), a

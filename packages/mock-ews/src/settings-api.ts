@@ -4,8 +4,9 @@
 import { MockEwsError } from "./errors.js";
 import { mirrorDelegate } from "./store/delegate-permissions.js";
 import { directoryOf } from "./store/directory.js";
-import type { MailboxState } from "./store/records.js";
+import { settingsOf } from "./store/mailbox-settings.js";
 import type { Store } from "./store/mailbox-store.js";
+import type { MailboxState } from "./store/records.js";
 import {
   configurationKey,
   DELEGATE_FOLDERS,
@@ -16,7 +17,6 @@ import {
   type OofSettings,
   type UserConfiguration,
 } from "./store/settings.js";
-import { settingsOf } from "./store/mailbox-settings.js";
 
 export type {
   Delegate,

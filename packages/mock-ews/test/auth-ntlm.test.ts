@@ -4,25 +4,25 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:https";
-import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type MockEwsServer, MockEwsError, startMockEwsServer } from "@ewsvault/mock-ews";
+import type { TLSSocket } from "node:tls";
+import { MockEwsError, type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import {
   AvId,
   channelBindingsHash,
-  decodeAvPairs,
-  decodeChallenge,
-  encodeAvPairs,
-  encodeChallenge,
-  fileTime,
   createAuthenticateMessage,
   createNegotiateMessage,
   decodeAuthenticate,
+  decodeAvPairs,
+  decodeChallenge,
   decodeNegTokenResp,
   encodeAuthenticate,
+  encodeAvPairs,
+  encodeChallenge,
   encodeNegTokenInit,
   encodeNegTokenResp,
+  fileTime,
   NTLM_MECH_TYPES,
   ntlmSignature,
 } from "@ewsvault/ntlm";

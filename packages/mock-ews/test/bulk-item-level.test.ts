@@ -3,7 +3,7 @@
 // attachments with their own properties and attachments, every contact indexed entry, a
 // recurring series' exception and deleted occurrence, and a relative monthly pattern. The copy,
 // uploaded into another mailbox, must read back through EWS exactly like the original.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Every PhoneNumberKeyType of types.xsd, as the server lists them.
 import { PHONE_KEYS } from "../src/operations/indexed-properties.js";

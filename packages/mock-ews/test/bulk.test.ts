@@ -2,7 +2,7 @@
 // in every property, attachments included; unchanged items export to identical bytes; PR_SEARCH_KEY
 // survives export/upload, CopyItem and MoveItem.
 import { createHash } from "node:crypto";
-import { startMockEwsServer, type MockEwsServer, type MockItemData } from "@ewsvault/mock-ews";
+import { type MockEwsServer, type MockItemData, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ids, itemShape, responseCodes, soap } from "./helpers.js";
 

@@ -2,7 +2,7 @@
 // ids, OccurrenceItemId / RecurringMasterItemId, Exchange's errors) and item attachments
 // (CreateItem, CreateAttachment, GetAttachment with the embedded item, DeleteAttachment).
 // Every response body is validated against messages.xsd at the end.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { itemShape } from "./helpers.js";
 import { all, capture, SchemaRecorder } from "./schema-recorder.js";

@@ -1,7 +1,7 @@
 // ews-javascript-api, unmodified, as a client: the server must speak EWS well enough for a
 // third-party implementation to browse, sync, read MIME, create and delete.
 import "./third-party/node-util-shim.js";
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import {
   BasePropertySet,
   ChangeType,

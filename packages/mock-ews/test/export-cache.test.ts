@@ -1,7 +1,7 @@
 // Issue 17: ExportItems answers from encoded item streams kept between requests. The answers
 // must be byte-identical to a server without the cache, before and after items change, and the
 // cache must stay within its byte budget.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportItems } from "../src/operations/bulk.js";
 import { frameResponse, frameResponseParts } from "../src/operations/common.js";

@@ -1,7 +1,7 @@
 // FindItem's other views and searches (FractionalPageItemView, ContactsView, QueryString) and
 // UpdateItem's AppendToItemField and list fields. Every response is validated against
 // messages.xsd at the end.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { itemShape } from "./helpers.js";
 import { all, capture, SchemaRecorder } from "./schema-recorder.js";

@@ -1,7 +1,7 @@
 // Item-level behaviour clients rely on beyond our own: xs:boolean values written 1/0, extended
 // MAPI properties, contact indexed properties and FindItem restrictions. Every response body
 // is validated against messages.xsd at the end.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { itemShape } from "./helpers.js";
 import { all, capture, SchemaRecorder } from "./schema-recorder.js";

@@ -2,7 +2,7 @@
 // ErrorExceededConnectionCount; or HTTP 503 for both), faults by
 // schedule and by seeded rate, latency and bandwidth — each observed both on the wire and in
 // counters().
-import { startMockEwsServer, type MockEwsServer, type MockEwsServerOptions } from "@ewsvault/mock-ews";
+import { type MockEwsServer, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterEach, describe, expect, it } from "vitest";
 import { itemShape, responseCodes, soap } from "./helpers.js";
 

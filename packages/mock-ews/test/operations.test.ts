@@ -1,6 +1,6 @@
 // Item and folder operations observed through the in-process API: what a request changes is
 // what the mailbox holds afterwards.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ids, itemShape, responseCodes, soap } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 // The HTTP/SOAP surface: authentication, impersonation, hostile or broken requests (the server
 // answers with a fault and keeps serving), size limits, headers, Autodiscover and HTTPS.
 import { request } from "node:https";
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, envelope, impersonate, postRaw, responseCodes, soap } from "./helpers.js";
 

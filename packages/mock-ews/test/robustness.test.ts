@@ -1,7 +1,7 @@
 // Mutated and truncated requests, pipelined garbage and aborted uploads: every one is answered
 // (or the connection dropped) without taking the server down.
 import { connect } from "node:net";
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../src/server/prng.js";
 import { basicAuth, envelope, impersonate, itemShape, postRaw, responseCodes, soap } from "./helpers.js";

@@ -1,6 +1,6 @@
 // Every response body the server emits — success and error alike, one or more per operation
 // and per error class — validates against Exchange 2016's messages.xsd with xmllint.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ids, itemShape, responseCodes, soap } from "./helpers.js";
 import { schemaFailures } from "./schema-recorder.js";

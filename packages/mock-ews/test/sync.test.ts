@@ -1,6 +1,6 @@
 // SyncFolderItems / SyncFolderHierarchy: paging, change detection from a previous state, and
 // rejection of corrupt or foreign states.
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ids, itemShape, responseCodes, soap } from "./helpers.js";
 

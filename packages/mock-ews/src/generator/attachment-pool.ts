@@ -3,7 +3,7 @@
 // organisations, which is what makes cross-mailbox deduplication measurable. Binary kinds carry a
 // plausible file header around pseudo-random (incompressible) bytes; text and CSV kinds compress.
 // Content is made on first use and kept in a small LRU bounded by bytes.
-import { Prng, mixSeed } from "./prng.js";
+import { mixSeed, Prng } from "./prng.js";
 import { CITIES, MONTHS } from "./text.js";
 
 export type PoolKind = "jpeg" | "png" | "pdf" | "docx" | "xlsx" | "pptx" | "zip" | "txt" | "csv";

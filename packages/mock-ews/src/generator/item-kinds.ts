@@ -11,21 +11,6 @@ import type {
   MockTaskFields,
 } from "../model.js";
 import { isoSeconds } from "./attachment-pool.js";
-import type { Prng } from "./prng.js";
-import {
-  COMPANIES,
-  EXTERNAL_DOMAINS,
-  JOB_TITLES,
-  LOCATIONS,
-  MEETING_SUBJECTS,
-  MONTHS,
-  TASK_SUBJECTS,
-  displayName,
-  mailSubject,
-  paragraphs,
-  pickPerson,
-  templateText,
-} from "./text.js";
 import {
   commonFlags,
   content,
@@ -43,6 +28,21 @@ import {
   targetSize,
   YEAR_MS,
 } from "./item-parts.js";
+import type { Prng } from "./prng.js";
+import {
+  COMPANIES,
+  displayName,
+  EXTERNAL_DOMAINS,
+  JOB_TITLES,
+  LOCATIONS,
+  MEETING_SUBJECTS,
+  MONTHS,
+  mailSubject,
+  paragraphs,
+  pickPerson,
+  TASK_SUBJECTS,
+  templateText,
+} from "./text.js";
 
 /** The fields of an item nobody sent (contact, task, note): no recipients, every date its creation. */
 function unsent(created: string) {

@@ -5,10 +5,10 @@
 import type { MailboxGenerator, MockFolderClass, MockFolderSpec } from "../model.js";
 import { AttachmentPool } from "./attachment-pool.js";
 import { ItemCache } from "./item-cache.js";
-import { Prng, mixSeed } from "./prng.js";
-import { JOB_TITLES, displayName, pickPerson } from "./text.js";
 import { makeItem } from "./item-kinds.js";
 import { type ItemContext, KiB, type MailboxOwner, MiB } from "./item-parts.js";
+import { mixSeed, Prng } from "./prng.js";
+import { displayName, JOB_TITLES, pickPerson } from "./text.js";
 
 export interface GeneratorOptions {
   /** Any 32-bit integer; the same seed and options give the same mailboxes, byte for byte. */

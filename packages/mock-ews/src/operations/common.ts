@@ -3,13 +3,13 @@
 // (folder ids, item ids, shapes).
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
-import type { FolderRecord, ItemRecord, MailboxState } from "../store/records.js";
-import type { Store } from "../store/mailbox-store.js";
-import { PUBLIC_MAILBOX_INDEX } from "../store/records.js";
 import type { ItemShape } from "../server/render.js";
-import type { ExtendedFieldRequest, FolderShape } from "../server/render-folder.js";
 import { NS_M, NS_T } from "../server/render.js";
+import type { ExtendedFieldRequest, FolderShape } from "../server/render-folder.js";
 import { operationResponse, XSI_DECLARATIONS } from "../server/soap.js";
+import type { Store } from "../store/mailbox-store.js";
+import type { FolderRecord, ItemRecord, MailboxState } from "../store/records.js";
+import { PUBLIC_MAILBOX_INDEX } from "../store/records.js";
 import { attr, boolText, child, children, esc, text, type XmlNode } from "../xml.js";
 import { parseExtendedUri } from "./extended-properties.js";
 import type { IndexedRequest } from "./indexed-properties.js";

@@ -6,6 +6,7 @@
 import { EwsResponseError } from "../errors.js";
 import { mirrorDelegate } from "../store/delegate-permissions.js";
 import { userSid } from "../store/folder-permissions.js";
+import { settingsOf } from "../store/mailbox-settings.js";
 import type { MailboxState } from "../store/records.js";
 import {
   DELEGATE_FOLDERS,
@@ -14,8 +15,7 @@ import {
   type DeliverMeetingRequests,
   type MailboxSettings,
 } from "../store/settings.js";
-import { settingsOf } from "../store/mailbox-settings.js";
-import { attr, boolText, child, children, esc, text, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, boolText, child, children, esc, text, type XmlNode, xsBoolean } from "../xml.js";
 import { errorMessage, type Operation, type OperationContext } from "./common.js";
 import { directoryUserOf } from "./permission-xml.js";
 

@@ -3,7 +3,7 @@
 // PidTagFlagStatus the Flag, ...), and the store of the others on the item.
 import { EwsResponseError } from "../errors.js";
 import { MAPI_PROPERTY_TYPES, type MockExtendedProperty, type MockItemData } from "../model.js";
-import { attr, child, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, child, children, el, esc, text, type XmlNode, xsBoolean } from "../xml.js";
 
 /** The DistinguishedPropertySetId names of the schema and the GUIDs they stand for. */
 export const DISTINGUISHED_PROPERTY_SETS: Readonly<Record<string, string>> = {

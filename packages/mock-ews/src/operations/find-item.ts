@@ -1,16 +1,16 @@
 // FindItem: restrictions and sort orders over a folder's items, IndexedPageItemView paging, and
 // CalendarView, which expands recurring series into the occurrences inside its window.
 import { EwsResponseError } from "../errors.js";
-import type { ItemRecord } from "../store/records.js";
 import type { MockItemData } from "../model.js";
-import { attr, child, children, type XmlNode, text } from "../xml.js";
+import type { ItemRecord } from "../store/records.js";
+import { attr, child, children, text, type XmlNode } from "../xml.js";
 import { calendarWindow, parseCalendarView } from "./calendar-view.js";
 import {
   folderIdsIn,
   indexedPage,
+  type Operation,
   type OperationContext,
   parseIntAttr,
-  type Operation,
   parseItemShape,
   perEntry,
   resolveFolderNode,

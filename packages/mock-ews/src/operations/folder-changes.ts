@@ -3,7 +3,6 @@
 import { EwsResponseError } from "../errors.js";
 import { folderElementName, folderIdXml } from "../server/render-folder.js";
 import { propertyTagNumber, setFolderExtendedValue } from "../store/folder-extended.js";
-import { resetFolderPermissions, setFolderPermissions } from "../store/folder-permissions.js";
 import {
   copyFolderTree,
   type DisposalType,
@@ -11,6 +10,7 @@ import {
   markAllItemsRead,
   moveFolderTo,
 } from "../store/folder-ops.js";
+import { resetFolderPermissions, setFolderPermissions } from "../store/folder-permissions.js";
 import type { FolderRecord } from "../store/records.js";
 import { attr, boolAttr, boolText, child, childNames, children, text, type XmlNode } from "../xml.js";
 import {

@@ -1,8 +1,8 @@
 // What a folder property path evaluates to, for FindFolder restrictions (same engine as
 // FindItem's, see restrictions.ts).
 import { EwsResponseError } from "../errors.js";
-import type { FolderRecord } from "../store/records.js";
 import type { Store } from "../store/mailbox-store.js";
+import type { FolderRecord } from "../store/records.js";
 import { attr, type XmlNode } from "../xml.js";
 import type { Getter, PathResolver } from "./restrictions.js";
 

@@ -4,9 +4,9 @@
 // changes. Limitation: the parsed request groups operations by element name, so operations are
 // applied (and OperationIndex counted) creates first, then sets, then deletes.
 import { EwsResponseError } from "../errors.js";
+import { settingsOf } from "../store/mailbox-settings.js";
 import type { MailboxState } from "../store/records.js";
 import { type InboxRule, type MailboxSettings, newRuleId, placeRule } from "../store/settings.js";
-import { settingsOf } from "../store/mailbox-settings.js";
 import { child, children, text, type XmlNode } from "../xml.js";
 import { errorMessage, type Operation, type OperationContext } from "./common.js";
 import { parseRule, RuleInvalid, type RuleValidationError, ruleXml, validationErrorXml } from "./rule-xml.js";

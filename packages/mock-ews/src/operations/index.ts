@@ -3,8 +3,20 @@
 // returns its response messages; the server frames them. README.md's operation table lists
 // what is served and what not; test/operation-table.test.ts keeps it true.
 import { createAttachment, deleteAttachment, getAttachment } from "./attachments.js";
+import { getUserAvailability } from "./availability.js";
 import { exportItems, uploadItems } from "./bulk.js";
 import type { Operation } from "./common.js";
+import { convertId } from "./convert-id.js";
+import { addDelegate, getDelegate, removeDelegate, updateDelegate } from "./delegates.js";
+import {
+  expandDL,
+  findPeople,
+  getMailTips,
+  getPersona,
+  getRoomLists,
+  getRooms,
+  getSearchableMailboxes,
+} from "./directory-ops.js";
 import {
   copyFolder,
   emptyFolderOperation,
@@ -13,6 +25,7 @@ import {
   updateFolder,
 } from "./folder-changes.js";
 import { createFolder, deleteFolder, findFolder, getFolder, syncFolderHierarchy } from "./folders.js";
+import { getInboxRules, updateInboxRules } from "./inbox-rules.js";
 import {
   copyItem,
   createItem,
@@ -23,22 +36,9 @@ import {
   syncFolderItems,
   updateItem,
 } from "./items.js";
-import { resolveNames } from "./resolve-names.js";
-import { getUserAvailability } from "./availability.js";
-import { convertId } from "./convert-id.js";
-import {
-  expandDL,
-  findPeople,
-  getMailTips,
-  getPersona,
-  getRoomLists,
-  getRooms,
-  getSearchableMailboxes,
-} from "./directory-ops.js";
-import { getServerTimeZones } from "./time-zones.js";
-import { addDelegate, getDelegate, removeDelegate, updateDelegate } from "./delegates.js";
-import { getInboxRules, updateInboxRules } from "./inbox-rules.js";
 import { getUserOofSettings, setUserOofSettings } from "./oof.js";
+import { resolveNames } from "./resolve-names.js";
+import { getServerTimeZones } from "./time-zones.js";
 import {
   createUserConfiguration,
   deleteUserConfiguration,

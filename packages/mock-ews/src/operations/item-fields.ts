@@ -4,13 +4,13 @@
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData, MockMailAddress } from "../model.js";
 import { itemSize } from "../server/render-attachments.js";
-import type { ItemRecord } from "../store/records.js";
 import type { Store } from "../store/mailbox-store.js";
+import type { ItemRecord } from "../store/records.js";
 import { attr, type XmlNode } from "../xml.js";
 import { type ExtendedUri, parseExtendedUri, readExtended } from "./extended-properties.js";
 import { readIndexed } from "./indexed-properties.js";
-import { storedFlag, storedValue } from "./stored-fields.js";
 import type { Getter, PathResolver, PathUse, Scalar } from "./restrictions.js";
+import { storedFlag, storedValue } from "./stored-fields.js";
 
 type Values = readonly Scalar[] | undefined;
 type DataGetter = (d: MockItemData, r: ItemRecord) => Values;

@@ -1,14 +1,14 @@
 // One item (or one occurrence of a recurring series) as the XML an operation answers with,
 // shaped as the request asked.
 import type { MockItemData } from "../model.js";
+import { type ItemShape, itemElementName, itemIdXml, renderItem, type SeriesPart } from "../server/render.js";
 import { ITEM_ATTACHMENT_BASE } from "../server/render-attachments.js";
-import { itemElementName, itemIdXml, type ItemShape, renderItem, type SeriesPart } from "../server/render.js";
 import { attachmentId, changeKey } from "../store/ids.js";
 import type { ItemRecord } from "../store/records.js";
 import { el, esc } from "../xml.js";
 import {
-  isoFromMs,
   type ItemTarget,
+  isoFromMs,
   type Occurrence,
   occurrenceData,
   occurrenceId,

@@ -6,7 +6,7 @@ import { itemIdXml } from "../server/render.js";
 import { changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord } from "../store/records.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
-import { attr, boolAttr, boolText, child, children, el, esc, text, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, boolAttr, boolText, child, children, el, esc, text, type XmlNode, xsBoolean } from "../xml.js";
 import {
   itemRefsIn,
   occurrenceData,

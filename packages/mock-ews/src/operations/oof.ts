@@ -3,8 +3,8 @@
 // Exchange always shows the scheduled window, whatever the state; setting Scheduled without a
 // window, or with one that ends before it starts, is ErrorInvalidScheduledOofDuration.
 import { EwsResponseError } from "../errors.js";
-import type { OofAudience, OofSettings, OofState } from "../store/settings.js";
 import { settingsOf } from "../store/mailbox-settings.js";
+import type { OofAudience, OofSettings, OofState } from "../store/settings.js";
 import { child, esc, text, type XmlNode } from "../xml.js";
 import type { Operation, OperationContext } from "./common.js";
 

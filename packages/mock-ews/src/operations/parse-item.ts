@@ -2,14 +2,14 @@
 import { EwsResponseError } from "../errors.js";
 import type {
   MockAttachment,
-  MockItemAttachment,
   MockCalendarFields,
+  MockItemAttachment,
   MockItemClass,
   MockItemData,
   MockMailAddress,
   MockRecurrence,
 } from "../model.js";
-import { attr, boolText, child, children, text, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, boolText, child, children, text, type XmlNode, xsBoolean } from "../xml.js";
 import { parseExtendedProperty, writeExtended } from "./extended-properties.js";
 import { indexedFromXml } from "./indexed-properties.js";
 import { applyStored, storedFromXml } from "./stored-fields.js";

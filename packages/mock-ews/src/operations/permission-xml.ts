@@ -10,8 +10,8 @@ import {
   type PermissionUser,
   userSid,
 } from "../store/folder-permissions.js";
-import type { FolderRecord } from "../store/records.js";
 import type { Store } from "../store/mailbox-store.js";
+import type { FolderRecord } from "../store/records.js";
 import { boolText, child, children, text, type XmlNode } from "../xml.js";
 
 const ACTIONS: ReadonlySet<string> = new Set(["None", "Owned", "All"]);

@@ -8,8 +8,8 @@
 // lists never carry one.
 import { EwsResponseError } from "../errors.js";
 import type { MockContactFields } from "../model.js";
-import { changeKey } from "../store/ids.js";
 import { directoryOf, isList } from "../store/directory.js";
+import { changeKey } from "../store/ids.js";
 import { attr, boolAttr, child, el, esc, text } from "../xml.js";
 import {
   folderIdsIn,

@@ -4,7 +4,7 @@
 // (item:Categories) match when any value does, a missing property fails every comparison except
 // IsNotEqualTo, string comparisons ignore case, and xs:boolean constants accept 1/0.
 import { EwsResponseError } from "../errors.js";
-import { attr, child, childNames, children, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, child, childNames, children, type XmlNode, xsBoolean } from "../xml.js";
 
 export type Scalar = string | number | boolean;
 /** A property's values on a subject; undefined (or empty) when the subject does not have it. */

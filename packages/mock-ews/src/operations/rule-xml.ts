@@ -4,7 +4,7 @@
 import { EwsResponseError } from "../errors.js";
 import { folderIdXml } from "../server/render-folder.js";
 import type { InboxRule, RuleAddress, RuleParts, RuleValue } from "../store/settings.js";
-import { attr, child, children, esc, text, xsBoolean, type XmlNode } from "../xml.js";
+import { attr, child, children, esc, text, type XmlNode, xsBoolean } from "../xml.js";
 import { type OperationContext, resolveFolderNode } from "./common.js";
 
 /** s: strings, a: addresses, b: boolean, t: text choice, d: date range, z: size range, f: folder, i: item id. */

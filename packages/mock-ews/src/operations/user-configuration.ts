@@ -5,13 +5,13 @@
 // Limitation: the objects are not also shown as associated items (no ItemId).
 import { EwsResponseError } from "../errors.js";
 import { folderIdXml } from "../server/render-folder.js";
+import { settingsOf } from "../store/mailbox-settings.js";
 import {
   configurationKey,
   type DictionaryEntry,
   type DictionaryObject,
   type UserConfiguration,
 } from "../store/settings.js";
-import { settingsOf } from "../store/mailbox-settings.js";
 import { attr, child, children, esc, text, type XmlNode } from "../xml.js";
 import {
   type Operation,

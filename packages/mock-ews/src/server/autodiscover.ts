@@ -4,8 +4,8 @@
 // UserSettings; known names it cannot fill are UserSettingErrors SettingIsNotAvailable; names
 // Exchange does not know are UserSettingErrors InvalidSetting (MS-OXWSADISC's error codes).
 import { createHash } from "node:crypto";
-import type { MailboxState } from "../store/records.js";
 import type { Store } from "../store/mailbox-store.js";
+import type { MailboxState } from "../store/records.js";
 import { child, children, esc, parseXml, text, type XmlNode } from "../xml.js";
 import { EXCHANGE_BUILD } from "./soap.js";
 

@@ -11,13 +11,16 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { channelBindingsHash } from "@ewsvault/ntlm";
 import { EwsResponseError, MockEwsError, SoapFaultError } from "../errors.js";
 import { createMailboxGenerator } from "../generator/index.js";
-import { OPERATIONS, type OperationContext } from "../operations/index.js";
 import { frameResponse, frameResponseParts, type ResponseParts, requestError } from "../operations/common.js";
-import type { MailboxState } from "../store/records.js";
+import { OPERATIONS, type OperationContext } from "../operations/index.js";
 import { Store } from "../store/mailbox-store.js";
+import type { MailboxState } from "../store/records.js";
 import { attr, child, childNames, parseXml, type XmlNode } from "../xml.js";
+import { HttpAuthenticator } from "./auth/index.js";
+import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
 import { codecs } from "./codecs.js";
 import { ExportCache } from "./export-cache.js";
 import { FaultInjector, RequestBudget } from "./faults.js";
@@ -25,7 +28,6 @@ import { readBody, send as sendShaped, sleep } from "./http-io.js";
 import { mayAccess, RoutingFault, targetMailbox } from "./mailbox-routing.js";
 import { collectSoon } from "./memory.js";
 import { authSchemes, DEFAULTS, type MockEwsServerOptions, type MockEwsUser } from "./options.js";
-import { envelope, envelopeParts, soapFault } from "./soap.js";
 import {
   busy,
   connectionCount,
@@ -33,11 +35,9 @@ import {
   throttleRefusalForm,
   unknownOperationFault,
 } from "./refusals.js";
-import { selfSignedCertificate } from "./tls.js";
-import { autodiscoverPox, autodiscoverSoap } from "./autodiscover.js";
-import { HttpAuthenticator } from "./auth/index.js";
 import { type MockEwsCounters, RequestCounters } from "./request-counters.js";
-import { channelBindingsHash } from "@ewsvault/ntlm";
+import { envelope, envelopeParts, soapFault } from "./soap.js";
+import { selfSignedCertificate } from "./tls.js";
 
 interface UserState {
   readonly user: MockEwsUser;

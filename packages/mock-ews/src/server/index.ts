@@ -1,10 +1,10 @@
 // The server side of the mock: HTTP(S) listener, SOAP framing, authentication, impersonation,
 // throttling and fault injection, XML rendering of items and folders, and the options with their
 // defaults. Operations live in ../operations, mailbox state in ../store.
-export { type ServerCore, startServerCore } from "./http.js";
-export type { MockEwsCounters } from "./request-counters.js";
+
 export type { AuthFailureReason } from "./auth/connection-auth.js";
 export type { MockAuthCounters } from "./auth/index.js";
+export { type ServerCore, startServerCore } from "./http.js";
 export {
   type AuthScheme,
   authSchemes,
@@ -16,3 +16,4 @@ export {
   type MockEwsUser,
   type ThrottlingOptions,
 } from "./options.js";
+export type { MockEwsCounters } from "./request-counters.js";

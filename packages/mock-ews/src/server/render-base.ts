@@ -3,8 +3,8 @@
 import type { MockItemData, MockMailAddress } from "../model.js";
 import type { ExtendedUri } from "../operations/extended-properties.js";
 import type { IndexedRequest } from "../operations/indexed-properties.js";
-import type { ItemRecord } from "../store/records.js";
 import type { Store } from "../store/mailbox-store.js";
+import type { ItemRecord } from "../store/records.js";
 import { el } from "../xml.js";
 
 export interface ItemShape {

@@ -1,7 +1,7 @@
 // Contact and Task properties in ContactItemType's and TaskType's xs:sequence order.
 import {
-  indexedFilters,
   emailAddressesXml,
+  indexedFilters,
   phoneNumbersXml,
   physicalAddressesXml,
 } from "../operations/indexed-properties.js";

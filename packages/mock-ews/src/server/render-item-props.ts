@@ -6,8 +6,8 @@ import { changeKey } from "../store/ids.js";
 import { el, esc } from "../xml.js";
 import { fileAttachmentXml, itemAttachmentXml, itemSize } from "./render-attachments.js";
 import {
-  isoSeconds,
   type ItemShape,
+  isoSeconds,
   mailbox,
   type Prop,
   type RenderContext,

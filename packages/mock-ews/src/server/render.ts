@@ -14,8 +14,8 @@ import { CONTACT, TASK } from "./render-contact.js";
 import { ITEM_HEAD, ITEM_TAIL, MESSAGE, POST } from "./render-item-props.js";
 
 export {
-  isoSeconds,
   type ItemShape,
+  isoSeconds,
   type RenderContext,
   SERIES_PARTS,
   type SeriesPart,

@@ -9,7 +9,6 @@ import { EwsResponseError } from "../errors.js";
 import { seedSharedFolders } from "../generator/settings-generator.js";
 import type { MailboxGenerator, MockItemData } from "../model.js";
 import { GeneratedItems } from "./generated-items.js";
-import { mirrorSeededDelegates } from "./mailbox-settings.js";
 import { decodeId, deriveSearchKey, deterministicGuid, folderId, itemId } from "./ids.js";
 import {
   addSkeleton,
@@ -20,6 +19,7 @@ import {
   placeGenerated,
   reserveItems,
 } from "./mailbox-layout.js";
+import { mirrorSeededDelegates } from "./mailbox-settings.js";
 import {
   type FolderRecord,
   type ItemOrigin,

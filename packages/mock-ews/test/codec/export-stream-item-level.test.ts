@@ -4,7 +4,7 @@
 // layout, and strict rejection of each record's malformed forms.
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ExportStreamError, decodeExportStream, encodeExportStream } from "../../src/codec/index.js";
+import { decodeExportStream, ExportStreamError, encodeExportStream } from "../../src/codec/index.js";
 import type { MockItemData } from "../../src/model.js";
 
 function baseItem(overrides: Partial<MockItemData> = {}): MockItemData {

@@ -1,6 +1,6 @@
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ExportStreamError, decodeExportStream, encodeExportStream } from "../../src/codec/index.js";
+import { decodeExportStream, ExportStreamError, encodeExportStream } from "../../src/codec/index.js";
 import { createMailboxGenerator } from "../../src/generator/index.js";
 import type { MockItemClass, MockItemData } from "../../src/model.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MimeParseError, itemToMime, mimeToItem } from "../../src/codec/index.js";
+import { itemToMime, MimeParseError, mimeToItem } from "../../src/codec/index.js";
 import { createMailboxGenerator } from "../../src/generator/index.js";
 import type { MockItemData } from "../../src/model.js";
 

@@ -1,7 +1,7 @@
 // ews-javascript-api, unmodified, on the item-level features: calendar views over a recurring
 // series, item attachments, extended properties, contact indexed properties and search filters.
 import "./node-util-shim.js";
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import {
   Appointment,
   AppointmentType,

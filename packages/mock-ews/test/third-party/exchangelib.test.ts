@@ -3,7 +3,7 @@
 // fixed server build (no autodiscover). The script prints what it saw as JSON; this test
 // installs the package when it is missing and fails (never skips) when it cannot.
 import { fileURLToPath } from "node:url";
-import { startMockEwsServer, type MockEwsServer } from "@ewsvault/mock-ews";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { ensurePythonModule, runPythonChecks } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

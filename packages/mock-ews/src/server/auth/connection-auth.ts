@@ -5,13 +5,13 @@
 // channel binding must be the hash of this server's own certificate.
 import type { Socket } from "node:net";
 import {
-  NTLMSSP_OID,
-  type NtlmFailureReason,
   createChallengeMessage,
   decodeNegTokenInit,
   decodeNegTokenResp,
   encodeNegTokenResp,
   messageType,
+  NTLMSSP_OID,
+  type NtlmFailureReason,
   ntlmSignature,
   verifyAuthenticateMessage,
 } from "@ewsvault/ntlm";
