@@ -1,36 +1,26 @@
 // Fencing hook: backup() awaits options.beforeCommit before the mailbox index commits advanced
 // sync states and before the snapshot is saved; when it throws, the mailbox fails with that
 // error and neither is written (the service's workers throw there when their lease is lost).
-import { backup, initRepository, type Repository } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
+import { backup, type Repository } from "@ewsvault/core";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 
 let exchange: MemoryExchange;
 let repository: Repository;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: WorkDirectory;
 
 beforeEach(async () => {
   exchange = new MemoryExchange();
   exchange.addMailbox(A);
   const inbox = exchange.folderId(A, "Inbox");
   for (let i = 0; i < 12; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "fenced",
-    kdf: { N: 1024, r: 8, p: 1 },
-    workers: 0,
-  });
-  work = await tempDir();
+  ({ repository, work } = await engineStorage({ workers: 0 }));
 });
 
-afterEach(async () => {
-  await repository.close();
-  await work.cleanup();
-});
+afterEach(() => work.cleanup());
 
 class LeaseLost extends Error {
   readonly code = "TEST_LEASE_LOST";

@@ -3,16 +3,14 @@ import { join } from "node:path";
 import {
   type BackupEvent,
   backup,
-  initRepository,
   MailboxIndex,
   mailboxIndexDirectory,
   type Repository,
   restore,
 } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngineFixture } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const B = "bob@contoso.test";
@@ -34,20 +32,10 @@ beforeEach(async () => {
       exchange.addItem(mailbox, projects.folderId, `project ${i}`, `plan ${i} `.repeat(50));
     exchange.addItem(mailbox, exchange.folderId(mailbox, "Calendar"), "standup", "daily", "IPM.Appointment");
   }
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "correct horse",
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  const dir = await tempDir();
-  indexDirectory = dir.path;
-  cleanup = dir.cleanup;
+  ({ repository, indexDirectory, close: cleanup } = await createEngineFixture());
 });
 
-afterEach(async () => {
-  await repository.close();
-  await cleanup();
-});
+afterEach(() => cleanup());
 
 const run = (mailboxes: string[], extra: Partial<Parameters<typeof backup>[0]> = {}) =>
   backup({ repository, source: exchange, mailboxes, indexDirectory, checkpointSeconds: 0.05, ...extra });

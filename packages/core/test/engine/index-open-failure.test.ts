@@ -4,37 +4,27 @@
 // A folder record that fails authentication once the index is open (while the run loads its
 // folders) makes the mailbox run again on an index rebuilt from the repository.
 import { rm } from "node:fs/promises";
-import { backup, initRepository, mailboxIndexDirectory, type Repository } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
+import { backup, mailboxIndexDirectory, type Repository } from "@ewsvault/core";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 
 let exchange: MemoryExchange;
 let repository: Repository;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: WorkDirectory;
 
 beforeEach(async () => {
   exchange = new MemoryExchange();
   exchange.addMailbox(A);
   const inbox = exchange.folderId(A, "Inbox");
   for (let i = 0; i < 6; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "index-open",
-    kdf: { N: 1024, r: 8, p: 1 },
-    workers: 0,
-  });
-  work = await tempDir();
+  ({ repository, work } = await engineStorage({ workers: 0 }));
 });
 
-afterEach(async () => {
-  await repository.close();
-  await work.cleanup();
-});
+afterEach(() => work.cleanup());
 
 it("a rebuild that fails closes the index, so the next run in the same process rebuilds it", async () => {
   expect(

@@ -4,38 +4,28 @@
 import {
   backup,
   createFolderFilter,
-  initRepository,
   type MailboxSource,
   type Repository,
   restore,
   validateSelection,
 } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 let exchange: MemoryExchange;
 let repository: Repository;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: WorkDirectory;
 
 beforeEach(async () => {
   exchange = new MemoryExchange();
   exchange.addMailbox(A);
   exchange.addItem(A, exchange.folderId(A, "Inbox"), "hello", "body");
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "pw",
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  work = await tempDir();
+  ({ repository, work } = await engineStorage());
 });
 
-afterEach(async () => {
-  await repository.close();
-  await work.cleanup();
-});
+afterEach(() => work.cleanup());
 
 /** The exchange, counting every call the engine makes. */
 function counted(): { source: MailboxSource; calls: () => number; names: string[] } {

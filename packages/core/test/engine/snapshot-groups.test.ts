@@ -3,7 +3,6 @@
 // mailbox. The selection's encoding is pinned in packages/repository/test/snapshot-selection.test.ts.
 import {
   backup,
-  initRepository,
   LEGACY_GROUP,
   type Repository,
   resolveSnapshot,
@@ -11,10 +10,9 @@ import {
   selectionGroup,
   WHOLE_MAILBOX_SELECTION,
 } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngineFixture } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const TO = "restore@contoso.test";
@@ -33,20 +31,10 @@ describe("backup and restore within snapshot groups", () => {
     const sent = exchange.folderId(A, "Sent Items");
     for (let i = 0; i < 58; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
     for (let i = 0; i < 2; i++) exchange.addItem(A, sent, `sent ${i}`, `sent body ${i}`);
-    repository = await initRepository({
-      destination: createMemoryDestination(),
-      password: "pw",
-      kdf: { N: 1024, r: 8, p: 1 },
-    });
-    const dir = await tempDir();
-    indexDirectory = dir.path;
-    cleanup = dir.cleanup;
+    ({ repository, indexDirectory, close: cleanup } = await createEngineFixture());
   });
 
-  afterEach(async () => {
-    await repository.close();
-    await cleanup();
-  });
+  afterEach(() => cleanup());
 
   const run = async (selection?: { includeFolders: string[] }) => {
     const report = await backup({

@@ -6,25 +6,23 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   backup,
-  initRepository,
   MAILBOX_INDEX_FORMAT_VERSION,
   MailboxIndex,
   mailboxIndexDirectory,
   type Repository,
   restore,
 } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { Level } from "level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const FRESH = "fresh@contoso.test";
 
 let exchange: MemoryExchange;
 let repository: Repository;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: WorkDirectory;
 
 beforeEach(async () => {
   exchange = new MemoryExchange();
@@ -32,18 +30,10 @@ beforeEach(async () => {
   exchange.addMailbox(FRESH);
   const inbox = exchange.folderId(A, "Inbox");
   for (let i = 0; i < 12; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i} `.repeat(50));
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "tree reuse",
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  work = await tempDir();
+  ({ repository, work } = await engineStorage());
 });
 
-afterEach(async () => {
-  await repository.close();
-  await work.cleanup();
-});
+afterEach(() => work.cleanup());
 
 const run = (extra: Partial<Parameters<typeof backup>[0]> = {}) =>
   backup({ repository, source: exchange, mailboxes: [A], indexDirectory: work.path, ...extra });

@@ -3,18 +3,17 @@
 // covers; today the engine also starts it before any folder syncs, the shared start keeps that
 // true if the order changes), and bytes a source keeps must survive the write pool's workers
 // unless the source declares handsOverItemBytes.
-import { backup, type EngineRepository, initRepository, type Repository, restore } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
+import { backup, type EngineRepository, type Repository, restore } from "@ewsvault/core";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const B = "bob@contoso.test";
 
 let exchange: MemoryExchange;
 let repository: Repository;
-let work: { path: string; cleanup: () => Promise<void> };
+let work: WorkDirectory;
 
 beforeEach(async () => {
   exchange = new MemoryExchange();
@@ -24,19 +23,10 @@ beforeEach(async () => {
   // Items above the write pool's 8 KiB floor, so they travel to its workers.
   for (let i = 0; i < 48; i++)
     exchange.addItem(A, inbox, `mail ${i}`, `line ${i} of a longer body\n`.repeat(900));
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "one writer",
-    kdf: { N: 1024, r: 8, p: 1 },
-    workers: 2,
-  });
-  work = await tempDir();
+  ({ repository, work } = await engineStorage({ workers: 2 }));
 });
 
-afterEach(async () => {
-  await repository.close();
-  await work.cleanup();
-});
+afterEach(() => work.cleanup());
 
 it("uses one writer per mailbox and leaves the source's bytes alone while batches store concurrently", async () => {
   let started = 0;

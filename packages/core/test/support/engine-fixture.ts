@@ -29,3 +29,20 @@ export async function createEngineFixture(options: { workers?: number } = {}): P
     },
   };
 }
+
+/** The index directory as tests that keep it in a variable hold it. */
+export interface WorkDirectory {
+  readonly path: string;
+  cleanup(): Promise<void>;
+}
+
+/** createEngineFixture for tests that keep `repository` and `work` in variables of their own. */
+export async function engineStorage(
+  options: { workers?: number } = {},
+): Promise<{ repository: Repository; work: WorkDirectory }> {
+  const fixture = await createEngineFixture(options);
+  return {
+    repository: fixture.repository,
+    work: { path: fixture.indexDirectory, cleanup: fixture.close },
+  };
+}
