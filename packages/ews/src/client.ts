@@ -127,6 +127,7 @@ class EwsClientImpl implements EwsClient {
       maxConcurrencyPerMailbox: maxConcurrency,
       maxExportBatchBytes: maxBatchBytes,
       handsOverItemBytes: true,
+      associatedItems: true,
     };
   }
 
