@@ -12,11 +12,15 @@ import { cli, cliArgs, jsonLines, mockEwsClient, reportOf } from "./helpers.js";
 let server: MockEwsServer;
 let client: EwsClient;
 let work: { path: string; cleanup: () => Promise<void> };
+const PASSWORD = "fai repository password";
 
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 8, mailboxes: 2, itemsPerMailbox: 12, associatedItems: true });
   client = mockEwsClient(server);
   work = await tempDir();
+  const { common, env } = cliArgs(work.path, server, PASSWORD);
+  const init = await cli(["init", ...common, "--json"], env);
+  expect(init.code, init.stderr).toBe(0);
 });
 
 afterAll(async () => {
@@ -41,10 +45,28 @@ async function exported(mailbox: string, ids: readonly string[]): Promise<string
 const sorted = (values: string[]) => [...values].sort();
 
 describe("folder-associated items", { timeout: 120_000 }, () => {
+  it("a mailbox first backed up with --no-associated gets its FAI on the next default run, nothing else re-exported", async () => {
+    const mailbox = server.mailboxes[1]!;
+    const { common, ews, env } = cliArgs(work.path, server, PASSWORD);
+    const backup = async (...extra: string[]) => {
+      const run = await cli(["backup", ...common, ...ews, "--json", "--mailbox", mailbox, ...extra], env);
+      expect(run.code, run.stderr).toBe(0);
+      return reportOf(run.stdout).mailboxes[0]!;
+    };
+    const plain = await backup("--no-associated");
+    const withFai = await backup();
+    const fai = [
+      ...server.listAssociatedItems(mailbox, "inbox"),
+      ...server.listAssociatedItems(mailbox, "calendar"),
+    ];
+    expect(fai).toHaveLength(6);
+    expect(withFai.itemsExported).toBe(fai.length);
+    expect(withFai.items).toBe(plain.items + fai.length);
+  });
+
   it("are backed up by default, restored as FAI, incremental when changed, and skipped with --no-associated", async () => {
     const [source, target] = server.mailboxes as [string, string];
-    const { common, ews, env } = cliArgs(work.path, server, "fai repository password");
-    expect((await cli(["init", ...common, "--json"], env)).code).toBe(0);
+    const { common, ews, env } = cliArgs(work.path, server, PASSWORD);
     const backup = async (...extra: string[]) => {
       const run = await cli(["backup", ...common, ...ews, "--json", "--mailbox", source, ...extra], env);
       expect(run.code, run.stderr).toBe(0);
@@ -94,6 +116,11 @@ describe("folder-associated items", { timeout: 120_000 }, () => {
         sorted(ids.map((id) => server.getItem(id).itemClass)),
       );
     }
+
+    // The same restore again (--conflict skip, the default) recognises the FAI already there.
+    await restore("Restored");
+    expect(server.listAssociatedItems(target, "Restored/Inbox")).toHaveLength(originals.inbox.length);
+    expect(server.listAssociatedItems(target, "Restored/Calendar")).toHaveLength(originals.calendar.length);
 
     // One changed FAI: the next run exports it alone and stores a few KiB.
     const view = originals.inbox[2]!;

@@ -174,6 +174,11 @@ class EwsClientImpl implements EwsClient {
     return findItems(this.scope, mailbox, folderId, { pageSize: this.pageSize, signal });
   }
 
+  findAssociatedItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]> {
+    requireMailbox(mailbox);
+    return findItems(this.scope, mailbox, folderId, { pageSize: this.pageSize, signal, associated: true });
+  }
+
   async findFolders(mailbox: string, rootFolderId: string, signal?: AbortSignal): Promise<FolderInfo[]> {
     requireMailbox(mailbox);
     const view = { pageSize: this.pageSize, signal };
