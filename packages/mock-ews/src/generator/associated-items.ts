@@ -11,6 +11,7 @@ import type {
   MockItemData,
   MockMailAddress,
 } from "../model.js";
+import { unsent } from "./item-kinds.js";
 import { mixSeed, Prng } from "./prng.js";
 
 const SALT_ASSOCIATED = 0x46414931;
@@ -52,6 +53,11 @@ export function associatedItemsFor(
     ["Projects", "Personal", "Follow up"],
   ]);
   const startHour = rng.int(7, 9);
+  /** A Calendar configuration object whose data is an XML stream (PR_ROAMING_XMLSTREAM). */
+  const roamingXml = (itemClass: MockAssociatedItemClass, text: string): SeededAssociatedItem => ({
+    folder: "calendar",
+    data: item(itemClass, itemClass, [int(TAG.roamingDatatypes, 4), bin(TAG.roamingXmlStream, xml(text))]),
+  });
   return [
     {
       folder: "inbox",
@@ -77,30 +83,14 @@ export function associatedItemsFor(
         int(TAG.viewDescriptorVersion, 8),
       ]),
     },
-    {
-      folder: "calendar",
-      data: item("IPM.Configuration.CategoryList", "IPM.Configuration.CategoryList", [
-        int(TAG.roamingDatatypes, 4),
-        bin(
-          TAG.roamingXmlStream,
-          xml(
-            `<categories default="${categories[0]}">${categories.map((name) => `<category name="${name}" color="${rng.int(0, 24)}"/>`).join("")}</categories>`,
-          ),
-        ),
-      ]),
-    },
-    {
-      folder: "calendar",
-      data: item("IPM.Configuration.WorkHours", "IPM.Configuration.WorkHours", [
-        int(TAG.roamingDatatypes, 4),
-        bin(
-          TAG.roamingXmlStream,
-          xml(
-            `<Root><WorkHoursVersion1><TimeSlot><Start>${pad(startHour)}:00:00</Start><End>${pad(startHour + 8)}:00:00</End></TimeSlot><WorkDays>Monday Tuesday Wednesday Thursday Friday</WorkDays></WorkHoursVersion1></Root>`,
-          ),
-        ),
-      ]),
-    },
+    roamingXml(
+      "IPM.Configuration.CategoryList",
+      `<categories default="${categories[0]}">${categories.map((name) => `<category name="${name}" color="${rng.int(0, 24)}"/>`).join("")}</categories>`,
+    ),
+    roamingXml(
+      "IPM.Configuration.WorkHours",
+      `<Root><WorkHoursVersion1><TimeSlot><Start>${pad(startHour)}:00:00</Start><End>${pad(startHour + 8)}:00:00</End></TimeSlot><WorkDays>Monday Tuesday Wednesday Thursday Friday</WorkDays></WorkHoursVersion1></Root>`,
+    ),
     {
       folder: "calendar",
       data: item("IPM.Configuration.Calendar", "IPM.Configuration.Calendar", [
@@ -123,12 +113,7 @@ function fai(
     subject,
     body: { bodyType: "Text", content: "" },
     from: owner,
-    toRecipients: [],
-    ccRecipients: [],
-    bccRecipients: [],
-    dateTimeReceived: created,
-    dateTimeSent: created,
-    dateTimeCreated: created,
+    ...unsent(created),
     importance: "Normal",
     sensitivity: "Normal",
     categories: [],

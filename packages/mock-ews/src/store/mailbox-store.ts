@@ -139,19 +139,9 @@ export class Store implements MailboxStore {
     for (const { folder: name, data } of associatedItemsFor(this.#generator.seed, mailbox.index, owner)) {
       const folder = mailbox.distinguished.get(name);
       if (folder === undefined) continue;
-      const seq = ++mailbox.seq;
-      const record: ItemRecord = {
-        serial: mailbox.nextSerial++,
-        folder,
-        createdSeq: seq,
-        lastSeq: seq,
-        lastContentSeq: seq,
-        lastReadSeq: 0,
-        isAssociated: true,
-        data,
-        itemClass: data.itemClass,
-        lastModifiedTime: data.dateTimeCreated,
-      };
+      const record = this.#newRecord(folder, true, data.dateTimeCreated);
+      record.data = data;
+      record.itemClass = data.itemClass;
       folder.items.set(record.serial, record);
       mailbox.items.set(record.serial, record);
     }
@@ -275,6 +265,21 @@ export class Store implements MailboxStore {
     return record.searchKey ?? deriveSearchKey(record.folder.mailbox.guid, record.serial);
   }
 
+  /** A new item's record with the mailbox's next serial and change number (not yet in its folder). */
+  #newRecord(folder: FolderRecord, isAssociated: boolean, lastModifiedTime: string): ItemRecord {
+    const seq = ++folder.mailbox.seq;
+    return {
+      serial: folder.mailbox.nextSerial++,
+      folder,
+      createdSeq: seq,
+      lastSeq: seq,
+      lastContentSeq: seq,
+      lastReadSeq: 0,
+      isAssociated,
+      lastModifiedTime,
+    };
+  }
+
   /** Adds a new item (CreateItem, UploadItems CreateNew, copy/move target). */
   addItem(
     folder: FolderRecord,
@@ -282,17 +287,7 @@ export class Store implements MailboxStore {
   ): ItemRecord {
     this.materialize(folder);
     const mailbox = folder.mailbox;
-    const seq = ++mailbox.seq;
-    const record: ItemRecord = {
-      serial: mailbox.nextSerial++,
-      folder,
-      createdSeq: seq,
-      lastSeq: seq,
-      lastContentSeq: seq,
-      lastReadSeq: 0,
-      isAssociated: content.isAssociated ?? false,
-      lastModifiedTime: nowIso(),
-    };
+    const record = this.#newRecord(folder, content.isAssociated ?? false, nowIso());
     if (content.data !== undefined) record.data = content.data;
     if (content.origin !== undefined) record.origin = content.origin;
     if (content.searchKey !== undefined) record.searchKey = content.searchKey;
