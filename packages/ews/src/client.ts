@@ -61,6 +61,8 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
     folderIds: readonly string[],
     signal?: AbortSignal,
   ): Promise<ReadonlyMap<string, FolderChangeProbe>>;
+  /** FindItem Traversal="Associated", paged to the end: a folder's associated items. */
+  findAssociatedItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]>;
 }
 
 class EwsClientImpl implements EwsClient {
