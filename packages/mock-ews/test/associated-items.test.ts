@@ -4,7 +4,8 @@
 // changed and exported like any item, and uploadable back as associated items.
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ids, itemShape, responseCodes, soap } from "./helpers.js";
+import { startBin } from "./bin-helper.js";
+import { basicAuth, envelope, ids, impersonate, itemShape, postRaw, responseCodes, soap } from "./helpers.js";
 
 const OPTIONS = { seed: 21, mailboxes: 2, itemsPerMailbox: 120 };
 
@@ -129,5 +130,34 @@ describe("seeded folder-associated items", () => {
     );
     expect(/<m:Data>([^<]+)</.exec(again.text)![1]).toBe(data);
     expect(server.getItem(created).itemClass).toBe("IPM.Rule.Version2.Message");
+  });
+
+  it("the bin seeds them with --associated-items", { timeout: 60_000 }, async () => {
+    const bin = await startBin([
+      "--port",
+      "0",
+      "--seed",
+      "21",
+      "--mailboxes",
+      "1",
+      "--items",
+      "10",
+      "--associated-items",
+    ]);
+    try {
+      const { info } = bin;
+      const result = await postRaw(
+        info.url,
+        envelope(
+          `<m:FindItem Traversal="Associated">${itemShape()}<m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>`,
+          impersonate(info.mailboxes[0]!),
+        ),
+        { authorization: basicAuth(info.username, info.password) },
+      );
+      expect(responseCodes(result.text)).toEqual(["NoError"]);
+      expect(ids(result.text)).toHaveLength(3);
+    } finally {
+      expect(await bin.stop()).toBe(0);
+    }
   });
 });
