@@ -1,0 +1,95 @@
+// The engine and folder-associated items, on MemoryExchange: backed up by default (the source
+// declares associatedItems), restored as associated items (and recognised when already there),
+// left out with associatedItems: false, and a folder switched between the two scopes resyncs
+// without exporting its normal items again.
+import { backup, initRepository, type Repository, restore } from "@ewsvault/core";
+import { createMemoryDestination } from "@ewsvault/destination";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
+import { tempDir } from "@ewsvault/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+const A = "ann@contoso.test";
+const FRESH = "fresh@contoso.test";
+
+let exchange: MemoryExchange;
+let repository: Repository;
+let indexDirectory: string;
+let cleanup: () => Promise<void>;
+
+beforeEach(async () => {
+  exchange = new MemoryExchange();
+  for (const mailbox of [A, FRESH]) exchange.addMailbox(mailbox);
+  const inbox = exchange.folderId(A, "Inbox");
+  for (let i = 0; i < 5; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
+  exchange.addItem(A, inbox, "", "rule", "IPM.Rule.Version2.Message", true);
+  exchange.addItem(A, inbox, "Compact", "view", "IPM.Microsoft.FolderDesign.NamedView", true);
+  repository = await initRepository({
+    destination: createMemoryDestination(),
+    password: "correct horse",
+    kdf: { N: 1024, r: 8, p: 1 },
+  });
+  const dir = await tempDir();
+  indexDirectory = dir.path;
+  cleanup = dir.cleanup;
+});
+
+afterEach(async () => {
+  await repository.close();
+  await cleanup();
+});
+
+const run = (associatedItems?: boolean) =>
+  backup({
+    repository,
+    source: exchange,
+    mailboxes: [A],
+    indexDirectory,
+    ...(associatedItems === undefined ? {} : { associatedItems }),
+  });
+
+/** A folder's associated items by class, with their data. */
+function associated(mailbox: string): Map<string, string> {
+  const inbox = exchange.folderId(mailbox, "Inbox");
+  return new Map(
+    exchange
+      .itemsIn(mailbox, inbox)
+      .filter((i) => i.summary.isAssociated === true)
+      .map((i) => [i.summary.itemClass ?? "", new TextDecoder().decode(i.data)]),
+  );
+}
+
+describe("folder-associated items in the engine", () => {
+  it("backs them up by default and restores them as associated items, once", async () => {
+    const report = await run();
+    expect(report.mailboxes[0]!.items).toBe(7);
+    const restored = await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    expect(restored.failed).toBe(0);
+    expect(associated(FRESH)).toEqual(associated(A));
+    expect(associated(FRESH).size).toBe(2);
+    const inbox = exchange.folderId(FRESH, "Inbox");
+    expect(await exchange.findItems(FRESH, inbox)).toHaveLength(5);
+    // Again: the FAI already there are recognised (conflict "skip"), not uploaded twice.
+    const again = await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    expect(again.restored).toBe(0);
+    expect(associated(FRESH).size).toBe(2);
+  });
+
+  it("associatedItems: false leaves them out; switching scope exports only the FAI", async () => {
+    const plain = await run(false);
+    expect(plain.mailboxes[0]!.items).toBe(5);
+    const withFai = await run();
+    expect(withFai.mailboxes[0]!.items).toBe(7);
+    expect(withFai.mailboxes[0]!.itemsExported).toBe(2);
+    const without = await run(false);
+    expect(without.mailboxes[0]!.items).toBe(5);
+    expect(without.mailboxes[0]!.itemsExported).toBe(0);
+    await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    expect(associated(FRESH).size).toBe(0);
+  });
+
+  it("a source without the capability is never asked for them", async () => {
+    Object.assign(exchange, { capabilities: { ...exchange.capabilities, associatedItems: false } });
+    const report = await run(true);
+    expect(report.mailboxes[0]!.items).toBe(5);
+  });
+});
