@@ -2,19 +2,16 @@
 // declares associatedItems), restored as associated items (and recognised when already there),
 // left out with associatedItems: false, and a folder switched between the two scopes resyncs
 // without exporting its normal items again.
-import { backup, initRepository, type Repository, restore } from "@ewsvault/core";
-import { createMemoryDestination } from "@ewsvault/destination";
+import { backup, restore } from "@ewsvault/core";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { tempDir } from "@ewsvault/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const FRESH = "fresh@contoso.test";
 
 let exchange: MemoryExchange;
-let repository: Repository;
-let indexDirectory: string;
-let cleanup: () => Promise<void>;
+let fixture: EngineFixture;
 
 beforeEach(async () => {
   exchange = new MemoryExchange();
@@ -23,27 +20,19 @@ beforeEach(async () => {
   for (let i = 0; i < 5; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
   exchange.addItem(A, inbox, "", "rule", "IPM.Rule.Version2.Message", true);
   exchange.addItem(A, inbox, "Compact", "view", "IPM.Microsoft.FolderDesign.NamedView", true);
-  repository = await initRepository({
-    destination: createMemoryDestination(),
-    password: "correct horse",
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  const dir = await tempDir();
-  indexDirectory = dir.path;
-  cleanup = dir.cleanup;
+  fixture = await createEngineFixture();
 });
 
 afterEach(async () => {
-  await repository.close();
-  await cleanup();
+  await fixture.close();
 });
 
 const run = (associatedItems?: boolean) =>
   backup({
-    repository,
+    repository: fixture.repository,
     source: exchange,
     mailboxes: [A],
-    indexDirectory,
+    indexDirectory: fixture.indexDirectory,
     ...(associatedItems === undefined ? {} : { associatedItems }),
   });
 
@@ -62,14 +51,24 @@ describe("folder-associated items in the engine", () => {
   it("backs them up by default and restores them as associated items, once", async () => {
     const report = await run();
     expect(report.mailboxes[0]!.items).toBe(7);
-    const restored = await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    const restored = await restore({
+      repository: fixture.repository,
+      target: exchange,
+      mailbox: A,
+      toMailbox: FRESH,
+    });
     expect(restored.failed).toBe(0);
     expect(associated(FRESH)).toEqual(associated(A));
     expect(associated(FRESH).size).toBe(2);
     const inbox = exchange.folderId(FRESH, "Inbox");
     expect(await exchange.findItems(FRESH, inbox)).toHaveLength(5);
     // Again: the FAI already there are recognised (conflict "skip"), not uploaded twice.
-    const again = await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    const again = await restore({
+      repository: fixture.repository,
+      target: exchange,
+      mailbox: A,
+      toMailbox: FRESH,
+    });
     expect(again.restored).toBe(0);
     expect(associated(FRESH).size).toBe(2);
   });
@@ -83,7 +82,7 @@ describe("folder-associated items in the engine", () => {
     const without = await run(false);
     expect(without.mailboxes[0]!.items).toBe(5);
     expect(without.mailboxes[0]!.itemsExported).toBe(0);
-    await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    await restore({ repository: fixture.repository, target: exchange, mailbox: A, toMailbox: FRESH });
     expect(associated(FRESH).size).toBe(0);
   });
 
