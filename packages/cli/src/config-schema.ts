@@ -38,6 +38,10 @@ export const backupSetSchema = z.strictObject({
   mailboxConcurrency: count.optional().describe("mailboxes at once (default 4)"),
   itemConcurrency: count.optional().describe("EWS requests in flight per mailbox (default 4)"),
   captureMime: z.boolean().optional().describe("also store MIME of mail items for `export`"),
+  associatedItems: z
+    .boolean()
+    .optional()
+    .describe("back up folder-associated items (rules, views, forms); default true"),
   schedule: scheduleSchema
     .optional()
     .describe("when `ewsvault scheduler` runs the set: `{ cron, timezone }` (IANA zone, default UTC)"),

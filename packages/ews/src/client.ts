@@ -61,6 +61,8 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
     folderIds: readonly string[],
     signal?: AbortSignal,
   ): Promise<ReadonlyMap<string, FolderChangeProbe>>;
+  /** FindItem Traversal="Associated", paged to the end: a folder's associated items. */
+  findAssociatedItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]>;
 }
 
 class EwsClientImpl implements EwsClient {
@@ -127,6 +129,7 @@ class EwsClientImpl implements EwsClient {
       maxConcurrencyPerMailbox: maxConcurrency,
       maxExportBatchBytes: maxBatchBytes,
       handsOverItemBytes: true,
+      associatedItems: true,
     };
   }
 
@@ -171,6 +174,11 @@ class EwsClientImpl implements EwsClient {
   findItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]> {
     requireMailbox(mailbox);
     return findItems(this.scope, mailbox, folderId, { pageSize: this.pageSize, signal });
+  }
+
+  findAssociatedItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]> {
+    requireMailbox(mailbox);
+    return findItems(this.scope, mailbox, folderId, { pageSize: this.pageSize, signal, associated: true });
   }
 
   async findFolders(mailbox: string, rootFolderId: string, signal?: AbortSignal): Promise<FolderInfo[]> {

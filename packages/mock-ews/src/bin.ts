@@ -31,6 +31,7 @@ Options (default in brackets):
   --items N                  items per mailbox [${DEFAULTS.itemsPerMailbox}]
   --domain NAME              SMTP domain [contoso.test]
   --public-items N           items in the public folders [generator default: 20]
+  --associated-items         seed Inbox and Calendar with folder-associated items [off]
   --username NAME            account name [ewsadmin@<domain>]
   (the account password is MOCK_EWS_PASSWORD from the environment, else random; a password on
   the command line would show in the process list)
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       items: { type: "string" },
       domain: { type: "string" },
       "public-items": { type: "string" },
+      "associated-items": { type: "boolean" },
       username: { type: "string" },
       "latency-ms": { type: "string" },
       bandwidth: { type: "string" },
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
   set("itemsPerMailbox", integer("items", values.items));
   set("domain", values.domain);
   set("publicFolderItems", integer("public-items", values["public-items"]));
+  set("associatedItems", values["associated-items"] === true ? true : undefined);
   set("latencyMs", integer("latency-ms", values["latency-ms"]));
   set("bandwidthBytesPerSecond", integer("bandwidth", values.bandwidth));
   set("maxRequestBytes", integer("max-request-bytes", values["max-request-bytes"]));

@@ -79,8 +79,10 @@ export interface MockEwsServer {
   resetCounters(): void;
   /** Folder id of a folder. MUST throw MockEwsError NOT_FOUND for an unknown mailbox or folder. */
   folderId(mailbox: string, folder: FolderRef): string;
-  /** Item ids in a folder, in store order. */
+  /** Normal (not folder-associated) item ids in a folder, in store order. */
   listItems(mailbox: string, folder: FolderRef): string[];
+  /** Folder-associated item ids in a folder (rules, views, configuration), in store order. */
+  listAssociatedItems(mailbox: string, folder: FolderRef): string[];
   /** The item's current content. MUST throw MockEwsError NOT_FOUND for an id of no live item. */
   getItem(itemId: string): MockItemData;
   /** PR_SEARCH_KEY of an item. */
@@ -173,6 +175,12 @@ export async function startMockEwsServer(options: MockEwsServerOptions = {}): Pr
     listItems: (mailbox, folder) =>
       store
         .folderItems(resolveFolder(store, resolveMailbox(store, mailbox), folder))
+        .filter((r) => !r.isAssociated)
+        .map((r) => store.itemIdOf(r)),
+    listAssociatedItems: (mailbox, folder) =>
+      store
+        .folderItems(resolveFolder(store, resolveMailbox(store, mailbox), folder))
+        .filter((r) => r.isAssociated)
         .map((r) => store.itemIdOf(r)),
     getItem: (itemId) => wrap(() => store.itemData(store.findItem(itemId))),
     getSearchKey: (itemId) => wrap(() => store.searchKey(store.findItem(itemId))),

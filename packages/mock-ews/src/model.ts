@@ -8,7 +8,29 @@ export type MockItemClass =
   | "IPM.Contact"
   | "IPM.Task"
   | "IPM.StickyNote"
-  | "IPM.Post";
+  | "IPM.Post"
+  | MockAssociatedItemClass;
+
+/**
+ * Classes of the folder-associated items (FAI) Outlook and OWA keep in Inbox and Calendar: rules,
+ * named views, roaming configuration (generator/associated-items.ts seeds them on request).
+ */
+export type MockAssociatedItemClass =
+  | "IPM.Rule.Version2.Message"
+  | "IPM.ExtendedRule.Message"
+  | "IPM.Microsoft.FolderDesign.NamedView"
+  | "IPM.Configuration.CategoryList"
+  | "IPM.Configuration.WorkHours"
+  | "IPM.Configuration.Calendar";
+
+export const MOCK_ASSOCIATED_ITEM_CLASSES: readonly MockAssociatedItemClass[] = [
+  "IPM.Rule.Version2.Message",
+  "IPM.ExtendedRule.Message",
+  "IPM.Microsoft.FolderDesign.NamedView",
+  "IPM.Configuration.CategoryList",
+  "IPM.Configuration.WorkHours",
+  "IPM.Configuration.Calendar",
+];
 
 export type MockFolderClass =
   | "IPF.Note"

@@ -8,6 +8,8 @@ export interface SetEngineOptions {
   readonly selection: Selection;
   readonly tags: readonly string[];
   readonly captureMime: boolean;
+  /** Absent: the engine's default (on where the source serves folder-associated items). */
+  readonly associatedItems?: boolean;
   readonly itemConcurrency?: number;
 }
 
@@ -28,6 +30,7 @@ export function engineOptionsOf(set: ServiceSetConfig): SetEngineOptions {
     selection,
     tags: strings(set.tags) ?? [],
     captureMime: set.captureMime === true,
+    ...(typeof set.associatedItems === "boolean" ? { associatedItems: set.associatedItems } : {}),
     ...(typeof set.itemConcurrency === "number" ? { itemConcurrency: set.itemConcurrency } : {}),
   };
 }

@@ -156,6 +156,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         itemConcurrency: engine.itemConcurrency ?? options.itemConcurrency ?? 4,
         selection: engine.selection,
         captureMime: engine.captureMime,
+        ...(engine.associatedItems === undefined ? {} : { associatedItems: engine.associatedItems }),
         tags: [...engine.tags],
         host: name,
         signal: stopping.signal,

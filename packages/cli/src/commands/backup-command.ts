@@ -42,6 +42,8 @@ interface BackupCommandOptions
   recoverableItems?: boolean;
   publicFolders?: boolean;
   captureMime?: boolean;
+  /** False with --no-associated (commander sets true when the flag is absent). */
+  associated?: boolean;
   tag?: string[];
   indexDir?: string;
   checkpointInterval?: string;
@@ -85,6 +87,7 @@ export function registerBackupCommand(program: Command, run: CommandRunner): voi
     .option("--recoverable-items", "also Recoverable Items")
     .option("--public-folders", "also public folders")
     .option("--capture-mime", "also store MIME of mail items for 'export'")
+    .option("--no-associated", "skip folder-associated items (rules, views, forms; backed up by default)")
     .option("--tag <tag...>", "tags for the snapshots")
     .option("--index-dir <dir>", "per-mailbox index directory (default <cache-dir>/index/<repository id>)")
     .option("--checkpoint-interval <seconds>", "make finished work durable at least this often", "30")
@@ -157,6 +160,7 @@ async function backupCommand(options: BackupCommandOptions, out: Output): Promis
         positiveInteger(options.itemConcurrency, "--item-concurrency") ?? set.itemConcurrency ?? 4,
       selection,
       captureMime: options.captureMime ?? set.captureMime ?? false,
+      ...associatedOption(options.associated === false ? false : set.associatedItems),
       checkpointSeconds: Number(options.checkpointInterval ?? 30),
       fullSync: options.fullSync === true,
       fullSyncIntervalSeconds: hours(options.fullSyncInterval ?? "24", "--full-sync-interval") * 3600,
@@ -225,4 +229,9 @@ function hours(value: string, flag: string): number {
   if (value.trim() === "" || !Number.isFinite(n) || n < 0)
     throw new CliError("INVALID_ARGUMENT", `${flag} must be a number of hours >= 0`, ExitCode.usage);
   return n;
+}
+
+/** The engine's `associatedItems`: absent leaves it to the engine (on where the source serves FAI). */
+function associatedOption(value: boolean | undefined): { associatedItems?: boolean } {
+  return value === undefined ? {} : { associatedItems: value };
 }

@@ -58,6 +58,12 @@ export interface BackupOptions {
    * resolution, clock skew between server and this machine); default 60.
    */
   readonly probeSettleSeconds?: number;
+  /**
+   * Also back up each folder's folder-associated items (rules, views, forms: Exchange's FAI),
+   * restored as associated items. Default true when `source.capabilities.associatedItems`;
+   * never asked of a source without that capability.
+   */
+  readonly associatedItems?: boolean;
   /** Also store RFC 822 MIME of mail items, for export to .eml; default false. */
   readonly captureMime?: boolean;
   readonly tags?: readonly string[];

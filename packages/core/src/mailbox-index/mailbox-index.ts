@@ -31,6 +31,11 @@ export interface IndexedFolder {
   /** SyncFolderItems state; absent until the folder's first sync completed durably. */
   readonly syncState?: string;
   /**
+   * True when syncState was made with the folder's associated items (SyncScope
+   * NormalAndAssociatedItems). A run asking for the other scope syncs the folder from scratch.
+   */
+  readonly associated?: boolean;
+  /**
    * The folder's change markers as read just BEFORE the sync that produced syncState began,
    * stored only once that sync reached the end of the folder. Equal markers on a later run
    * mean nothing the sync state has not seen changed, so the folder need not be synced.

@@ -102,6 +102,14 @@ describe("mustSyncFolder", () => {
   ])("%s -> sync %s", (_rule, indexed, fresh, override, sync) => {
     expect(mustSyncFolder(indexed, fresh, { ...rules, ...override })).toBe(sync);
   });
+
+  it("syncs a folder whose stored state has the other scope (associated items or not), markers equal", () => {
+    const withFai = folder({ associated: true });
+    expect(mustSyncFolder(withFai, current, { ...rules, associatedItems: true })).toBe(false);
+    expect(mustSyncFolder(withFai, current, { ...rules, associatedItems: false })).toBe(true);
+    expect(mustSyncFolder(folder(), current, { ...rules, associatedItems: true })).toBe(true);
+    expect(mustSyncFolder(folder(), current, { ...rules, associatedItems: false })).toBe(false);
+  });
 });
 
 describe("storableProbes", () => {

@@ -116,9 +116,36 @@ describe("snapshot tree golden vectors (tree v1, item index v1)", () => {
     expect(root.buckets.map((b) => b.first)).toEqual(expected.map((b) => itemLookupKey(b[0]![0])));
     expect(root.buckets.map((b) => b.first)).toEqual(GOLDEN.thousandFirsts);
   });
+
+  it("a folder-associated item records isAssociated; a normal item's page is as before", async () => {
+    const { writer, json } = recordingWriter();
+    const rule: SnapshotItem = {
+      ...item("AAMkAGR1"),
+      itemClass: "IPM.Rule.Version2.Message",
+      isAssociated: true,
+    };
+    const result = await writeMailboxTree(
+      writer,
+      "ann@contoso.test",
+      [folder("F1", "ROOT", "Inbox", "inbox")],
+      () => true,
+      async function* () {
+        yield rule;
+      },
+    );
+    const root = JSON.parse(json(result.rootTreeId));
+    const inbox = JSON.parse(json(root.folders[0].subtree));
+    expect(json(inbox.itemPages[0].subtree)).toBe(GOLDEN.associatedPage);
+    // Without the flag the item encodes exactly as items always did: no key added.
+    expect(canonicalJson({ kind: "items", v: 1, items: [item("AAMkAGR1")] })).toBe(
+      GOLDEN.associatedPage.replace(',"isAssociated":true,"itemClass":"IPM.Rule.Version2.Message"', ""),
+    );
+  });
 });
 
 const GOLDEN = {
+  associatedPage:
+    '{"items":[{"changeKey":"CK","content":["abababababababababababababababababababababababababababababababab"],"dataSize":10,"isAssociated":true,"itemClass":"IPM.Rule.Version2.Message","itemId":"AAMkAGR1"}],"kind":"items","v":1}',
   indexRoot:
     '{"buckets":[{"first":"29b408ef39da7ff9","subtree":"89ca0df21268ec32f209cdf2d85f50e31b4f08c7bba845c7bb1925b1a409d647"}],"items":3,"kind":"item-index","v":1}',
   bucket:

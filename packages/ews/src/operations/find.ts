@@ -17,9 +17,11 @@ const MAX_REPEATED_FIND_PAGES = 3;
 export interface FindView {
   readonly pageSize: number;
   readonly signal: AbortSignal | undefined;
+  /** FindItem only: the folder's associated items (Traversal="Associated") instead of its normal ones. */
+  readonly associated?: boolean;
 }
 
-/** Every item of a folder (Shallow). */
+/** Every item of a folder (Shallow), or every associated item with `view.associated`. */
 export function findItems(
   scope: OperationScope,
   mailbox: string,
@@ -30,7 +32,14 @@ export function findItems(
   const { pageSize } = view;
   return pages(scope, access, view.signal, {
     operationName: "FindItem",
-    request: (offset) => findItemRequest({ folderId, offset, pageSize, delegateMailbox: access.delegate }),
+    request: (offset) =>
+      findItemRequest({
+        folderId,
+        offset,
+        pageSize,
+        associated: view.associated === true,
+        delegateMailbox: access.delegate,
+      }),
     parse: (message) => parseFindPage(message.element, "Items", parseItem),
     key: (item) => item.itemId,
   });

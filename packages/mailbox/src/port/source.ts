@@ -31,6 +31,13 @@ export interface SourceCapabilities {
    * instead of copying (their buffers become detached). Absent or false: the engine copies.
    */
   readonly handsOverItemBytes?: boolean;
+  /**
+   * True when the source serves folder-associated items (FAI: rules, views, forms):
+   * syncFolderItems honours `includeAssociated`, and exportItems / uploadItems (`isAssociated`)
+   * handle them like other items. The engine then backs them up by default. Absent or false:
+   * the engine never asks for them.
+   */
+  readonly associatedItems?: boolean;
 }
 
 /**

@@ -27,6 +27,11 @@ export interface MailboxTarget {
   ): Promise<FolderInfo>;
   /** Items of a folder with searchKey and internetMessageId filled in, for conflict detection. */
   findItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]>;
+  /**
+   * Optional: the folder's associated items (isAssociated true), filled in like findItems, so a
+   * restore recognises FAI already present. Without it, associated items are never skipped.
+   */
+  findAssociatedItems?(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]>;
   uploadItems(
     mailbox: string,
     items: readonly UploadRequest[],

@@ -56,6 +56,7 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
   readonly capabilities: SourceCapabilities = {
     maxConcurrencyPerMailbox: 4,
     maxExportBatchBytes: 16 * 1024 * 1024,
+    associatedItems: true,
   };
   readonly mailboxes = new Map<string, MemoryMailboxState>();
   /** item id -> error returned by exportItems for it. */
@@ -155,7 +156,15 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
     throw new Error(`no folder ${name}`);
   }
 
-  addItem(smtp: string, folderId: string, subject: string, body: string, itemClass = "IPM.Note"): string {
+  /** `isAssociated`: a folder-associated item, seen only by associated syncs and findAssociatedItems. */
+  addItem(
+    smtp: string,
+    folderId: string,
+    subject: string,
+    body: string,
+    itemClass = "IPM.Note",
+    isAssociated = false,
+  ): string {
     const state = this.#mailbox(smtp);
     const folder = this.#folder(state, folderId);
     const itemId = newId();
@@ -172,6 +181,7 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
         size: data.length,
         searchKey,
         isRead: false,
+        ...(isAssociated ? { isAssociated: true } : {}),
       },
     });
     this.#touch(state, folder);
@@ -273,12 +283,13 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
     checkSignal(options?.signal);
     const state = this.#mailbox(mailbox);
     const folder = this.#folder(state, folderId);
-    const { seen } = decodeSyncState(options?.syncState, folder);
+    // A state remembers its scope: one of the other scope is refused, never silently reused.
+    const scope = options?.includeAssociated === true ? `${folder}+fai` : folder;
+    const { seen } = decodeSyncState(options?.syncState, scope);
     const current = new Map(
-      this.itemsIn(mailbox, folder).map(({ summary }) => [
-        summary.itemId,
-        { changeKey: summary.changeKey, value: summary },
-      ]),
+      this.#scoped(mailbox, folder, options?.includeAssociated === true ? undefined : false).map(
+        ({ summary }) => [summary.itemId, { changeKey: summary.changeKey, value: summary }],
+      ),
     );
     const diff = diffSince(current, seen, options?.maxChanges ?? DEFAULT_MAX_CHANGES);
     return {
@@ -287,7 +298,7 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
           ? { kind: "delete", itemId: change.id }
           : { kind: change.kind, item: change.value },
       ),
-      syncState: encodeSyncState(folder, diff.next),
+      syncState: encodeSyncState(scope, diff.next),
       includesLastItemInRange: diff.complete,
     };
   }
@@ -296,7 +307,22 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
     this.#count("findItems");
     checkSignal(signal);
     const state = this.#mailbox(mailbox);
-    return this.itemsIn(mailbox, this.#folder(state, folderId)).map((i) => i.summary);
+    return this.#scoped(mailbox, this.#folder(state, folderId), false).map((i) => i.summary);
+  }
+
+  async findAssociatedItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]> {
+    this.#count("findAssociatedItems");
+    checkSignal(signal);
+    const state = this.#mailbox(mailbox);
+    return this.#scoped(mailbox, this.#folder(state, folderId), true).map((i) => i.summary);
+  }
+
+  /** A folder's items that are (`true`) or are not (`false`) associated; undefined: all. */
+  #scoped(mailbox: string, folderId: string, associated: boolean | undefined): StoredItem[] {
+    const items = this.itemsIn(mailbox, folderId);
+    return associated === undefined
+      ? items
+      : items.filter((i) => (i.summary.isAssociated === true) === associated);
   }
 
   /** Every folder under rootFolderId (deep); without a root, every folder of the mailbox. */
@@ -429,6 +455,7 @@ export class MemoryExchange implements MailboxSource, MailboxTarget {
           itemClass: parsed.itemClass,
           searchKey: parsed.searchKey,
           size: request.data.length,
+          ...(request.isAssociated === true ? { isAssociated: true } : {}),
         },
       });
       this.#touch(state, folderId);

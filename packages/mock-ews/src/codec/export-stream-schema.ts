@@ -36,7 +36,7 @@
  * (0017, 0018, calendar 0A/0B, recurrence 09, contact 08/09) appear only on items that have
  * the data, so the stream of every other item is byte-for-byte what it was before they existed.
  */
-import { MAPI_PROPERTY_TYPES, type MockItemData } from "../model.js";
+import { MAPI_PROPERTY_TYPES, MOCK_ASSOCIATED_ITEM_CLASSES, type MockItemData } from "../model.js";
 
 export const SEARCH_KEY_TAG = 0x13;
 
@@ -212,7 +212,15 @@ export const ITEM: Scope = [
     tag: 0x01,
     key: "itemClass",
     type: "str",
-    values: ["IPM.Note", "IPM.Appointment", "IPM.Contact", "IPM.Task", "IPM.StickyNote", "IPM.Post"],
+    values: [
+      "IPM.Note",
+      "IPM.Appointment",
+      "IPM.Contact",
+      "IPM.Task",
+      "IPM.StickyNote",
+      "IPM.Post",
+      ...MOCK_ASSOCIATED_ITEM_CLASSES,
+    ],
   },
   { tag: 0x02, key: "subject", type: "str" },
   { tag: 0x03, key: "importance", type: "str", values: ["Low", "Normal", "High"] },

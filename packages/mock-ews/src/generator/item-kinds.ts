@@ -45,7 +45,7 @@ import {
 } from "./text.js";
 
 /** The fields of an item nobody sent (contact, task, note): no recipients, every date its creation. */
-function unsent(created: string) {
+export function unsent(created: string) {
   return {
     toRecipients: [],
     ccRecipients: [],

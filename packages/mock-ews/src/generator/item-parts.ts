@@ -2,6 +2,7 @@
 // (item-kinds.ts), the size model, people and addresses, dates, body content with quoted
 // history and pool attachments, and the flags every item kind shares.
 import type {
+  MockAssociatedItemClass,
   MockAttachment,
   MockFolderSpec,
   MockItemClass,
@@ -57,7 +58,11 @@ export interface ItemContext {
   readonly mailboxCount: number;
 }
 
-export function itemClassFor(folder: MockFolderSpec, rng: Prng): MockItemClass {
+/** The class of a generated normal item (associated items are seeded apart, associated-items.ts). */
+export function itemClassFor(
+  folder: MockFolderSpec,
+  rng: Prng,
+): Exclude<MockItemClass, MockAssociatedItemClass> {
   switch (folder.folderClass) {
     case "IPF.Appointment":
       return "IPM.Appointment";

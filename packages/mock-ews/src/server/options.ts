@@ -81,6 +81,12 @@ export interface MockEwsServerOptions {
   readonly domain?: string;
   /** Items in the shared public folders; default the generator's. */
   readonly publicFolderItems?: number;
+  /**
+   * Seed every mailbox's Inbox and Calendar with folder-associated items (rules, named views,
+   * roaming configuration, as Outlook leaves them); default false. They show only where Exchange
+   * shows FAI: FindItem Traversal="Associated" and SyncFolderItems NormalAndAssociatedItems.
+   */
+  readonly associatedItems?: boolean;
   /** Use this generator instead of building one from the options above. */
   readonly generator?: MailboxGenerator;
   /** TCP port; default 0 (any free port). */

@@ -6,6 +6,7 @@
 // from those sequence numbers and the tombstones of removed objects. The record shapes are in
 // records.ts, the initial folder trees in mailbox-layout.ts.
 import { EwsResponseError } from "../errors.js";
+import { associatedItemsFor } from "../generator/associated-items.js";
 import { seedSharedFolders } from "../generator/settings-generator.js";
 import type { MailboxGenerator, MockItemData } from "../model.js";
 import { GeneratedItems } from "./generated-items.js";
@@ -42,7 +43,11 @@ export class Store implements MailboxStore {
   readonly #generated: GeneratedItems;
   readonly #itemChangeListeners: ((record: ItemRecord) => void)[] = [];
 
-  constructor(generator: MailboxGenerator) {
+  /**
+   * `options.associatedItems`: seed each mailbox's Inbox and Calendar with the folder-associated
+   * items Outlook keeps there (generator/associated-items.ts); default false.
+   */
+  constructor(generator: MailboxGenerator, options: { readonly associatedItems?: boolean } = {}) {
     this.#generator = generator;
     this.#generated = new GeneratedItems(generator);
     generator.mailboxes().forEach((spec, index) => {
@@ -59,6 +64,7 @@ export class Store implements MailboxStore {
         );
         reserveItems(mailbox, record, folderIndex, generator.itemCount(index, folderIndex));
       });
+      if (options.associatedItems === true) this.#seedAssociatedItems(mailbox);
       this.mailboxes.push(mailbox);
       this.#bySmtp.set(spec.smtpAddress.toLowerCase(), mailbox);
     });
@@ -123,11 +129,32 @@ export class Store implements MailboxStore {
     return mailbox;
   }
 
+  /**
+   * Seeds the mailbox's folder-associated items without materialising its generated ones: they
+   * get serials after every reserved item, so a folder's records stay in serial order once
+   * materialize() puts the generated ones first.
+   */
+  #seedAssociatedItems(mailbox: MailboxState): void {
+    const owner = { name: mailbox.displayName, email: mailbox.smtpAddress };
+    for (const { folder: name, data } of associatedItemsFor(this.#generator.seed, mailbox.index, owner)) {
+      const folder = mailbox.distinguished.get(name);
+      if (folder === undefined) continue;
+      const record = this.#newRecord(folder, true, data.dateTimeCreated);
+      record.data = data;
+      record.itemClass = data.itemClass;
+      folder.items.set(record.serial, record);
+      mailbox.items.set(record.serial, record);
+    }
+  }
+
   /** Creates the per-item records of a folder's generated items (ids and change numbers only). */
   materialize(folder: FolderRecord): void {
     const pending = folder.pending;
     if (pending === undefined) return;
     folder.pending = undefined;
+    // Records present before (seeded associated items) have later serials: keep them last.
+    const seeded = [...folder.items.values()];
+    folder.items.clear();
     const created = "2024-01-01T00:00:00Z";
     for (let i = 0; i < pending.count; i++) {
       const seq = pending.seqBase + i + 1;
@@ -145,6 +172,7 @@ export class Store implements MailboxStore {
       folder.items.set(record.serial, record);
       folder.mailbox.items.set(record.serial, record);
     }
+    for (const record of seeded) folder.items.set(record.serial, record);
   }
 
   /** All live items of a folder, oldest serial first. */
@@ -154,8 +182,7 @@ export class Store implements MailboxStore {
   }
 
   itemCount(folder: FolderRecord, associated = false): number {
-    if (folder.pending !== undefined && !associated) return folder.pending.count + folder.items.size;
-    let n = 0;
+    let n = folder.pending !== undefined && !associated ? folder.pending.count : 0;
     for (const item of folder.items.values()) if (item.isAssociated === associated) n++;
     return n;
   }
@@ -238,6 +265,21 @@ export class Store implements MailboxStore {
     return record.searchKey ?? deriveSearchKey(record.folder.mailbox.guid, record.serial);
   }
 
+  /** A new item's record with the mailbox's next serial and change number (not yet in its folder). */
+  #newRecord(folder: FolderRecord, isAssociated: boolean, lastModifiedTime: string): ItemRecord {
+    const seq = ++folder.mailbox.seq;
+    return {
+      serial: folder.mailbox.nextSerial++,
+      folder,
+      createdSeq: seq,
+      lastSeq: seq,
+      lastContentSeq: seq,
+      lastReadSeq: 0,
+      isAssociated,
+      lastModifiedTime,
+    };
+  }
+
   /** Adds a new item (CreateItem, UploadItems CreateNew, copy/move target). */
   addItem(
     folder: FolderRecord,
@@ -245,17 +287,7 @@ export class Store implements MailboxStore {
   ): ItemRecord {
     this.materialize(folder);
     const mailbox = folder.mailbox;
-    const seq = ++mailbox.seq;
-    const record: ItemRecord = {
-      serial: mailbox.nextSerial++,
-      folder,
-      createdSeq: seq,
-      lastSeq: seq,
-      lastContentSeq: seq,
-      lastReadSeq: 0,
-      isAssociated: content.isAssociated ?? false,
-      lastModifiedTime: nowIso(),
-    };
+    const record = this.#newRecord(folder, content.isAssociated ?? false, nowIso());
     if (content.data !== undefined) record.data = content.data;
     if (content.origin !== undefined) record.origin = content.origin;
     if (content.searchKey !== undefined) record.searchKey = content.searchKey;

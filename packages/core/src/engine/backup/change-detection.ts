@@ -38,6 +38,8 @@ export interface FolderSyncRules {
   /** This run syncs every folder. */
   readonly fullSync: boolean;
   readonly probeSettleSeconds: number;
+  /** This run syncs folder-associated items too (a state of the other scope is not reused). */
+  readonly associatedItems?: boolean;
 }
 
 /**
@@ -46,11 +48,12 @@ export interface FolderSyncRules {
  * and equal `current`.
  */
 export function mustSyncFolder(
-  folder: Pick<IndexedFolder, "root" | "syncState" | "probe">,
+  folder: Pick<IndexedFolder, "root" | "syncState" | "probe" | "associated">,
   current: StoredFolderProbe | undefined,
   rules: FolderSyncRules,
 ): boolean {
   if (rules.fullSync || folder.root === "public" || folder.syncState === undefined) return true;
+  if (!sameSyncScope(folder, rules.associatedItems === true)) return true;
   const stored = folder.probe;
   if (stored === undefined || current === undefined || stored.commitTimeMax === undefined) return true;
   const settleMs = rules.probeSettleSeconds * 1000;
@@ -63,6 +66,11 @@ export function mustSyncFolder(
     stored.totalCount !== current.totalCount ||
     stored.unreadCount !== current.unreadCount
   );
+}
+
+/** Whether a folder's stored sync state was made with the scope this run asks for. */
+export function sameSyncScope(folder: Pick<IndexedFolder, "associated">, associatedItems: boolean): boolean {
+  return (folder.associated === true) === associatedItems;
 }
 
 /** The probes worth storing: those with a commitTimeMax (without one a folder is always synced). */

@@ -29,6 +29,8 @@ export interface MailboxRun {
   readonly request: <T>(send: () => Promise<T>) => Promise<T>;
   /** The selection's folder filter (built, and so validated, before the mailbox starts). */
   readonly isFolderRefSelected: (folder: FolderRef) => boolean;
+  /** Whether folders sync their folder-associated items too (options and source capability). */
+  readonly associatedItems: boolean;
   /** The selection's item filter (item class, received time). */
   readonly isItemSelected: (item: ItemSummary) => boolean;
 }

@@ -6,7 +6,7 @@
 import type { ItemChange, ItemSummary } from "@ewsvault/mailbox";
 import type { IndexedFolder, StoredFolderProbe } from "../../mailbox-index/index.js";
 import { changeBudget, SyncProgressGuard } from "../sync-progress.js";
-import { decideItem, readFlagExport } from "./change-detection.js";
+import { decideItem, readFlagExport, sameSyncScope } from "./change-detection.js";
 import type { ExportCandidate, FolderFailureLatch, MailboxRun } from "./context.js";
 import type { Durability } from "./durability.js";
 import type { ExportStore } from "./export-store.js";
@@ -68,9 +68,15 @@ export class FolderSync {
     const { session, exports, durability, progress, failure } = this.#stages;
     const run = this.#run;
     const folderId = initial.folder.folderId;
-    let seen: Set<string> | undefined = initial.syncState === undefined ? new Set() : undefined;
+    const associated = run.associatedItems;
+    // A state of the other scope (FAI included or not) is not resumed: Exchange would answer
+    // in the scope it was made with, so the folder starts over (unchanged items keep their
+    // change keys and are not exported again; FAI no longer asked for are deleted as unseen).
+    const startState = sameSyncScope(initial, associated) ? initial.syncState : undefined;
+    const scope = associated ? { associated: true } : {};
+    let seen: Set<string> | undefined = startState === undefined ? new Set() : undefined;
     const result = await syncAllPages({
-      syncState: initial.syncState,
+      syncState: startState,
       signal: run.signal,
       guard: () =>
         new SyncProgressGuard(
@@ -88,6 +94,7 @@ export class FolderSync {
           failure.throwIfFailed();
           return run.source.syncFolderItems(run.mailbox, folderId, {
             ...(syncState === undefined ? {} : { syncState }),
+            ...(associated ? { includeAssociated: true } : {}),
             ...(run.signal === undefined ? {} : { signal: run.signal }),
           });
         }),
@@ -108,8 +115,8 @@ export class FolderSync {
         if (latest === undefined) return "stop"; // deleted while we were syncing it
         // Markers are stored only with the state that reached the end of the folder (below):
         // a state in the middle of a folder next to equal markers would hide the rest for good.
-        const { probe: _stale, ...withoutProbe } = latest;
-        session.putFolder({ ...withoutProbe, syncState: page.syncState });
+        const { probe: _stale, associated: _scope, ...withoutProbe } = latest;
+        session.putFolder({ ...withoutProbe, syncState: page.syncState, ...scope });
         await durability.maybeCheckpoint();
         return undefined;
       },

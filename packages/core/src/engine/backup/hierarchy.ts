@@ -88,6 +88,7 @@ function applyHierarchyChange(
     folder: change.folder,
     root,
     ...(existing?.syncState === undefined ? {} : { syncState: existing.syncState }),
+    ...(existing?.associated === true ? { associated: true } : {}),
     ...(existing?.probe === undefined ? {} : { probe: existing.probe }),
   };
   seen.add(change.folder.folderId);

@@ -165,7 +165,11 @@ async function syncAndSnapshot(run: MailboxRun, info: MailboxInfo, open: OpenMai
   // A failed probe makes this run a full sync.
   if (knownProbes === undefined || revealedProbes === undefined) facts.fullSync = true;
   const probes = new Map<string, StoredFolderProbe>([...(knownProbes ?? []), ...(revealedProbes ?? [])]);
-  const rules = { fullSync: facts.fullSync, probeSettleSeconds: run.limits.probeSettleSeconds };
+  const rules = {
+    fullSync: facts.fullSync,
+    probeSettleSeconds: run.limits.probeSettleSeconds,
+    associatedItems: run.associatedItems,
+  };
   const toSync = selected.filter((folder) =>
     mustSyncFolder(folder, probes.get(folder.folder.folderId), rules),
   );

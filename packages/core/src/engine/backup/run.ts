@@ -79,6 +79,8 @@ function mailboxRun(
     started: Date.now(),
     request: (send) => perMailbox(() => resources.requests(send)),
     isFolderRefSelected: createFolderFilter(options.selection),
+    associatedItems:
+      options.associatedItems !== false && options.source.capabilities.associatedItems === true,
     isItemSelected: createItemFilter(options.selection),
   };
 }

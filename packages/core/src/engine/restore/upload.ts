@@ -15,7 +15,7 @@ import { type ItemDataReader, readBatch, type UploadEntry } from "./read.js";
 import type { RestoreRecorder } from "./report.js";
 
 /** What uploading asks of the target. */
-export type UploadTarget = Pick<MailboxTarget, "findItems" | "uploadItems">;
+export type UploadTarget = Pick<MailboxTarget, "findItems" | "findAssociatedItems" | "uploadItems">;
 
 /** What every folder's upload shares within one restore. */
 export interface UploadContext {
@@ -44,16 +44,14 @@ export async function uploadFolder(
   if (items.length === 0) return;
   const { target, toMailbox, conflict, limits, limit, recorder, signal } = context;
   const folderPath = planned.folder.path.join("/");
-  const existing = new Map<string, string>();
-  if (conflict !== "duplicate") {
-    for (const present of await limit(() => target.findItems(toMailbox, folderId, signal))) {
-      if (present.searchKey !== undefined) existing.set(present.searchKey, present.itemId);
-    }
-  }
+  const existing = conflict === "duplicate" ? undefined : await presentItems(context, folderId, items);
   // Items already present are settled at once; the rest are uploaded.
   const toUpload: UploadEntry[] = [];
   for (const item of items) {
-    const already = item.searchKey === undefined ? undefined : existing.get(item.searchKey);
+    const already =
+      item.searchKey === undefined
+        ? undefined
+        : existing?.get(presenceKey(item.searchKey, item.isAssociated));
     if (already !== undefined && conflict === "skip") recorder.skipped(item, folderPath, already);
     else toUpload.push({ item, ...(already === undefined ? {} : { already }) });
   }
@@ -96,4 +94,32 @@ export async function uploadFolder(
       }),
     ),
   );
+}
+
+/**
+ * The target folder's items by presence key (search key and kind): an associated item is only
+ * ever matched with an associated one. FAI are listed (FindItem Traversal="Associated") only
+ * when the folder restores some and the target can list them.
+ */
+async function presentItems(
+  context: UploadContext,
+  folderId: string,
+  items: readonly SnapshotItem[],
+): Promise<Map<string, string>> {
+  const { target, toMailbox, limit, signal } = context;
+  const present = await limit(() => target.findItems(toMailbox, folderId, signal));
+  if (target.findAssociatedItems !== undefined && items.some((item) => item.isAssociated === true)) {
+    const findAssociated = target.findAssociatedItems.bind(target);
+    present.push(...(await limit(() => findAssociated(toMailbox, folderId, signal))));
+  }
+  const existing = new Map<string, string>();
+  for (const item of present) {
+    if (item.searchKey !== undefined)
+      existing.set(presenceKey(item.searchKey, item.isAssociated), item.itemId);
+  }
+  return existing;
+}
+
+function presenceKey(searchKey: string, isAssociated: boolean | undefined): string {
+  return `${isAssociated === true ? "fai" : "item"}:${searchKey}`;
 }
