@@ -98,7 +98,10 @@ async function send(
     operationName,
     {},
     ownerXml(mailbox),
-    el("m:DelegateUsers", undefined, ...users.map((u) => delegateUserXml(u, options))),
+    // UpdateDelegate may carry only DeliverMeetingRequests (DelegateUsers is optional there).
+    ...(users.length > 0
+      ? [el("m:DelegateUsers", undefined, ...users.map((u) => delegateUserXml(u, options)))]
+      : []),
     ...(deliver !== undefined ? [el("m:DeliverMeetingRequests", undefined, deliver)] : []),
   );
   const response = await callSelfFramed(scope, mailbox, operationName, request, options.signal);
@@ -135,10 +138,10 @@ export async function applyDelegates(
     const adds = delegates.users.filter((u) => !isPresent(u));
     const deliver = delegates.deliverMeetingRequests;
     const entries: SettingsEntryReport[] = [];
-    if (updates.length > 0)
+    if (updates.length > 0 || (adds.length === 0 && deliver !== undefined))
       entries.push(...(await send(scope, mailbox, "UpdateDelegate", updates, deliver, options)));
     // DeliverMeetingRequests rides on whichever request is sent (UpdateDelegate first).
-    const addDeliver = updates.length > 0 ? undefined : deliver;
+    const addDeliver = updates.length > 0 || adds.length === 0 ? undefined : deliver;
     if (adds.length > 0)
       entries.push(...(await send(scope, mailbox, "AddDelegate", adds, addDeliver, options)));
     // The kind went through; users the target refused are failed entries.

@@ -18,6 +18,7 @@ import { isSuccess, operation } from "../../soap.js";
 import { child, childrenNamed, childText, type XmlElement } from "../../xml-parser.js";
 import { el, type XmlFragment } from "../../xml-writer.js";
 import {
+  mapFolder,
   parseBoolean,
   parsePrincipal,
   principalName,
@@ -159,7 +160,7 @@ export async function applyFolderPermissions(
   const entries: SettingsEntryReport[] = [];
   const changes: { entry: string; xml: XmlFragment }[] = [];
   for (const set of sets) {
-    const target = options.folderIdMap === undefined ? set.folderId : options.folderIdMap.get(set.folderId);
+    const target = mapFolder(set.folderId, options.folderIdMap);
     if (target === undefined) {
       const message = `folder ${set.folderId} was not restored`;
       entries.push({ entry: set.folderId, ok: false, failure: { code: "EWS_FOLDER_NOT_FOUND", message } });

@@ -17,7 +17,13 @@ import { folderId as folderIdXml } from "../../requests.js";
 import { operation } from "../../soap.js";
 import { child, childrenNamed, childText, type XmlElement } from "../../xml-parser.js";
 import { el, type XmlFragment } from "../../xml-writer.js";
-import { callSelfFramed, parseBoolean, responseFailure, settingsFailure } from "./settings-call.js";
+import {
+  callSelfFramed,
+  mapFolder,
+  parseBoolean,
+  responseFailure,
+  settingsFailure,
+} from "./settings-call.js";
 
 type ValueKind =
   | "strings"
@@ -203,12 +209,8 @@ function valueXml(
   if ("boolean" in value) return el(tag, undefined, String(value.boolean));
   if ("choice" in value) return el(tag, undefined, value.choice);
   if ("folderId" in value) {
-    let id = value.folderId;
-    if (value.distinguished !== true && options.folderIdMap !== undefined) {
-      const mapped = options.folderIdMap.get(id);
-      if (mapped === undefined) throw new UnmappedFolder(`${name} names folder ${id}, not restored`);
-      id = mapped;
-    }
+    const id = value.distinguished === true ? value.folderId : mapFolder(value.folderId, options.folderIdMap);
+    if (id === undefined) throw new UnmappedFolder(`${name} names folder ${value.folderId}, not restored`);
     return el(tag, undefined, folderIdXml(id));
   }
   if ("itemId" in value) return el(tag, { Id: value.itemId, ChangeKey: value.changeKey });

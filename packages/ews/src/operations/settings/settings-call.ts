@@ -6,6 +6,7 @@
 import { EwsVaultError, isErrorCode, type PrincipalId, type SettingsFailure } from "@ewsvault/mailbox";
 import { callContext, type OperationScope } from "../../call.js";
 import { errorCodeForResponseCode, ewsError } from "../../errors.js";
+import { isDistinguishedFolderName } from "../../requests.js";
 import { child, childText, type XmlElement } from "../../xml-parser.js";
 import { el, type XmlFragment } from "../../xml-writer.js";
 
@@ -139,4 +140,17 @@ export function parseBoolean(value: string | undefined): boolean | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
   return v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : undefined;
+}
+
+/**
+ * The target folder of a backed-up folder id: a distinguished name stays (every mailbox has
+ * it) unless the map names it; without a map ids are used as they are; an id the map lacks
+ * (the folder was not restored): undefined.
+ */
+export function mapFolder(
+  folderId: string,
+  map: ReadonlyMap<string, string> | undefined,
+): string | undefined {
+  if (map === undefined) return folderId;
+  return map.get(folderId) ?? (isDistinguishedFolderName(folderId) ? folderId : undefined);
 }

@@ -19,7 +19,7 @@ import { itemElements } from "../../responses.js";
 import { isSuccess, operation, responseMessages } from "../../soap.js";
 import { child, childrenNamed, childText, type XmlElement } from "../../xml-parser.js";
 import { el, type XmlFragment } from "../../xml-writer.js";
-import { responseFailure } from "./settings-call.js";
+import { mapFolder, responseFailure } from "./settings-call.js";
 
 /** Folders searched for configuration objects (distinguished names, so a backup is portable). */
 export const CONFIGURATION_FOLDERS = [
@@ -205,7 +205,12 @@ export async function applyUserConfigurations(
   const entries: SettingsEntryReport[] = [];
   for (const config of configs) {
     const entry = `${config.folderId}/${config.name}`;
-    const folder = options.folderIdMap?.get(config.folderId) ?? config.folderId;
+    const folder = mapFolder(config.folderId, options.folderIdMap);
+    if (folder === undefined) {
+      const message = `folder ${config.folderId} was not restored`;
+      entries.push({ entry, ok: false, failure: { code: "EWS_FOLDER_NOT_FOUND", message } });
+      continue;
+    }
     const body = configurationXml(config, folder, access.delegate);
     const context = callContext(access, options.signal);
     const created = await scope.transport.call(
