@@ -1,0 +1,134 @@
+// A server that lacks one settings operation or refuses another: that kind gets its per-kind
+// result (EWS_OPERATION_UNSUPPORTED, EWS_ACCESS_DENIED) and every other kind is still read or
+// written. A small proxy in front of mock-ews answers the chosen operations as an older or a
+// locked-down Exchange would and forwards the rest.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { SettingsKind } from "@ewsvault/mailbox";
+import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEwsClient, type EwsClient } from "../src/index.js";
+import { send, soapFault } from "./canned-server.js";
+
+const ALL: SettingsKind[] = ["inboxRules", "oof", "folderPermissions", "delegates", "userConfigurations"];
+const NS =
+  'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"';
+
+/** The schema-validation fault of a server whose schema does not declare the operation (Exchange 2007). */
+function notDeclaredFault(operation: string): string {
+  const text = `The request failed schema validation: The element 'http://schemas.microsoft.com/exchange/services/2006/messages:${operation}' is not declared.`;
+  return soapFault("ErrorSchemaValidation").replace(
+    "ErrorSchemaValidation fault</faultstring>",
+    `${text}</faultstring>`,
+  );
+}
+
+/** A self-framed Exchange answer (GetDelegate, UpdateInboxRules) refusing the request. */
+function selfFramedError(operation: string, code: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:${operation}Response ${NS} ResponseClass="Error"><m:MessageText>${code}</m:MessageText><m:ResponseCode>${code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:${operation}Response></s:Body></s:Envelope>`;
+}
+
+/** Operation -> canned answer; everything else goes to the mock. */
+type Refusals = Record<string, () => { status: number; body: string }>;
+
+let mock: MockEwsServer;
+let proxy: Server;
+let refusals: Refusals = {};
+let client: EwsClient;
+
+beforeAll(async () => {
+  mock = await startMockEwsServer({ seed: 16, mailboxes: 2, itemsPerMailbox: 2 });
+  proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      const operation = /<soap:Body><m:(\w+)/.exec(body.toString("utf8"))?.[1] ?? "";
+      const refusal = refusals[operation];
+      if (refusal !== undefined) {
+        const { status, body: answer } = refusal();
+        send(res, status, answer);
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string" && !["host", "content-length", "connection", "keep-alive"].includes(k))
+          headers[k] = v;
+      try {
+        const upstream = await fetch(new URL(req.url ?? "/", mock.url), {
+          method: req.method,
+          headers,
+          body,
+        });
+        res.writeHead(upstream.status, {
+          "content-type": upstream.headers.get("content-type") ?? "text/xml",
+        });
+        res.end(Buffer.from(await upstream.arrayBuffer()));
+      } catch (error) {
+        send(res, 502, String(error));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const { port } = proxy.address() as AddressInfo;
+  client = createEwsClient({
+    url: `http://127.0.0.1:${port}${new URL(mock.url).pathname}`,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...mock.credentials },
+    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+  });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await mock?.stop();
+});
+
+describe("settings on a server that lacks or refuses an operation", () => {
+  it("reads: the missing kind is EWS_OPERATION_UNSUPPORTED, the refused one EWS_ACCESS_DENIED, the rest is read", async () => {
+    refusals = {
+      GetInboxRules: () => ({ status: 500, body: notDeclaredFault("GetInboxRules") }),
+      GetDelegate: () => ({ status: 200, body: selfFramedError("GetDelegate", "ErrorAccessDenied") }),
+    };
+    const mailbox = mock.mailboxes[0]!;
+    const read = await client.getSettings(mailbox, ALL, { folderIds: ["calendar"] });
+    expect(read.inboxRules).toMatchObject({
+      ok: false,
+      code: "EWS_OPERATION_UNSUPPORTED",
+      responseCode: "ErrorSchemaValidation",
+    });
+    expect(read.delegates).toMatchObject({
+      ok: false,
+      code: "EWS_ACCESS_DENIED",
+      responseCode: "ErrorAccessDenied",
+    });
+    expect(read.oof?.ok).toBe(true);
+    expect(read.userConfigurations?.ok).toBe(true);
+    expect(read.folderPermissions?.ok).toBe(true);
+    expect(read.folderPermissions?.ok && read.folderPermissions.value.length).toBe(1);
+  });
+
+  it("writes: the refused kind is reported, the others are written", async () => {
+    refusals = {};
+    const [from, to] = [mock.mailboxes[0]!, mock.mailboxes[1]!];
+    const read = await client.getSettings(from, ["oof", "inboxRules"]);
+    refusals = {
+      UpdateInboxRules: () => ({
+        status: 200,
+        body: selfFramedError("UpdateInboxRules", "ErrorInvalidOperation"),
+      }),
+    };
+    const oof = read.oof?.ok ? read.oof.value : undefined;
+    const rules = read.inboxRules?.ok ? read.inboxRules.value : undefined;
+    const withoutFolders = rules?.filter(
+      (r) => !("MoveToFolder" in r.actions) && !("CopyToFolder" in r.actions),
+    );
+    const report = await client.applySettings(to, { oof, inboxRules: withoutFolders });
+    expect(report.inboxRules).toMatchObject({ ok: false, failure: { code: "EWS_OPERATION_UNSUPPORTED" } });
+    expect(report.oof?.ok).toBe(true);
+    refusals = {};
+    const back = await client.getSettings(to, ["oof"]);
+    expect(back.oof).toEqual({ ok: true, value: oof });
+  });
+});
