@@ -2,13 +2,12 @@
 // result (EWS_OPERATION_UNSUPPORTED, EWS_ACCESS_DENIED) and every other kind is still read or
 // written. A small proxy in front of mock-ews answers the chosen operations as an older or a
 // locked-down Exchange would and forwards the rest.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { SettingsKind } from "@ewsvault/mailbox";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEwsClient, type EwsClient } from "../src/index.js";
-import { send, soapFault } from "./canned-server.js";
+import { type CannedServer, soapFault } from "./canned-server.js";
+import { startForwardingServer } from "./forwarding-server.js";
 
 const ALL: SettingsKind[] = ["inboxRules", "oof", "folderPermissions", "delegates", "userConfigurations"];
 const NS =
@@ -32,47 +31,15 @@ function selfFramedError(operation: string, code: string): string {
 type Refusals = Record<string, () => { status: number; body: string }>;
 
 let mock: MockEwsServer;
-let proxy: Server;
+let proxy: CannedServer;
 let refusals: Refusals = {};
 let client: EwsClient;
 
 beforeAll(async () => {
   mock = await startMockEwsServer({ seed: 16, mailboxes: 2, itemsPerMailbox: 2 });
-  proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const body = Buffer.concat(chunks);
-      const operation = /<soap:Body><m:(\w+)/.exec(body.toString("utf8"))?.[1] ?? "";
-      const refusal = refusals[operation];
-      if (refusal !== undefined) {
-        const { status, body: answer } = refusal();
-        send(res, status, answer);
-        return;
-      }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers))
-        if (typeof v === "string" && !["host", "content-length", "connection", "keep-alive"].includes(k))
-          headers[k] = v;
-      try {
-        const upstream = await fetch(new URL(req.url ?? "/", mock.url), {
-          method: req.method,
-          headers,
-          body,
-        });
-        res.writeHead(upstream.status, {
-          "content-type": upstream.headers.get("content-type") ?? "text/xml",
-        });
-        res.end(Buffer.from(await upstream.arrayBuffer()));
-      } catch (error) {
-        send(res, 502, String(error));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-  const { port } = proxy.address() as AddressInfo;
+  proxy = await startForwardingServer(mock.url, (request) => refusals[request.operation]?.());
   client = createEwsClient({
-    url: `http://127.0.0.1:${port}${new URL(mock.url).pathname}`,
+    url: proxy.url,
     allowInsecureAuth: true,
     auth: { kind: "basic", ...mock.credentials },
     retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
@@ -81,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await proxy?.stop();
   await mock?.stop();
 });
 

@@ -46,6 +46,7 @@ export const WELL_KNOWN_CONFIGURATIONS: readonly (readonly [string, string])[] =
 const LISTING_PAGE = 1000;
 
 const PREFIX = "IPM.Configuration.";
+const XSI = "http://www.w3.org/2001/XMLSchema-instance";
 
 function nameXml(folderId: string, name: string, delegate: string | undefined): XmlFragment {
   return el("t:UserConfigurationName", { Name: name }, folderIdXml(folderId, delegate));
@@ -184,7 +185,10 @@ function configurationXml(
               "t:DictionaryEntry",
               undefined,
               objectXml("t:DictionaryKey", entry.key),
-              entry.value === null ? undefined : objectXml("t:DictionaryValue", entry.value),
+              // A nil value is sent as Exchange writes it: the element, xsi:nil (the schema requires it).
+              entry.value === null
+                ? el("t:DictionaryValue", { "xmlns:xsi": XSI, "xsi:nil": "true" })
+                : objectXml("t:DictionaryValue", entry.value),
             ),
           ),
         )
