@@ -1,7 +1,10 @@
 // A loopback server in front of another EWS server (mock-ews): it records every request (as
 // canned-server does) and answers the operations `override` names itself, forwarding the rest.
 // Lets a test make one operation look missing or refused while the others behave as served.
+// Also the client the settings tests use against the mock.
 import type { ServerResponse } from "node:http";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
+import { createEwsClient, type EwsClient } from "../src/index.js";
 import { type CannedRequest, type CannedServer, send, startCannedServer } from "./canned-server.js";
 
 /** An answer for an operation, or undefined to forward it. */
@@ -34,4 +37,14 @@ export function operationElement(request: CannedRequest): string {
   const match = /<soap:Body>([\s\S]*)<\/soap:Body>/.exec(request.body);
   if (match?.[1] === undefined) throw new Error(`request ${request.n} has no soap:Body`);
   return match[1];
+}
+
+/** A client of a mock-ews server's account (Basic over loopback http), optionally through another URL. */
+export function mockClient(mock: MockEwsServer, url: string = mock.url): EwsClient {
+  return createEwsClient({
+    url,
+    allowInsecureAuth: true,
+    auth: { kind: "basic", ...mock.credentials },
+    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+  });
 }

@@ -5,9 +5,9 @@
 import type { SettingsKind } from "@ewsvault/mailbox";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEwsClient, type EwsClient } from "../src/index.js";
+import type { EwsClient } from "../src/index.js";
 import { type CannedServer, soapFault } from "./canned-server.js";
-import { startForwardingServer } from "./forwarding-server.js";
+import { mockClient, startForwardingServer } from "./forwarding-server.js";
 
 const ALL: SettingsKind[] = ["inboxRules", "oof", "folderPermissions", "delegates", "userConfigurations"];
 const NS =
@@ -38,12 +38,7 @@ let client: EwsClient;
 beforeAll(async () => {
   mock = await startMockEwsServer({ seed: 16, mailboxes: 2, itemsPerMailbox: 2 });
   proxy = await startForwardingServer(mock.url, (request) => refusals[request.operation]?.());
-  client = createEwsClient({
-    url: proxy.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...mock.credentials },
-    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-  });
+  client = mockClient(mock, proxy.url);
 });
 
 afterAll(async () => {

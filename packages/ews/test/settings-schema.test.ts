@@ -6,9 +6,8 @@ import type { InboxRule } from "@ewsvault/mailbox";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { ensureCommand, tempDir } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEwsClient } from "../src/index.js";
 import type { CannedServer } from "./canned-server.js";
-import { operationElement, startForwardingServer } from "./forwarding-server.js";
+import { mockClient, operationElement, startForwardingServer } from "./forwarding-server.js";
 import { validateAll } from "./xsd-validate.js";
 
 let mock: MockEwsServer;
@@ -55,12 +54,7 @@ const EVERY_SHAPE: InboxRule = {
 
 describe("settings requests against messages.xsd", () => {
   it("every request of a full read and a full write validates", async () => {
-    const client = createEwsClient({
-      url: proxy.url,
-      allowInsecureAuth: true,
-      auth: { kind: "basic", ...mock.credentials },
-      retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-    });
+    const client = mockClient(mock, proxy.url);
     try {
       const [from, to] = [mock.mailboxes[1]!, mock.mailboxes[2]!];
       const kinds = ["inboxRules", "oof", "folderPermissions", "delegates", "userConfigurations"] as const;
@@ -70,7 +64,7 @@ describe("settings requests against messages.xsd", () => {
       );
       expect(Object.keys(values).sort()).toEqual([...kinds].sort());
       // A Custom permission entry carries the rights elements too.
-      const [calendar] = values.folderPermissions as { permissions: unknown[] }[];
+      const [calendar] = values.folderPermissions as unknown as { permissions: unknown[] }[];
       calendar?.permissions.push({
         user: { primarySmtpAddress: from },
         level: "Custom",

@@ -12,7 +12,8 @@ import type {
 } from "@ewsvault/mailbox";
 import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEwsClient, type EwsClient } from "../src/index.js";
+import type { EwsClient } from "../src/index.js";
+import { mockClient } from "./forwarding-server.js";
 
 const ALL: SettingsKind[] = ["inboxRules", "oof", "folderPermissions", "delegates", "userConfigurations"];
 const PERMISSION_FOLDERS = ["calendar", "inbox", "contacts"];
@@ -22,12 +23,7 @@ let client: EwsClient;
 
 beforeAll(async () => {
   server = await startMockEwsServer({ seed: 16, mailboxes: 4, itemsPerMailbox: 2 });
-  client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-  });
+  client = mockClient(server);
 });
 
 afterAll(async () => {

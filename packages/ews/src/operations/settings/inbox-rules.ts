@@ -179,15 +179,15 @@ export async function getInboxRules(
     .sort((a, b) => a.priority - b.priority);
 }
 
+/** A child element, or nothing when its value is absent. */
+function optional(tag: string, value: string | number | undefined): XmlFragment | undefined {
+  return value === undefined ? undefined : el(tag, undefined, value);
+}
+
 /** Thrown while building a rule whose target folder the folder map does not know. */
 class UnmappedFolder extends Error {}
 
-function valueXml(
-  name: string,
-  kind: ValueKind,
-  value: RuleValue,
-  options: ApplySettingsOptions,
-): XmlFragment | undefined {
+function valueXml(name: string, value: RuleValue, options: ApplySettingsOptions): XmlFragment | undefined {
   const tag = `t:${name}`;
   const map = options.principalMap;
   if ("strings" in value)
@@ -218,23 +218,16 @@ function valueXml(
     return el(
       tag,
       undefined,
-      value.dateRange.start !== undefined
-        ? el("t:StartDateTime", undefined, value.dateRange.start)
-        : undefined,
-      value.dateRange.end !== undefined ? el("t:EndDateTime", undefined, value.dateRange.end) : undefined,
+      optional("t:StartDateTime", value.dateRange.start),
+      optional("t:EndDateTime", value.dateRange.end),
     );
   if ("sizeRange" in value)
     return el(
       tag,
       undefined,
-      value.sizeRange.minimumSize !== undefined
-        ? el("t:MinimumSize", undefined, value.sizeRange.minimumSize)
-        : undefined,
-      value.sizeRange.maximumSize !== undefined
-        ? el("t:MaximumSize", undefined, value.sizeRange.maximumSize)
-        : undefined,
+      optional("t:MinimumSize", value.sizeRange.minimumSize),
+      optional("t:MaximumSize", value.sizeRange.maximumSize),
     );
-  void kind;
   return undefined;
 }
 
@@ -246,11 +239,7 @@ function partsXml(
 ): XmlFragment | undefined {
   const present = table.filter(([name]) => parts[name] !== undefined);
   if (present.length === 0) return undefined;
-  return el(
-    tag,
-    undefined,
-    ...present.map(([name, kind]) => valueXml(name, kind, parts[name] as RuleValue, options)),
-  );
+  return el(tag, undefined, ...present.map(([name]) => valueXml(name, parts[name] as RuleValue, options)));
 }
 
 /** A t:Rule to create (no RuleId: the server assigns it). */
