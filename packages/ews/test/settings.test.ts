@@ -179,4 +179,45 @@ describe("settings over EWS (mock-ews)", () => {
     );
     expect(value(back.userConfigurations)).toEqual(settings.userConfigurations);
   });
+
+  it("a rule whose folder was not restored is reported and the others created; a rule the server refuses fails all", async () => {
+    const mailbox = server.mailboxes[3]!;
+    const simple = (name: string, actions: InboxRule["actions"]): InboxRule => ({
+      displayName: name,
+      priority: 1,
+      isEnabled: true,
+      conditions: { ContainsSubjectStrings: { strings: [name] } },
+      exceptions: {},
+      actions,
+    });
+    const unmapped = simple("to a lost folder", { MoveToFolder: { folderId: "AAMkAGxvc3Q=" } });
+    const kept = simple("flag it", { MarkImportance: { choice: "High" } });
+    const report = await client.applySettings(
+      mailbox,
+      { inboxRules: [unmapped, kept] },
+      { folderIdMap: new Map() },
+    );
+    expect(report.inboxRules?.ok).toBe(true);
+    expect(report.inboxRules?.entries).toEqual([
+      {
+        entry: "to a lost folder",
+        ok: false,
+        failure: expect.objectContaining({ code: "EWS_FOLDER_NOT_FOUND" }),
+      },
+      { entry: "flag it", ok: true },
+    ]);
+    const read = await client.getSettings(mailbox, ["inboxRules"]);
+    expect(value(read.inboxRules).map((r) => r.displayName)).toEqual(["flag it"]);
+
+    // Without a map the id goes to the server as it is; Exchange refuses the whole update.
+    const refused = await client.applySettings(mailbox, { inboxRules: [kept, unmapped] });
+    expect(refused.inboxRules?.ok).toBe(false);
+    expect(refused.inboxRules?.failure?.responseCode).toBe("ErrorInboxRulesValidationError");
+    const perRule = refused.inboxRules?.entries ?? [];
+    expect(perRule.map((e) => e.ok)).toEqual([false, false]);
+    expect(perRule[1]?.failure?.message).toContain("FolderDoesNotExist");
+    expect(
+      value((await client.getSettings(mailbox, ["inboxRules"])).inboxRules).map((r) => r.displayName),
+    ).toEqual(["flag it"]);
+  });
 });
