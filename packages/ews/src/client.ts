@@ -3,16 +3,22 @@
 // bulk-export.ts, UploadItems in bulk-upload.ts, all of them sending through call.ts; HTTP,
 // retries and throttling live in the transport.
 import type {
+  ApplySettingsOptions,
   ExportRequest,
   ExportResult,
   FolderChangeProbe,
   FolderInfo,
+  GetSettingsOptions,
   HierarchySyncPage,
   ItemSummary,
   ItemSyncPage,
   MailboxInfo,
+  MailboxSettingsRead,
   MailboxSource,
   MailboxTarget,
+  SettingsApplyReport,
+  SettingsKind,
+  SettingsValues,
   SourceCapabilities,
   SyncOptions,
   UploadRequest,
@@ -30,6 +36,7 @@ import { findFolders, findItems } from "./operations/find.js";
 import { probeFolders } from "./operations/folder-probe.js";
 import { getMimeContent } from "./operations/item-content.js";
 import { MailboxInfoCache } from "./operations/mailbox-info.js";
+import { applySettings, EWS_SETTINGS_KINDS, readSettings } from "./operations/settings/index.js";
 import { syncFolderHierarchy, syncFolderItems } from "./operations/sync.js";
 import { EwsTransport } from "./transport.js";
 import type { TransportStats } from "./transport-types.js";
@@ -63,6 +70,17 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
   ): Promise<ReadonlyMap<string, FolderChangeProbe>>;
   /** FindItem Traversal="Associated", paged to the end: a folder's associated items. */
   findAssociatedItems(mailbox: string, folderId: string, signal?: AbortSignal): Promise<ItemSummary[]>;
+  /** Inbox rules, OOF, folder permissions, delegates and user configurations (port/settings.ts). */
+  getSettings(
+    mailbox: string,
+    kinds: readonly SettingsKind[],
+    options?: GetSettingsOptions,
+  ): Promise<MailboxSettingsRead>;
+  applySettings(
+    mailbox: string,
+    settings: Partial<SettingsValues>,
+    options?: ApplySettingsOptions,
+  ): Promise<SettingsApplyReport>;
 }
 
 class EwsClientImpl implements EwsClient {
@@ -130,6 +148,7 @@ class EwsClientImpl implements EwsClient {
       maxExportBatchBytes: maxBatchBytes,
       handsOverItemBytes: true,
       associatedItems: true,
+      settingsKinds: EWS_SETTINGS_KINDS,
     };
   }
 
@@ -217,6 +236,24 @@ class EwsClientImpl implements EwsClient {
         throw new TypeError("every export needs an itemId");
     }
     return this.exporter.exportItems(mailbox, [...items], signal);
+  }
+
+  async getSettings(
+    mailbox: string,
+    kinds: readonly SettingsKind[],
+    options?: GetSettingsOptions,
+  ): Promise<MailboxSettingsRead> {
+    requireMailbox(mailbox);
+    return readSettings(this.scope, mailbox, kinds, options);
+  }
+
+  async applySettings(
+    mailbox: string,
+    settings: Partial<SettingsValues>,
+    options?: ApplySettingsOptions,
+  ): Promise<SettingsApplyReport> {
+    requireMailbox(mailbox);
+    return applySettings(this.scope, mailbox, settings, options);
   }
 
   uploadItems(

@@ -22,6 +22,7 @@ export const EWS_ERROR_CODES = [
   "EWS_ABORTED",
   "EWS_RESPONSE_TOO_LARGE",
   "EWS_INSECURE_AUTH",
+  "EWS_OPERATION_UNSUPPORTED",
 ] as const satisfies readonly ErrorCode[];
 
 export type EwsErrorCode = (typeof EWS_ERROR_CODES)[number];

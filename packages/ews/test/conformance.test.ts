@@ -32,7 +32,7 @@ function mockFixture(server: MockEwsServer, mailbox: string): MailboxFixture {
 
 runMailboxConformance({
   name: "EWS client against mock-ews",
-  features: { target: true, probeFolders: true },
+  features: { target: true, probeFolders: true, settings: true },
   async create() {
     const server = await startMockEwsServer({ seed: 14, mailboxes: 1, itemsPerMailbox: 3 });
     const mailbox = server.mailboxes[0]!;

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   EWS_ABORTED: "the caller's AbortSignal fired",
   EWS_RESPONSE_TOO_LARGE: "a response passed the client's maxResponseBytes",
   EWS_INSECURE_AUTH: "Basic or bearer credentials over plain http without allowInsecureAuth",
+  EWS_OPERATION_UNSUPPORTED: "the server does not offer the operation (older version, or turned off)",
   // Repository (@ewsvault/core).
   REPO_NOT_FOUND: "no repository at that location",
   REPO_ALREADY_EXISTS: "init on a location that already holds a repository",

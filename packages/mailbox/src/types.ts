@@ -3,5 +3,6 @@
 // under ./port/; this file gathers them for the package index.
 export type * from "./port/folders.js";
 export type * from "./port/items.js";
+export type * from "./port/settings.js";
 export type * from "./port/source.js";
 export type * from "./port/target.js";

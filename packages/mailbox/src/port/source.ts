@@ -2,6 +2,7 @@
 // "@ewsvault/mailbox/testing" checks every MUST below against an implementation.
 import type { FolderChangeProbe, FolderInfo, HierarchySyncPage, MailboxInfo } from "./folders.js";
 import type { ExportRequest, ExportResult, ItemSummary, ItemSyncPage } from "./items.js";
+import type { MailboxSettingsSource, SettingsKind } from "./settings.js";
 
 export interface SyncOptions {
   /** Absent: from the beginning (every current folder or item is reported as a create). */
@@ -38,6 +39,11 @@ export interface SourceCapabilities {
    * the engine never asks for them.
    */
   readonly associatedItems?: boolean;
+  /**
+   * Settings kinds getSettings reads (see port/settings.ts); absent or empty: the source reads
+   * no settings and need not implement getSettings.
+   */
+  readonly settingsKinds?: readonly SettingsKind[];
 }
 
 /**
@@ -83,7 +89,7 @@ export interface SourceCapabilities {
  *
  * close() releases connections; it MUST resolve, also when called twice.
  */
-export interface MailboxSource {
+export interface MailboxSource extends MailboxSettingsSource {
   readonly capabilities: SourceCapabilities;
   /** The mailbox's address and distinguished folder ids. */
   getMailboxInfo(mailbox: string, signal?: AbortSignal): Promise<MailboxInfo>;

@@ -2,6 +2,7 @@
 // when the harness declares a target).
 import type { FolderInfo, MailboxInfo } from "./folders.js";
 import type { ItemSummary, UploadRequest, UploadResult } from "./items.js";
+import type { MailboxSettingsTarget } from "./settings.js";
 
 /**
  * Writes into a mailbox (restore). Same error contract as MailboxSource (EwsVaultError with an
@@ -14,8 +15,9 @@ import type { ItemSummary, UploadRequest, UploadResult } from "./items.js";
  *   searchKey (restore recognises items already present by searchKey); exporting it again gives
  *   the same content.
  * - close() MUST resolve, also when called twice.
+ * - applySettings is optional (see MailboxSettingsTarget in port/settings.ts).
  */
-export interface MailboxTarget {
+export interface MailboxTarget extends MailboxSettingsTarget {
   getMailboxInfo(mailbox: string, signal?: AbortSignal): Promise<MailboxInfo>;
   findFolders(mailbox: string, rootFolderId: string, signal?: AbortSignal): Promise<FolderInfo[]>;
   createFolder(

@@ -53,6 +53,11 @@ export interface MailboxFeatures {
   readonly target: boolean;
   /** The source implements probeFolders: the probe checks run. */
   readonly probeFolders: boolean;
+  /**
+   * The source reads mailbox settings (capabilities.settingsKinds, getSettings; its target, if
+   * any, applySettings): the settings checks run. Absent: false.
+   */
+  readonly settings?: boolean;
 }
 
 export interface MailboxConformanceOptions {

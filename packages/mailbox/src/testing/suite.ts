@@ -12,6 +12,7 @@ import { itemSyncChecks } from "./checks/item-sync.js";
 import { lifecycleChecks } from "./checks/lifecycle.js";
 import { probeChecks } from "./checks/probes.js";
 import { restoreChecks } from "./checks/restore.js";
+import { settingsChecks } from "./checks/settings.js";
 import { classified } from "./classified.js";
 import type { MailboxConformanceOptions, MailboxFeatures } from "./harness.js";
 
@@ -22,6 +23,7 @@ export const MAILBOX_CHECKS: readonly MailboxCheck[] = [
   ...exportChecks,
   ...restoreChecks,
   ...probeChecks,
+  ...settingsChecks,
   ...errorChecks,
   ...lifecycleChecks,
 ];

@@ -1,0 +1,245 @@
+// User configurations: named configuration objects of a folder (Outlook's CategoryList and the
+// calendar options in the Calendar, OWA's options in the root, ...). EWS has no "list" call, so
+// they are found by listing each candidate folder's associated items (a configuration object
+// is an associated item of class IPM.Configuration.<name>) plus the well-known names servers
+// keep (a server that does not show them as associated items, as mock-ews, still has them read),
+// then each read with GetUserConfiguration (All parts). A restore creates each object and, when
+// it exists already (ErrorItemSave), updates it instead.
+import type {
+  ApplySettingsOptions,
+  DictionaryObject,
+  SettingsEntryReport,
+  SettingsKindReport,
+  UserConfiguration,
+} from "@ewsvault/mailbox";
+import { callContext, type OperationScope } from "../../call.js";
+import { errorCodeForResponseCode, ewsError } from "../../errors.js";
+import { findItemRequest, folderId as folderIdXml } from "../../requests.js";
+import { itemElements } from "../../responses.js";
+import { isSuccess, operation, responseMessages } from "../../soap.js";
+import { child, childrenNamed, childText, type XmlElement } from "../../xml-parser.js";
+import { el, type XmlFragment } from "../../xml-writer.js";
+import { mapFolder, responseFailure } from "./settings-call.js";
+
+/** Folders searched for configuration objects (distinguished names, so a backup is portable). */
+export const CONFIGURATION_FOLDERS = [
+  "root",
+  "msgfolderroot",
+  "inbox",
+  "calendar",
+  "contacts",
+  "tasks",
+  "notes",
+];
+
+/** Objects Exchange and Outlook keep, looked up by name in case the listing does not show them. */
+export const WELL_KNOWN_CONFIGURATIONS: readonly (readonly [string, string])[] = [
+  ["calendar", "CategoryList"],
+  ["calendar", "Calendar"],
+  ["calendar", "WorkHours"],
+  ["root", "OWA.UserOptions"],
+  ["root", "Aggregated.OwaUserConfiguration"],
+  ["inbox", "MRM"],
+];
+
+/** Associated items listed per folder (one page; more configuration objects per folder are not expected). */
+const LISTING_PAGE = 1000;
+
+const PREFIX = "IPM.Configuration.";
+const XSI = "http://www.w3.org/2001/XMLSchema-instance";
+
+function nameXml(folderId: string, name: string, delegate: string | undefined): XmlFragment {
+  return el("t:UserConfigurationName", { Name: name }, folderIdXml(folderId, delegate));
+}
+
+async function listNames(
+  scope: OperationScope,
+  mailbox: string,
+  folderId: string,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  const access = scope.access(mailbox);
+  const request = findItemRequest({
+    folderId,
+    offset: 0,
+    pageSize: LISTING_PAGE,
+    associated: true,
+    delegateMailbox: access.delegate,
+  });
+  const result = await scope.transport.call("FindItem", request, callContext(access, signal));
+  const [message] = responseMessages(result.soap.body);
+  // A folder this mailbox lacks (no notes folder, ...) simply holds no configuration.
+  if (message === undefined || !isSuccess(message)) return [];
+  return itemElements(child(child(message.element, "RootFolder"), "Items"))
+    .map((item) => childText(item, "ItemClass") ?? "")
+    .filter((cls) => cls.startsWith(PREFIX) && cls.length > PREFIX.length)
+    .map((cls) => cls.slice(PREFIX.length));
+}
+
+function parseObject(element: XmlElement | undefined): DictionaryObject {
+  return {
+    type: childText(element, "Type")?.trim() ?? "",
+    values: childrenNamed(element, "Value").map((v) => v.text),
+  };
+}
+
+function parseConfiguration(folderId: string, element: XmlElement): UserConfiguration {
+  const name = child(element, "UserConfigurationName")?.attributes.Name;
+  if (name === undefined) throw ewsError("EWS_MALFORMED_RESPONSE", "UserConfiguration lacks its name");
+  const dictionary = child(element, "Dictionary");
+  const xmlData = childText(element, "XmlData")?.replace(/\s+/g, "");
+  const binaryData = childText(element, "BinaryData")?.replace(/\s+/g, "");
+  return {
+    folderId,
+    name,
+    ...(dictionary !== undefined
+      ? {
+          dictionary: childrenNamed(dictionary, "DictionaryEntry").map((entry) => {
+            const value = child(entry, "DictionaryValue");
+            const nil = value === undefined || child(value, "Type") === undefined;
+            return {
+              key: parseObject(child(entry, "DictionaryKey")),
+              value: nil ? null : parseObject(value),
+            };
+          }),
+        }
+      : {}),
+    ...(xmlData !== undefined ? { xmlData } : {}),
+    ...(binaryData !== undefined ? { binaryData } : {}),
+  };
+}
+
+/** One object, or undefined when the folder has none of that name (ErrorItemNotFound). */
+async function getConfiguration(
+  scope: OperationScope,
+  mailbox: string,
+  folderId: string,
+  name: string,
+  signal: AbortSignal | undefined,
+): Promise<UserConfiguration | undefined> {
+  const access = scope.access(mailbox);
+  const request = operation(
+    "GetUserConfiguration",
+    {},
+    el("m:UserConfigurationName", { Name: name }, folderIdXml(folderId, access.delegate)),
+    el("m:UserConfigurationProperties", undefined, "All"),
+  );
+  const result = await scope.transport.call("GetUserConfiguration", request, callContext(access, signal));
+  const [message] = responseMessages(result.soap.body);
+  if (message === undefined)
+    throw ewsError("EWS_MALFORMED_RESPONSE", "GetUserConfiguration answered nothing");
+  if (!isSuccess(message)) {
+    if (message.responseCode === "ErrorItemNotFound" || message.responseCode === "ErrorFolderNotFound")
+      return undefined;
+    const text = `${message.responseCode}${message.messageText ? ` (${message.messageText})` : ""}`;
+    throw ewsError(errorCodeForResponseCode(message.responseCode), `GetUserConfiguration ${name}: ${text}`, {
+      details: { responseCode: message.responseCode, mailbox, operation: "GetUserConfiguration" },
+    });
+  }
+  const element = child(message.element, "UserConfiguration");
+  return element === undefined ? undefined : parseConfiguration(folderId, element);
+}
+
+export async function getUserConfigurations(
+  scope: OperationScope,
+  mailbox: string,
+  signal?: AbortSignal,
+): Promise<UserConfiguration[]> {
+  const wanted = new Map<string, readonly [string, string]>();
+  const add = (folder: string, name: string) => wanted.set(`${folder}\n${name}`, [folder, name]);
+  for (const [folder, name] of WELL_KNOWN_CONFIGURATIONS) add(folder, name);
+  for (const folder of CONFIGURATION_FOLDERS)
+    for (const name of await listNames(scope, mailbox, folder, signal)) add(folder, name);
+  const found: UserConfiguration[] = [];
+  for (const [folder, name] of wanted.values()) {
+    const config = await getConfiguration(scope, mailbox, folder, name, signal);
+    if (config !== undefined) found.push(config);
+  }
+  return found;
+}
+
+function objectXml(tag: string, object: DictionaryObject): XmlFragment {
+  return el(
+    tag,
+    undefined,
+    el("t:Type", undefined, object.type),
+    ...object.values.map((v) => el("t:Value", undefined, v)),
+  );
+}
+
+function configurationXml(
+  config: UserConfiguration,
+  folderId: string,
+  delegate: string | undefined,
+): XmlFragment {
+  return el(
+    "m:UserConfiguration",
+    undefined,
+    nameXml(folderId, config.name, delegate),
+    config.dictionary !== undefined
+      ? el(
+          "t:Dictionary",
+          undefined,
+          ...config.dictionary.map((entry) =>
+            el(
+              "t:DictionaryEntry",
+              undefined,
+              objectXml("t:DictionaryKey", entry.key),
+              // A nil value is sent as Exchange writes it: the element, xsi:nil (the schema requires it).
+              entry.value === null
+                ? el("t:DictionaryValue", { "xmlns:xsi": XSI, "xsi:nil": "true" })
+                : objectXml("t:DictionaryValue", entry.value),
+            ),
+          ),
+        )
+      : undefined,
+    config.xmlData !== undefined ? el("t:XmlData", undefined, config.xmlData) : undefined,
+    config.binaryData !== undefined ? el("t:BinaryData", undefined, config.binaryData) : undefined,
+  );
+}
+
+/** Creates each object, or updates it when the folder has one of that name already. */
+export async function applyUserConfigurations(
+  scope: OperationScope,
+  mailbox: string,
+  configs: readonly UserConfiguration[],
+  options: ApplySettingsOptions,
+): Promise<SettingsKindReport> {
+  const access = scope.access(mailbox);
+  const entries: SettingsEntryReport[] = [];
+  for (const config of configs) {
+    const entry = `${config.folderId}/${config.name}`;
+    const folder = mapFolder(config.folderId, options.folderIdMap);
+    if (folder === undefined) {
+      const message = `folder ${config.folderId} was not restored`;
+      entries.push({ entry, ok: false, failure: { code: "EWS_FOLDER_NOT_FOUND", message } });
+      continue;
+    }
+    const body = configurationXml(config, folder, access.delegate);
+    const context = callContext(access, options.signal);
+    const created = await scope.transport.call(
+      "CreateUserConfiguration",
+      operation("CreateUserConfiguration", {}, body),
+      context,
+    );
+    let [message] = responseMessages(created.soap.body);
+    if (message !== undefined && message.responseCode === "ErrorItemSave") {
+      const updated = await scope.transport.call(
+        "UpdateUserConfiguration",
+        operation("UpdateUserConfiguration", {}, body),
+        context,
+      );
+      [message] = responseMessages(updated.soap.body);
+    }
+    if (message === undefined)
+      entries.push({
+        entry,
+        ok: false,
+        failure: { code: "EWS_MALFORMED_RESPONSE", message: "no response message" },
+      });
+    else if (isSuccess(message)) entries.push({ entry, ok: true });
+    else
+      entries.push({ entry, ok: false, failure: responseFailure(message.responseCode, message.messageText) });
+  }
+  return { ok: true, entries };
+}
