@@ -13,7 +13,23 @@
 // successes, so a server's concurrency limit costs one refusal to find, not a burst of them.
 import { onAbort } from "@ewsvault/mailbox";
 import { ewsError } from "./errors.js";
-import { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
+import type {
+  ConcurrencyGate,
+  ConcurrencyGateSnapshot,
+  GateOutcome,
+  GateTicket,
+  ThrottleSignal,
+} from "./gate-contract.js";
+import { RequestPacer, type RequestPacerOptions } from "./request-pacer.js";
+
+export type {
+  ConcurrencyGate,
+  ConcurrencyGateSnapshot,
+  GateOutcome,
+  GateTicket,
+  ThrottleKind,
+  ThrottleSignal,
+} from "./gate-contract.js";
 
 export interface ConcurrencyGateOptions {
   /** Hard upper bound (the configured maxConcurrency). */
@@ -46,52 +62,6 @@ export interface ConcurrencyGateOptions {
   readonly pacer?: RequestPacerOptions | false;
 }
 
-export interface ConcurrencyGateSnapshot {
-  /** Current (fractional) limit; floor(limit) requests may run. */
-  readonly limit: number;
-  /** Concurrency the server refused above (decayed to now); max when it never refused. */
-  readonly ceiling: number;
-  readonly inFlight: number;
-  readonly waiting: number;
-  readonly max: number;
-  /** Throttled answers of every kind. */
-  readonly throttleEvents: number;
-  /** Throttled answers by cause. */
-  readonly throttledBy: { readonly concurrency: number; readonly budget: number; readonly unknown: number };
-  /** Times the limit went down (ceiling learnt or AIMD cut). */
-  readonly cuts: number;
-  /** Milliseconds left in a server-requested pause (0 when none). */
-  readonly holdOffMs: number;
-  /** The pacer's state (rate undefined: not pacing). */
-  readonly pacer: RequestPacerSnapshot;
-}
-
-export type GateOutcome = "success" | "throttled" | "failure";
-
-/**
- * Why a throttled answer came: "concurrency" (ErrorExceededConnectionCount), "budget"
- * (ErrorServerBusy with BackOffMilliseconds) or "unknown" (HTTP 503/429, ErrorServerBusy alone).
- */
-export type ThrottleKind = "concurrency" | "budget" | "unknown";
-
-export interface ThrottleSignal {
-  readonly kind: ThrottleKind;
-  /** The server's BackOffMilliseconds / Retry-After, when it gave one. */
-  readonly backOffMs?: number;
-}
-
-/** What acquire() hands out; give it back to release(). */
-export interface GateTicket {
-  /** Cut epoch the request was admitted in. */
-  readonly epoch: number;
-  /** Dispatch ordinal. */
-  readonly seq: number;
-  /** When the request left: admission time, then the moment sent() was called. */
-  dispatchedAt: number;
-  /** Other requests of this gate in flight when this one was admitted. */
-  readonly othersInFlight: number;
-}
-
 interface Waiter {
   readonly resolve: (ticket: GateTicket) => void;
   readonly reject: (error: unknown) => void;
@@ -99,7 +69,7 @@ interface Waiter {
   readonly onAbort: () => void;
 }
 
-export class AdaptiveConcurrencyGate {
+export class AdaptiveConcurrencyGate implements ConcurrencyGate {
   readonly max: number;
   readonly min: number;
   private currentLimit: number;
