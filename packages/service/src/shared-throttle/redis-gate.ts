@@ -45,9 +45,9 @@ export interface SharedGateOptions {
   readonly headroom?: number;
   /** Requests the pace lets through back to back after idling; default 2. */
   readonly burst?: number;
-  /** Without a budget refusal for this long the pace rises by probeStep; default 5 000 ms. */
+  /** Without a budget refusal for this long the pace rises by probeStep; default 10 000 ms. */
   readonly probeIntervalMs?: number;
-  /** Relative rise of the pace per probe; default 0.02. */
+  /** Relative rise of the pace per probe; default 0.05. */
   readonly probeStep?: number;
   /** Without a budget refusal for this long pacing stops; default 300 000 ms. */
   readonly forgetAfterMs?: number;
@@ -55,10 +55,17 @@ export interface SharedGateOptions {
   readonly pollMs?: number;
 }
 
+/** Two budget refusals closer than this (in when the budget holds a request again) say nothing of its rate. */
+const MIN_SPAN_MS = 500;
+/** A refusal point older than this no longer anchors the rate estimate (the budget may change). */
+const ANCHOR_WINDOW_MS = 30_000;
+
 /** A ticket of the shared gate: the base fields plus the slot's name and Redis's admission time. */
 interface SharedTicket extends GateTicket {
   readonly member: string;
   readonly admittedAt: number;
+  /** Admission ordinal across all workers (the pace's slope counts requests by it). */
+  readonly ordinal: number;
 }
 
 interface Waiter {
@@ -128,8 +135,8 @@ export class SharedConcurrencyGate implements ConcurrencyGate {
     this.acquireArgs = [
       this.leaseMs,
       options.burst ?? 2,
-      options.probeIntervalMs ?? 5_000,
-      options.probeStep ?? 0.02,
+      options.probeIntervalMs ?? 10_000,
+      options.probeStep ?? 0.05,
       forgetAfterMs,
     ];
     this.last.limit = initial;
@@ -196,6 +203,10 @@ export class SharedConcurrencyGate implements ConcurrencyGate {
       shared.admittedAt,
       this.options.decrease ?? 0.5,
       this.options.headroom ?? 0.95,
+      MIN_SPAN_MS,
+      ANCHOR_WINDOW_MS,
+      shared.ordinal,
+      this.options.burst ?? 2,
     ];
     this.redis.gateRelease(this.slots, this.state, ...args).then(
       ([limit, ceiling]) => {
@@ -302,7 +313,7 @@ export class SharedConcurrencyGate implements ConcurrencyGate {
         await this.sleep(100);
         continue;
       }
-      const [granted, waitMs, inFlight, limit, ceiling, holdOffMs, rate, epoch, now] = answer.map(
+      const [granted, waitMs, inFlight, limit, ceiling, holdOffMs, rate, epoch, now, ordinal] = answer.map(
         Number,
       ) as number[];
       this.last = {
@@ -333,6 +344,7 @@ export class SharedConcurrencyGate implements ConcurrencyGate {
         othersInFlight: inFlight ?? 0,
         member,
         admittedAt: now ?? Date.now(),
+        ordinal: ordinal ?? 0,
       });
     }
   }
