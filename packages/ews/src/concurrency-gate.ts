@@ -18,6 +18,7 @@ import type {
   ConcurrencyGateSnapshot,
   GateOutcome,
   GateTicket,
+  RequestPacing,
   ThrottleSignal,
 } from "./gate-contract.js";
 import { RequestPacer, type RequestPacerOptions } from "./request-pacer.js";
@@ -58,8 +59,11 @@ export interface ConcurrencyGateOptions {
    * 60 000 ms.
    */
   readonly ceilingDecayMs?: number;
-  /** Pacing learnt from budget refusals; false never paces (pauses for BackOffMilliseconds only). */
-  readonly pacer?: RequestPacerOptions | false;
+  /**
+   * Pacing after budget refusals: a RequestPacer's options (the default, learnt from the
+   * refusals), any RequestPacing, or false: never pace (pause for BackOffMilliseconds only).
+   */
+  readonly pacer?: RequestPacerOptions | RequestPacing | false;
 }
 
 interface Waiter {
@@ -78,7 +82,7 @@ export class AdaptiveConcurrencyGate implements ConcurrencyGate {
   private readonly decrease: number;
   private readonly cooldownMs: number;
   private readonly ceilingDecayMs: number;
-  private readonly pacer: RequestPacer | undefined;
+  private readonly pacer: RequestPacing | undefined;
   private lastCut = Number.NEGATIVE_INFINITY;
   /** Incremented on every cut; tickets remember the epoch their request was admitted in. */
   private epoch = 0;
@@ -108,7 +112,12 @@ export class AdaptiveConcurrencyGate implements ConcurrencyGate {
     if (!(this.rampIntervalMs >= 0)) throw new TypeError("rampIntervalMs must be >= 0");
     if (!(this.ceilingDecayMs > 0)) throw new TypeError("ceilingDecayMs must be > 0");
     this.learntCeiling = this.max;
-    this.pacer = options.pacer === false ? undefined : new RequestPacer(options.pacer);
+    this.pacer =
+      options.pacer === false
+        ? undefined
+        : isPacing(options.pacer)
+          ? options.pacer
+          : new RequestPacer(options.pacer);
   }
 
   get limit(): number {
@@ -287,4 +296,8 @@ export class AdaptiveConcurrencyGate implements ConcurrencyGate {
       waiter.resolve(ticket);
     }
   }
+}
+
+function isPacing(pacer: RequestPacerOptions | RequestPacing | undefined): pacer is RequestPacing {
+  return typeof (pacer as RequestPacing | undefined)?.delay === "function";
 }

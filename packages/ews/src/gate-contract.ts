@@ -4,7 +4,6 @@
 // AdaptiveConcurrencyGate (one process, the default) and a gate shared by many processes (the
 // service's Redis-backed one: Exchange throttles an account however many machines call it) are
 // interchangeable through the client's `gate` option.
-import type { RequestPacerSnapshot } from "./request-pacer.js";
 
 /**
  * Admission control for one EWS endpoint and account.
@@ -36,7 +35,36 @@ export interface ConcurrencyGate {
 }
 
 /** What pacing a gate does, as its snapshot shows it (rate undefined: not pacing). */
-export type RequestPacingSnapshot = RequestPacerSnapshot;
+export interface RequestPacingSnapshot {
+  /** Requests per second the pacer lets through; undefined while it does not pace. */
+  readonly rate: number | undefined;
+  /** The sustainable rate learnt from the last refusals (requests/s); undefined before two refusals. */
+  readonly estimatedRate: number | undefined;
+  /** Budget refusals the estimate is built from (inside the window). */
+  readonly refusals: number;
+  /** Timing uncertainty of the estimate relative to it (above 0.05 it probes twice as often); 1 before one. */
+  readonly uncertainty: number;
+}
+
+/**
+ * The pace an AdaptiveConcurrencyGate keeps after budget refusals (its `pacer` option takes any
+ * implementation; RequestPacer, which learns the rate the budget recharges, is the default).
+ *
+ * Contract: all methods are synchronous and cheap (called on every admission), take the time
+ * from the caller (`now`, epoch ms) and never throw. delay(now) is 0 when a request may go now,
+ * else the ms until one might; the gate calls take(now) for each request it then admits.
+ * learning(now) true asks the gate to admit one request at a time. refused(seq) comes for every
+ * throttled answer, before budgetRefusal() for those that carried BackOffMilliseconds.
+ */
+export interface RequestPacing {
+  snapshot(): RequestPacingSnapshot;
+  learning(now: number): boolean;
+  succeeded(now: number): void;
+  delay(now: number): number;
+  take(now: number): void;
+  refused(seq: number): void;
+  budgetRefusal(seq: number, sentAt: number, hintMs: number, resumeAt: number, now: number): void;
+}
 
 export interface ConcurrencyGateSnapshot {
   /** Current (fractional) limit; floor(limit) requests may run. */
