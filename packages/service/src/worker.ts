@@ -316,7 +316,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 async function openSource(
   options: WorkerOptions,
 ): Promise<{ source: MailboxSource; gate: SharedConcurrencyGate | undefined }> {
-  if (typeof options.source !== "function") return { source: options.source, gate: undefined };
+  if (typeof options.source !== "function") {
+    if (options.sharedThrottle)
+      throw new TypeError("sharedThrottle needs a source factory that passes the gate to the EWS client");
+    return { source: options.source, gate: undefined };
+  }
   const gate = options.sharedThrottle
     ? await openSharedGate({ ...options.sharedThrottle, redis: options.redis })
     : undefined;
