@@ -20,6 +20,7 @@ export const SCENARIOS = [
   "memory",
   "restore",
   "index",
+  "scale-out", // needs redis-server (the testkit installs Debian's when missing)
 ];
 
 const args = parseBenchArgs();

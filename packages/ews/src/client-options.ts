@@ -2,7 +2,7 @@
 // pass (programmer mistakes throw TypeError before anything is opened).
 import type { ByteBudget } from "@ewsvault/mailbox";
 import type { EwsAuth } from "./auth.js";
-import type { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
+import type { ConcurrencyGate } from "./gate-contract.js";
 import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from "./retry.js";
 import type { EwsLogger, ResponseInfo } from "./transport-types.js";
 
@@ -36,8 +36,12 @@ export interface EwsClientOptions {
   readonly serverVersion?: string;
   /** Page size of FindItem/FindFolder; default 500. */
   readonly pageSize?: number;
-  /** Share a gate between clients of the same endpoint (default: one per client). */
-  readonly gate?: AdaptiveConcurrencyGate;
+  /**
+   * Share a gate between clients of the same endpoint and account (default: an
+   * AdaptiveConcurrencyGate of maxConcurrency per client). Any ConcurrencyGate fits, such as the
+   * service's gate shared through Redis by every worker of a cluster.
+   */
+  readonly gate?: ConcurrencyGate;
   /** Called after every HTTP response (operation, status, body bytes, duration); for metrics. */
   readonly onResponse?: (info: ResponseInfo) => void;
   /**

@@ -31,6 +31,7 @@ import { ByteBudget } from "./byte-budget.js";
 import { mailboxAccess, type OperationScope, requireMailbox } from "./call.js";
 import { type EwsClientOptions, resolveClientOptions } from "./client-options.js";
 import { AdaptiveConcurrencyGate } from "./concurrency-gate.js";
+import type { ConcurrencyGate } from "./gate-contract.js";
 import { createFolder } from "./operations/create-folder.js";
 import { findFolders, findItems } from "./operations/find.js";
 import { probeFolders } from "./operations/folder-probe.js";
@@ -55,8 +56,8 @@ export interface EwsClientStats extends TransportStats {
 
 export interface EwsClient extends MailboxSource, MailboxTarget {
   readonly capabilities: SourceCapabilities;
-  /** The endpoint's adaptive concurrency gate (observe limit/inFlight/throttleEvents). */
-  readonly gate: AdaptiveConcurrencyGate;
+  /** The endpoint's concurrency gate (observe it through snapshot()). */
+  readonly gate: ConcurrencyGate;
   /** The in-flight item-data budget. */
   readonly byteBudget: SharedByteBudget;
   stats(): EwsClientStats;
@@ -85,7 +86,7 @@ export interface EwsClient extends MailboxSource, MailboxTarget {
 
 class EwsClientImpl implements EwsClient {
   readonly capabilities: SourceCapabilities;
-  readonly gate: AdaptiveConcurrencyGate;
+  readonly gate: ConcurrencyGate;
   readonly byteBudget: SharedByteBudget;
   private readonly transport: EwsTransport;
   private readonly scope: OperationScope;

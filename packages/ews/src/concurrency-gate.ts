@@ -13,7 +13,24 @@
 // successes, so a server's concurrency limit costs one refusal to find, not a burst of them.
 import { onAbort } from "@ewsvault/mailbox";
 import { ewsError } from "./errors.js";
-import { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
+import type {
+  ConcurrencyGate,
+  ConcurrencyGateSnapshot,
+  GateOutcome,
+  GateTicket,
+  RequestPacing,
+  ThrottleSignal,
+} from "./gate-contract.js";
+import { RequestPacer, type RequestPacerOptions } from "./request-pacer.js";
+
+export type {
+  ConcurrencyGate,
+  ConcurrencyGateSnapshot,
+  GateOutcome,
+  GateTicket,
+  ThrottleKind,
+  ThrottleSignal,
+} from "./gate-contract.js";
 
 export interface ConcurrencyGateOptions {
   /** Hard upper bound (the configured maxConcurrency). */
@@ -42,54 +59,11 @@ export interface ConcurrencyGateOptions {
    * 60 000 ms.
    */
   readonly ceilingDecayMs?: number;
-  /** Pacing learnt from budget refusals; false never paces (pauses for BackOffMilliseconds only). */
-  readonly pacer?: RequestPacerOptions | false;
-}
-
-export interface ConcurrencyGateSnapshot {
-  /** Current (fractional) limit; floor(limit) requests may run. */
-  readonly limit: number;
-  /** Concurrency the server refused above (decayed to now); max when it never refused. */
-  readonly ceiling: number;
-  readonly inFlight: number;
-  readonly waiting: number;
-  readonly max: number;
-  /** Throttled answers of every kind. */
-  readonly throttleEvents: number;
-  /** Throttled answers by cause. */
-  readonly throttledBy: { readonly concurrency: number; readonly budget: number; readonly unknown: number };
-  /** Times the limit went down (ceiling learnt or AIMD cut). */
-  readonly cuts: number;
-  /** Milliseconds left in a server-requested pause (0 when none). */
-  readonly holdOffMs: number;
-  /** The pacer's state (rate undefined: not pacing). */
-  readonly pacer: RequestPacerSnapshot;
-}
-
-export type GateOutcome = "success" | "throttled" | "failure";
-
-/**
- * Why a throttled answer came: "concurrency" (ErrorExceededConnectionCount), "budget"
- * (ErrorServerBusy with BackOffMilliseconds) or "unknown" (HTTP 503/429, ErrorServerBusy alone).
- */
-export type ThrottleKind = "concurrency" | "budget" | "unknown";
-
-export interface ThrottleSignal {
-  readonly kind: ThrottleKind;
-  /** The server's BackOffMilliseconds / Retry-After, when it gave one. */
-  readonly backOffMs?: number;
-}
-
-/** What acquire() hands out; give it back to release(). */
-export interface GateTicket {
-  /** Cut epoch the request was admitted in. */
-  readonly epoch: number;
-  /** Dispatch ordinal. */
-  readonly seq: number;
-  /** When the request left: admission time, then the moment sent() was called. */
-  dispatchedAt: number;
-  /** Other requests of this gate in flight when this one was admitted. */
-  readonly othersInFlight: number;
+  /**
+   * Pacing after budget refusals: a RequestPacer's options (the default, learnt from the
+   * refusals), any RequestPacing, or false: never pace (pause for BackOffMilliseconds only).
+   */
+  readonly pacer?: RequestPacerOptions | RequestPacing | false;
 }
 
 interface Waiter {
@@ -99,7 +73,7 @@ interface Waiter {
   readonly onAbort: () => void;
 }
 
-export class AdaptiveConcurrencyGate {
+export class AdaptiveConcurrencyGate implements ConcurrencyGate {
   readonly max: number;
   readonly min: number;
   private currentLimit: number;
@@ -108,7 +82,7 @@ export class AdaptiveConcurrencyGate {
   private readonly decrease: number;
   private readonly cooldownMs: number;
   private readonly ceilingDecayMs: number;
-  private readonly pacer: RequestPacer | undefined;
+  private readonly pacer: RequestPacing | undefined;
   private lastCut = Number.NEGATIVE_INFINITY;
   /** Incremented on every cut; tickets remember the epoch their request was admitted in. */
   private epoch = 0;
@@ -138,7 +112,12 @@ export class AdaptiveConcurrencyGate {
     if (!(this.rampIntervalMs >= 0)) throw new TypeError("rampIntervalMs must be >= 0");
     if (!(this.ceilingDecayMs > 0)) throw new TypeError("ceilingDecayMs must be > 0");
     this.learntCeiling = this.max;
-    this.pacer = options.pacer === false ? undefined : new RequestPacer(options.pacer);
+    this.pacer =
+      options.pacer === false
+        ? undefined
+        : isPacing(options.pacer)
+          ? options.pacer
+          : new RequestPacer(options.pacer);
   }
 
   get limit(): number {
@@ -317,4 +296,8 @@ export class AdaptiveConcurrencyGate {
       waiter.resolve(ticket);
     }
   }
+}
+
+function isPacing(pacer: RequestPacerOptions | RequestPacing | undefined): pacer is RequestPacing {
+  return typeof (pacer as RequestPacing | undefined)?.delay === "function";
 }

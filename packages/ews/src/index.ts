@@ -43,6 +43,7 @@ export {
 } from "./discovery.js";
 export { EWS_ERROR_CODES, type EwsErrorCode, errorCodeForResponseCode, itemErrorFor } from "./errors.js";
 export { estimatedExportBytes, MAX_ITEMS_PER_BATCH, planExportBatches } from "./export-batching.js";
+export type { ConcurrencyGate, RequestPacing, RequestPacingSnapshot } from "./gate-contract.js";
 export { RequestPacer, type RequestPacerOptions, type RequestPacerSnapshot } from "./request-pacer.js";
 export { DEFAULT_MAX_RESPONSE_BYTES } from "./response-body.js";
 export { type RetryOptions, resolveRetryOptions, retryDelay } from "./retry.js";

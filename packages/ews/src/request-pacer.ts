@@ -15,6 +15,11 @@
 // hint); the pacer sends at that bound and one request at a time (for ten successes or two
 // seconds at most), so learning costs one more refusal, not a burst.
 
+import type { RequestPacing, RequestPacingSnapshot } from "./gate-contract.js";
+
+/** The pacer's state (the RequestPacing snapshot). */
+export type RequestPacerSnapshot = RequestPacingSnapshot;
+
 export interface RequestPacerOptions {
   /** Pace at this share of the estimated sustainable rate; default 0.95. */
   readonly headroom?: number;
@@ -32,17 +37,6 @@ export interface RequestPacerOptions {
   readonly windowMs?: number;
   /** Without a budget refusal for this long the budget has recovered and pacing stops; default 300 000 ms. */
   readonly forgetAfterMs?: number;
-}
-
-export interface RequestPacerSnapshot {
-  /** Requests per second the pacer lets through; undefined while it does not pace. */
-  readonly rate: number | undefined;
-  /** The sustainable rate learnt from the last refusals (requests/s); undefined before two refusals. */
-  readonly estimatedRate: number | undefined;
-  /** Budget refusals the estimate is built from (inside the window). */
-  readonly refusals: number;
-  /** Timing uncertainty of the estimate relative to it (above 0.05 it probes twice as often); 1 before one. */
-  readonly uncertainty: number;
 }
 
 interface RefusalPoint {
@@ -68,7 +62,7 @@ const MIN_SPAN_MS = 5;
 /** An estimate whose timing uncertainty is below this share of its span is trusted to probe slowly. */
 const CONFIDENT_UNCERTAINTY = 0.05;
 
-export class RequestPacer {
+export class RequestPacer implements RequestPacing {
   readonly headroom: number;
   readonly burst: number;
   readonly probeIntervalMs: number;

@@ -15,6 +15,7 @@ import {
   requestHeaders,
 } from "./endpoint-pool.js";
 import { type EwsErrorCode, ewsError } from "./errors.js";
+import type { ConcurrencyGate } from "./gate-contract.js";
 import { networkFailure } from "./network-errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES, readLimited } from "./response-body.js";
 import { type ResolvedRetryOptions, retryDelay, sleep } from "./retry.js";
@@ -28,7 +29,7 @@ export interface TransportOptions extends EndpointPoolOptions {
   /** RequestServerVersion of every request. */
   readonly serverVersion: string;
   readonly retry: ResolvedRetryOptions;
-  readonly gate?: AdaptiveConcurrencyGate;
+  readonly gate?: ConcurrencyGate;
   /** Called after every HTTP response (for metrics). */
   readonly onResponse?: (info: ResponseInfo) => void;
   /** Largest response body accepted, enforced while streaming; default DEFAULT_MAX_RESPONSE_BYTES. */
@@ -36,7 +37,7 @@ export interface TransportOptions extends EndpointPoolOptions {
 }
 
 export class EwsTransport {
-  readonly gate: AdaptiveConcurrencyGate;
+  readonly gate: ConcurrencyGate;
   private readonly pool: EndpointPool;
   private readonly options: TransportOptions;
   private readonly maxResponseBytes: number;

@@ -46,6 +46,12 @@ export {
 } from "./set-config.js";
 export { engineOptionsOf, type SetEngineOptions } from "./set-selection.js";
 export {
+  openSharedGate,
+  SharedConcurrencyGate,
+  type SharedGateOptions,
+  sharedThrottleKey,
+} from "./shared-throttle/redis-gate.js";
+export {
   type JobState,
   type MailboxStatus,
   type RunStatus,

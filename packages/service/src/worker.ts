@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import type { MailboxSource } from "@ewsvault/core";
 import { type BackupEvent, backup, type ForgetPolicy, type Repository } from "@ewsvault/core";
+import type { ConcurrencyGate } from "@ewsvault/ews";
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
@@ -19,6 +20,11 @@ import {
 import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
 import type { ServiceSetConfig } from "./set-config.js";
 import { engineOptionsOf } from "./set-selection.js";
+import {
+  openSharedGate,
+  type SharedConcurrencyGate,
+  type SharedGateOptions,
+} from "./shared-throttle/redis-gate.js";
 
 export interface WorkerOptions {
   readonly redis: RedisLocation;
@@ -31,7 +37,20 @@ export interface WorkerOptions {
    * takes the job over can break it.
    */
   readonly repository: Repository;
-  readonly source: MailboxSource;
+  /**
+   * The mailbox source; or a factory the worker calls once at start with the gate it shares
+   * through Redis (sharedThrottle) and closes on close(): pass the gate as the EWS client's
+   * `gate` option, so every worker of the cluster together stays under the account's limits.
+   */
+  readonly source:
+    | MailboxSource
+    | ((gate: ConcurrencyGate | undefined) => MailboxSource | Promise<MailboxSource>);
+  /**
+   * Throttling shared through Redis with every worker calling the same EWS endpoint as the same
+   * account: on when given and `source` is a factory (see shared-throttle/redis-gate.ts; redis
+   * comes from this worker's); false or absent: the client throttles on its own.
+   */
+  readonly sharedThrottle?: Omit<SharedGateOptions, "redis"> | false;
   /** This machine's per-mailbox index directory; a missing index is rebuilt from the repository. */
   readonly indexDirectory: string;
   /** Mailbox jobs this worker runs at once; default 2. */
@@ -117,6 +136,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
   const stopping = new AbortController();
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
+  const { source, gate: sharedGate } = await openSource(options);
 
   const backupMailbox = async (
     job: Job<MailboxJobData>,
@@ -149,7 +169,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const run = () =>
       backup({
         repository: options.repository,
-        source: options.source,
+        source,
         mailboxes: [mailbox],
         indexDirectory: options.indexDirectory,
         mailboxConcurrency: 1,
@@ -287,8 +307,30 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await worker.close();
       await countsQueue?.close();
       await metricsServer?.close();
+      if (source !== options.source) await source.close();
+      await sharedGate?.close();
     },
   };
+}
+
+/** The source to back up from: a factory gets the gate shared through Redis when configured. */
+async function openSource(
+  options: WorkerOptions,
+): Promise<{ source: MailboxSource; gate: SharedConcurrencyGate | undefined }> {
+  if (typeof options.source !== "function") {
+    if (options.sharedThrottle)
+      throw new TypeError("sharedThrottle needs a source factory that passes the gate to the EWS client");
+    return { source: options.source, gate: undefined };
+  }
+  const gate = options.sharedThrottle
+    ? await openSharedGate({ ...options.sharedThrottle, redis: options.redis })
+    : undefined;
+  try {
+    return { source: await options.source(gate), gate };
+  } catch (error) {
+    await gate?.close();
+    throw error;
+  }
 }
 
 /** True when Redis answers PING within 2 s on the worker's connection. */
