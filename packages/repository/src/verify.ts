@@ -25,6 +25,7 @@ import {
 import { listKeys } from "./keys/index.js";
 import { PACK_TRAILER_BYTES, parsePack } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
+import type { ExclusiveWait } from "./exclusive-run.js";
 import { decodePackIndexFile } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";
 import { decodeSnapshotVersioned, type Snapshot } from "./snapshots.js";
@@ -37,6 +38,12 @@ export interface VerifyOptions {
    * (by pack id), so t runs with n = 1..t cover every pack once, like restic's --read-data-subset.
    */
   readonly readData?: boolean | number | string;
+  /**
+   * Verify under the exclusive lock (waiting for running backups as prune does; REPO_LOCKED
+   * after waitMs), so it never reads a backup's half-written state: a snapshot saved after verify
+   * read the pack index would otherwise look like missing blobs. The service's scheduled verify.
+   */
+  readonly exclusive?: ExclusiveWait;
 }
 
 export type VerifyProblemCode =
