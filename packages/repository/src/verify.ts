@@ -10,6 +10,7 @@ import { isEwsVaultError } from "@ewsvault/mailbox";
 import pLimit from "p-limit";
 import { openBlob } from "./blob.js";
 import { decodeConfig } from "./config.js";
+import type { ExclusiveWait } from "./exclusive-run.js";
 import { decodeForgetRecord, findLostSnapshots } from "./forget-records.js";
 import {
   CONFIG_NAME,
@@ -25,7 +26,6 @@ import {
 import { listKeys } from "./keys/index.js";
 import { PACK_TRAILER_BYTES, parsePack } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
-import type { ExclusiveWait } from "./exclusive-run.js";
 import { decodePackIndexFile } from "./pack-index-file.js";
 import type { Sealer } from "./sealer.js";
 import { decodeSnapshotVersioned, type Snapshot } from "./snapshots.js";

@@ -2,15 +2,29 @@
 // machines, through BullMQ on Redis.
 export { isServiceError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from "./errors.js";
 export {
+  dueTimeOf,
   JOB_NAMES,
   type MailboxJobData,
   type MailboxJobResult,
+  type MaintenanceJobData,
+  type MaintenanceJobResult,
+  type MaintenanceTask,
   mailboxJobId,
+  maintenanceSchedulerId,
   type RunJobData,
   runJobId,
   type SetRunJobData,
   setSchedulerId,
 } from "./jobs.js";
+export { type DeferralOptions, MaintenanceGate } from "./maintenance-gate.js";
+export { type MaintenanceSchedule, maintenanceSchedules, readDataSubsetOf } from "./maintenance-schedules.js";
+export { type MaintenanceStatus, maintenanceStatus } from "./maintenance-status.js";
+export {
+  type MaintenanceEvent,
+  type MaintenanceWorkerOptions,
+  type RunningMaintenanceWorker,
+  startMaintenanceWorker,
+} from "./maintenance-worker.js";
 export {
   createServiceMetrics,
   type MetricsServerOptions,

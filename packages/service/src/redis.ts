@@ -20,6 +20,8 @@ export const QUEUES = {
   sets: "sets",
   /** One job per mailbox of a set's run; taken by workers. */
   mailboxes: "mailboxes",
+  /** Prune and verify jobs of sets' maintenance schedules; taken by workers, one at a time each. */
+  maintenance: "maintenance",
 } as const;
 
 /** How long the reachability check waits for PING; default 5 s. */

@@ -10,6 +10,18 @@ import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
 import {
+  type DeferralOptions,
+  deferMailboxJob,
+  type GateRedis,
+  MaintenanceGate,
+} from "./maintenance-gate.js";
+import {
+  type MaintenanceEvent,
+  type MaintenanceWorkerOptions,
+  type RunningMaintenanceWorker,
+  startMaintenanceWorker,
+} from "./maintenance-worker.js";
+import {
   createServiceMetrics,
   type MetricsServerOptions,
   type RunningMetricsServer,
@@ -52,6 +64,13 @@ export interface WorkerOptions {
   readonly checkpointSeconds?: number;
   /** Serve Prometheus /metrics and /healthz on this address; default: no server. */
   readonly metrics?: MetricsServerOptions;
+  /**
+   * Also run the sets' scheduled prune and verify jobs (maintenance-worker.ts): waitMs (default
+   * 1 h) bounds how long one waits for running backups. false: this worker runs none.
+   */
+  readonly maintenance?: false | Pick<MaintenanceWorkerOptions, "waitMs" | "pollMs">;
+  /** Back-off of mailbox jobs put back while maintenance holds the repository (maintenance-gate.ts). */
+  readonly deferral?: DeferralOptions;
   /** Names this worker in results and events; default host:pid. */
   readonly name?: string;
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -94,7 +113,16 @@ export type WorkerEvent =
       readonly failed: number;
       readonly forgotten: number;
     }
-  | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent };
+  | {
+      readonly type: "mailbox-deferred";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      /** maintenance: the gate was closed; repository-locked: the engine met REPO_LOCKED. */
+      readonly reason: "maintenance" | "repository-locked";
+    }
+  | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent }
+  | MaintenanceEvent;
 
 export interface RunningWorker {
   readonly name: string;
@@ -117,6 +145,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
   const stopping = new AbortController();
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
+  const gate = new MaintenanceGate(async () => (await worker.client) as unknown as GateRedis, prefix);
 
   const backupMailbox = async (
     job: Job<MailboxJobData>,
@@ -142,6 +171,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           details: { set: setName, mailbox, dueAt },
         });
     };
+    const defer = async (reason: "maintenance" | "repository-locked") => {
+      if (!(await deferMailboxJob(job, token, options.deferral))) return;
+      emit({ type: "mailbox-deferred", set: setName, mailbox, dueAt, reason });
+      throw new DelayedError();
+    };
+    if ((await gate.holders()).length > 0) await defer("maintenance");
     emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: job.attemptsMade + 1 });
     // Other workers have written index files since this one opened the repository; the
     // mailbox's last snapshot (perhaps written elsewhere) must be readable here.
@@ -180,6 +215,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       emit({ type: "mailbox-requeued", set: setName, mailbox, dueAt });
       throw new DelayedError();
     }
+    // A prune or verify holds the repository: wait for it rather than use up an attempt.
+    if (result?.status === "failed" && result.error?.code === "REPO_LOCKED") await defer("repository-locked");
     if (
       result === undefined ||
       result.snapshotId === undefined ||
@@ -270,6 +307,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // only as long as Redis can renew them, which the stalled check then sorts out.
   });
   await worker.waitUntilReady();
+  let maintenance: RunningMaintenanceWorker | undefined;
+  if (options.maintenance !== false)
+    maintenance = await startMaintenanceWorker({
+      ...options.maintenance,
+      redis: options.redis,
+      sets: options.sets,
+      repository: options.repository,
+      name,
+      lockDurationMs: options.lockDurationMs ?? 60_000,
+      onEvent: emit,
+    });
   let metricsServer: RunningMetricsServer | undefined;
   let countsQueue: Queue | undefined;
   if (options.metrics !== undefined) {
@@ -284,6 +332,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async close() {
       stopping.abort();
       await worker.close();
+      await maintenance?.close();
       await countsQueue?.close();
       await metricsServer?.close();
     },
@@ -324,6 +373,9 @@ function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
       break;
     case "mailbox-requeued":
       metrics.mailboxJobs.inc({ status: "requeued" });
+      break;
+    case "mailbox-deferred":
+      metrics.mailboxJobs.inc({ status: "deferred" });
       break;
     case "engine":
       if (event.event.type === "item-failed") metrics.itemFailures.inc({ code: event.event.failure.code });
