@@ -39,6 +39,7 @@ export {
   QUEUES,
   type RedisLocation,
   redactedUrl,
+  redisAnswers,
 } from "./redis.js";
 export { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 export {
@@ -67,4 +68,12 @@ export {
   type StatusOptions,
   serviceStatus,
 } from "./status.js";
+export {
+  createWebhookNotifier,
+  type RunFailure,
+  type WebhookEvent,
+  type WebhookNotifier,
+  type WebhookOptions,
+  type WebhookPayload,
+} from "./webhook.js";
 export { type RunningWorker, startWorker, type WorkerEvent, type WorkerOptions } from "./worker.js";

@@ -49,6 +49,8 @@ export type MaintenanceEvent =
       readonly dueAt: number;
       readonly code: string;
       readonly message: string;
+      /** False when the job will be tried again. */
+      readonly final: boolean;
     };
 
 export interface RunningMaintenanceWorker {
@@ -129,6 +131,8 @@ export async function startMaintenanceWorker(
       } catch (error) {
         const code = codeOf(error);
         const message = (error as Error).message ?? String(error);
+        const unrecoverable = code === "SERVICE_VERIFY_PROBLEMS" || code === "SERVICE_UNKNOWN_SET";
+        const final = unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         emit({
           type: "maintenance-failed",
           set: job.data.set,
@@ -136,11 +140,11 @@ export async function startMaintenanceWorker(
           dueAt: dueTimeOf(job),
           code,
           message,
+          final,
         });
         // As for mailbox jobs, the failed job's message starts with the stable code (status).
         const failure = `${code}: ${message}`;
-        if (code === "SERVICE_VERIFY_PROBLEMS" || code === "SERVICE_UNKNOWN_SET")
-          throw new UnrecoverableError(failure);
+        if (unrecoverable) throw new UnrecoverableError(failure);
         throw new Error(failure, { cause: error });
       }
     },

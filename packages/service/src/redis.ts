@@ -84,6 +84,25 @@ export async function assertRedisReachable(
   }
 }
 
+/** True when Redis answers PING within 2 s on a connection of a running worker or scheduler. */
+export async function redisAnswers(client: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // BullMQ types its client loosely; it is an ioredis client.
+    const redis = (await client) as { ping(): Promise<string> };
+    return await Promise.race([
+      redis.ping().then((reply) => reply === "PONG"),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 2_000);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The URL without its password, for messages and logs. */
 export function redactedUrl(url: string): string {
   try {

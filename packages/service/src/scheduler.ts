@@ -15,7 +15,20 @@ import {
   setSchedulerId,
 } from "./jobs.js";
 import { type MaintenanceSchedule, maintenanceSchedules } from "./maintenance-schedules.js";
-import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import {
+  createServiceMetrics,
+  type MetricsServerOptions,
+  type RunningMetricsServer,
+  startMetricsServer,
+} from "./metrics.js";
+import {
+  assertRedisReachable,
+  bullConnection,
+  DEFAULT_PREFIX,
+  QUEUES,
+  type RedisLocation,
+  redisAnswers,
+} from "./redis.js";
 import { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 import { resolveMailboxes, type ScheduledSet, type ServiceSetConfig, scheduledSets } from "./set-config.js";
 
@@ -23,6 +36,11 @@ export interface SchedulerOptions extends RunJobOptions {
   readonly redis: RedisLocation;
   /** The config file's `sets`; only those with a `schedule` are scheduled. */
   readonly sets: Readonly<Record<string, ServiceSetConfig>>;
+  /**
+   * Serve Prometheus /metrics (runs enqueued by set, the mailbox queue's depth by state, read on
+   * each scrape) and /healthz (200 while Redis answers) here; default: no server.
+   */
+  readonly metrics?: MetricsServerOptions;
   readonly onEvent?: (event: SchedulerEvent) => void;
 }
 
@@ -52,6 +70,8 @@ export interface RunningScheduler {
   readonly sets: readonly ScheduledSet[];
   /** The prune and verify schedules (retention.prune, verify) of the sets. */
   readonly maintenance: readonly MaintenanceSchedule[];
+  /** Base URL of /metrics and /healthz when `metrics` was given. */
+  readonly metricsUrl?: string;
   /** Stops taking set-run jobs (the one in hand finishes) and closes every connection. */
   close(): Promise<void>;
 }
@@ -68,13 +88,21 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
   const connection = bullConnection(options.redis);
   const keep = { age: options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
-  const emit = options.onEvent ?? (() => {});
+  let countRun: ((set: string) => void) | undefined;
+  const emit = (event: SchedulerEvent) => {
+    if (event.type === "run-enqueued") countRun?.(event.set);
+    options.onEvent?.(event);
+  };
 
   const setsQueue = new Queue<SetRunJobData>(QUEUES.sets, { connection, prefix });
   const maintenanceQueue = new Queue<MaintenanceJobData>(QUEUES.maintenance, { connection, prefix });
   const flows = new FlowProducer({ connection, prefix });
   let worker: Worker<SetRunJobData> | undefined;
+  let metricsServer: RunningMetricsServer | undefined;
+  let depthQueue: Queue | undefined;
   const close = async () => {
+    await metricsServer?.close();
+    await depthQueue?.close();
     await worker?.close();
     await flows.close();
     await setsQueue.close();
@@ -126,11 +154,24 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       // Connection errors are retried by ioredis; the worker resumes when Redis is back.
     });
     await worker.waitUntilReady();
+    if (options.metrics !== undefined) {
+      const queue = new Queue(QUEUES.mailboxes, { connection, prefix });
+      depthQueue = queue;
+      const metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
+      countRun = (set) => metrics.runsEnqueued.inc({ set });
+      const client = (worker as Worker).client;
+      metricsServer = await startMetricsServer(options.metrics, metrics.registry, () => redisAnswers(client));
+    }
   } catch (error) {
     await close();
     throw error;
   }
-  return { sets, maintenance, close };
+  return {
+    sets,
+    maintenance,
+    ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }),
+    close,
+  };
 }
 
 /**

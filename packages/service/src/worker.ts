@@ -28,9 +28,24 @@ import {
   type ServiceMetrics,
   startMetricsServer,
 } from "./metrics.js";
-import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import {
+  assertRedisReachable,
+  bullConnection,
+  DEFAULT_PREFIX,
+  QUEUES,
+  type RedisLocation,
+  redisAnswers,
+} from "./redis.js";
 import type { ServiceSetConfig } from "./set-config.js";
 import { engineOptionsOf } from "./set-selection.js";
+import {
+  createWebhookNotifier,
+  type RunFailure,
+  runFailures,
+  type WebhookEvent,
+  type WebhookOptions,
+  webhookPayloadOf,
+} from "./webhook.js";
 
 export interface WorkerOptions {
   readonly redis: RedisLocation;
@@ -71,6 +86,8 @@ export interface WorkerOptions {
   readonly maintenance?: false | Pick<MaintenanceWorkerOptions, "waitMs" | "pollMs">;
   /** Back-off of mailbox jobs put back while maintenance holds the repository (maintenance-gate.ts). */
   readonly deferral?: DeferralOptions;
+  /** POST a JSON notice of each failed or partial run and failed prune or verify here (webhook.ts). */
+  readonly webhook?: WebhookOptions;
   /** Names this worker in results and events; default host:pid. */
   readonly name?: string;
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -112,6 +129,8 @@ export type WorkerEvent =
       readonly completed: number;
       readonly failed: number;
       readonly forgotten: number;
+      /** The mailboxes that failed for good, with their codes. */
+      readonly failures: readonly RunFailure[];
     }
   | {
       readonly type: "mailbox-deferred";
@@ -122,7 +141,8 @@ export type WorkerEvent =
       readonly reason: "maintenance" | "repository-locked";
     }
   | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent }
-  | MaintenanceEvent;
+  | MaintenanceEvent
+  | WebhookEvent;
 
 export interface RunningWorker {
   readonly name: string;
@@ -139,9 +159,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await assertRedisReachable(options.redis);
   const name = options.name ?? `${hostname()}:${process.pid}`;
   let metrics: ServiceMetrics | undefined;
+  const webhook =
+    options.webhook === undefined ? undefined : createWebhookNotifier(options.webhook, (e) => emit(e));
   const emit = (event: WorkerEvent) => {
     if (metrics !== undefined) countEvent(metrics, event);
     options.onEvent?.(event);
+    const notice = webhook === undefined ? undefined : webhookPayloadOf(event, name);
+    if (notice !== undefined) webhook?.notify(notice);
   };
   const stopping = new AbortController();
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
@@ -271,6 +295,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       completed: Object.keys(values).length,
       failed: Object.keys(failures).length,
       forgotten,
+      failures: runFailures(failures),
     };
     emit({ type: "run-finished", set: setName, dueAt, ...summary });
     return summary;
@@ -324,7 +349,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     countsQueue = new Queue(QUEUES.mailboxes, { connection: bullConnection(options.redis), prefix });
     const queue = countsQueue;
     metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
-    metricsServer = await startMetricsServer(options.metrics, metrics.registry, () => redisAnswers(worker));
+    metricsServer = await startMetricsServer(options.metrics, metrics.registry, () =>
+      redisAnswers(worker.client),
+    );
   }
   return {
     name,
@@ -333,29 +360,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       stopping.abort();
       await worker.close();
       await maintenance?.close();
+      await webhook?.close();
       await countsQueue?.close();
       await metricsServer?.close();
     },
   };
-}
-
-/** True when Redis answers PING within 2 s on the worker's connection. */
-async function redisAnswers(worker: Worker): Promise<boolean> {
-  // BullMQ types its client loosely; it is an ioredis client.
-  const client = (await worker.client) as unknown as { ping(): Promise<string> };
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      client.ping().then((reply: string) => reply === "PONG"),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), 2_000);
-      }),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
