@@ -5,8 +5,6 @@
 // without using an attempt; a verify records its result, and its problems, in the status.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { initRepository, openRepository, type Repository } from "@ewsvault/core";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import type { MockEwsServer } from "@ewsvault/mock-ews";
 import type { RedisTestServer } from "@ewsvault/testkit";
 import { FlowProducer, Queue } from "bullmq";
@@ -23,6 +21,7 @@ import {
   startWorker,
   type WorkerEvent,
 } from "../src/index.js";
+import { TestRepositories, until } from "./support/repositories.js";
 import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 
 const PASSWORD = "service maintenance test";
@@ -31,7 +30,9 @@ const PACK_PREFIX = "data/";
 let world: ServiceWorld;
 let redis: RedisTestServer;
 let server: MockEwsServer;
-const opened: Repository[] = [];
+let repositories: TestRepositories;
+const newRepository = (name: string) => repositories.create(name);
+const open = (root: string) => repositories.open(root);
 
 beforeAll(async () => {
   world = await startServiceWorld({
@@ -39,28 +40,12 @@ beforeAll(async () => {
     tempPrefix: "ewsvault-maintenance-",
   });
   ({ redis, server } = world);
+  repositories = new TestRepositories(world.work.path, PASSWORD);
 });
 afterAll(async () => {
-  for (const repository of opened) await repository.close().catch(() => {});
+  await repositories?.closeAll();
   await world?.stop();
 });
-
-async function newRepository(name: string): Promise<string> {
-  const root = join(world.work.path, name);
-  const repository = await initRepository({
-    destination: createFsDestination({ root }),
-    password: PASSWORD,
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  await repository.close();
-  return root;
-}
-
-async function open(root: string): Promise<Repository> {
-  const repository = await openRepository({ destination: createFsDestination({ root }), password: PASSWORD });
-  opened.push(repository);
-  return repository;
-}
 
 type Timed = WorkerEvent & { at: number; worker: string };
 
@@ -83,16 +68,6 @@ async function worker(
     deferral: { firstDelayMs: 200, maxDelayMs: 800 },
     onEvent: (event) => events.push({ ...event, at: Date.now(), worker: name }),
   });
-}
-
-async function until<T>(find: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function maintenanceQueue(prefix: string) {

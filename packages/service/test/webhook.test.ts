@@ -5,8 +5,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { initRepository, openRepository, type Repository } from "@ewsvault/core";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import type { MockEwsServer } from "@ewsvault/mock-ews";
 import type { RedisTestServer } from "@ewsvault/testkit";
 import { FlowProducer } from "bullmq";
@@ -21,6 +19,7 @@ import {
   type WebhookOptions,
   type WorkerEvent,
 } from "../src/index.js";
+import { TestRepositories, until } from "./support/repositories.js";
 import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 
 const PASSWORD = "service webhook test";
@@ -29,7 +28,7 @@ let world: ServiceWorld;
 let redis: RedisTestServer;
 let server: MockEwsServer;
 let root: string;
-const opened: Repository[] = [];
+let repositories: TestRepositories;
 
 beforeAll(async () => {
   world = await startServiceWorld({
@@ -37,16 +36,11 @@ beforeAll(async () => {
     tempPrefix: "ewsvault-webhook-",
   });
   ({ redis, server } = world);
-  root = join(world.work.path, "repo");
-  const repository = await initRepository({
-    destination: createFsDestination({ root }),
-    password: PASSWORD,
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  await repository.close();
+  repositories = new TestRepositories(world.work.path, PASSWORD);
+  root = await repositories.create("repo");
 });
 afterAll(async () => {
-  for (const repository of opened) await repository.close().catch(() => {});
+  await repositories?.closeAll();
   await world?.stop();
 });
 
@@ -83,8 +77,7 @@ async function endpoint(answer: number | "hang"): Promise<Endpoint> {
 type Timed = WorkerEvent & { at: number };
 
 async function workerWith(prefix: string, webhook: WebhookOptions, events: Timed[]): Promise<RunningWorker> {
-  const repository = await openRepository({ destination: createFsDestination({ root }), password: PASSWORD });
-  opened.push(repository);
+  const repository = await repositories.open(root);
   return startWorker({
     redis: { url: redis.url, prefix },
     sets: { s: { mailboxes: [server.mailboxes[0]!, GHOST], schedule: { cron: "0 2 1 1 *" } } },
@@ -109,16 +102,6 @@ async function partialRun(prefix: string): Promise<void> {
     );
   } finally {
     await flows.close();
-  }
-}
-
-async function until<T>(find: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
