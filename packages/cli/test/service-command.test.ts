@@ -3,54 +3,29 @@
 // Redis given, an unreachable Redis) is one line with a stable code and a non-zero exit, and
 // enqueues nothing; a good config backs up its set on schedule, runs its scheduled verify,
 // reports both in `ewsvault status`, serves /metrics, and stops on SIGTERM with exit 0.
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { freePort, type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
-import { Redis } from "ioredis";
+import { freePort } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, jsonLines, spawnCli } from "./helpers.js";
+import { type ServiceFixture, startServiceFixture } from "./service-fixture.js";
 
-let redis: RedisTestServer;
-let server: MockEwsServer;
-let work: { path: string; cleanup: () => Promise<void> };
 const env = { EWSVAULT_PASSWORD: "service command test" };
+let fixture: ServiceFixture;
+let redis: ServiceFixture["redis"];
+let server: ServiceFixture["server"];
+const configFile = (name: string, sets: unknown) => fixture.configFile(name, sets);
+const keys = (pattern: string) => fixture.keys(pattern);
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  server = await startMockEwsServer({ seed: 23, mailboxes: 2, itemsPerMailbox: 8 });
-  work = await tempDir("ewsvault-cli-service-one-");
-  const init = await cli(["init", "--repo", join(work.path, "repo"), "--json"], env);
-  expect(init.code, init.stderr).toBe(0);
+  fixture = await startServiceFixture(
+    { seed: 23, mailboxes: 2, itemsPerMailbox: 8 },
+    env,
+    "ewsvault-cli-service-one-",
+  );
+  ({ redis, server } = fixture);
 });
 afterAll(async () => {
-  await server?.stop();
-  await redis?.stop();
-  await work?.cleanup();
+  await fixture?.stop();
 });
-
-async function configFile(name: string, sets: unknown): Promise<string> {
-  const path = join(work.path, `${name}.json`);
-  await writeFile(
-    path,
-    JSON.stringify({
-      repository: join(work.path, "repo"),
-      cacheDir: join(work.path, `cache-${name}`),
-      ews: { url: server.url, username: server.credentials.username, allowInsecureBasic: true },
-      sets,
-    }),
-  );
-  return path;
-}
-
-async function keys(pattern: string): Promise<string[]> {
-  const client = new Redis(redis.url);
-  try {
-    return await client.keys(pattern);
-  } finally {
-    client.disconnect();
-  }
-}
 
 const base = { mailboxes: ["a@x"], schedule: { cron: "0 2 * * *" } };
 
