@@ -60,7 +60,12 @@ export const backupSetSchema = z.strictObject({
     .optional()
     .describe("forget policy the service applies after each run of the set (`prune`: its own schedule)"),
   verify: scheduleSchema
-    .extend({ readDataSubset: z.number().gt(0).max(1).optional() })
+    .extend({
+      readDataSubset: z
+        .union([z.number().gt(0).max(1), z.string().regex(/^\d+(\.\d+)?%$/)])
+        .optional()
+        .describe('fraction of packs read back, 0 < x <= 1, or a percentage such as `"10%"`'),
+    })
     .optional()
     .describe("scheduled verify of the repository (`readDataSubset`: fraction of packs read)"),
 });

@@ -1,48 +1,33 @@
 // `ewsvault scheduler` and `ewsvault worker` against a real redis-server and the mock EWS
 // server: bad input is one line with a stable code and enqueues nothing; a scheduler process
 // and a worker process back up a set due every two seconds, and both stop cleanly on SIGTERM.
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openRepository } from "@ewsvault/core";
 import { createFsDestination } from "@ewsvault/destination-fs";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
-import { freePort, type RedisTestServer, startRedisServer, tempDir } from "@ewsvault/testkit";
+import { freePort } from "@ewsvault/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, jsonLines, spawnCli } from "./helpers.js";
+import { type ServiceFixture, startServiceFixture } from "./service-fixture.js";
 
-let redis: RedisTestServer;
-let server: MockEwsServer;
-let work: { path: string; cleanup: () => Promise<void> };
 const env = { EWSVAULT_PASSWORD: "service commands test" };
+let fixture: ServiceFixture;
+let redis: ServiceFixture["redis"];
+let server: ServiceFixture["server"];
+let work: ServiceFixture["work"];
+const configFile = (name: string, sets: unknown) => fixture.configFile(name, sets);
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  server = await startMockEwsServer({ seed: 17, mailboxes: 3, itemsPerMailbox: 20 });
-  work = await tempDir("ewsvault-cli-service-");
-  const init = await cli(["init", "--repo", join(work.path, "repo"), "--json"], env);
-  expect(init.code, init.stderr).toBe(0);
+  fixture = await startServiceFixture(
+    { seed: 17, mailboxes: 3, itemsPerMailbox: 20 },
+    env,
+    "ewsvault-cli-service-",
+  );
+  ({ redis, server, work } = fixture);
 });
 afterAll(async () => {
-  await server?.stop();
-  await redis?.stop();
-  await work?.cleanup();
+  await fixture?.stop();
 });
-
-async function configFile(name: string, sets: unknown): Promise<string> {
-  const path = join(work.path, `${name}.json`);
-  await writeFile(
-    path,
-    JSON.stringify({
-      repository: join(work.path, "repo"),
-      cacheDir: join(work.path, `cache-${name}`),
-      // The mock speaks plain http on loopback: Basic there must be allowed explicitly.
-      ews: { url: server.url, username: server.credentials.username, allowInsecureBasic: true },
-      sets,
-    }),
-  );
-  return path;
-}
 
 describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
   it.each([

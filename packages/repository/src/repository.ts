@@ -291,9 +291,16 @@ export class RepositoryImpl implements Repository {
     return this.locks.unlock(options);
   }
 
-  verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+  async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
-    return verifyRepository(this, options);
+    if (options.exclusive === undefined) return verifyRepository(this, options);
+    const { waitMs, pollMs } = options.exclusive;
+    const lock = await this.locks.acquireExclusiveLock(waitMs ?? 0, pollMs ?? 1000);
+    try {
+      return await verifyRepository(this, options);
+    } finally {
+      await lock.release();
+    }
   }
 
   prune(options: PruneOptions = {}): Promise<PruneReport> {

@@ -10,6 +10,7 @@ import { isEwsVaultError } from "@ewsvault/mailbox";
 import pLimit from "p-limit";
 import { openBlob } from "./blob.js";
 import { decodeConfig } from "./config.js";
+import type { ExclusiveWait } from "./exclusive-run.js";
 import { decodeForgetRecord, findLostSnapshots } from "./forget-records.js";
 import {
   CONFIG_NAME,
@@ -37,6 +38,12 @@ export interface VerifyOptions {
    * (by pack id), so t runs with n = 1..t cover every pack once, like restic's --read-data-subset.
    */
   readonly readData?: boolean | number | string;
+  /**
+   * Verify under the exclusive lock (waiting for running backups as prune does; REPO_LOCKED
+   * after waitMs), so it never reads a backup's half-written state: a snapshot saved after verify
+   * read the pack index would otherwise look like missing blobs. The service's scheduled verify.
+   */
+  readonly exclusive?: ExclusiveWait;
 }
 
 export type VerifyProblemCode =

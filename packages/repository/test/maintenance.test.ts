@@ -182,6 +182,25 @@ describe("writers after a prune elsewhere", () => {
     expect(digest(await fresh.loadData(loaded.content))).toBe(digest(orphan));
   });
 
+  it("verify with `exclusive` waits for a backup lock like prune, holds the exclusive lock while it runs", async () => {
+    const { repo, destination } = await newRepository();
+    const other = await openRepository({ destination, password: PASSWORD });
+    const writer = await repo.startWriter();
+    await expect(other.verify({ exclusive: {} })).rejects.toMatchObject({ code: "REPO_LOCKED" });
+    let finished = false;
+    const waiting = other.verify({ exclusive: { waitMs: 10_000, pollMs: 50 } }).finally(() => {
+      finished = true;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(finished).toBe(false);
+    await writer.close(); // drops the backup lock
+    await expect(waiting).resolves.toMatchObject({ ok: true });
+    // Released afterwards: a backup may start again.
+    expect(await names(destination, "locks/")).toEqual([]);
+    const w2 = await repo.startWriter();
+    await w2.close();
+  });
+
   it("an unreadable lock object counts as held", async () => {
     const { repo, destination } = await newRepository();
     await destination.save("locks/backup-garbled", new TextEncoder().encode("not a lock"));

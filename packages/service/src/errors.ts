@@ -24,6 +24,8 @@ export const SERVICE_ERROR_CODES = [
   "SERVICE_LEASE_LOST",
   /** The engine finished a mailbox job without a snapshot (failed or locked); the job is retried. */
   "SERVICE_MAILBOX_FAILED",
+  /** A scheduled verify found problems in the repository (the job fails without retries). */
+  "SERVICE_VERIFY_PROBLEMS",
 ] as const;
 
 export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];

@@ -2,15 +2,29 @@
 // machines, through BullMQ on Redis.
 export { isServiceError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from "./errors.js";
 export {
+  dueTimeOf,
   JOB_NAMES,
   type MailboxJobData,
   type MailboxJobResult,
+  type MaintenanceJobData,
+  type MaintenanceJobResult,
+  type MaintenanceTask,
   mailboxJobId,
+  maintenanceSchedulerId,
   type RunJobData,
   runJobId,
   type SetRunJobData,
   setSchedulerId,
 } from "./jobs.js";
+export { type DeferralOptions, MaintenanceGate } from "./maintenance-gate.js";
+export { type MaintenanceSchedule, maintenanceSchedules, readDataSubsetOf } from "./maintenance-schedules.js";
+export { type MaintenanceStatus, maintenanceStatus } from "./maintenance-status.js";
+export {
+  type MaintenanceEvent,
+  type MaintenanceWorkerOptions,
+  type RunningMaintenanceWorker,
+  startMaintenanceWorker,
+} from "./maintenance-worker.js";
 export {
   createServiceMetrics,
   type MetricsServerOptions,
@@ -25,6 +39,7 @@ export {
   QUEUES,
   type RedisLocation,
   redactedUrl,
+  redisAnswers,
 } from "./redis.js";
 export { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 export {
@@ -59,4 +74,12 @@ export {
   type StatusOptions,
   serviceStatus,
 } from "./status.js";
+export {
+  createWebhookNotifier,
+  type RunFailure,
+  type WebhookEvent,
+  type WebhookNotifier,
+  type WebhookOptions,
+  type WebhookPayload,
+} from "./webhook.js";
 export { type RunningWorker, startWorker, type WorkerEvent, type WorkerOptions } from "./worker.js";

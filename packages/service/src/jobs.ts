@@ -1,6 +1,7 @@
 // The shape of the service's jobs and their ids. Ids are deterministic (set + due time +
 // mailbox), because BullMQ ignores an add whose job id already exists: that is what makes a
 // run enqueued once although several schedulers, or a retried fan-out, add it again.
+import type { Job } from "bullmq";
 
 /** Data of a "set-run" job: produced by the set's BullMQ job scheduler at each due time. */
 export interface SetRunJobData {
@@ -13,6 +14,10 @@ export interface MailboxJobData {
   readonly mailbox: string;
   /** The run's due time (ms since epoch), the same for every mailbox of the run. */
   readonly dueAt: number;
+  /** First time the job was put back because maintenance held the repository (maintenance-gate.ts). */
+  readonly deferredSince?: number;
+  /** Times it was put back so far (the back-off's exponent). */
+  readonly deferrals?: number;
 }
 
 /** Data of a "run-finished" job: the parent of a run's mailbox jobs, processed after all of them. */
@@ -36,15 +41,65 @@ export interface MailboxJobResult {
   readonly worker: string;
 }
 
+/** The repository-wide jobs a set may schedule; each runs under the repository's exclusive lock. */
+export type MaintenanceTask = "prune" | "verify";
+
+/** Data of a "prune" or "verify" job (queue "maintenance"), produced by the set's job scheduler. */
+export interface MaintenanceJobData {
+  readonly set: string;
+  readonly task: MaintenanceTask;
+}
+
+/** What a worker returns for a maintenance job (kept in Redis with the completed job). */
+export interface MaintenanceJobResult {
+  readonly set: string;
+  readonly task: MaintenanceTask;
+  readonly dueAt: number;
+  readonly worker: string;
+  /** From taking the job to the end, waiting for running backups included. */
+  readonly durationMs: number;
+  /** prune: what it removed. */
+  readonly prune?: {
+    readonly packsDeleted: number;
+    readonly packsRepacked: number;
+    readonly bytesFreed: number;
+    readonly staleLocksRemoved: number;
+  };
+  /** verify: what it checked (a verify with problems fails instead: SERVICE_VERIFY_PROBLEMS). */
+  readonly verify?: {
+    readonly readDataSubset: number | string | false;
+    readonly snapshots: number;
+    readonly packs: number;
+    readonly packsRead: number;
+    readonly bytesRead: number;
+    readonly problems: number;
+  };
+}
+
 export const JOB_NAMES = {
   setRun: "set-run",
   backupMailbox: "backup-mailbox",
   runFinished: "run-finished",
+  prune: "prune",
+  verify: "verify",
 } as const;
 
 /** Id of the BullMQ job scheduler of a set. */
 export function setSchedulerId(set: string): string {
   return `set-${set}`;
+}
+
+/** Id of the BullMQ job scheduler of a set's prune or verify (queue "maintenance"). */
+export function maintenanceSchedulerId(task: MaintenanceTask, set: string): string {
+  return `${task}-${set}`;
+}
+
+/** The due time a job scheduler gave its job (BullMQ stores it as prevMillis and in the id). */
+export function dueTimeOf(job: Job): number {
+  const prev = (job.opts as { prevMillis?: number }).prevMillis;
+  if (typeof prev === "number" && prev > 0) return prev;
+  const fromId = Number(job.id?.split(":").at(-1));
+  return Number.isFinite(fromId) && fromId > 0 ? fromId : job.timestamp;
 }
 
 // encodeURIComponent escapes ":" (which BullMQ forbids in custom ids) and "|" (our separator).

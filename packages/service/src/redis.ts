@@ -20,6 +20,8 @@ export const QUEUES = {
   sets: "sets",
   /** One job per mailbox of a set's run; taken by workers. */
   mailboxes: "mailboxes",
+  /** Prune and verify jobs of sets' maintenance schedules; taken by workers, one at a time each. */
+  maintenance: "maintenance",
 } as const;
 
 /** How long the reachability check waits for PING; default 5 s. */
@@ -79,6 +81,25 @@ export async function assertRedisReachable(
   } finally {
     clearTimeout(timer);
     client.disconnect();
+  }
+}
+
+/** True when Redis answers PING within 2 s on a connection of a running worker or scheduler. */
+export async function redisAnswers(client: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // BullMQ types its client loosely; it is an ioredis client.
+    const redis = (await client) as { ping(): Promise<string> };
+    return await Promise.race([
+      redis.ping().then((reply) => reply === "PONG"),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 2_000);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

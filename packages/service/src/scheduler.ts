@@ -6,8 +6,29 @@
 // so a retried or repeated fan-out adds nothing twice.
 import { FlowProducer, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
-import { JOB_NAMES, type SetRunJobData, setSchedulerId } from "./jobs.js";
-import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import {
+  dueTimeOf,
+  JOB_NAMES,
+  type MaintenanceJobData,
+  maintenanceSchedulerId,
+  type SetRunJobData,
+  setSchedulerId,
+} from "./jobs.js";
+import { type MaintenanceSchedule, maintenanceSchedules } from "./maintenance-schedules.js";
+import {
+  createServiceMetrics,
+  type MetricsServerOptions,
+  type RunningMetricsServer,
+  startMetricsServer,
+} from "./metrics.js";
+import {
+  assertRedisReachable,
+  bullConnection,
+  DEFAULT_PREFIX,
+  QUEUES,
+  type RedisLocation,
+  redisAnswers,
+} from "./redis.js";
 import { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 import { resolveMailboxes, type ScheduledSet, type ServiceSetConfig, scheduledSets } from "./set-config.js";
 
@@ -15,6 +36,11 @@ export interface SchedulerOptions extends RunJobOptions {
   readonly redis: RedisLocation;
   /** The config file's `sets`; only those with a `schedule` are scheduled. */
   readonly sets: Readonly<Record<string, ServiceSetConfig>>;
+  /**
+   * Serve Prometheus /metrics (runs enqueued by set, the mailbox queue's depth by state, read on
+   * each scrape) and /healthz (200 while Redis answers) here; default: no server.
+   */
+  readonly metrics?: MetricsServerOptions;
   readonly onEvent?: (event: SchedulerEvent) => void;
 }
 
@@ -25,7 +51,14 @@ export type SchedulerEvent =
       readonly cron: string;
       readonly timezone: string;
     }
-  | { readonly type: "schedule-removed"; readonly set: string }
+  | {
+      readonly type: "maintenance-schedule-upserted";
+      readonly set: string;
+      readonly task: MaintenanceSchedule["task"];
+      readonly cron: string;
+      readonly timezone: string;
+    }
+  | { readonly type: "schedule-removed"; readonly set: string; readonly task?: MaintenanceSchedule["task"] }
   | {
       readonly type: "run-enqueued";
       readonly set: string;
@@ -35,6 +68,10 @@ export type SchedulerEvent =
 
 export interface RunningScheduler {
   readonly sets: readonly ScheduledSet[];
+  /** The prune and verify schedules (retention.prune, verify) of the sets. */
+  readonly maintenance: readonly MaintenanceSchedule[];
+  /** Base URL of /metrics and /healthz when `metrics` was given. */
+  readonly metricsUrl?: string;
   /** Stops taking set-run jobs (the one in hand finishes) and closes every connection. */
   close(): Promise<void>;
 }
@@ -46,19 +83,30 @@ export interface RunningScheduler {
  */
 export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
   const sets = scheduledSets(options.sets);
+  const maintenance = maintenanceSchedules(options.sets);
   await assertRedisReachable(options.redis);
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
   const connection = bullConnection(options.redis);
   const keep = { age: options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
-  const emit = options.onEvent ?? (() => {});
+  let countRun: ((set: string) => void) | undefined;
+  const emit = (event: SchedulerEvent) => {
+    if (event.type === "run-enqueued") countRun?.(event.set);
+    options.onEvent?.(event);
+  };
 
   const setsQueue = new Queue<SetRunJobData>(QUEUES.sets, { connection, prefix });
+  const maintenanceQueue = new Queue<MaintenanceJobData>(QUEUES.maintenance, { connection, prefix });
   const flows = new FlowProducer({ connection, prefix });
   let worker: Worker<SetRunJobData> | undefined;
+  let metricsServer: RunningMetricsServer | undefined;
+  let depthQueue: Queue | undefined;
   const close = async () => {
+    await metricsServer?.close();
+    await depthQueue?.close();
     await worker?.close();
     await flows.close();
     await setsQueue.close();
+    await maintenanceQueue.close();
   };
   try {
     for (const set of sets) {
@@ -82,6 +130,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       }
     }
 
+    await upsertMaintenanceSchedules(maintenanceQueue, maintenance, options, emit);
+
     const fanOut = async (job: Job<SetRunJobData>) => {
       const name = job.data.set;
       const set = options.sets[name];
@@ -104,17 +154,62 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       // Connection errors are retried by ioredis; the worker resumes when Redis is back.
     });
     await worker.waitUntilReady();
+    if (options.metrics !== undefined) {
+      const queue = new Queue(QUEUES.mailboxes, { connection, prefix });
+      depthQueue = queue;
+      const metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
+      countRun = (set) => metrics.runsEnqueued.inc({ set });
+      const client = (worker as Worker).client;
+      metricsServer = await startMetricsServer(options.metrics, metrics.registry, () => redisAnswers(client));
+    }
   } catch (error) {
     await close();
     throw error;
   }
-  return { sets, close };
+  return {
+    sets,
+    maintenance,
+    ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }),
+    close,
+  };
 }
 
-/** The due time a job scheduler gave its job (BullMQ stores it as prevMillis and in the id). */
-export function dueTimeOf(job: Job): number {
-  const prev = (job.opts as { prevMillis?: number }).prevMillis;
-  if (typeof prev === "number" && prev > 0) return prev;
-  const fromId = Number(job.id?.split(":").at(-1));
-  return Number.isFinite(fromId) && fromId > 0 ? fromId : job.timestamp;
+/**
+ * One job scheduler per prune or verify schedule in queue "maintenance" (ids prune-<set>,
+ * verify-<set>): BullMQ makes one job per due time however many schedulers upsert it, and a
+ * worker runs it. Job schedulers of schedules no longer in the config are removed.
+ */
+async function upsertMaintenanceSchedules(
+  queue: Queue<MaintenanceJobData>,
+  schedules: readonly MaintenanceSchedule[],
+  options: RunJobOptions,
+  emit: (event: SchedulerEvent) => void,
+): Promise<void> {
+  const keep = { age: options.keepFinishedSeconds ?? DEFAULT_KEEP_FINISHED_SECONDS };
+  for (const { set, task, cron, timezone } of schedules) {
+    await queue.upsertJobScheduler(
+      maintenanceSchedulerId(task, set),
+      { pattern: cron, tz: timezone },
+      {
+        name: task,
+        data: { set, task },
+        opts: {
+          // A prune that waited its bound for running backups (REPO_LOCKED) tries again later.
+          attempts: 3,
+          backoff: { type: "exponential", delay: options.retryDelayMs ?? 30_000 },
+          removeOnComplete: keep,
+          removeOnFail: keep,
+        },
+      },
+    );
+    emit({ type: "maintenance-schedule-upserted", set, task, cron, timezone });
+  }
+  const wanted = new Set(schedules.map((s) => maintenanceSchedulerId(s.task, s.set)));
+  for (const existing of await queue.getJobSchedulers()) {
+    const match = /^(prune|verify)-(.*)$/.exec(existing.key);
+    if (match !== null && !wanted.has(existing.key)) {
+      await queue.removeJobScheduler(existing.key);
+      emit({ type: "schedule-removed", set: match[2]!, task: match[1] as MaintenanceSchedule["task"] });
+    }
+  }
 }

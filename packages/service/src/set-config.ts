@@ -26,8 +26,11 @@ export interface RetentionConfig extends ForgetPolicy {
 }
 
 export interface VerifyConfig extends ScheduleConfig {
-  /** Share of pack data read back on each verify, 0 < x <= 1; default 0 (structure only). */
-  readonly readDataSubset?: number;
+  /**
+   * Share of pack data read back on each verify: a fraction 0 < x <= 1 or a percentage such as
+   * "10%"; default none (structure only).
+   */
+  readonly readDataSubset?: number | string;
 }
 
 /** The service's view of one `sets.<name>` entry (other keys are the engine's selection). */

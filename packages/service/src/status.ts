@@ -4,6 +4,7 @@
 // recent history, not an archive; the repository's snapshots are the archive.
 import { type Job, Queue } from "bullmq";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
+import { type MaintenanceStatus, maintenanceStatus, splitFailure } from "./maintenance-status.js";
 import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
 
 export type JobState =
@@ -60,6 +61,8 @@ export interface ServiceStatus {
   readonly runs: readonly RunStatus[];
   /** Sorted by mailbox. */
   readonly mailboxes: readonly MailboxStatus[];
+  /** Scheduled prune and verify jobs, by set and task. */
+  readonly maintenance: readonly MaintenanceStatus[];
 }
 
 export interface StatusOptions {
@@ -114,16 +117,9 @@ export async function serviceStatus(options: StatusOptions): Promise<ServiceStat
             lastSuccess: { at, dueAt: data.dueAt, snapshotId: result.snapshotId, worker: result.worker },
           });
         } else if (state === "failed" && at > (current.lastFailure?.at ?? -1)) {
-          const reason = job.failedReason ?? "";
-          const match = /^([A-Z][A-Z0-9_]*): (.*)$/s.exec(reason);
           mailboxes.set(key, {
             ...current,
-            lastFailure: {
-              at,
-              dueAt: data.dueAt,
-              code: match?.[1] ?? "UNKNOWN",
-              message: match?.[2] ?? reason,
-            },
+            lastFailure: { at, dueAt: data.dueAt, ...splitFailure(job.failedReason ?? "") },
           });
         } else if (!mailboxes.has(key)) mailboxes.set(key, current);
       }
@@ -151,6 +147,7 @@ export async function serviceStatus(options: StatusOptions): Promise<ServiceStat
       mailboxes: [...mailboxes.values()].sort(
         (a, b) => a.mailbox.localeCompare(b.mailbox) || a.set.localeCompare(b.set),
       ),
+      maintenance: await maintenanceStatus(options.redis),
     };
   } finally {
     await queue.close();

@@ -11,13 +11,32 @@ import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
 import {
+  type DeferralOptions,
+  deferMailboxJob,
+  type GateRedis,
+  MaintenanceGate,
+} from "./maintenance-gate.js";
+import {
+  type MaintenanceEvent,
+  type MaintenanceWorkerOptions,
+  type RunningMaintenanceWorker,
+  startMaintenanceWorker,
+} from "./maintenance-worker.js";
+import {
   createServiceMetrics,
   type MetricsServerOptions,
   type RunningMetricsServer,
   type ServiceMetrics,
   startMetricsServer,
 } from "./metrics.js";
-import { assertRedisReachable, bullConnection, DEFAULT_PREFIX, QUEUES, type RedisLocation } from "./redis.js";
+import {
+  assertRedisReachable,
+  bullConnection,
+  DEFAULT_PREFIX,
+  QUEUES,
+  type RedisLocation,
+  redisAnswers,
+} from "./redis.js";
 import type { ServiceSetConfig } from "./set-config.js";
 import { engineOptionsOf } from "./set-selection.js";
 import {
@@ -25,6 +44,14 @@ import {
   type SharedConcurrencyGate,
   type SharedGateOptions,
 } from "./shared-throttle/redis-gate.js";
+import {
+  createWebhookNotifier,
+  type RunFailure,
+  runFailures,
+  type WebhookEvent,
+  type WebhookOptions,
+  webhookPayloadOf,
+} from "./webhook.js";
 
 export interface WorkerOptions {
   readonly redis: RedisLocation;
@@ -71,6 +98,15 @@ export interface WorkerOptions {
   readonly checkpointSeconds?: number;
   /** Serve Prometheus /metrics and /healthz on this address; default: no server. */
   readonly metrics?: MetricsServerOptions;
+  /**
+   * Also run the sets' scheduled prune and verify jobs (maintenance-worker.ts): waitMs (default
+   * 1 h) bounds how long one waits for running backups. false: this worker runs none.
+   */
+  readonly maintenance?: false | Pick<MaintenanceWorkerOptions, "waitMs" | "pollMs">;
+  /** Back-off of mailbox jobs put back while maintenance holds the repository (maintenance-gate.ts). */
+  readonly deferral?: DeferralOptions;
+  /** POST a JSON notice of each failed or partial run and failed prune or verify here (webhook.ts). */
+  readonly webhook?: WebhookOptions;
   /** Names this worker in results and events; default host:pid. */
   readonly name?: string;
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -112,8 +148,20 @@ export type WorkerEvent =
       readonly completed: number;
       readonly failed: number;
       readonly forgotten: number;
+      /** The mailboxes that failed for good, with their codes. */
+      readonly failures: readonly RunFailure[];
     }
-  | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent };
+  | {
+      readonly type: "mailbox-deferred";
+      readonly set: string;
+      readonly mailbox: string;
+      readonly dueAt: number;
+      /** maintenance: the gate was closed; repository-locked: the engine met REPO_LOCKED. */
+      readonly reason: "maintenance" | "repository-locked";
+    }
+  | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent }
+  | MaintenanceEvent
+  | WebhookEvent;
 
 export interface RunningWorker {
   readonly name: string;
@@ -130,13 +178,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await assertRedisReachable(options.redis);
   const name = options.name ?? `${hostname()}:${process.pid}`;
   let metrics: ServiceMetrics | undefined;
+  const webhook =
+    options.webhook === undefined ? undefined : createWebhookNotifier(options.webhook, (e) => emit(e));
   const emit = (event: WorkerEvent) => {
     if (metrics !== undefined) countEvent(metrics, event);
     options.onEvent?.(event);
+    const notice = webhook === undefined ? undefined : webhookPayloadOf(event, name);
+    if (notice !== undefined) webhook?.notify(notice);
   };
   const stopping = new AbortController();
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
   const { source, gate: sharedGate } = await openSource(options);
+  const gate = new MaintenanceGate(async () => (await worker.client) as unknown as GateRedis, prefix);
 
   const backupMailbox = async (
     job: Job<MailboxJobData>,
@@ -162,6 +215,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           details: { set: setName, mailbox, dueAt },
         });
     };
+    const defer = async (reason: "maintenance" | "repository-locked") => {
+      if (!(await deferMailboxJob(job, token, options.deferral))) return;
+      emit({ type: "mailbox-deferred", set: setName, mailbox, dueAt, reason });
+      throw new DelayedError();
+    };
+    if ((await gate.holders()).length > 0) await defer("maintenance");
     emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: job.attemptsMade + 1 });
     // Other workers have written index files since this one opened the repository; the
     // mailbox's last snapshot (perhaps written elsewhere) must be readable here.
@@ -201,6 +260,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       emit({ type: "mailbox-requeued", set: setName, mailbox, dueAt });
       throw new DelayedError();
     }
+    // A prune or verify holds the repository: wait for it rather than use up an attempt.
+    if (result?.status === "failed" && result.error?.code === "REPO_LOCKED") await defer("repository-locked");
     if (
       result === undefined ||
       result.snapshotId === undefined ||
@@ -255,6 +316,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       completed: Object.keys(values).length,
       failed: Object.keys(failures).length,
       forgotten,
+      failures: runFailures(failures),
     };
     emit({ type: "run-finished", set: setName, dueAt, ...summary });
     return summary;
@@ -291,13 +353,26 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // only as long as Redis can renew them, which the stalled check then sorts out.
   });
   await worker.waitUntilReady();
+  let maintenance: RunningMaintenanceWorker | undefined;
+  if (options.maintenance !== false)
+    maintenance = await startMaintenanceWorker({
+      ...options.maintenance,
+      redis: options.redis,
+      sets: options.sets,
+      repository: options.repository,
+      name,
+      lockDurationMs: options.lockDurationMs ?? 60_000,
+      onEvent: emit,
+    });
   let metricsServer: RunningMetricsServer | undefined;
   let countsQueue: Queue | undefined;
   if (options.metrics !== undefined) {
     countsQueue = new Queue(QUEUES.mailboxes, { connection: bullConnection(options.redis), prefix });
     const queue = countsQueue;
     metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
-    metricsServer = await startMetricsServer(options.metrics, metrics.registry, () => redisAnswers(worker));
+    metricsServer = await startMetricsServer(options.metrics, metrics.registry, () =>
+      redisAnswers(worker.client),
+    );
   }
   return {
     name,
@@ -305,6 +380,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async close() {
       stopping.abort();
       await worker.close();
+      await maintenance?.close();
+      await webhook?.close();
       await countsQueue?.close();
       await metricsServer?.close();
       if (source !== options.source) await source.close();
@@ -333,25 +410,6 @@ async function openSource(
   }
 }
 
-/** True when Redis answers PING within 2 s on the worker's connection. */
-async function redisAnswers(worker: Worker): Promise<boolean> {
-  // BullMQ types its client loosely; it is an ioredis client.
-  const client = (await worker.client) as unknown as { ping(): Promise<string> };
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      client.ping().then((reply: string) => reply === "PONG"),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), 2_000);
-      }),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
   switch (event.type) {
     case "mailbox-done":
@@ -367,6 +425,9 @@ function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
       break;
     case "mailbox-requeued":
       metrics.mailboxJobs.inc({ status: "requeued" });
+      break;
+    case "mailbox-deferred":
+      metrics.mailboxJobs.inc({ status: "deferred" });
       break;
     case "engine":
       if (event.event.type === "item-failed") metrics.itemFailures.inc({ code: event.event.failure.code });

@@ -1,54 +1,36 @@
-// `ewsvault scheduler` and `ewsvault worker`: the service (@ewsvault/service) run from a config
-// file. Both log one JSON object per line on stdout (time, event type, facts; never secrets)
-// and stop gracefully on SIGTERM or SIGINT: the scheduler after the fan-out in hand, the worker
-// after making its mailboxes' finished work durable and handing them back to the queue.
-import { join } from "node:path";
-import { openRepository } from "@ewsvault/core";
+// `ewsvault scheduler`, `ewsvault worker`, `ewsvault service` (both in one process) and
+// `ewsvault status`: the service (@ewsvault/service) run from a config file. The first three log
+// one JSON object per line on stdout (time, event type, facts; never secrets) and stop
+// gracefully on SIGTERM or SIGINT: the scheduler after the fan-out in hand, the worker after
+// making its mailboxes' finished work durable and handing them back to the queue.
+//
+// `ewsvault service` needs a Redis like the others: BullMQ's leases, job schedulers and flows are
+// Redis scripts, and no embedded Redis for Node.js runs them. On one machine that is a local
+// redis-server (`apt-get install redis-server`) on 127.0.0.1; `ewsvault backup` needs none.
 import {
-  type RedisLocation,
+  type RunningScheduler,
   type ServiceSetConfig,
   serviceStatus,
   startScheduler,
-  startWorker,
 } from "@ewsvault/service";
 import type { Command } from "commander";
 import { loadConfigFile } from "../config-file.js";
+import type { ConfigFile } from "../config-schema.js";
+import { ExitCode } from "../errors.js";
+import type { Output } from "../output.js";
+import { shown } from "../output.js";
 import {
-  cacheDirectory,
-  type EwsOptions,
-  ewsClientFromOptions,
-  type RepoOptions,
-  repositoryLocation,
-  repositoryPassword,
-} from "../context.js";
-import { openDestination } from "../destinations.js";
-import { CliError, ExitCode } from "../errors.js";
-import { jsonLine, type Output, shown } from "../output.js";
+  addServiceOptions,
+  addWorkerOptions,
+  listenAddress,
+  log,
+  redisLocation,
+  type ServiceCommandOptions,
+  stopSignal,
+  type WorkerCommandOptions,
+} from "./service-options.js";
 import { addEwsOptions, addRepoOptions, type CommandRunner, positiveInteger } from "./shared.js";
-
-interface ServiceCommandOptions {
-  config: string;
-  redis?: string;
-  redisPrefix?: string;
-}
-
-interface WorkerCommandOptions extends ServiceCommandOptions, RepoOptions, EwsOptions {
-  concurrency?: string;
-  itemConcurrency?: string;
-  indexDir?: string;
-  leaseSeconds?: string;
-  metricsListen?: string;
-}
-
-function addServiceOptions(command: Command): Command {
-  return command
-    .requiredOption("--config <file>", "YAML/JSON config file with the backup sets (and their schedules)")
-    .option(
-      "--redis <url>",
-      "redis:// or rediss:// URL without password (env EWSVAULT_REDIS_URL; password in EWSVAULT_REDIS_PASSWORD)",
-    )
-    .option("--redis-prefix <prefix>", "key prefix of the queues, one per cluster", "ewsvault");
-}
+import { withWorker } from "./worker-runtime.js";
 
 export function registerServiceCommands(program: Command, run: CommandRunner): void {
   addServiceOptions(
@@ -56,37 +38,35 @@ export function registerServiceCommands(program: Command, run: CommandRunner): v
       .command("scheduler")
       .description("keep the backup sets' schedules in Redis and enqueue their runs"),
   ).action((options: ServiceCommandOptions) => run({ json: true }, () => schedulerCommand(options)));
-  addEwsOptions(
-    addRepoOptions(
-      addServiceOptions(
-        program.command("worker").description("back up the mailboxes of enqueued runs, from any scheduler"),
+  addWorkerOptions(
+    addEwsOptions(
+      addRepoOptions(
+        addServiceOptions(
+          program.command("worker").description("back up the mailboxes of enqueued runs, from any scheduler"),
+        ),
       ),
     ),
-  )
-    .option("--concurrency <n>", "mailbox jobs at once", "2")
-    .option(
-      "--item-concurrency <n>",
-      "EWS requests in flight per mailbox (a set's itemConcurrency wins)",
-      "4",
-    )
-    .option("--index-dir <dir>", "per-mailbox index directory (default <cache-dir>/index/<repository id>)")
-    .option(
-      "--metrics-listen <host:port>",
-      "serve Prometheus /metrics and /healthz here (e.g. 127.0.0.1:9464)",
-    )
-    .option(
-      "--lease-seconds <n>",
-      "job lease: a dead worker's mailboxes are taken over within 1.5x this",
-      "60",
-    )
-    .action((options: WorkerCommandOptions) => run({ json: true }, () => workerCommand(options)));
+  ).action((options: WorkerCommandOptions) => run({ json: true }, () => workerCommand(options)));
+  addWorkerOptions(
+    addEwsOptions(
+      addRepoOptions(
+        addServiceOptions(
+          program
+            .command("service")
+            .description("scheduler and worker in one process (one machine; still needs a Redis: --redis)"),
+        ),
+      ),
+    ),
+  ).action((options: WorkerCommandOptions) => run({ json: true }, () => serviceCommand(options)));
   registerStatusCommand(program, run);
 }
 
 function registerStatusCommand(program: Command, run: CommandRunner): void {
   program
     .command("status")
-    .description("recent runs of the scheduled sets, and each mailbox's last success and last failure")
+    .description(
+      "recent runs of the scheduled sets, each mailbox's last success and failure, prune and verify",
+    )
     .option(
       "--redis <url>",
       "redis:// or rediss:// URL without password (env EWSVAULT_REDIS_URL; password in EWSVAULT_REDIS_PASSWORD)",
@@ -104,7 +84,7 @@ async function statusCommand(
   out: Output,
 ): Promise<number> {
   const status = await serviceStatus({
-    redis: redisLocation({ ...options, config: "" }),
+    redis: redisLocation(options),
     runs: positiveInteger(options.runs, "--runs") ?? 20,
   });
   const time = (ms: number) => new Date(ms).toISOString();
@@ -124,64 +104,37 @@ async function statusCommand(
         : "";
     lines.push(`${shown(m.mailbox)} (${shown(m.set)}): ${success}${failure}`);
   }
+  for (const m of status.maintenance) {
+    const success = m.lastSuccess ? `last success ${time(m.lastSuccess.at)}` : "never succeeded";
+    const failure =
+      m.lastFailure && (m.lastSuccess === undefined || m.lastFailure.at > m.lastSuccess.at)
+        ? `, failed ${time(m.lastFailure.at)}: ${m.lastFailure.code} ${shown(m.lastFailure.message)}`
+        : "";
+    lines.push(`${m.task} (${shown(m.set)}): ${success}${failure}, ${m.pending} pending`);
+  }
   out.event("status", { ...status }, () => lines.join("\n"));
   return ExitCode.ok;
 }
 
-/** --redis or EWSVAULT_REDIS_URL, with the password from EWSVAULT_REDIS_PASSWORD (never argv). */
-export function redisLocation(options: ServiceCommandOptions): RedisLocation {
-  const fromArgv = options.redis !== undefined;
-  const text = options.redis ?? process.env.EWSVAULT_REDIS_URL;
-  if (text === undefined || text === "")
-    throw new CliError("REDIS_REQUIRED", "--redis (or EWSVAULT_REDIS_URL) is required", ExitCode.usage);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new CliError("INVALID_ARGUMENT", "--redis must be a redis:// or rediss:// URL", ExitCode.usage);
-  }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
-    throw new CliError("INVALID_ARGUMENT", "--redis must be a redis:// or rediss:// URL", ExitCode.usage);
-  if (fromArgv && url.password !== "")
-    throw new CliError(
-      "REDIS_PASSWORD_IN_ARGV",
-      "put the Redis password in EWSVAULT_REDIS_PASSWORD, not in --redis (other users can read a command line)",
-      ExitCode.usage,
-    );
-  const password = process.env.EWSVAULT_REDIS_PASSWORD;
-  if (password) url.password = encodeURIComponent(password);
-  return { url: url.toString(), prefix: options.redisPrefix ?? "ewsvault" };
-}
-
-function log(event: object): void {
-  process.stdout.write(jsonLine({ time: new Date().toISOString(), ...event }));
-}
-
-/** Resolves on the first SIGTERM or SIGINT. */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off("SIGTERM", onTerm);
-      process.off("SIGINT", onInt);
-      resolve(signal);
-    };
-    const onTerm = () => stop("SIGTERM");
-    const onInt = () => stop("SIGINT");
-    process.once("SIGTERM", onTerm);
-    process.once("SIGINT", onInt);
+function startSchedulerFrom(options: ServiceCommandOptions, config: ConfigFile): Promise<RunningScheduler> {
+  const metrics = listenAddress(options.metricsListen);
+  return startScheduler({
+    redis: redisLocation(options),
+    sets: (config.sets ?? {}) as Readonly<Record<string, ServiceSetConfig>>,
+    ...(metrics === undefined ? {} : { metrics }),
+    onEvent: log,
   });
 }
 
 async function schedulerCommand(options: ServiceCommandOptions): Promise<number> {
   const config = await loadConfigFile(options.config);
-  const redis = redisLocation(options);
   const stopped = stopSignal();
-  const scheduler = await startScheduler({
-    redis,
-    sets: (config.sets ?? {}) as Readonly<Record<string, ServiceSetConfig>>,
-    onEvent: log,
+  const scheduler = await startSchedulerFrom(options, config);
+  log({
+    type: "scheduler-started",
+    sets: scheduler.sets.map((s) => s.name),
+    metricsUrl: scheduler.metricsUrl,
   });
-  log({ type: "scheduler-started", sets: scheduler.sets.map((s) => s.name) });
   const signal = await stopped;
   log({ type: "stopping", signal });
   await scheduler.close();
@@ -189,81 +142,41 @@ async function schedulerCommand(options: ServiceCommandOptions): Promise<number>
   return ExitCode.ok;
 }
 
-async function workerCommand(cli: WorkerCommandOptions): Promise<number> {
-  const config = await loadConfigFile(cli.config);
-  const redis = redisLocation(cli);
-  const options: WorkerCommandOptions = {
-    ...cli,
-    repo: cli.repo ?? config.repository,
-    passwordFile: cli.passwordFile ?? config.passwordFile,
-    cacheDir: cli.cacheDir ?? config.cacheDir,
-    ewsUrl: cli.ewsUrl ?? config.ews?.url,
-    username: cli.username ?? config.ews?.username,
-    ewsPasswordFile: cli.ewsPasswordFile ?? config.ews?.passwordFile,
-  } as WorkerCommandOptions;
-  const concurrency = positiveInteger(options.concurrency, "--concurrency") ?? 2;
-  const itemConcurrency = positiveInteger(options.itemConcurrency, "--item-concurrency") ?? 4;
-  const leaseMs = (positiveInteger(options.leaseSeconds, "--lease-seconds") ?? 60) * 1000;
+async function workerCommand(options: WorkerCommandOptions): Promise<number> {
+  const config = await loadConfigFile(options.config);
   const stopped = stopSignal();
-  const destination = await openDestination(repositoryLocation(options));
-  const cacheDir = cacheDirectory(options);
-  try {
-    const repository = await openRepository({
-      destination,
-      password: await repositoryPassword(options),
-      cacheDir: join(cacheDir, "repository"),
-      // A dead or paused worker's mailbox lock goes stale when its lease does, so the worker
-      // the queue gives the job to can take the mailbox over.
-      lockStaleAfterMs: leaseMs,
-    });
-    try {
-      const source = await ewsClientFromOptions(options);
-      try {
-        const worker = await startWorker({
-          redis,
-          sets: (config.sets ?? {}) as Readonly<Record<string, ServiceSetConfig>>,
-          repository,
-          source,
-          indexDirectory: options.indexDir ?? join(cacheDir, "index", repository.config.id),
-          concurrency,
-          itemConcurrency,
-          lockDurationMs: leaseMs,
-          stalledIntervalMs: leaseMs / 2,
-          ...(options.metricsListen === undefined ? {} : { metrics: listenAddress(options.metricsListen) }),
-          onEvent: (event) => {
-            // Engine progress is too chatty for a log; checkpoints and failures are kept.
-            if (
-              event.type === "engine" &&
-              event.event.type !== "checkpoint" &&
-              event.event.type !== "item-failed"
-            )
-              return;
-            log(event);
-          },
-        });
-        log({ type: "worker-started", worker: worker.name, concurrency, metricsUrl: worker.metricsUrl });
-        const signal = await stopped;
-        log({ type: "stopping", signal });
-        await worker.close();
-        log({ type: "stopped" });
-        return ExitCode.ok;
-      } finally {
-        await source.close();
-      }
-    } finally {
-      await repository.close();
-    }
-  } finally {
-    await destination.close();
-  }
+  await withWorker(options, config, async (worker) => {
+    log({ type: "worker-started", worker: worker.name, metricsUrl: worker.metricsUrl });
+    log({ type: "stopping", signal: await stopped });
+    return ExitCode.ok;
+  });
+  log({ type: "stopped" });
+  return ExitCode.ok;
 }
 
-/** "host:port" or ":port" (loopback) for --metrics-listen. */
-function listenAddress(text: string): { host: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (match === null || port > 65535)
-    throw new CliError("INVALID_ARGUMENT", "--metrics-listen must be host:port or :port", ExitCode.usage);
-  const host = match[1] === "" ? "127.0.0.1" : match[1]!.replace(/^\[|\]$/g, "");
-  return { host, port };
+/**
+ * Scheduler and worker in one process. The scheduler starts first: it validates the sets and
+ * checks Redis before anything is written, so bad input enqueues nothing. /metrics is the
+ * worker's (the scheduler serves none here: one port per process).
+ */
+async function serviceCommand(options: WorkerCommandOptions): Promise<number> {
+  const config = await loadConfigFile(options.config);
+  const stopped = stopSignal();
+  const scheduler = await startSchedulerFrom({ ...options, metricsListen: undefined }, config);
+  try {
+    await withWorker(options, config, async (worker) => {
+      log({
+        type: "service-started",
+        sets: scheduler.sets.map((s) => s.name),
+        worker: worker.name,
+        metricsUrl: worker.metricsUrl,
+      });
+      log({ type: "stopping", signal: await stopped });
+      return ExitCode.ok;
+    });
+  } finally {
+    await scheduler.close();
+  }
+  log({ type: "stopped" });
+  return ExitCode.ok;
 }
