@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { type MailboxSource, type MailboxTarget, openRepository, type Repository } from "@ewsvault/core";
 import type { Destination } from "@ewsvault/destination";
 import {
+  type ConcurrencyGate,
   createClientCredentialsTokenSupplier,
   createEwsClient,
   discoverMailboxes,
@@ -251,6 +252,7 @@ async function readEwsAuth(options: EwsOptions, passwordEnv: string): Promise<Ew
 export async function ewsClientFromOptions(
   options: EwsOptions,
   passwordEnv = "EWS_PASSWORD",
+  shared: { gate?: ConcurrencyGate } = {},
 ): Promise<EwsClient> {
   const url = passwordEnv === "EWS_PASSWORD" ? ewsUrl(options) : options.ewsUrl;
   if (!url) throw new CliError("EWS_URL_REQUIRED", "--ews-url (or EWS_URL) is required", ExitCode.usage);
@@ -285,6 +287,7 @@ export async function ewsClientFromOptions(
     ...(options.impersonation === undefined ? {} : { impersonation: options.impersonation }),
     ...(options.ewsConcurrency ? { maxConcurrency: Number(options.ewsConcurrency) } : {}),
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+    ...(shared.gate === undefined ? {} : { gate: shared.gate }),
   });
 }
 

@@ -138,6 +138,14 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
     );
     expect(jsonLines(output.worker).at(-1)?.type).toBe("stopped");
     expect(`${output.scheduler}${output.worker}${output.errors}`).not.toContain(env.EWSVAULT_PASSWORD);
+    // The worker's EWS client took its requests' slots from the gate shared through Redis
+    // (per endpoint and account), not from a gate of its own.
+    const keys = new Redis(redis.url);
+    try {
+      expect(await keys.keys("run:throttle:*")).not.toEqual([]);
+    } finally {
+      keys.disconnect();
+    }
     const status = await cli(["status", "--json", "--redis-prefix", "run"], {
       EWSVAULT_REDIS_URL: redis.url,
     });

@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { openRepository } from "@ewsvault/core";
 import { type RunningWorker, type ServiceSetConfig, startWorker } from "@ewsvault/service";
 import type { ConfigFile } from "../config-schema.js";
-import { cacheDirectory, ewsClientFromOptions, repositoryLocation, repositoryPassword } from "../context.js";
+import {
+  cacheDirectory,
+  ewsClientFromOptions,
+  ewsUrl,
+  ewsUsername,
+  repositoryLocation,
+  repositoryPassword,
+} from "../context.js";
 import { openDestination } from "../destinations.js";
 import {
   listenAddress,
@@ -50,37 +57,39 @@ export async function withWorker(
       lockStaleAfterMs: leaseMs,
     });
     try {
-      const source = await ewsClientFromOptions(options);
+      const worker = await startWorker({
+        redis,
+        sets: (config.sets ?? {}) as Readonly<Record<string, ServiceSetConfig>>,
+        repository,
+        // Exchange limits the account however many workers call it: every worker's EWS client
+        // shares one concurrency ceiling and pace through Redis, per endpoint and account.
+        source: (gate) => ewsClientFromOptions(options, "EWS_PASSWORD", gate === undefined ? {} : { gate }),
+        sharedThrottle: {
+          endpoint: ewsUrl(options) ?? "",
+          account: ewsUsername(options) ?? "",
+          max: positiveInteger(options.ewsConcurrency, "--ews-concurrency") ?? 8,
+        },
+        indexDirectory: options.indexDir ?? join(cacheDir, "index", repository.config.id),
+        concurrency,
+        itemConcurrency,
+        lockDurationMs: leaseMs,
+        stalledIntervalMs: leaseMs / 2,
+        ...(metrics === undefined ? {} : { metrics }),
+        ...(webhook === undefined ? {} : { webhook }),
+        onEvent: (event) => {
+          if (
+            event.type === "engine" &&
+            event.event.type !== "checkpoint" &&
+            event.event.type !== "item-failed"
+          )
+            return;
+          log(event);
+        },
+      });
       try {
-        const worker = await startWorker({
-          redis,
-          sets: (config.sets ?? {}) as Readonly<Record<string, ServiceSetConfig>>,
-          repository,
-          source,
-          indexDirectory: options.indexDir ?? join(cacheDir, "index", repository.config.id),
-          concurrency,
-          itemConcurrency,
-          lockDurationMs: leaseMs,
-          stalledIntervalMs: leaseMs / 2,
-          ...(metrics === undefined ? {} : { metrics }),
-          ...(webhook === undefined ? {} : { webhook }),
-          onEvent: (event) => {
-            if (
-              event.type === "engine" &&
-              event.event.type !== "checkpoint" &&
-              event.event.type !== "item-failed"
-            )
-              return;
-            log(event);
-          },
-        });
-        try {
-          return await body(worker);
-        } finally {
-          await worker.close();
-        }
+        return await body(worker);
       } finally {
-        await source.close();
+        await worker.close();
       }
     } finally {
       await repository.close();
