@@ -67,7 +67,8 @@ export async function withWorker(
         sharedThrottle: {
           endpoint: ewsUrl(options) ?? "",
           account: ewsUsername(options) ?? "",
-          max: positiveInteger(options.ewsConcurrency, "--ews-concurrency") ?? 8,
+          // The EWS client's default ceiling (EwsClientOptions.maxConcurrency), now per account.
+          max: 8,
         },
         indexDirectory: options.indexDir ?? join(cacheDir, "index", repository.config.id),
         concurrency,
