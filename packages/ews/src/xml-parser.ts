@@ -211,7 +211,7 @@ const BASE64_PIECE = 64 * 1024;
  * string for a whole multi-MB payload is allocated outside the young generation and cost more
  * than the decoding. Anything else (folded, padded inside, suspect) takes the whole-text path.
  */
-function decodeBase64(body: Buffer, start: number, end: number): Buffer | undefined {
+export function decodeBase64(body: Buffer, start: number, end: number): Buffer | undefined {
   let chars = end - start;
   if (chars > 0 && body[end - 1] === 0x3d) {
     chars--;
