@@ -6,11 +6,11 @@ import { EwsVaultError } from "@ewsvault/mailbox";
 import { type EwsAuth, isConnectionAuth } from "./auth.js";
 import type { ThrottleKind } from "./concurrency-gate.js";
 import { type EwsErrorCode, errorCodeForResponseCode, ewsError, isTransientResponseCode } from "./errors.js";
-import { parsePayloadResponse } from "./export-response/parse-export-response.js";
+import { parsePayloadResponse, readResponse } from "./export-response/parse-export-response.js";
 import { parseRetryAfter } from "./retry.js";
 import { interpretEnvelope, responseMessages, type SoapResponse } from "./soap.js";
 import type { CallResult } from "./transport-types.js";
-import { parseXml, type XmlElement } from "./xml-parser.js";
+import type { XmlElement } from "./xml-parser.js";
 
 export type AttemptOutcome =
   | { readonly kind: "ok"; readonly result: CallResult }
@@ -118,7 +118,7 @@ export function classifyAnswer(answer: HttpAnswer, auth: EwsAuth): AttemptOutcom
     if (answer.payloadElement !== undefined && status === 200) {
       // Scans the payloads out of the bytes and parses only the structure around them.
       ({ root, payloads } = parsePayloadResponse(answer.body, answer.payloadElement));
-    } else root = parseXml(answer.body);
+    } else root = readResponse(answer.body);
     soap = interpretEnvelope(root);
   } catch (error) {
     if (error instanceof EwsVaultError && error.code === "EWS_MALFORMED_RESPONSE") {

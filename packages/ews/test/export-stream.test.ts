@@ -5,7 +5,12 @@
 import { randomBytes } from "node:crypto";
 import { isEwsVaultError } from "@ewsvault/mailbox";
 import { describe, expect, it } from "vitest";
-import { parsePayloadResponse, scanPayloadResponse } from "../src/export-response/parse-export-response.js";
+import { readPlainElement } from "../src/export-response/element-reader.js";
+import {
+  parsePayloadResponse,
+  readResponse,
+  scanPayloadResponse,
+} from "../src/export-response/parse-export-response.js";
 import { extractBase64Elements, parseXml } from "../src/xml-parser.js";
 import { recordings } from "./shared-spec.js";
 
@@ -27,6 +32,8 @@ const viaTree = (body: Buffer) =>
     return { root: parseXml(extracted.xml), payloads: extracted.payloads };
   });
 const viaStream = (body: Buffer) => outcome(() => parsePayloadResponse(body, "Data"));
+const wholeViaTree = (body: Buffer) => outcome(() => ({ root: parseXml(body), payloads: [] }));
+const wholeViaReader = (body: Buffer) => outcome(() => ({ root: readResponse(body), payloads: [] }));
 
 /** A small deterministic PRNG, so a failing case can be replayed from its seed. */
 function prng(seed: number): () => number {
@@ -88,7 +95,13 @@ function generatedResponse(seed: number): { xml: string; expectedPayloads: Buffe
 function damaged(xml: string, seed: number): string {
   const random = prng(seed ^ 0x5bd1e995);
   const at = Math.floor(random() * xml.length);
-  switch (Math.floor(random() * 6)) {
+  switch (Math.floor(random() * 9)) {
+    case 6:
+      return xml.replace('"Success"', '"Success');
+    case 7:
+      return `${xml}trailing`;
+    case 8:
+      return xml.replace("<s:Body>", "<s:Body a=1>").replace("<soap:Body>", "<soap:Body a>");
     case 0:
       return xml.slice(0, at);
     case 1:
@@ -104,18 +117,23 @@ function damaged(xml: string, seed: number): string {
   }
 }
 
-describe("streaming ExportItems parser", () => {
+describe("streaming ExportItems parser and the plain-XML response reader", () => {
   it("equals the tree parser on every recorded Exchange response", () => {
     let compared = 0;
     let fast = 0;
+    let plain = 0;
     for (const recording of recordings()) {
       if (!recording.body.includes("Envelope")) continue;
       const body = Buffer.from(recording.body);
       expect(viaStream(body), `${recording.file}#${recording.index}`).toEqual(viaTree(body));
+      expect(wholeViaReader(body), `${recording.file}#${recording.index}`).toEqual(wholeViaTree(body));
       compared++;
       if (scanPayloadResponse(body, "Data") !== undefined) fast++;
+      if (readPlainElement(recording.body.replace(/^<\?xml[^>]*\?>/, "")) !== undefined) plain++;
     }
     expect(compared).toBeGreaterThan(100);
+    // The reader takes whole recorded responses itself, not only by falling back to the parser.
+    expect(plain).toBe(compared);
     // Most recordings (GetFolder, GetItem, ... answers) have the plain shape the scanner reads.
     expect(fast).toBeGreaterThan(compared / 2);
   });
@@ -130,8 +148,10 @@ describe("streaming ExportItems parser", () => {
       expect(stream.ok && stream.payloads, `seed ${seed}`).toEqual(
         expectedPayloads.map((p) => p.toString("hex")),
       );
+      expect(wholeViaReader(body), `seed ${seed}`).toEqual(wholeViaTree(body));
       const broken = Buffer.from(damaged(xml, seed));
       expect(viaStream(broken), `damaged seed ${seed}`).toEqual(viaTree(broken));
+      expect(wholeViaReader(broken), `damaged seed ${seed}`).toEqual(wholeViaTree(broken));
       if (scanPayloadResponse(body, "Data") !== undefined) fast++;
     }
     // Every undamaged generated response takes the fast path (no comments or CDATA in them).
@@ -149,6 +169,7 @@ describe("streaming ExportItems parser", () => {
       for (const body of [inMessage, atStart]) {
         expect(() => parsePayloadResponse(Buffer.from(body), "Data")).toThrowError(/DTD/);
         expect(viaStream(Buffer.from(body))).toEqual({ ok: false, code: "EWS_MALFORMED_RESPONSE" });
+        expect(() => readResponse(Buffer.from(body))).toThrowError(/DTD/);
       }
     }
   });
@@ -158,6 +179,7 @@ describe("streaming ExportItems parser", () => {
     for (let cut = 1; cut < xml.length; cut += 17) {
       const body = Buffer.from(xml.slice(0, cut));
       expect(viaStream(body), `cut at ${cut}`).toEqual({ ok: false, code: "EWS_MALFORMED_RESPONSE" });
+      expect(wholeViaReader(body), `cut at ${cut}`).toEqual({ ok: false, code: "EWS_MALFORMED_RESPONSE" });
     }
   });
 

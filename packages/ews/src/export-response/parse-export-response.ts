@@ -25,6 +25,23 @@ export interface ParsedPayloadResponse {
   readonly payloads: Uint8Array[];
 }
 
+const DECLARATION = /^<\?xml[ \t\r\n][^<>]*\?>/;
+
+/**
+ * Parses a response without payloads (or the envelope around ExportItems messages): the same
+ * tree and errors as parseXml, by the strict reader when the body is plain XML after its
+ * declaration (only the very start may hold one), by the XML parser otherwise, which then
+ * judges every body the reader declines. The reader does one pass where the parser does three
+ * (validate, parse, convert), which matters on multi-megabyte SyncFolderItems pages.
+ */
+export function readResponse(body: Buffer): XmlElement {
+  rejectDtd(body);
+  const xml = body.toString("utf8");
+  const declaration = DECLARATION.exec(xml)?.[0] ?? "";
+  const rest = xml.slice(declaration.length);
+  return (rest.includes("<?") || rest.includes("<!") ? undefined : readPlainElement(rest)) ?? parseXml(xml);
+}
+
 /**
  * Parses a response whose `payloadElement` elements carry base64 (ExportItems: "Data"). Same
  * result and same errors as parseXml(extractBase64Elements(body, payloadElement).xml).
@@ -86,7 +103,7 @@ export function scanPayloadResponse(body: Buffer, payloadElement: string): Parse
   }
   // The envelope around the messages: small, and parsed (and judged) by the XML parser.
   const skeleton = Buffer.concat([body.subarray(0, openEnd + 1), body.subarray(closeStart)]);
-  const root = withMessages(parseXml(skeleton), messages, between);
+  const root = withMessages(readResponse(skeleton), messages, between);
   return root === undefined ? undefined : { root, payloads };
 }
 
