@@ -47,10 +47,14 @@ export function readResponse(body: Buffer): XmlElement {
  * result and same errors as parseXml(extractBase64Elements(body, payloadElement).xml).
  */
 export function parsePayloadResponse(body: Buffer, payloadElement: string): ParsedPayloadResponse {
+  // No "<!" at all: no DTD, comment or CDATA, and the scanner may read the body. One pass over
+  // the bytes instead of two; a body with one is checked for declarations and parsed whole.
+  if (body.indexOf("<!") < 0) {
+    const scanned = scanPlainBody(body, payloadElement);
+    if (scanned !== undefined) return scanned;
+  }
   rejectDtd(body);
-  return (
-    scanPayloadResponse(body, payloadElement) ?? parsedWhole(extractBase64Elements(body, payloadElement))
-  );
+  return parsedWhole(extractBase64Elements(body, payloadElement));
 }
 
 function parsedWhole(extracted: ExtractedPayloads): ParsedPayloadResponse {
@@ -80,8 +84,14 @@ const localOf = (qualified: string) => qualified.slice(qualified.indexOf(":") + 
  * DTDs first; this is exported so tests can tell which path a body took.
  */
 export function scanPayloadResponse(body: Buffer, payloadElement: string): ParsedPayloadResponse | undefined {
-  // Comments, CDATA and processing instructions may hide "<" anywhere: not for a byte scanner.
-  if (body.indexOf("<!") >= 0) return undefined;
+  return body.indexOf("<!") < 0 ? scanPlainBody(body, payloadElement) : undefined;
+}
+
+/**
+ * The scan of a body holding no "<!" (comments and CDATA may hide "<" anywhere, which no byte
+ * scanner can tell from a tag; DTDs are refused).
+ */
+function scanPlainBody(body: Buffer, payloadElement: string): ParsedPayloadResponse | undefined {
   const container = findContainer(body);
   if (container === undefined) return undefined;
   const { openEnd, closeStart } = container;
@@ -109,7 +119,6 @@ export function scanPayloadResponse(body: Buffer, payloadElement: string): Parse
 
 /** The one ResponseMessages element of the body (any prefix), or undefined. */
 function findContainer(body: Buffer): { openEnd: number; closeStart: number } | undefined {
-  let found: { openEnd: number; closeStart: number } | undefined;
   for (let at = body.indexOf("ResponseMessages"); at >= 0; at = body.indexOf("ResponseMessages", at + 1)) {
     if (!isNameEnd(body[at + "ResponseMessages".length])) continue;
     let lt = at - 1;
@@ -118,14 +127,13 @@ function findContainer(body: Buffer): { openEnd: number; closeStart: number } | 
     const tag = tagAt(body, lt);
     if (tag === undefined || tag.qualified.startsWith("/") || localOf(tag.qualified) !== "ResponseMessages")
       continue;
-    if (found !== undefined) return undefined;
     if (body[tag.end - 1] === SLASH) return undefined;
-    const closeStart = body.indexOf(`</${tag.qualified}>`, tag.end, "latin1");
-    if (closeStart < 0) return undefined;
-    found = { openEnd: tag.end, closeStart };
-    at = closeStart;
+    // The close tag sits near the end: searching back from there does not read the payloads.
+    // Should an earlier one hide among the messages, it is no message, and the scan gives up.
+    const closeStart = body.lastIndexOf(`</${tag.qualified}>`, undefined, "latin1");
+    return closeStart > tag.end ? { openEnd: tag.end, closeStart } : undefined;
   }
-  return found;
+  return undefined;
 }
 
 /**
