@@ -20,6 +20,7 @@ export const SCENARIOS = [
   "memory",
   "restore",
   "index",
+  "ews-path",
 ];
 
 const args = parseBenchArgs();
