@@ -7,15 +7,17 @@
 //
 // The mock runs in its own process, so its CPU (generating and encoding items) is measured
 // apart and is not in the EWS figure. Each set is first backed up once unmeasured, capturing
-// the exported bytes (and warming the JIT); the measured backup then runs into a fresh
+// the exported bytes (lib/tee-source.ts; it also warms the JIT); the measured backup then runs into a fresh
 // repository, and the captured bytes go through a fresh repository's writer the way the engine
 // stores them (4 mailboxes x 4 batches of 16 items in flight, transfer, a tree and snapshot).
+
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ExportResult, MailboxSource } from "@ewsvault/core";
 import { measuredBackup } from "../lib/backup-run.js";
 import { BenchReport, KiB, MiB, parseBenchArgs, round } from "../lib/harness.js";
 import { startMockProcess } from "../lib/mock-process.js";
 import { benchPassword, createBenchRepository, scratchDirectory } from "../lib/setup.js";
+import { teeSource } from "../lib/tee-source.js";
 
 const args = parseBenchArgs();
 const report = new BenchReport("ews-path", args);
@@ -33,34 +35,25 @@ interface SetResult {
   readonly mockCpuMs: number;
 }
 
-/** Passes everything through and keeps a copy of every exported stream, per mailbox. */
-function capturing(inner: MailboxSource, into: Map<string, Uint8Array[]>): MailboxSource {
-  return {
-    ...inner,
-    capabilities: inner.capabilities,
-    getMailboxInfo: (m, s) => inner.getMailboxInfo(m, s),
-    syncFolderHierarchy: (m, o) => inner.syncFolderHierarchy(m, o),
-    syncFolderItems: (m, f, o) => inner.syncFolderItems(m, f, o),
-    findItems: (m, f, s) => inner.findItems(m, f, s),
-    findFolders: (m, r, s) => inner.findFolders(m, r, s),
-    getMimeContent: (m, i, s) => inner.getMimeContent(m, i, s),
-    close: () => inner.close(),
-    async *exportItems(mailbox, items, signal) {
-      const list = into.get(mailbox) ?? [];
-      into.set(mailbox, list);
-      for await (const result of inner.exportItems(mailbox, items, signal) as AsyncIterable<ExportResult>) {
-        if (result.ok) list.push(Uint8Array.from(result.data));
-        yield result;
-      }
-    },
-  };
+/** The streams teeSource wrote under `dir`, per mailbox (one folder each). */
+async function capturedStreams(dir: string): Promise<Map<string, Uint8Array[]>> {
+  const captured = new Map<string, Uint8Array[]>();
+  for (const mailbox of await readdir(dir)) {
+    const files = await readdir(join(dir, mailbox));
+    const buffers = await Promise.all(files.map((f) => readFile(join(dir, mailbox, f))));
+    captured.set(
+      mailbox,
+      buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.length)),
+    );
+  }
+  return captured;
 }
 
 /** The captured streams through a fresh repository the way the engine stores them; CPU ms. */
 async function pipelineCpuMs(dir: string, captured: Map<string, Uint8Array[]>): Promise<number> {
   const repo = await createBenchRepository(dir, benchPassword());
-  // Fresh copies to hand over: transfer detaches them, and the capture may be needed again.
-  const streams = [...captured].map(([mailbox, list]) => ({ mailbox, list: list.map((d) => d.slice()) }));
+  // Handed over as the engine hands over exported items: whole buffers, moved to the workers.
+  const streams = [...captured].map(([mailbox, list]) => ({ mailbox, list }));
   const cpuBefore = process.cpuUsage();
   const writer = await repo.startWriter();
   await Promise.all(
@@ -99,7 +92,7 @@ async function measureSet(
   const work = await scratchDirectory(`ews-path-${label}`);
   const server = await startMockProcess({ latencyMs: 0 }, generator);
   try {
-    const captured = new Map<string, Uint8Array[]>();
+    const streamsDir = join(work.dir, "streams");
     const backupOptions = {
       server,
       mailboxes: server.mailboxes,
@@ -109,11 +102,12 @@ async function measureSet(
     await measuredBackup({
       ...backupOptions,
       workDir: join(work.dir, "capture"),
-      wrapSource: (source) => capturing(source, captured),
+      wrapSource: (source) => teeSource(source, streamsDir),
     });
+    const captured = await capturedStreams(streamsDir);
     const ews = await measuredBackup({ ...backupOptions, workDir: join(work.dir, "ews") });
-    const pipelineMs = await pipelineCpuMs(join(work.dir, "pipeline"), captured);
     const capturedBytes = [...captured.values()].flat().reduce((sum, d) => sum + d.byteLength, 0);
+    const pipelineMs = await pipelineCpuMs(join(work.dir, "pipeline"), captured);
     if (capturedBytes !== ews.bytesRead) {
       throw new Error(`the two runs saw different bytes: ${capturedBytes} vs ${ews.bytesRead}`);
     }
