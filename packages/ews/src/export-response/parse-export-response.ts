@@ -1,13 +1,13 @@
 // ExportItems responses (multi-megabyte: one base64 Data per item) parsed without a string or a
 // tree of the whole payload. A byte scanner finds the ResponseMessages container and, in each
 // response message, the Data element; the base64 is decoded straight from the body's bytes.
-// Only the small structure is parsed: the envelope without its messages by the XML parser, and
-// each message (its Data emptied to a payload marker) by a strict reader of plain XML. The
+// Only the small structure is parsed, by a strict one-pass reader of plain XML: the envelope
+// without its messages, and each message with its Data emptied to a payload marker. The
 // result is the tree parseXml gives of the body with its payloads cut out (extractBase64Elements),
 // so the callers cannot tell the two apart. Whenever the body is not of the plain shape this
 // path understands (comments, CDATA, a message the strict reader declines, a container not
 // where SOAP puts it), the whole body goes the old way, so every refusal of a malformed body,
-// and its error code, is the XML parser's.
+// and its error code, is the XML parser's. readResponse does the same for every other response.
 import {
   decodeBase64,
   type ExtractedPayloads,
