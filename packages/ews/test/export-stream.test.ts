@@ -174,6 +174,15 @@ describe("streaming ExportItems parser and the plain-XML response reader", () =>
     }
   });
 
+  it("leaves deep nesting to the XML parser, which refuses it", () => {
+    const deep = Buffer.from(
+      `<s:Envelope xmlns:s="S"><s:Body>${"<a>".repeat(5000)}${"</a>".repeat(5000)}</s:Body></s:Envelope>`,
+    );
+    expect(wholeViaTree(deep)).toEqual({ ok: false, code: "EWS_MALFORMED_RESPONSE" });
+    expect(wholeViaReader(deep)).toEqual({ ok: false, code: "EWS_MALFORMED_RESPONSE" });
+    expect(viaStream(deep)).toEqual({ ok: false, code: "EWS_MALFORMED_RESPONSE" });
+  });
+
   it("refuses a body cut short anywhere", () => {
     const { xml } = generatedResponse(11);
     for (let cut = 1; cut < xml.length; cut += 17) {

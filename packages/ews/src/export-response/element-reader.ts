@@ -7,6 +7,9 @@
 // refusal keeps that parser's error codes: this reader only ever skips work, never judges.
 import { decodeEntities, type XmlElement } from "../xml-parser.js";
 
+/** Nesting the reader takes itself; deeper bodies go to the XML parser and its own limit. */
+const MAX_PLAIN_DEPTH = 64;
+
 const NAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
 const SPACE = /[ \t\r\n]/;
 
@@ -90,6 +93,8 @@ export function readPlainElement(xml: string): XmlElement | undefined {
       const attributes = nameEnd < 0 ? {} : readAttributes(inside.slice(nameEnd));
       if (attributes === undefined) return undefined;
       const open: Open = { qualified, name: localName(qualified), attributes, children: [], text: "" };
+      // Deeper than any EWS response goes: the XML parser judges it (it refuses more than 100).
+      if (stack.length >= MAX_PLAIN_DEPTH) return undefined;
       if (selfClosing) {
         const element = closeElement(open);
         const parent = stack[stack.length - 1];
