@@ -20,6 +20,7 @@ export const SCENARIOS = [
   "memory",
   "restore",
   "index",
+  "ews-path",
   "scale-out", // needs redis-server (the testkit installs Debian's when missing)
 ];
 

@@ -6,10 +6,11 @@ import { EwsVaultError } from "@ewsvault/mailbox";
 import { type EwsAuth, isConnectionAuth } from "./auth.js";
 import type { ThrottleKind } from "./concurrency-gate.js";
 import { type EwsErrorCode, errorCodeForResponseCode, ewsError, isTransientResponseCode } from "./errors.js";
+import { parsePayloadResponse, readResponse } from "./export-response/parse-export-response.js";
 import { parseRetryAfter } from "./retry.js";
 import { interpretEnvelope, responseMessages, type SoapResponse } from "./soap.js";
 import type { CallResult } from "./transport-types.js";
-import { extractBase64Elements, parseXml, rejectDtd } from "./xml-parser.js";
+import type { XmlElement } from "./xml-parser.js";
 
 export type AttemptOutcome =
   | { readonly kind: "ok"; readonly result: CallResult }
@@ -113,14 +114,12 @@ export function classifyAnswer(answer: HttpAnswer, auth: EwsAuth): AttemptOutcom
   let soap: SoapResponse | undefined;
   let payloads: Uint8Array[] = [];
   try {
-    let xml = answer.body;
-    rejectDtd(answer.body);
+    let root: XmlElement;
     if (answer.payloadElement !== undefined && status === 200) {
-      const extracted = extractBase64Elements(answer.body, answer.payloadElement);
-      xml = extracted.xml;
-      payloads = extracted.payloads;
-    }
-    soap = interpretEnvelope(parseXml(xml));
+      // Scans the payloads out of the bytes and parses only the structure around them.
+      ({ root, payloads } = parsePayloadResponse(answer.body, answer.payloadElement));
+    } else root = readResponse(answer.body);
+    soap = interpretEnvelope(root);
   } catch (error) {
     if (error instanceof EwsVaultError && error.code === "EWS_MALFORMED_RESPONSE") {
       // A DTD is an attack or a misconfigured proxy, never a glitch: do not ask again.

@@ -211,7 +211,7 @@ const BASE64_PIECE = 64 * 1024;
  * string for a whole multi-MB payload is allocated outside the young generation and cost more
  * than the decoding. Anything else (folded, padded inside, suspect) takes the whole-text path.
  */
-function decodeBase64(body: Buffer, start: number, end: number): Buffer | undefined {
+export function decodeBase64(body: Buffer, start: number, end: number): Buffer | undefined {
   let chars = end - start;
   if (chars > 0 && body[end - 1] === 0x3d) {
     chars--;
@@ -219,7 +219,9 @@ function decodeBase64(body: Buffer, start: number, end: number): Buffer | undefi
   }
   const rest = chars % 4;
   if (rest !== 1) {
-    const out = Buffer.allocUnsafe((chars >> 2) * 3 + (rest === 0 ? 0 : rest - 1));
+    // Its own ArrayBuffer, never a slice of the shared pool: the engine may then move it to a
+    // worker thread as it is (handsOverItemBytes) instead of copying a small item first.
+    const out = Buffer.allocUnsafeSlow((chars >> 2) * 3 + (rest === 0 ? 0 : rest - 1));
     let written = 0;
     let plain = true;
     for (let at = start; at < end && plain; at += BASE64_PIECE) {
