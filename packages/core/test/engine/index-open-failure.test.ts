@@ -4,36 +4,36 @@
 // A folder record that fails authentication once the index is open (while the run loads its
 // folders) makes the mailbox run again on an index rebuilt from the repository.
 import { rm } from "node:fs/promises";
-import { backup, mailboxIndexDirectory, type Repository } from "@ewsvault/core";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
+import { backup, mailboxIndexDirectory } from "@ewsvault/core";
 import { Level } from "level";
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
+import { expect, it } from "vitest";
+import { useEngineTest } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 
-let exchange: MemoryExchange;
-let repository: Repository;
-let work: WorkDirectory;
-
-beforeEach(async () => {
-  exchange = new MemoryExchange();
-  exchange.addMailbox(A);
-  const inbox = exchange.folderId(A, "Inbox");
-  for (let i = 0; i < 6; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
-  ({ repository, work } = await engineStorage({ workers: 0 }));
-});
-
-afterEach(() => work.cleanup());
+const t = useEngineTest(
+  (exchange) => {
+    exchange.addMailbox(A);
+    const inbox = exchange.folderId(A, "Inbox");
+    for (let i = 0; i < 6; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i}`);
+  },
+  { workers: 0 },
+);
 
 it("a rebuild that fails closes the index, so the next run in the same process rebuilds it", async () => {
   expect(
-    (await backup({ repository, source: exchange, mailboxes: [A], indexDirectory: work.path })).mailboxes[0]
-      ?.status,
+    (
+      await backup({
+        repository: t.repository,
+        source: t.exchange,
+        mailboxes: [A],
+        indexDirectory: t.work.path,
+      })
+    ).mailboxes[0]?.status,
   ).toBe("completed");
-  await rm(work.path, { recursive: true, force: true }); // a lost index: rebuilt from the snapshot
+  await rm(t.work.path, { recursive: true, force: true }); // a lost index: rebuilt from the snapshot
   let failNext = true;
-  const flaky = new Proxy(repository, {
+  const flaky = new Proxy(t.repository, {
     get(target, name, receiver) {
       if (name === "loadTree") {
         return async (id: string) => {
@@ -50,25 +50,26 @@ it("a rebuild that fails closes the index, so the next run in the same process r
   });
   const failed = await backup({
     repository: flaky,
-    source: exchange,
+    source: t.exchange,
     mailboxes: [A],
-    indexDirectory: work.path,
+    indexDirectory: t.work.path,
   });
   expect(failed.mailboxes[0]?.status).toBe("failed");
   const again = await backup({
     repository: flaky,
-    source: exchange,
+    source: t.exchange,
     mailboxes: [A],
-    indexDirectory: work.path,
+    indexDirectory: t.work.path,
   });
   expect(again.mailboxes[0]?.status, JSON.stringify(again.mailboxes[0]?.error)).toBe("completed");
   expect(again.mailboxes[0]?.indexRebuilt).toBe(true);
 });
 
 it("a tampered folder record makes the mailbox run again on a rebuilt index", async () => {
-  const run = () => backup({ repository, source: exchange, mailboxes: [A], indexDirectory: work.path });
+  const run = () =>
+    backup({ repository: t.repository, source: t.exchange, mailboxes: [A], indexDirectory: t.work.path });
   expect((await run()).mailboxes[0]?.status).toBe("completed");
-  const db = new Level<string, Uint8Array>(mailboxIndexDirectory(work.path, A, repository.cacheKey()), {
+  const db = new Level<string, Uint8Array>(mailboxIndexDirectory(t.work.path, A, t.repository.cacheKey()), {
     valueEncoding: "view",
   });
   await db.open();

@@ -1,36 +1,21 @@
 // A selection that cannot match anything is refused before any work: picomatch would compile
 // "[" or "[z-a]" into a regex that never matches, and the backup would write an empty snapshot
 // that becomes the mailbox's latest.
-import {
-  backup,
-  createFolderFilter,
-  type MailboxSource,
-  type Repository,
-  restore,
-  validateSelection,
-} from "@ewsvault/core";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
+import { backup, createFolderFilter, type MailboxSource, restore, validateSelection } from "@ewsvault/core";
+import type { MemoryExchange } from "@ewsvault/mailbox/testing";
+import { describe, expect, it } from "vitest";
+import { useEngineTest } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
-let exchange: MemoryExchange;
-let repository: Repository;
-let work: WorkDirectory;
-
-beforeEach(async () => {
-  exchange = new MemoryExchange();
+const t = useEngineTest((exchange) => {
   exchange.addMailbox(A);
   exchange.addItem(A, exchange.folderId(A, "Inbox"), "hello", "body");
-  ({ repository, work } = await engineStorage());
 });
-
-afterEach(() => work.cleanup());
 
 /** The exchange, counting every call the engine makes. */
 function counted(): { source: MailboxSource; calls: () => number; names: string[] } {
   const names: string[] = [];
-  const source = new Proxy(exchange, {
+  const source = new Proxy(t.exchange, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
@@ -57,15 +42,15 @@ describe("selection validation", () => {
       const { source, calls } = counted();
       await expect(
         backup({
-          repository,
+          repository: t.repository,
           source,
           mailboxes: [A],
-          indexDirectory: work.path,
+          indexDirectory: t.work.path,
           selection: { [field]: value },
         }),
       ).rejects.toMatchObject({ code: "SELECTION_INVALID", details: { field } });
       expect(calls()).toBe(0);
-      expect(await repository.listSnapshots()).toEqual([]);
+      expect(await t.repository.listSnapshots()).toEqual([]);
     },
   );
 
@@ -96,12 +81,17 @@ describe("selection validation", () => {
   });
 
   it("restore with an invalid folder pattern fails with SELECTION_INVALID and writes nothing", async () => {
-    const report = await backup({ repository, source: exchange, mailboxes: [A], indexDirectory: work.path });
+    const report = await backup({
+      repository: t.repository,
+      source: t.exchange,
+      mailboxes: [A],
+      indexDirectory: t.work.path,
+    });
     expect(report.mailboxes[0]!.status).toBe("completed");
     const { source, names } = counted();
     await expect(
       restore({
-        repository,
+        repository: t.repository,
         target: source as unknown as MemoryExchange,
         mailbox: A,
         folders: ["[z-a]"],

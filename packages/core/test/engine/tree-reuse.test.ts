@@ -9,42 +9,38 @@ import {
   MAILBOX_INDEX_FORMAT_VERSION,
   MailboxIndex,
   mailboxIndexDirectory,
-  type Repository,
   restore,
 } from "@ewsvault/core";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { Level } from "level";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
+import { describe, expect, it } from "vitest";
+import { useEngineTest } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const FRESH = "fresh@contoso.test";
 
-let exchange: MemoryExchange;
-let repository: Repository;
-let work: WorkDirectory;
-
-beforeEach(async () => {
-  exchange = new MemoryExchange();
+const t = useEngineTest((exchange) => {
   exchange.addMailbox(A);
   exchange.addMailbox(FRESH);
   const inbox = exchange.folderId(A, "Inbox");
   for (let i = 0; i < 12; i++) exchange.addItem(A, inbox, `mail ${i}`, `body ${i} `.repeat(50));
-  ({ repository, work } = await engineStorage());
 });
 
-afterEach(() => work.cleanup());
-
 const run = (extra: Partial<Parameters<typeof backup>[0]> = {}) =>
-  backup({ repository, source: exchange, mailboxes: [A], indexDirectory: work.path, ...extra });
+  backup({
+    repository: t.repository,
+    source: t.exchange,
+    mailboxes: [A],
+    indexDirectory: t.work.path,
+    ...extra,
+  });
 
 async function treeOf(snapshotId: string | undefined): Promise<string> {
   expect(snapshotId).toBeDefined();
-  return (await repository.loadSnapshot(snapshotId!)).tree;
+  return (await t.repository.loadSnapshot(snapshotId!)).tree;
 }
 
 function contents(mailbox: string): string[] {
-  return [...exchange.mailboxes.get(mailbox)!.items.values()]
+  return [...t.exchange.mailboxes.get(mailbox)!.items.values()]
     .map((i) => `${i.summary.subject}=${new TextDecoder().decode(i.data)}`)
     .sort();
 }
@@ -59,14 +55,14 @@ describe("snapshot tree reuse", () => {
     expect(second.items).toBe(12);
 
     // A run exports a change, commits it to the index, then fails to save its snapshot.
-    const inbox = exchange.folderId(A, "Inbox");
-    exchange.modifyItem(A, exchange.itemsIn(A, inbox)[0]!.summary.itemId, "edited body");
-    const saveSnapshot = repository.saveSnapshot.bind(repository);
-    repository.saveSnapshot = async () => {
+    const inbox = t.exchange.folderId(A, "Inbox");
+    t.exchange.modifyItem(A, t.exchange.itemsIn(A, inbox)[0]!.summary.itemId, "edited body");
+    const saveSnapshot = t.repository.saveSnapshot.bind(t.repository);
+    t.repository.saveSnapshot = async () => {
       throw new Error("destination went away");
     };
     const failed = (await run()).mailboxes[0]!;
-    repository.saveSnapshot = saveSnapshot;
+    t.repository.saveSnapshot = saveSnapshot;
     expect(failed.status).toBe("failed");
     expect(failed.itemsExported).toBe(1);
 
@@ -74,7 +70,7 @@ describe("snapshot tree reuse", () => {
     const third = (await run()).mailboxes[0]!;
     expect(third).toMatchObject({ status: "completed", itemsExported: 0 });
     expect(await treeOf(third.snapshotId)).not.toBe(await treeOf(second.snapshotId));
-    await restore({ repository, target: exchange, mailbox: A, toMailbox: FRESH });
+    await restore({ repository: t.repository, target: t.exchange, mailbox: A, toMailbox: FRESH });
     expect(contents(FRESH)).toEqual(contents(A));
 
     // And unchanged again: reused again.
@@ -94,7 +90,7 @@ describe("snapshot tree reuse", () => {
 describe("mailbox index format 3", () => {
   it("refuses a version-1 or version-2 database and a newer one with INDEX_VERSION", async () => {
     expect(MAILBOX_INDEX_FORMAT_VERSION).toBe(3);
-    const directory = mailboxIndexDirectory(work.path, A, repository.cacheKey());
+    const directory = mailboxIndexDirectory(t.work.path, A, t.repository.cacheKey());
     const writeOld = async (formatVersion: number) => {
       const db = new Level<string, unknown>(directory, { valueEncoding: "json" });
       await db.open();
@@ -103,18 +99,18 @@ describe("mailbox index format 3", () => {
     };
     for (const old of [1, 2]) {
       await writeOld(old);
-      await expect(MailboxIndex.open(directory, A, repository.cacheKey())).rejects.toMatchObject({
+      await expect(MailboxIndex.open(directory, A, t.repository.cacheKey())).rejects.toMatchObject({
         code: "INDEX_VERSION",
       });
       await rm(directory, { recursive: true });
     }
-    const created = await MailboxIndex.open(directory, A, repository.cacheKey());
+    const created = await MailboxIndex.open(directory, A, t.repository.cacheKey());
     await created.close();
     const db = new Level<string, string>(directory);
     await db.open();
     await db.put("v", "4");
     await db.close();
-    await expect(MailboxIndex.open(join(directory), A, repository.cacheKey())).rejects.toMatchObject({
+    await expect(MailboxIndex.open(join(directory), A, t.repository.cacheKey())).rejects.toMatchObject({
       code: "INDEX_VERSION",
     });
   });

@@ -4,34 +4,28 @@
 // true if the order changes), and bytes a source keeps must survive the write pool's workers
 // unless the source declares handsOverItemBytes.
 import { backup, type EngineRepository, type Repository, restore } from "@ewsvault/core";
-import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { engineStorage, type WorkDirectory } from "../support/engine-fixture.js";
+import { expect, it } from "vitest";
+import { useEngineTest } from "../support/engine-fixture.js";
 
 const A = "ann@contoso.test";
 const B = "bob@contoso.test";
 
-let exchange: MemoryExchange;
-let repository: Repository;
-let work: WorkDirectory;
-
-beforeEach(async () => {
-  exchange = new MemoryExchange();
-  exchange.addMailbox(A);
-  exchange.addMailbox(B);
-  const inbox = exchange.folderId(A, "Inbox");
-  // Items above the write pool's 8 KiB floor, so they travel to its workers.
-  for (let i = 0; i < 48; i++)
-    exchange.addItem(A, inbox, `mail ${i}`, `line ${i} of a longer body\n`.repeat(900));
-  ({ repository, work } = await engineStorage({ workers: 2 }));
-});
-
-afterEach(() => work.cleanup());
+const t = useEngineTest(
+  (exchange) => {
+    exchange.addMailbox(A);
+    exchange.addMailbox(B);
+    const inbox = exchange.folderId(A, "Inbox");
+    // Items above the write pool's 8 KiB floor, so they travel to its workers.
+    for (let i = 0; i < 48; i++)
+      exchange.addItem(A, inbox, `mail ${i}`, `line ${i} of a longer body\n`.repeat(900));
+  },
+  { workers: 2 },
+);
 
 it("uses one writer per mailbox and leaves the source's bytes alone while batches store concurrently", async () => {
   let started = 0;
   // A slow start makes every concurrent batch ask for the writer before the first one exists.
-  const counting: EngineRepository = new Proxy(repository as unknown as EngineRepository, {
+  const counting: EngineRepository = new Proxy(t.repository as unknown as EngineRepository, {
     get(target, name, receiver) {
       if (name === "startWriter") {
         return async (...args: Parameters<EngineRepository["startWriter"]>) => {
@@ -45,34 +39,34 @@ it("uses one writer per mailbox and leaves the source's bytes alone while batche
     },
   });
   // Like a network round trip: several batches' answers arrive while the writer is starting.
-  const exportItems = exchange.exportItems.bind(exchange);
-  exchange.exportItems = async function* (...args: Parameters<typeof exportItems>) {
+  const exportItems = t.exchange.exportItems.bind(t.exchange);
+  t.exchange.exportItems = async function* (...args: Parameters<typeof exportItems>) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     yield* exportItems(...args);
   };
-  const before = exchange
-    .itemsIn(A, exchange.folderId(A, "Inbox"))
+  const before = t.exchange
+    .itemsIn(A, t.exchange.folderId(A, "Inbox"))
     .map((i) => new TextDecoder().decode(i.data));
   const report = await backup({
     repository: counting as unknown as Repository,
-    source: exchange,
+    source: t.exchange,
     mailboxes: [A],
-    indexDirectory: work.path,
+    indexDirectory: t.work.path,
     exportBatchItems: 2,
   });
   expect(report.mailboxes[0]!.status).toBe("completed");
   expect(started).toBe(1);
   // The source keeps its bytes (it does not declare handsOverItemBytes): nothing was detached.
-  const after = exchange
-    .itemsIn(A, exchange.folderId(A, "Inbox"))
+  const after = t.exchange
+    .itemsIn(A, t.exchange.folderId(A, "Inbox"))
     .map((i) => new TextDecoder().decode(i.data));
   expect(after).toEqual(before);
-  expect((await repository.verify({ readData: true })).problems).toEqual([]);
+  expect((await t.repository.verify({ readData: true })).problems).toEqual([]);
   // Everything is restorable: into another mailbox, item for item.
-  const restored = await restore({ repository, target: exchange, mailbox: A, toMailbox: B });
+  const restored = await restore({ repository: t.repository, target: t.exchange, mailbox: A, toMailbox: B });
   expect(restored.restored).toBe(48);
-  const bodies = exchange
-    .itemsIn(B, exchange.folderId(B, "Inbox"))
+  const bodies = t.exchange
+    .itemsIn(B, t.exchange.folderId(B, "Inbox"))
     .map((i) => new TextDecoder().decode(i.data))
     .sort();
   expect(bodies).toEqual([...before].sort());

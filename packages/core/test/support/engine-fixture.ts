@@ -3,7 +3,9 @@
 // instead of repeating the setup; close() closes the repository and removes the directory.
 import { initRepository, type Repository } from "@ewsvault/core";
 import { createMemoryDestination } from "@ewsvault/destination";
+import { MemoryExchange } from "@ewsvault/mailbox/testing";
 import { tempDir } from "@ewsvault/testkit";
+import { afterEach, beforeEach } from "vitest";
 
 export interface EngineFixture {
   readonly repository: Repository;
@@ -44,5 +46,47 @@ export async function engineStorage(
   return {
     repository: fixture.repository,
     work: { path: fixture.indexDirectory, cleanup: fixture.close },
+  };
+}
+
+/** What each test of a file using useEngineTest sees: fresh for every test. */
+export interface EngineTest {
+  readonly exchange: MemoryExchange;
+  readonly repository: Repository;
+  readonly work: WorkDirectory;
+}
+
+/**
+ * Registers a beforeEach that gives every test a MemoryExchange set up by `seed` and fresh
+ * storage (engineStorage), and an afterEach that removes them. Read the fields in tests only.
+ */
+export function useEngineTest(
+  seed: (exchange: MemoryExchange) => void,
+  options: { workers?: number } = {},
+): EngineTest {
+  let current: EngineTest | undefined;
+  beforeEach(async () => {
+    const exchange = new MemoryExchange();
+    seed(exchange);
+    current = { exchange, ...(await engineStorage(options)) };
+  });
+  afterEach(async () => {
+    await current?.work.cleanup();
+    current = undefined;
+  });
+  const now = (): EngineTest => {
+    if (current === undefined) throw new Error("useEngineTest: read only inside a test");
+    return current;
+  };
+  return {
+    get exchange() {
+      return now().exchange;
+    },
+    get repository() {
+      return now().repository;
+    },
+    get work() {
+      return now().work;
+    },
   };
 }
