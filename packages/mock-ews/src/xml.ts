@@ -6,7 +6,28 @@ import { EwsResponseError, MockEwsError } from "./errors.js";
 
 export type XmlNode = Record<string, unknown>;
 
+/**
+ * Id elements whose relative order in a request matters across element names: Exchange answers
+ * GetFolder / GetItem / DeleteItem ... one response message per id in request order, also when
+ * a request mixes FolderId with DistinguishedFolderId, or ItemId with OccurrenceItemId. The
+ * parser groups children by name, so each of these elements gets its position in the document
+ * as an attribute (DOCUMENT_ORDER) while the document is parsed; inDocumentOrder() sorts by it.
+ */
+const ORDERED_ELEMENTS = new Set([
+  "FolderId",
+  "DistinguishedFolderId",
+  "ItemId",
+  "OccurrenceItemId",
+  "RecurringMasterItemId",
+]);
+const DOCUMENT_ORDER = "@_mockEwsDocumentOrder";
+let documentPosition = 0;
+
 const parser = new XMLParser({
+  updateTag(tagName, _jPath, attributes) {
+    if (ORDERED_ELEMENTS.has(tagName)) attributes[DOCUMENT_ORDER] = String(documentPosition++);
+    return tagName;
+  },
   ignoreAttributes: false,
   attributeNamePrefix: "@_",
   removeNSPrefix: true,
@@ -35,6 +56,7 @@ export function parseXml(text: string): XmlNode {
   if (valid !== true) throw new MockEwsError("XML_MALFORMED", `malformed XML: ${valid.err.msg}`);
   let doc: XmlNode;
   try {
+    documentPosition = 0;
     doc = parser.parse(slim) as XmlNode;
   } catch (error) {
     throw new MockEwsError("XML_MALFORMED", "malformed XML", { cause: error });
@@ -90,6 +112,12 @@ function restoreBlobs(node: unknown, blobs: readonly string[]): unknown {
     return out;
   }
   return node;
+}
+
+/** Entries of id elements (FolderId, ItemId, ...) sorted into the order the request gave them. */
+export function inDocumentOrder<T extends { readonly node: XmlNode }>(entries: readonly T[]): T[] {
+  const position = (entry: T) => Number(entry.node[DOCUMENT_ORDER] ?? Number.MAX_SAFE_INTEGER);
+  return [...entries].sort((a, b) => position(a) - position(b));
 }
 
 /** The children named `name` of `node` as an array (fast-xml-parser collapses singletons). */

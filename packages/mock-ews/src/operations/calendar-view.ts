@@ -12,7 +12,7 @@ import {
 } from "../model.js";
 import { decodeId, itemId } from "../store/ids.js";
 import type { ItemRecord } from "../store/records.js";
-import { attr, children, type XmlNode } from "../xml.js";
+import { attr, children, inDocumentOrder, type XmlNode } from "../xml.js";
 import { type OperationContext, resolveItem } from "./common.js";
 
 const DAY = 86_400_000;
@@ -211,11 +211,13 @@ function occurrenceTarget(ctx: OperationContext, masterId: string, index: number
   return { record, occurrence: found };
 }
 
-/** The item ids of a request container in order of kind: ItemId, OccurrenceItemId, RecurringMasterItemId. */
+/** The item ids of a request container (ItemId, OccurrenceItemId, RecurringMasterItemId) in request order. */
 export function itemRefsIn(container: XmlNode | undefined): { kind: string; node: XmlNode }[] {
   if (container === undefined) return [];
-  return ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"].flatMap((kind) =>
-    children(container, kind).map((node) => ({ kind, node })),
+  return inDocumentOrder(
+    ["ItemId", "OccurrenceItemId", "RecurringMasterItemId"].flatMap((kind) =>
+      children(container, kind).map((node) => ({ kind, node })),
+    ),
   );
 }
 

@@ -10,7 +10,7 @@ import { operationResponse, XSI_DECLARATIONS } from "../server/soap.js";
 import type { Store } from "../store/mailbox-store.js";
 import type { FolderRecord, ItemRecord, MailboxState } from "../store/records.js";
 import { PUBLIC_MAILBOX_INDEX } from "../store/records.js";
-import { attr, boolText, child, children, esc, text, type XmlNode } from "../xml.js";
+import { attr, boolText, child, children, esc, inDocumentOrder, text, type XmlNode } from "../xml.js";
 import { parseExtendedUri } from "./extended-properties.js";
 import type { IndexedRequest } from "./indexed-properties.js";
 
@@ -180,13 +180,13 @@ export function folderIdsIn(
   container: XmlNode | undefined,
 ): { kind: "FolderId" | "DistinguishedFolderId"; node: XmlNode }[] {
   if (container === undefined) return [];
-  return [
+  return inDocumentOrder([
     ...children(container, "FolderId").map((node) => ({ kind: "FolderId" as const, node })),
     ...children(container, "DistinguishedFolderId").map((node) => ({
       kind: "DistinguishedFolderId" as const,
       node,
     })),
-  ];
+  ]);
 }
 
 /** The single folder of a container; MUST throw ErrorInvalidIdEmpty when there is none. */
