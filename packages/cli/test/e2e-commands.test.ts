@@ -108,7 +108,10 @@ describe("ewsvault commands", { timeout: 180_000 }, () => {
       0,
     );
 
-    await writeFile(codeFile, `${code.slice(0, -2)}${code.endsWith("A") ? "B" : "A"}${code.slice(-1)}\n`);
+    // One character changed (a typo): never the one it already was, or the code would still be right.
+    const typoAt = code.length - 2;
+    const typoChar = code[typoAt] === "A" ? "B" : "A";
+    await writeFile(codeFile, `${code.slice(0, typoAt)}${typoChar}${code.slice(typoAt + 1)}\n`);
     const typo = await cli(["key", "recover", ...common, "--recovery-code-file", codeFile], {
       EWSVAULT_NEW_PASSWORD: "x",
     });
