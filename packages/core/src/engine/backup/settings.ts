@@ -33,10 +33,12 @@ const WARNING_ONLY = new Set(["EWS_OPERATION_UNSUPPORTED", "EWS_FOLDER_NOT_FOUND
 /** Hierarchies whose folders' permissions are read (public folders are shared; recoverable items have none to restore). */
 const PERMISSION_ROOTS = new Set(["mailbox", "archive"]);
 
-/** The kinds this run backs up: those the source declares, unless `settings: false`; in port order. */
-export function settingsKindsOf(run: Pick<MailboxRun, "options" | "source">): SettingsKind[] {
+/** The kinds this run backs up: those the source declares, unless `settings: false` or the mailbox root is not backed up; in port order. */
+export function settingsKindsOf(run: Pick<MailboxRun, "options" | "source" | "roots">): SettingsKind[] {
   const declared = run.source.capabilities.settingsKinds ?? [];
   if (run.options.settings === false || run.source.getSettings === undefined) return [];
+  // Settings belong to the mailbox: a run of only its archive or public folders leaves them out.
+  if (!run.roots.includes("mailbox")) return [];
   return SETTINGS_KINDS.filter((kind) => declared.includes(kind));
 }
 
