@@ -280,6 +280,16 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
     );
     expect(delegates.length).toBeGreaterThan(0);
     const people = new Set<string>(delegates);
+    const ruleAddresses = (rules: readonly InboxRule[]) =>
+      rules.flatMap((r) =>
+        [r.conditions, r.exceptions, r.actions].flatMap((parts) =>
+          Object.values(parts).flatMap((v) =>
+            "addresses" in v ? v.addresses.map((a) => a.emailAddress.toLowerCase()) : [],
+          ),
+        ),
+      );
+    const storedRules = value(stored.kinds.inboxRules);
+    for (const address of ruleAddresses(storedRules)) people.add(address);
     for (const set of value(stored.kinds.folderPermissions))
       for (const p of set.permissions)
         if (p.user.primarySmtpAddress) people.add(p.user.primarySmtpAddress.toLowerCase());
@@ -296,7 +306,7 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
       target: client,
       mailbox: from,
       toMailbox: to,
-      kinds: ["folderPermissions", "delegates"],
+      kinds: ["inboxRules", "folderPermissions", "delegates"],
       principalMap: map,
     });
     expect(report.unmappedPrincipals.length).toBeGreaterThan(0);
@@ -309,6 +319,14 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
         code: "SETTINGS_PRINCIPAL_UNMAPPED",
       }),
     );
+    // Rules: every address written is a mapped one; each rule is written or reported.
+    const written = value((await client.getSettings(to, ["inboxRules"])).inboxRules);
+    expect(ruleAddresses(storedRules).length).toBeGreaterThan(0);
+    for (const address of ruleAddresses(written)) expect(people.has(address), address).toBe(false);
+    expect(ruleAddresses(written).length).toBeGreaterThan(0);
+    const statuses = report.kinds.inboxRules?.entries.map((e) => e.status) ?? [];
+    expect(statuses).toHaveLength(storedRules.length);
+    expect(statuses.filter((s) => s === "written")).toHaveLength(written.length);
     const after = await client.getSettings(to, ["delegates"]);
     const restored = value(after.delegates).users.map((u) => u.user.primarySmtpAddress!.toLowerCase());
     expect(restored.sort()).toEqual(
