@@ -13,11 +13,12 @@ import {
   type SettingsFailure,
   type SettingsKind,
 } from "@ewsvault/core";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import type { EwsClient } from "@ewsvault/ews";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
+import { startMockEwsClient } from "../support/mock-ews-client.js";
 
 let server: MockEwsServer;
 let client: EwsClient;
@@ -61,12 +62,7 @@ function sourceWith(failing: Partial<Record<SettingsKind, SettingsFailure>>, rej
 }
 
 beforeAll(async () => {
-  server = await startMockEwsServer({ seed: 1617, mailboxes: 2, itemsPerMailbox: 3 });
-  client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  ({ server, client } = await startMockEwsClient({ seed: 1617, mailboxes: 2, itemsPerMailbox: 3 }));
 });
 
 beforeEach(async () => {

@@ -17,10 +17,11 @@ import {
   type SettingsResult,
   type SettingsValues,
 } from "@ewsvault/core";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
+import type { EwsClient } from "@ewsvault/ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
+import { startMockEwsClient } from "../support/mock-ews-client.js";
 
 const ALL: SettingsKind[] = ["inboxRules", "oof", "folderPermissions", "delegates", "userConfigurations"];
 
@@ -117,12 +118,7 @@ function emptySettings(mailbox: string): void {
 }
 
 beforeAll(async () => {
-  server = await startMockEwsServer({ seed: 1616, mailboxes: 8, itemsPerMailbox: 3 });
-  client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  ({ server, client } = await startMockEwsClient({ seed: 1616, mailboxes: 8, itemsPerMailbox: 3 }));
   storage = await createEngineFixture();
   const sources = server.mailboxes.slice(0, 4);
   const pool = server.mailboxes.slice(4);
