@@ -266,6 +266,14 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
     expect(ruleChanged.rules).toEqual(server.settings.rules(from).map((r) => [r.displayName, r.isEnabled]));
     expect(ruleChanged.level).toBe(original.level);
     expect(await names(afterPermission.snapshotId!)).toEqual({ rules: ruleChanged.rules, level: "Reviewer" });
+
+    // Settings documents are kept, verified and pruned like item data.
+    await storage.repository.forget({ keepLast: 1 }, { mailbox: from });
+    const pruned = await storage.repository.prune();
+    expect(pruned.unusedBlobs).toBeGreaterThan(0);
+    const verified = await storage.repository.verify({ readData: true });
+    expect(verified.problems).toEqual([]);
+    expect(await names(unchanged.snapshotId!)).toEqual({ rules: ruleChanged.rules, level: "Reviewer" });
   });
 
   it("into another organisation: mapped principals are rewritten, every unmapped one reported and left out", async () => {
