@@ -122,6 +122,38 @@ describe("settings a server lacks or refuses", () => {
     expect(restored.kinds.userConfigurations?.ok).toBe(true);
   });
 
+  it("a server failing one settings operation outright (HTTP 500): that kind fails, the rest is stored", async () => {
+    const failing = await startMockEwsClient({
+      seed: 1618,
+      mailboxes: 1,
+      itemsPerMailbox: 3,
+      faults: [{ kind: "http500", operation: "GetDelegate", rate: 1 }],
+    });
+    try {
+      const report = await backup({
+        repository: storage.repository,
+        source: failing.client,
+        mailboxes: [failing.server.mailboxes[0]!],
+        indexDirectory: storage.indexDirectory,
+      });
+      const mailbox = report.mailboxes[0]!;
+      expect(mailbox.status).toBe("completed-with-warnings");
+      expect(mailbox.items).toBeGreaterThan(0);
+      expect(mailbox.settings?.stored).toEqual([
+        "inboxRules",
+        "oof",
+        "folderPermissions",
+        "userConfigurations",
+      ]);
+      expect(mailbox.settings?.failures).toEqual([
+        expect.objectContaining({ kind: "delegates", code: "EWS_SERVER_ERROR" }),
+      ]);
+    } finally {
+      await failing.client.close();
+      await failing.server.stop();
+    }
+  });
+
   it("only an unsupported kind: a warning, the mailbox completed", async () => {
     const mailbox = await backupWith(sourceWith({ delegates: UNSUPPORTED }));
     expect(mailbox.status).toBe("completed");

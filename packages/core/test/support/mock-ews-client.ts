@@ -3,6 +3,7 @@
 import { createEwsClient, type EwsClient } from "@ewsvault/ews";
 import { type MockEwsServer, type MockEwsServerOptions, startMockEwsServer } from "@ewsvault/mock-ews";
 
+/** Retries are quick (a test of a failing server does not wait out real backoff). */
 export async function startMockEwsClient(
   options: MockEwsServerOptions,
 ): Promise<{ server: MockEwsServer; client: EwsClient }> {
@@ -11,6 +12,7 @@ export async function startMockEwsClient(
     url: server.url,
     allowInsecureAuth: true,
     auth: { kind: "basic", ...server.credentials },
+    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
   });
   return { server, client };
 }
