@@ -189,6 +189,7 @@ describe("settings a server lacks or refuses", () => {
       mailbox: server.mailboxes[0]!,
       kinds: ["oof"],
     });
+    expect(restored.present).toBe(false);
     expect(restored.kinds.oof).toMatchObject({ ok: false, failure: { code: "SETTINGS_NOT_STORED" } });
 
     // The next run with settings adds them to an otherwise reused tree.
