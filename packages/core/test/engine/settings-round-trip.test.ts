@@ -118,7 +118,12 @@ function emptySettings(mailbox: string): void {
 }
 
 beforeAll(async () => {
-  ({ server, client } = await startMockEwsClient({ seed: 1616, mailboxes: 8, itemsPerMailbox: 3 }));
+  ({ server, client } = await startMockEwsClient({
+    seed: 1616,
+    mailboxes: 8,
+    itemsPerMailbox: 3,
+    associatedItems: true,
+  }));
   storage = await createEngineFixture();
   const sources = server.mailboxes.slice(0, 4);
   const pool = server.mailboxes.slice(4);
@@ -187,6 +192,18 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
       expect(target.folderPermissions).toEqual(source.folderPermissions);
       expect(target.delegates).toEqual(source.delegates);
       expect(target.userConfigurations).toEqual(source.userConfigurations);
+
+      // Folder-associated items came with the item restore: each of the source's is in the target.
+      const associated = (mailbox: string, folder: string) =>
+        server.listAssociatedItems(mailbox, folder).map((id) => {
+          const item = server.getItem(id);
+          return `${item.itemClass} ${item.subject}`;
+        });
+      for (const folder of ["inbox", "calendar"]) {
+        const fai = associated(from, folder);
+        expect(fai.length, folder).toBeGreaterThan(0);
+        expect(associated(to, folder)).toEqual(expect.arrayContaining(fai));
+      }
 
       // Rule folder references name the restored folders (the target's ids, the same paths).
       const targetPaths = await folderPaths(to);
