@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   SELECTION_INVALID: "a selection that cannot match (bad pattern, date or root)",
   SYNC_NO_PROGRESS: "the server never finished a sync loop; the mailbox fails and resumes next run",
   ITEM_BINDING_MISMATCH: "restore: an item's stored data is bound to another item; it is not restored",
+  SETTINGS_PRINCIPAL_MAP_INVALID:
+    "a principal map file (old,new addresses) is unreadable, malformed or contradicts itself; nothing is written",
   // The per-mailbox index.
   INDEX_CORRUPT: "a mailbox index is unreadable (it is rebuilt)",
   INDEX_VERSION: "a mailbox index of another format (it is rebuilt)",

@@ -133,9 +133,21 @@ describe("seeded folder-associated items", () => {
     expect(server.getItem(created).itemClass).toBe("IPM.Rule.Version2.Message");
   });
 
-  it("the bin seeds them by default and leaves them out with --no-associated-items", { timeout: 60_000 }, async () => {
+  it("the bin seeds them by default and leaves them out with --no-associated-items", {
+    timeout: 60_000,
+  }, async () => {
     const calendarFai = async (flags: string[]) => {
-      const bin = await startBin(["--port", "0", "--seed", "21", "--mailboxes", "1", "--items", "10", ...flags]);
+      const bin = await startBin([
+        "--port",
+        "0",
+        "--seed",
+        "21",
+        "--mailboxes",
+        "1",
+        "--items",
+        "10",
+        ...flags,
+      ]);
       try {
         const { info } = bin;
         const result = await postRaw(
