@@ -56,6 +56,14 @@ export const ERROR_CODES = {
   SELECTION_INVALID: "a selection that cannot match (bad pattern, date or root)",
   SYNC_NO_PROGRESS: "the server never finished a sync loop; the mailbox fails and resumes next run",
   ITEM_BINDING_MISMATCH: "restore: an item's stored data is bound to another item; it is not restored",
+  SETTINGS_DOCUMENT_INVALID: "a stored settings document is malformed or of an unknown version",
+  SETTINGS_NOT_STORED:
+    "restore --settings: the snapshot holds no value of that kind (none backed up, or it failed then)",
+  SETTINGS_TARGET_UNSUPPORTED: "restore --settings: the target cannot write settings (no applySettings)",
+  SETTINGS_PRINCIPAL_UNMAPPED:
+    "restore --settings: a principal not in the principal map; left out of what is written",
+  SETTINGS_FOLDER_UNMAPPED:
+    "restore --settings: a folder reference to a folder the snapshot does not hold; entry not written",
   SETTINGS_PRINCIPAL_MAP_INVALID:
     "a principal map file (old,new addresses) is unreadable, malformed or contradicts itself; nothing is written",
   // The per-mailbox index.

@@ -25,6 +25,8 @@ export type {
 } from "./repository-port.js";
 export type { RestorePlan } from "./restore/index.js";
 export { planRestore, resolveSnapshot, restore } from "./restore/index.js";
+export { readSnapshotSettings, restoreSettings } from "./restore/settings.js";
+export type * from "./restore/settings-types.js";
 export {
   createFolderFilter,
   createItemFilter,

@@ -78,6 +78,11 @@ export interface MailboxTree {
   readonly folders: readonly TreeRef[];
   /** The snapshot's item lookup (ItemLookupTree); absent in snapshots written before it existed. */
   readonly itemIndex?: TreeRef;
+  /**
+   * The mailbox's settings (SettingsTree, docs/settings-document.md); absent in snapshots
+   * written before settings were backed up, or without them.
+   */
+  readonly settings?: TreeRef;
 }
 
 export function toSnapshotItem(item: IndexedItem): SnapshotItem {
@@ -133,6 +138,7 @@ export async function writeMailboxTree(
   folders: readonly IndexedFolder[],
   isSelected: (folder: IndexedFolder) => boolean,
   itemsOf: (folderId: string) => AsyncIterable<SnapshotItem>,
+  settings?: TreeRef,
 ): Promise<TreeBuildResult> {
   const byId = new Map(folders.map((f) => [f.folder.folderId, f]));
   const children = new Map<string, IndexedFolder[]>();
@@ -208,6 +214,7 @@ export async function writeMailboxTree(
     mailbox,
     folders: topIds,
     itemIndex: { subtree: await itemLookup.write(writer) },
+    ...(settings === undefined ? {} : { settings }),
   };
   return {
     rootTreeId: await writer.saveTree(root),
@@ -242,6 +249,8 @@ export async function loadMailboxTree(
   }
   if (root.itemIndex !== undefined && typeof root.itemIndex?.subtree !== "string")
     throw corrupt("root's item index reference");
+  if (root.settings !== undefined && typeof root.settings?.subtree !== "string")
+    throw corrupt("root's settings reference");
   return root;
 }
 

@@ -1,7 +1,7 @@
 // Options, events and reports of backup() and restore(): the engine's public contract with
 // the CLI and with products that embed it.
 
-import type { MailboxSource, MailboxTarget } from "@ewsvault/mailbox";
+import type { MailboxSource, MailboxTarget, SettingsKind } from "@ewsvault/mailbox";
 import type { HierarchyRootName } from "../mailbox-index/index.js";
 import type { EngineRepository } from "./repository-port.js";
 
@@ -64,6 +64,12 @@ export interface BackupOptions {
    * never asked of a source without that capability.
    */
   readonly associatedItems?: boolean;
+  /**
+   * Also back up the mailbox's settings (inbox rules, OOF, folder permissions, delegates, user
+   * configurations: every kind in `source.capabilities.settingsKinds`), one versioned document
+   * per kind (docs/settings-document.md). Default true; never asked of a source without them.
+   */
+  readonly settings?: boolean;
   /** Also store RFC 822 MIME of mail items, for export to .eml; default false. */
   readonly captureMime?: boolean;
   readonly tags?: readonly string[];
@@ -156,6 +162,32 @@ export interface MailboxBackupReport {
   readonly indexRebuilt: boolean;
   /** Present when the run repaired something (see BackupWarning). */
   readonly warnings?: readonly BackupWarning[];
+  /** The settings backed up (absent when none were asked: option off, or a source without them). */
+  readonly settings?: MailboxSettingsBackupReport;
+}
+
+/**
+ * Settings of one mailbox's backup. A kind that failed does not fail the mailbox: its items are
+ * in the snapshot, the failure is stored with it. A kind the server does not offer
+ * (EWS_OPERATION_UNSUPPORTED) is only a warning; any other failure (EWS_ACCESS_DENIED, ...)
+ * makes the mailbox "completed-with-warnings".
+ */
+export interface MailboxSettingsBackupReport {
+  /** Kinds stored with a value. */
+  readonly stored: readonly SettingsKind[];
+  /** Kinds that could not be read, and entries of stored kinds that could not (kind + entry). */
+  readonly failures: readonly SettingsBackupFailure[];
+  /** Bytes the settings documents added to the repository (before compression); 0 when unchanged. */
+  readonly bytesNew: number;
+}
+
+export interface SettingsBackupFailure {
+  readonly kind: SettingsKind;
+  /** The entry (a folder id of folderPermissions, ...) when only that entry failed. */
+  readonly entry?: string;
+  readonly code: string;
+  readonly message: string;
+  readonly responseCode?: string;
 }
 
 export interface BackupReport {

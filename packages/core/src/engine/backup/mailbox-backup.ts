@@ -20,6 +20,7 @@ import { indexDirectoryOf, openMailboxIndex, warnIndexTampered } from "./index-o
 import { IndexSession } from "./index-session.js";
 import { probeFolders } from "./probe.js";
 import { BackupProgress } from "./progress.js";
+import { readSettings, settingsNeedAttention, storeSettings } from "./settings.js";
 import { snapshotGroup, writeSnapshot } from "./snapshot-writer.js";
 
 /**
@@ -96,7 +97,8 @@ export async function backupMailbox(
       shared,
       facts,
     });
-    return finish(progress.failureCount > 0 ? "completed-with-warnings" : "completed", undefined, snapshotId);
+    const warned = progress.failureCount > 0 || settingsNeedAttention(progress.settings);
+    return finish(warned ? "completed-with-warnings" : "completed", undefined, snapshotId);
   } catch (error) {
     if (session !== undefined && !isRerun && isEwsVaultError(error, "INDEX_AUTH_FAILED")) {
       // Nothing more goes into this index: it is removed below and rebuilt by the next run
@@ -157,6 +159,8 @@ async function syncAndSnapshot(run: MailboxRun, info: MailboxInfo, open: OpenMai
     (f) => run.roots.includes(f.root) && isFolderSelected(f),
   );
   progress.stats.foldersTotal = selected.length;
+  // Settings are read while the folders sync and stored just before the snapshot.
+  const settingsRead = readSettings(run, selected);
   const revealed = selected
     .filter((f) => f.root !== "public" && !known.has(f.folder.folderId))
     .map((f) => f.folder.folderId);
@@ -176,9 +180,19 @@ async function syncAndSnapshot(run: MailboxRun, info: MailboxInfo, open: OpenMai
   progress.stats.foldersDone += selected.length - toSync.length;
 
   const snapshot = async () => {
+    const settings = await storeSettings(run, await settingsRead, () => durability.writer(), progress);
+    progress.settings = settings.report;
     await durability.checkpoint();
     const { fullSync } = facts;
-    return writeSnapshot(run, { session, durability, progress, lastSnapshot, isFolderSelected, fullSync });
+    return writeSnapshot(run, {
+      session,
+      durability,
+      progress,
+      lastSnapshot,
+      isFolderSelected,
+      fullSync,
+      ...(settings.ref === undefined ? {} : { settings: settings.ref }),
+    });
   };
   if (toSync.length === 0) return snapshot();
   return open.shared.work(async () => {

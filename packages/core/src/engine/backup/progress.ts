@@ -9,6 +9,7 @@ import type {
   ItemFailure,
   MailboxBackupReport,
   MailboxProgress,
+  MailboxSettingsBackupReport,
 } from "../types.js";
 
 /** Progress events closer together than this are dropped (the final one is always sent). */
@@ -87,6 +88,8 @@ export class BackupProgress {
   readonly stats: BackupStats = emptyStats();
   /** Items in the snapshot written (the whole mailbox as selected), once written. */
   snapshotItems: number | undefined;
+  /** The settings stored with the snapshot (settings.ts), once stored. */
+  settings: MailboxSettingsBackupReport | undefined;
   readonly #mailbox: string;
   readonly #started: number;
   readonly #listener: ((event: BackupEvent) => void) | undefined;
@@ -180,6 +183,7 @@ export class BackupProgress {
       fullSync: outcome.fullSync,
       indexRebuilt: outcome.indexRebuilt,
       ...(this.#warnings.length === 0 ? {} : { warnings: [...this.#warnings] }),
+      ...(this.settings === undefined ? {} : { settings: this.settings }),
     };
     this.progress(true);
     this.emit({ type: "mailbox-done", report });

@@ -9,6 +9,7 @@ import type { EngineSnapshot } from "../repository-port.js";
 import {
   SNAPSHOT_TREE_VERSION,
   type TreeBuildResult,
+  type TreeRef,
   toSnapshotItem,
   writeMailboxTree,
 } from "../snapshot-tree.js";
@@ -18,6 +19,7 @@ import type { MailboxRun } from "./context.js";
 import type { Durability } from "./durability.js";
 import type { IndexSession } from "./index-session.js";
 import type { BackupProgress } from "./progress.js";
+import { withSettingsRef } from "./settings-ref.js";
 
 /** The selection as the snapshot records it: the roots actually written, every filter. */
 export function recordedSelection(
@@ -58,6 +60,8 @@ export interface SnapshotInputs {
   readonly lastSnapshot: Promise<EngineSnapshot | undefined>;
   readonly isFolderSelected: (folder: IndexedFolder) => boolean;
   readonly fullSync: boolean;
+  /** The settings tree stored this run (backup/settings.ts); absent: the snapshot holds no settings. */
+  readonly settings?: TreeRef;
 }
 
 /** Writes the mailbox's snapshot and returns its id. */
@@ -66,7 +70,10 @@ export async function writeSnapshot(run: MailboxRun, inputs: SnapshotInputs): Pr
   const { roots, options, repository, mailbox } = run;
   const key = treeKey(options.selection, roots);
   let tree = await reusableTree(run, inputs, key);
-  if (tree === undefined) {
+  if (tree !== undefined) {
+    // The items are as last time; the settings may not be (a new root names them).
+    tree = await withSettingsRef(repository, inputs.durability, tree, inputs.settings);
+  } else {
     // The tree is written from the index: an item entry removed outside ewsvault would be
     // left out silently, so the item set is checked first (INDEX_AUTH_FAILED: run again).
     await session.index.verifyItemSet();
@@ -81,6 +88,7 @@ export async function writeSnapshot(run: MailboxRun, inputs: SnapshotInputs): Pr
       async function* (folderId) {
         for await (const item of index.items(folderId)) yield toSnapshotItem(item);
       },
+      inputs.settings,
     );
     await writer.checkpoint();
   }

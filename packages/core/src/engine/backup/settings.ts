@@ -1,0 +1,149 @@
+// Backup stage, settings: read the mailbox's settings (every kind the source declares, folder
+// permissions of every backed-up folder) while its folders sync, then store one settings
+// document per kind and the settings tree naming them (settings-document.ts,
+// docs/settings-document.md). A kind that cannot be read is stored as its failure and reported;
+// it never fails the mailbox's items. EWS_OPERATION_UNSUPPORTED (the server lacks the
+// operation) and an entry's EWS_FOLDER_NOT_FOUND (a folder deleted meanwhile) are only
+// warnings; any other failure (EWS_ACCESS_DENIED, ...) also makes the mailbox
+// "completed-with-warnings".
+
+import type { MailboxSettingsRead, SettingsKind } from "@ewsvault/mailbox";
+import { type EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
+import type { IndexedFolder } from "../../mailbox-index/index.js";
+import { describeError } from "../describe-error.js";
+import type { EngineWriter } from "../repository-port.js";
+import {
+  encodeSettingsDocument,
+  SETTINGS_FORMAT_VERSION,
+  SETTINGS_KINDS,
+  type SettingsTree,
+  type StoredKindRef,
+  storedFailure,
+} from "../settings-document.js";
+import type { TreeRef } from "../snapshot-tree.js";
+import type { MailboxSettingsBackupReport, SettingsBackupFailure } from "../types.js";
+import type { MailboxRun } from "./context.js";
+import type { BackupProgress } from "./progress.js";
+
+/** Failure codes that are warnings only: they do not make the mailbox "completed-with-warnings". */
+const WARNING_ONLY = new Set(["EWS_OPERATION_UNSUPPORTED", "EWS_FOLDER_NOT_FOUND"]);
+
+/** Hierarchies whose folders' permissions are read (public folders are shared; recoverable items have none to restore). */
+const PERMISSION_ROOTS = new Set(["mailbox", "archive"]);
+
+/** The kinds this run backs up: those the source declares, unless `settings: false`; in port order. */
+export function settingsKindsOf(run: Pick<MailboxRun, "options" | "source">): SettingsKind[] {
+  const declared = run.source.capabilities.settingsKinds ?? [];
+  if (run.options.settings === false || run.source.getSettings === undefined) return [];
+  return SETTINGS_KINDS.filter((kind) => declared.includes(kind));
+}
+
+/** The folders whose permissions are read: every selected folder of the mailbox and archive. */
+export function permissionFolderIds(folders: readonly IndexedFolder[]): string[] {
+  return folders.filter((f) => PERMISSION_ROOTS.has(f.root)).map((f) => f.folder.folderId);
+}
+
+/** What reading settings gave: the source's answer, or the error that stopped the whole call. */
+export type SettingsReadOutcome =
+  | { readonly read: MailboxSettingsRead }
+  | { readonly error: unknown }
+  | { readonly none: true };
+
+/**
+ * Starts reading the settings (through the mailbox's request limiter). Never rejects: an error
+ * of the whole call is kept for storeSettings, so a folder sync failing meanwhile leaves no
+ * unhandled rejection behind.
+ */
+export function readSettings(
+  run: MailboxRun,
+  folders: readonly IndexedFolder[],
+): Promise<SettingsReadOutcome> {
+  const kinds = settingsKindsOf(run);
+  const getSettings = run.source.getSettings?.bind(run.source);
+  if (kinds.length === 0 || getSettings === undefined) return Promise.resolve({ none: true });
+  const folderIds = kinds.includes("folderPermissions") ? permissionFolderIds(folders) : [];
+  return run
+    .request(() =>
+      getSettings(run.mailbox, kinds, {
+        folderIds,
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
+      }),
+    )
+    .then(
+      (read) => ({ read }),
+      (error: unknown) => ({ error }),
+    );
+}
+
+/** The stored settings: the tree's reference (undefined when none were read) and the report. */
+export interface StoredSettings {
+  readonly ref: TreeRef | undefined;
+  readonly report: MailboxSettingsBackupReport | undefined;
+}
+
+/**
+ * Stores what readSettings gave with the mailbox's writer (its next checkpoint makes it durable) and
+ * reports each failure on `progress`. Rethrows only an aborted run (EWS_ABORTED); any other
+ * error of the whole call is stored as every kind's failure.
+ */
+export async function storeSettings(
+  run: MailboxRun,
+  outcome: SettingsReadOutcome,
+  startWriter: () => Promise<EngineWriter>,
+  progress: BackupProgress,
+): Promise<StoredSettings> {
+  if ("none" in outcome) return { ref: undefined, report: undefined };
+  const writer = await startWriter();
+  const kinds = settingsKindsOf(run);
+  if ("error" in outcome && isEwsVaultError(outcome.error, "EWS_ABORTED")) throw outcome.error;
+  const read: MailboxSettingsRead =
+    "read" in outcome
+      ? outcome.read
+      : Object.fromEntries(kinds.map((k) => [k, wholeCallFailure(outcome.error)]));
+
+  const entries: Partial<Record<SettingsKind, StoredKindRef>> = {};
+  const stored: SettingsKind[] = [];
+  const failures: SettingsBackupFailure[] = [];
+  let bytesNew = 0;
+  for (const kind of kinds) {
+    const result = read[kind] ?? {
+      ok: false as const,
+      code: "EWS_MALFORMED_RESPONSE" as const,
+      message: `the source gave no result for ${kind}`,
+    };
+    if (!result.ok) {
+      const failure = storedFailure(result);
+      entries[kind] = { failure };
+      failures.push({ kind, ...failure });
+      continue;
+    }
+    const entryFailures = result.entryFailures ?? [];
+    const saved = await writer.saveData(encodeSettingsDocument(kind, result.value as never, entryFailures));
+    progress.addBytes(saved.size, saved.newBytes, saved.storedBytes);
+    bytesNew += saved.newBytes;
+    entries[kind] = { content: saved.blobIds, size: saved.size };
+    stored.push(kind);
+    for (const failure of entryFailures) failures.push({ kind, ...storedFailure(failure) });
+  }
+  for (const failure of failures) {
+    const where = failure.entry === undefined ? failure.kind : `${failure.kind} of ${failure.entry}`;
+    progress.warn(failure.code, `settings: ${where} not backed up: ${failure.message}`);
+  }
+  const tree: SettingsTree = { kind: "settings", v: SETTINGS_FORMAT_VERSION, kinds: entries };
+  return { ref: { subtree: await writer.saveTree(tree) }, report: { stored, failures, bytesNew } };
+}
+
+/** Whether the settings failures make the mailbox "completed-with-warnings". */
+export function settingsNeedAttention(report: MailboxSettingsBackupReport | undefined): boolean {
+  return report?.failures.some((f) => !WARNING_ONLY.has(f.code)) ?? false;
+}
+
+function wholeCallFailure(error: unknown) {
+  const described = describeError(error);
+  const code = isEwsVaultError(error) ? error.code : "EWS_SERVER_ERROR";
+  return {
+    ok: false as const,
+    code: code as EwsVaultError["code"],
+    message: described.message,
+  };
+}
