@@ -1,0 +1,56 @@
+// Restore of settings, read: what a snapshot stores of each settings kind (its root tree's
+// `settings` reference, the settings tree, each kind's document; docs/settings-document.md).
+// A snapshot without that reference (written before settings were backed up, or without them)
+// holds none: `present` is false and no kind is listed.
+
+import type { SettingsKind } from "@ewsvault/mailbox";
+import type { EngineRepository, EngineSnapshot } from "../repository-port.js";
+import {
+  decodeSettingsDocument,
+  loadSettingsTree,
+  SETTINGS_KINDS,
+  toSettingsFailure,
+} from "../settings-document.js";
+import { loadMailboxTree } from "../snapshot-tree.js";
+import { resolveSnapshot } from "./plan.js";
+import type { ReadSnapshotSettingsOptions, SnapshotSettings, StoredSettings } from "./settings-types.js";
+
+/** The settings `snapshot` stores, of `kinds` (default all). */
+export async function loadStoredSettings(
+  repository: Pick<EngineRepository, "loadTree" | "loadData">,
+  snapshot: EngineSnapshot,
+  kinds?: readonly SettingsKind[],
+): Promise<SnapshotSettings> {
+  const root = await loadMailboxTree(repository, snapshot.tree);
+  const base = { snapshotId: snapshot.id, mailbox: snapshot.mailbox };
+  if (root.settings === undefined) return { ...base, present: false, kinds: {} };
+  const tree = await loadSettingsTree(repository, root.settings.subtree);
+  const out: Record<string, unknown> = {};
+  for (const kind of SETTINGS_KINDS) {
+    const ref = tree.kinds[kind];
+    if (ref === undefined || (kinds !== undefined && !kinds.includes(kind))) continue;
+    if ("failure" in ref) {
+      out[kind] = { ok: false, ...toSettingsFailure(ref.failure) };
+      continue;
+    }
+    const document = decodeSettingsDocument(kind, await repository.loadData(ref.content));
+    out[kind] = {
+      ok: true,
+      value: document.value,
+      entryFailures: document.entryFailures.map((f) => ({ entry: f.entry, ...toSettingsFailure(f) })),
+    };
+  }
+  return { ...base, present: true, kinds: out as StoredSettings };
+}
+
+/** What a snapshot holds per settings kind (values and the failures stored at backup), for `ls --settings`. */
+export async function readSnapshotSettings(options: ReadSnapshotSettingsOptions): Promise<SnapshotSettings> {
+  const snapshot = await resolveSnapshot(
+    options.repository,
+    options.mailbox,
+    options.snapshot,
+    options.group,
+  );
+  options.signal?.throwIfAborted();
+  return loadStoredSettings(options.repository, snapshot, options.kinds);
+}
