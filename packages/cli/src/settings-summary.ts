@@ -23,11 +23,18 @@ export interface KindSummary {
   readonly counts: Readonly<Record<string, number>>;
 }
 
+/** How a stored folder id is shown: its path in the snapshot where known. */
+export type FolderName = (folderId: string) => string;
+
 /** The summary of one stored kind (a kind stored as failed says why). */
-export function summariseKind(kind: SettingsKind, stored: StoredSettingsKind): KindSummary {
+export function summariseKind(
+  kind: SettingsKind,
+  stored: StoredSettingsKind,
+  folderName: FolderName = (id) => id,
+): KindSummary {
   if (!stored.ok) return { line: `${kind}: not backed up — ${failureText(stored)}`, details: [], counts: {} };
-  const body = summariseValue(kind, stored.value);
-  const failures = stored.entryFailures.map((f) => `failed ${f.entry}: ${failureText(f)}`);
+  const body = summariseValue(kind, stored.value, folderName);
+  const failures = stored.entryFailures.map((f) => `failed ${folderName(f.entry)}: ${failureText(f)}`);
   return {
     line: failures.length === 0 ? body.line : `${body.line}; ${failures.length} entry(ies) not backed up`,
     details: [...body.details, ...failures],
@@ -35,18 +42,18 @@ export function summariseKind(kind: SettingsKind, stored: StoredSettingsKind): K
   };
 }
 
-function summariseValue(kind: SettingsKind, value: unknown): KindSummary {
+function summariseValue(kind: SettingsKind, value: unknown, folderName: FolderName): KindSummary {
   switch (kind) {
     case "inboxRules":
       return rules(value as readonly InboxRule[]);
     case "oof":
       return oof(value as OofSettings);
     case "folderPermissions":
-      return permissions(value as readonly FolderPermissionSet[]);
+      return permissions(value as readonly FolderPermissionSet[], folderName);
     case "delegates":
       return delegates(value as Delegates);
     case "userConfigurations":
-      return configurations(value as readonly UserConfiguration[]);
+      return configurations(value as readonly UserConfiguration[], folderName);
   }
 }
 
@@ -74,13 +81,13 @@ function oof(value: OofSettings): KindSummary {
   };
 }
 
-function permissions(value: readonly FolderPermissionSet[]): KindSummary {
+function permissions(value: readonly FolderPermissionSet[], folderName: FolderName): KindSummary {
   const entries = value.reduce((n, set) => n + set.permissions.length, 0);
   return {
     line: `folderPermissions: ${plural(entries, "entry", "entries")} on ${plural(value.length, "folder")}`,
     details: value.map(
       (set) =>
-        `${set.folderId}: ${set.permissions.map((p) => `${principal(p.user)} ${p.level}`).join(", ") || "no entries"}`,
+        `${folderName(set.folderId)}: ${set.permissions.map((p) => `${principal(p.user)} ${p.level}`).join(", ") || "no entries"}`,
     ),
     counts: { folders: value.length, entries },
   };
@@ -100,10 +107,10 @@ function delegates(value: Delegates): KindSummary {
   };
 }
 
-function configurations(value: readonly UserConfiguration[]): KindSummary {
+function configurations(value: readonly UserConfiguration[], folderName: FolderName): KindSummary {
   return {
     line: `userConfigurations: ${plural(value.length, "configuration")}`,
-    details: value.map((c) => `${c.folderId}/${c.name}`),
+    details: value.map((c) => `${folderName(c.folderId)}/${c.name}`),
     counts: { configurations: value.length },
   };
 }

@@ -15,7 +15,7 @@ import { openRepositoryFromOptions, type RepoOptions } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { type FindOptions, findInSnapshots } from "../find.js";
 import { formatBytes, jsonLine, type Output, shown } from "../output.js";
-import { summariseKind } from "../settings-summary.js";
+import { type FolderName, summariseKind } from "../settings-summary.js";
 import { resolveSnapshotArgument } from "../snapshot-argument.js";
 import { addRepoOptions, type CommandRunner } from "./shared.js";
 
@@ -127,7 +127,11 @@ async function lsCommand(
         mailbox: snapshot.mailbox,
         snapshot: snapshot.id,
       });
-      printSettings(settings, out);
+      // Stored settings name folders by id: show the snapshot's path of each instead.
+      const paths = new Map<string, string>();
+      for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree))
+        paths.set(folder.tree.folderId, folder.path.join("/"));
+      printSettings(settings, (id) => paths.get(id) ?? id, out);
       return ExitCode.ok;
     }
     for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree)) {
@@ -153,7 +157,7 @@ async function lsCommand(
 }
 
 /** `ls --settings`: one line per kind (details indented), or one JSON event per kind. */
-function printSettings(settings: SnapshotSettings, out: Output): void {
+function printSettings(settings: SnapshotSettings, folderName: FolderName, out: Output): void {
   const head = { snapshotId: settings.snapshotId, mailbox: settings.mailbox };
   if (!settings.present) {
     out.event(
@@ -172,7 +176,7 @@ function printSettings(settings: SnapshotSettings, out: Output): void {
     keyof typeof settings.kinds,
     StoredSettingsKind,
   ][]) {
-    const summary = summariseKind(kind, stored);
+    const summary = summariseKind(kind, stored, folderName);
     out.event(
       "settings-kind",
       {
