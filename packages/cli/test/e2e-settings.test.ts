@@ -398,4 +398,20 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
     const ls = await cli(["ls", "latest", ...common, "--mailbox", source, "--settings", "--json"], env);
     expect(jsonLines(ls.stdout).find((e) => e.type === "settings")).toMatchObject({ present: false });
   });
+
+  it("a backup set's settings: false backs up none; a misspelt key is CONFIG_INVALID naming it", async () => {
+    const { common, ews, env } = args();
+    const config = join(work.path, "sets.yaml");
+    await writeFile(config, `sets:\n  quiet:\n    mailboxes: [${source}]\n    settings: false\n`);
+    const run = await cli(["backup", ...common, ...ews, "--json", "--config", config, "--set", "quiet"], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect((reportOf(run.stdout).mailboxes[0] as { settings?: unknown }).settings).toBeUndefined();
+
+    const misspelt = join(work.path, "misspelt.yaml");
+    await writeFile(misspelt, `sets:\n  quiet:\n    mailboxes: [${source}]\n    setings: false\n`);
+    const refused = await cli(["backup", ...common, ...ews, "--config", misspelt, "--set", "quiet"], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error CONFIG_INVALID: /);
+    expect(refused.stderr).toContain('unknown key "sets.quiet.setings" (did you mean "settings"?)');
+  });
 });
