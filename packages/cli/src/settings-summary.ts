@@ -5,6 +5,7 @@
 // wording is tested without a repository.
 import type {
   Delegates,
+  FolderPermission,
   FolderPermissionSet,
   InboxRule,
   OofSettings,
@@ -83,14 +84,28 @@ function oof(value: OofSettings): KindSummary {
 
 function permissions(value: readonly FolderPermissionSet[], folderName: FolderName): KindSummary {
   const entries = value.reduce((n, set) => n + set.permissions.length, 0);
+  // Most folders keep Exchange's defaults; list only those shared with someone.
+  const shared = value.filter((set) => !set.permissions.every(isDefaultEntry));
+  const rest = value.length - shared.length;
   return {
-    line: `folderPermissions: ${plural(entries, "entry", "entries")} on ${plural(value.length, "folder")}`,
-    details: value.map(
-      (set) =>
-        `${folderName(set.folderId)}: ${set.permissions.map((p) => `${principal(p.user)} ${p.level}`).join(", ") || "no entries"}`,
-    ),
-    counts: { folders: value.length, entries },
+    line: `folderPermissions: ${plural(entries, "entry", "entries")} on ${plural(value.length, "folder")}, ${shared.length} shared`,
+    details: [
+      ...shared.map(
+        (set) =>
+          `${folderName(set.folderId)}: ${set.permissions.map((p) => `${principal(p.user)} ${p.level}`).join(", ")}`,
+      ),
+      ...(rest > 0 ? [`${plural(rest, "other folder")}: default permissions only`] : []),
+    ],
+    counts: { folders: value.length, entries, shared: shared.length },
   };
+}
+
+/** Exchange's own entries: Default or Anonymous with no access (calendars: free/busy only). */
+function isDefaultEntry(permission: FolderPermission): boolean {
+  return (
+    permission.user.distinguishedUser !== undefined &&
+    (permission.level === "None" || permission.level === "FreeBusyTimeOnly")
+  );
 }
 
 function delegates(value: Delegates): KindSummary {

@@ -103,13 +103,25 @@ describe("summariseKind", () => {
               { user: { primarySmtpAddress: "bob@contoso.test" }, level: "Reviewer" },
             ],
           },
+          {
+            folderId: "id-of-sent",
+            calendar: false,
+            permissions: [
+              { user: { distinguishedUser: "Default" }, level: "None" },
+              { user: { distinguishedUser: "Anonymous" }, level: "None" },
+            ],
+          },
         ],
         [{ entry: "contacts", code: "EWS_ACCESS_DENIED", message: "no" }],
       ),
+      (id) => (id === "id-of-sent" ? "Sent Items" : id),
     );
-    expect(permissions.line).toBe("folderPermissions: 2 entries on 1 folder; 1 entry(ies) not backed up");
+    expect(permissions.line).toBe(
+      "folderPermissions: 4 entries on 2 folders, 1 shared; 1 entry(ies) not backed up",
+    );
     expect(permissions.details).toEqual([
       "calendar: Default FreeBusyTimeOnly, bob@contoso.test Reviewer",
+      "1 other folder: default permissions only",
       "failed contacts: EWS_ACCESS_DENIED: no",
     ]);
     const delegates = summariseKind(

@@ -71,7 +71,7 @@ export function printSettingsReport(report: SettingsRestoreReport, out: Output):
   }
   const tally = tallyEntries(report);
   out.event("settings-report", { ...report }, () => {
-    const verb = report.dryRun ? "dry run, nothing written:" : "settings restored";
+    const verb = report.dryRun ? "dry run, nothing written:" : "settings restored:";
     const counts = Object.entries(tally)
       .filter(([, n]) => n > 0)
       .map(([status, n]) => `${n} ${status}`)
