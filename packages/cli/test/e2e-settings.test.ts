@@ -43,6 +43,12 @@ afterAll(async () => {
 
 const args = () => cliArgs(work.path, home, PASSWORD);
 
+/** `ewsvault restore` of the source's latest snapshot into `target` with `extra` options. */
+function restoreTo(target: string, extra: readonly string[], env: Record<string, string> = args().env) {
+  const { common, ews } = args();
+  return cli(["restore", ...common, ...ews, "--mailbox", source, "--to-mailbox", target, ...extra], env);
+}
+
 /** Every principal A's settings name (rules' recipients, delegates, calendar/contacts sharing). */
 async function principalsOf(server: MockEwsServer, client: EwsClient, mailbox: string): Promise<Set<string>> {
   const found = new Set<string>();
@@ -186,15 +192,11 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
   }
 
   it("restore --settings into another mailbox makes its settings equal to the backed-up ones", async () => {
-    const { common, ews, env } = args();
     // A target none of the source's settings names, so every principal is another user.
     const named = await principalsOf(home, homeClient, source);
     const target = home.mailboxes.find((m) => m !== source && !named.has(m.toLowerCase()));
     expect(target, "a mailbox the source's settings do not name").toBeDefined();
-    const run = await cli(
-      ["restore", ...common, ...ews, "--mailbox", source, "--to-mailbox", target!, "--settings", "--json"],
-      env,
-    );
+    const run = await restoreTo(target!, ["--settings", "--json"]);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const report = jsonLines(run.stdout).find((e) => e.type === "settings-report") as {
       kinds: Record<string, { ok: boolean; entries: { status: string }[] }>;
@@ -224,7 +226,7 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
   });
 
   it("--map-principals into another organisation maps every mapped principal and reports every unmapped one", async () => {
-    const { common, ews, env } = args();
+    const { env } = args();
     const named = [...(await principalsOf(home, homeClient, source))].sort();
     expect(named.length).toBeGreaterThanOrEqual(2);
     const [target, ...colleagues] = other.mailboxes as [string, ...string[]];
@@ -237,15 +239,9 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
       mapFile,
       `old,new\n# ${source}'s colleagues in fabrikam\n${[...map].map(([a, b]) => `${a.toUpperCase()},${b}`).join("\n")}\n`,
     );
-    const run = await cli(
+    const run = await restoreTo(
+      target,
       [
-        "restore",
-        ...common,
-        ...ews,
-        "--mailbox",
-        source,
-        "--to-mailbox",
-        target,
         "--target-ews-url",
         other.url,
         "--target-username",
@@ -291,28 +287,12 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
   }
 
   it("a malformed principal map is one error line with its code, before anything is written", async () => {
-    const { common, ews, env } = args();
     const target = home.mailboxes[5]!;
     const before = await snapshotOf(home, homeClient, target);
     const bad = join(work.path, "bad.csv");
     await writeFile(bad, `old,new\n${source},${home.mailboxes[1]}\nnot-an-address,${home.mailboxes[2]}\n`);
     for (const extra of [[], ["--dry-run"]]) {
-      const run = await cli(
-        [
-          "restore",
-          ...common,
-          ...ews,
-          "--mailbox",
-          source,
-          "--to-mailbox",
-          target,
-          "--settings",
-          "--map-principals",
-          bad,
-          ...extra,
-        ],
-        env,
-      );
+      const run = await restoreTo(target, ["--settings", "--map-principals", bad, ...extra]);
       expect(run.code).toBe(1);
       const lines = run.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);
@@ -323,25 +303,9 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
   });
 
   it("--dry-run shows what would change and writes nothing", async () => {
-    const { common, ews, env } = args();
     const target = home.mailboxes[4]!;
     const before = await snapshotOf(home, homeClient, target);
-    const run = await cli(
-      [
-        "restore",
-        ...common,
-        ...ews,
-        "--mailbox",
-        source,
-        "--to-mailbox",
-        target,
-        "--settings",
-        "rules,oof,categories",
-        "--dry-run",
-        "--json",
-      ],
-      env,
-    );
+    const run = await restoreTo(target, ["--settings", "rules,oof,categories", "--dry-run", "--json"]);
     expect([0, 3]).toContain(run.code);
     const report = jsonLines(run.stdout).find((e) => e.type === "settings-report") as {
       dryRun: boolean;
@@ -361,21 +325,7 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
     ).toBeGreaterThan(0);
     expect(await snapshotOf(home, homeClient, target)).toEqual(before);
 
-    const text = await cli(
-      [
-        "restore",
-        ...common,
-        ...ews,
-        "--mailbox",
-        source,
-        "--to-mailbox",
-        target,
-        "--settings",
-        "oof",
-        "--dry-run",
-      ],
-      env,
-    );
+    const text = await restoreTo(target, ["--settings", "oof", "--dry-run"]);
     expect(text.stdout).toMatch(/^dry run, nothing written: /m);
     expect(await snapshotOf(home, homeClient, target)).toEqual(before);
   });
