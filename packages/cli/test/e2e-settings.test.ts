@@ -347,6 +347,10 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
     expect((reportOf(plain.stdout).mailboxes[0] as { settings?: unknown }).settings).toBeUndefined();
     const ls = await cli(["ls", "latest", ...common, "--mailbox", source, "--settings", "--json"], env);
     expect(jsonLines(ls.stdout).find((e) => e.type === "settings")).toMatchObject({ present: false });
+    // Restoring the settings of a snapshot that holds none says so and is not a success.
+    const none = await restoreTo(home.mailboxes[3]!, ["--settings"]);
+    expect(none.code).toBe(3);
+    expect(none.stdout).toMatch(/holds no settings .*nothing restored/);
   });
 
   it("a backup set's settings: false backs up none; a misspelt key is CONFIG_INVALID naming it", async () => {

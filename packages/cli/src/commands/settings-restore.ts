@@ -32,7 +32,7 @@ export interface SettingsRestoreRun {
  * Restores (or dry-runs) the settings and prints the report. Returns ExitCode.ok when every
  * entry asked for was written (dry run: would be written or is unchanged), else
  * ExitCode.partial: a kind failed (SETTINGS_NOT_STORED, ...), an entry failed or was skipped,
- * or a principal was left out for want of a mapping.
+ * a principal was left out for want of a mapping, or the snapshot holds no settings at all.
  */
 export async function runSettingsRestore(run: SettingsRestoreRun, out: Output): Promise<number> {
   const report = await restoreSettings({
@@ -49,6 +49,16 @@ export async function runSettingsRestore(run: SettingsRestoreRun, out: Output): 
     dryRun: run.dryRun,
     signal: run.signal,
   });
+  if (Object.keys(report.kinds).length === 0) {
+    // Bare --settings on a snapshot without settings: nothing asked could be restored.
+    out.event(
+      "settings-report",
+      { ...report },
+      () =>
+        `snapshot ${report.snapshotId.slice(0, 12)} holds no settings (backed up before settings were, or with --no-settings); nothing restored`,
+    );
+    return ExitCode.partial;
+  }
   printSettingsReport(report, out);
   return settingsExitCode(report);
 }
