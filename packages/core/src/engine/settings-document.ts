@@ -40,10 +40,30 @@ export interface SettingsDocument<K extends SettingsKind = SettingsKind> {
   readonly entryFailures: readonly (StoredFailure & { readonly entry: string })[];
 }
 
-/** A kind in the settings tree: its document's blobs, or why it was not read. */
+/** A document's data: its blob ids (concatenated: the document's bytes) and its size. */
+export interface DocumentRef {
+  readonly content: readonly string[];
+  readonly size: number;
+}
+
+/**
+ * A kind in the settings tree: one document; or, for the list kinds of SPLIT_KINDS, one
+ * document per entry (its value a one-entry list; the kind's value is their concatenation in
+ * order) with the entries that could not be read; or why the kind was not read.
+ */
 export type StoredKindRef =
-  | { readonly content: readonly string[]; readonly size: number }
+  | DocumentRef
+  | {
+      readonly documents: readonly DocumentRef[];
+      readonly entryFailures: readonly (StoredFailure & { readonly entry: string })[];
+    }
   | { readonly failure: StoredFailure };
+
+/**
+ * Kinds stored one document per entry: a folder's permissions or a configuration object changes
+ * alone, so one change stores one small document, not every folder's again.
+ */
+export const SPLIT_KINDS: ReadonlySet<SettingsKind> = new Set(["folderPermissions", "userConfigurations"]);
 
 export interface SettingsTree {
   readonly kind: "settings";
@@ -120,7 +140,9 @@ export async function loadSettingsTree(repository: SnapshotTreeReader, id: strin
   for (const [kind, ref] of Object.entries(tree.kinds)) {
     if (!SETTINGS_KINDS.includes(kind as SettingsKind)) throw invalid(`tree names an unknown kind ${kind}`);
     const ok = ref !== null && typeof ref === "object";
-    if (!ok || !(("content" in ref && Array.isArray(ref.content)) || "failure" in ref))
+    const documents =
+      ok && "documents" in ref && Array.isArray(ref.documents) && Array.isArray(ref.entryFailures);
+    if (!ok || !(("content" in ref && Array.isArray(ref.content)) || documents || "failure" in ref))
       throw invalid(`tree's ${kind} entry is malformed`);
   }
   return tree as SettingsTree;

@@ -13,10 +13,12 @@ import type { IndexedFolder } from "../../mailbox-index/index.js";
 import { describeError } from "../describe-error.js";
 import type { EngineWriter } from "../repository-port.js";
 import {
+  type DocumentRef,
   encodeSettingsDocument,
   SETTINGS_FORMAT_VERSION,
   SETTINGS_KINDS,
   type SettingsTree,
+  SPLIT_KINDS,
   type StoredKindRef,
   storedFailure,
 } from "../settings-document.js";
@@ -31,10 +33,12 @@ const WARNING_ONLY = new Set(["EWS_OPERATION_UNSUPPORTED", "EWS_FOLDER_NOT_FOUND
 /** Hierarchies whose folders' permissions are read (public folders are shared; recoverable items have none to restore). */
 const PERMISSION_ROOTS = new Set(["mailbox", "archive"]);
 
-/** The kinds this run backs up: those the source declares, unless `settings: false`; in port order. */
-export function settingsKindsOf(run: Pick<MailboxRun, "options" | "source">): SettingsKind[] {
+/** The kinds this run backs up: those the source declares, unless `settings: false` or the mailbox root is not backed up; in port order. */
+export function settingsKindsOf(run: Pick<MailboxRun, "options" | "source" | "roots">): SettingsKind[] {
   const declared = run.source.capabilities.settingsKinds ?? [];
   if (run.options.settings === false || run.source.getSettings === undefined) return [];
+  // Settings belong to the mailbox: a run of only its archive or public folders leaves them out.
+  if (!run.roots.includes("mailbox")) return [];
   return SETTINGS_KINDS.filter((kind) => declared.includes(kind));
 }
 
@@ -118,10 +122,20 @@ export async function storeSettings(
       continue;
     }
     const entryFailures = result.entryFailures ?? [];
-    const saved = await writer.saveData(encodeSettingsDocument(kind, result.value as never, entryFailures));
-    progress.addBytes(saved.size, saved.newBytes, saved.storedBytes);
-    bytesNew += saved.newBytes;
-    entries[kind] = { content: saved.blobIds, size: saved.size };
+    const save = async (bytes: Uint8Array): Promise<DocumentRef> => {
+      const saved = await writer.saveData(bytes);
+      progress.addBytes(saved.size, saved.newBytes, saved.storedBytes);
+      bytesNew += saved.newBytes;
+      return { content: saved.blobIds, size: saved.size };
+    };
+    if (SPLIT_KINDS.has(kind)) {
+      const documents: DocumentRef[] = [];
+      for (const entry of result.value as readonly unknown[])
+        documents.push(await save(encodeSettingsDocument(kind, [entry] as never)));
+      entries[kind] = { documents, entryFailures: entryFailures.map(storedFailure) };
+    } else {
+      entries[kind] = await save(encodeSettingsDocument(kind, result.value as never, entryFailures));
+    }
     stored.push(kind);
     for (const failure of entryFailures) failures.push({ kind, ...storedFailure(failure) });
   }

@@ -23,7 +23,9 @@ export type PrincipalMap = ReadonlyMap<string, string>;
 export type UnmappedSink = (principal: UnmappedPrincipal) => void;
 
 function unmapped(kind: SettingsKind, entry: string, field: string, address: string): UnmappedPrincipal {
-  return { kind, entry, field, address: address.toLowerCase(), code: "SETTINGS_PRINCIPAL_UNMAPPED" };
+  // Addresses compare case-insensitively (lower-case, as map keys); a SID is kept as it is.
+  const named = address.includes("@") ? address.toLowerCase() : address;
+  return { kind, entry, field, address: named, code: "SETTINGS_PRINCIPAL_UNMAPPED" };
 }
 
 /**

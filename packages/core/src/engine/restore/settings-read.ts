@@ -4,16 +4,22 @@
 // holds none: `present` is false and no kind is listed.
 
 import type { SettingsKind } from "@ewsvault/mailbox";
+import { EwsVaultError } from "@ewsvault/mailbox";
 import type { EngineRepository, EngineSnapshot } from "../repository-port.js";
 import {
   decodeSettingsDocument,
   loadSettingsTree,
   SETTINGS_KINDS,
+  type StoredFailure,
   toSettingsFailure,
 } from "../settings-document.js";
 import { loadMailboxTree } from "../snapshot-tree.js";
 import { resolveSnapshot } from "./plan.js";
 import type { ReadSnapshotSettingsOptions, SnapshotSettings, StoredSettings } from "./settings-types.js";
+
+function entryFailure(failure: StoredFailure & { readonly entry: string }) {
+  return { entry: failure.entry, ...toSettingsFailure(failure) };
+}
 
 /** The settings `snapshot` stores, of `kinds` (default all). */
 export async function loadStoredSettings(
@@ -33,12 +39,19 @@ export async function loadStoredSettings(
       out[kind] = { ok: false, ...toSettingsFailure(ref.failure) };
       continue;
     }
+    if ("documents" in ref) {
+      const values: unknown[] = [];
+      for (const part of ref.documents) {
+        const document = decodeSettingsDocument(kind, await repository.loadData(part.content));
+        if (!Array.isArray(document.value))
+          throw new EwsVaultError("SETTINGS_DOCUMENT_INVALID", `settings document of ${kind} is not a list`);
+        values.push(...(document.value as unknown[]));
+      }
+      out[kind] = { ok: true, value: values, entryFailures: ref.entryFailures.map(entryFailure) };
+      continue;
+    }
     const document = decodeSettingsDocument(kind, await repository.loadData(ref.content));
-    out[kind] = {
-      ok: true,
-      value: document.value,
-      entryFailures: document.entryFailures.map((f) => ({ entry: f.entry, ...toSettingsFailure(f) })),
-    };
+    out[kind] = { ok: true, value: document.value, entryFailures: document.entryFailures.map(entryFailure) };
   }
   return { ...base, present: true, kinds: out as StoredSettings };
 }

@@ -113,7 +113,7 @@ export interface UnmappedPrincipal {
   readonly entry: string;
   /** Where it appeared: "permission", "delegate", or the rule part ("FromAddresses", "ForwardToRecipients"). */
   readonly field: string;
-  /** The address as stored (lower-case). */
+  /** The address as stored (lower-case), or the SID / external identity of a principal without one. */
   readonly address: string;
   readonly code: "SETTINGS_PRINCIPAL_UNMAPPED";
 }
