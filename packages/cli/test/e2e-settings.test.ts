@@ -279,6 +279,32 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
           .map((r) => r.displayName),
       ),
     );
+
+    // In text, a dry run of the same says the same: one line per unmapped principal, exit 3.
+    const text = await restoreTo(
+      target,
+      [
+        "--target-ews-url",
+        other.url,
+        "--target-username",
+        other.credentials.username,
+        "--target-allow-insecure-basic",
+        "--settings",
+        "--map-principals",
+        mapFile,
+        "--dry-run",
+      ],
+      { ...env, EWS_TARGET_PASSWORD: other.credentials.password },
+    );
+    expect(text.code).toBe(3);
+    for (const address of unmapped)
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `^unmapped SETTINGS_PRINCIPAL_UNMAPPED: ${address.replace(/\./g, "\\.")} .* would be left out$`,
+          "m",
+        ),
+      );
+    expect(text.stdout).toMatch(/^dry run, nothing written: .*unchanged/m);
   });
 
   /** The principals the source's settings name (as the backup stored them: the same as now). */
