@@ -42,6 +42,12 @@ export const backupSetSchema = z.strictObject({
     .boolean()
     .optional()
     .describe("back up folder-associated items (rules, views, forms); default true"),
+  settings: z
+    .boolean()
+    .optional()
+    .describe(
+      "back up mailbox settings (rules, out-of-office, permissions, delegates, configurations); default true",
+    ),
   schedule: scheduleSchema
     .optional()
     .describe("when `ewsvault scheduler` runs the set: `{ cron, timezone }` (IANA zone, default UTC)"),

@@ -15,7 +15,7 @@ let work: { path: string; cleanup: () => Promise<void> };
 const PASSWORD = "fai repository password";
 
 beforeAll(async () => {
-  server = await startMockEwsServer({ seed: 8, mailboxes: 2, itemsPerMailbox: 12, associatedItems: true });
+  server = await startMockEwsServer({ seed: 8, mailboxes: 2, itemsPerMailbox: 12 });
   client = mockEwsClient(server);
   work = await tempDir();
   const { common, env } = cliArgs(work.path, server, PASSWORD);

@@ -6,4 +6,5 @@ export type * from "@ewsvault/mailbox";
 export { ByteBudget, EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 export * from "@ewsvault/repository";
 export * from "./engine/index.js";
+export * from "./engine/settings/principal-map-file.js";
 export * from "./mailbox-index/index.js";

@@ -64,6 +64,8 @@ export const ERROR_CODES = {
     "restore --settings: a principal not in the principal map; left out of what is written",
   SETTINGS_FOLDER_UNMAPPED:
     "restore --settings: a folder reference to a folder the snapshot does not hold; entry not written",
+  SETTINGS_PRINCIPAL_MAP_INVALID:
+    "a principal map file (old,new addresses) is unreadable, malformed or contradicts itself; nothing is written",
   // The per-mailbox index.
   INDEX_CORRUPT: "a mailbox index is unreadable (it is rebuilt)",
   INDEX_VERSION: "a mailbox index of another format (it is rebuilt)",

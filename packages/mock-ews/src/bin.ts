@@ -31,7 +31,8 @@ Options (default in brackets):
   --items N                  items per mailbox [${DEFAULTS.itemsPerMailbox}]
   --domain NAME              SMTP domain [contoso.test]
   --public-items N           items in the public folders [generator default: 20]
-  --associated-items         seed Inbox and Calendar with folder-associated items [off]
+  --no-associated-items      leave out the folder-associated items (rules, views, configuration)
+                             seeded in every Inbox and Calendar, as Exchange has them [seeded]
   --username NAME            account name [ewsadmin@<domain>]
   (the account password is MOCK_EWS_PASSWORD from the environment, else random; a password on
   the command line would show in the process list)
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       items: { type: "string" },
       domain: { type: "string" },
       "public-items": { type: "string" },
-      "associated-items": { type: "boolean" },
+      "no-associated-items": { type: "boolean" },
       username: { type: "string" },
       "latency-ms": { type: "string" },
       bandwidth: { type: "string" },
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
   set("itemsPerMailbox", integer("items", values.items));
   set("domain", values.domain);
   set("publicFolderItems", integer("public-items", values["public-items"]));
-  set("associatedItems", values["associated-items"] === true ? true : undefined);
+  set("associatedItems", values["no-associated-items"] === true ? false : undefined);
   set("latencyMs", integer("latency-ms", values["latency-ms"]));
   set("bandwidthBytesPerSecond", integer("bandwidth", values.bandwidth));
   set("maxRequestBytes", integer("max-request-bytes", values["max-request-bytes"]));

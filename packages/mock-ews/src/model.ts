@@ -13,7 +13,7 @@ export type MockItemClass =
 
 /**
  * Classes of the folder-associated items (FAI) Outlook and OWA keep in Inbox and Calendar: rules,
- * named views, roaming configuration (generator/associated-items.ts seeds them on request).
+ * named views, roaming configuration (generator/associated-items.ts seeds them, by default).
  */
 export type MockAssociatedItemClass =
   | "IPM.Rule.Version2.Message"

@@ -1,4 +1,5 @@
-// Seeded folder-associated items (the `associatedItems` option): Inbox and Calendar hold the
+// Seeded folder-associated items (the `associatedItems` option, on by default as every Exchange
+// mailbox has them; `associatedItems: false` for a mailbox without any): Inbox and Calendar hold the
 // rules, views and configuration Outlook keeps there, visible only where Exchange shows FAI
 // (FindItem Traversal="Associated", SyncFolderItems NormalAndAssociatedItems), deterministic,
 // changed and exported like any item, and uploadable back as associated items.
@@ -15,8 +16,8 @@ describe("seeded folder-associated items", () => {
   let mailbox: string;
 
   beforeAll(async () => {
-    server = await startMockEwsServer({ ...OPTIONS, associatedItems: true });
-    plain = await startMockEwsServer(OPTIONS);
+    server = await startMockEwsServer(OPTIONS);
+    plain = await startMockEwsServer({ ...OPTIONS, associatedItems: false });
     mailbox = server.mailboxes[0]!;
   });
   afterAll(async () => {
@@ -78,7 +79,7 @@ describe("seeded folder-associated items", () => {
   });
 
   it("is the same mailbox on every start (same ids, same exported bytes)", async () => {
-    const again = await startMockEwsServer({ ...OPTIONS, associatedItems: true });
+    const again = await startMockEwsServer(OPTIONS);
     try {
       const faiIds = server.listAssociatedItems(mailbox, "calendar");
       expect(again.listAssociatedItems(mailbox, "calendar")).toEqual(faiIds);
@@ -132,32 +133,38 @@ describe("seeded folder-associated items", () => {
     expect(server.getItem(created).itemClass).toBe("IPM.Rule.Version2.Message");
   });
 
-  it("the bin seeds them with --associated-items", { timeout: 60_000 }, async () => {
-    const bin = await startBin([
-      "--port",
-      "0",
-      "--seed",
-      "21",
-      "--mailboxes",
-      "1",
-      "--items",
-      "10",
-      "--associated-items",
-    ]);
-    try {
-      const { info } = bin;
-      const result = await postRaw(
-        info.url,
-        envelope(
-          `<m:FindItem Traversal="Associated">${itemShape()}<m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>`,
-          impersonate(info.mailboxes[0]!),
-        ),
-        { authorization: basicAuth(info.username, info.password) },
-      );
-      expect(responseCodes(result.text)).toEqual(["NoError"]);
-      expect(ids(result.text)).toHaveLength(3);
-    } finally {
-      expect(await bin.stop()).toBe(0);
-    }
+  it("the bin seeds them by default and leaves them out with --no-associated-items", {
+    timeout: 60_000,
+  }, async () => {
+    const calendarFai = async (flags: string[]) => {
+      const bin = await startBin([
+        "--port",
+        "0",
+        "--seed",
+        "21",
+        "--mailboxes",
+        "1",
+        "--items",
+        "10",
+        ...flags,
+      ]);
+      try {
+        const { info } = bin;
+        const result = await postRaw(
+          info.url,
+          envelope(
+            `<m:FindItem Traversal="Associated">${itemShape()}<m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>`,
+            impersonate(info.mailboxes[0]!),
+          ),
+          { authorization: basicAuth(info.username, info.password) },
+        );
+        expect(responseCodes(result.text)).toEqual(["NoError"]);
+        return ids(result.text);
+      } finally {
+        expect(await bin.stop()).toBe(0);
+      }
+    };
+    expect(await calendarFai([])).toHaveLength(3);
+    expect(await calendarFai(["--no-associated-items"])).toEqual([]);
   });
 });

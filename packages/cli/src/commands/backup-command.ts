@@ -44,6 +44,8 @@ interface BackupCommandOptions
   captureMime?: boolean;
   /** False with --no-associated (commander sets true when the flag is absent). */
   associated?: boolean;
+  /** False with --no-settings (commander sets true when the flag is absent). */
+  settings?: boolean;
   tag?: string[];
   indexDir?: string;
   checkpointInterval?: string;
@@ -88,6 +90,10 @@ export function registerBackupCommand(program: Command, run: CommandRunner): voi
     .option("--public-folders", "also public folders")
     .option("--capture-mime", "also store MIME of mail items for 'export'")
     .option("--no-associated", "skip folder-associated items (rules, views, forms; backed up by default)")
+    .option(
+      "--no-settings",
+      "skip mailbox settings (rules, out-of-office, permissions, delegates, configurations; backed up by default)",
+    )
     .option("--tag <tag...>", "tags for the snapshots")
     .option("--index-dir <dir>", "per-mailbox index directory (default <cache-dir>/index/<repository id>)")
     .option("--checkpoint-interval <seconds>", "make finished work durable at least this often", "30")
@@ -161,6 +167,7 @@ async function backupCommand(options: BackupCommandOptions, out: Output): Promis
       selection,
       captureMime: options.captureMime ?? set.captureMime ?? false,
       ...associatedOption(options.associated === false ? false : set.associatedItems),
+      ...settingsOption(options.settings === false ? false : set.settings),
       checkpointSeconds: Number(options.checkpointInterval ?? 30),
       fullSync: options.fullSync === true,
       fullSyncIntervalSeconds: hours(options.fullSyncInterval ?? "24", "--full-sync-interval") * 3600,
@@ -182,8 +189,12 @@ async function backupCommand(options: BackupCommandOptions, out: Output): Promis
             failedLines.push(`${r.mailbox}: ${r.status} — error ${r.error?.code}: ${r.error?.message}`);
             return;
           }
+          for (const failure of r.settings?.failures ?? [])
+            view.log(
+              `warning ${failure.code}: ${shown(r.mailbox)} settings ${failure.kind}${failure.entry === undefined ? "" : ` ${shown(failure.entry)}`}: ${shown(failure.message)}`,
+            );
           view.log(
-            `${r.mailbox}: ${r.status}, ${r.items} items (${r.itemsExported} exported, ${r.itemsDeleted} deleted, ${r.failedItems.length} failed), ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesStored)} stored, ${(r.durationMs / 1000).toFixed(1)} s, snapshot ${r.snapshotId?.slice(0, 12)}`,
+            `${r.mailbox}: ${r.status}, ${r.items} items (${r.itemsExported} exported, ${r.itemsDeleted} deleted, ${r.failedItems.length} failed), ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesStored)} stored, ${(r.durationMs / 1000).toFixed(1)} s${r.settings === undefined ? "" : `, settings: ${r.settings.stored.length} kind(s) stored`}, snapshot ${r.snapshotId?.slice(0, 12)}`,
           );
         }
       },
@@ -234,4 +245,9 @@ function hours(value: string, flag: string): number {
 /** The engine's `associatedItems`: absent leaves it to the engine (on where the source serves FAI). */
 function associatedOption(value: boolean | undefined): { associatedItems?: boolean } {
   return value === undefined ? {} : { associatedItems: value };
+}
+
+/** The engine's `settings`: absent leaves it to the engine (on where the source reads settings). */
+function settingsOption(value: boolean | undefined): { settings?: boolean } {
+  return value === undefined ? {} : { settings: value };
 }

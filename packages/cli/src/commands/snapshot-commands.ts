@@ -1,12 +1,21 @@
 // Reading what a repository holds, without changing it: `ewsvault snapshots` (the list), `ls`
 // (one snapshot's folders and items) and `find` (items across snapshots).
-import { describeSelection, loadSnapshotItems, type Snapshot, walkSnapshotFolders } from "@ewsvault/core";
+import {
+  describeSelection,
+  loadSnapshotItems,
+  readSnapshotSettings,
+  type Snapshot,
+  type SnapshotSettings,
+  type StoredSettingsKind,
+  walkSnapshotFolders,
+} from "@ewsvault/core";
 import type { Command } from "commander";
 import { addGroupOptions, chosenGroup } from "../backup-selection.js";
 import { openRepositoryFromOptions, type RepoOptions } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { type FindOptions, findInSnapshots } from "../find.js";
 import { formatBytes, jsonLine, type Output, shown } from "../output.js";
+import { type FolderName, summariseKind } from "../settings-summary.js";
 import { resolveSnapshotArgument } from "../snapshot-argument.js";
 import { addRepoOptions, type CommandRunner } from "./shared.js";
 
@@ -20,6 +29,7 @@ export function registerSnapshotCommands(program: Command, run: CommandRunner): 
     .option("--mailbox <smtp>", "mailbox (needed with 'latest')")
     .option("--group <id>", "snapshot group 'latest' is chosen in ('any' = every group)")
     .option("--items", "list items too, not only folders")
+    .option("--settings", "list the mailbox settings the snapshot holds instead of its folders")
     .action((snapshot, options) => run(options, (out) => lsCommand(snapshot, options, out)));
 
   addRepoOptions(
@@ -100,7 +110,7 @@ async function snapshotsCommand(
 
 async function lsCommand(
   snapshotArg: string,
-  options: RepoOptions & { mailbox?: string; items?: boolean; group?: string },
+  options: RepoOptions & { mailbox?: string; items?: boolean; group?: string; settings?: boolean },
   out: Output,
 ) {
   const opened = await openRepositoryFromOptions(options);
@@ -111,6 +121,19 @@ async function lsCommand(
       options.mailbox,
       options.group,
     );
+    if (options.settings) {
+      const settings = await readSnapshotSettings({
+        repository: opened.repository,
+        mailbox: snapshot.mailbox,
+        snapshot: snapshot.id,
+      });
+      // Stored settings name folders by id: show the snapshot's path of each instead.
+      const paths = new Map<string, string>();
+      for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree))
+        paths.set(folder.tree.folderId, folder.path.join("/"));
+      printSettings(settings, (id) => paths.get(id) ?? id, out);
+      return ExitCode.ok;
+    }
     for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree)) {
       const path = folder.path.join("/");
       out.event(
@@ -130,6 +153,50 @@ async function lsCommand(
     return ExitCode.ok;
   } finally {
     await opened.close();
+  }
+}
+
+/** `ls --settings`: one line per kind (details indented), or one JSON event per kind. */
+function printSettings(settings: SnapshotSettings, folderName: FolderName, out: Output): void {
+  const head = { snapshotId: settings.snapshotId, mailbox: settings.mailbox };
+  if (!settings.present) {
+    out.event(
+      "settings",
+      { ...head, present: false },
+      () => `${shown(settings.mailbox)}: this snapshot holds no settings`,
+    );
+    return;
+  }
+  out.event(
+    "settings",
+    { ...head, present: true },
+    () => `settings of ${shown(settings.mailbox)} in snapshot ${settings.snapshotId.slice(0, 12)}`,
+  );
+  for (const [kind, stored] of Object.entries(settings.kinds) as [
+    keyof typeof settings.kinds,
+    StoredSettingsKind,
+  ][]) {
+    const summary = summariseKind(kind, stored, folderName);
+    out.event(
+      "settings-kind",
+      {
+        ...head,
+        kind,
+        ok: stored.ok,
+        counts: summary.counts,
+        ...(stored.ok
+          ? { value: stored.value, entryFailures: stored.entryFailures }
+          : {
+              failure: {
+                code: stored.code,
+                message: stored.message,
+                responseCode: stored.responseCode ?? null,
+              },
+            }),
+      },
+      () =>
+        [summary.line, ...summary.details.map((line) => `  ${line}`)].map((line) => shown(line)).join("\n"),
+    );
   }
 }
 

@@ -73,7 +73,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   if (options.domain !== undefined) generatorOptions.domain = options.domain;
   if (options.publicFolderItems !== undefined) generatorOptions.publicFolderItems = options.publicFolderItems;
   const generator = options.generator ?? createMailboxGenerator(generatorOptions);
-  const store = new Store(generator, { associatedItems: options.associatedItems === true });
+  const store = new Store(generator, { associatedItems: options.associatedItems !== false });
   const domain = store.mailboxes[0]?.smtpAddress.split("@")[1] ?? options.domain ?? "contoso.test";
   const users: readonly MockEwsUser[] = options.users ?? [
     { username: `ewsadmin@${domain}`, password: randomBytes(18).toString("base64url"), impersonate: "*" },

@@ -83,8 +83,9 @@ export interface MockEwsServerOptions {
   readonly publicFolderItems?: number;
   /**
    * Seed every mailbox's Inbox and Calendar with folder-associated items (rules, named views,
-   * roaming configuration, as Outlook leaves them); default false. They show only where Exchange
-   * shows FAI: FindItem Traversal="Associated" and SyncFolderItems NormalAndAssociatedItems.
+   * roaming configuration, as Outlook leaves them); default true, as every Exchange mailbox has
+   * them. They show only where Exchange shows FAI: FindItem Traversal="Associated" and
+   * SyncFolderItems NormalAndAssociatedItems.
    */
   readonly associatedItems?: boolean;
   /** Use this generator instead of building one from the options above. */

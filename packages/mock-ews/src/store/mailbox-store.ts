@@ -45,7 +45,8 @@ export class Store implements MailboxStore {
 
   /**
    * `options.associatedItems`: seed each mailbox's Inbox and Calendar with the folder-associated
-   * items Outlook keeps there (generator/associated-items.ts); default false.
+   * items Outlook keeps there (generator/associated-items.ts); default true, because a real
+   * Exchange mailbox always has them; false gives folders without any (tests of an empty set).
    */
   constructor(generator: MailboxGenerator, options: { readonly associatedItems?: boolean } = {}) {
     this.#generator = generator;
@@ -64,7 +65,7 @@ export class Store implements MailboxStore {
         );
         reserveItems(mailbox, record, folderIndex, generator.itemCount(index, folderIndex));
       });
-      if (options.associatedItems === true) this.#seedAssociatedItems(mailbox);
+      if (options.associatedItems !== false) this.#seedAssociatedItems(mailbox);
       this.mailboxes.push(mailbox);
       this.#bySmtp.set(spec.smtpAddress.toLowerCase(), mailbox);
     });
