@@ -5,7 +5,7 @@
 // stalled-job check of any other worker moves the job back to wait, and someone else takes it.
 import { hostname } from "node:os";
 import type { MailboxSource } from "@ewsvault/core";
-import { type BackupEvent, backup, type ForgetPolicy, type Repository } from "@ewsvault/core";
+import { type BackupEvent, backup, type Repository } from "@ewsvault/core";
 import type { ConcurrencyGate } from "@ewsvault/ews";
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
@@ -19,6 +19,7 @@ import {
 import {
   type MaintenanceEvent,
   type MaintenanceWorkerOptions,
+  maintenanceWaitOf,
   type RunningMaintenanceWorker,
   startMaintenanceWorker,
 } from "./maintenance-worker.js";
@@ -37,6 +38,7 @@ import {
   type RedisLocation,
   redisAnswers,
 } from "./redis.js";
+import { applyRunRetention } from "./run-retention.js";
 import type { ServiceSetConfig } from "./set-config.js";
 import { engineOptionsOf } from "./set-selection.js";
 import {
@@ -140,6 +142,13 @@ export type WorkerEvent =
       readonly set: string;
       readonly mailbox: string;
       readonly dueAt: number;
+    }
+  | {
+      /** The run's retention starts: the gate is closed, forget waits for the exclusive lock now. */
+      readonly type: "retention-start";
+      readonly set: string;
+      readonly dueAt: number;
+      readonly mailboxes: number;
     }
   | {
       readonly type: "run-finished";
@@ -303,14 +312,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const failures = await job.getIgnoredChildrenFailures();
     let forgotten = 0;
     const retention = options.sets[setName]?.retention;
-    if (retention !== undefined) {
-      const { prune: _prune, ...policy } = retention;
-      // Only the mailboxes this run backed up: forget groups snapshots per mailbox, so another
-      // set's mailboxes keep their own policy.
-      for (const mailbox of new Set(Object.values(values).map((v) => v.mailbox))) {
-        const report = await options.repository.forget(policy as ForgetPolicy, { mailbox });
-        forgotten += report.remove.length;
-      }
+    const backedUp = new Set(Object.values(values).map((v) => v.mailbox));
+    if (retention !== undefined && backedUp.size > 0) {
+      forgotten = await applyRunRetention(
+        {
+          repository: options.repository,
+          gate,
+          holder: `forget|${job.id}`,
+          holdTtlMs: options.lockDurationMs ?? 60_000,
+          wait: maintenanceWaitOf(options.maintenance === false ? undefined : options.maintenance),
+          onGateClosed: () =>
+            emit({ type: "retention-start", set: setName, dueAt, mailboxes: backedUp.size }),
+        },
+        retention,
+        backedUp,
+      );
     }
     const summary = {
       completed: Object.keys(values).length,
