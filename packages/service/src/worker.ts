@@ -385,7 +385,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   if (options.metrics !== undefined) {
     countsQueue = new Queue(QUEUES.mailboxes, { connection: bullConnection(options.redis), prefix });
     const queue = countsQueue;
-    metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
+    // The gate of the source's EWS client (an EwsClient exposes it): shared or its own.
+    const ewsGate = sharedGate ?? (source as { gate?: ConcurrencyGate }).gate;
+    metrics = createServiceMetrics(
+      () => queue.getJobCounts() as Promise<Record<string, number>>,
+      typeof ewsGate?.snapshot === "function" ? () => ewsGate.snapshot() : undefined,
+    );
     metricsServer = await startMetricsServer(options.metrics, metrics.registry, () =>
       redisAnswers(worker.client),
     );
