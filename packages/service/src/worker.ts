@@ -10,6 +10,7 @@ import type { ConcurrencyGate } from "@ewsvault/ews";
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
+import { logEvent, type ServiceLogger } from "./log-records.js";
 import {
   type DeferralOptions,
   deferMailboxJob,
@@ -112,6 +113,8 @@ export interface WorkerOptions {
   /** Names this worker in results and events; default host:pid. */
   readonly name?: string;
   readonly onEvent?: (event: WorkerEvent) => void;
+  /** Structured records of the events (log-records.ts): one per event, engine progress left out. */
+  readonly logger?: ServiceLogger;
 }
 
 export type WorkerEvent =
@@ -192,6 +195,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const emit = (event: WorkerEvent) => {
     if (metrics !== undefined) countEvent(metrics, event);
     options.onEvent?.(event);
+    logEvent(options.logger, event, name);
     const notice = webhook === undefined ? undefined : webhookPayloadOf(event, name);
     if (notice !== undefined) webhook?.notify(notice);
   };
