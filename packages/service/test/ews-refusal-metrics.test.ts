@@ -2,13 +2,11 @@
 // Exchange does (EWSMaxConcurrency 2, a small request budget): every refusal the server counted,
 // by kind, is on the worker's scrape, and the gate's limit and pacing are there too.
 import { join } from "node:path";
-import { initRepository } from "@ewsvault/core";
-import { createFsDestination } from "@ewsvault/destination-fs";
 import { createEwsClient } from "@ewsvault/ews";
 import { FlowProducer } from "bullmq";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { bullConnection, enqueueRun, startWorker, type WorkerEvent } from "../src/index.js";
-import { until } from "./support/repositories.js";
+import { TestRepositories, until } from "./support/repositories.js";
 import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
 
 let world: ServiceWorld;
@@ -34,11 +32,8 @@ it("counts the EWS client's throttling refusals by kind in /metrics, as the serv
 }, async () => {
   const { redis, server, work } = world;
   const location = { url: redis.url, prefix: "refusals" };
-  const repository = await initRepository({
-    destination: createFsDestination({ root: join(work.path, "repo") }),
-    password: "refusal metrics",
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
+  const repositories = new TestRepositories(work.path, "refusal metrics");
+  const repository = await repositories.open(await repositories.create("repo"));
   // The worker's own client (not the world's, which reads nothing during the run).
   const client = createEwsClient({
     url: server.url,
@@ -95,6 +90,6 @@ it("counts the EWS client's throttling refusals by kind in /metrics, as the serv
     await worker.close();
     await flows.close();
     await client.close();
-    await repository.close();
+    await repositories.closeAll();
   }
 });
