@@ -42,6 +42,7 @@ const client = mockClient(options.mock, {
 await send({ type: "ready" });
 await new Promise<void>((resolve) => process.once("message", () => resolve()));
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const report = await backup({
   repository,
   source: client,
@@ -51,6 +52,7 @@ const report = await backup({
   itemConcurrency: options.itemConcurrency,
 });
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
 const { items, failed } = summarise(report);
 await send({
   type: "done",
@@ -58,6 +60,9 @@ await send({
   items,
   failed,
   seconds,
+  // CPU seconds of this worker's process over the run: what the scaling scenario must keep
+  // well under the machine's cores to stay latency-bound.
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
   stats: client.stats(),
   gate: client.gate.snapshot(),
 });

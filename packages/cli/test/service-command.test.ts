@@ -114,12 +114,12 @@ describe("ewsvault service", { timeout: 120_000 }, () => {
       const ready = () =>
         new Set(
           events()
-            .filter((e) => e.type === "mailbox-done")
+            .filter((e) => e.event === "mailbox-done")
             .map((e) => e.mailbox),
-        ).size === mailboxes.length && events().some((e) => e.type === "maintenance-done");
+        ).size === mailboxes.length && events().some((e) => e.event === "maintenance-done");
       while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
       expect(ready(), errors).toBe(true);
-      const started = events().find((e) => e.type === "service-started");
+      const started = events().find((e) => e.event === "service-started");
       expect(started?.sets).toEqual(["fast"]);
       const metricsUrl = started?.metricsUrl as string;
       expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
@@ -130,7 +130,7 @@ describe("ewsvault service", { timeout: 120_000 }, () => {
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    expect(jsonLines(out).at(-1)?.type).toBe("stopped");
+    expect(jsonLines(out).at(-1)?.event).toBe("stopped");
     expect(`${out}${errors}`).not.toContain(env.EWSVAULT_PASSWORD);
     const status = await cli(["status", "--redis-prefix", "one"], { EWSVAULT_REDIS_URL: redis.url });
     expect(status.code, status.stderr).toBe(0);

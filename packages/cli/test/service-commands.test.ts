@@ -73,6 +73,13 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
     },
   );
 
+  it("refuses an unknown --log-format with one line and a usage exit", async () => {
+    const config = await configFile("ok", { s: { mailboxes: ["a@x"], schedule: { cron: "0 2 * * *" } } });
+    const result = await cli(["scheduler", "--config", config, "--redis", redis.url, "--log-format", "xml"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error INVALID_ARGUMENT: --log-format must be json or text/);
+  });
+
   it("refuses an unreachable Redis (SERVICE_REDIS_UNREACHABLE) and a Redis password on the command line", async () => {
     const config = await configFile("ok", { s: { mailboxes: ["a@x"], schedule: { cron: "0 2 * * *" } } });
     const port = await freePort();
@@ -97,7 +104,10 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
       fast: { mailboxes, schedule: { cron: "*/2 * * * * *" }, tags: ["scheduled"] },
     });
     const serviceEnv = { ...env, EWS_PASSWORD: server.credentials.password, EWSVAULT_REDIS_URL: redis.url };
-    const scheduler = spawnCli(["scheduler", "--config", config, "--redis-prefix", "run"], serviceEnv);
+    const scheduler = spawnCli(
+      ["scheduler", "--config", config, "--redis-prefix", "run", "--log-format", "text"],
+      serviceEnv,
+    );
     const worker = spawnCli(
       ["worker", "--config", config, "--redis-prefix", "run", "--concurrency", "2", "--metrics-listen", ":0"],
       serviceEnv,
@@ -115,13 +125,13 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
       const backedUp = () =>
         new Set(
           jsonLines(output.worker)
-            .filter((e) => e.type === "mailbox-done")
+            .filter((e) => e.event === "mailbox-done")
             .map((e) => e.mailbox),
         );
       while (backedUp().size < mailboxes.length && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 250));
       expect([...backedUp()].sort(), output.errors).toEqual([...mailboxes].sort());
-      const metricsUrl = jsonLines(output.worker).find((e) => e.type === "worker-started")
+      const metricsUrl = jsonLines(output.worker).find((e) => e.event === "worker-started")
         ?.metricsUrl as string;
       expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
       expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(
@@ -132,11 +142,25 @@ describe("ewsvault scheduler / worker", { timeout: 120_000 }, () => {
       worker.kill("SIGTERM");
     }
     expect(await Promise.all(exits)).toEqual([0, 0]);
-    const schedulerLog = jsonLines(output.scheduler);
-    expect(schedulerLog.map((e) => e.type)).toEqual(
-      expect.arrayContaining(["scheduler-started", "run-enqueued", "stopped"]),
+    // --log-format text: one line per record, "<time> <LEVEL> <event> key=value ...".
+    const schedulerLog = output.scheduler.trim().split("\n");
+    expect(
+      schedulerLog.every((line) => /^\d{4}-\d\d-\d\dT\S+Z (INFO|WARN|ERROR) [a-z-]+( |$)/.test(line)),
+    ).toBe(true);
+    expect(schedulerLog.find((line) => / INFO run-enqueued /.test(line))).toMatch(
+      /source=scheduler set=fast run=run\|fast\|\d+ dueAt=\S+ job=run\|fast\|\d+ mailboxes=2$/,
     );
-    expect(jsonLines(output.worker).at(-1)?.type).toBe("stopped");
+    expect(schedulerLog.at(-1)).toMatch(/ INFO stopped source=cli$/);
+    // JSON lines (the default): the worker's records, flat, with run, mailbox and job.
+    const workerLog = jsonLines(output.worker);
+    expect(workerLog.find((e) => e.event === "mailbox-done")).toMatchObject({
+      level: "info",
+      set: "fast",
+      run: expect.stringMatching(/^run\|fast\|\d+$/),
+      job: expect.stringMatching(/^mbx\|fast\|\d+\|/),
+      status: "completed",
+    });
+    expect(workerLog.at(-1)?.event).toBe("stopped");
     expect(`${output.scheduler}${output.worker}${output.errors}`).not.toContain(env.EWSVAULT_PASSWORD);
     // The worker's EWS client took its requests' slots from the gate shared through Redis
     // (per endpoint and account), not from a gate of its own.

@@ -1,9 +1,11 @@
 // forget: applies a retention policy (forget-policy.ts) to the snapshots of each mailbox and
 // snapshot group, and removes the snapshots it does not keep, after writing the forget record
-// that names them. It removes snapshot objects only and takes no lock: a backup never depends on
+// that names them. It removes snapshot objects only and needs no lock: a backup never depends on
 // another snapshot existing, and prune only ever sees fewer roots. The data they referenced is
-// freed by prune.
+// freed by prune. Repository.forget takes the exclusive lock when asked (`exclusive`): the
+// service runs retention as maintenance, which waits for backups and which backups wait for.
 
+import type { ExclusiveWait } from "./exclusive-run.js";
 import { applyForgetPolicy, type ForgetPolicy } from "./forget-policy.js";
 import type { ForgetRecord } from "./forget-records.js";
 import type { Snapshot } from "./snapshots.js";
@@ -15,6 +17,12 @@ export interface ForgetOptions {
   readonly group?: string;
   /** Decide and report, remove nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Repository.forget only: forget under the exclusive lock, waiting for running backups as
+   * prune does (REPO_LOCKED after waitMs), so no backup reads a snapshot as its parent while it
+   * is removed. The service's retention after a run.
+   */
+  readonly exclusive?: ExclusiveWait;
 }
 
 export interface ForgetReport {

@@ -269,9 +269,16 @@ export class RepositoryImpl implements Repository {
     return this.snapshots.find(query);
   }
 
-  forget(policy: ForgetPolicy, options: ForgetOptions = {}): Promise<ForgetReport> {
+  async forget(policy: ForgetPolicy, options: ForgetOptions = {}): Promise<ForgetReport> {
     this.assertOpen();
-    return forgetSnapshots(this.snapshots, policy, options);
+    if (options.exclusive === undefined) return forgetSnapshots(this.snapshots, policy, options);
+    const { waitMs, pollMs } = options.exclusive;
+    const lock = await this.locks.acquireExclusiveLock(waitMs ?? 0, pollMs ?? 1000);
+    try {
+      return await forgetSnapshots(this.snapshots, policy, options);
+    } finally {
+      await lock.release();
+    }
   }
 
   async lockMailbox(mailbox: string): Promise<MailboxLock> {

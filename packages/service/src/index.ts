@@ -16,6 +16,12 @@ export {
   type SetRunJobData,
   setSchedulerId,
 } from "./jobs.js";
+export {
+  logRecordOf,
+  type ServiceLogger,
+  type ServiceLogLevel,
+  type ServiceLogRecord,
+} from "./log-records.js";
 export { type DeferralOptions, MaintenanceGate } from "./maintenance-gate.js";
 export { type MaintenanceSchedule, maintenanceSchedules, readDataSubsetOf } from "./maintenance-schedules.js";
 export { type MaintenanceStatus, maintenanceStatus } from "./maintenance-status.js";
@@ -27,6 +33,7 @@ export {
 } from "./maintenance-worker.js";
 export {
   createServiceMetrics,
+  type EwsGateSnapshot,
   type MetricsServerOptions,
   type RunningMetricsServer,
   type ServiceMetrics,

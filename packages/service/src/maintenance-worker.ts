@@ -53,6 +53,14 @@ export type MaintenanceEvent =
       readonly final: boolean;
     };
 
+/** How long maintenance waits for running backups (default 1 h) and how often it looks (2 s). */
+export function maintenanceWaitOf(options: Pick<MaintenanceWorkerOptions, "waitMs" | "pollMs"> = {}): {
+  readonly waitMs: number;
+  readonly pollMs: number;
+} {
+  return { waitMs: options.waitMs ?? 3_600_000, pollMs: options.pollMs ?? 2_000 };
+}
+
 export interface RunningMaintenanceWorker {
   close(): Promise<void>;
 }
@@ -63,7 +71,7 @@ export async function startMaintenanceWorker(
   const prefix = options.redis.prefix ?? DEFAULT_PREFIX;
   const emit = options.onEvent ?? (() => {});
   const lockDurationMs = options.lockDurationMs ?? 60_000;
-  const wait = { waitMs: options.waitMs ?? 3_600_000, pollMs: options.pollMs ?? 2_000 };
+  const wait = maintenanceWaitOf(options);
   const gate = new MaintenanceGate(async () => (await worker.client) as unknown as GateRedis, prefix);
 
   const run = async (job: Job<MaintenanceJobData>): Promise<MaintenanceJobResult> => {

@@ -4,6 +4,7 @@
 // services in one process (tests, `ewsvault service`) do not mix their numbers.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ConcurrencyGate } from "@ewsvault/ews";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export interface MetricsServerOptions {
@@ -24,9 +25,20 @@ export interface ServiceMetrics {
   readonly queueJobs: Gauge<"state">;
 }
 
-/** A registry with the service's metrics; `queueCounts` is read on each scrape. */
-export function createServiceMetrics(queueCounts: () => Promise<Record<string, number>>): ServiceMetrics {
+/** What the EWS client's gate tells at a scrape; undefined when this process calls no EWS. */
+export type EwsGateSnapshot = ReturnType<ConcurrencyGate["snapshot"]>;
+
+/**
+ * A registry with the service's metrics; `queueCounts` is read on each scrape, and so is `ewsGate`
+ * (the EWS client's gate: in-process or shared through Redis) when given: throttling refusals by
+ * the kind the client classified them as, and what the gate does about them.
+ */
+export function createServiceMetrics(
+  queueCounts: () => Promise<Record<string, number>>,
+  ewsGate?: () => EwsGateSnapshot | undefined,
+): ServiceMetrics {
   const registry = new Registry();
+  if (ewsGate !== undefined) registerGateMetrics(registry, ewsGate);
   const queueJobs = new Gauge({
     name: "ewsvault_queue_jobs",
     help: "Jobs in the mailbox queue by state",
@@ -126,4 +138,57 @@ export async function startMetricsServer(
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The EWS client's throttling as its gate counts it (the gate sees every answer's outcome and the
+ * kind the client classified it as, attempt-outcome.ts of @ewsvault/ews): refusals by kind as a
+ * counter (the gate's own running count, carried over as increments on each scrape), and the
+ * limit, requests in flight, pause and pace now.
+ */
+function registerGateMetrics(registry: Registry, snapshot: () => EwsGateSnapshot | undefined): void {
+  const seen = { concurrency: 0, budget: 0, unknown: 0 };
+  new Counter({
+    name: "ewsvault_ews_refusals_total",
+    help:
+      "EWS requests the server refused as throttling, by kind: concurrency (ErrorExceededConnectionCount, " +
+      "EWSMaxConcurrency), budget (ErrorServerBusy with BackOffMilliseconds), unknown (HTTP 503/429, " +
+      "ErrorServerBusy without a back-off)",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+    collect() {
+      const now = snapshot()?.throttledBy;
+      for (const kind of ["concurrency", "budget", "unknown"] as const) {
+        const value = now?.[kind] ?? seen[kind];
+        // A gate's counts only grow; a smaller one is a new gate (counted from zero).
+        const delta = value >= seen[kind] ? value - seen[kind] : value;
+        this.inc({ kind }, delta);
+        seen[kind] = value;
+      }
+    },
+  });
+  const gauge = (name: string, help: string, read: (s: EwsGateSnapshot) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = snapshot();
+        if (now !== undefined) this.set(read(now));
+      },
+    });
+  gauge("ewsvault_ews_concurrency_limit", "Requests the EWS gate lets run at once now (learnt)", (s) =>
+    Math.floor(s.limit),
+  );
+  gauge("ewsvault_ews_in_flight", "EWS requests of this process in flight", (s) => s.inFlight);
+  gauge(
+    "ewsvault_ews_hold_off_seconds",
+    "Time left in a pause the server asked for",
+    (s) => s.holdOffMs / 1000,
+  );
+  gauge(
+    "ewsvault_ews_pacing_rate",
+    "Requests per second the gate paces at after budget refusals (0: not pacing)",
+    (s) => s.pacer.rate ?? 0,
+  );
 }

@@ -29,7 +29,15 @@ export async function enqueueRun(
     name: JOB_NAMES.runFinished,
     queueName: QUEUES.mailboxes,
     data: { set: run.set, dueAt: run.dueAt, mailboxes: run.mailboxes.length } satisfies RunJobData,
-    opts: { jobId: runJobId(run.set, run.dueAt), removeOnComplete: keep, removeOnFail: keep },
+    opts: {
+      jobId: runJobId(run.set, run.dueAt),
+      // The run's retention waits for running backups under the exclusive lock (run-retention.ts)
+      // and gives up with REPO_LOCKED after the maintenance wait: try again later.
+      attempts: 3,
+      backoff: { type: "exponential", delay: options.retryDelayMs ?? 30_000 },
+      removeOnComplete: keep,
+      removeOnFail: keep,
+    },
     children: run.mailboxes.map((mailbox) => ({
       name: JOB_NAMES.backupMailbox,
       queueName: QUEUES.mailboxes,

@@ -14,6 +14,7 @@ import {
   type SetRunJobData,
   setSchedulerId,
 } from "./jobs.js";
+import { logEvent, type ServiceLogger } from "./log-records.js";
 import { type MaintenanceSchedule, maintenanceSchedules } from "./maintenance-schedules.js";
 import {
   createServiceMetrics,
@@ -42,6 +43,8 @@ export interface SchedulerOptions extends RunJobOptions {
    */
   readonly metrics?: MetricsServerOptions;
   readonly onEvent?: (event: SchedulerEvent) => void;
+  /** Structured records of the events (log-records.ts), source "scheduler". */
+  readonly logger?: ServiceLogger;
 }
 
 export type SchedulerEvent =
@@ -92,6 +95,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   const emit = (event: SchedulerEvent) => {
     if (event.type === "run-enqueued") countRun?.(event.set);
     options.onEvent?.(event);
+    logEvent(options.logger, event, "scheduler");
   };
 
   const setsQueue = new Queue<SetRunJobData>(QUEUES.sets, { connection, prefix });

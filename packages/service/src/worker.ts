@@ -5,11 +5,12 @@
 // stalled-job check of any other worker moves the job back to wait, and someone else takes it.
 import { hostname } from "node:os";
 import type { MailboxSource } from "@ewsvault/core";
-import { type BackupEvent, backup, type ForgetPolicy, type Repository } from "@ewsvault/core";
+import { type BackupEvent, backup, type Repository } from "@ewsvault/core";
 import type { ConcurrencyGate } from "@ewsvault/ews";
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { ServiceError } from "./errors.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
+import { logEvent, type ServiceLogger } from "./log-records.js";
 import {
   type DeferralOptions,
   deferMailboxJob,
@@ -19,6 +20,7 @@ import {
 import {
   type MaintenanceEvent,
   type MaintenanceWorkerOptions,
+  maintenanceWaitOf,
   type RunningMaintenanceWorker,
   startMaintenanceWorker,
 } from "./maintenance-worker.js";
@@ -37,6 +39,7 @@ import {
   type RedisLocation,
   redisAnswers,
 } from "./redis.js";
+import { applyRunRetention } from "./run-retention.js";
 import type { ServiceSetConfig } from "./set-config.js";
 import { engineOptionsOf } from "./set-selection.js";
 import {
@@ -110,6 +113,8 @@ export interface WorkerOptions {
   /** Names this worker in results and events; default host:pid. */
   readonly name?: string;
   readonly onEvent?: (event: WorkerEvent) => void;
+  /** Structured records of the events (log-records.ts): one per event, engine progress left out. */
+  readonly logger?: ServiceLogger;
 }
 
 export type WorkerEvent =
@@ -140,6 +145,13 @@ export type WorkerEvent =
       readonly set: string;
       readonly mailbox: string;
       readonly dueAt: number;
+    }
+  | {
+      /** The run's retention starts: the gate is closed, forget waits for the exclusive lock now. */
+      readonly type: "retention-start";
+      readonly set: string;
+      readonly dueAt: number;
+      readonly mailboxes: number;
     }
   | {
       readonly type: "run-finished";
@@ -183,6 +195,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const emit = (event: WorkerEvent) => {
     if (metrics !== undefined) countEvent(metrics, event);
     options.onEvent?.(event);
+    logEvent(options.logger, event, name);
     const notice = webhook === undefined ? undefined : webhookPayloadOf(event, name);
     if (notice !== undefined) webhook?.notify(notice);
   };
@@ -303,14 +316,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const failures = await job.getIgnoredChildrenFailures();
     let forgotten = 0;
     const retention = options.sets[setName]?.retention;
-    if (retention !== undefined) {
-      const { prune: _prune, ...policy } = retention;
-      // Only the mailboxes this run backed up: forget groups snapshots per mailbox, so another
-      // set's mailboxes keep their own policy.
-      for (const mailbox of new Set(Object.values(values).map((v) => v.mailbox))) {
-        const report = await options.repository.forget(policy as ForgetPolicy, { mailbox });
-        forgotten += report.remove.length;
-      }
+    const backedUp = new Set(Object.values(values).map((v) => v.mailbox));
+    if (retention !== undefined && backedUp.size > 0) {
+      forgotten = await applyRunRetention(
+        {
+          repository: options.repository,
+          gate,
+          holder: `forget|${job.id}`,
+          holdTtlMs: options.lockDurationMs ?? 60_000,
+          wait: maintenanceWaitOf(options.maintenance === false ? undefined : options.maintenance),
+          onGateClosed: () =>
+            emit({ type: "retention-start", set: setName, dueAt, mailboxes: backedUp.size }),
+        },
+        retention,
+        backedUp,
+      );
     }
     const summary = {
       completed: Object.keys(values).length,
@@ -369,7 +389,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   if (options.metrics !== undefined) {
     countsQueue = new Queue(QUEUES.mailboxes, { connection: bullConnection(options.redis), prefix });
     const queue = countsQueue;
-    metrics = createServiceMetrics(() => queue.getJobCounts() as Promise<Record<string, number>>);
+    // The gate of the source's EWS client (an EwsClient exposes it): shared or its own.
+    const ewsGate = sharedGate ?? (source as { gate?: ConcurrencyGate }).gate;
+    metrics = createServiceMetrics(
+      () => queue.getJobCounts() as Promise<Record<string, number>>,
+      typeof ewsGate?.snapshot === "function" ? () => ewsGate.snapshot() : undefined,
+    );
     metricsServer = await startMetricsServer(options.metrics, metrics.registry, () =>
       redisAnswers(worker.client),
     );

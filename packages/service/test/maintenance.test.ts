@@ -2,7 +2,9 @@
 // repository: a due prune runs once per due time with two schedulers and two workers alive; a
 // prune waits while a backup holds its mailbox lock, closes the gate so new mailboxes wait for
 // it, and runs after; a mailbox meeting REPO_LOCKED (a prune by hand elsewhere) is put back
-// without using an attempt; a verify records its result, and its problems, in the status.
+// without using an attempt; a run's retention (forget) waits for a running backup under the
+// exclusive lock while new mailboxes wait for it; a verify records its result, and its problems,
+// in the status.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { MockEwsServer } from "@ewsvault/mock-ews";
@@ -162,6 +164,60 @@ describe("maintenance jobs", { timeout: 120_000 }, () => {
       await w.close();
       await flows.close();
       await queue.close();
+    }
+  });
+
+  it("a run's retention (forget) waits for a running backup under the exclusive lock, and new mailboxes wait for it", async () => {
+    const prefix = "forget-waits";
+    const root = await newRepository("repo-forget");
+    const [trimmed, later, , busy] = server.mailboxes;
+    const sets = {
+      a: { mailboxes: [trimmed!], schedule: { cron: "0 2 1 1 *" }, retention: { keepLast: 1 } },
+      b: { mailboxes: [later!], schedule: { cron: "0 2 1 1 *" } },
+    };
+    const events: Timed[] = [];
+    const workers = [
+      await worker(root, prefix, sets, "w1", events),
+      await worker(root, prefix, sets, "w2", events),
+    ];
+    const flows = new FlowProducer({ connection: bullConnection({ url: redis.url }), prefix });
+    const finished = (dueAt: number) =>
+      until(() => events.find((e) => e.type === "run-finished" && e.dueAt === dueAt), 30_000);
+    let lock: { release(): Promise<void> } | undefined;
+    try {
+      await enqueueRun(flows, { set: "a", dueAt: 1_800_000_000_000, mailboxes: [trimmed!] });
+      expect(await finished(1_800_000_000_000)).toMatchObject({ completed: 1, forgotten: 0 });
+      // A backup running elsewhere (say `ewsvault backup` on another machine) holds busy's lock.
+      lock = await (await open(root)).lockMailbox(busy!);
+      await enqueueRun(flows, { set: "a", dueAt: 1_800_086_400_000, mailboxes: [trimmed!] });
+      await until(() => events.find((e) => e.type === "retention-start" && e.dueAt === 1_800_086_400_000));
+      // The gate is closed: a mailbox enqueued now is put back instead of started.
+      await enqueueRun(flows, { set: "b", dueAt: 1_800_086_400_000, mailboxes: [later!] });
+      const deferred = await until(() => events.find((e) => e.type === "mailbox-deferred"));
+      expect(deferred).toMatchObject({ mailbox: later, reason: "maintenance" });
+      await new Promise((r) => setTimeout(r, 1_000));
+      // The forget waits for the running backup; the new mailbox waits for the forget.
+      expect(events.filter((e) => e.type === "run-finished" && e.dueAt === 1_800_086_400_000)).toEqual([]);
+      expect(events.filter((e) => e.type === "mailbox-start" && e.mailbox === later)).toEqual([]);
+      const releasedAt = Date.now();
+      await lock.release();
+      const run = await finished(1_800_086_400_000);
+      expect(run).toMatchObject({ completed: 1, forgotten: 1 });
+      expect(run.at).toBeGreaterThanOrEqual(releasedAt);
+      const started = await until(() =>
+        events.find((e) => e.type === "mailbox-start" && e.mailbox === later),
+      );
+      expect(started.at).toBeGreaterThanOrEqual(run.at);
+      expect(started).toMatchObject({ attempt: 1 });
+      await until(() => events.find((e) => e.type === "mailbox-done" && e.mailbox === later));
+      expect(events.filter((e) => e.type === "mailbox-failed")).toEqual([]);
+      // One snapshot of trimmed left (keepLast 1), later's own untouched.
+      const snapshots = await (await open(root)).listSnapshots();
+      expect(snapshots.map((s) => s.mailbox).sort()).toEqual([trimmed!, later!].sort());
+    } finally {
+      await lock?.release();
+      await Promise.all(workers.map((w) => w.close()));
+      await flows.close();
     }
   });
 

@@ -22,3 +22,39 @@ describe("metrics server", () => {
     }
   });
 });
+
+describe("EWS gate metrics", () => {
+  it("carry the gate's refusal counts over as increments, and count a new gate's from zero", async () => {
+    const gate = {
+      limit: 3.7,
+      ceiling: 4,
+      inFlight: 2,
+      waiting: 0,
+      max: 8,
+      throttleEvents: 5,
+      throttledBy: { concurrency: 2, budget: 3, unknown: 0 },
+      cuts: 1,
+      holdOffMs: 1500,
+      pacer: { rate: 19, estimatedRate: 20, refusals: 3, uncertainty: 0.01 },
+    };
+    const metrics = createServiceMetrics(
+      async () => ({}),
+      () => gate,
+    );
+    const value = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    let text = await metrics.registry.metrics();
+    expect(value(text, /^ewsvault_ews_refusals_total\{kind="budget"\} (\d+)$/m)).toBe(3);
+    expect(value(text, /^ewsvault_ews_concurrency_limit (\d+)$/m)).toBe(3);
+    expect(value(text, /^ewsvault_ews_hold_off_seconds ([\d.]+)$/m)).toBe(1.5);
+    expect(value(text, /^ewsvault_ews_pacing_rate ([\d.]+)$/m)).toBe(19);
+    gate.throttledBy = { concurrency: 2, budget: 5, unknown: 1 };
+    text = await metrics.registry.metrics();
+    expect(value(text, /^ewsvault_ews_refusals_total\{kind="budget"\} (\d+)$/m)).toBe(5);
+    expect(value(text, /^ewsvault_ews_refusals_total\{kind="unknown"\} (\d+)$/m)).toBe(1);
+    // A new gate (the worker's source reopened) starts again from 0: its 1 is one more.
+    gate.throttledBy = { concurrency: 0, budget: 1, unknown: 1 };
+    text = await metrics.registry.metrics();
+    expect(value(text, /^ewsvault_ews_refusals_total\{kind="budget"\} (\d+)$/m)).toBe(6);
+    expect(value(text, /^ewsvault_ews_refusals_total\{kind="concurrency"\} (\d+)$/m)).toBe(2);
+  });
+});

@@ -1,6 +1,7 @@
 // `ewsvault scheduler`, `ewsvault worker`, `ewsvault service` (both in one process) and
 // `ewsvault status`: the service (@ewsvault/service) run from a config file. The first three log
-// one JSON object per line on stdout (time, event type, facts; never secrets) and stop
+// the service's structured records on stdout, one per line (--log-format json, the default, or
+// text: time, level, event, set, run, mailbox, job, code, message, facts; never secrets) and stop
 // gracefully on SIGTERM or SIGINT: the scheduler after the fan-out in hand, the worker after
 // making its mailboxes' finished work durable and handing them back to the queue.
 //
@@ -22,8 +23,9 @@ import { shown } from "../output.js";
 import {
   addServiceOptions,
   addWorkerOptions,
+  type CliLogger,
+  cliLogger,
   listenAddress,
-  log,
   redisLocation,
   type ServiceCommandOptions,
   stopSignal,
@@ -116,41 +118,46 @@ async function statusCommand(
   return ExitCode.ok;
 }
 
-function startSchedulerFrom(options: ServiceCommandOptions, config: ConfigFile): Promise<RunningScheduler> {
+function startSchedulerFrom(
+  options: ServiceCommandOptions,
+  config: ConfigFile,
+  logger: CliLogger,
+): Promise<RunningScheduler> {
   const metrics = listenAddress(options.metricsListen);
   return startScheduler({
     redis: redisLocation(options),
     sets: (config.sets ?? {}) as Readonly<Record<string, ServiceSetConfig>>,
     ...(metrics === undefined ? {} : { metrics }),
-    onEvent: log,
+    logger,
   });
 }
 
 async function schedulerCommand(options: ServiceCommandOptions): Promise<number> {
+  const logger = cliLogger(options.logFormat);
   const config = await loadConfigFile(options.config);
   const stopped = stopSignal();
-  const scheduler = await startSchedulerFrom(options, config);
-  log({
-    type: "scheduler-started",
+  const scheduler = await startSchedulerFrom(options, config, logger);
+  logger.note("scheduler-started", {
     sets: scheduler.sets.map((s) => s.name),
     metricsUrl: scheduler.metricsUrl,
   });
   const signal = await stopped;
-  log({ type: "stopping", signal });
+  logger.note("stopping", { signal });
   await scheduler.close();
-  log({ type: "stopped" });
+  logger.note("stopped");
   return ExitCode.ok;
 }
 
 async function workerCommand(options: WorkerCommandOptions): Promise<number> {
+  const logger = cliLogger(options.logFormat);
   const config = await loadConfigFile(options.config);
   const stopped = stopSignal();
-  await withWorker(options, config, async (worker) => {
-    log({ type: "worker-started", worker: worker.name, metricsUrl: worker.metricsUrl });
-    log({ type: "stopping", signal: await stopped });
+  await withWorker(options, config, logger, async (worker) => {
+    logger.note("worker-started", { worker: worker.name, metricsUrl: worker.metricsUrl });
+    logger.note("stopping", { signal: await stopped });
     return ExitCode.ok;
   });
-  log({ type: "stopped" });
+  logger.note("stopped");
   return ExitCode.ok;
 }
 
@@ -160,23 +167,23 @@ async function workerCommand(options: WorkerCommandOptions): Promise<number> {
  * worker's (the scheduler serves none here: one port per process).
  */
 async function serviceCommand(options: WorkerCommandOptions): Promise<number> {
+  const logger = cliLogger(options.logFormat);
   const config = await loadConfigFile(options.config);
   const stopped = stopSignal();
-  const scheduler = await startSchedulerFrom({ ...options, metricsListen: undefined }, config);
+  const scheduler = await startSchedulerFrom({ ...options, metricsListen: undefined }, config, logger);
   try {
-    await withWorker(options, config, async (worker) => {
-      log({
-        type: "service-started",
+    await withWorker(options, config, logger, async (worker) => {
+      logger.note("service-started", {
         sets: scheduler.sets.map((s) => s.name),
         worker: worker.name,
         metricsUrl: worker.metricsUrl,
       });
-      log({ type: "stopping", signal: await stopped });
+      logger.note("stopping", { signal: await stopped });
       return ExitCode.ok;
     });
   } finally {
     await scheduler.close();
   }
-  log({ type: "stopped" });
+  logger.note("stopped");
   return ExitCode.ok;
 }

@@ -1,18 +1,19 @@
 // What `ewsvault scheduler`, `worker` and `service` share: their options, the Redis location
 // (URL from --redis or EWSVAULT_REDIS_URL, password only from EWSVAULT_REDIS_PASSWORD), the
-// webhook (URL only from EWSVAULT_WEBHOOK_URL: a chat webhook's URL is its secret), the JSON-line
-// log and the stop signal.
-import type { RedisLocation, WebhookOptions } from "@ewsvault/service";
+// webhook (URL only from EWSVAULT_WEBHOOK_URL: a chat webhook's URL is its secret), the log
+// (the service's structured records as JSON lines or text lines on stdout) and the stop signal.
+import type { RedisLocation, ServiceLogger, ServiceLogRecord, WebhookOptions } from "@ewsvault/service";
 import type { Command } from "commander";
 import type { EwsOptions, RepoOptions } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { jsonLine } from "../output.js";
+import { jsonLine, shown } from "../output.js";
 
 export interface ServiceCommandOptions {
   config: string;
   redis?: string;
   redisPrefix?: string;
   metricsListen?: string;
+  logFormat?: string;
 }
 
 export interface WorkerCommandOptions extends ServiceCommandOptions, RepoOptions, EwsOptions {
@@ -33,7 +34,8 @@ export function addServiceOptions(command: Command): Command {
     .option(
       "--metrics-listen <host:port>",
       "serve Prometheus /metrics and /healthz here (e.g. 127.0.0.1:9464; :0 picks a port)",
-    );
+    )
+    .option("--log-format <format>", "log lines on stdout: json (one object per line) or text", "json");
 }
 
 /** The worker's own options (`ewsvault worker` and `ewsvault service`). */
@@ -110,8 +112,40 @@ export function listenAddress(text: string | undefined): { host: string; port: n
   return { host, port };
 }
 
-export function log(event: object): void {
-  process.stdout.write(jsonLine({ time: new Date().toISOString(), ...event }));
+/** The service's log on stdout, plus the command's own lifecycle records (started, stopping, stopped). */
+export interface CliLogger extends ServiceLogger {
+  /** A record of the command itself (source "cli"), at level info. */
+  note(event: string, facts?: Readonly<Record<string, unknown>>): void;
+}
+
+/**
+ * --log-format: "json" prints each record as one JSON object per line; "text" as
+ * `<time> <LEVEL> <event> key=value ...` (strings with spaces quoted, all made safe for a
+ * terminal). The records hold no secrets (the service's log-records.ts).
+ */
+export function cliLogger(format: string | undefined): CliLogger {
+  if (format !== undefined && format !== "json" && format !== "text")
+    throw new CliError("INVALID_ARGUMENT", "--log-format must be json or text", ExitCode.usage);
+  const write =
+    format === "text"
+      ? (record: ServiceLogRecord) => process.stdout.write(`${textLine(record)}\n`)
+      : (record: ServiceLogRecord) => process.stdout.write(jsonLine(record));
+  return {
+    log: write,
+    note: (event, facts = {}) =>
+      write({ time: new Date().toISOString(), level: "info", event, source: "cli", ...facts }),
+  };
+}
+
+function textLine(record: ServiceLogRecord): string {
+  const { time, level, event, ...facts } = record;
+  const parts = [time, level.toUpperCase(), event];
+  for (const [key, value] of Object.entries(facts)) {
+    if (value === undefined) continue;
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    parts.push(`${key}=${/[\s"=]/.test(text) || text === "" ? JSON.stringify(text) : text}`);
+  }
+  return shown(parts.join(" "));
 }
 
 /** Resolves on the first SIGTERM or SIGINT. */

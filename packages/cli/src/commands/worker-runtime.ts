@@ -1,7 +1,8 @@
 // A worker as `ewsvault worker` and `ewsvault service` run it: the config's repository, EWS
-// account and sets, opened in that order and closed in reverse, the worker logging its events
-// as JSON lines (engine progress left out: too chatty for a log; checkpoints and item failures
-// kept) and, when EWSVAULT_WEBHOOK_URL is set, notifying the webhook of failed runs.
+// account and sets, opened in that order and closed in reverse, the worker giving its structured
+// log records to the command's logger (the library leaves engine progress out: too chatty for a
+// log; checkpoints and item failures kept) and, when EWSVAULT_WEBHOOK_URL is set, notifying the
+// webhook of failed runs.
 import { join } from "node:path";
 import { openRepository } from "@ewsvault/core";
 import { type RunningWorker, type ServiceSetConfig, startWorker } from "@ewsvault/service";
@@ -16,8 +17,8 @@ import {
 } from "../context.js";
 import { openDestination } from "../destinations.js";
 import {
+  type CliLogger,
   listenAddress,
-  log,
   redisLocation,
   type WorkerCommandOptions,
   webhookFromEnv,
@@ -28,6 +29,7 @@ import { positiveInteger } from "./shared.js";
 export async function withWorker(
   cli: WorkerCommandOptions,
   config: ConfigFile,
+  logger: CliLogger,
   body: (worker: RunningWorker) => Promise<number>,
 ): Promise<number> {
   const redis = redisLocation(cli);
@@ -77,15 +79,7 @@ export async function withWorker(
         stalledIntervalMs: leaseMs / 2,
         ...(metrics === undefined ? {} : { metrics }),
         ...(webhook === undefined ? {} : { webhook }),
-        onEvent: (event) => {
-          if (
-            event.type === "engine" &&
-            event.event.type !== "checkpoint" &&
-            event.event.type !== "item-failed"
-          )
-            return;
-          log(event);
-        },
+        logger,
       });
       try {
         return await body(worker);
