@@ -79,58 +79,34 @@ export function decodePackHeader(plain: Uint8Array, dataEnd: number, what: strin
   return entries;
 }
 
-/**
- * Accumulates sealed blobs until the pack is full (the caller decides when), copying each into
- * one growing buffer as it arrives. Copying at add() rather than concatenating at finish() lets
- * the caller's blob buffers go at once (a worker's reply holds many blobs) and lets a writer
- * hand a finished pack's buffer to its next builder once the upload is done, so a backup reuses
- * a few pack buffers instead of allocating (and page-faulting in) a fresh one per pack.
- */
+/** Accumulates sealed blobs in memory until the pack is full (the caller decides when). */
 export class PackBuilder {
-  private buffer: Uint8Array;
+  private readonly parts: Uint8Array[] = [];
   private readonly list: PackEntry[] = [];
   size = 0;
-
-  /** `buffer`: storage to reuse (its contents are overwritten); grown when a pack outgrows it. */
-  constructor(buffer: Uint8Array = new Uint8Array(64 * 1024)) {
-    this.buffer = buffer;
-  }
 
   get count(): number {
     return this.list.length;
   }
 
-  private reserve(bytes: number): void {
-    const need = this.size + bytes;
-    if (need <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.max(need, this.buffer.length * 2));
-    grown.set(this.buffer.subarray(0, this.size), 0);
-    this.buffer = grown;
-  }
-
   add(type: BlobType, id: string, sealed: Uint8Array, rawLength: number): void {
     this.list.push({ type, id, offset: this.size, length: sealed.length, rawLength });
-    this.reserve(sealed.length);
-    this.buffer.set(sealed, this.size);
+    this.parts.push(sealed);
     this.size += sealed.length;
   }
 
-  /**
-   * Appends the sealed header and trailer. `bytes` of the result is a view of `buffer`: the
-   * buffer may be given to a new builder only when nothing reads `bytes` any more.
-   */
-  finish(sealer: Sealer): FinishedPack & { readonly buffer: Uint8Array } {
+  finish(sealer: Sealer): FinishedPack {
     const header = sealer.seal(encodePackHeader(this.list), AD.packHeader);
-    this.reserve(header.length + PACK_TRAILER_BYTES);
-    this.buffer.set(header, this.size);
-    const end = this.size + header.length + PACK_TRAILER_BYTES;
-    const bytes = this.buffer.subarray(0, end);
-    new DataView(bytes.buffer, bytes.byteOffset, end).setUint32(
-      end - PACK_TRAILER_BYTES,
-      header.length,
-      true,
-    );
-    return { id: sha256Hex(bytes), bytes, entries: this.list.slice(), buffer: this.buffer };
+    const bytes = new Uint8Array(this.size + header.length + PACK_TRAILER_BYTES);
+    let at = 0;
+    for (const part of this.parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    bytes.set(header, at);
+    at += header.length;
+    new DataView(bytes.buffer).setUint32(at, header.length, true);
+    return { id: sha256Hex(bytes), bytes, entries: this.list.slice() };
   }
 }
 

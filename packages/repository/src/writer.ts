@@ -113,16 +113,9 @@ const POOL_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Packs in flight per writer: bounds memory to about (1 + this) packs. */
 const MAX_UPLOADS = 2;
-/**
- * Room beyond packSize in a new pack buffer: a pack closes after the blob that crosses packSize
- * (a data chunk is at most 128 KiB by default) and then takes its header (45 bytes a blob).
- */
-const PACK_BUFFER_SLACK = 1024 * 1024;
 
 export class WriterImpl implements RepositoryWriter {
-  private pack: PackBuilder;
-  /** Buffers of uploaded packs, for the next builders (pack.ts); at most MAX_UPLOADS kept. */
-  private readonly spareBuffers: Uint8Array[] = [];
+  private pack = new PackBuilder();
   private readonly uploads = new Set<Promise<void>>();
   private readonly sealing = new Set<Promise<void>>();
   private unindexed: IndexedPack[] = [];
@@ -139,7 +132,6 @@ export class WriterImpl implements RepositoryWriter {
     private readonly ctx: WriterContext,
     options: WriterOptions = {},
   ) {
-    this.pack = this.newPack();
     this.checkpointBytes = options.checkpointBytes ?? 64 * MiB;
     if (!(this.checkpointBytes > 0)) throw new TypeError("checkpointBytes must be > 0");
     const seconds = options.checkpointSeconds ?? 60;
@@ -198,14 +190,10 @@ export class WriterImpl implements RepositoryWriter {
     return sealed.length;
   }
 
-  private newPack(): PackBuilder {
-    return new PackBuilder(this.spareBuffers.pop() ?? new Uint8Array(this.ctx.packSize + PACK_BUFFER_SLACK));
-  }
-
   private sealPack(): void {
     if (this.pack.count === 0) return;
     const finished = this.pack.finish(this.ctx.sealer);
-    this.pack = this.newPack();
+    this.pack = new PackBuilder();
     const upload = this.ctx.objects.save(packObjectName(finished.id), finished.bytes).then(
       () => {
         this.unindexed.push({
@@ -214,9 +202,6 @@ export class WriterImpl implements RepositoryWriter {
           entries: finished.entries,
         });
         this.unindexedBytes += finished.bytes.length;
-        // save() has resolved: the destination is done with the bytes (a failed save keeps its
-        // buffer out of reuse, in case an abandoned attempt still reads it).
-        if (this.spareBuffers.length < MAX_UPLOADS) this.spareBuffers.push(finished.buffer);
       },
       (error: unknown) => this.fail(error),
     );
