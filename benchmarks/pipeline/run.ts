@@ -7,7 +7,7 @@
 // 2. Runs our pipeline over them in a child process (timed, peak RSS of that process).
 // 3. Backs the same directory up with restic (repository version 2, default compression).
 // Steps 2 and 3 alternate for --rounds rounds (default 3); speeds are the medians.
-// --stages first prints the CPU of each stage of our write path on the corpus (stages.ts).
+// --stages also prints the CPU of each stage of our write path on the corpus (stages.ts).
 // --corpus DIR reuses (or, when DIR has none, writes and keeps) the corpus in DIR.
 // Prints progress, then one JSON line: {ourMiBps, resticMiBps, speedRatio, ourStoredBytes,
 // resticStoredBytes, sizeRatio, peakRssMiB, ourCpuSeconds, resticCpuSeconds}. The restic
@@ -73,12 +73,6 @@ try {
   console.log(
     `corpus: ${files.length} items, ${(corpusBytes / MiB).toFixed(1)} MiB (${exportEncoder().name}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-
-  if (args.includes("--stages")) {
-    console.log("");
-    console.log(formatStages(measureStages(files, { zstdLevels: [-5, -1, 3] })));
-    console.log("");
-  }
 
   const oursScript = fileURLToPath(new URL("./ours.ts", import.meta.url));
   ensureRestic();
@@ -152,6 +146,12 @@ try {
   console.log(`| ewsvault | ${result.ourMiBps} | ${(ourStoredBytes / MiB).toFixed(1)} |`);
   console.log(`| restic | ${result.resticMiBps} | ${(resticStoredBytes / MiB).toFixed(1)} |`);
   console.log(`| ratio | ${result.speedRatio} | ${result.sizeRatio} |`);
+  if (args.includes("--stages")) {
+    // After the rounds: this process then holds the whole corpus, and a child started later
+    // would report that as its own peak RSS (Linux keeps the high-water mark across exec).
+    console.log("");
+    console.log(formatStages(measureStages(files, { zstdLevels: [-5, -1, 3] })));
+  }
   console.log("");
   console.log(JSON.stringify(result));
 } finally {
