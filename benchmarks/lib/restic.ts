@@ -2,6 +2,7 @@
 // its own environment, repository format version 2 with default compression.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { treeBytes } from "./setup.js";
 
@@ -39,7 +40,21 @@ function run(command: string, argv: string[], env: NodeJS.ProcessEnv): Promise<n
 export interface ResticBackup {
   readonly version: string;
   readonly seconds: number;
+  /** CPU (user + system) of the timed `backup` process; undefined where /proc is missing. */
+  readonly cpuSeconds: number | undefined;
   readonly storedBytes: number;
+}
+
+/** CPU seconds of this process's waited-for children so far (Linux /proc; undefined elsewhere). */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    // Fields after the ")" that ends the command name: cutime and cstime are the 14th and 15th.
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Backs `sourceDir` up into a new restic repository below `workDir`. */
@@ -55,6 +70,9 @@ export async function resticBackup(sourceDir: string, workDir: string): Promise<
     RESTIC_CACHE_DIR: join(workDir, "restic-cache"),
   };
   await run(restic, ["init", "--repository-version", "2"], env);
+  const cpuBefore = childrenCpuSeconds();
   const seconds = await run(restic, ["backup", "--quiet", "--host", "bench", sourceDir], env);
-  return { version, seconds, storedBytes: await treeBytes(repo) };
+  const cpuAfter = childrenCpuSeconds();
+  const cpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return { version, seconds, cpuSeconds, storedBytes: await treeBytes(repo) };
 }

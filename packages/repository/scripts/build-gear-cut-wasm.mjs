@@ -2,7 +2,7 @@
 // embeds the module as base64 (worker threads get it as a string; no file to locate at run
 // time). test/gear-cut-wasm.test.ts fails when the two drift apart.
 //
-//   node packages/core/scripts/build-gear-cut-wasm.mjs
+//   node packages/repository/scripts/build-gear-cut-wasm.mjs
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import createWabt from "wabt";
@@ -16,7 +16,7 @@ module.destroy();
 const base64 = Buffer.from(buffer).toString("base64");
 writeFileSync(
   `${dir}gear-cut-wasm.ts`,
-  `// Generated from gear-cut.wat by packages/core/scripts/build-gear-cut-wasm.mjs; do not edit.
+  `// Generated from gear-cut.wat by packages/repository/scripts/build-gear-cut-wasm.mjs; do not edit.
 export const GEAR_CUT_WASM_BASE64 =
   "${base64}";
 `,
