@@ -157,9 +157,17 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
       expect(mailbox.settings?.failures).toEqual([]);
     }
     for (const [from, to] of pairs) {
-      const stored = await readSnapshotSettings({ repository: storage.repository, mailbox: from });
+      const stored = await readSnapshotSettings({
+        repository: storage.repository,
+        mailbox: from,
+        withFolderPaths: true,
+      });
       expect(stored.present).toBe(true);
       expect(value(stored.kinds.inboxRules).length).toBeGreaterThanOrEqual(3);
+      // Permission folders are named by path for `ls --settings`.
+      const sourcePathOf = (await folderPaths(from)).pathOf;
+      for (const set of value(stored.kinds.folderPermissions))
+        expect(stored.folderPaths?.[set.folderId]).toBe(sourcePathOf.get(set.folderId));
 
       emptySettings(to);
       const items = await restore({
