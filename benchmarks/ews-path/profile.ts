@@ -14,7 +14,7 @@ import { scratchDirectory } from "../lib/setup.js";
 const small = process.argv.includes("--small");
 const work = await scratchDirectory("ews-path-profile");
 const server = await startMockProcess(
-  { latencyMs: 0 },
+  { latencyMs: 0, exportCacheBytes: 512 * MiB },
   small
     ? { seed: 1718, mailboxes: 4, itemsPerMailbox: 1000, maxItemBytes: 16 * KiB }
     : { seed: 1717, mailboxes: 4, itemsPerMailbox: 250, maxItemBytes: 4 * MiB },
