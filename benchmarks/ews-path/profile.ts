@@ -1,7 +1,7 @@
 // The EWS phase of bench:ews-path alone, for profiling (node --cpu-prof on this process; the mock
 // runs in its own process, BENCH_MOCK_CPU_PROF_DIR profiles it too):
 //
-//   node --cpu-prof --cpu-prof-dir=DIR --import tsx --conditions=source benchmarks/ews-path/profile.ts [--small]
+//   node --cpu-prof --cpu-prof-dir=DIR --import tsx --conditions=source benchmarks/ews-path/profile.ts [--small] [--runs N]
 //   tsx benchmarks/report/profile-summary.ts DIR
 //
 // Runs one warm-up backup and then the measured one; prints CPU ms per MiB and per item.
@@ -12,6 +12,9 @@ import { startMockProcess } from "../lib/mock-process.js";
 import { scratchDirectory } from "../lib/setup.js";
 
 const small = process.argv.includes("--small");
+// More measured runs dilute the warm-up (generation, JIT) in the profiles.
+const runsAt = process.argv.indexOf("--runs");
+const runs = runsAt >= 0 ? Number(process.argv[runsAt + 1]) : 1;
 const work = await scratchDirectory("ews-path-profile");
 const server = await startMockProcess(
   { latencyMs: 0, exportCacheBytes: 512 * MiB },
@@ -22,11 +25,13 @@ const server = await startMockProcess(
 try {
   const options = { server, mailboxes: server.mailboxes, mailboxConcurrency: 4, itemConcurrency: 4 };
   await measuredBackup({ ...options, workDir: join(work.dir, "warm") });
-  const run = await measuredBackup({ ...options, workDir: join(work.dir, "measured") });
-  const mib = run.bytesRead / MiB;
-  process.stdout.write(
-    `${run.items} items, ${mib.toFixed(1)} MiB: ${((run.cpuSeconds * 1000) / mib).toFixed(2)} CPU ms/MiB, ${((run.cpuSeconds * 1000) / run.items).toFixed(3)} ms/item; mock ${(((run.mockCpuSeconds ?? 0) * 1000) / run.items).toFixed(3)} ms/item\n`,
-  );
+  for (let n = 1; n <= runs; n++) {
+    const run = await measuredBackup({ ...options, workDir: join(work.dir, `measured-${n}`) });
+    const mib = run.bytesRead / MiB;
+    process.stdout.write(
+      `${run.items} items, ${mib.toFixed(1)} MiB: ${((run.cpuSeconds * 1000) / mib).toFixed(2)} CPU ms/MiB, ${((run.cpuSeconds * 1000) / run.items).toFixed(3)} ms/item; mock ${(((run.mockCpuSeconds ?? 0) * 1000) / run.items).toFixed(3)} ms/item\n`,
+    );
+  }
 } finally {
   await server.stop();
   await work.remove();
