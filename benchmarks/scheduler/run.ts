@@ -6,6 +6,12 @@
 // The bound: the mock counts every request the run needed (by operation). With C requests in
 // flight and L ms per request, those R requests need at least R x L / C ms, so no scheduler can
 // beat items / (R x L / C). The same bound is computed for the baseline with its own R and C = 4.
+//
+// The mock shares this machine's cores with the engine, so its CPU (generating and encoding each
+// item the first time it is exported) would cap the measured runs. Each mock process therefore
+// serves one unmeasured backup first, with an export cache that holds every item's encoded
+// stream: the measured run's mock only parses requests and writes cached bytes (issue 17).
+// --cold-mock measures against a mock that generates as it goes (the older figures).
 
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -23,12 +29,44 @@ const MAILBOXES = Number(args.option("--mailboxes") ?? (args.quick ? 4 : 16));
 const ITEMS = Number(args.option("--items") ?? (args.quick ? 40 : 500));
 const BASELINE_MAILBOXES = args.quick ? 2 : 4;
 const CONCURRENCY = { mailboxes: 4, items: 4 };
+/** The issue's targets (issue 17) for this 2-core machine. */
+const TARGET_BOUND_RATIO = 0.5;
+const TARGET_BASELINE_RATIO = 3;
+const COLD_MOCK = process.argv.includes("--cold-mock");
+/** Holds the encoded exports of the largest run (16 x 500 items of ~100 KiB: ~1.05 GiB of base64). */
+const MOCK_EXPORT_CACHE_BYTES = 2048 * MiB;
+
+/**
+ * A mock process for one measured run: unless --cold-mock, started with a cache for every
+ * item's encoded export and filled by one unmeasured backup of all its mailboxes.
+ */
+async function startRunMock(
+  label: string,
+  options: Parameters<typeof startMockProcess>[0],
+  generator?: Parameters<typeof startMockProcess>[1],
+): Promise<Awaited<ReturnType<typeof startMockProcess>>> {
+  if (COLD_MOCK) return startMockProcess(options, generator);
+  const server = await startMockProcess({ ...options, exportCacheBytes: MOCK_EXPORT_CACHE_BYTES }, generator);
+  try {
+    await measuredBackup({
+      server,
+      workDir: join(work.dir, `${label}-fill`),
+      mailboxes: server.mailboxes,
+      mailboxConcurrency: CONCURRENCY.mailboxes,
+      itemConcurrency: CONCURRENCY.items,
+    });
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
 
 const work = await scratchDirectory("scheduler");
 try {
   const serverOptions = { seed: SEED, itemsPerMailbox: ITEMS, latencyMs: LATENCY_MS };
   report.line(
-    `mock: ${MAILBOXES} mailboxes x ${ITEMS} items, ${LATENCY_MS} ms per request; engine ${CONCURRENCY.mailboxes} mailboxes x ${CONCURRENCY.items} requests`,
+    `mock: ${MAILBOXES} mailboxes x ${ITEMS} items, ${LATENCY_MS} ms per request, ${COLD_MOCK ? "generating items as they are exported (--cold-mock)" : "every item's export encoded and cached by an unmeasured backup first"}; engine ${CONCURRENCY.mailboxes} mailboxes x ${CONCURRENCY.items} requests`,
   );
 
   // Warm-up (JIT, generator caches) so neither measured run pays for it.
@@ -52,7 +90,7 @@ try {
     }
   }
 
-  const server = await startMockProcess({ ...serverOptions, mailboxes: MAILBOXES });
+  const server = await startRunMock("main", { ...serverOptions, mailboxes: MAILBOXES });
   let main: Awaited<ReturnType<typeof measuredBackup>>;
   try {
     main = await measuredBackup({
@@ -77,7 +115,7 @@ try {
     `bound: ${R} requests x ${LATENCY_MS} ms / ${inFlight} in flight = ${boundSeconds.toFixed(2)} s -> ${boundItemsPerSec.toFixed(0)} items/s`,
   );
 
-  const baseServer = await startMockProcess({ ...serverOptions, mailboxes: BASELINE_MAILBOXES });
+  const baseServer = await startRunMock("baseline", { ...serverOptions, mailboxes: BASELINE_MAILBOXES });
   let base: Awaited<ReturnType<typeof measuredBackup>>;
   try {
     base = await measuredBackup({
@@ -97,7 +135,8 @@ try {
   );
   // The same mailboxes with every item capped at 16 KiB: far less data per request, so the run
   // shows how much of the latency the scheduler hides when CPU is not what limits it.
-  const smallServer = await startMockProcess(
+  const smallServer = await startRunMock(
+    "small",
     { latencyMs: LATENCY_MS },
     { seed: SEED, mailboxes: MAILBOXES, itemsPerMailbox: ITEMS, maxItemBytes: 16 * 1024 },
   );
@@ -129,13 +168,21 @@ try {
   report.line(
     `with ${cores} otherwise idle cores, the CPU alone (both processes) caps the scheduler run at ${(main.items / ((main.cpuSeconds + (main.mockCpuSeconds ?? 0)) / cores)).toFixed(0)} items/s`,
   );
+  // What the target asks of the CPU: TARGET_BOUND_RATIO x the bound in items/s, on `cores` cores
+  // shared by both processes, leaves this much CPU per item (engine + client + mock).
+  const targetItemsPerSec = TARGET_BOUND_RATIO * boundItemsPerSec;
+  const cpuMsPerItemForTarget = (cores * 1000) / targetItemsPerSec;
+  const cpuMsPerItem = ((main.cpuSeconds + (main.mockCpuSeconds ?? 0)) / main.items) * 1000;
+  report.line(
+    `boundRatio ${TARGET_BOUND_RATIO} = ${targetItemsPerSec.toFixed(0)} items/s needs <= ${cpuMsPerItemForTarget.toFixed(2)} ms CPU per item on ${cores} cores (both processes, every core busy); measured ${cpuMsPerItem.toFixed(2)} ms (${(cpuMsPerItem / cpuMsPerItemForTarget).toFixed(2)}x)`,
+  );
   report.line(
     `scheduler: ${itemsPerSec.toFixed(0)} items/s, ${(main.bytesRead / MiB / main.seconds).toFixed(1)} MiB/s`,
   );
   const boundRatio = itemsPerSec / boundItemsPerSec;
   const baselineRatio = itemsPerSec / baselineItemsPerSec;
-  report.check("boundRatio (items/s / bound)", boundRatio, ">=", 0.9);
-  report.check("baselineRatio (items/s / baseline items/s)", baselineRatio, ">=", 3.5);
+  report.check("boundRatio (items/s / bound)", boundRatio, ">=", TARGET_BOUND_RATIO);
+  report.check("baselineRatio (items/s / baseline items/s)", baselineRatio, ">=", TARGET_BASELINE_RATIO);
   const figures = {
     itemsPerSec: round(itemsPerSec, 1),
     boundItemsPerSec: round(boundItemsPerSec, 1),
@@ -154,8 +201,8 @@ try {
             label: "scheduler 4 x 4",
             value: itemsPerSec,
             unit: "items/s",
-            target: 0.9 * boundItemsPerSec,
-            pass: boundRatio >= 0.9,
+            target: TARGET_BOUND_RATIO * boundItemsPerSec,
+            pass: boundRatio >= TARGET_BOUND_RATIO,
           },
           { label: "baseline 1 x 4", value: baselineItemsPerSec, unit: "items/s" },
           { label: "items <= 16 KiB: bound", value: smallBound, unit: "items/s" },
@@ -165,8 +212,18 @@ try {
       {
         title: "ratios",
         bars: [
-          { label: "boundRatio", value: boundRatio, target: 0.9, pass: boundRatio >= 0.9 },
-          { label: "baselineRatio", value: baselineRatio, target: 3.5, pass: baselineRatio >= 3.5 },
+          {
+            label: "boundRatio",
+            value: boundRatio,
+            target: TARGET_BOUND_RATIO,
+            pass: boundRatio >= TARGET_BOUND_RATIO,
+          },
+          {
+            label: "baselineRatio",
+            value: baselineRatio,
+            target: TARGET_BASELINE_RATIO,
+            pass: baselineRatio >= TARGET_BASELINE_RATIO,
+          },
         ],
       },
     ],
@@ -184,6 +241,9 @@ try {
       mockCpuSeconds: round(main.mockCpuSeconds ?? 0),
       eventLoopUtilization: round(main.eventLoopUtilization),
       cpuBoundItemsPerSec: round(main.items / ((main.cpuSeconds + (main.mockCpuSeconds ?? 0)) / cores), 1),
+      cpuMsPerItem: round(cpuMsPerItem),
+      cpuMsPerItemForTarget: round(cpuMsPerItemForTarget),
+      coldMock: COLD_MOCK,
       smallItems: {
         items: small.items,
         bytesRead: small.bytesRead,

@@ -1,6 +1,7 @@
 // Smoke run of bench:ews-path (--quick, results into a scratch directory): the scenario must keep
 // working as the engine, the client and the mock change, and print the figures the issue asks
-// for (CPU per MiB both ways, their ratio, CPU per 16 KiB item, the mock's CPU per item).
+// for (CPU per MiB both ways, their ratio, CPU per 16 KiB item, the mock's CPU per item, restic's
+// CPU per file on the same small items and the ratio to it).
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -35,6 +36,9 @@ it("ews-path --quick prints CPU per MiB through EWS and the pipeline, their rati
     "overheadRatio",
     "small16KiBEwsCpuMsPerItem",
     "mockCpuMsPerItem",
+    "resticCpuMsPerSmallFile",
+    "resticRatio",
+    "mockShareOfSmallItem",
   ]) {
     expect(figures[key], key).toBeGreaterThan(0);
   }

@@ -88,6 +88,9 @@ class NoncePool {
   }
 }
 
+/** Item tags memoised per index (about 250 bytes each). */
+const ITEM_TAG_MEMO = 16_384;
+
 /**
  * The keys of one mailbox's index: keyed hashes for database keys and sealing of values.
  * Folder tags are memoised: an incremental run asks for the same few folders many times.
@@ -98,6 +101,7 @@ export class IndexEntryCipher {
   readonly #keyHashKey: Uint8Array;
   readonly #nonces = new NoncePool();
   readonly #folderTags = new Map<string, string>();
+  readonly #itemTags = new Map<string, string>();
 
   constructor(cacheKey: Uint8Array, mailbox: string) {
     const { entryKey, keyHashKey } = deriveIndexEntryKeys(cacheKey, mailbox);
@@ -116,9 +120,20 @@ export class IndexEntryCipher {
     return value;
   }
 
-  /** Keyed hash of an item id ("i" domain), 32 hex. */
+  /**
+   * Keyed hash of an item id ("i" domain), 32 hex. The recent ones are memoised: a backup asks
+   * for an item's tag when it looks the item up, when it records it and when it checks which
+   * items a sync did not report, each one an HMAC otherwise.
+   */
   itemTag(itemId: string): string {
-    return tag(this.#keyHashKey, `i\n${itemId}`);
+    let value = this.#itemTags.get(itemId);
+    if (value === undefined) {
+      value = tag(this.#keyHashKey, `i\n${itemId}`);
+      // Bounded (item ids are ~150 characters): dropped wholesale when full, refilled as used.
+      if (this.#itemTags.size >= ITEM_TAG_MEMO) this.#itemTags.clear();
+      this.#itemTags.set(itemId, value);
+    }
+    return value;
   }
 
   /** Keyed hash of a database key ("k" domain), 16 bytes: the item set digest XORs these. */

@@ -7,6 +7,7 @@
 import { EwsVaultError } from "@ewsvault/mailbox";
 import type { Level } from "level";
 import type { IndexEntryCipher } from "./index-crypto.js";
+import { ItemKeys } from "./item-keys.js";
 
 export interface ItemSet {
   readonly count: number;
@@ -33,7 +34,7 @@ type Operation = { readonly type: "put" | "del"; readonly key: string };
 export function nextItemSet(
   cipher: IndexEntryCipher,
   current: ItemSet,
-  keys: Set<string>,
+  keys: ItemKeys,
   deleted: readonly string[],
   operations: readonly Operation[],
 ): { readonly itemSet: ItemSet; apply(): void } {
@@ -70,8 +71,8 @@ export async function loadItemKeys(
   db: Level<string, Uint8Array>,
   cipher: IndexEntryCipher,
   expected: ItemSet,
-): Promise<Set<string>> {
-  const keys = new Set<string>();
+): Promise<ItemKeys> {
+  const keys = new ItemKeys();
   for await (const key of db.keys({ gte: "i!", lt: 'i"' })) keys.add(key);
   compare(cipher, keys, expected);
   return keys;

@@ -11,6 +11,7 @@ import type { FolderChangeProbe, FolderInfo, ItemSummary } from "@ewsvault/mailb
 import { EwsVaultError } from "@ewsvault/mailbox";
 import { Level } from "level";
 import { IndexEntryCipher } from "./index-crypto.js";
+import type { ItemKeys } from "./item-keys.js";
 import { checkItemSet, EMPTY_ITEM_SET, type ItemSet, loadItemKeys, nextItemSet } from "./item-set.js";
 import { ensurePrivateDirectory, restrictTree } from "./private-files.js";
 
@@ -182,10 +183,13 @@ export class MailboxIndex {
   #meta: MailboxIndexMeta;
   #applying: Promise<void> = Promise.resolve();
   /**
-   * Every item key, loaded before the first commit that touches items (item-set.ts): whether a
-   * put adds an entry is then a lookup, not a database read. About 100 bytes per item.
+   * Every item key, loaded before the first commit that touches items or the first item lookup
+   * (item-set.ts): whether a put adds an entry, or whether an item is indexed at all, is then a
+   * lookup, not a database read. About 100 bytes per item.
    */
-  #itemKeys: Set<string> | undefined;
+  #itemKeys: ItemKeys | undefined;
+  /** The load of #itemKeys queued on the commit chain (so it never sees half a commit). */
+  #itemKeysLoad: Promise<ItemKeys> | undefined;
 
   private constructor(
     db: Level<string, Uint8Array>,
@@ -249,8 +253,40 @@ export class MailboxIndex {
     return folders;
   }
 
+  /**
+   * An item never indexed (every item of a first backup) is answered from the item key set, so
+   * only items that exist cost a database read.
+   */
   async getItem(folderId: string, itemId: string): Promise<IndexedItem | undefined> {
-    return this.#get<IndexedItem>(this._itemKey(folderId, itemId));
+    const key = this._itemKey(folderId, itemId);
+    if (!(this.#itemKeys ?? (await this.#loadItemKeys())).has(key)) return undefined;
+    return this.#get<IndexedItem>(key);
+  }
+
+  /**
+   * Ids of the folder's indexed items that are not in `seen`. Compares database keys (one keyed
+   * hash per seen id against the item key set) and reads only the values of the items left
+   * over, instead of opening every value of the folder.
+   */
+  async itemIdsNotIn(folderId: string, seen: ReadonlySet<string>): Promise<string[]> {
+    const inFolder = (this.#itemKeys ?? (await this.#loadItemKeys())).inFolder(
+      `i!${this.#cipher.folderTag(folderId)}!`,
+    );
+    if (inFolder.size === 0) return [];
+    const seenKeys = new Set<string>();
+    for (const itemId of seen) seenKeys.add(this._itemKey(folderId, itemId));
+    const unseen: string[] = [];
+    for (const key of inFolder) if (!seenKeys.has(key)) unseen.push(key);
+    const ids: string[] = [];
+    for (let start = 0; start < unseen.length; start += READ_AGAIN_BATCH) {
+      const slice = unseen.slice(start, start + READ_AGAIN_BATCH);
+      const values = await this.#db.getMany(slice);
+      for (const [i, value] of values.entries()) {
+        // Deleted since the keys were read (a commit in between): it is simply gone.
+        if (value !== undefined) ids.push((this.#cipher.open(slice[i]!, value) as IndexedItem).itemId);
+      }
+    }
+    return ids;
   }
 
   /**
@@ -353,6 +389,28 @@ export class MailboxIndex {
   async verifyItemSet(): Promise<void> {
     await this.#applying.catch(() => {});
     await checkItemSet(this.#db, this.#cipher, this.#meta.itemSet);
+  }
+
+  /**
+   * Loads #itemKeys between two commits (queued on the commit chain): a load that read the keys
+   * during a commit would compare them with the header of before it. A failed load (tampered
+   * index) is tried again by the next caller, which fails the same way.
+   */
+  #loadItemKeys(): Promise<ItemKeys> {
+    if (this.#itemKeysLoad === undefined) {
+      const load = async () =>
+        (this.#itemKeys ??= await loadItemKeys(this.#db, this.#cipher, this.#meta.itemSet));
+      const loading = this.#applying.then(load, load);
+      this.#itemKeysLoad = loading;
+      loading.catch(() => {
+        this.#itemKeysLoad = undefined;
+      });
+      this.#applying = loading.then(
+        () => {},
+        () => {},
+      );
+    }
+    return this.#itemKeysLoad;
   }
 
   async #get<T>(key: string): Promise<T | undefined> {

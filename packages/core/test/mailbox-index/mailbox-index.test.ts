@@ -57,6 +57,35 @@ describe("MailboxIndex", () => {
     await reopened.close();
   });
 
+  it("item lookups and itemIdsNotIn see every commit (lookups answer from the item key set)", async () => {
+    const path = await dir();
+    const index = await MailboxIndex.open(path, "a@contoso.test", KEY);
+    expect(await index.getItem("F1", "I1")).toBeUndefined(); // loads the (empty) key set
+    await index
+      .batch()
+      .putItem(item("F1", "I1"))
+      .putItem(item("F1", "I2"))
+      .putItem(item("F2", "I3"))
+      .commit();
+    expect((await index.getItem("F1", "I2"))?.itemId).toBe("I2");
+    expect(await index.getItem("F2", "I1")).toBeUndefined(); // same id, other folder
+    await index.batch().putItem(item("F1", "I4")).deleteItem("F1", "I1").commit();
+    expect((await index.getItem("F1", "I4"))?.itemId).toBe("I4");
+    expect(await index.getItem("F1", "I1")).toBeUndefined();
+    expect((await index.itemIdsNotIn("F1", new Set(["I2"]))).sort()).toEqual(["I4"]);
+    expect(await index.itemIdsNotIn("F1", new Set(["I2", "I4", "gone"]))).toEqual([]);
+    expect(await index.itemIdsNotIn("F2", new Set())).toEqual(["I3"]);
+    await index.batch().deleteFolder("F2").commit();
+    expect(await index.getItem("F2", "I3")).toBeUndefined();
+    expect(await index.itemIdsNotIn("F2", new Set())).toEqual([]);
+    await index.close();
+
+    const reopened = await MailboxIndex.open(path, "a@contoso.test", KEY);
+    expect((await reopened.getItem("F1", "I4"))?.changeKey).toBe("ck-I4");
+    expect(await reopened.getItem("F1", "I1")).toBeUndefined();
+    await reopened.close();
+  });
+
   it("deleting a folder removes its items and nothing else", async () => {
     const index = await MailboxIndex.open(await dir(), "a@contoso.test", KEY);
     await index

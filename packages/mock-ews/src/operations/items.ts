@@ -3,6 +3,7 @@
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
 import { itemIdXml } from "../server/render.js";
+import { renderedItem } from "../server/render-cache.js";
 import { changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord } from "../store/records.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
@@ -240,7 +241,10 @@ export const copyItem: Operation = {
 export const syncFolderItems: Operation = {
   messageName: "SyncFolderItemsResponseMessage",
   run(request, ctx) {
-    const shape = parseItemShape(child(request, "ItemShape"));
+    const shapeNode = child(request, "ItemShape");
+    const shape = parseItemShape(shapeNode);
+    // The view as the request spelled it: equal text, equal rendering (server/render-cache.ts).
+    const view = JSON.stringify(shapeNode ?? null);
     const folder = singleFolder(ctx, child(request, "SyncFolderId"));
     const mailbox = folder.mailbox;
     const maxText = text(request, "MaxChangesReturned");
@@ -261,9 +265,10 @@ export const syncFolderItems: Operation = {
             currentSeq: mailbox.seq,
           });
     const { base, cursor } = state;
+    // Ids are made only for the changes on this page (a folder's every change is looked at).
     interface Change {
       seq: number;
-      id: string;
+      id: () => string;
       xml: () => string;
     }
     const changes: Change[] = [];
@@ -273,19 +278,21 @@ export const syncFolderItems: Operation = {
       if (record.createdSeq > base) {
         changes.push({
           seq: record.lastSeq,
-          id: ctx.store.itemIdOf(record),
-          xml: () => `<t:Create>${render(ctx, record, shape, "find")}</t:Create>`,
+          id: () => ctx.store.itemIdOf(record),
+          xml: () =>
+            `<t:Create>${renderedItem(record, view, () => render(ctx, record, shape, "find"))}</t:Create>`,
         });
       } else if (record.lastContentSeq > base) {
         changes.push({
           seq: record.lastSeq,
-          id: ctx.store.itemIdOf(record),
-          xml: () => `<t:Update>${render(ctx, record, shape, "find")}</t:Update>`,
+          id: () => ctx.store.itemIdOf(record),
+          xml: () =>
+            `<t:Update>${renderedItem(record, view, () => render(ctx, record, shape, "find"))}</t:Update>`,
         });
       } else if (record.lastReadSeq > base) {
         changes.push({
           seq: record.lastSeq,
-          id: ctx.store.itemIdOf(record),
+          id: () => ctx.store.itemIdOf(record),
           xml: () =>
             `<t:ReadFlagChange>${itemIdXml(ctx.store, record)}${el("t:IsRead", ctx.store.itemData(record).isRead)}</t:ReadFlagChange>`,
         });
@@ -297,7 +304,7 @@ export const syncFolderItems: Operation = {
         const id = ctx.store.itemIdOf({ folder, serial: tomb.serial } as ItemRecord);
         changes.push({
           seq: tomb.deletedSeq,
-          id,
+          id: () => id,
           xml: () => `<t:Delete><t:ItemId Id="${esc(id)}"/></t:Delete>`,
         });
       }
@@ -307,7 +314,7 @@ export const syncFolderItems: Operation = {
     const last = page.length === changes.length;
     const newCursor = last ? mailbox.seq : page[page.length - 1]!.seq;
     const xml = page
-      .filter((c) => !ignore.has(c.id))
+      .filter((c) => ignore.size === 0 || !ignore.has(c.id()))
       .map((c) => c.xml())
       .join("");
     const next = encodeSyncState(ctx.syncKey, {

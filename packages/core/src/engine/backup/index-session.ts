@@ -74,8 +74,7 @@ export class IndexSession {
 
   /** Ids of the folder's items, committed or pending, that are not in `seen`. */
   async itemsNotIn(folderId: string, seen: ReadonlySet<string>): Promise<Set<string>> {
-    const stale = new Set<string>();
-    for await (const item of this.index.items(folderId)) if (!seen.has(item.itemId)) stale.add(item.itemId);
+    const stale = new Set(await this.index.itemIdsNotIn(folderId, seen));
     for (const value of this.#overlay.values()) {
       if (value !== null && value.folderId === folderId && !seen.has(value.itemId)) stale.add(value.itemId);
     }
