@@ -319,17 +319,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         { details: { set: setName, mailbox, status: result?.status, code: cause?.code } },
       );
     }
-    const done: MailboxJobResult = {
+    const done = jobResultOf(
       mailbox,
-      status: result.status,
-      snapshotId: result.snapshotId,
-      items: result.items,
-      itemsExported: result.itemsExported,
-      bytesRead: result.bytesRead,
-      bytesNew: result.bytesNew,
-      durationMs: result.durationMs,
-      worker: name,
-    };
+      { ...result, snapshotId: result.snapshotId, status: result.status },
+      name,
+    );
     await rememberHolder(await affinityRedis(), prefix, mailbox, name);
     emit({ type: "mailbox-done", set: setName, mailbox, dueAt, result: done });
     return done;
@@ -398,17 +392,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         result?.snapshotId !== undefined &&
         (result.status === "completed" || result.status === "completed-with-warnings")
       ) {
-        done = {
+        done = jobResultOf(
           mailbox,
-          status: result.status,
-          snapshotId: result.snapshotId,
-          items: result.items,
-          itemsExported: result.itemsExported,
-          bytesRead: result.bytesRead,
-          bytesNew: result.bytesNew,
-          durationMs: result.durationMs,
-          worker: name,
-        };
+          { ...result, snapshotId: result.snapshotId, status: result.status },
+          name,
+        );
         await saveClaimResult(redis, prefix, id, done);
         await rememberHolder(redis, prefix, mailbox, name);
         emit({ type: "mailbox-done", set: setName, mailbox, dueAt, result: done });
@@ -590,6 +578,16 @@ function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
       if (event.event.type === "item-failed") metrics.itemFailures.inc({ code: event.event.failure.code });
       break;
   }
+}
+
+/** What a completed mailbox job returns (kept in Redis with the job, read by `status`). */
+function jobResultOf(
+  mailbox: string,
+  result: Omit<MailboxJobResult, "mailbox" | "worker">,
+  worker: string,
+): MailboxJobResult {
+  const { status, snapshotId, items, itemsExported, bytesRead, bytesNew, durationMs } = result;
+  return { mailbox, status, snapshotId, items, itemsExported, bytesRead, bytesNew, durationMs, worker };
 }
 
 /** The most specific stable code of a failure: the engine's for a failed mailbox. */
