@@ -24,6 +24,7 @@ import {
 import { ServiceError } from "./errors.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
 import { logEvent, type ServiceLogger } from "./log-records.js";
+import { MailboxSlots } from "./mailbox-slots.js";
 import {
   type DeferralOptions,
   deferMailboxJob,
@@ -218,6 +219,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { source, gate: sharedGate } = await openSource(options);
   const gate = new MaintenanceGate(async () => (await worker.client) as unknown as GateRedis, prefix);
 
+  // `concurrency` engine runs at once, for mailbox jobs and claims together.
+  const slots = new MailboxSlots(options.concurrency ?? 2);
+
   /**
    * Runs the engine on one mailbox with its set's selection. A repository mailbox lock held by a
    * worker that stopped refreshing it (dead, or paused past the lease) is broken and the mailbox
@@ -225,6 +229,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
    * beforeCommit when it resumes.
    */
   const runMailbox = async (setName: string, mailbox: string, beforeCommit: () => Promise<void>) => {
+    const release = await slots.acquire();
+    try {
+      return await runEngine(setName, mailbox, beforeCommit);
+    } finally {
+      release();
+    }
+  };
+  const runEngine = async (setName: string, mailbox: string, beforeCommit: () => Promise<void>) => {
     const engine = engineOptionsOf(options.sets[setName] as ServiceSetConfig);
     // Other workers have written index files since this one opened the repository; the
     // mailbox's last snapshot (perhaps written elsewhere) must be readable here.
@@ -479,8 +491,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const claimWorker = new Worker<ClaimJobData>(claimQueue, (job, token) => processClaim(job, token), {
     connection: bullConnection(options.redis),
     prefix,
-    // One claim at a time besides `concurrency` mailbox jobs: a claim is a mailbox job taken early.
-    concurrency: 1,
+    // As many as mailbox jobs: both share the worker's `concurrency` engine runs (MailboxSlots).
+    concurrency: options.concurrency ?? 2,
     lockDuration: options.lockDurationMs ?? 60_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     name,
