@@ -1,5 +1,7 @@
 // @ewsvault/service: backup sets on cron schedules and mailbox jobs run by workers on many
 // machines, through BullMQ on Redis.
+
+export { claimQueueName, DEFAULT_AFFINITY_WAIT_MS, preferredWorkers } from "./affinity.js";
 export { isServiceError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from "./errors.js";
 export {
   dueTimeOf,

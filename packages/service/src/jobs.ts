@@ -80,6 +80,8 @@ export const JOB_NAMES = {
   setRun: "set-run",
   backupMailbox: "backup-mailbox",
   runFinished: "run-finished",
+  /** A mailbox job offered to the worker holding the mailbox's index (affinity.ts). */
+  claim: "claim",
   prune: "prune",
   verify: "verify",
 } as const;

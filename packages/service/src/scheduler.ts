@@ -5,6 +5,7 @@
 // set-run job is taken by one of them (BullMQ lease), and the run's job ids are deterministic,
 // so a retried or repeated fan-out adds nothing twice.
 import { FlowProducer, type Job, Queue, Worker } from "bullmq";
+import { type AffinityRedis, preferredWorkers } from "./affinity.js";
 import { ServiceError } from "./errors.js";
 import {
   dueTimeOf,
@@ -33,7 +34,7 @@ import {
 import { DEFAULT_KEEP_FINISHED_SECONDS, enqueueRun, type RunJobOptions } from "./run-enqueue.js";
 import { resolveMailboxes, type ScheduledSet, type ServiceSetConfig, scheduledSets } from "./set-config.js";
 
-export interface SchedulerOptions extends RunJobOptions {
+export interface SchedulerOptions extends Omit<RunJobOptions, "affinity"> {
   readonly redis: RedisLocation;
   /** The config file's `sets`; only those with a `schedule` are scheduled. */
   readonly sets: Readonly<Record<string, ServiceSetConfig>>;
@@ -45,6 +46,11 @@ export interface SchedulerOptions extends RunJobOptions {
   readonly onEvent?: (event: SchedulerEvent) => void;
   /** Structured records of the events (log-records.ts), source "scheduler". */
   readonly logger?: ServiceLogger;
+  /**
+   * Worker affinity (affinity.ts): a mailbox whose index holder is alive waits this long for it
+   * before any worker may take it; default 15 s. false: no affinity.
+   */
+  readonly affinityWaitMs?: number | false;
 }
 
 export type SchedulerEvent =
@@ -149,7 +155,21 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
         );
       const dueAt = dueTimeOf(job);
       const mailboxes = resolveMailboxes(name, set);
-      await enqueueRun(flows, { set: name, dueAt, mailboxes }, options);
+      const preferred =
+        options.affinityWaitMs === false
+          ? new Map<string, string>()
+          : await preferredWorkers((await setsQueue.client) as unknown as AffinityRedis, prefix, mailboxes);
+      await enqueueRun(
+        flows,
+        { set: name, dueAt, mailboxes },
+        {
+          ...options,
+          affinity: {
+            preferred,
+            ...(typeof options.affinityWaitMs === "number" ? { waitMs: options.affinityWaitMs } : {}),
+          },
+        },
+      );
       emit({ type: "run-enqueued", set: name, dueAt, mailboxes: mailboxes.length });
       return { mailboxes: mailboxes.length };
     };

@@ -7,10 +7,24 @@ import { hostname } from "node:os";
 import type { MailboxSource } from "@ewsvault/core";
 import { type BackupEvent, backup, type Repository } from "@ewsvault/core";
 import type { ConcurrencyGate } from "@ewsvault/ews";
-import { DelayedError, type Job, Queue, Worker } from "bullmq";
+import { DelayedError, Job, Queue, Worker } from "bullmq";
+import {
+  type AffinityRedis,
+  type Claim,
+  claimHolds,
+  claimQueueName,
+  claimResult,
+  readClaim,
+  rememberHolder,
+  replaceClaim,
+  saveClaimResult,
+  startHeartbeat,
+  takeClaim,
+} from "./affinity.js";
 import { ServiceError } from "./errors.js";
 import { JOB_NAMES, type MailboxJobData, type MailboxJobResult, type RunJobData } from "./jobs.js";
 import { logEvent, type ServiceLogger } from "./log-records.js";
+import { MailboxSlots } from "./mailbox-slots.js";
 import {
   type DeferralOptions,
   deferMailboxJob,
@@ -39,6 +53,7 @@ import {
   type RedisLocation,
   redisAnswers,
 } from "./redis.js";
+import type { ClaimJobData } from "./run-enqueue.js";
 import { applyRunRetention } from "./run-retention.js";
 import type { ServiceSetConfig } from "./set-config.js";
 import { engineOptionsOf } from "./set-selection.js";
@@ -204,37 +219,25 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { source, gate: sharedGate } = await openSource(options);
   const gate = new MaintenanceGate(async () => (await worker.client) as unknown as GateRedis, prefix);
 
-  const backupMailbox = async (
-    job: Job<MailboxJobData>,
-    token: string | undefined,
-  ): Promise<MailboxJobResult> => {
-    const { set: setName, mailbox, dueAt } = job.data;
-    const set = options.sets[setName];
-    if (set === undefined)
-      throw new ServiceError("SERVICE_UNKNOWN_SET", `no set "${setName}" in this worker's config`, {
-        details: { set: setName },
-      });
-    const engine = engineOptionsOf(set);
-    const lockKey = `${prefix}:${QUEUES.mailboxes}:${job.id}:lock`;
-    // Fencing: the lease is this job's BullMQ lock, whose value is our token while we hold it.
-    // A worker paused past the lease (SIGSTOP, a long GC, a lost network) finds another value
-    // or none when it resumes, and must not advance the mailbox's sync states or write its
-    // snapshot: another worker owns the mailbox now. Checked right before each commit, so the
-    // window left is the time of one commit, well inside the lease.
-    const beforeCommit = async () => {
-      const holder = await (await worker.client).get(lockKey);
-      if (token === undefined || holder !== token)
-        throw new ServiceError("SERVICE_LEASE_LOST", `lease on ${mailbox} lost; another worker owns it now`, {
-          details: { set: setName, mailbox, dueAt },
-        });
-    };
-    const defer = async (reason: "maintenance" | "repository-locked") => {
-      if (!(await deferMailboxJob(job, token, options.deferral))) return;
-      emit({ type: "mailbox-deferred", set: setName, mailbox, dueAt, reason });
-      throw new DelayedError();
-    };
-    if ((await gate.holders()).length > 0) await defer("maintenance");
-    emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: job.attemptsMade + 1 });
+  // `concurrency` engine runs at once, for mailbox jobs and claims together.
+  const slots = new MailboxSlots(options.concurrency ?? 2);
+
+  /**
+   * Runs the engine on one mailbox with its set's selection. A repository mailbox lock held by a
+   * worker that stopped refreshing it (dead, or paused past the lease) is broken and the mailbox
+   * taken over: the queue gave us its job (or its claim), and the paused holder is fenced off by
+   * beforeCommit when it resumes.
+   */
+  const runMailbox = async (setName: string, mailbox: string, beforeCommit: () => Promise<void>) => {
+    const release = await slots.acquire();
+    try {
+      return await runEngine(setName, mailbox, beforeCommit);
+    } finally {
+      release();
+    }
+  };
+  const runEngine = async (setName: string, mailbox: string, beforeCommit: () => Promise<void>) => {
+    const engine = engineOptionsOf(options.sets[setName] as ServiceSetConfig);
     // Other workers have written index files since this one opened the repository; the
     // mailbox's last snapshot (perhaps written elsewhere) must be readable here.
     await options.repository.reloadIndex();
@@ -260,12 +263,45 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (
       result?.status === "skipped-locked" &&
       (await options.repository.unlock({ staleOnly: true })).length > 0
-    ) {
-      // The repository's mailbox lock was held by a worker that stopped refreshing it (dead, or
-      // paused past the lease): the queue gave us its job, so the lock is broken and the
-      // mailbox taken over; the paused holder is fenced off by beforeCommit when it resumes.
+    )
       result = (await run()).mailboxes[0];
-    }
+    return result;
+  };
+
+  const backupMailbox = async (
+    job: Job<MailboxJobData>,
+    token: string | undefined,
+  ): Promise<MailboxJobResult> => {
+    const { set: setName, mailbox, dueAt } = job.data;
+    const set = options.sets[setName];
+    if (set === undefined)
+      throw new ServiceError("SERVICE_UNKNOWN_SET", `no set "${setName}" in this worker's config`, {
+        details: { set: setName },
+      });
+    const lockKey = `${prefix}:${QUEUES.mailboxes}:${job.id}:lock`;
+    // Fencing: the lease is this job's BullMQ lock, whose value is our token while we hold it.
+    // A worker paused past the lease (SIGSTOP, a long GC, a lost network) finds another value
+    // or none when it resumes, and must not advance the mailbox's sync states or write its
+    // snapshot: another worker owns the mailbox now. Checked right before each commit, so the
+    // window left is the time of one commit, well inside the lease.
+    const beforeCommit = async () => {
+      const holder = await (await worker.client).get(lockKey);
+      if (token === undefined || holder !== token)
+        throw new ServiceError("SERVICE_LEASE_LOST", `lease on ${mailbox} lost; another worker owns it now`, {
+          details: { set: setName, mailbox, dueAt },
+        });
+    };
+    const defer = async (reason: "maintenance" | "repository-locked") => {
+      if (!(await deferMailboxJob(job, token, options.deferral))) return;
+      emit({ type: "mailbox-deferred", set: setName, mailbox, dueAt, reason });
+      throw new DelayedError();
+    };
+    if ((await gate.holders()).length > 0) await defer("maintenance");
+    // The worker holding the mailbox's index may have claimed it (affinity.ts): its result.
+    const claimed = await settleClaim(job.id as string, { worker: name, lockKey, token: token ?? "" });
+    if (claimed !== undefined) return claimed;
+    emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: job.attemptsMade + 1 });
+    const result = await runMailbox(setName, mailbox, beforeCommit);
     if (stopping.signal.aborted && result?.snapshotId === undefined) {
       // Shutting down: what was finished is durable; hand the mailbox back without using up an
       // attempt, so another worker (or this one, restarted) resumes it at once.
@@ -295,19 +331,96 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         { details: { set: setName, mailbox, status: result?.status, code: cause?.code } },
       );
     }
-    const done: MailboxJobResult = {
+    const done = jobResultOf(
       mailbox,
-      status: result.status,
-      snapshotId: result.snapshotId,
-      items: result.items,
-      itemsExported: result.itemsExported,
-      bytesRead: result.bytesRead,
-      bytesNew: result.bytesNew,
-      durationMs: result.durationMs,
-      worker: name,
-    };
+      { ...result, snapshotId: result.snapshotId, status: result.status },
+      name,
+    );
+    await rememberHolder(await affinityRedis(), prefix, mailbox, name);
     emit({ type: "mailbox-done", set: setName, mailbox, dueAt, result: done });
     return done;
+  };
+
+  const affinityRedis = async () => (await worker.client) as unknown as AffinityRedis;
+
+  /**
+   * Before a mailbox job backs its mailbox up: takes the job's claim, or, when the worker holding
+   * the index claimed it, waits for its result while the claim's lease holds, and takes the
+   * claim over when it lapsed (that worker died). Undefined: back up here, the claim is ours.
+   */
+  const settleClaim = async (jobId: string, mine: Claim): Promise<MailboxJobResult | undefined> => {
+    const redis = await affinityRedis();
+    for (;;) {
+      if (await takeClaim(redis, prefix, jobId, mine)) return undefined;
+      const current = await readClaim(redis, prefix, jobId);
+      if (current === undefined) continue; // a failed claim was given back just now
+      // An earlier attempt of this same job (a retry, a deferral) took it.
+      if (current.lockKey === mine.lockKey) {
+        if (await replaceClaim(redis, prefix, jobId, current, mine)) return undefined;
+        continue;
+      }
+      const result = await claimResult(redis, prefix, jobId);
+      if (result !== undefined) return result;
+      if ((await redis.get(current.lockKey)) !== current.token) {
+        const late = await claimResult(redis, prefix, jobId);
+        if (late !== undefined) return late;
+        if (await replaceClaim(redis, prefix, jobId, current, mine)) return undefined;
+        continue;
+      }
+      if (stopping.signal.aborted) return undefined;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  /**
+   * A claim offered to this worker as the holder of the mailbox's index: back the mailbox up for
+   * its job if the job is still waiting and nobody claimed it, leave the result for it and let it
+   * run at once (it completes with the result). Anything else gives the mailbox back to its job.
+   */
+  const processClaim = async (job: Job<ClaimJobData>, token: string | undefined) => {
+    const { set: setName, mailbox, dueAt, mailboxJobId: id } = job.data;
+    if (options.sets[setName] === undefined || token === undefined) return { skipped: "unknown-set" };
+    const mailboxJob = await Job.fromId(mailboxQueue, id);
+    const state = mailboxJob === undefined ? "missing" : await mailboxJob.getState();
+    if (state !== "delayed" && state !== "waiting" && state !== "prioritized") return { skipped: state };
+    if ((await gate.holders()).length > 0) return { skipped: "maintenance" };
+    const redis = await affinityRedis();
+    const mine: Claim = { worker: name, lockKey: `${prefix}:${claimQueue}:${job.id}:lock`, token };
+    if (!(await takeClaim(redis, prefix, id, mine))) return { skipped: "claimed" };
+    let done: MailboxJobResult | undefined;
+    try {
+      emit({ type: "mailbox-start", set: setName, mailbox, dueAt, attempt: 1 });
+      const result = await runMailbox(setName, mailbox, async () => {
+        if (!(await claimHolds(redis, prefix, id, mine)))
+          throw new ServiceError(
+            "SERVICE_LEASE_LOST",
+            `claim on ${mailbox} lost; another worker owns it now`,
+            {
+              details: { set: setName, mailbox, dueAt },
+            },
+          );
+      });
+      if (
+        result?.snapshotId !== undefined &&
+        (result.status === "completed" || result.status === "completed-with-warnings")
+      ) {
+        done = jobResultOf(
+          mailbox,
+          { ...result, snapshotId: result.snapshotId, status: result.status },
+          name,
+        );
+        await saveClaimResult(redis, prefix, id, done);
+        await rememberHolder(redis, prefix, mailbox, name);
+        emit({ type: "mailbox-done", set: setName, mailbox, dueAt, result: done });
+      }
+    } finally {
+      // Not backed up here: the mailbox job does it as usual (its retries, its failure report).
+      if (done === undefined) await replaceClaim(redis, prefix, id, mine, undefined).catch(() => {});
+      await mailboxJob?.promote().catch(() => {
+        // No longer delayed: it runs when its turn comes.
+      });
+    }
+    return done ?? { skipped: "not-backed-up" };
   };
 
   const finishRun = async (job: Job<RunJobData>) => {
@@ -373,6 +486,22 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // only as long as Redis can renew them, which the stalled check then sorts out.
   });
   await worker.waitUntilReady();
+  const mailboxQueue = new Queue(QUEUES.mailboxes, { connection: bullConnection(options.redis), prefix });
+  const claimQueue = claimQueueName(name);
+  const claimWorker = new Worker<ClaimJobData>(claimQueue, (job, token) => processClaim(job, token), {
+    connection: bullConnection(options.redis),
+    prefix,
+    // As many as mailbox jobs: both share the worker's `concurrency` engine runs (MailboxSlots).
+    concurrency: options.concurrency ?? 2,
+    lockDuration: options.lockDurationMs ?? 60_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    name,
+  });
+  claimWorker.on("error", () => {
+    // As for the mailbox worker: ioredis reconnects.
+  });
+  await claimWorker.waitUntilReady();
+  const stopHeartbeat = startHeartbeat(await affinityRedis(), prefix, name, options.lockDurationMs ?? 60_000);
   let maintenance: RunningMaintenanceWorker | undefined;
   if (options.maintenance !== false)
     maintenance = await startMaintenanceWorker({
@@ -404,7 +533,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }),
     async close() {
       stopping.abort();
+      await stopHeartbeat();
+      await claimWorker.close();
       await worker.close();
+      await mailboxQueue.close();
       await maintenance?.close();
       await webhook?.close();
       await countsQueue?.close();
@@ -458,6 +590,16 @@ function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
       if (event.event.type === "item-failed") metrics.itemFailures.inc({ code: event.event.failure.code });
       break;
   }
+}
+
+/** What a completed mailbox job returns (kept in Redis with the job, read by `status`). */
+function jobResultOf(
+  mailbox: string,
+  result: Omit<MailboxJobResult, "mailbox" | "worker">,
+  worker: string,
+): MailboxJobResult {
+  const { status, snapshotId, items, itemsExported, bytesRead, bytesNew, durationMs } = result;
+  return { mailbox, status, snapshotId, items, itemsExported, bytesRead, bytesNew, durationMs, worker };
 }
 
 /** The most specific stable code of a failure: the engine's for a failed mailbox. */

@@ -1,13 +1,16 @@
 // Leases, failover and fencing with real processes: a SIGKILLed worker's mailbox is taken over
 // within the stated time and completes; a worker paused (SIGSTOP) past its lease finds, when
 // it resumes, that another worker owns the mailbox, and writes neither a sync state nor a
-// snapshot for it. Short leases here (2 s lock, 1 s stalled check, 3 s repository lock
+// snapshot for it; a worker that dies while backing up a mailbox it claimed as the holder of its
+// index (affinity) hands it to the mailbox's own job once the claim's lease lapses. Short leases here (2 s lock, 1 s stalled check, 3 s repository lock
 // staleness) stand in for the defaults (60 s, 30 s: pickup within 90 s).
 import { type openRepository, restore } from "@ewsvault/core";
 import type { EwsClient } from "@ewsvault/ews";
 import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { mailboxContent, type RedisTestServer } from "@ewsvault/testkit";
+import { FlowProducer } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bullConnection, enqueueRun } from "../src/index.js";
 import { startCluster } from "./support/cluster.js";
 import type { ServiceProcess } from "./support/processes.js";
 import { type ServiceWorld, startServiceWorld } from "./support/service-world.js";
@@ -173,6 +176,51 @@ describe("failover and fencing", { timeout: 180_000 }, () => {
     const repository = await open();
     try {
       expect((await repository.listSnapshots({ mailbox })).length).toBe(1);
+      expect((await repository.verify({ readData: true })).problems).toEqual([]);
+    } finally {
+      await repository.close();
+    }
+  });
+
+  it("a holder SIGKILLed while backing up a mailbox it claimed: the mailbox's job takes the claim over once its lease lapses, one snapshot", async () => {
+    const mailbox = server.mailboxes[4]!;
+    const { workers, open, location } = await cluster("claim", [mailbox]);
+    const secondDue = 1_800_086_400_000;
+    const flows = new FlowProducer({ connection: bullConnection(location), prefix: location.prefix });
+    try {
+      const first = await Promise.any(
+        workers.map((w) => w.waitFor((e) => e.type === "mailbox-done" && e.mailbox === mailbox, 60_000)),
+      );
+      const holder = workers.find((w) => w.events.includes(first))!;
+      const other = workers.find((w) => w !== holder)!;
+      await holder.waitFor((e) => e.type === "run-finished", 30_000);
+      // Changed items give the holder's next backup something to export, so the kill lands mid-mailbox.
+      for (const id of server.listItems(mailbox, "inbox")) server.modifyItem(id, { subject: `edited ${id}` });
+      await enqueueRun(
+        flows,
+        { set: "s", dueAt: secondDue, mailboxes: [mailbox] },
+        {
+          retryDelayMs: 300,
+          mailboxAttempts: 8,
+          affinity: { preferred: new Map([[mailbox, first.worker as string]]), waitMs: 500 },
+        },
+      );
+      await holder.waitFor((e) => e.type === "mailbox-start" && e.dueAt === secondDue, 30_000);
+      const killedAt = Date.now();
+      holder.child.kill("SIGKILL");
+      const done = await other.waitFor((e) => e.type === "mailbox-done" && e.dueAt === secondDue, 60_000);
+      // The claim's lease (2 s) lapses, then the job that waited for its result takes over.
+      expect((done.at as number) - killedAt).toBeLessThan(PICKUP_BOUND_MS + 10_000);
+      const finished = await other.waitFor((e) => e.type === "run-finished" && e.dueAt === secondDue, 30_000);
+      expect(finished).toMatchObject({ completed: 1, failed: 0 });
+    } finally {
+      await flows.close();
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+    const repository = await open();
+    try {
+      // One snapshot per run: the dead holder wrote none for the second.
+      expect((await repository.listSnapshots({ mailbox })).length).toBe(2);
       expect((await repository.verify({ readData: true })).problems).toEqual([]);
     } finally {
       await repository.close();

@@ -66,6 +66,7 @@ export async function startCluster(options: ClusterOptions) {
   await flows.close();
   return {
     workers,
+    location,
     events: () => workers.flatMap((w) => w.events),
     open: () =>
       openRepository({ destination: createFsDestination({ root: repo }), password: CLUSTER_REPO_PASSWORD }),
