@@ -12,11 +12,15 @@ export function ensureRestic(): string {
     return find();
   } catch {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env });
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "restic"], {
-      stdio: "ignore",
-      env,
-    });
+    execFileSync("apt-get", ["update", "-qq", "-o", "DPkg::Lock::Timeout=300"], { stdio: "ignore", env });
+    execFileSync(
+      "apt-get",
+      ["install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=300", "--no-install-recommends", "restic"],
+      {
+        stdio: "ignore",
+        env,
+      },
+    );
     return find();
   }
 }

@@ -1,7 +1,7 @@
 // The mock's NTLM and Negotiate, as IIS runs them for Exchange with Extended Protection: checked
 // with @ewsvault/ntlm's client half over raw keep-alive sockets, with curl (NTLMv2, no channel
 // bindings) and with Debian's python3-requests-ntlm (NTLMv2 with channel bindings), unmodified.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
@@ -26,7 +26,7 @@ import {
   NTLM_MECH_TYPES,
   ntlmSignature,
 } from "@ewsvault/ntlm";
-import { ensureCommand } from "@ewsvault/testkit";
+import { ensureAptPackage, ensureCommand } from "@ewsvault/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const PASSWORD = "Tr0ub4dor&3-mock";
@@ -260,12 +260,7 @@ describe("mock-ews NTLM with Extended Protection", () => {
   it("python3-requests-ntlm from Debian, unmodified, authenticates with channel bindings", async () => {
     const python = "/usr/bin/python3";
     const has = () => spawnSync(python, ["-c", "import requests_ntlm"]).status === 0;
-    if (!has()) {
-      execFileSync("apt-get", ["install", "-y", "-qq", "python3-requests-ntlm"], {
-        stdio: "ignore",
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      });
-    }
+    if (!has()) ensureAptPackage("python3-requests-ntlm");
     expect(has()).toBe(true);
     server.resetCounters();
     const script = `

@@ -8,6 +8,10 @@ function hasCommand(command: string): boolean {
 
 let aptUpdated = false;
 
+// Test files run in parallel processes, and two of them may install at once: wait for the other
+// apt-get's dpkg lock instead of failing at once.
+const WAIT_FOR_LOCK = ["-o", "DPkg::Lock::Timeout=300"];
+
 /**
  * Installs Debian `aptPackage` (apt-get update first, once per process). With `withRecommends`
  * its recommended packages come too (some Python libraries need them to import). Throws when
@@ -16,11 +20,24 @@ let aptUpdated = false;
 export function ensureAptPackage(aptPackage: string, options: { withRecommends?: boolean } = {}): void {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   if (!aptUpdated) {
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env, timeout: 300_000 });
+    // apt-get update takes the lists lock, which DPkg::Lock::Timeout may not cover: retry a while.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        execFileSync("apt-get", ["update", "-qq", ...WAIT_FOR_LOCK], {
+          stdio: "ignore",
+          env,
+          timeout: 300_000,
+        });
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_000);
+      }
+    }
     aptUpdated = true;
   }
   const recommends = options.withRecommends ? [] : ["--no-install-recommends"];
-  execFileSync("apt-get", ["install", "-y", "-qq", ...recommends, aptPackage], {
+  execFileSync("apt-get", ["install", "-y", "-qq", ...WAIT_FOR_LOCK, ...recommends, aptPackage], {
     stdio: "ignore",
     env,
     timeout: 600_000,
