@@ -11,13 +11,14 @@
 import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { brotliCompressSync, constants, zstdCompressSync } from "node:zlib";
-import { createChunker } from "../../packages/repository/src/chunker/index.js";
-import { GEAR_CUT_WASM_BASE64, makeWasmCutter } from "../../packages/repository/src/chunker/wasm-cutter.js";
+import { createChunker } from "@ewsvault/repository";
 import {
   BROTLI_QUALITY,
+  GEAR_CUT_WASM_BASE64,
   looksIncompressible,
+  makeWasmCutter,
   ZSTD_LEVEL,
-} from "../../packages/repository/src/compress/index.js";
+} from "@ewsvault/repository/stages";
 import type { CorpusFile } from "./corpus.js";
 
 const MiB = 1024 * 1024;
