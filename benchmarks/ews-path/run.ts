@@ -115,6 +115,9 @@ async function measureSet(
       mailboxes: server.mailboxes,
       mailboxConcurrency: CONCURRENCY.mailboxes,
       itemConcurrency: CONCURRENCY.items,
+      // Items only: the pipeline and restic get the captured item streams, so the mailbox's
+      // settings documents (read by GetInboxRules & co., not by ExportItems) stay out of both.
+      engine: { settings: false },
     };
     await measuredBackup({
       ...backupOptions,

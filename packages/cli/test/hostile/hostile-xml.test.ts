@@ -4,7 +4,7 @@
 // the cache; the repository verifies clean afterwards.
 import { afterEach, describe, expect, it } from "vitest";
 import { expectContained, onlyMailbox } from "./support/expectations.js";
-import { type HostileCase, startHostileCase } from "./support/harness.js";
+import { type HostileCase, MAILBOX_ITEMS, startHostileCase } from "./support/harness.js";
 import {
   deepNesting,
   dropLastMessage,
@@ -62,8 +62,8 @@ describe("hostile XML", { timeout: 120_000 }, () => {
     const run = await hostile.backup();
     const mailbox = onlyMailbox(run);
     expect(mailbox.status, JSON.stringify(mailbox.error)).toBe("completed");
-    expect(mailbox.items).toBe(24);
-    expect(mailbox.itemsExported).toBe(24);
+    expect(mailbox.items).toBe(MAILBOX_ITEMS);
+    expect(mailbox.itemsExported).toBe(MAILBOX_ITEMS);
     await expectContained(run, hostile);
   });
 });

@@ -58,6 +58,14 @@ const REAL_TMP = tmpdir();
 /** Heap growth a backup of these small mailboxes may cost; an amplification attack costs far more. */
 export const HEAP_BOUND = 256 * MiB;
 
+/** Normal items the mock generates per mailbox for a hostile case. */
+export const NORMAL_ITEMS = 24;
+/**
+ * Items a backed-up mailbox holds: the normal ones plus the 6 folder-associated items (rules,
+ * views, configurations) the mock seeds in Inbox and Calendar, as Exchange mailboxes have them.
+ */
+export const MAILBOX_ITEMS = NORMAL_ITEMS + 6;
+
 async function listFiles(root: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string) => {
@@ -88,7 +96,7 @@ export async function startHostileCase(
   await mkdir(join(sandbox, "tmp"), { recursive: true });
   await mkdir(certs);
   const cert = selfSignedCert(certs);
-  const server = await startMockEwsServer({ seed: 11, mailboxes: 2, itemsPerMailbox: 24, ...mock });
+  const server = await startMockEwsServer({ seed: 11, mailboxes: 2, itemsPerMailbox: NORMAL_ITEMS, ...mock });
   const proxy = await startHostileProxy({ upstream: server.url, rewrites, tls: cert });
   const repo = join(sandbox, "repo");
   const cache = join(sandbox, "cache");
