@@ -33,6 +33,8 @@ export {
   folderPatternProblem,
   validateSelection,
 } from "./selection.js";
+export type { SettingsDocument, SettingsTree, StoredKindRef } from "./settings-document.js";
+export { SETTINGS_FORMAT_VERSION, SETTINGS_KINDS } from "./settings-document.js";
 export type {
   FolderTree,
   ItemPageTree,

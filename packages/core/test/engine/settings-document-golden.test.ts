@@ -4,13 +4,13 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@ewsvault/core";
 import { describe, expect, it } from "vitest";
-import type { EngineWriter } from "../../src/engine/repository-port.js";
 import {
   decodeSettingsDocument,
   encodeSettingsDocument,
   loadSettingsTree,
 } from "../../src/engine/settings-document.js";
 import { loadMailboxTree, writeMailboxTree } from "../../src/engine/snapshot-tree.js";
+import { recordingWriter } from "../support/recording-writer.js";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -105,18 +105,7 @@ describe("settings document golden vectors (settings format v1)", () => {
 
 describe("the mailbox tree's settings reference", () => {
   it("is `settings: { subtree }` in the root tree, absent without settings", async () => {
-    const trees = new Map<string, string>();
-    const writer: EngineWriter = {
-      saveData: () => Promise.reject(new Error("not used")),
-      saveTree: async (value) => {
-        const json = canonicalJson(value);
-        const id = createHash("sha256").update(json).digest("hex");
-        trees.set(id, json);
-        return id;
-      },
-      checkpoint: async () => {},
-      close: async () => {},
-    };
+    const { writer, trees } = recordingWriter();
     const none = async function* () {};
     const settings = { subtree: "ef".repeat(32) };
     const withRef = await writeMailboxTree(writer, "ann@contoso.test", [], () => true, none, settings);

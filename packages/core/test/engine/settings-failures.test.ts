@@ -13,11 +13,12 @@ import {
   type SettingsFailure,
   type SettingsKind,
 } from "@ewsvault/core";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
+import type { EwsClient } from "@ewsvault/ews";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
+import { startMockEwsClient } from "../support/mock-ews-client.js";
 
 let server: MockEwsServer;
 let client: EwsClient;
@@ -61,12 +62,7 @@ function sourceWith(failing: Partial<Record<SettingsKind, SettingsFailure>>, rej
 }
 
 beforeAll(async () => {
-  server = await startMockEwsServer({ seed: 1617, mailboxes: 2, itemsPerMailbox: 3 });
-  client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  ({ server, client } = await startMockEwsClient({ seed: 1617, mailboxes: 2, itemsPerMailbox: 3 }));
 });
 
 beforeEach(async () => {
@@ -126,6 +122,38 @@ describe("settings a server lacks or refuses", () => {
     expect(restored.kinds.userConfigurations?.ok).toBe(true);
   });
 
+  it("a server failing one settings operation outright (HTTP 500): that kind fails, the rest is stored", async () => {
+    const failing = await startMockEwsClient({
+      seed: 1618,
+      mailboxes: 1,
+      itemsPerMailbox: 3,
+      faults: [{ kind: "http500", operation: "GetDelegate", rate: 1 }],
+    });
+    try {
+      const report = await backup({
+        repository: storage.repository,
+        source: failing.client,
+        mailboxes: [failing.server.mailboxes[0]!],
+        indexDirectory: storage.indexDirectory,
+      });
+      const mailbox = report.mailboxes[0]!;
+      expect(mailbox.status).toBe("completed-with-warnings");
+      expect(mailbox.items).toBeGreaterThan(0);
+      expect(mailbox.settings?.stored).toEqual([
+        "inboxRules",
+        "oof",
+        "folderPermissions",
+        "userConfigurations",
+      ]);
+      expect(mailbox.settings?.failures).toEqual([
+        expect.objectContaining({ kind: "delegates", code: "EWS_SERVER_ERROR" }),
+      ]);
+    } finally {
+      await failing.client.close();
+      await failing.server.stop();
+    }
+  });
+
   it("only an unsupported kind: a warning, the mailbox completed", async () => {
     const mailbox = await backupWith(sourceWith({ delegates: UNSUPPORTED }));
     expect(mailbox.status).toBe("completed");
@@ -161,6 +189,7 @@ describe("settings a server lacks or refuses", () => {
       mailbox: server.mailboxes[0]!,
       kinds: ["oof"],
     });
+    expect(restored.present).toBe(false);
     expect(restored.kinds.oof).toMatchObject({ ok: false, failure: { code: "SETTINGS_NOT_STORED" } });
 
     // The next run with settings adds them to an otherwise reused tree.

@@ -17,10 +17,11 @@ import {
   type SettingsResult,
   type SettingsValues,
 } from "@ewsvault/core";
-import { createEwsClient, type EwsClient } from "@ewsvault/ews";
-import { type MockEwsServer, startMockEwsServer } from "@ewsvault/mock-ews";
+import type { EwsClient } from "@ewsvault/ews";
+import type { MockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
+import { startMockEwsClient } from "../support/mock-ews-client.js";
 
 const ALL: SettingsKind[] = ["inboxRules", "oof", "folderPermissions", "delegates", "userConfigurations"];
 
@@ -117,12 +118,12 @@ function emptySettings(mailbox: string): void {
 }
 
 beforeAll(async () => {
-  server = await startMockEwsServer({ seed: 1616, mailboxes: 8, itemsPerMailbox: 3 });
-  client = createEwsClient({
-    url: server.url,
-    allowInsecureAuth: true,
-    auth: { kind: "basic", ...server.credentials },
-  });
+  ({ server, client } = await startMockEwsClient({
+    seed: 1616,
+    mailboxes: 8,
+    itemsPerMailbox: 3,
+    associatedItems: true,
+  }));
   storage = await createEngineFixture();
   const sources = server.mailboxes.slice(0, 4);
   const pool = server.mailboxes.slice(4);
@@ -156,9 +157,17 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
       expect(mailbox.settings?.failures).toEqual([]);
     }
     for (const [from, to] of pairs) {
-      const stored = await readSnapshotSettings({ repository: storage.repository, mailbox: from });
+      const stored = await readSnapshotSettings({
+        repository: storage.repository,
+        mailbox: from,
+        withFolderPaths: true,
+      });
       expect(stored.present).toBe(true);
       expect(value(stored.kinds.inboxRules).length).toBeGreaterThanOrEqual(3);
+      // Permission folders are named by path for `ls --settings`.
+      const sourcePathOf = (await folderPaths(from)).pathOf;
+      for (const set of value(stored.kinds.folderPermissions))
+        expect(stored.folderPaths?.[set.folderId]).toBe(sourcePathOf.get(set.folderId));
 
       emptySettings(to);
       const items = await restore({
@@ -191,6 +200,18 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
       expect(target.folderPermissions).toEqual(source.folderPermissions);
       expect(target.delegates).toEqual(source.delegates);
       expect(target.userConfigurations).toEqual(source.userConfigurations);
+
+      // Folder-associated items came with the item restore: each of the source's is in the target.
+      const associated = (mailbox: string, folder: string) =>
+        server.listAssociatedItems(mailbox, folder).map((id) => {
+          const item = server.getItem(id);
+          return `${item.itemClass} ${item.subject}`;
+        });
+      for (const folder of ["inbox", "calendar"]) {
+        const fai = associated(from, folder);
+        expect(fai.length, folder).toBeGreaterThan(0);
+        expect(associated(to, folder)).toEqual(expect.arrayContaining(fai));
+      }
 
       // Rule folder references name the restored folders (the target's ids, the same paths).
       const targetPaths = await folderPaths(to);
@@ -270,6 +291,14 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
     expect(ruleChanged.rules).toEqual(server.settings.rules(from).map((r) => [r.displayName, r.isEnabled]));
     expect(ruleChanged.level).toBe(original.level);
     expect(await names(afterPermission.snapshotId!)).toEqual({ rules: ruleChanged.rules, level: "Reviewer" });
+
+    // Settings documents are kept, verified and pruned like item data.
+    await storage.repository.forget({ keepLast: 1 }, { mailbox: from });
+    const pruned = await storage.repository.prune();
+    expect(pruned.unusedBlobs).toBeGreaterThan(0);
+    const verified = await storage.repository.verify({ readData: true });
+    expect(verified.problems).toEqual([]);
+    expect(await names(unchanged.snapshotId!)).toEqual({ rules: ruleChanged.rules, level: "Reviewer" });
   });
 
   it("into another organisation: mapped principals are rewritten, every unmapped one reported and left out", async () => {
@@ -280,6 +309,16 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
     );
     expect(delegates.length).toBeGreaterThan(0);
     const people = new Set<string>(delegates);
+    const ruleAddresses = (rules: readonly InboxRule[]) =>
+      rules.flatMap((r) =>
+        [r.conditions, r.exceptions, r.actions].flatMap((parts) =>
+          Object.values(parts).flatMap((v) =>
+            "addresses" in v ? v.addresses.map((a) => a.emailAddress.toLowerCase()) : [],
+          ),
+        ),
+      );
+    const storedRules = value(stored.kinds.inboxRules);
+    for (const address of ruleAddresses(storedRules)) people.add(address);
     for (const set of value(stored.kinds.folderPermissions))
       for (const p of set.permissions)
         if (p.user.primarySmtpAddress) people.add(p.user.primarySmtpAddress.toLowerCase());
@@ -296,7 +335,7 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
       target: client,
       mailbox: from,
       toMailbox: to,
-      kinds: ["folderPermissions", "delegates"],
+      kinds: ["inboxRules", "folderPermissions", "delegates"],
       principalMap: map,
     });
     expect(report.unmappedPrincipals.length).toBeGreaterThan(0);
@@ -309,6 +348,14 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
         code: "SETTINGS_PRINCIPAL_UNMAPPED",
       }),
     );
+    // Rules: every address written is a mapped one; each rule is written or reported.
+    const written = value((await client.getSettings(to, ["inboxRules"])).inboxRules);
+    expect(ruleAddresses(storedRules).length).toBeGreaterThan(0);
+    for (const address of ruleAddresses(written)) expect(people.has(address), address).toBe(false);
+    expect(ruleAddresses(written).length).toBeGreaterThan(0);
+    const statuses = report.kinds.inboxRules?.entries.map((e) => e.status) ?? [];
+    expect(statuses).toHaveLength(storedRules.length);
+    expect(statuses.filter((s) => s === "written")).toHaveLength(written.length);
     const after = await client.getSettings(to, ["delegates"]);
     const restored = value(after.delegates).users.map((u) => u.user.primarySmtpAddress!.toLowerCase());
     expect(restored.sort()).toEqual(

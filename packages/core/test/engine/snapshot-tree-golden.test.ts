@@ -4,26 +4,9 @@
 import { createHash } from "node:crypto";
 import { canonicalJson, type HierarchyRootName, type IndexedFolder } from "@ewsvault/core";
 import { describe, expect, it } from "vitest";
-import type { EngineWriter } from "../../src/engine/repository-port.js";
 import { ItemLookupBuilder, itemLookupKey } from "../../src/engine/snapshot-item-lookup.js";
 import { type SnapshotItem, writeMailboxTree } from "../../src/engine/snapshot-tree.js";
-
-/** Stands in for the repository writer: a tree's id is the SHA-256 of its canonical JSON. */
-function recordingWriter() {
-  const trees = new Map<string, string>();
-  const writer: EngineWriter = {
-    saveData: () => Promise.reject(new Error("not used")),
-    saveTree: async (value) => {
-      const json = canonicalJson(value);
-      const id = createHash("sha256").update(json).digest("hex");
-      trees.set(id, json);
-      return id;
-    },
-    checkpoint: async () => {},
-    close: async () => {},
-  };
-  return { writer, trees, json: (id: string) => trees.get(id)! };
-}
+import { recordingWriter } from "../support/recording-writer.js";
 
 const BLOB = "ab".repeat(32);
 

@@ -97,9 +97,9 @@ export async function storeSettings(
   progress: BackupProgress,
 ): Promise<StoredSettings> {
   if ("none" in outcome) return { ref: undefined, report: undefined };
+  if ("error" in outcome && isEwsVaultError(outcome.error, "EWS_ABORTED")) throw outcome.error;
   const writer = await startWriter();
   const kinds = settingsKindsOf(run);
-  if ("error" in outcome && isEwsVaultError(outcome.error, "EWS_ABORTED")) throw outcome.error;
   const read: MailboxSettingsRead =
     "read" in outcome
       ? outcome.read

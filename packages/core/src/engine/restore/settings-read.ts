@@ -13,7 +13,7 @@ import {
   type StoredFailure,
   toSettingsFailure,
 } from "../settings-document.js";
-import { loadMailboxTree } from "../snapshot-tree.js";
+import { loadMailboxTree, walkSnapshotFolders } from "../snapshot-tree.js";
 import { resolveSnapshot } from "./plan.js";
 import type { ReadSnapshotSettingsOptions, SnapshotSettings, StoredSettings } from "./settings-types.js";
 
@@ -65,5 +65,10 @@ export async function readSnapshotSettings(options: ReadSnapshotSettingsOptions)
     options.group,
   );
   options.signal?.throwIfAborted();
-  return loadStoredSettings(options.repository, snapshot, options.kinds);
+  const stored = await loadStoredSettings(options.repository, snapshot, options.kinds);
+  if (options.withFolderPaths !== true) return stored;
+  const folderPaths: Record<string, string> = {};
+  for await (const folder of walkSnapshotFolders(options.repository, snapshot.tree))
+    folderPaths[folder.tree.folderId] = folder.path.join("/");
+  return { ...stored, folderPaths };
 }

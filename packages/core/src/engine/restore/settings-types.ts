@@ -30,6 +30,11 @@ export interface SnapshotSettings {
   readonly present: boolean;
   /** Per kind the backup asked for. Kinds it did not ask for are absent. */
   readonly kinds: StoredSettings;
+  /**
+   * With `withFolderPaths`: the snapshot's folder id -> '/'-joined display-name path, to show
+   * the folders settings name (rule targets, permission folders) by path.
+   */
+  readonly folderPaths?: Readonly<Record<string, string>>;
 }
 
 export interface ReadSnapshotSettingsOptions {
@@ -45,6 +50,8 @@ export interface ReadSnapshotSettingsOptions {
   readonly group?: string;
   /** Kinds to load; default every stored kind. */
   readonly kinds?: readonly SettingsKind[];
+  /** Also list the snapshot's folder paths (reads every folder tree); default false. */
+  readonly withFolderPaths?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -139,6 +146,8 @@ export interface SettingsRestoreReport {
   readonly mailbox: string;
   readonly toMailbox: string;
   readonly dryRun: boolean;
+  /** False when the snapshot holds no settings at all (see SnapshotSettings.present). */
+  readonly present: boolean;
   readonly kinds: { readonly [K in SettingsKind]?: SettingsKindRestoreReport };
   /** Every principal left out for want of a mapping (principalMap given only). */
   readonly unmappedPrincipals: readonly UnmappedPrincipal[];

@@ -69,6 +69,7 @@ export async function restoreSettings(options: RestoreSettingsOptions): Promise<
     mailbox: options.mailbox,
     toMailbox,
     dryRun,
+    present: stored.present,
     kinds: reports,
     unmappedPrincipals,
     foldersCreated,
