@@ -3,7 +3,8 @@
 // `ls --settings` shows them, `restore --settings` puts them into another mailbox (equal through
 // the mock's settings API), `--map-principals` into another organisation (a second mock server
 // of another domain) maps every mapped principal and reports every unmapped one, a malformed map
-// is one error line before anything is written, and `--dry-run` writes nothing.
+// is one error line before anything is written, `--dry-run` writes nothing, and a kind restored
+// into the mailbox itself (no --to-mailbox) puts back only that kind.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EwsClient } from "@ewsvault/ews";
@@ -354,6 +355,23 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
     const text = await restoreTo(target, ["--settings", "oof", "--dry-run"]);
     expect(text.stdout).toMatch(/^dry run, nothing written: /m);
     expect(await snapshotOf(home, homeClient, target)).toEqual(before);
+  });
+
+  it("restore --settings oof without --to-mailbox puts the mailbox's own OOF back", async () => {
+    const { common, ews, env } = args();
+    const backedUp = home.settings.oof(source);
+    home.settings.setOof(source, {
+      state: backedUp.state === "Disabled" ? "Enabled" : "Disabled",
+      internalReply: "<html><body>changed after the backup</body></html>",
+    });
+    expect(home.settings.oof(source)).not.toEqual(backedUp);
+    const rulesBefore = home.settings.rules(source);
+    const run = await cli(["restore", ...common, ...ews, "--mailbox", source, "--settings", "oof"], env);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}written oof$/m);
+    expect(home.settings.oof(source)).toEqual(backedUp);
+    // Only the kind asked for was written.
+    expect(home.settings.rules(source)).toEqual(rulesBefore);
   });
 
   it("an unknown kind is a usage error with its code; --no-settings backs up none", async () => {
