@@ -146,8 +146,11 @@ export interface SettingsRestoreReport {
   readonly mailbox: string;
   readonly toMailbox: string;
   readonly dryRun: boolean;
-  /** False when the snapshot holds no settings at all (see SnapshotSettings.present). */
-  readonly present: boolean;
+  /**
+   * False when the snapshot holds no settings at all (see SnapshotSettings.present). Always set
+   * by restoreSettings; optional so reports built elsewhere (tests) need not name it.
+   */
+  readonly present?: boolean;
   readonly kinds: { readonly [K in SettingsKind]?: SettingsKindRestoreReport };
   /** Every principal left out for want of a mapping (principalMap given only). */
   readonly unmappedPrincipals: readonly UnmappedPrincipal[];
