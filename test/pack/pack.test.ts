@@ -153,16 +153,21 @@ describe("a project outside the workspace that installed the tarballs with npm",
     const result = JSON.parse(stdout.trim()) as {
       backedUp: number;
       originals: number;
+      associated: number;
+      restoredAssociated: number;
       restored: number;
       restoreFailed: number;
       identical: number;
       events: number;
     };
+    // 24 generated items plus the folder-associated items every Exchange Inbox and Calendar hold.
     expect(result.originals).toBe(24);
-    expect(result.backedUp).toBe(24);
-    expect(result.restored).toBe(24);
+    expect(result.associated).toBe(6);
+    expect(result.backedUp).toBe(30);
+    expect(result.restored).toBe(30);
     expect(result.restoreFailed).toBe(0);
     expect(result.identical).toBe(24);
+    expect(result.restoredAssociated).toBe(6);
     expect(result.events).toBeGreaterThan(0);
   }, 180_000);
 
@@ -230,7 +235,8 @@ describe("a project outside the workspace that installed the tarballs with npm",
       );
       const listed = await run(bin("ewsvault"), ["snapshots", ...repo, "--json"], { cwd: consumer, env });
       const snapshots = JSON.parse(listed.stdout.trim()) as { mailbox: string; counts?: { items: number } }[];
-      expect(snapshots.map((s) => [s.mailbox, s.counts?.items])).toEqual([[mailbox, 6]]);
+      // The 6 generated items and the 6 folder-associated items of Inbox and Calendar.
+      expect(snapshots.map((s) => [s.mailbox, s.counts?.items])).toEqual([[mailbox, 12]]);
     } finally {
       await mock.stop();
     }

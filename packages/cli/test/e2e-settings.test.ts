@@ -3,7 +3,8 @@
 // `ls --settings` shows them, `restore --settings` puts them into another mailbox (equal through
 // the mock's settings API), `--map-principals` into another organisation (a second mock server
 // of another domain) maps every mapped principal and reports every unmapped one, a malformed map
-// is one error line before anything is written, and `--dry-run` writes nothing.
+// is one error line before anything is written, `--dry-run` writes nothing, and a kind restored
+// into the mailbox itself (no --to-mailbox) puts back only that kind.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EwsClient } from "@ewsvault/ews";
@@ -141,12 +142,22 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
     expect([...report.settings.stored].sort()).toEqual(
       ["delegates", "folderPermissions", "inboxRules", "oof", "userConfigurations"].sort(),
     );
-    const fai =
-      home.listAssociatedItems(source, "inbox").length + home.listAssociatedItems(source, "calendar").length;
-    expect(fai).toBe(6);
-    expect(report.items).toBe(
-      fai + (await countItems(common, env)), // every normal item the snapshot's folders hold, plus the FAI
+    // The snapshot's Inbox and Calendar hold their normal items and the seeded FAI.
+    expect(home.listAssociatedItems(source, "inbox")).toHaveLength(3);
+    expect(home.listAssociatedItems(source, "calendar")).toHaveLength(3);
+    const folderCounts = new Map(
+      jsonLines((await cli(["ls", "latest", ...common, "--mailbox", source, "--json"], env)).stdout)
+        .filter((e) => e.type === "folder")
+        .map((e) => [e.path as string, e.itemCount as number]),
     );
+    for (const [path, folder] of [
+      ["Inbox", "inbox"],
+      ["Calendar", "calendar"],
+    ] as const)
+      expect(folderCounts.get(path), path).toBe(
+        home.listItems(source, folder).length + home.listAssociatedItems(source, folder).length,
+      );
+    expect(report.items).toBe([...folderCounts.values()].reduce((a, b) => a + b, 0));
 
     const ls = await cli(["ls", "latest", ...common, "--mailbox", source, "--settings", "--json"], env);
     expect(ls.code, ls.stderr).toBe(0);
@@ -181,15 +192,6 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
       .filter((e) => e.type === "folder")
       .map((e) => e.path as string);
   });
-
-  async function countItems(common: string[], env: Record<string, string>): Promise<number> {
-    const ls = await cli(["ls", "latest", ...common, "--mailbox", source, "--json"], env);
-    return (
-      jsonLines(ls.stdout)
-        .filter((e) => e.type === "folder")
-        .reduce((n, e) => n + (e.itemCount as number), 0) - 6
-    );
-  }
 
   it("restore --settings into another mailbox makes its settings equal to the backed-up ones", async () => {
     // A target none of the source's settings names, so every principal is another user.
@@ -354,6 +356,60 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
     const text = await restoreTo(target, ["--settings", "oof", "--dry-run"]);
     expect(text.stdout).toMatch(/^dry run, nothing written: /m);
     expect(await snapshotOf(home, homeClient, target)).toEqual(before);
+  });
+
+  it("restore --settings oof without --to-mailbox puts the mailbox's own OOF back", async () => {
+    const { common, ews, env } = args();
+    const backedUp = home.settings.oof(source);
+    home.settings.setOof(source, {
+      state: backedUp.state === "Disabled" ? "Enabled" : "Disabled",
+      internalReply: "<html><body>changed after the backup</body></html>",
+    });
+    expect(home.settings.oof(source)).not.toEqual(backedUp);
+    const rulesBefore = home.settings.rules(source);
+    const run = await cli(["restore", ...common, ...ews, "--mailbox", source, "--settings", "oof"], env);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}written oof$/m);
+    expect(home.settings.oof(source)).toEqual(backedUp);
+    // Only the kind asked for was written.
+    expect(home.settings.rules(source)).toEqual(rulesBefore);
+  });
+
+  it("--with-items restores the items first, then the settings; an item selection without it is a usage error", async () => {
+    const target = home.mailboxes[2]!;
+    const refused = await restoreTo(target, ["--settings", "--folder", "Inbox"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error INVALID_ARGUMENT: .*--with-items/);
+
+    const run = await restoreTo(target, [
+      "--settings",
+      "categories",
+      "--with-items",
+      "--folder",
+      "Inbox",
+      "--into-folder",
+      "With settings",
+      "--json",
+    ]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const events = jsonLines(run.stdout);
+    const types = events.map((e) => e.type).filter((t) => t === "report" || t === "settings-report");
+    expect(types).toEqual(["report", "settings-report"]);
+    const items = events.find((e) => e.type === "report") as { restored: number; failed: number };
+    expect(items.failed).toBe(0);
+    // Everything the snapshot holds in the Inbox subtree (normal and associated items).
+    const { common, env } = args();
+    const ls = await cli(["ls", "latest", ...common, "--mailbox", source, "--json"], env);
+    const inInbox = jsonLines(ls.stdout)
+      .filter((e) => e.type === "folder" && /^Inbox(\/|$)/.test(e.path as string))
+      .reduce((n, e) => n + (e.itemCount as number), 0);
+    expect(items.restored).toBe(inInbox);
+    expect(home.listItems(target, "With settings/Inbox")).toHaveLength(
+      home.listItems(source, "inbox").length,
+    );
+    const categories = (list: ReturnType<typeof configurations>) =>
+      list.find((c) => c.name === "CategoryList");
+    expect(categories(configurations(home, target))).toEqual(categories(configurations(home, source)));
   });
 
   it("an unknown kind is a usage error with its code; --no-settings backs up none", async () => {

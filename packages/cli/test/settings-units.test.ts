@@ -161,6 +161,7 @@ describe("settingsExitCode", () => {
     mailbox: "a@x.test",
     toMailbox: "b@x.test",
     dryRun: false,
+    present: true,
     kinds: {},
     unmappedPrincipals: [],
     foldersCreated: 0,

@@ -49,7 +49,7 @@ export async function runSettingsRestore(run: SettingsRestoreRun, out: Output): 
     dryRun: run.dryRun,
     signal: run.signal,
   });
-  if (Object.keys(report.kinds).length === 0) {
+  if (report.present === false) {
     // Bare --settings on a snapshot without settings: nothing asked could be restored.
     out.event(
       "settings-report",

@@ -126,12 +126,10 @@ async function lsCommand(
         repository: opened.repository,
         mailbox: snapshot.mailbox,
         snapshot: snapshot.id,
+        // Stored settings name folders by id: show the snapshot's path of each instead.
+        withFolderPaths: true,
       });
-      // Stored settings name folders by id: show the snapshot's path of each instead.
-      const paths = new Map<string, string>();
-      for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree))
-        paths.set(folder.tree.folderId, folder.path.join("/"));
-      printSettings(settings, (id) => paths.get(id) ?? id, out);
+      printSettings(settings, (id) => settings.folderPaths?.[id] ?? id, out);
       return ExitCode.ok;
     }
     for await (const folder of walkSnapshotFolders(opened.repository, snapshot.tree)) {

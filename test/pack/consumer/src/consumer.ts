@@ -12,7 +12,12 @@ import { type MockEwsServer, type MockItemData, startMockEwsServer } from "@ewsv
 
 export interface PackConsumerResult {
   readonly backedUp: number;
+  /** Normal items of the source mailbox. */
   readonly originals: number;
+  /** Folder-associated items of the source (rules, views, configuration in Inbox and Calendar). */
+  readonly associated: number;
+  /** Folder-associated items restored below the restore folder's Inbox and Calendar. */
+  readonly restoredAssociated: number;
   readonly restored: number;
   readonly restoreFailed: number;
   readonly identical: number;
@@ -72,9 +77,16 @@ try {
         identical++;
       }
     }
+    const faiOf = (mailbox: string, prefix: string) =>
+      ["Inbox", "Calendar"].reduce(
+        (n, folder) => n + server.listAssociatedItems(mailbox, `${prefix}${folder}`).length,
+        0,
+      );
     const result: PackConsumerResult = {
       backedUp: mailboxReport.items,
       originals: originals.length,
+      associated: faiOf(source, ""),
+      restoredAssociated: faiOf(target, `${RESTORED_FOLDER}/`),
       restored: restored.restored,
       restoreFailed: restored.failed,
       identical,
