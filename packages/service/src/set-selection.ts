@@ -1,5 +1,5 @@
 // The engine's options for a mailbox of a set: the same set keys `ewsvault backup --set` reads
-// (folders, item classes, roots, tags, captureMime, itemConcurrency), so a set backs up the
+// (folders, item classes, roots, tags, captureMime, associatedItems, settings, itemConcurrency), so a set backs up the
 // same content whether a person or the service runs it.
 import type { Selection } from "@ewsvault/core";
 import type { ServiceSetConfig } from "./set-config.js";
@@ -10,6 +10,8 @@ export interface SetEngineOptions {
   readonly captureMime: boolean;
   /** Absent: the engine's default (on where the source serves folder-associated items). */
   readonly associatedItems?: boolean;
+  /** Absent: the engine's default (the mailbox's settings backed up where the source reads them). */
+  readonly settings?: boolean;
   readonly itemConcurrency?: number;
 }
 
@@ -31,6 +33,7 @@ export function engineOptionsOf(set: ServiceSetConfig): SetEngineOptions {
     tags: strings(set.tags) ?? [],
     captureMime: set.captureMime === true,
     ...(typeof set.associatedItems === "boolean" ? { associatedItems: set.associatedItems } : {}),
+    ...(typeof set.settings === "boolean" ? { settings: set.settings } : {}),
     ...(typeof set.itemConcurrency === "number" ? { itemConcurrency: set.itemConcurrency } : {}),
   };
 }

@@ -252,6 +252,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         selection: engine.selection,
         captureMime: engine.captureMime,
         ...(engine.associatedItems === undefined ? {} : { associatedItems: engine.associatedItems }),
+        ...(engine.settings === undefined ? {} : { settings: engine.settings }),
         tags: [...engine.tags],
         host: name,
         signal: stopping.signal,
