@@ -1,7 +1,8 @@
 // The main job: a complete ewsvault session against the embedded mock EWS server.
 // It starts the mock, creates a repository, backs up four mailboxes with the real CLI, changes
-// some items, backs up incrementally, restores one mailbox into another, verifies the
-// repository, and prints a report. Run with `pnpm demo`.
+// some items and a setting, backs up incrementally, restores one mailbox (its items, then its
+// settings: rules, out-of-office, permissions, delegates, configurations) into another, verifies
+// the repository, and prints a report. Run with `pnpm demo`.
 
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -63,8 +64,12 @@ try {
   const template = server.getItem(inbox[4]!);
   server.addItem(source!, "inbox", { ...template, subject: "A brand new message", isRead: false });
   server.modifyItem(server.listItems(others[0]!, "inbox")[0]!, { categories: ["Red category"] });
+  server.settings.setOof(source!, {
+    state: "Enabled",
+    internalReply: "I am on leave until Monday; Ann covers for me.",
+  });
   process.stdout.write(
-    `modified 2, moved 1, deleted 1, added 1 in ${source}; categorised 1 in ${others[0]}\n`,
+    `modified 2, moved 1, deleted 1, added 1, turned out-of-office on in ${source}; categorised 1 in ${others[0]}\n`,
   );
 
   heading("4. incremental backup: only the changes are exported");
@@ -88,7 +93,11 @@ try {
     "Restored from backup",
   ]);
 
-  heading("7. verify every byte of the repository");
+  heading(`7. the settings the snapshot holds for ${source}, restored into ${target}`);
+  await ewsvault(["ls", "latest", ...common, "--mailbox", source!, "--settings"]);
+  await ewsvault(["restore", ...common, ...ews, "--mailbox", source!, "--to-mailbox", target, "--settings"]);
+
+  heading("8. verify every byte of the repository");
   await ewsvault(["verify", ...common, "--read-data"]);
 
   heading("report");
@@ -112,10 +121,15 @@ try {
     process.stdout.write(
       `${source}: ${original.length} items; ${restored.length} restored into ${target}/Restored from backup; ${identical} identical in every property\n`,
     );
+    const settings = settingsCompared(source!, target);
+    process.stdout.write(
+      `${source}: settings restored into ${target}: ${settings.map(([kind, same]) => `${kind} ${same ? "equal" : "DIFFERENT"}`).join(", ")}\n`,
+    );
     process.stdout.write(`repository kept at ${repo}\n`);
     if (identical !== original.length || restored.length !== original.length) {
       throw new Error("restored mailbox differs from the original");
     }
+    if (settings.some(([, same]) => !same)) throw new Error("restored settings differ from the original");
   } finally {
     await client.close();
   }
@@ -125,6 +139,33 @@ try {
 }
 
 /** Every item (as the mock stores it) in a mailbox, or below one top-level folder of it. */
+/**
+ * Each settings kind of `from` against `to`, through the mock's settings API: rules by name,
+ * state, conditions and order (their folders are the target's own, found by path), the
+ * out-of-office settings, the source's delegates among the target's, the configuration objects.
+ */
+function settingsCompared(from: string, to: string): [string, boolean][] {
+  const rules = (mailbox: string) =>
+    server.settings
+      .rules(mailbox)
+      .map((r) => [r.displayName, r.priority, r.isEnabled, r.conditions, r.exceptions]);
+  const configurations = (mailbox: string) =>
+    server.settings
+      .configurations(mailbox)
+      .map(({ folderId: _folder, ...rest }) => rest)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  const delegates = server.settings.delegates(to);
+  return [
+    ["rules", isDeepStrictEqual(rules(to), rules(from))],
+    ["out-of-office", isDeepStrictEqual(server.settings.oof(to), server.settings.oof(from))],
+    [
+      "delegates",
+      server.settings.delegates(from).every((d) => delegates.some((t) => isDeepStrictEqual(t, d))),
+    ],
+    ["configurations", isDeepStrictEqual(configurations(to), configurations(from))],
+  ];
+}
+
 async function itemsBelow(
   client: EwsClient,
   mailbox: string,

@@ -23,6 +23,9 @@ describe("examples", { timeout: 200_000 }, () => {
   it("the demo (README's main job) completes and Node prints no warning", async () => {
     const { stdout, stderr } = await exampleOutput("demo.ts");
     expect(stdout).toContain("demo completed: backup, incremental backup, restore and verify all succeeded");
+    expect(stdout).toMatch(
+      /settings restored into \S+: rules equal, out-of-office equal, delegates equal, configurations equal/,
+    );
     // Node writes every process warning (MaxListenersExceededWarning, ExperimentalWarning,
     // DeprecationWarning...) to stderr as "(node:PID) NameWarning: ...".
     expect(stderr).not.toMatch(/Warning/);
