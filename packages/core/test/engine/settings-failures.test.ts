@@ -154,6 +154,38 @@ describe("settings a server lacks or refuses", () => {
     }
   });
 
+  it("a server that lacks GetInboxRules (ErrorInvalidOperation) and refuses GetDelegate (ErrorAccessDenied): both reported, the rest stored", async () => {
+    const older = await startMockEwsClient({
+      seed: 1619,
+      mailboxes: 1,
+      itemsPerMailbox: 3,
+      faults: [
+        { kind: "invalidOperation", operation: "GetInboxRules", rate: 1 },
+        { kind: "accessDenied", operation: "GetDelegate", rate: 1 },
+      ],
+    });
+    try {
+      const report = await backup({
+        repository: storage.repository,
+        source: older.client,
+        mailboxes: [older.server.mailboxes[0]!],
+        indexDirectory: storage.indexDirectory,
+      });
+      const mailbox = report.mailboxes[0]!;
+      expect(mailbox.status).toBe("completed-with-warnings");
+      expect(mailbox.items).toBeGreaterThan(0);
+      expect(mailbox.settings?.stored).toEqual(["oof", "folderPermissions", "userConfigurations"]);
+      expect(mailbox.settings?.failures.map((f) => [f.kind, f.code])).toEqual([
+        ["inboxRules", "EWS_OPERATION_UNSUPPORTED"],
+        ["delegates", "EWS_ACCESS_DENIED"],
+      ]);
+      expect(older.server.counters().faulted).toEqual({ invalidOperation: 1, accessDenied: 1 });
+    } finally {
+      await older.client.close();
+      await older.server.stop();
+    }
+  });
+
   it("only an unsupported kind: a warning, the mailbox completed", async () => {
     const mailbox = await backupWith(sourceWith({ delegates: UNSUPPORTED }));
     expect(mailbox.status).toBe("completed");

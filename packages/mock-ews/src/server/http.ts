@@ -241,6 +241,23 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         );
         return;
       }
+      // A mailbox whose owner withheld the right, or an older server that lacks the operation
+      // (Exchange 2007 answers GetInboxRules / GetUserConfiguration so): one response message.
+      if (fault === "accessDenied") {
+        await respondError(
+          new EwsResponseError("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+        );
+        return;
+      }
+      if (fault === "invalidOperation") {
+        await respondError(
+          new EwsResponseError(
+            "ErrorInvalidOperation",
+            "The operation is not valid for this server version.",
+          ),
+        );
+        return;
+      }
       if (fault === "slow") await sleep(slowMs);
       const ctx: OperationContext = {
         store,

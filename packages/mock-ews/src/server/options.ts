@@ -54,6 +54,8 @@ export type FaultKind =
   | "truncate"
   | "slow"
   | "mailboxMove"
+  | "accessDenied"
+  | "invalidOperation"
   | "itemNotFound"
   | "corruptData";
 
@@ -156,6 +158,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "truncate",
   "slow",
   "mailboxMove",
+  "accessDenied",
+  "invalidOperation",
   "itemNotFound",
   "corruptData",
 ];
