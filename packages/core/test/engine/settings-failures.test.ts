@@ -15,7 +15,7 @@ import {
 } from "@ewsvault/core";
 import type { EwsClient } from "@ewsvault/ews";
 import { MemoryExchange } from "@ewsvault/mailbox/testing";
-import type { MockEwsServer } from "@ewsvault/mock-ews";
+import type { FaultRule, MockEwsServer } from "@ewsvault/mock-ews";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEngineFixture, type EngineFixture } from "../support/engine-fixture.js";
 import { startMockEwsClient } from "../support/mock-ews-client.js";
@@ -122,68 +122,51 @@ describe("settings a server lacks or refuses", () => {
     expect(restored.kinds.userConfigurations?.ok).toBe(true);
   });
 
-  it("a server failing one settings operation outright (HTTP 500): that kind fails, the rest is stored", async () => {
-    const failing = await startMockEwsClient({
-      seed: 1618,
-      mailboxes: 1,
-      itemsPerMailbox: 3,
-      faults: [{ kind: "http500", operation: "GetDelegate", rate: 1 }],
-    });
+  /** Backs up the one mailbox of a mock answering `faults`; returns its report and the mock's fault counts. */
+  async function backupFaulty(seed: number, faults: readonly FaultRule[]) {
+    const faulty = await startMockEwsClient({ seed, mailboxes: 1, itemsPerMailbox: 3, faults });
     try {
       const report = await backup({
         repository: storage.repository,
-        source: failing.client,
-        mailboxes: [failing.server.mailboxes[0]!],
+        source: faulty.client,
+        mailboxes: [faulty.server.mailboxes[0]!],
         indexDirectory: storage.indexDirectory,
       });
-      const mailbox = report.mailboxes[0]!;
-      expect(mailbox.status).toBe("completed-with-warnings");
-      expect(mailbox.items).toBeGreaterThan(0);
-      expect(mailbox.settings?.stored).toEqual([
-        "inboxRules",
-        "oof",
-        "folderPermissions",
-        "userConfigurations",
-      ]);
-      expect(mailbox.settings?.failures).toEqual([
-        expect.objectContaining({ kind: "delegates", code: "EWS_SERVER_ERROR" }),
-      ]);
+      return { mailbox: report.mailboxes[0]!, faulted: faulty.server.counters().faulted };
     } finally {
-      await failing.client.close();
-      await failing.server.stop();
+      await faulty.client.close();
+      await faulty.server.stop();
     }
+  }
+
+  it("a server failing one settings operation outright (HTTP 500): that kind fails, the rest is stored", async () => {
+    const { mailbox } = await backupFaulty(1618, [{ kind: "http500", operation: "GetDelegate", rate: 1 }]);
+    expect(mailbox.status).toBe("completed-with-warnings");
+    expect(mailbox.items).toBeGreaterThan(0);
+    expect(mailbox.settings?.stored).toEqual([
+      "inboxRules",
+      "oof",
+      "folderPermissions",
+      "userConfigurations",
+    ]);
+    expect(mailbox.settings?.failures).toEqual([
+      expect.objectContaining({ kind: "delegates", code: "EWS_SERVER_ERROR" }),
+    ]);
   });
 
   it("a server that lacks GetInboxRules (ErrorInvalidOperation) and refuses GetDelegate (ErrorAccessDenied): both reported, the rest stored", async () => {
-    const older = await startMockEwsClient({
-      seed: 1619,
-      mailboxes: 1,
-      itemsPerMailbox: 3,
-      faults: [
-        { kind: "invalidOperation", operation: "GetInboxRules", rate: 1 },
-        { kind: "accessDenied", operation: "GetDelegate", rate: 1 },
-      ],
-    });
-    try {
-      const report = await backup({
-        repository: storage.repository,
-        source: older.client,
-        mailboxes: [older.server.mailboxes[0]!],
-        indexDirectory: storage.indexDirectory,
-      });
-      const mailbox = report.mailboxes[0]!;
-      expect(mailbox.status).toBe("completed-with-warnings");
-      expect(mailbox.items).toBeGreaterThan(0);
-      expect(mailbox.settings?.stored).toEqual(["oof", "folderPermissions", "userConfigurations"]);
-      expect(mailbox.settings?.failures.map((f) => [f.kind, f.code])).toEqual([
-        ["inboxRules", "EWS_OPERATION_UNSUPPORTED"],
-        ["delegates", "EWS_ACCESS_DENIED"],
-      ]);
-      expect(older.server.counters().faulted).toEqual({ invalidOperation: 1, accessDenied: 1 });
-    } finally {
-      await older.client.close();
-      await older.server.stop();
-    }
+    const { mailbox, faulted } = await backupFaulty(1619, [
+      { kind: "invalidOperation", operation: "GetInboxRules", rate: 1 },
+      { kind: "accessDenied", operation: "GetDelegate", rate: 1 },
+    ]);
+    expect(mailbox.status).toBe("completed-with-warnings");
+    expect(mailbox.items).toBeGreaterThan(0);
+    expect(mailbox.settings?.stored).toEqual(["oof", "folderPermissions", "userConfigurations"]);
+    expect(mailbox.settings?.failures.map((f) => [f.kind, f.code])).toEqual([
+      ["inboxRules", "EWS_OPERATION_UNSUPPORTED"],
+      ["delegates", "EWS_ACCESS_DENIED"],
+    ]);
+    expect(faulted).toEqual({ invalidOperation: 1, accessDenied: 1 });
   });
 
   it("only an unsupported kind: a warning, the mailbox completed", async () => {
