@@ -55,7 +55,7 @@ const runsAt = process.argv.indexOf("--runs");
 const runs = runsAt >= 0 ? Number(process.argv[runsAt + 1]) : 1;
 const work = await scratchDirectory("ews-path-profile");
 const server = await startMockProcess(
-  { latencyMs: 0, exportCacheBytes: 512 * MiB },
+  { latencyMs: 0, exportCacheBytes: 512 * MiB, renderCacheBytes: 64 * MiB },
   small
     ? { seed: 1718, mailboxes: 4, itemsPerMailbox: 1000, maxItemBytes: 16 * KiB }
     : { seed: 1717, mailboxes: 4, itemsPerMailbox: 250, maxItemBytes: 4 * MiB },

@@ -31,6 +31,8 @@ const SMALL_ITEMS = Number(args.option("--small-items") ?? (args.quick ? 200 : 1
 const CONCURRENCY = { mailboxes: 4, items: 4 };
 const TARGET_RATIO = 1.25;
 const MOCK_EXPORT_CACHE_BYTES = 512 * MiB;
+// Every item of the set rendered in the sync views of a backup (a few hundred bytes each).
+const MOCK_RENDER_CACHE_BYTES = 64 * MiB;
 /** The per-item target: a third of the 0.65 ms CPU per 16 KiB item measured before. */
 const TARGET_SMALL_ITEM_MS = 0.65 / 3;
 /** The mock may spend at most this share of the engine's CPU per item. */
@@ -105,7 +107,7 @@ async function measureSet(
   // (the mixed set's base64 is ~120 MiB, over its default cache): the measured run's mock CPU is
   // then serving items, not generating them again.
   const server = await startMockProcess(
-    { latencyMs: 0, exportCacheBytes: MOCK_EXPORT_CACHE_BYTES },
+    { latencyMs: 0, exportCacheBytes: MOCK_EXPORT_CACHE_BYTES, renderCacheBytes: MOCK_RENDER_CACHE_BYTES },
     generator,
   );
   try {

@@ -35,6 +35,8 @@ const TARGET_BASELINE_RATIO = 3;
 const COLD_MOCK = process.argv.includes("--cold-mock");
 /** Holds the encoded exports of the largest run (16 x 500 items of ~100 KiB: ~1.05 GiB of base64). */
 const MOCK_EXPORT_CACHE_BYTES = 2048 * MiB;
+// Every item of the set rendered in the sync views of a backup (a few hundred bytes each).
+const MOCK_RENDER_CACHE_BYTES = 64 * MiB;
 
 /**
  * A mock process for one measured run: unless --cold-mock, started with a cache for every
@@ -46,7 +48,10 @@ async function startRunMock(
   generator?: Parameters<typeof startMockProcess>[1],
 ): Promise<Awaited<ReturnType<typeof startMockProcess>>> {
   if (COLD_MOCK) return startMockProcess(options, generator);
-  const server = await startMockProcess({ ...options, exportCacheBytes: MOCK_EXPORT_CACHE_BYTES }, generator);
+  const server = await startMockProcess(
+    { ...options, exportCacheBytes: MOCK_EXPORT_CACHE_BYTES, renderCacheBytes: MOCK_RENDER_CACHE_BYTES },
+    generator,
+  );
   try {
     await measuredBackup({
       server,

@@ -41,6 +41,7 @@ Options (default in brackets):
   --max-request-bytes N      largest request body (HTTP 413 beyond) [${DEFAULTS.maxRequestBytes}]
   --max-response-bytes N     ExportItems response limit (ErrorMessageSizeExceeded beyond) [${DEFAULTS.maxResponseBytes}]
   --export-cache-bytes N     memory for ExportItems' encoded items kept between requests, 0 = off [${DEFAULTS.exportCacheBytes}]
+  --render-cache-bytes N     memory for SyncFolderItems' rendered items kept between requests, 0 = off [${DEFAULTS.renderCacheBytes}]
   --max-concurrency N        EWSMaxConcurrency per user (ErrorServerBusy beyond) [${DEFAULTS.maxConcurrency}]
   --burst N                  request budget bucket size per user [unlimited]
   --recharge-per-second N    budget refill rate in requests/s [${DEFAULTS.rechargePerSecond}]
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
       "max-request-bytes": { type: "string" },
       "max-response-bytes": { type: "string" },
       "export-cache-bytes": { type: "string" },
+      "render-cache-bytes": { type: "string" },
       "max-concurrency": { type: "string" },
       burst: { type: "string" },
       "recharge-per-second": { type: "string" },
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
   set("maxRequestBytes", integer("max-request-bytes", values["max-request-bytes"]));
   set("maxResponseBytes", integer("max-response-bytes", values["max-response-bytes"]));
   set("exportCacheBytes", integer("export-cache-bytes", values["export-cache-bytes"]));
+  set("renderCacheBytes", integer("render-cache-bytes", values["render-cache-bytes"]));
   set("faultSeed", integer("fault-seed", values["fault-seed"]));
   set("slowResponseMs", integer("slow-ms", values["slow-ms"]));
   const throttling: {

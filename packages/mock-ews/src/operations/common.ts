@@ -1,10 +1,12 @@
 // Shared pieces of the operation handlers: the context an operation runs in, response-message
 // framing (success and error alike), and parsing of the request parts many operations share
 // (folder ids, item ids, shapes).
+
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
 import type { ItemShape } from "../server/render.js";
 import { NS_M, NS_T } from "../server/render.js";
+import type { RenderCache } from "../server/render-cache.js";
 import type { ExtendedFieldRequest, FolderShape } from "../server/render-folder.js";
 import { operationResponse, XSI_DECLARATIONS } from "../server/soap.js";
 import type { Store } from "../store/mailbox-store.js";
@@ -40,6 +42,8 @@ export interface OperationContext {
   readonly mailbox: MailboxState;
   readonly codecs: Codecs;
   readonly encodedExports: EncodedExports;
+  /** SyncFolderItems' rendered items kept between requests. */
+  readonly renderedItems: RenderCache;
   readonly syncKey: Buffer;
   readonly maxResponseBytes: number;
   /** Asked once per item of GetItem / ExportItems. */

@@ -3,7 +3,6 @@
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
 import { itemIdXml } from "../server/render.js";
-import { renderedItem } from "../server/render-cache.js";
 import { changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord } from "../store/records.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
@@ -280,14 +279,14 @@ export const syncFolderItems: Operation = {
           seq: record.lastSeq,
           id: () => ctx.store.itemIdOf(record),
           xml: () =>
-            `<t:Create>${renderedItem(record, view, () => render(ctx, record, shape, "find"))}</t:Create>`,
+            `<t:Create>${ctx.renderedItems.rendered(record, view, () => render(ctx, record, shape, "find"))}</t:Create>`,
         });
       } else if (record.lastContentSeq > base) {
         changes.push({
           seq: record.lastSeq,
           id: () => ctx.store.itemIdOf(record),
           xml: () =>
-            `<t:Update>${renderedItem(record, view, () => render(ctx, record, shape, "find"))}</t:Update>`,
+            `<t:Update>${ctx.renderedItems.rendered(record, view, () => render(ctx, record, shape, "find"))}</t:Update>`,
         });
       } else if (record.lastReadSeq > base) {
         changes.push({

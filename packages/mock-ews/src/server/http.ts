@@ -35,6 +35,7 @@ import {
   throttleRefusalForm,
   unknownOperationFault,
 } from "./refusals.js";
+import { RenderCache } from "./render-cache.js";
 import { type MockEwsCounters, RequestCounters } from "./request-counters.js";
 import { envelope, envelopeParts, soapFault } from "./soap.js";
 import { selfSignedCertificate } from "./tls.js";
@@ -99,6 +100,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
   const slowMs = options.slowResponseMs ?? DEFAULTS.slowResponseMs;
   const faults = new FaultInjector(options.faults ?? [], options.faultSeed ?? seed);
   const exportCache = new ExportCache(options.exportCacheBytes ?? DEFAULTS.exportCacheBytes);
+  const renderCache = new RenderCache(options.renderCacheBytes ?? DEFAULTS.renderCacheBytes);
   store.onItemChange((record) => exportCache.invalidate(record));
   const syncKey = createHmac("sha256", "mock-ews-sync-state").update(String(seed)).digest();
 
@@ -264,6 +266,7 @@ export async function startServerCore(options: MockEwsServerOptions): Promise<Se
         mailbox,
         codecs,
         encodedExports: exportCache,
+        renderedItems: renderCache,
         syncKey,
         maxResponseBytes,
         itemFault: () => {
