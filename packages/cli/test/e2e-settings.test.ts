@@ -241,21 +241,21 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
       mapFile,
       `old,new\n# ${source}'s colleagues in fabrikam\n${[...map].map(([a, b]) => `${a.toUpperCase()},${b}`).join("\n")}\n`,
     );
-    const run = await restoreTo(
-      target,
-      [
-        "--target-ews-url",
-        other.url,
-        "--target-username",
-        other.credentials.username,
-        "--target-allow-insecure-basic",
-        "--settings",
-        "--map-principals",
-        mapFile,
-        "--json",
-      ],
-      { ...env, EWS_TARGET_PASSWORD: other.credentials.password },
-    );
+    // The other organisation's server, its settings through the map.
+    const intoFabrikam = [
+      "--target-ews-url",
+      other.url,
+      "--target-username",
+      other.credentials.username,
+      "--target-allow-insecure-basic",
+      "--settings",
+      "--map-principals",
+      mapFile,
+    ];
+    const run = await restoreTo(target, [...intoFabrikam, "--json"], {
+      ...env,
+      EWS_TARGET_PASSWORD: other.credentials.password,
+    });
     const events = jsonLines(run.stdout);
     // Something was left out (the unmapped principal): partial, every such one reported.
     expect(run.code, run.stderr + run.stdout).toBe(3);
@@ -283,21 +283,10 @@ describe("settings through the CLI", { timeout: 180_000 }, () => {
     );
 
     // In text, a dry run of the same says the same: one line per unmapped principal, exit 3.
-    const text = await restoreTo(
-      target,
-      [
-        "--target-ews-url",
-        other.url,
-        "--target-username",
-        other.credentials.username,
-        "--target-allow-insecure-basic",
-        "--settings",
-        "--map-principals",
-        mapFile,
-        "--dry-run",
-      ],
-      { ...env, EWS_TARGET_PASSWORD: other.credentials.password },
-    );
+    const text = await restoreTo(target, [...intoFabrikam, "--dry-run"], {
+      ...env,
+      EWS_TARGET_PASSWORD: other.credentials.password,
+    });
     expect(text.code).toBe(3);
     for (const address of unmapped)
       expect(text.stdout).toMatch(

@@ -5,7 +5,7 @@
 // stalled-job check of any other worker moves the job back to wait, and someone else takes it.
 import { hostname } from "node:os";
 import type { MailboxSource } from "@ewsvault/core";
-import { type BackupEvent, backup, type Repository } from "@ewsvault/core";
+import { backup, type Repository } from "@ewsvault/core";
 import type { ConcurrencyGate } from "@ewsvault/ews";
 import { DelayedError, Job, Queue, Worker } from "bullmq";
 import {
@@ -32,7 +32,6 @@ import {
   MaintenanceGate,
 } from "./maintenance-gate.js";
 import {
-  type MaintenanceEvent,
   type MaintenanceWorkerOptions,
   maintenanceWaitOf,
   type RunningMaintenanceWorker,
@@ -62,14 +61,8 @@ import {
   type SharedConcurrencyGate,
   type SharedGateOptions,
 } from "./shared-throttle/redis-gate.js";
-import {
-  createWebhookNotifier,
-  type RunFailure,
-  runFailures,
-  type WebhookEvent,
-  type WebhookOptions,
-  webhookPayloadOf,
-} from "./webhook.js";
+import { createWebhookNotifier, runFailures, type WebhookOptions, webhookPayloadOf } from "./webhook.js";
+import { countEvent, type WorkerEvent } from "./worker-events.js";
 
 export interface WorkerOptions {
   readonly redis: RedisLocation;
@@ -132,63 +125,7 @@ export interface WorkerOptions {
   readonly logger?: ServiceLogger;
 }
 
-export type WorkerEvent =
-  | {
-      readonly type: "mailbox-start";
-      readonly set: string;
-      readonly mailbox: string;
-      readonly dueAt: number;
-      readonly attempt: number;
-    }
-  | {
-      readonly type: "mailbox-done";
-      readonly set: string;
-      readonly mailbox: string;
-      readonly dueAt: number;
-      readonly result: MailboxJobResult;
-    }
-  | {
-      readonly type: "mailbox-failed";
-      readonly set: string;
-      readonly mailbox: string;
-      readonly dueAt: number;
-      readonly code: string;
-      readonly message: string;
-    }
-  | {
-      readonly type: "mailbox-requeued";
-      readonly set: string;
-      readonly mailbox: string;
-      readonly dueAt: number;
-    }
-  | {
-      /** The run's retention starts: the gate is closed, forget waits for the exclusive lock now. */
-      readonly type: "retention-start";
-      readonly set: string;
-      readonly dueAt: number;
-      readonly mailboxes: number;
-    }
-  | {
-      readonly type: "run-finished";
-      readonly set: string;
-      readonly dueAt: number;
-      readonly completed: number;
-      readonly failed: number;
-      readonly forgotten: number;
-      /** The mailboxes that failed for good, with their codes. */
-      readonly failures: readonly RunFailure[];
-    }
-  | {
-      readonly type: "mailbox-deferred";
-      readonly set: string;
-      readonly mailbox: string;
-      readonly dueAt: number;
-      /** maintenance: the gate was closed; repository-locked: the engine met REPO_LOCKED. */
-      readonly reason: "maintenance" | "repository-locked";
-    }
-  | { readonly type: "engine"; readonly set: string; readonly event: BackupEvent }
-  | MaintenanceEvent
-  | WebhookEvent;
+export type { WorkerEvent } from "./worker-events.js";
 
 export interface RunningWorker {
   readonly name: string;
@@ -565,31 +502,6 @@ async function openSource(
   } catch (error) {
     await gate?.close();
     throw error;
-  }
-}
-
-function countEvent(metrics: ServiceMetrics, event: WorkerEvent): void {
-  switch (event.type) {
-    case "mailbox-done":
-      metrics.mailboxJobs.inc({ status: "completed" });
-      metrics.items.inc({ kind: "exported" }, event.result.itemsExported);
-      metrics.items.inc({ kind: "in-snapshot" }, event.result.items);
-      metrics.bytes.inc({ kind: "read" }, event.result.bytesRead);
-      metrics.bytes.inc({ kind: "new" }, event.result.bytesNew);
-      metrics.mailboxSeconds.observe(event.result.durationMs / 1000);
-      break;
-    case "mailbox-failed":
-      metrics.mailboxJobs.inc({ status: event.code === "SERVICE_LEASE_LOST" ? "lease-lost" : "failed" });
-      break;
-    case "mailbox-requeued":
-      metrics.mailboxJobs.inc({ status: "requeued" });
-      break;
-    case "mailbox-deferred":
-      metrics.mailboxJobs.inc({ status: "deferred" });
-      break;
-    case "engine":
-      if (event.event.type === "item-failed") metrics.itemFailures.inc({ code: event.event.failure.code });
-      break;
   }
 }
 

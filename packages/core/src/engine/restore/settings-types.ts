@@ -3,8 +3,9 @@
 // events and reports of readSnapshotSettings() and restoreSettings(). The CLI (`ewsvault ls
 // --settings`, `ewsvault restore --settings`) and embedding products build on these types only.
 
-import type { MailboxTarget, SettingsFailure, SettingsKind, SettingsValues } from "@ewsvault/mailbox";
+import type { SettingsFailure, SettingsKind, SettingsValues } from "@ewsvault/mailbox";
 import type { EngineRepository } from "../repository-port.js";
+import type { RestoreOptions } from "../types.js";
 
 // ---- What a snapshot holds ----
 
@@ -57,17 +58,9 @@ export interface ReadSnapshotSettingsOptions {
 
 // ---- Restoring ----
 
-export interface RestoreSettingsOptions {
-  readonly repository: EngineRepository;
-  readonly target: MailboxTarget;
-  /** Mailbox whose snapshot is restored. */
-  readonly mailbox: string;
-  /** Snapshot id, "latest" (default), or the latest at or before a time (as restore()). */
-  readonly snapshot?: string | Date;
-  /** Snapshot group for "latest" and a time (as restore()). */
-  readonly group?: string;
-  /** Mailbox restored into; default the original one. */
-  readonly toMailbox?: string;
+/** Which snapshot of which mailbox goes into which target mailbox: as restore() says it. */
+export interface RestoreSettingsOptions
+  extends Pick<RestoreOptions, "repository" | "target" | "mailbox" | "snapshot" | "group" | "toMailbox"> {
   /** Kinds to restore; default every kind the snapshot stores. */
   readonly kinds?: readonly SettingsKind[];
   /**
