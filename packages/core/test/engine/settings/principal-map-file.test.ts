@@ -129,14 +129,15 @@ describe("readPrincipalMapFile", () => {
       Buffer.from([0x61, 0xe9, 0x40, 0x78, 0x2e, 0x74, 0x2c, 0x62, 0x40, 0x79, 0x2e, 0x74]),
     );
     await mkdir(join(dir, "folder.csv"));
-    const cases: [Promise<unknown>, string][] = [
-      [readPrincipalMapFile(join(dir, "absent.csv")), "cannot be read (ENOENT)"],
-      [readPrincipalMapFile(join(dir, "folder.csv")), "not a regular file"],
-      [readPrincipalMapFile(big, { maxBytes: 1000 }), "larger than 1000 bytes"],
-      [readPrincipalMapFile(latin1), "not UTF-8"],
+    // Thunks, not promises: a promise made before the loop awaits it rejects unobserved.
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => readPrincipalMapFile(join(dir, "absent.csv")), "cannot be read (ENOENT)"],
+      [() => readPrincipalMapFile(join(dir, "folder.csv")), "not a regular file"],
+      [() => readPrincipalMapFile(big, { maxBytes: 1000 }), "larger than 1000 bytes"],
+      [() => readPrincipalMapFile(latin1), "not UTF-8"],
     ];
-    for (const [promise, what] of cases) {
-      const error = await codeOf(promise);
+    for (const [read, what] of cases) {
+      const error = await codeOf(read());
       expect(error.code).toBe("SETTINGS_PRINCIPAL_MAP_INVALID");
       expect(error.message).toContain(what);
     }
