@@ -42,17 +42,23 @@ export class PackIndexStore {
 
   /** Brings the pack index in line with the pack index files now in the destination. */
   async reload(): Promise<void> {
+    // Only files known before the listing began can be missing from it because they are gone: a
+    // file write() added meanwhile (another writer of this process checkpointing) may have been
+    // saved after the listing passed its name, and dropping it would make its blobs unknown
+    // while the writer already counts them as stored (REPO_MISSING_BLOB on the next tree).
+    const knownBefore = [...this.index.files.keys()];
     const listed = new Set<string>();
     for await (const info of this.objects.list(OBJECT_PREFIX.packIndex)) {
       const id = idFromName(info.name);
       if (id !== undefined) listed.add(id);
     }
-    this.index.remove([...this.index.files.keys()].filter((id) => !listed.has(id)));
+    this.index.remove(knownBefore.filter((id) => !listed.has(id)));
     for (const id of this.problems.keys()) if (!listed.has(id)) this.problems.delete(id);
     const todo = [...listed].filter((id) => !this.index.files.has(id));
     const loaded = await Promise.all(todo.map((id) => this.loadFile(id)));
     for (const file of loaded) if (file !== undefined) this.index.add(file.id, file.content);
-    await this.cache.retain(listed);
+    // The cache keeps what the index holds now, including files written during the listing.
+    await this.cache.retain(new Set([...listed, ...this.index.files.keys()]));
   }
 
   /**
