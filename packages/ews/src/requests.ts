@@ -169,12 +169,14 @@ export function syncFolderItemsRequest(options: {
 }
 
 export function findItemRequest(options: {
-  readonly folderId: string;
+  /** One folder, or several: Exchange then answers one response message per folder, in order. */
+  readonly folderId: string | readonly string[];
   readonly offset: number;
   readonly pageSize: number;
   readonly associated?: boolean;
   readonly delegateMailbox?: string;
 }): XmlFragment {
+  const folderIds = typeof options.folderId === "string" ? [options.folderId] : options.folderId;
   return operation(
     "FindItem",
     { Traversal: options.associated === true ? "Associated" : "Shallow" },
@@ -184,7 +186,7 @@ export function findItemRequest(options: {
       Offset: options.offset,
       BasePoint: "Beginning",
     }),
-    el("m:ParentFolderIds", undefined, folderId(options.folderId, options.delegateMailbox)),
+    el("m:ParentFolderIds", undefined, ...folderIds.map((id) => folderId(id, options.delegateMailbox))),
   );
 }
 

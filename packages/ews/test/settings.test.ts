@@ -121,6 +121,43 @@ describe("settings over EWS (mock-ews)", () => {
     expect(result.entryFailures?.map((f) => f.entry)).toEqual(["AAMkAGRvZXNub3RleGlzdA=="]);
   });
 
+  it("lists configuration objects of every folder in one FindItem, and folder by folder when that is refused", async () => {
+    const read = async (faulty: MockEwsServer) => {
+      const faultyClient = mockClient(faulty);
+      try {
+        faulty.resetCounters();
+        const result = await faultyClient.getSettings(faulty.mailboxes[0]!, ["userConfigurations"]);
+        return {
+          names: value(result.userConfigurations).map((c) => `${c.folderId}/${c.name}`),
+          counters: faulty.counters(),
+        };
+      } finally {
+        await faultyClient.close();
+      }
+    };
+    const plain = await startMockEwsServer({ seed: 16, mailboxes: 1, itemsPerMailbox: 2 });
+    // The first FindItem (the listing of all folders at once) is refused as a whole.
+    const refusing = await startMockEwsServer({
+      seed: 16,
+      mailboxes: 1,
+      itemsPerMailbox: 2,
+      faults: [{ kind: "invalidOperation", operation: "FindItem", nth: [1] }],
+    });
+    try {
+      const once = await read(plain);
+      expect(once.counters.requests.FindItem).toBe(1);
+      const fallback = await read(refusing);
+      expect(fallback.counters.faulted.invalidOperation).toBe(1);
+      // One refused listing, then one per folder searched.
+      expect(fallback.counters.requests.FindItem).toBe(1 + 7);
+      expect(fallback.names).toEqual(once.names);
+      expect(once.names.length).toBeGreaterThan(0);
+    } finally {
+      await plain.stop();
+      await refusing.stop();
+    }
+  });
+
   it("writes every kind into another mailbox and reads it back equal", async () => {
     // From the seeded mailbox with the most delegates, into one of the others.
     const [from] = [...server.mailboxes]

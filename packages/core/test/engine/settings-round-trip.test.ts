@@ -301,6 +301,48 @@ describe("mailbox settings through the engine (mock-ews, EWS client)", () => {
     expect(await names(unchanged.snapshotId!)).toEqual({ rules: ruleChanged.rules, level: "Reviewer" });
   });
 
+  it("a mailbox's second run stores no settings again; a folder created meanwhile gets its permissions read", async () => {
+    // A repository and index of its own: the first run of this mailbox must be a first run.
+    const fresh = await createEngineFixture();
+    try {
+      const mailbox = pairs[1]![0];
+      const run = () =>
+        backup({
+          repository: fresh.repository,
+          source: client,
+          mailboxes: [mailbox],
+          indexDirectory: fresh.indexDirectory,
+        }).then((r) => r.mailboxes[0]!);
+      const first = await run();
+      expect(first.status).toBe("completed");
+      // The first run lists folders in the hierarchy's order, later runs in the index's: the
+      // permission sets must not follow either, or every run stores a new settings tree.
+      const second = await run();
+      expect(second.status).toBe("completed");
+      expect(second.settings?.bytesNew).toBe(0);
+      expect(second.bytesNew).toBe(0);
+
+      const inbox = await client.resolveFolderId(mailbox, "inbox");
+      const created = await client.createFolder(mailbox, inbox, "Settings projects");
+      const third = await run();
+      expect(third.status).toBe("completed");
+      const stored = await readSnapshotSettings({
+        repository: fresh.repository,
+        mailbox,
+        snapshot: third.snapshotId!,
+        kinds: ["folderPermissions"],
+      });
+      const permissions = stored.kinds.folderPermissions;
+      expect(permissions?.ok).toBe(true);
+      const ids = permissions?.ok === true ? permissions.value.map((set) => set.folderId) : [];
+      expect(ids).toContain(created.folderId);
+      expect(ids).toEqual([...ids].sort());
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("into another organisation: mapped principals are rewritten, every unmapped one reported and left out", async () => {
     const [from, to] = pairs[1]!;
     const stored = await readSnapshotSettings({ repository: storage.repository, mailbox: from });

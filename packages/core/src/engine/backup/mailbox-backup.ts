@@ -20,7 +20,7 @@ import { indexDirectoryOf, openMailboxIndex, warnIndexTampered } from "./index-o
 import { IndexSession } from "./index-session.js";
 import { probeFolders } from "./probe.js";
 import { BackupProgress } from "./progress.js";
-import { readSettings, settingsNeedAttention, storeSettings } from "./settings.js";
+import { completeSettingsRead, readSettings, settingsNeedAttention, storeSettings } from "./settings.js";
 import { snapshotGroup, writeSnapshot } from "./snapshot-writer.js";
 
 /**
@@ -153,14 +153,21 @@ async function syncAndSnapshot(run: MailboxRun, info: MailboxInfo, open: OpenMai
       .map((f) => f.folder.folderId),
   );
   const early = probeFolders(run, [...known]);
+  // Settings are read alongside, with the permissions of the selected folders the index knows;
+  // completed below for the folders the hierarchy reveals, stored just before the snapshot.
+  const knownSelected = [...session.folders.values()].filter(
+    (f) => run.roots.includes(f.root) && isFolderSelected(f),
+  );
+  const settingsStarted = readSettings(run, knownSelected);
   const hierarchy = Promise.all(run.roots.map((root) => syncHierarchy(run, session, root, info)));
   await Promise.all([early, hierarchy]);
   const selected = [...session.folders.values()].filter(
     (f) => run.roots.includes(f.root) && isFolderSelected(f),
   );
   progress.stats.foldersTotal = selected.length;
-  // Settings are read while the folders sync and stored just before the snapshot.
-  const settingsRead = readSettings(run, selected);
+  const settingsRead = completeSettingsRead(run, settingsStarted, knownSelected, selected);
+  // Kept for storeSettings: a folder sync failing meanwhile must not leave it unobserved.
+  settingsRead.catch(() => undefined);
   const revealed = selected
     .filter((f) => f.root !== "public" && !known.has(f.folder.folderId))
     .map((f) => f.folder.folderId);

@@ -7,7 +7,7 @@
 // warnings; any other failure (EWS_ACCESS_DENIED, ...) also makes the mailbox
 // "completed-with-warnings".
 
-import type { MailboxSettingsRead, SettingsKind } from "@ewsvault/mailbox";
+import type { MailboxSettingsRead, SettingsFailure, SettingsKind } from "@ewsvault/mailbox";
 import { type EwsVaultError, isEwsVaultError } from "@ewsvault/mailbox";
 import type { IndexedFolder } from "../../mailbox-index/index.js";
 import { describeError } from "../describe-error.js";
@@ -54,18 +54,30 @@ export type SettingsReadOutcome =
   | { readonly none: true };
 
 /**
- * Starts reading the settings (through the mailbox's request limiter). Never rejects: an error
- * of the whole call is kept for storeSettings, so a folder sync failing meanwhile leaves no
- * unhandled rejection behind.
+ * Starts reading the settings (through the mailbox's request limiter), with the permissions of
+ * `folders`. Never rejects: an error of the whole call is kept for storeSettings, so a folder
+ * sync failing meanwhile leaves no unhandled rejection behind.
+ *
+ * The engine starts it with the folders the index already knows, alongside the hierarchy sync,
+ * and completes it with completeSettingsRead() once the selected folders are known: an
+ * unchanged mailbox then waits for its settings no longer than for its hierarchy.
  */
 export function readSettings(
   run: MailboxRun,
   folders: readonly IndexedFolder[],
 ): Promise<SettingsReadOutcome> {
   const kinds = settingsKindsOf(run);
-  const getSettings = run.source.getSettings?.bind(run.source);
-  if (kinds.length === 0 || getSettings === undefined) return Promise.resolve({ none: true });
+  if (kinds.length === 0 || run.source.getSettings === undefined) return Promise.resolve({ none: true });
   const folderIds = kinds.includes("folderPermissions") ? permissionFolderIds(folders) : [];
+  return callGetSettings(run, kinds, folderIds);
+}
+
+function callGetSettings(
+  run: MailboxRun,
+  kinds: readonly SettingsKind[],
+  folderIds: readonly string[],
+): Promise<SettingsReadOutcome> {
+  const getSettings = run.source.getSettings!.bind(run.source);
   return run
     .request(() =>
       getSettings(run.mailbox, kinds, {
@@ -77,6 +89,55 @@ export function readSettings(
       (read) => ({ read }),
       (error: unknown) => ({ error }),
     );
+}
+
+/**
+ * The read started by readSettings(run, known) made right for the `selected` folders: the
+ * permissions of selected folders it did not cover are read now, and those (and the failures)
+ * of folders no longer selected (deleted, excluded) are left out; sets are ordered by folder id.
+ */
+export async function completeSettingsRead(
+  run: MailboxRun,
+  started: Promise<SettingsReadOutcome>,
+  known: readonly IndexedFolder[],
+  selected: readonly IndexedFolder[],
+): Promise<SettingsReadOutcome> {
+  const outcome = await started;
+  if (!("read" in outcome)) return outcome;
+  const permissions = outcome.read.folderPermissions;
+  if (permissions === undefined || !permissions.ok) return outcome;
+  const wanted = permissionFolderIds(selected);
+  const covered = new Set(permissionFolderIds(known));
+  const missing = wanted.filter((id) => !covered.has(id));
+  let sets = [...permissions.value];
+  let failures = [...(permissions.entryFailures ?? [])];
+  if (missing.length > 0) {
+    const more = await callGetSettings(run, ["folderPermissions"], missing);
+    if ("error" in more && isEwsVaultError(more.error, "EWS_ABORTED")) throw more.error;
+    const extra = "read" in more ? more.read.folderPermissions : undefined;
+    if (extra?.ok === true) {
+      sets = [...sets, ...extra.value];
+      failures = [...failures, ...(extra.entryFailures ?? [])];
+    } else {
+      // The second call failed as a whole: each folder it was to read is an entry failure.
+      const failure = extra ?? wholeCallFailure("error" in more ? more.error : undefined);
+      const { ok: _ok, ...described } = failure;
+      failures = [...failures, ...missing.map((entry) => ({ entry, ...(described as SettingsFailure) }))];
+    }
+  }
+  // Ordered by folder id, not by the folder list: that order differs between the first run
+  // (the hierarchy sync's) and later ones (the index's), and the settings tree of an unchanged
+  // mailbox must stay the same tree (docs/settings-document.md).
+  const keep = new Set(wanted);
+  const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  sets = sets.filter((set) => keep.has(set.folderId)).sort((a, b) => byId(a.folderId, b.folderId));
+  failures = failures.filter((f) => keep.has(f.entry)).sort((a, b) => byId(a.entry, b.entry));
+  const folderPermissions = {
+    ok: true as const,
+    value: sets,
+    ...(failures.length > 0 ? { entryFailures: failures } : {}),
+  };
+  return { read: { ...outcome.read, folderPermissions } };
 }
 
 /** The stored settings: the tree's reference (undefined when none were read) and the report. */

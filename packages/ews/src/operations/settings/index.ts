@@ -1,7 +1,7 @@
 // getSettings / applySettings of the EWS client: each kind read or written by its own module,
 // and a failure of one kind (the server lacks the operation, refuses it, ...) turned into that
-// kind's result by settingsFailure, so the other kinds still go through. Kinds run one after
-// the other: they are a handful of small requests per mailbox.
+// kind's result by settingsFailure, so the other kinds still go through. Kinds are read at
+// once and written one after the other (permissions before delegates, which depend on them).
 import type {
   ApplySettingsOptions,
   GetSettingsOptions,
@@ -80,9 +80,11 @@ export async function readSettings(
   kinds: readonly SettingsKind[],
   options: GetSettingsOptions = {},
 ): Promise<MailboxSettingsRead> {
-  const read: Record<string, unknown> = {};
-  for (const kind of new Set(kinds)) read[kind] = await readKind(scope, mailbox, kind, options);
-  return read as MailboxSettingsRead;
+  // Kinds are read at once: each is one to a few round trips, and an unchanged mailbox's
+  // incremental run otherwise waits for all of them one after the other (bench:incremental).
+  const unique = [...new Set(kinds)];
+  const results = await Promise.all(unique.map((kind) => readKind(scope, mailbox, kind, options)));
+  return Object.fromEntries(unique.map((kind, i) => [kind, results[i]])) as MailboxSettingsRead;
 }
 
 async function applyKind(

@@ -12,6 +12,7 @@ import type {
   SettingsKindReport,
   UserConfiguration,
 } from "@ewsvault/mailbox";
+import pLimit from "p-limit";
 import { callContext, type OperationScope } from "../../call.js";
 import { errorCodeForResponseCode, ewsError } from "../../errors.js";
 import { findItemRequest, folderId as folderIdXml } from "../../requests.js";
@@ -42,6 +43,9 @@ export const WELL_KNOWN_CONFIGURATIONS: readonly (readonly [string, string])[] =
   ["inbox", "MRM"],
 ];
 
+/** GetUserConfiguration calls in flight per mailbox: the well-known ones in one round trip. */
+const CONFIGURATION_READS_AT_ONCE = WELL_KNOWN_CONFIGURATIONS.length;
+
 /** Associated items listed per folder (one page; more configuration objects per folder are not expected). */
 const LISTING_PAGE = 1000;
 
@@ -52,28 +56,44 @@ function nameXml(folderId: string, name: string, delegate: string | undefined): 
   return el("t:UserConfigurationName", { Name: name }, folderIdXml(folderId, delegate));
 }
 
+/**
+ * The configuration names in each of `folderIds`, by one FindItem naming every folder (Exchange
+ * answers one response message per parent folder, in request order).
+ */
 async function listNames(
   scope: OperationScope,
   mailbox: string,
-  folderId: string,
+  folderIds: readonly string[],
   signal: AbortSignal | undefined,
-): Promise<string[]> {
+): Promise<(readonly [string, string])[]> {
   const access = scope.access(mailbox);
   const request = findItemRequest({
-    folderId,
+    folderId: folderIds,
     offset: 0,
     pageSize: LISTING_PAGE,
     associated: true,
     delegateMailbox: access.delegate,
   });
   const result = await scope.transport.call("FindItem", request, callContext(access, signal));
-  const [message] = responseMessages(result.soap.body);
-  // A folder this mailbox lacks (no notes folder, ...) simply holds no configuration.
-  if (message === undefined || !isSuccess(message)) return [];
-  return itemElements(child(child(message.element, "RootFolder"), "Items"))
-    .map((item) => childText(item, "ItemClass") ?? "")
-    .filter((cls) => cls.startsWith(PREFIX) && cls.length > PREFIX.length)
-    .map((cls) => cls.slice(PREFIX.length));
+  const messages = responseMessages(result.soap.body);
+  // A refusal other than a folder this mailbox lacks (a lone request-level error, or a server
+  // that will not search several folders at once): list them one by one.
+  const refused =
+    messages.length !== folderIds.length ||
+    messages.some((m) => !isSuccess(m) && m.responseCode !== "ErrorFolderNotFound");
+  if (folderIds.length > 1 && refused) {
+    const each = await Promise.all(folderIds.map((id) => listNames(scope, mailbox, [id], signal)));
+    return each.flat();
+  }
+  return folderIds.flatMap((folderId, index) => {
+    const message = messages[index];
+    // A folder this mailbox lacks (no notes folder, ...) simply holds no configuration.
+    if (message === undefined || !isSuccess(message)) return [];
+    return itemElements(child(child(message.element, "RootFolder"), "Items"))
+      .map((item) => childText(item, "ItemClass") ?? "")
+      .filter((cls) => cls.startsWith(PREFIX) && cls.length > PREFIX.length)
+      .map((cls) => [folderId, cls.slice(PREFIX.length)] as const);
+  });
 }
 
 function parseObject(element: XmlElement | undefined): DictionaryObject {
@@ -148,14 +168,17 @@ export async function getUserConfigurations(
   const wanted = new Map<string, readonly [string, string]>();
   const add = (folder: string, name: string) => wanted.set(`${folder}\n${name}`, [folder, name]);
   for (const [folder, name] of WELL_KNOWN_CONFIGURATIONS) add(folder, name);
-  for (const folder of CONFIGURATION_FOLDERS)
-    for (const name of await listNames(scope, mailbox, folder, signal)) add(folder, name);
-  const found: UserConfiguration[] = [];
-  for (const [folder, name] of wanted.values()) {
-    const config = await getConfiguration(scope, mailbox, folder, name, signal);
-    if (config !== undefined) found.push(config);
-  }
-  return found;
+  for (const [folder, name] of await listNames(scope, mailbox, CONFIGURATION_FOLDERS, signal))
+    add(folder, name);
+  // Read a few at once (one round trip each; the client's gate still bounds the account), and
+  // keep the listing's order so the stored document does not depend on answer order.
+  const limit = pLimit(CONFIGURATION_READS_AT_ONCE);
+  const read = await Promise.all(
+    [...wanted.values()].map(([folder, name]) =>
+      limit(() => getConfiguration(scope, mailbox, folder, name, signal)),
+    ),
+  );
+  return read.filter((config): config is UserConfiguration => config !== undefined);
 }
 
 function objectXml(tag: string, object: DictionaryObject): XmlFragment {
