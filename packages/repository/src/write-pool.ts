@@ -2,8 +2,10 @@
 // which chunks them (gear-cut.wat: findCut's loop in WebAssembly, twice as fast) and derives the
 // keyed ids; the main thread (which owns the repository's index and the blobs in flight) decides
 // which chunks are new; the same worker then compresses and seals just those and sends the
-// stored forms back in one buffer. The main thread is left with deduplication, packing and I/O,
-// so on a 2-core host both cores do the heavy work.
+// stored forms back in one buffer. A small item (writer.ts: up to 32 KiB) takes one round trip
+// instead (addSealed): every chunk sealed at once, the main thread keeps the new ones. The main
+// thread is left with deduplication, packing and I/O, so on a 2-core host both cores do the
+// heavy work.
 //
 // The worker is an eval'd CommonJS script using only node:zlib, node:crypto and WebAssembly, so
 // it runs the same from TypeScript sources (tests, tsx) and from the built package without a
@@ -109,7 +111,7 @@ function seal(job, fresh) {
   let start = 0;
   for (let i = 0; i < cuts.length; i++) {
     const end = cuts[i];
-    if (fresh[i] === 1) {
+    if (fresh === null || fresh[i] === 1) {
       const [header, body] = compress(data.subarray(start, end));
       parts.push({ header, body, id: ids[i] });
       total += w.nonceBytes + 1 + body.length + w.tagBytes;
@@ -136,6 +138,12 @@ parentPort.on("message", (batch) => {
         const { cuts, ids } = chunk(r.data);
         jobs.set(r.job, { data: r.data, cuts, ids });
         replies.push({ job: r.job, cuts, ids });
+      } else if (r.op === "chunkSeal") {
+        const { cuts, ids } = chunk(r.data);
+        jobs.set(r.job, { data: r.data, cuts, ids });
+        const { out, sizes } = seal(r.job, null);
+        replies.push({ job: r.job, cuts, ids, out, sizes });
+        transfer.push(out.buffer);
       } else if (r.op === "seal") {
         const { out, sizes } = seal(r.job, r.fresh);
         replies.push({ job: r.job, out, sizes });
@@ -173,6 +181,11 @@ export interface PooledItem {
   seal(fresh: Uint8Array): Promise<Uint8Array[]>;
   /** Releases the item without sealing anything (every chunk was known). */
   drop(): void;
+}
+
+/** An item chunked and sealed in one round trip: every chunk's stored form, in cut order. */
+export interface SealedItem extends ChunkedItem {
+  readonly sealed: readonly Uint8Array[];
 }
 
 interface Slot {
@@ -332,18 +345,7 @@ export class WritePool {
       failed.catch(() => undefined);
       return { chunked: failed, seal: () => failed, drop: () => undefined };
     }
-    // Only a buffer that is wholly ours may move: a view shares its neighbours' memory, and
-    // Node (24+) marks the ArrayBuffers behind pooled Buffers untransferable, so postMessage
-    // would throw DataCloneError for them.
-    const whole =
-      transfer &&
-      data.byteOffset === 0 &&
-      data.buffer instanceof ArrayBuffer &&
-      data.byteLength === data.buffer.byteLength &&
-      !isMarkedAsUntransferable(data.buffer);
-    // `new Uint8Array(data)` copies into a fresh ArrayBuffer. Not `data.slice()`: on a Buffer that
-    // is a view of the same memory, whose (possibly pooled) ArrayBuffer would then be transferred.
-    const owned = whole ? data : new Uint8Array(data);
+    const owned = ownedBytes(data, transfer);
     const slot = this.slots.reduce((a, b) => (b.bytes < a.bytes ? b : a));
     const size = owned.length;
     slot.bytes += size;
@@ -368,15 +370,7 @@ export class WritePool {
         const sealed = this.request<{ out: Uint8Array; sizes: number[] }>(slot, job, {
           op: "seal",
           fresh,
-        }).then(({ out, sizes }) => {
-          const parts: Uint8Array[] = [];
-          let at = 0;
-          for (const n of sizes) {
-            parts.push(out.subarray(at, at + n));
-            at += n;
-          }
-          return parts;
-        });
+        }).then(({ out, sizes }) => split(out, sizes));
         sealed.then(release, release);
         return sealed;
       },
@@ -387,8 +381,62 @@ export class WritePool {
     };
   }
 
+  /**
+   * Chunks `data` and seals every chunk in one round trip (`transfer` as for add()). Cheaper in
+   * CPU than add() + seal() for a small item, which is rarely a duplicate and whose second
+   * message would cost more than sealing a chunk that turns out to be known; the caller drops
+   * the stored forms of chunks it already has.
+   */
+  addSealed(data: Uint8Array, transfer = false): Promise<SealedItem> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    const owned = ownedBytes(data, transfer);
+    const slot = this.slots.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    const size = owned.length;
+    slot.bytes += size;
+    const job = this.nextJob++;
+    const reply = this.request<ChunkedItem & { out: Uint8Array; sizes: number[] }>(
+      slot,
+      job,
+      { op: "chunkSeal", data: owned },
+      owned.buffer as ArrayBuffer,
+    );
+    const release = () => {
+      slot.bytes -= size;
+    };
+    reply.then(release, release);
+    return reply.then(({ cuts, ids, out, sizes }) => ({ cuts, ids, sealed: split(out, sizes) }));
+  }
+
   async close(): Promise<void> {
     this.breakAll(new EwsVaultError("REPO_CLOSED", "the repository is closed"));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+/**
+ * `data` itself when it may move to a worker, else a copy that may. Only a buffer that is wholly
+ * ours may move: a view shares its neighbours' memory, and Node (24+) marks the ArrayBuffers
+ * behind pooled Buffers untransferable, so postMessage would throw DataCloneError for them.
+ */
+function ownedBytes(data: Uint8Array, transfer: boolean): Uint8Array {
+  const whole =
+    transfer &&
+    data.byteOffset === 0 &&
+    data.buffer instanceof ArrayBuffer &&
+    data.byteLength === data.buffer.byteLength &&
+    !isMarkedAsUntransferable(data.buffer);
+  // `new Uint8Array(data)` copies into a fresh ArrayBuffer. Not `data.slice()`: on a Buffer that
+  // is a view of the same memory, whose (possibly pooled) ArrayBuffer would then be transferred.
+  return whole ? data : new Uint8Array(data);
+}
+
+/** The worker's one reply buffer cut into the stored form of each blob. */
+function split(out: Uint8Array, sizes: readonly number[]): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    parts.push(out.subarray(at, at + n));
+    at += n;
+  }
+  return parts;
 }

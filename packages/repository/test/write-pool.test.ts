@@ -80,6 +80,46 @@ describe("write pool", () => {
     expect(() => new WritePool(keys, chunker.plan, 1, "lz4" as never)).toThrow(TypeError);
   });
 
+  it("chunks and seals a small item in one round trip, exactly as add() and seal() do", async () => {
+    const keys = deriveRepositoryKeys(Uint8Array.from({ length: 32 }, (_, i) => i));
+    const chunker = createChunker(DEFAULT_CHUNKER_PARAMS, keys.chunkerKey);
+    const sealer = createSealer(keys.dataKey);
+    const pool = new WritePool(keys, chunker.plan, 1);
+    try {
+      const data = concat(mailText(21, 20_000), seededBytes(22, 10_000));
+      const twoTrips = pool.add(data);
+      const { cuts, ids } = await twoTrips.chunked;
+      twoTrips.drop();
+      const oneTrip = await pool.addSealed(data);
+      expect(oneTrip.cuts).toEqual(cuts);
+      expect(oneTrip.ids).toEqual(ids);
+      const chunks = chunker.split(data);
+      expect(oneTrip.sealed).toHaveLength(chunks.length);
+      for (const [i, blob] of oneTrip.sealed.entries()) {
+        const opened = sealer.open(blob, blobAd("data", ids[i]!));
+        expect(Buffer.from(opened).equals(Buffer.from(compressBlob(chunks[i]!, "zstd")))).toBe(true);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("stores a small item saved many times at once exactly once", async () => {
+    const destination = createMemoryDestination();
+    const repo = await initRepository({ destination, password: PASSWORD, kdf: FAST_KDF, workers: 2 });
+    const item = mailText(31, 12_000);
+    const writer = await repo.startWriter();
+    // Every copy is sealed by a worker; only the first answer to claim a chunk keeps its blob.
+    const saved = await Promise.all(Array.from({ length: 20 }, () => writer.saveData(item.slice())));
+    await writer.close();
+    expect(saved.reduce((n, s) => n + s.newBytes, 0)).toBe(item.length);
+    expect(new Set(saved.map((s) => s.blobIds.join()))).toEqual(new Set([saved[0]!.blobIds.join()]));
+    expect(digest(await repo.loadData(saved[0]!.blobIds))).toBe(digest(item));
+    expect((await repo.stats()).dataBlobs).toBe(saved[0]!.blobIds.length);
+    expect((await repo.verify({ readData: true })).problems).toEqual([]);
+    await repo.close();
+  });
+
   it("stores new chunks once, compressed when that pays, and verify reads them back", async () => {
     const destination = createMemoryDestination();
     const repo = await initRepository({ destination, password: PASSWORD, kdf: FAST_KDF, workers: 2 });
