@@ -109,7 +109,7 @@ describe("settings over EWS (mock-ews)", () => {
 
   it("a folder of folderIds that does not exist is an entry failure, the rest is read", async () => {
     const mailbox = server.mailboxes[0]!;
-    // Real ids only: mock-ews answers FolderId entries before DistinguishedFolderId ones.
+    // Real ids: an entry failure is keyed by the id exactly as the caller gave it.
     const inbox = await client.resolveFolderId(mailbox, "inbox");
     const read = await client.getSettings(mailbox, ["folderPermissions"], {
       folderIds: [inbox, "AAMkAGRvZXNub3RleGlzdA=="],
