@@ -56,6 +56,17 @@ describe("benchmarks --quick", () => {
     expectResultFiles("index");
   }, 60_000);
 
+  it("memory: the peak RSS of a backup of 40 MB items, every item exported", async () => {
+    const { code, stdout } = await runQuick("memory");
+    // The run itself refuses a backup that exported more or fewer items than the mock holds.
+    expect(code).toBe(0);
+    const figures = lastJson(stdout);
+    expect(figures.items).toBe(4);
+    expect(figures.peakRssMiB).toBeGreaterThan(0);
+    expect(stdout).toMatch(/peak RSS of the backup process: .*(PASS|FAIL)/);
+    expectResultFiles("memory");
+  }, 120_000);
+
   it("throttled: throughput against the budget bound and the throttled share", async () => {
     const { code, stdout } = await runQuick("throttled");
     expect(code).toBe(0);
