@@ -103,9 +103,8 @@ function sealInto(out, at, header, body, id) {
   out.set(cipher.getAuthTag(), at);
   return at + w.tagBytes;
 }
-function seal(job, fresh) {
-  const { data, cuts, ids } = jobs.get(job);
-  jobs.delete(job);
+// The chunks of a chunked item whose fresh entry is 1 (every chunk when fresh is null).
+function seal({ data, cuts, ids }, fresh) {
   const parts = [];
   let total = 0;
   let start = 0;
@@ -140,12 +139,13 @@ parentPort.on("message", (batch) => {
         replies.push({ job: r.job, cuts, ids });
       } else if (r.op === "chunkSeal") {
         const { cuts, ids } = chunk(r.data);
-        jobs.set(r.job, { data: r.data, cuts, ids });
-        const { out, sizes } = seal(r.job, null);
+        const { out, sizes } = seal({ data: r.data, cuts, ids }, null);
         replies.push({ job: r.job, cuts, ids, out, sizes });
         transfer.push(out.buffer);
       } else if (r.op === "seal") {
-        const { out, sizes } = seal(r.job, r.fresh);
+        const item = jobs.get(r.job);
+        jobs.delete(r.job);
+        const { out, sizes } = seal(item, r.fresh);
         replies.push({ job: r.job, out, sizes });
         transfer.push(out.buffer);
       } else {
@@ -335,6 +335,23 @@ export class WritePool {
   }
 
   /**
+   * A job on the least loaded worker, its `size` bytes counted there until `release()` (which
+   * counts once, however often it is called).
+   */
+  private assign(size: number): { slot: Slot; job: number; release: () => void } {
+    const slot = this.slots.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    slot.bytes += size;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        slot.bytes -= size;
+      }
+    };
+    return { slot, job: this.nextJob++, release };
+  }
+
+  /**
    * Hands `data` to a worker for chunking. With `transfer` and a Uint8Array that spans its whole
    * (non-shared) ArrayBuffer, the buffer moves to the worker and `data` is detached afterwards;
    * otherwise the bytes are copied first and the caller keeps its buffer.
@@ -346,17 +363,7 @@ export class WritePool {
       return { chunked: failed, seal: () => failed, drop: () => undefined };
     }
     const owned = ownedBytes(data, transfer);
-    const slot = this.slots.reduce((a, b) => (b.bytes < a.bytes ? b : a));
-    const size = owned.length;
-    slot.bytes += size;
-    const job = this.nextJob++;
-    let released = false;
-    const release = () => {
-      if (!released) {
-        released = true;
-        slot.bytes -= size;
-      }
-    };
+    const { slot, job, release } = this.assign(owned.length);
     const chunked = this.request<ChunkedItem>(
       slot,
       job,
@@ -390,19 +397,13 @@ export class WritePool {
   addSealed(data: Uint8Array, transfer = false): Promise<SealedItem> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     const owned = ownedBytes(data, transfer);
-    const slot = this.slots.reduce((a, b) => (b.bytes < a.bytes ? b : a));
-    const size = owned.length;
-    slot.bytes += size;
-    const job = this.nextJob++;
+    const { slot, job, release } = this.assign(owned.length);
     const reply = this.request<ChunkedItem & { out: Uint8Array; sizes: number[] }>(
       slot,
       job,
       { op: "chunkSeal", data: owned },
       owned.buffer as ArrayBuffer,
     );
-    const release = () => {
-      slot.bytes -= size;
-    };
     reply.then(release, release);
     return reply.then(({ cuts, ids, out, sizes }) => ({ cuts, ids, sealed: split(out, sizes) }));
   }
