@@ -96,6 +96,45 @@ describe("format version 1 golden vectors", () => {
   });
 });
 
+// Canonical JSON (docs/repository-format.md, "Canonical JSON"): every tree blob's bytes, so its
+// output is part of the format. Keys given out of order, in order, nested, non-ASCII and
+// undefined; array holes; the values it must refuse.
+describe("canonical JSON", () => {
+  it("gives these bytes whatever order the keys were set in", () => {
+    const expected =
+      '{"Z":1,"a":[1,null,"x",{"b":true,"c":null}],"b":{"k":-0.5,"é":"ü","𝄞":0},"items":[],"n":1e+21}';
+    const outOfOrder = {
+      n: 1e21,
+      items: [],
+      b: { "𝄞": 0, é: "ü", k: -0.5, gone: undefined },
+      a: [1, undefined, "x", { c: null, b: true }],
+      Z: 1,
+      skipped: undefined,
+    };
+    const inOrder = {
+      Z: 1,
+      a: [1, undefined, "x", { b: true, c: null }],
+      b: { k: -0.5, é: "ü", "𝄞": 0 },
+      items: [],
+      n: 1e21,
+    };
+    expect(canonicalJson(outOfOrder)).toBe(expected);
+    expect(canonicalJson(inOrder)).toBe(expected);
+    expect(canonicalJson(Object.assign(Object.create(null), { b: 'q"', a: "\n" }))).toBe(
+      '{"a":"\\n","b":"q\\""}',
+    );
+  });
+
+  it("refuses what JSON cannot hold faithfully", () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1n, () => 0, Symbol("s")]) {
+      expect(() => canonicalJson({ x: [bad] })).toThrow(TypeError);
+    }
+    expect(() => canonicalJson(undefined)).toThrow(TypeError);
+    expect(() => canonicalJson({ when: new Date(0) })).toThrow(TypeError);
+    expect(() => canonicalJson(new Map())).toThrow(TypeError);
+  });
+});
+
 // Snapshot manifest version 2 and forget records (docs/repository-format.md, "Snapshots" and
 // "Forget records"): added within format version 1; version 1 manifests stay readable.
 describe("snapshot manifest version 2 and forget record golden vectors", () => {
