@@ -99,10 +99,15 @@ export interface WriterContext {
 }
 
 /**
- * Below this many bytes per call the inline path is cheaper than two round trips to a worker
- * (benchmarks/pipeline: 8 KiB, the smallest item that can be cut, was 10-15 % faster than 32 KiB).
+ * Below this many bytes per call an item is chunked and sealed inline. Since a small item costs
+ * one round trip to a worker (POOL_ONE_TRIP_MAX_BYTES), the message is cheaper for the calling
+ * thread than compressing and sealing even a 1 KiB item there (zstd's per-call set-up alone is
+ * ~14 µs). Against 8 KiB (2026-12-02, interleaved runs on a noisy 2-core machine): the main thread
+ * spent 1.52-1.91 s instead of 1.73-2.09 s on 4,024 items of up to 16 KiB
+ * (benchmarks/ews-path/profile.ts --small), and bench:scheduler did 873 and 727 items/s where
+ * 8 KiB did 712 and 581.
  */
-const POOL_MIN_BYTES = 8 * 1024;
+const POOL_MIN_BYTES = 1024;
 /**
  * Above this an item is handled inline: in a worker it would exist three times at once (the
  * caller's bytes, the worker's copy, the sealed result), and a few 40 MB items at full
