@@ -38,6 +38,7 @@ import {
 } from "./items.js";
 import { getUserOofSettings, setUserOofSettings } from "./oof.js";
 import { resolveNames } from "./resolve-names.js";
+import { sendItem } from "./send.js";
 import { getServerTimeZones } from "./time-zones.js";
 import {
   createUserConfiguration,
@@ -63,6 +64,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   FindItem: findItem,
   GetItem: getItem,
   CreateItem: createItem,
+  SendItem: sendItem,
   UpdateItem: updateItem,
   DeleteItem: deleteItem,
   MoveItem: moveItem,

@@ -26,6 +26,8 @@ import {
 import { applyUpdate } from "./item-updates.js";
 import { createdXml, idOnly, render, targetIdOnly } from "./item-view.js";
 import { ITEM_ELEMENTS, itemFromXml } from "./parse-item.js";
+import { RESPONSE_OBJECT_ELEMENTS, responseObjectData } from "./response-objects.js";
+import { sendSaved, submit } from "./send.js";
 
 export { findItem } from "./find-item.js";
 
@@ -69,22 +71,12 @@ function mimeToData(ctx: OperationContext, base64: string): MockItemData {
   }
 }
 
-/** Sending: recipients that are mailboxes of this server get an unread copy in their Inbox. */
-function deliver(ctx: OperationContext, data: MockItemData): void {
-  const seen = new Set<string>();
-  for (const recipient of [...data.toRecipients, ...data.ccRecipients, ...data.bccRecipients]) {
-    const mailbox = ctx.store.mailboxBySmtp(recipient.email);
-    if (mailbox === undefined || seen.has(mailbox.guid)) continue;
-    seen.add(mailbox.guid);
-    ctx.store.addItem(ctx.store.distinguishedFolder(mailbox, "inbox"), {
-      data: { ...data, bccRecipients: [], isRead: false },
-    });
-  }
-}
+/** Item elements and response objects (replies, forwards) a CreateItem may carry. */
+const CREATE_ELEMENTS = [...ITEM_ELEMENTS, ...RESPONSE_OBJECT_ELEMENTS];
 
 export const createItem: Operation = {
   messageName: "CreateItemResponseMessage",
-  entries: { container: "Items", names: ITEM_ELEMENTS },
+  entries: { container: "Items", names: CREATE_ELEMENTS },
   errorTail: "<m:Items/>",
   run(request, ctx) {
     const disposition = attr(request, "MessageDisposition") ?? "SaveOnly";
@@ -92,30 +84,37 @@ export const createItem: Operation = {
     const folder = saved === undefined ? undefined : singleFolder(ctx, saved);
     const entries: { element: string; node: XmlNode }[] = [];
     const items = child(request, "Items");
-    for (const element of ITEM_ELEMENTS)
+    for (const element of CREATE_ELEMENTS)
       for (const node of children(items, element)) entries.push({ element, node });
     return perEntry(this, entries, ({ element, node }) => {
-      const mime = text(node, "MimeContent");
-      let data =
-        mime === undefined
-          ? itemFromXml(element, node, { name: ctx.mailbox.displayName, email: ctx.mailbox.smtpAddress })
-          : mimeToData(ctx, mime);
-      if (mime !== undefined) {
-        // Explicit properties next to MimeContent win over the MIME (Exchange applies them after).
-        const isRead = text(node, "IsRead");
-        if (isRead !== undefined) data = { ...data, isRead: xsBoolean(isRead) === true };
-      }
-      if (disposition === "SendOnly" || disposition === "SendAndSaveCopy") deliver(ctx, data);
-      if (disposition === "SendOnly") return successMessage(this.messageName, "<m:Items/>");
+      let data = RESPONSE_OBJECT_ELEMENTS.includes(element)
+        ? responseObjectData(ctx, element, node)
+        : itemData(ctx, element, node);
+      const send = disposition === "SendOnly" || disposition === "SendAndSaveCopy";
+      if (send) data = submit(ctx, data);
       const target =
         disposition === "SendAndSaveCopy" && folder === undefined
           ? ctx.store.distinguishedFolder(ctx.mailbox, "sentitems")
           : (folder ?? ctx.store.distinguishedFolder(ctx.mailbox, DEFAULT_FOLDER[element] ?? "drafts"));
+      if (disposition === "SendOnly") return successMessage(this.messageName, "<m:Items/>");
       const record = ctx.store.addItem(target, { data });
+      // Exchange answers a send (SendOnly and SendAndSaveCopy alike) without the item's id.
+      if (send) return successMessage(this.messageName, "<m:Items/>");
       return successMessage(this.messageName, `<m:Items>${createdXml(ctx, record)}</m:Items>`);
     });
   },
 };
+
+/** A typed item element (or its MimeContent) as the data CreateItem stores. */
+function itemData(ctx: OperationContext, element: string, node: XmlNode): MockItemData {
+  const mime = text(node, "MimeContent");
+  if (mime === undefined)
+    return itemFromXml(element, node, { name: ctx.mailbox.displayName, email: ctx.mailbox.smtpAddress });
+  // Explicit properties next to MimeContent win over the MIME (Exchange applies them after).
+  const data = mimeToData(ctx, mime);
+  const isRead = text(node, "IsRead");
+  return isRead === undefined ? data : { ...data, isRead: xsBoolean(isRead) === true };
+}
 
 export const updateItem: Operation = {
   messageName: "UpdateItemResponseMessage",
@@ -123,6 +122,13 @@ export const updateItem: Operation = {
   errorTail: "<m:Items/>",
   run(request, ctx) {
     const resolution = attr(request, "ConflictResolution") ?? "AutoResolve";
+    // Messages only: SaveOnly (the default) or a send after the update.
+    const disposition = attr(request, "MessageDisposition") ?? "SaveOnly";
+    const saved = child(request, "SavedItemFolderId");
+    const savedFolder = () =>
+      saved === undefined
+        ? ctx.store.distinguishedFolder(ctx.mailbox, "sentitems")
+        : singleFolder(ctx, saved);
     const changes = children(child(request, "ItemChanges"), "ItemChange");
     return perEntry(this, changes, (change) => {
       const ref = itemRefsIn(change)[0];
@@ -158,10 +164,13 @@ export const updateItem: Operation = {
         occurrence === undefined ? data : withException(master, occurrence, data),
         readOnly,
       );
-      return successMessage(
-        this.messageName,
-        `<m:Items>${targetIdOnly(ctx, target)}</m:Items><m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>`,
-      );
+      const conflicts = "<m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>";
+      if (disposition === "SendOnly" || disposition === "SendAndSaveCopy") {
+        // The updated message is submitted like a SendItem of it; Exchange answers without an id.
+        sendSaved(ctx, record, disposition === "SendAndSaveCopy" ? savedFolder() : undefined);
+        return successMessage(this.messageName, `<m:Items/>${conflicts}`);
+      }
+      return successMessage(this.messageName, `<m:Items>${targetIdOnly(ctx, target)}</m:Items>${conflicts}`);
     });
   },
 };
