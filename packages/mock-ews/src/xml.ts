@@ -12,6 +12,8 @@ export type XmlNode = Record<string, unknown>;
  * a request mixes FolderId with DistinguishedFolderId, or ItemId with OccurrenceItemId. The
  * parser groups children by name, so each of these elements gets its position in the document
  * as an attribute (DOCUMENT_ORDER) while the document is parsed; inDocumentOrder() sorts by it.
+ * CreateItem's entries (item elements of several types, reply and forward response objects) are
+ * answered in request order too.
  */
 const ORDERED_ELEMENTS = new Set([
   "FolderId",
@@ -19,6 +21,15 @@ const ORDERED_ELEMENTS = new Set([
   "ItemId",
   "OccurrenceItemId",
   "RecurringMasterItemId",
+  "Item",
+  "Message",
+  "CalendarItem",
+  "Contact",
+  "Task",
+  "PostItem",
+  "ReplyToItem",
+  "ReplyAllToItem",
+  "ForwardItem",
 ]);
 const DOCUMENT_ORDER = "@_mockEwsDocumentOrder";
 let documentPosition = 0;

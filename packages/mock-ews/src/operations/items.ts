@@ -6,7 +6,19 @@ import { itemIdXml } from "../server/render.js";
 import { changeKey } from "../store/ids.js";
 import type { FolderRecord, ItemRecord } from "../store/records.js";
 import { decodeSyncState, encodeSyncState } from "../store/sync-state.js";
-import { attr, boolAttr, boolText, child, children, el, esc, text, type XmlNode, xsBoolean } from "../xml.js";
+import {
+  attr,
+  boolAttr,
+  boolText,
+  child,
+  children,
+  el,
+  esc,
+  inDocumentOrder,
+  text,
+  type XmlNode,
+  xsBoolean,
+} from "../xml.js";
 import {
   itemRefsIn,
   occurrenceData,
@@ -82,10 +94,10 @@ export const createItem: Operation = {
     const disposition = attr(request, "MessageDisposition") ?? "SaveOnly";
     const saved = child(request, "SavedItemFolderId");
     const folder = saved === undefined ? undefined : singleFolder(ctx, saved);
-    const entries: { element: string; node: XmlNode }[] = [];
     const items = child(request, "Items");
-    for (const element of CREATE_ELEMENTS)
-      for (const node of children(items, element)) entries.push({ element, node });
+    const entries = inDocumentOrder(
+      CREATE_ELEMENTS.flatMap((element) => children(items, element).map((node) => ({ element, node }))),
+    );
     return perEntry(this, entries, ({ element, node }) => {
       let data = RESPONSE_OBJECT_ELEMENTS.includes(element)
         ? responseObjectData(ctx, element, node)
