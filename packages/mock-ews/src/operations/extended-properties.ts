@@ -4,6 +4,7 @@
 import { EwsResponseError } from "../errors.js";
 import { MAPI_PROPERTY_TYPES, type MockExtendedProperty, type MockItemData } from "../model.js";
 import { attr, child, children, el, esc, text, type XmlNode, xsBoolean } from "../xml.js";
+import { messageFlags, withMessageFlags } from "./draft-state.js";
 
 /** The DistinguishedPropertySetId names of the schema and the GUIDs they stand for. */
 export const DISTINGUISHED_PROPERTY_SETS: Readonly<Record<string, string>> = {
@@ -238,15 +239,9 @@ const MAPPED_TAGS: ReadonlyMap<number, Mapped> = new Map<number, Mapped>([
     },
   ],
   [
-    // PidTagMessageFlags: mfRead 0x1, mfHasAttach 0x10.
+    // PidTagMessageFlags: mfRead 0x1, mfUnsent 0x8 (draft-state.ts), mfHasAttach 0x10.
     0x0e07,
-    {
-      get: (d) => [
-        String(
-          (d.isRead ? 0x1 : 0) | (d.attachments.length + (d.itemAttachments?.length ?? 0) > 0 ? 0x10 : 0),
-        ),
-      ],
-    },
+    { get: (d) => [String(messageFlags(d))], set: (d, v) => withMessageFlags(d, v[0]) },
   ],
   [0x0e06, { get: (d) => [seconds(d.dateTimeReceived)] }],
   [0x0039, { get: (d) => [seconds(d.dateTimeSent)] }],

@@ -1,12 +1,14 @@
 // What an item property path (FieldURI, IndexedFieldURI, ExtendedFieldURI) evaluates to on an
 // item, for restrictions and sort orders: dates as epoch milliseconds, booleans as booleans,
 // multi-valued properties (categories, recipients) as every value.
+
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData, MockMailAddress } from "../model.js";
 import { itemSize } from "../server/render-attachments.js";
 import type { Store } from "../store/mailbox-store.js";
 import type { ItemRecord } from "../store/records.js";
 import { attr, type XmlNode } from "../xml.js";
+import { isDraft } from "./draft-state.js";
 import { type ExtendedUri, parseExtendedUri, readExtended } from "./extended-properties.js";
 import { readIndexed } from "./indexed-properties.js";
 import type { Getter, PathResolver, PathUse, Scalar } from "./restrictions.js";
@@ -40,7 +42,7 @@ const ITEM_FIELDS: Record<string, DataGetter> = {
   "item:displayto": (d) => [d.toRecipients.map((a) => a.name).join("; ")],
   "item:displaycc": (d) => [d.ccRecipients.map((a) => a.name).join("; ")],
   "item:isassociated": (_d, r) => [r.isAssociated],
-  "item:isdraft": () => [false],
+  "item:isdraft": (d) => [isDraft(d)],
   "item:issubmitted": () => [false],
   "item:isfromme": (d, r) => [d.from?.email.toLowerCase() === r.folder.mailbox.smtpAddress.toLowerCase()],
   "item:reminderisset": (d) => [storedFlag(d, "item:reminderisset") ?? d.itemClass === "IPM.Appointment"],

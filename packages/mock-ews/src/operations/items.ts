@@ -1,5 +1,6 @@
 // Item operations: GetItem, CreateItem, UpdateItem, DeleteItem, MoveItem, CopyItem and
 // SyncFolderItems (FindItem is in find-item.ts). Ids may name an occurrence of a recurring series.
+
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
 import { itemIdXml } from "../server/render.js";
@@ -35,8 +36,10 @@ import {
   singleFolder,
   successMessage,
 } from "./common.js";
+import { storedUnsent, withUnsent } from "./draft-state.js";
 import { applyUpdate } from "./item-updates.js";
 import { createdXml, idOnly, render, targetIdOnly } from "./item-view.js";
+import { mimeToData, replaceFromMime } from "./mime-content.js";
 import { ITEM_ELEMENTS, itemFromXml } from "./parse-item.js";
 import { RESPONSE_OBJECT_ELEMENTS, responseObjectData } from "./response-objects.js";
 import { sendSaved, submit } from "./send.js";
@@ -69,20 +72,6 @@ const DEFAULT_FOLDER: Record<string, string> = {
   Item: "drafts",
 };
 
-function mimeToData(ctx: OperationContext, base64: string): MockItemData {
-  try {
-    return ctx.codecs.fromMime(new Uint8Array(Buffer.from(base64, "base64")));
-  } catch (error) {
-    if ((error as { code?: string }).code === "INVALID_MIME") {
-      throw new EwsResponseError(
-        "ErrorMimeContentConversionFailed",
-        "The MIME content could not be converted.",
-      );
-    }
-    throw error;
-  }
-}
-
 /** Item elements and response objects (replies, forwards) a CreateItem may carry. */
 const CREATE_ELEMENTS = [...ITEM_ELEMENTS, ...RESPONSE_OBJECT_ELEMENTS];
 
@@ -104,6 +93,9 @@ export const createItem: Operation = {
         : itemData(ctx, element, node);
       const send = disposition === "SendOnly" || disposition === "SendAndSaveCopy";
       if (send) data = submit(ctx, data);
+      // A message saved unsent is a draft, unless the request set PidTagMessageFlags itself.
+      else if (data.itemClass.startsWith("IPM.Note") && storedUnsent(data) === undefined)
+        data = withUnsent(data, true);
       const target =
         disposition === "SendAndSaveCopy" && folder === undefined
           ? ctx.store.distinguishedFolder(ctx.mailbox, "sentitems")
@@ -166,7 +158,11 @@ export const updateItem: Operation = {
       let readOnly = true;
       for (const kind of ["SetItemField", "AppendToItemField", "DeleteItemField"] as const) {
         for (const update of children(updates, kind)) {
-          data = applyUpdate(data, update, kind);
+          const field = attr(child(update, "FieldURI"), "FieldURI")?.toLowerCase();
+          data =
+            kind === "SetItemField" && field === "item:mimecontent"
+              ? replaceFromMime(ctx, data, update)
+              : applyUpdate(data, update, kind);
           const uri = attr(child(update, "FieldURI"), "FieldURI");
           if (uri?.toLowerCase() !== "message:isread") readOnly = false;
         }

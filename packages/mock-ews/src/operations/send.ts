@@ -3,6 +3,7 @@
 // stamps on a submitted message: the sending mailbox as From (and Sender) when the client named
 // none, the submit time as DateTimeSent, an Internet message id; the Sent Items copy is read,
 // each internal recipient's copy unread.
+
 import { randomBytes } from "node:crypto";
 import { EwsResponseError } from "../errors.js";
 import type { MockItemData } from "../model.js";
@@ -10,13 +11,14 @@ import type { FolderRecord, ItemRecord } from "../store/records.js";
 import { boolAttr, child } from "../xml.js";
 import { itemRefsIn, resolveTarget } from "./calendar-view.js";
 import { type Operation, type OperationContext, perEntry, singleFolder, successMessage } from "./common.js";
+import { withUnsent } from "./draft-state.js";
 
 /** `data` as the transport leaves it: sender, send time and message id stamped. */
 export function asSubmitted(ctx: OperationContext, data: MockItemData): MockItemData {
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const domain = ctx.mailbox.smtpAddress.split("@")[1] ?? "localhost";
   return {
-    ...data,
+    ...withUnsent(data, undefined),
     from: data.from ?? { name: ctx.mailbox.displayName, email: ctx.mailbox.smtpAddress },
     dateTimeSent: now,
     dateTimeReceived: now,

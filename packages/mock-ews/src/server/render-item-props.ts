@@ -1,6 +1,8 @@
 // The properties every item type shares (ItemType's xs:sequence: the part up to HasAttachments,
 // then the part after ExtendedProperty) and those of messages and posts, in schema order.
+
 import type { MockAttachment, MockItemData, MockMailAddress } from "../model.js";
+import { isDraft } from "../operations/draft-state.js";
 import { storedFlag, storedValue } from "../operations/stored-fields.js";
 import { changeKey } from "../store/ids.js";
 import { el, esc } from "../xml.js";
@@ -86,7 +88,7 @@ export const ITEM_HEAD: Prop[] = [
     },
   },
   { uri: "item:issubmitted", def: false, render: () => el("t:IsSubmitted", false) },
-  { uri: "item:isdraft", def: false, render: () => el("t:IsDraft", false) },
+  { uri: "item:isdraft", def: false, render: (c) => el("t:IsDraft", isDraft(c.data)) },
   {
     uri: "item:isfromme",
     def: false,

@@ -125,8 +125,12 @@ describe("exchangelib (python3-exchangelib) everyday use against the mock", () =
     expect(bcc[0]!.isRead).toBe(false);
   });
 
-  it("sends saved drafts (SendItem, UpdateItem with SendAndSaveCopy): the draft moves to Sent Items", () => {
+  it("keeps IsDraft as Exchange does; sends saved drafts (SendItem, UpdateItem with SendAndSaveCopy) to Sent Items", () => {
     expect(ok("draft_send")).toEqual({
+      // Saved unsent: a draft; sent: not; created with PidTagMessageFlags = mfRead: not.
+      is_draft: [true, false, false],
+      flags: [1, true],
+      by_flag: [1, 1],
       drafts: 0,
       sent: 1,
       inbox: 1,

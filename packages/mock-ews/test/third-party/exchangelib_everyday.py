@@ -11,7 +11,7 @@ import datetime
 import sys
 from decimal import Decimal
 
-from exchangelib import CalendarItem, Contact, EWSDateTime, Folder, Message, Task
+from exchangelib import CalendarItem, Contact, EWSDateTime, ExtendedProperty, Folder, Message, Task
 from exchangelib.errors import (
     DoesNotExist,
     ErrorIrresolvableConflict,
@@ -211,11 +211,20 @@ def _send():
     }
 
 
+class MessageFlags(ExtendedProperty):
+    property_tag = 0x0E07
+    property_type = "Integer"
+
+
+Message.register("message_flags", MessageFlags)
+
+
 @check("draft_send")
 def _draft_send():
     # A saved draft sent later: SendItem, with a copy saved to Sent Items.
     m = Message(account=account, folder=account.drafts, subject="draft then send", body="b", to_recipients=[me])
     m.save()
+    is_draft = account.drafts.get(subject="draft then send").is_draft
     m.send()
     # send_and_save() of a saved item: UpdateItem with MessageDisposition SendAndSaveCopy.
     n = Message(account=account, folder=account.drafts, subject="update then send", to_recipients=[me])
@@ -223,7 +232,18 @@ def _draft_send():
     n.subject = "updated then sent"
     n.send_and_save(update_fields=["subject"])
     sent = account.sent.get(subject="draft then send")
+    # The usual way to store a message that is not a draft: PidTagMessageFlags = mfRead at creation.
+    imported = Message(account=account, folder=account.inbox, subject="imported", is_read=True, message_flags=1)
+    imported.save()
+    imported = account.inbox.get(subject="imported")
+    Message(account=account, folder=account.drafts, subject="kept draft").save()
     return {
+        "is_draft": [is_draft, sent.is_draft, imported.is_draft],
+        "flags": [imported.message_flags, imported.is_read],
+        "by_flag": [
+            account.drafts.filter(is_draft=True, subject="kept draft").count(),
+            account.inbox.filter(is_draft=False, subject="imported").count(),
+        ],
         "drafts": account.drafts.filter(subject="draft then send").count(),
         "sent": account.sent.filter(subject="draft then send").count(),
         "inbox": account.inbox.filter(subject="draft then send").count(),
