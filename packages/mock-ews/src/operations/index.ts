@@ -36,6 +36,7 @@ import {
   syncFolderItems,
   updateItem,
 } from "./items.js";
+import { markAsJunk } from "./junk.js";
 import { getUserOofSettings, setUserOofSettings } from "./oof.js";
 import { resolveNames } from "./resolve-names.js";
 import { sendItem } from "./send.js";
@@ -59,6 +60,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   CopyFolder: copyFolder,
   EmptyFolder: emptyFolderOperation,
   MarkAllItemsAsRead: markAllItemsAsRead,
+  MarkAsJunk: markAsJunk,
   SyncFolderHierarchy: syncFolderHierarchy,
   SyncFolderItems: syncFolderItems,
   FindItem: findItem,

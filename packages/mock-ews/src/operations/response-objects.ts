@@ -95,8 +95,12 @@ export function responseObjectData(ctx: OperationContext, element: string, node:
   let cc: MockMailAddress[] = unique(givenCc);
   if (element === "ReplyToItem") to = unique([...sender, ...givenTo]);
   else if (element === "ReplyAllToItem") {
-    to = unique([...sender, ...original.toRecipients, ...givenTo], [self]);
-    cc = unique([...original.ccRecipients, ...givenCc], [self, ...to.map((a) => a.email)]);
+    // The replying mailbox drops out of the original's lists; recipients the request names stay.
+    to = unique([...unique([...sender, ...original.toRecipients], [self]), ...givenTo]);
+    cc = unique(
+      [...unique(original.ccRecipients, [self]), ...givenCc],
+      to.map((a) => a.email),
+    );
   } else to = unique(givenTo);
   const prefix = element === "ForwardItem" ? "FW: " : "RE: ";
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");

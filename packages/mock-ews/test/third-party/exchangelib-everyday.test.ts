@@ -155,6 +155,16 @@ describe("exchangelib (python3-exchangelib) everyday use against the mock", () =
     });
   });
 
+  it("replies to all, sends drafts in bulk, marks as junk and back, fetches only some fields", () => {
+    expect(ok("more_mail")).toEqual({
+      // exchangelib names the author among the To recipients itself; the Cc keeps the colleague.
+      reply_all: [[server.mailboxes[0], "x@example.test"].sort(), [server.mailboxes[1]]],
+      bulk_send: [[true, true], 2, 0],
+      junk: [1, 0, 1],
+      fetch_only: ["spam?", null],
+    });
+  });
+
   it("updates tasks, contacts and calendar items with update_fields", () => {
     expect(ok("updates")).toEqual({
       task: ["Completed", 100, true],

@@ -280,6 +280,34 @@ def _reply():
     }
 
 
+@check("more_mail")
+def _more_mail():
+    Message(
+        account=account, subject="ra q", body="q", to_recipients=[me, "x@example.test"], cc_recipients=[colleague]
+    ).send()
+    original = account.inbox.get(subject="ra q")
+    original.reply_all(subject="Re: ra q", body="all")  # exchangelib names To: the original To + author
+    reply_all = account.sent.get(subject="Re: ra q")
+    drafts = [Message(account=account, folder=account.drafts, subject="bs %d" % i, to_recipients=[me]) for i in range(2)]
+    for d in drafts:
+        d.save()
+    sent = account.bulk_send(ids=drafts)  # SendItem of several drafts at once
+    Message(account=account, folder=account.inbox, subject="spam?", author="spammer@example.test").save()
+    spam = account.inbox.get(subject="spam?")
+    spam.mark_as_junk(is_junk=True, move_item=True)
+    in_junk = account.junk.filter(subject="spam?").count()
+    account.junk.get(subject="spam?").mark_as_junk(is_junk=False, move_item=True)
+    fetched = next(iter(account.fetch(ids=[account.inbox.get(subject="spam?")], only_fields=["subject"])))
+    return {
+        "reply_all": [sorted(m.email_address for m in reply_all.to_recipients or []),
+                      [m.email_address for m in reply_all.cc_recipients or []]],
+        "bulk_send": [sent, account.sent.filter(subject__startswith="bs ").count(),
+                      account.drafts.filter(subject__startswith="bs ").count()],
+        "junk": [in_junk, account.junk.filter(subject="spam?").count(), account.inbox.filter(subject="spam?").count()],
+        "fetch_only": [fetched.subject, fetched.body],
+    }
+
+
 @check("updates")
 def _updates():
     task = Task(account=account, folder=account.tasks, subject="everyday task")
