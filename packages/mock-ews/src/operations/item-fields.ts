@@ -85,6 +85,10 @@ const ITEM_FIELDS: Record<string, DataGetter> = {
       ? undefined
       : [storedValue(d, "contacts:fileas") ?? `${d.contact.surname}, ${d.contact.givenName}`],
   "task:status": (d) => str(d.task?.status),
+  "task:completedate": (d) => {
+    const value = d.task === undefined ? undefined : storedValue(d, "task:completedate");
+    return value === undefined ? undefined : [value];
+  },
   "task:percentcomplete": (d) => (d.task === undefined ? undefined : [d.task.percentComplete]),
   "task:duedate": (d) => ms(d.task?.dueDate),
   "task:startdate": (d) => ms(d.task?.startDate),

@@ -43,6 +43,7 @@ import { mimeToData, replaceFromMime } from "./mime-content.js";
 import { ITEM_ELEMENTS, itemFromXml } from "./parse-item.js";
 import { RESPONSE_OBJECT_ELEMENTS, responseObjectData } from "./response-objects.js";
 import { sendSaved, submit } from "./send.js";
+import { settleTask } from "./task-state.js";
 
 export { findItem } from "./find-item.js";
 
@@ -90,7 +91,7 @@ export const createItem: Operation = {
     return perEntry(this, entries, ({ element, node }) => {
       let data = RESPONSE_OBJECT_ELEMENTS.includes(element)
         ? responseObjectData(ctx, element, node)
-        : itemData(ctx, element, node);
+        : settleTask(itemData(ctx, element, node));
       const send = disposition === "SendOnly" || disposition === "SendAndSaveCopy";
       if (send) data = submit(ctx, data);
       // A message saved unsent is a draft, unless the request set PidTagMessageFlags itself.
@@ -167,6 +168,7 @@ export const updateItem: Operation = {
           if (uri?.toLowerCase() !== "message:isread") readOnly = false;
         }
       }
+      data = settleTask(data, occurrence === undefined ? master : undefined);
       ctx.store.updateItem(
         record,
         occurrence === undefined ? data : withException(master, occurrence, data),

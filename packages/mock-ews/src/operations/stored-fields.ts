@@ -1,6 +1,7 @@
 // First-class properties this model has no field for but keeps as the MAPI property Exchange
 // stores them in (they live with the item's other extended properties, so ExtendedFieldURI sees
-// them too): reminders, receipt requests, a contact's own DisplayName and FileAs, InReplyTo.
+// them too): reminders, receipt requests, a contact's own DisplayName and FileAs, InReplyTo, a
+// task's CompleteDate (PidLidTaskDateCompleted).
 import type { MockExtendedProperty, MockItemData } from "../model.js";
 import { child, text, type XmlNode } from "../xml.js";
 import {
@@ -14,6 +15,7 @@ type Address = Omit<MockExtendedProperty, "values">;
 
 const COMMON = DISTINGUISHED_PROPERTY_SETS.Common!;
 const ADDRESS = DISTINGUISHED_PROPERTY_SETS.Address!;
+const TASK = DISTINGUISHED_PROPERTY_SETS.Task!;
 
 /** Lower-cased FieldURI -> the element that carries it and the property that stores it. */
 export const STORED_FIELDS: Readonly<
@@ -43,6 +45,10 @@ export const STORED_FIELDS: Readonly<
   "message:isresponserequested": {
     element: "IsResponseRequested",
     property: { propertyTag: 0x0063, propertyType: "Boolean" },
+  },
+  "task:completedate": {
+    element: "CompleteDate",
+    property: { propertySetId: TASK, propertyId: 0x810f, propertyType: "SystemTime" },
   },
   "contacts:displayname": {
     element: "DisplayName",

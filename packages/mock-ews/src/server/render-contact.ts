@@ -94,6 +94,14 @@ export const CONTACT: Prop[] = [
 
 export const TASK: Prop[] = [
   {
+    uri: "task:completedate",
+    def: false,
+    render: (c) => {
+      const value = c.data.task === undefined ? undefined : storedValue(c.data, "task:completedate");
+      return value === undefined ? "" : el("t:CompleteDate", isoSeconds(value));
+    },
+  },
+  {
     uri: "task:duedate",
     def: true,
     render: (c) => (c.data.task?.dueDate ? el("t:DueDate", isoSeconds(c.data.task.dueDate)) : ""),

@@ -165,9 +165,10 @@ describe("exchangelib (python3-exchangelib) everyday use against the mock", () =
     });
   });
 
-  it("updates tasks, contacts and calendar items with update_fields", () => {
+  it("updates tasks (CompleteDate stamped on completion), contacts and calendar items with update_fields", () => {
     expect(ok("updates")).toEqual({
-      task: ["Completed", 100, true],
+      task: ["Completed", 100, true, true],
+      errand: ["Completed", 100, true],
       contact: ["Rear Admiral", "Navy", "Grace Hopper"],
       view: [["everyday meeting (room)", "Room 1", "2032-05-04T10:00:00+00:00"]],
     });

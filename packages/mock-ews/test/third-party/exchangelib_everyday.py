@@ -333,9 +333,16 @@ def _updates():
     event.save(update_fields=["location", "subject"])
     view = list(account.calendar.view(start=start - datetime.timedelta(days=1), end=start + datetime.timedelta(days=1)))
     t = account.tasks.get(id=task.id)
+    # Task.complete(): Status Completed and PercentComplete 100 in a full save; Exchange stamps
+    # CompleteDate (exchangelib itself keeps Status and PercentComplete in step).
+    plain = Task(account=account, folder=account.tasks, subject="everyday errand")
+    plain.save()
+    plain.complete()
+    errand = account.tasks.get(id=plain.id)
     c = account.contacts.get(id=contact.id)
     return {
-        "task": [t.status, int(t.percent_complete), t.is_complete],
+        "task": [t.status, int(t.percent_complete), t.is_complete, t.complete_date is not None],
+        "errand": [errand.status, int(errand.percent_complete), errand.complete_date is not None],
         "contact": [c.job_title, c.company_name, c.display_name],
         "view": [(v.subject, v.location, v.start.isoformat()) for v in view if v.subject.startswith("everyday")],
     }
