@@ -12,8 +12,8 @@ export type XmlNode = Record<string, unknown>;
  * a request mixes FolderId with DistinguishedFolderId, or ItemId with OccurrenceItemId. The
  * parser groups children by name, so each of these elements gets its position in the document
  * as an attribute (DOCUMENT_ORDER) while the document is parsed; inDocumentOrder() sorts by it.
- * CreateItem's entries (item elements of several types, reply and forward response objects) are
- * answered in request order too.
+ * CreateItem's entries (the elements of t:NonEmptyArrayOfAllItemsType: items of several types,
+ * response objects) are answered in request order too.
  */
 const ORDERED_ELEMENTS = new Set([
   "FolderId",
@@ -30,6 +30,23 @@ const ORDERED_ELEMENTS = new Set([
   "ReplyToItem",
   "ReplyAllToItem",
   "ForwardItem",
+  "AcceptItem",
+  "TentativelyAcceptItem",
+  "DeclineItem",
+  "CancelCalendarItem",
+  "SharingMessage",
+  "DistributionList",
+  "MeetingMessage",
+  "MeetingRequest",
+  "MeetingResponse",
+  "MeetingCancellation",
+  "RemoveItem",
+  "SuppressReadReceipt",
+  "PostReplyItem",
+  "AcceptSharingInvitation",
+  "RoleMember",
+  "Network",
+  "Person",
 ]);
 const DOCUMENT_ORDER = "@_mockEwsDocumentOrder";
 let documentPosition = 0;

@@ -39,6 +39,12 @@ import {
 import { storedUnsent, withUnsent } from "./draft-state.js";
 import { applyUpdate } from "./item-updates.js";
 import { createdXml, idOnly, render, targetIdOnly } from "./item-view.js";
+import {
+  MEETING_RESPONSE_ELEMENTS,
+  meetingResponse,
+  UNSERVED_CREATE_ELEMENTS,
+  unservedEntry,
+} from "./meeting-responses.js";
 import { mimeToData, replaceFromMime } from "./mime-content.js";
 import { ITEM_ELEMENTS, itemFromXml } from "./parse-item.js";
 import { RESPONSE_OBJECT_ELEMENTS, responseObjectData } from "./response-objects.js";
@@ -74,7 +80,12 @@ const DEFAULT_FOLDER: Record<string, string> = {
 };
 
 /** Item elements and response objects (replies, forwards) a CreateItem may carry. */
-const CREATE_ELEMENTS = [...ITEM_ELEMENTS, ...RESPONSE_OBJECT_ELEMENTS];
+const CREATE_ELEMENTS = [
+  ...ITEM_ELEMENTS,
+  ...RESPONSE_OBJECT_ELEMENTS,
+  ...MEETING_RESPONSE_ELEMENTS,
+  ...UNSERVED_CREATE_ELEMENTS,
+];
 
 export const createItem: Operation = {
   messageName: "CreateItemResponseMessage",
@@ -89,6 +100,11 @@ export const createItem: Operation = {
       CREATE_ELEMENTS.flatMap((element) => children(items, element).map((node) => ({ element, node }))),
     );
     return perEntry(this, entries, ({ element, node }) => {
+      if (UNSERVED_CREATE_ELEMENTS.includes(element)) unservedEntry(element);
+      if (MEETING_RESPONSE_ELEMENTS.includes(element)) {
+        meetingResponse(ctx, element, node);
+        return successMessage(this.messageName, "<m:Items/>");
+      }
       let data = RESPONSE_OBJECT_ELEMENTS.includes(element)
         ? responseObjectData(ctx, element, node)
         : settleTask(itemData(ctx, element, node));

@@ -174,6 +174,18 @@ describe("exchangelib (python3-exchangelib) everyday use against the mock", () =
     });
   });
 
+  it("cancels the organizer's meeting; the organizer's own accept is refused as Exchange refuses it", () => {
+    expect(ok("meetings")).toEqual({
+      accept_own: "ErrorCalendarIsOrganizerForAccept",
+      calendar: 0,
+      trash: 1,
+    });
+    const colleagueInbox = server
+      .listItems(server.mailboxes[1]!, "inbox")
+      .map((id) => server.getItem(id).subject);
+    expect(colleagueInbox).toContain("Canceled: everyday sync-up");
+  });
+
   it("refreshes an item and refuses a stale change key with NeverOverwrite", () => {
     expect(ok("refresh_conflict")).toEqual({
       refreshed: ["stale v2", true],

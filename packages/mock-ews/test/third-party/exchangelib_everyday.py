@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from exchangelib import CalendarItem, Contact, EWSDateTime, ExtendedProperty, Folder, Message, Task
 from exchangelib.errors import (
+    ErrorCalendarIsOrganizerForAccept,
     DoesNotExist,
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
@@ -345,6 +346,27 @@ def _updates():
         "errand": [errand.status, int(errand.percent_complete), errand.complete_date is not None],
         "contact": [c.job_title, c.company_name, c.display_name],
         "view": [(v.subject, v.location, v.start.isoformat()) for v in view if v.subject.startswith("everyday")],
+    }
+
+
+@check("meetings")
+def _meetings():
+    start = EWSDateTime(2033, 3, 3, 10, 0, tzinfo=UTC)
+    meeting = CalendarItem(
+        account=account, folder=account.calendar, subject="everyday sync-up", start=start,
+        end=start + datetime.timedelta(hours=1), required_attendees=[colleague],
+    )
+    meeting.save(send_meeting_invitations="SendToNone")
+    try:
+        meeting.accept(body="sure")
+        accepted = "no error"
+    except ErrorCalendarIsOrganizerForAccept:
+        accepted = "ErrorCalendarIsOrganizerForAccept"
+    meeting.cancel()
+    return {
+        "accept_own": accepted,
+        "calendar": account.calendar.filter(subject="everyday sync-up").count(),
+        "trash": account.trash.filter(subject="everyday sync-up").count(),
     }
 
 
