@@ -147,6 +147,20 @@ describe("sending: CreateItem dispositions, SendItem, UpdateItem sends, response
     const [forward] = find(me, "sentitems", "FW: question");
     expect(forward?.toRecipients.map((a) => a.email)).toEqual(["fourth@example.test"]);
     expect(find(other, "inbox", "RE: question")).toHaveLength(2);
+    // A reply shares its original's ConversationId (the topic decides without a conversation index).
+    const conversation = async (name: string, id: string) =>
+      /<t:ConversationId Id="([^"]+)"/.exec(
+        await recorder.call(
+          name,
+          `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:ConversationId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`,
+        ),
+      )?.[1];
+    const replyId = server
+      .listItems(me, "sentitems")
+      .find((id) => server.getItem(id).subject === "RE: question")!;
+    const originalConversation = await conversation("conversation of the original", original);
+    expect(originalConversation).toMatch(/^AAQkAD/);
+    expect(await conversation("conversation of the reply", replyId)).toBe(originalConversation);
     const saved = await recorder.call(
       "reply draft",
       `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:ReplyToItem><t:ReferenceItemId Id="${original}"/><t:Subject>my draft</t:Subject></t:ReplyToItem></m:Items></m:CreateItem>`,

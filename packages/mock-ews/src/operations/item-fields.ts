@@ -8,6 +8,7 @@ import { itemSize } from "../server/render-attachments.js";
 import type { Store } from "../store/mailbox-store.js";
 import type { ItemRecord } from "../store/records.js";
 import { attr, type XmlNode } from "../xml.js";
+import { conversationId } from "./conversation.js";
 import { isDraft } from "./draft-state.js";
 import { type ExtendedUri, parseExtendedUri, readExtended } from "./extended-properties.js";
 import { readIndexed } from "./indexed-properties.js";
@@ -41,6 +42,10 @@ const ITEM_FIELDS: Record<string, DataGetter> = {
   "item:size": (d) => [itemSize(d)],
   "item:displayto": (d) => [d.toRecipients.map((a) => a.name).join("; ")],
   "item:displaycc": (d) => [d.ccRecipients.map((a) => a.name).join("; ")],
+  "item:conversationid": (d, r) => {
+    const id = conversationId(r.folder.mailbox.guid, d);
+    return id === undefined ? undefined : [id];
+  },
   "item:isassociated": (_d, r) => [r.isAssociated],
   "item:isdraft": (d) => [isDraft(d)],
   "item:issubmitted": () => [false],

@@ -2,6 +2,7 @@
 // then the part after ExtendedProperty) and those of messages and posts, in schema order.
 
 import type { MockAttachment, MockItemData, MockMailAddress } from "../model.js";
+import { conversationId } from "../operations/conversation.js";
 import { isDraft } from "../operations/draft-state.js";
 import { storedFlag, storedValue } from "../operations/stored-fields.js";
 import { changeKey } from "../store/ids.js";
@@ -170,6 +171,14 @@ export const ITEM_TAIL: Prop[] = [
     render: (c) => el("t:LastModifiedTime", c.record.lastModifiedTime),
   },
   { uri: "item:isassociated", def: false, render: (c) => el("t:IsAssociated", c.record.isAssociated) },
+  {
+    uri: "item:conversationid",
+    def: false,
+    render: (c) => {
+      const id = conversationId(c.record.folder.mailbox.guid, c.data);
+      return id === undefined ? "" : `<t:ConversationId Id="${esc(id)}"/>`;
+    },
+  },
   {
     uri: "item:flag",
     def: false,

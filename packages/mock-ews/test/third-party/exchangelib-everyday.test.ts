@@ -144,6 +144,7 @@ describe("exchangelib (python3-exchangelib) everyday use against the mock", () =
 
   it("replies and forwards (CreateItem response objects), sent or saved as a draft", () => {
     expect(ok("reply")).toEqual({
+      conversation: [true, true, true],
       reply_to: [server.mailboxes[0]],
       reply_body: [true, true],
       forward_body: [true, true],

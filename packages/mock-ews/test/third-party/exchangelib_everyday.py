@@ -269,7 +269,19 @@ def _reply():
     draft = original.create_reply(subject="Re: draft answer", body="later").save(account.drafts)
     reply = account.inbox.get(subject="Re: please answer")
     forward = account.inbox.get(subject="Fw: please answer")
+    # Without a conversation index, Exchange groups by topic: the reply joins the original's
+    # conversation, an unrelated message does not.
+    ids = {
+        i.subject: i.conversation_id.id if i.conversation_id else None
+        for i in account.inbox.filter(subject__contains="please answer").only("subject", "conversation_id")
+    }
+    stranger = account.inbox.filter(subject__startswith="qs ").only("conversation_id")[0].conversation_id
     return {
+        "conversation": [
+            ids["please answer"] is not None,
+            ids["Re: please answer"] == ids["please answer"],
+            stranger is not None and stranger.id != ids["please answer"],
+        ],
         "reply_to": [r.email_address for r in reply.to_recipients or []],
         "reply_body": [str(reply.body).startswith("answer"), "question" in str(reply.body)],
         "forward_body": [str(forward.body).startswith("fyi"), "question" in str(forward.body)],
