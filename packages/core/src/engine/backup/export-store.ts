@@ -89,7 +89,8 @@ export class ExportStore {
         return collected;
       });
       // A batch's items are stored concurrently: with the repository's write pool each store is
-      // two worker round trips, and one at a time would leave the workers waiting.
+      // a worker round trip (two for items over 32 KiB), and one at a time would leave the
+      // workers waiting.
       const stores: Promise<void>[] = [];
       let fatal: EwsVaultError | undefined;
       for (const result of results) {
