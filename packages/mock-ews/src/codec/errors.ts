@@ -19,3 +19,12 @@ export class MimeParseError extends Error {
     this.name = "MimeParseError";
   }
 }
+
+/** Raised by decodeRoamingDictionary for a configuration object's dictionary stream it cannot read. */
+export class RoamingDictionaryError extends Error {
+  readonly code = "CORRUPT_ROAMING_DICTIONARY" as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "RoamingDictionaryError";
+  }
+}
