@@ -13,16 +13,21 @@ export type MockItemClass =
 
 /**
  * Classes of the folder-associated items (FAI) Outlook and OWA keep in Inbox and Calendar: rules,
- * named views, roaming configuration (generator/associated-items.ts seeds them, by default).
+ * named views, configuration objects (generator/associated-items.ts seeds them, by default).
  */
 export type MockAssociatedItemClass =
   | "IPM.Rule.Version2.Message"
   | "IPM.ExtendedRule.Message"
   | "IPM.Microsoft.FolderDesign.NamedView"
-  | "IPM.Configuration.CategoryList"
-  | "IPM.Configuration.WorkHours"
-  | "IPM.Configuration.Calendar";
+  | MockConfigurationItemClass;
 
+/**
+ * A configuration object (MS-OXOCFG) of any name: the FAI GetUserConfiguration and its siblings
+ * read and write (store/configuration-items.ts).
+ */
+export type MockConfigurationItemClass = `IPM.Configuration.${string}`;
+
+/** The FAI classes the generator seeds (configuration objects may have any other name too). */
 export const MOCK_ASSOCIATED_ITEM_CLASSES: readonly MockAssociatedItemClass[] = [
   "IPM.Rule.Version2.Message",
   "IPM.ExtendedRule.Message",

@@ -11,7 +11,14 @@ import {
   TOP_RECORD_HEADER_BYTES,
   VERSION,
 } from "./export-stream.js";
-import { type Field, ITEM, ITEM_ADAPTER, MAX_EMBEDDED_DEPTH, type Scope } from "./export-stream-schema.js";
+import {
+  type Field,
+  ITEM,
+  ITEM_ADAPTER,
+  isAllowedValue,
+  MAX_EMBEDDED_DEPTH,
+  type Scope,
+} from "./export-stream-schema.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -30,7 +37,7 @@ function decodeValue(field: Field, bytes: Uint8Array, start: number, end: number
       } catch (error) {
         throw new ExportStreamError(`${path} is not valid UTF-8`, { cause: error });
       }
-      if (field.values && !field.values.includes(text)) corrupt(`${path} has an unknown value`);
+      if (!isAllowedValue(field, text)) corrupt(`${path} has an unknown value`);
       return text;
     }
     case "bool":

@@ -9,7 +9,14 @@
 import { crc32 } from "node:zlib";
 import type { MockItemData } from "../model.js";
 import { END_RECORD, MAGIC, RECORD_HEADER_BYTES, TOP_RECORD_HEADER_BYTES, VERSION } from "./export-stream.js";
-import { type Field, ITEM, ITEM_ADAPTER, MAX_EMBEDDED_DEPTH, type Scope } from "./export-stream-schema.js";
+import {
+  type Field,
+  ITEM,
+  ITEM_ADAPTER,
+  isAllowedValue,
+  MAX_EMBEDDED_DEPTH,
+  type Scope,
+} from "./export-stream-schema.js";
 
 const utf8 = new TextEncoder();
 
@@ -121,8 +128,8 @@ function writeValue(field: Field, value: unknown, out: StreamWriter, path: strin
   switch (field.type) {
     case "str": {
       if (typeof value !== "string") throw new TypeError(`${path} must be a string`);
-      if (field.values && !field.values.includes(value)) {
-        throw new TypeError(`${path} must be one of ${field.values.join(", ")}`);
+      if (!isAllowedValue(field, value)) {
+        throw new TypeError(`${path} must be one of ${(field.values ?? []).join(", ")}`);
       }
       out.utf8(value);
       break;

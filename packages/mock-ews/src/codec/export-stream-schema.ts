@@ -5,11 +5,12 @@
  * last one, make it optional so items without the data keep their bytes, and give it a golden
  * vector and corruption cases (test/codec/export-stream-item-level.test.ts shows how).
  *
- * Item tags: 0001 itemClass, 0002 subject, 0003 importance, 0004 sensitivity, 0005 isRead,
- * 0006 flagStatus, 0007 category*, 0008 dateTimeCreated, 0009 dateTimeSent, 000A dateTimeReceived,
- * 000B internetMessageId?, 000C from? (address), 000D to* / 000E cc* / 000F bcc* (address),
- * 0010 calendar?, 0011 contact?, 0012 task?, 0013 searchKey? (bytes, outside MockItemData),
- * 0014 bodyType, 0015 body, 0016 attachment*, 0017 itemAttachment*?, 0018 extendedProperty*?.
+ * Item tags: 0001 itemClass (a class listed below, or IPM.Configuration.<any name>), 0002 subject,
+ * 0003 importance, 0004 sensitivity, 0005 isRead, 0006 flagStatus, 0007 category*,
+ * 0008 dateTimeCreated, 0009 dateTimeSent, 000A dateTimeReceived, 000B internetMessageId?,
+ * 000C from? (address), 000D to* / 000E cc* / 000F bcc* (address), 0010 calendar?, 0011 contact?,
+ * 0012 task?, 0013 searchKey? (bytes, outside MockItemData), 0014 bodyType, 0015 body,
+ * 0016 attachment*, 0017 itemAttachment*?, 0018 extendedProperty*?.
  * Address group: 01 name, 02 email. Attachment group: 01 name, 02 contentType, 03 contentId?,
  * 04 isInline, 05 isContactPhoto?, 06 lastModifiedTime, 07 content.
  * Calendar group: 01 start, 02 end, 03 isAllDayEvent, 04 location, 05 legacyFreeBusyStatus,
@@ -60,6 +61,12 @@ export interface Field {
    */
   readonly map?: boolean;
   readonly values?: readonly string[];
+  /**
+   * With `values`: a string also passes when it is one of these prefixes followed by at least one
+   * character. The item class takes any IPM.Configuration.<name>: every configuration object is
+   * an FAI of that class, whatever its name (store/configuration-items.ts).
+   */
+  readonly valuePrefixes?: readonly string[];
   readonly scope?: Scope;
   /** Group only: converts the model value to the group's record object and back. */
   readonly adapt?: Adapter;
@@ -73,6 +80,14 @@ export interface Adapter {
 }
 
 export type Scope = readonly Field[];
+
+/** Whether a string may be the value of `field` (its `values`, or a value with one of its `valuePrefixes`). */
+export function isAllowedValue(field: Field, value: string): boolean {
+  if (field.values === undefined || field.values.includes(value)) return true;
+  return (field.valuePrefixes ?? []).some(
+    (prefix) => value.length > prefix.length && value.startsWith(prefix),
+  );
+}
 
 const ADDRESS: Scope = [
   { tag: 1, key: "name", type: "str" },
@@ -221,6 +236,7 @@ export const ITEM: Scope = [
       "IPM.Post",
       ...MOCK_ASSOCIATED_ITEM_CLASSES,
     ],
+    valuePrefixes: ["IPM.Configuration."],
   },
   { tag: 0x02, key: "subject", type: "str" },
   { tag: 0x03, key: "importance", type: "str", values: ["Low", "Normal", "High"] },

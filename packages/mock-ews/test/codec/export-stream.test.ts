@@ -306,6 +306,13 @@ describe("export stream encoding", () => {
     }
   });
 
+  it("carries a configuration object's FAI of any name (IPM.Configuration.<name>)", () => {
+    const item: MockItemData = { ...fullItem(), itemClass: "IPM.Configuration.Owa.Some-Thing" };
+    expect(decodeExportStream(encodeExportStream(item)).item).toStrictEqual(item);
+    for (const itemClass of ["IPM.Configuration.", "IPM.Configurations", "ipm.configuration.x"])
+      expect(() => encodeExportStream({ ...item, itemClass } as unknown as MockItemData)).toThrow(TypeError);
+  });
+
   it("MUST throw TypeError for items that do not match the model", () => {
     const item = fullItem();
     expect(() => encodeExportStream({ ...item, importance: "Huge" } as unknown as MockItemData)).toThrow(
@@ -354,6 +361,7 @@ describe("export stream decoding rejects corrupt input", () => {
     expectCorrupt(build(records.slice(1)));
     expectCorrupt(build([records[0]!, ...records]));
     expectCorrupt(build(replace(0, { tag: 1, value: text("IPM.Nope") })));
+    expectCorrupt(build(replace(0, { tag: 1, value: text("IPM.Configuration.") })));
     expectCorrupt(build(replace(1, { tag: 2, value: new Uint8Array([0x41, 0xc3]) })));
     const isRead = records.findIndex((r) => r.tag === 5);
     expectCorrupt(build(replace(isRead, { tag: 5, value: new Uint8Array([2]) })));
