@@ -1,14 +1,15 @@
 // The in-process API over a mailbox's settings (rules, OOF, delegates, user configurations): what
 // a test uses to read the seeded settings and change them between two backups. The EWS
-// operations see every change at once (they read the same records, store/settings.ts).
+// operations see every change at once (they read the same records, store/settings.ts, and the
+// same configuration items, store/user-configurations.ts).
 import { MockEwsError } from "./errors.js";
+import { configurationProperties } from "./store/configuration-items.js";
 import { mirrorDelegate } from "./store/delegate-permissions.js";
 import { directoryOf } from "./store/directory.js";
 import { settingsOf } from "./store/mailbox-settings.js";
 import type { Store } from "./store/mailbox-store.js";
-import type { MailboxState } from "./store/records.js";
+import type { FolderRecord, MailboxState } from "./store/records.js";
 import {
-  configurationKey,
   DELEGATE_FOLDERS,
   type Delegate,
   type DeliverMeetingRequests,
@@ -17,6 +18,13 @@ import {
   type OofSettings,
   type UserConfiguration,
 } from "./store/settings.js";
+import {
+  createConfiguration,
+  deleteConfiguration,
+  findConfiguration,
+  mailboxConfigurations,
+  writeConfiguration,
+} from "./store/user-configurations.js";
 
 export type {
   Delegate,
@@ -55,11 +63,18 @@ export interface MailboxSettingsApi {
   deliverMeetingRequests(mailbox: string): DeliverMeetingRequests;
   /** Replaces all delegates (and, when given, the meeting-request delivery scope); their levels go into the folders' ACLs. */
   setDelegates(mailbox: string, delegates: readonly Delegate[], deliver?: DeliverMeetingRequests): void;
-  /** Every configuration object of the mailbox (CategoryList, Calendar, ...). */
+  /**
+   * Every configuration object of the mailbox (CategoryList, Calendar, ...): each IPM.Configuration.*
+   * associated item of its folders, one per folder and name (case-insensitively; the one
+   * GetUserConfiguration reads).
+   */
   configurations(mailbox: string): UserConfiguration[];
-  /** Creates or replaces the configuration object named (folderId, name). */
+  /**
+   * Creates or replaces the configuration object named (folderId, name): its associated item is
+   * created, or its parts replaced (its change key moves).
+   */
   setConfiguration(mailbox: string, configuration: UserConfiguration): void;
-  /** Deletes a configuration object; returns whether it existed. */
+  /** Deletes a configuration object's associated item; returns whether it existed. */
   deleteConfiguration(mailbox: string, folderId: string, name: string): boolean;
 }
 
@@ -77,10 +92,10 @@ export function settingsApi(store: Store): MailboxSettingsApi {
     if (mailbox === undefined) throw new MockEwsError("NOT_FOUND", `no mailbox ${smtp}`);
     return mailbox;
   };
-  const ownFolder = (mailbox: MailboxState, id: string, what: string) => {
+  const ownFolder = (mailbox: MailboxState, id: string, what: string): FolderRecord => {
     try {
       const folder = store.findFolder(id);
-      if (folder.mailbox === mailbox && !folder.deleted) return;
+      if (folder.mailbox === mailbox && !folder.deleted) return folder;
     } catch {
       // reported below
     }
@@ -142,17 +157,34 @@ export function settingsApi(store: Store): MailboxSettingsApi {
       settings.delegates = [...delegates];
       if (deliver !== undefined) settings.deliverMeetingRequests = deliver;
     },
-    configurations: (smtp) => [...settingsOf(store, mailboxOf(smtp)).configurations.values()],
+    configurations: (smtp) => mailboxConfigurations(store, mailboxOf(smtp)),
     setConfiguration(smtp, configuration) {
       const mailbox = mailboxOf(smtp);
       if (configuration.name.trim() === "") throw invalid("a configuration needs a name");
-      ownFolder(mailbox, configuration.folderId, `configuration ${configuration.name}`);
-      settingsOf(store, mailbox).configurations.set(
-        configurationKey(configuration.folderId, configuration.name),
-        configuration,
-      );
+      const folder = ownFolder(mailbox, configuration.folderId, `configuration ${configuration.name}`);
+      const { name, folderId: _folderId, ...parts } = configuration;
+      try {
+        configurationProperties(parts);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        throw invalid(`configuration ${name}: ${error.message}`);
+      }
+      const record = findConfiguration(store, folder, name);
+      if (record === undefined) createConfiguration(store, folder, name, parts);
+      else writeConfiguration(store, record, parts);
     },
-    deleteConfiguration: (smtp, folderId, name) =>
-      settingsOf(store, mailboxOf(smtp)).configurations.delete(configurationKey(folderId, name)),
+    deleteConfiguration(smtp, folderId, name) {
+      const mailbox = mailboxOf(smtp);
+      let folder: FolderRecord;
+      try {
+        folder = store.findFolder(folderId);
+      } catch {
+        return false;
+      }
+      const record = folder.mailbox === mailbox ? findConfiguration(store, folder, name) : undefined;
+      if (record === undefined) return false;
+      deleteConfiguration(store, record);
+      return true;
+    },
   };
 }

@@ -1,7 +1,8 @@
 // Folder-associated items (FAI) of a generated mailbox: the hidden items Outlook and OWA keep in
 // Inbox and Calendar — server-side rules (IPM.Rule.Version2.Message), client rules
-// (IPM.ExtendedRule.Message), named views (IPM.Microsoft.FolderDesign.NamedView) and roaming
-// configuration (IPM.Configuration.*, the PR_ROAMING_XMLSTREAM / PR_ROAMING_DICTIONARY blobs).
+// (IPM.ExtendedRule.Message), named views (IPM.Microsoft.FolderDesign.NamedView) and the
+// configuration objects (IPM.Configuration.CategoryList, .WorkHours, .Calendar: the ones
+// GetUserConfiguration reads, made by the same encoder, store/configuration-items.ts).
 // Exchange shows them only to FindItem Traversal="Associated" and SyncFolderItems with
 // NormalAndAssociatedItems, so seeding them changes nothing a normal-item traversal sees. Made
 // from (seed, mailbox) alone, like every generated item, so two servers agree byte for byte.
@@ -11,12 +12,14 @@ import type {
   MockItemData,
   MockMailAddress,
 } from "../model.js";
+import { configurationItemData } from "../store/configuration-items.js";
 import { unsent } from "./item-kinds.js";
 import { mixSeed, Prng } from "./prng.js";
+import { seededConfigurations } from "./seeded-configurations.js";
 
 const SALT_ASSOCIATED = 0x46414931;
 
-/** PR_RULE_MSG_* and view/roaming property tags (MS-OXORULE, MS-OXOCFG). */
+/** PR_RULE_MSG_* and view property tags (MS-OXORULE, MS-OXOCFG). */
 const TAG = {
   ruleMsgName: 0x65ec,
   ruleMsgProvider: 0x65eb,
@@ -25,9 +28,6 @@ const TAG = {
   extendedRuleCondition: 0x0e9a,
   viewDescriptorName: 0x7006,
   viewDescriptorVersion: 0x7007,
-  roamingDatatypes: 0x7c06,
-  roamingDictionary: 0x7c07,
-  roamingXmlStream: 0x7c08,
 } as const;
 
 export interface SeededAssociatedItem {
@@ -48,16 +48,12 @@ export function associatedItemsFor(
     fai(itemClass, subject, created, owner, props);
   const ruleName = rng.pick(["Newsletters", "Receipts", "From my manager", "Build alerts", "Travel"]);
   const viewName = rng.pick(["Compact", "Single", "Preview", "Unread first"]);
-  const categories = rng.pick([
-    ["Red category", "Blue category"],
-    ["Projects", "Personal", "Follow up"],
-  ]);
-  const startHour = rng.int(7, 9);
-  /** A Calendar configuration object whose data is an XML stream (PR_ROAMING_XMLSTREAM). */
-  const roamingXml = (itemClass: MockAssociatedItemClass, text: string): SeededAssociatedItem => ({
-    folder: "calendar",
-    data: item(itemClass, itemClass, [int(TAG.roamingDatatypes, 4), bin(TAG.roamingXmlStream, xml(text))]),
-  });
+  const configurations = seededConfigurations(seed, mailboxIndex).map(
+    ({ name, parts }): SeededAssociatedItem => ({
+      folder: "calendar",
+      data: configurationItemData(name, parts, owner, created),
+    }),
+  );
   return [
     {
       folder: "inbox",
@@ -83,21 +79,7 @@ export function associatedItemsFor(
         int(TAG.viewDescriptorVersion, 8),
       ]),
     },
-    roamingXml(
-      "IPM.Configuration.CategoryList",
-      `<categories default="${categories[0]}">${categories.map((name) => `<category name="${name}" color="${rng.int(0, 24)}"/>`).join("")}</categories>`,
-    ),
-    roamingXml(
-      "IPM.Configuration.WorkHours",
-      `<Root><WorkHoursVersion1><TimeSlot><Start>${pad(startHour)}:00:00</Start><End>${pad(startHour + 8)}:00:00</End></TimeSlot><WorkDays>Monday Tuesday Wednesday Thursday Friday</WorkDays></WorkHoursVersion1></Root>`,
-    ),
-    {
-      folder: "calendar",
-      data: item("IPM.Configuration.Calendar", "IPM.Configuration.Calendar", [
-        int(TAG.roamingDatatypes, 2),
-        bin(TAG.roamingDictionary, randomBytes(rng, 96)),
-      ]),
-    },
+    ...configurations,
   ];
 }
 
@@ -136,10 +118,6 @@ function bin(propertyTag: number, bytes: Uint8Array): MockExtendedProperty {
   return { propertyTag, propertyType: "Binary", values: [Buffer.from(bytes).toString("base64")] };
 }
 
-function xml(text: string): Uint8Array {
-  return new TextEncoder().encode(`<?xml version="1.0" encoding="utf-8"?>${text}`);
-}
-
 function randomBytes(rng: Prng, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   rng.fill(bytes);
@@ -149,8 +127,4 @@ function randomBytes(rng: Prng, length: number): Uint8Array {
 function dateIn2024(rng: Prng): string {
   const ms = Date.UTC(2024, 0, 1) + rng.int(0, 364) * 86_400_000 + rng.int(0, 86_399) * 1000;
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
 }

@@ -1,13 +1,11 @@
 // Seeded, realistic mailbox settings: a handful of inbox rules (some disabled, some moving mail
 // to folders, one forwarding to a colleague), OOF on (or scheduled) for some mailboxes, a delegate
-// or two, Outlook's category master list with colours and shortcuts, and the calendar's
-// configuration dictionary. Deterministic from the store's seed and the mailbox's index, drawn
-// from a PRNG stream of its own (SETTINGS_STREAM) so the item generator's draws never move.
-import { createHash } from "node:crypto";
+// or two. Deterministic from the store's seed and the mailbox's index, drawn from a PRNG stream
+// of its own (SETTINGS_STREAM) so the item generator's draws never move. (The configuration
+// objects, Outlook's category list among them, are items: seeded-configurations.ts.)
 import { seedFolderPermissions } from "../store/folder-permissions.js";
 import type { FolderRecord, MailboxState } from "../store/records.js";
 import {
-  configurationKey,
   DELEGATE_FOLDERS,
   type Delegate,
   type DelegateLevel,
@@ -15,9 +13,9 @@ import {
   type MailboxSettings,
   newRuleId,
   type OofState,
-  type UserConfiguration,
 } from "../store/settings.js";
 import { mixSeed, Prng } from "./prng.js";
+import { CATEGORIES } from "./seeded-configurations.js";
 
 /** What the settings generator reads of the store (store/mailbox-store.ts's Store has it). */
 export interface SettingsStore {
@@ -31,29 +29,10 @@ export interface SettingsStore {
 const SETTINGS_STREAM = 0x5e771265;
 const SHARING_STREAM = 0x5a4e1d09;
 
-/** Outlook's six default colour categories (name, colour index) plus a few a user adds. */
-const CATEGORIES: readonly (readonly [string, number])[] = [
-  ["Red category", 0],
-  ["Orange category", 1],
-  ["Yellow category", 3],
-  ["Green category", 4],
-  ["Blue category", 7],
-  ["Purple category", 8],
-  ["Project Atlas", 12],
-  ["Customers", 19],
-  ["Follow-up", 2],
-  ["Travel", 14],
-];
-
 const RULE_WORDS = ["invoice", "newsletter", "build failed", "standup", "expenses", "release", "digest"];
 
 function pick<T>(prng: Prng, list: readonly T[]): T {
   return list[Math.floor(prng.float() * list.length)]!;
-}
-
-function guidOf(...parts: (string | number)[]): string {
-  const hex = createHash("sha256").update(parts.join("\0")).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Folders a seeded rule moves mail to: the Inbox's subfolders, else Junk / Deleted Items / Notes. */
@@ -146,18 +125,6 @@ function delegates(prng: Prng, colleagues: readonly MailboxState[]): Delegate[] 
   return out;
 }
 
-function categoryList(mailbox: MailboxState, prng: Prng): string {
-  const count = 6 + Math.floor(prng.float() * (CATEGORIES.length - 5));
-  const never = "1601-01-01T00:00:00.000";
-  const entries = CATEGORIES.slice(0, count).map(([name, color], index) => {
-    const shortcut = index < 6 && prng.float() > 0.5 ? index + 1 : 0;
-    const guid = guidOf("category", mailbox.guid, name);
-    return `<category name="${name}" color="${color}" keyboardShortcut="${shortcut}" usageCount="${Math.floor(prng.float() * 40)}" lastTimeUsedNotes="${never}" lastTimeUsedJournal="${never}" lastTimeUsedContacts="${never}" lastTimeUsedTasks="${never}" lastTimeUsedCalendar="${never}" lastTimeUsedMail="2024-01-0${1 + (index % 9)}T09:00:00.000" lastTimeUsed="2024-01-0${1 + (index % 9)}T09:00:00.000" lastSessionUsed="0" guid="{${guid}}" renameOnFirstUse="0"/>`;
-  });
-  const xml = `<?xml version="1.0"?>\r\n<categories default="Red category" lastSavedSession="1" lastSavedTime="2024-01-01T00:00:00.000" xmlns="CategoryList.xsd">${entries.join("")}</categories>\r\n`;
-  return Buffer.from(xml, "utf8").toString("base64");
-}
-
 /** The seeded settings of `mailbox`. Deterministic from (store seed, mailbox index). */
 export function generateMailboxSettings(store: SettingsStore, mailbox: MailboxState): MailboxSettings {
   const prng = new Prng(mixSeed(store.seed, SETTINGS_STREAM, mailbox.index));
@@ -175,7 +142,6 @@ export function generateMailboxSettings(store: SettingsStore, mailbox: MailboxSt
     },
     delegates: [],
     deliverMeetingRequests: "DelegatesAndSendInformationToMe",
-    configurations: new Map(),
   };
   settings.rules = rules(store, mailbox, settings, prng, colleagues);
   const oofDraw = prng.float();
@@ -194,34 +160,6 @@ export function generateMailboxSettings(store: SettingsStore, mailbox: MailboxSt
   settings.delegates = delegates(prng, colleagues);
   settings.deliverMeetingRequests =
     settings.delegates.length > 0 ? "DelegatesAndMe" : "DelegatesAndSendInformationToMe";
-  const calendar = mailbox.distinguished.get("calendar");
-  if (calendar !== undefined) {
-    const calendarId = store.folderIdOf(calendar);
-    const configs: UserConfiguration[] = [
-      { name: "CategoryList", folderId: calendarId, xmlData: categoryList(mailbox, prng) },
-      {
-        name: "Calendar",
-        folderId: calendarId,
-        dictionary: [
-          {
-            key: { type: "String", values: ["piAutoProcess"] },
-            value: { type: "Boolean", values: ["true"] },
-          },
-          {
-            key: { type: "String", values: ["piRemindDefault"] },
-            value: { type: "Integer32", values: ["15"] },
-          },
-          {
-            key: { type: "String", values: ["OLPrefsVersion"] },
-            value: { type: "Integer32", values: ["1"] },
-          },
-          { key: { type: "String", values: ["CalendarAssistantNoiseReduction"] }, value: null },
-        ],
-      },
-    ];
-    for (const config of configs)
-      settings.configurations.set(configurationKey(config.folderId, config.name), config);
-  }
   return settings;
 }
 

@@ -1,17 +1,24 @@
 // GetUserConfiguration, CreateUserConfiguration, UpdateUserConfiguration and
 // DeleteUserConfiguration: named configuration objects of a folder (Outlook's CategoryList in the
 // Calendar, the calendar's options dictionary, ...), each with a typed dictionary, XML data and
-// binary data. A missing object is ErrorItemNotFound; creating one that exists is ErrorItemSave.
-// Limitation: the objects are not also shown as associated items (no ItemId).
+// binary data. As in Exchange, each is a folder-associated item of class IPM.Configuration.<name>
+// (store/user-configurations.ts), so it has an ItemId (UserConfigurationProperties Id) and shows
+// wherever associated items show. A missing object is ErrorItemNotFound; creating one that exists
+// is ErrorItemSave; an FAI whose dictionary stream cannot be read (written by other means than
+// these calls) is ErrorCorruptData. Dictionary values come back as the stream keeps them:
+// Booleans as true/false, integers in canonical decimal (as Exchange answers).
 import { EwsResponseError } from "../errors.js";
+import { itemIdXml } from "../server/render.js";
 import { folderIdXml } from "../server/render-folder.js";
-import { settingsOf } from "../store/mailbox-settings.js";
+import type { ItemRecord } from "../store/records.js";
+import type { DictionaryEntry, DictionaryObject, UserConfiguration } from "../store/settings.js";
 import {
-  configurationKey,
-  type DictionaryEntry,
-  type DictionaryObject,
-  type UserConfiguration,
-} from "../store/settings.js";
+  createConfiguration,
+  deleteConfiguration,
+  findConfiguration,
+  readConfiguration,
+  writeConfiguration,
+} from "../store/user-configurations.js";
 import { attr, child, children, esc, text, type XmlNode } from "../xml.js";
 import {
   type Operation,
@@ -89,8 +96,8 @@ function base64(node: XmlNode, name: string): string | undefined {
   return compact;
 }
 
-/** The folder id and name of a UserConfigurationName element. */
-function nameOf(ctx: OperationContext, node: XmlNode | undefined): { folderId: string; name: string } {
+/** The folder and name of a UserConfigurationName element. */
+function nameOf(ctx: OperationContext, node: XmlNode | undefined) {
   const name = attr(node, "Name")?.trim() ?? "";
   if (name === "") throw new EwsResponseError("ErrorInvalidArgument", "The configuration name is empty.");
   const folderNode = child(node, "FolderId") ?? child(node, "DistinguishedFolderId");
@@ -101,11 +108,7 @@ function nameOf(ctx: OperationContext, node: XmlNode | undefined): { folderId: s
     child(node, "FolderId") !== undefined ? "FolderId" : "DistinguishedFolderId",
     folderNode,
   );
-  return { folderId: ctx.store.folderIdOf(folder), name };
-}
-
-function mailboxOfFolder(ctx: OperationContext, folderId: string) {
-  return ctx.store.findFolder(folderId).mailbox;
+  return { folder, name };
 }
 
 function notFound(): EwsResponseError {
@@ -116,14 +119,16 @@ function objectXml(element: string, object: DictionaryObject): string {
   return `<t:${element}><t:Type>${object.type}</t:Type>${object.values.map((v) => `<t:Value>${esc(v)}</t:Value>`).join("")}</t:${element}>`;
 }
 
-export function configurationXml(
+/** The object as UserConfigurationType (schema order: name, ItemId, Dictionary, XmlData, BinaryData). */
+function configurationXml(
   ctx: OperationContext,
+  record: ItemRecord,
   config: UserConfiguration,
   parts: ReadonlySet<string>,
 ): string {
   const all = parts.has("All");
-  const folder = ctx.store.findFolder(config.folderId);
-  let out = `<t:UserConfigurationName Name="${esc(config.name)}">${folderIdXml(ctx.store, folder)}</t:UserConfigurationName>`;
+  let out = `<t:UserConfigurationName Name="${esc(config.name)}">${folderIdXml(ctx.store, record.folder)}</t:UserConfigurationName>`;
+  if (all || parts.has("Id")) out += itemIdXml(ctx.store, record);
   if ((all || parts.has("Dictionary")) && config.dictionary !== undefined) {
     out += `<t:Dictionary>${config.dictionary
       .map(
@@ -139,49 +144,44 @@ export function configurationXml(
   return `<m:UserConfiguration>${out}</m:UserConfiguration>`;
 }
 
-function configurations(ctx: OperationContext, folderId: string) {
-  return settingsOf(ctx.store, mailboxOfFolder(ctx, folderId)).configurations;
-}
-
 export const getUserConfiguration: Operation = {
   messageName: "GetUserConfigurationResponseMessage",
   run(request, ctx) {
     const parts = new Set((text(request, "UserConfigurationProperties") ?? "All").trim().split(/\s+/));
     return perEntry(this, [request], () => {
-      const { folderId, name } = nameOf(ctx, child(request, "UserConfigurationName"));
-      const config = configurations(ctx, folderId).get(configurationKey(folderId, name));
-      if (config === undefined) throw notFound();
-      return successMessage(this.messageName, configurationXml(ctx, config, parts));
+      const { folder, name } = nameOf(ctx, child(request, "UserConfigurationName"));
+      const record = findConfiguration(ctx.store, folder, name);
+      if (record === undefined) throw notFound();
+      const config = readConfiguration(ctx.store, record);
+      return successMessage(this.messageName, configurationXml(ctx, record, config, parts));
     });
   },
 };
 
-function parseConfiguration(ctx: OperationContext, node: XmlNode | undefined): UserConfiguration {
+/** The UserConfiguration of a Create or Update request: its folder, name and the parts it carries. */
+function parseConfiguration(ctx: OperationContext, node: XmlNode | undefined) {
   if (node === undefined)
     throw new EwsResponseError("ErrorSchemaValidation", "UserConfiguration is missing.");
-  const { folderId, name } = nameOf(ctx, child(node, "UserConfigurationName"));
+  const { folder, name } = nameOf(ctx, child(node, "UserConfigurationName"));
   const dictionaryNode = child(node, "Dictionary");
   const xmlData = base64(node, "XmlData");
   const binaryData = base64(node, "BinaryData");
-  return {
-    name,
-    folderId,
+  const parts = {
     ...(dictionaryNode === undefined ? {} : { dictionary: parseDictionary(dictionaryNode) }),
     ...(xmlData === undefined ? {} : { xmlData }),
     ...(binaryData === undefined ? {} : { binaryData }),
   };
+  return { folder, name, parts };
 }
 
 export const createUserConfiguration: Operation = {
   messageName: "CreateUserConfigurationResponseMessage",
   run(request, ctx) {
     return perEntry(this, [request], () => {
-      const config = parseConfiguration(ctx, child(request, "UserConfiguration"));
-      const map = configurations(ctx, config.folderId);
-      const key = configurationKey(config.folderId, config.name);
-      if (map.has(key))
+      const { folder, name, parts } = parseConfiguration(ctx, child(request, "UserConfiguration"));
+      if (findConfiguration(ctx.store, folder, name) !== undefined)
         throw new EwsResponseError("ErrorItemSave", "The configuration object already exists.");
-      map.set(key, config);
+      createConfiguration(ctx.store, folder, name, parts);
       return successMessage(this.messageName);
     });
   },
@@ -191,13 +191,12 @@ export const updateUserConfiguration: Operation = {
   messageName: "UpdateUserConfigurationResponseMessage",
   run(request, ctx) {
     return perEntry(this, [request], () => {
-      const update = parseConfiguration(ctx, child(request, "UserConfiguration"));
-      const map = configurations(ctx, update.folderId);
-      const key = configurationKey(update.folderId, update.name);
-      const current = map.get(key);
-      if (current === undefined) throw notFound();
+      const { folder, name, parts } = parseConfiguration(ctx, child(request, "UserConfiguration"));
+      const record = findConfiguration(ctx.store, folder, name);
+      if (record === undefined) throw notFound();
       // Parts the update carries replace the stored ones; parts it leaves out stay.
-      map.set(key, { ...current, ...update, name: current.name });
+      const { name: _name, folderId: _folderId, ...current } = readConfiguration(ctx.store, record);
+      writeConfiguration(ctx.store, record, { ...current, ...parts });
       return successMessage(this.messageName);
     });
   },
@@ -207,9 +206,10 @@ export const deleteUserConfiguration: Operation = {
   messageName: "DeleteUserConfigurationResponseMessage",
   run(request, ctx) {
     return perEntry(this, [request], () => {
-      const { folderId, name } = nameOf(ctx, child(request, "UserConfigurationName"));
-      const map = configurations(ctx, folderId);
-      if (!map.delete(configurationKey(folderId, name))) throw notFound();
+      const { folder, name } = nameOf(ctx, child(request, "UserConfigurationName"));
+      const record = findConfiguration(ctx.store, folder, name);
+      if (record === undefined) throw notFound();
+      deleteConfiguration(ctx.store, record);
       return successMessage(this.messageName);
     });
   },

@@ -1,11 +1,12 @@
-// Mailbox settings that live beside the items: inbox rules, out-of-office (OOF) settings,
-// delegates and user configuration objects (Outlook's category list and the like): their
-// records, here. Kept per mailbox beside the store (like the directory) by mailbox-settings.ts
-// (settingsOf), seeded on first use from the store's seed
-// through generator/settings-generator.ts, which draws from its own PRNG stream so the item
-// generator's sequence — and every generated item byte — is untouched. The EWS operations
-// (operations/inbox-rules.ts, oof.ts, delegates.ts, user-configuration.ts) and the in-process
-// API (src/index.ts) read and change the same records.
+// Mailbox settings that live beside the items: inbox rules, out-of-office (OOF) settings and
+// delegates: their records, here. Kept per mailbox beside the store (like the directory) by
+// mailbox-settings.ts (settingsOf), seeded on first use from the store's seed through
+// generator/settings-generator.ts, which draws from its own PRNG stream so the item generator's
+// sequence — and every generated item byte — is untouched. The EWS operations
+// (operations/inbox-rules.ts, oof.ts, delegates.ts) and the in-process API (src/index.ts) read
+// and change the same records. User configuration objects are items, as in Exchange
+// (user-configurations.ts); their shape as EWS shows them (UserConfiguration) is here with the
+// other settings' records.
 
 /** An e-mail address in a rule (ArrayOfEmailAddressesType entry). */
 export interface RuleAddress {
@@ -95,6 +96,7 @@ export interface DictionaryEntry {
   readonly value: DictionaryObject | null;
 }
 
+/** A configuration object as EWS shows it (UserConfigurationType without its ItemId). */
 export interface UserConfiguration {
   /** e.g. "CategoryList" (stored as the FAI item IPM.Configuration.CategoryList). */
   readonly name: string;
@@ -113,8 +115,6 @@ export interface MailboxSettings {
   oof: OofSettings;
   delegates: Delegate[];
   deliverMeetingRequests: DeliverMeetingRequests;
-  /** By `${folderId}\n${name lower-cased}`. */
-  readonly configurations: Map<string, UserConfiguration>;
 }
 
 /** A new rule id in Exchange's shape (base64 of 8 bytes: version 1, then a counter). */
@@ -131,8 +131,4 @@ export function placeRule(settings: MailboxSettings, rule: InboxRule): void {
   const at = Math.min(Math.max(rule.priority, 1), rest.length + 1) - 1;
   rest.splice(at, 0, rule);
   settings.rules = rest.map((r, index) => ({ ...r, priority: index + 1 }));
-}
-
-export function configurationKey(folderId: string, name: string): string {
-  return `${folderId}\n${name.toLowerCase()}`;
 }
