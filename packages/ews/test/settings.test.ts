@@ -146,6 +146,9 @@ describe("settings over EWS (mock-ews)", () => {
     try {
       const once = await read(plain);
       expect(once.counters.requests.FindItem).toBe(1);
+      // The listing is authoritative: each object listed is read once, and nothing else.
+      expect(once.names).toEqual(["calendar/CategoryList", "calendar/WorkHours", "calendar/Calendar"]);
+      expect(once.counters.requests.GetUserConfiguration).toBe(once.names.length);
       const fallback = await read(refusing);
       expect(fallback.counters.faulted.invalidOperation).toBe(1);
       // One refused listing, then one per folder searched.

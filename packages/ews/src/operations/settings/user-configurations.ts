@@ -1,10 +1,9 @@
 // User configurations: named configuration objects of a folder (Outlook's CategoryList and the
-// calendar options in the Calendar, OWA's options in the root, ...). EWS has no "list" call, so
-// they are found by listing each candidate folder's associated items (a configuration object
-// is an associated item of class IPM.Configuration.<name>) plus the well-known names servers
-// keep (a server that does not show them as associated items, as mock-ews, still has them read),
-// then each read with GetUserConfiguration (All parts). A restore creates each object and, when
-// it exists already (ErrorItemSave), updates it instead.
+// calendar options in the Calendar, OWA's options in the root, ...). EWS has no "list" call, but
+// Exchange keeps each object as an associated item of class IPM.Configuration.<name> in its
+// folder (MS-OXOCFG), so the listing of each candidate folder's associated items is the list of
+// its objects: exactly those are read, each with GetUserConfiguration (All parts). A restore
+// creates each object and, when it exists already (ErrorItemSave), updates it instead.
 import type {
   ApplySettingsOptions,
   DictionaryObject,
@@ -33,18 +32,11 @@ export const CONFIGURATION_FOLDERS = [
   "notes",
 ];
 
-/** Objects Exchange and Outlook keep, looked up by name in case the listing does not show them. */
-export const WELL_KNOWN_CONFIGURATIONS: readonly (readonly [string, string])[] = [
-  ["calendar", "CategoryList"],
-  ["calendar", "Calendar"],
-  ["calendar", "WorkHours"],
-  ["root", "OWA.UserOptions"],
-  ["root", "Aggregated.OwaUserConfiguration"],
-  ["inbox", "MRM"],
-];
-
-/** GetUserConfiguration calls in flight per mailbox: the well-known ones in one round trip. */
-const CONFIGURATION_READS_AT_ONCE = WELL_KNOWN_CONFIGURATIONS.length;
+/**
+ * GetUserConfiguration calls in flight per mailbox: a mailbox keeps a handful of objects
+ * (CategoryList, Calendar, WorkHours, OWA's, MRM), so most are read in one round trip.
+ */
+const CONFIGURATION_READS_AT_ONCE = 6;
 
 /** Associated items listed per folder (one page; more configuration objects per folder are not expected). */
 const LISTING_PAGE = 1000;
@@ -165,11 +157,13 @@ export async function getUserConfigurations(
   mailbox: string,
   signal?: AbortSignal,
 ): Promise<UserConfiguration[]> {
+  // One read per object: names match case-insensitively, so two FAI whose classes differ only in
+  // case are one object (the first spelling listed is kept).
   const wanted = new Map<string, readonly [string, string]>();
-  const add = (folder: string, name: string) => wanted.set(`${folder}\n${name}`, [folder, name]);
-  for (const [folder, name] of WELL_KNOWN_CONFIGURATIONS) add(folder, name);
-  for (const [folder, name] of await listNames(scope, mailbox, CONFIGURATION_FOLDERS, signal))
-    add(folder, name);
+  for (const [folder, name] of await listNames(scope, mailbox, CONFIGURATION_FOLDERS, signal)) {
+    const key = `${folder}\n${name.toLowerCase()}`;
+    if (!wanted.has(key)) wanted.set(key, [folder, name]);
+  }
   // Read a few at once (one round trip each; the client's gate still bounds the account), and
   // keep the listing's order so the stored document does not depend on answer order.
   const limit = pLimit(CONFIGURATION_READS_AT_ONCE);
