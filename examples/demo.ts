@@ -149,11 +149,24 @@ function settingsCompared(from: string, to: string): [string, boolean][] {
     server.settings
       .rules(mailbox)
       .map((r) => [r.displayName, r.priority, r.isEnabled, r.conditions, r.exceptions]);
-  const configurations = (mailbox: string) =>
-    server.settings
+  // The objects of the mailbox's own folders, named as the settings restore names them. A
+  // configuration object is an associated item of its folder, as in Exchange, so the item restore
+  // above also brought the source's into the "Restored from backup" tree: not compared here.
+  const configurations = (mailbox: string) => {
+    const home = new Map<string, string>();
+    for (const name of ["root", "msgfolderroot", "inbox", "calendar", "contacts", "tasks", "notes"]) {
+      try {
+        home.set(server.folderId(mailbox, name), name);
+      } catch {
+        // A mailbox without that folder has none of its objects.
+      }
+    }
+    return server.settings
       .configurations(mailbox)
-      .map(({ folderId: _folder, ...rest }) => rest)
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .filter((c) => home.has(c.folderId))
+      .map(({ folderId, ...rest }) => ({ folder: home.get(folderId), ...rest }))
+      .sort((a, b) => `${a.folder}/${a.name}`.localeCompare(`${b.folder}/${b.name}`));
+  };
   const delegates = server.settings.delegates(to);
   return [
     ["rules", isDeepStrictEqual(rules(to), rules(from))],
