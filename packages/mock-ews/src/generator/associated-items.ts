@@ -12,8 +12,7 @@ import type {
   MockItemData,
   MockMailAddress,
 } from "../model.js";
-import { configurationItemData } from "../store/configuration-items.js";
-import { unsent } from "./item-kinds.js";
+import { associatedItemData, configurationItemData } from "../store/configuration-items.js";
 import { mixSeed, Prng } from "./prng.js";
 import { seededConfigurations } from "./seeded-configurations.js";
 
@@ -45,7 +44,7 @@ export function associatedItemsFor(
   const rng = new Prng(mixSeed(seed, SALT_ASSOCIATED, mailboxIndex));
   const created = dateIn2024(rng);
   const item = (itemClass: MockAssociatedItemClass, subject: string, props: MockExtendedProperty[]) =>
-    fai(itemClass, subject, created, owner, props);
+    associatedItemData(itemClass, subject, owner, created, props);
   const ruleName = rng.pick(["Newsletters", "Receipts", "From my manager", "Build alerts", "Travel"]);
   const viewName = rng.pick(["Compact", "Single", "Preview", "Unread first"]);
   const configurations = seededConfigurations(seed, mailboxIndex).map(
@@ -81,29 +80,6 @@ export function associatedItemsFor(
     },
     ...configurations,
   ];
-}
-
-function fai(
-  itemClass: MockAssociatedItemClass,
-  subject: string,
-  created: string,
-  owner: MockMailAddress,
-  extendedProperties: MockExtendedProperty[],
-): MockItemData {
-  return {
-    itemClass,
-    subject,
-    body: { bodyType: "Text", content: "" },
-    from: owner,
-    ...unsent(created),
-    importance: "Normal",
-    sensitivity: "Normal",
-    categories: [],
-    isRead: true,
-    flagStatus: "NotFlagged",
-    attachments: [],
-    extendedProperties,
-  };
 }
 
 function str(propertyTag: number, value: string): MockExtendedProperty {

@@ -11,7 +11,9 @@
 // the generator (which seeds configuration objects) and store/user-configurations.ts (which finds,
 // reads, writes and deletes them for GetUserConfiguration and the settings API).
 import { decodeRoamingDictionary, encodeRoamingDictionary } from "../codec/roaming-dictionary.js";
+import { unsent } from "../generator/item-kinds.js";
 import type {
+  MockAssociatedItemClass,
   MockConfigurationItemClass,
   MockExtendedProperty,
   MockItemData,
@@ -118,9 +120,33 @@ export function withConfigurationParts(data: MockItemData, parts: ConfigurationP
 }
 
 /**
- * A new configuration object's message, as Outlook and Exchange make one: subject = item class,
- * empty text body, from the owner, never sent, read.
+ * A folder-associated message as Outlook and Exchange make one (a configuration object, a rule, a
+ * view): empty text body, from the owner, never sent, read.
  */
+export function associatedItemData(
+  itemClass: MockAssociatedItemClass,
+  subject: string,
+  owner: MockMailAddress,
+  created: string,
+  extendedProperties: MockExtendedProperty[],
+): MockItemData {
+  return {
+    itemClass,
+    subject,
+    body: { bodyType: "Text", content: "" },
+    from: owner,
+    ...unsent(created),
+    importance: "Normal",
+    sensitivity: "Normal",
+    categories: [],
+    isRead: true,
+    flagStatus: "NotFlagged",
+    attachments: [],
+    extendedProperties,
+  };
+}
+
+/** A new configuration object's message: subject = item class, as Outlook and Exchange make it. */
 export function configurationItemData(
   name: string,
   parts: ConfigurationParts,
@@ -128,23 +154,5 @@ export function configurationItemData(
   created: string,
 ): MockItemData {
   const itemClass = configurationItemClass(name);
-  return {
-    itemClass,
-    subject: itemClass,
-    body: { bodyType: "Text", content: "" },
-    from: owner,
-    toRecipients: [],
-    ccRecipients: [],
-    bccRecipients: [],
-    dateTimeReceived: created,
-    dateTimeSent: created,
-    dateTimeCreated: created,
-    importance: "Normal",
-    sensitivity: "Normal",
-    categories: [],
-    isRead: true,
-    flagStatus: "NotFlagged",
-    attachments: [],
-    extendedProperties: configurationProperties(parts),
-  };
+  return associatedItemData(itemClass, itemClass, owner, created, configurationProperties(parts));
 }
